@@ -1,0 +1,142 @@
+"""Request dependencies: database session, authentication, the permission policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import Forbidden, Unauthorized
+from linewise.core.security import (
+    AREA_SCOPED_ROLES,
+    AUTHENTICATED,
+    DEVICE_INGEST,
+    PUBLIC,
+    Role,
+    roles_for,
+    same,
+    token_digest,
+)
+from linewise.core.time import utcnow
+from linewise.domains.accounts.models import ApiKey, ApiKeyScope, User, UserSession
+
+SESSION_COOKIE = "lw_session"
+CSRF_COOKIE = "lw_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; handlers commit explicitly at the end of a change."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user, an integration key or a device key."""
+
+    kind: str  # "user" | "integration" | "device" | "anonymous"
+    name: str
+    role: Role | None
+    user_id: int | None = None
+    area_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def area_scoped(self) -> bool:
+        return self.role in AREA_SCOPED_ROLES
+
+    def may_touch_area(self, area_id: int | None) -> bool:
+        return not self.area_scoped or (area_id is not None and area_id in self.area_ids)
+
+
+ANONYMOUS = Principal(kind="anonymous", name="anonymous", role=None)
+
+
+def _from_bearer(db: Session, token: str) -> Principal:
+    # Format: lw_<prefix>_<secret>; the prefix finds the row, the secret is compared hashed.
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != "lw":
+        raise Unauthorized("malformed bearer token")
+    key = db.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if key is None or key.revoked_at is not None or not same(key.secret_hash, token_digest(token)):
+        raise Unauthorized("invalid or revoked API key")
+    role = Role(key.role) if key.role else None
+    return Principal(kind=key.scope, name=key.name, role=role)
+
+
+def _from_session(request: Request, db: Session, token: str) -> Principal:
+    sess = db.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
+    if sess is None or sess.expires_at <= utcnow():
+        raise Unauthorized("session expired; please sign in again")
+    user = db.get(User, sess.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("account disabled")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not same(sent, sess.csrf_token):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
+    return Principal(
+        kind="user",
+        name=user.username,
+        role=Role(user.role),
+        user_id=user.id,
+        area_ids=frozenset(user.area_ids),
+    )
+
+
+def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        principal = _from_bearer(db, auth[7:].strip())
+    elif token := request.cookies.get(SESSION_COOKIE):
+        principal = _from_session(request, db, token)
+    else:
+        raise Unauthorized("sign in or send a bearer token")
+    # The audit hook reads the actor from the session that makes the change.
+    db.info["actor"] = principal.actor
+    return principal
+
+
+def require(permission: str) -> Callable[..., Any]:
+    """A dependency that enforces ``permission`` from the policy table.
+
+    The returned callable carries ``.permission`` so that tests can read the policy of
+    every route from the app itself.
+    """
+    if permission == PUBLIC:
+
+        def public() -> Principal:
+            return ANONYMOUS
+
+        public.permission = PUBLIC  # type: ignore[attr-defined]
+        return public
+
+    allowed = roles_for(permission)
+
+    def check(principal: Principal = Depends(authenticate)) -> Principal:
+        if permission == DEVICE_INGEST:
+            if principal.kind == ApiKeyScope.DEVICE or principal.role in allowed:
+                return principal
+            raise Forbidden("this route takes a device API key")
+        if principal.kind == ApiKeyScope.DEVICE:
+            raise Forbidden("device API keys may only ingest machine data")
+        if permission == AUTHENTICATED:
+            return principal
+        if principal.role not in allowed:
+            raise Forbidden(f"role '{principal.role}' lacks permission '{permission}'")
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check

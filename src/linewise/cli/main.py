@@ -1,0 +1,83 @@
+"""The `linewise` command."""
+
+from __future__ import annotations
+
+import click
+
+from linewise.cli.context import settings, unit_of_work
+from linewise.cli.users import apikey_group, user_group
+
+
+@click.group()
+@click.version_option(package_name="linewise")
+def main() -> None:
+    """Linewise: plan, run, monitor and explain production.
+
+    Configuration comes from LINEWISE_* environment variables (or a .env file), e.g.
+    LINEWISE_DATABASE_URL=postgresql+psycopg://user@host/db.
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--upgrade/--no-upgrade", default=True, help="Apply migrations first.")
+def serve(host: str | None, port: int | None, upgrade: bool) -> None:
+    """Serve the API, the live hub and the web UI."""
+    import uvicorn
+
+    from linewise.api.app import create_app
+    from linewise.core.migrate import upgrade as run_upgrade
+
+    cfg = settings()
+    if upgrade:
+        run_upgrade(cfg.database_url)
+    uvicorn.run(create_app(cfg), host=host or cfg.host, port=port or cfg.port, log_level="info")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema to the latest version."""
+    from linewise.core.migrate import upgrade
+
+    url = settings().database_url
+    upgrade(url, revision)
+    click.echo(f"database at {revision}: {url.split('@')[-1]}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the whole chain; name the first record that was tampered with."""
+    from linewise.core.audit import verify
+
+    with unit_of_work() as session:
+        result = verify(session)
+    if result.ok:
+        click.echo(f"audit log intact: {result.checked} records verified")
+        return
+    raise click.ClickException(
+        f"audit log TAMPERED at record {result.first_bad_seq}: {result.reason} "
+        f"({result.checked} records before it are intact)"
+    )
+
+
+main.add_command(user_group)
+main.add_command(apikey_group)
+
+try:  # the demo command needs the demo data set
+    from linewise.cli.demo import demo
+
+    main.add_command(demo)
+except ImportError:  # pragma: no cover
+    pass

@@ -1,0 +1,198 @@
+"""Routes for sign-in, users and API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linewise.api.crud import PageOut, check_version, commit, get_or_404, list_params, page_out
+from linewise.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    authenticate,
+    get_db,
+    require,
+)
+from linewise.core.errors import Unauthorized
+from linewise.core.query import ListParams, apply_sort, paginate, text_filter
+from linewise.core.security import AUTHENTICATED, PUBLIC
+from linewise.core.time import utcnow
+from linewise.domains.accounts import service
+from linewise.domains.accounts.models import ApiKey, User
+from linewise.domains.accounts.schemas import (
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    LoginIn,
+    LoginOut,
+    UserIn,
+    UserOut,
+    UserUpdate,
+)
+from linewise.domains.equipment.service import areas_by_ids
+
+router = APIRouter()
+
+
+@router.post("/auth/login", response_model=LoginOut, tags=["auth"])
+def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    _p: Principal = Depends(require(PUBLIC)),
+    db: Session = Depends(get_db),
+) -> Any:
+    settings = request.app.state.settings
+    limiter: service.LoginLimiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    keys = (f"user:{body.username.lower()}", f"ip:{client}")
+    limiter.check(*keys)
+    try:
+        user = service.authenticate_password(db, body.username, body.password)
+    except Unauthorized:
+        limiter.failed(*keys)
+        raise
+    limiter.succeeded(keys[0])
+    token, csrf = service.open_session(db, user, settings.session_hours)
+    db.info["actor"] = f"user:{user.username}"
+    commit(db)
+    max_age = settings.session_hours * 3600
+    secure = settings.cookie_secure
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
+    response.set_cookie(
+        CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="lax", secure=secure
+    )
+    return {"user": UserOut.model_validate(user), "csrf_token": csrf}
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(
+    request: Request,
+    _p: Principal = Depends(require(AUTHENTICATED)),
+    db: Session = Depends(get_db),
+) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.close_session(db, token)
+        commit(db)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.get("/auth/me", response_model=UserOut, tags=["auth"])
+def me(
+    principal: Principal = Depends(require(AUTHENTICATED)),
+    db: Session = Depends(get_db),
+) -> Any:
+    if principal.user_id is None:
+        return {
+            "id": 0,
+            "username": principal.name,
+            "full_name": f"API key ({principal.kind})",
+            "role": principal.role,
+            "active": True,
+            "area_ids": [],
+            "version": 0,
+        }
+    return UserOut.model_validate(get_or_404(db, User, principal.user_id))
+
+
+@router.get("/users", response_model=PageOut[UserOut], tags=["users"])
+def list_users(
+    params: ListParams = Depends(list_params),
+    _p: Principal = Depends(require("users:read")),
+    db: Session = Depends(get_db),
+) -> Any:
+    stmt = select(User)
+    cond = text_filter(params.q, [User.username, User.full_name])
+    if cond is not None:
+        stmt = stmt.where(cond)
+    stmt = apply_sort(stmt, params.sort, {"username": User.username, "role": User.role}, [User.id])
+    return page_out(paginate(db, stmt, params), UserOut)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
+def create_user(
+    body: UserIn,
+    _p: Principal = Depends(require("users:write")),
+    db: Session = Depends(get_db),
+) -> Any:
+    user = service.create_user(db, **body.model_dump())
+    commit(db)
+    return UserOut.model_validate(user)
+
+
+@router.get("/users/{user_id}", response_model=UserOut, tags=["users"])
+def get_user(
+    user_id: int,
+    _p: Principal = Depends(require("users:read")),
+    db: Session = Depends(get_db),
+) -> Any:
+    return UserOut.model_validate(get_or_404(db, User, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, tags=["users"])
+def update_user(
+    user_id: int,
+    body: UserUpdate,
+    if_match: str | None = Header(None),
+    _p: Principal = Depends(require("users:write")),
+    db: Session = Depends(get_db),
+) -> Any:
+    user = get_or_404(db, User, user_id)
+    data = body.model_dump(exclude_unset=True)
+    check_version(user.version, if_match, data.pop("version", None))
+    if (pw := data.pop("password", None)) is not None:
+        service.set_password(user, pw)
+    if (area_ids := data.pop("area_ids", None)) is not None:
+        user.areas = areas_by_ids(db, area_ids)
+    for key, value in data.items():
+        if value is not None:
+            setattr(user, key, value)
+    user.updated_at = utcnow()
+    commit(db)
+    return UserOut.model_validate(user)
+
+
+@router.get("/api-keys", response_model=PageOut[ApiKeyOut], tags=["users"])
+def list_api_keys(
+    params: ListParams = Depends(list_params),
+    _p: Principal = Depends(require("apikeys:write")),
+    db: Session = Depends(get_db),
+) -> Any:
+    stmt = apply_sort(select(ApiKey), params.sort, {"name": ApiKey.name}, [ApiKey.id])
+    return page_out(paginate(db, stmt, params), ApiKeyOut)
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201, tags=["users"])
+def create_api_key(
+    body: ApiKeyIn,
+    _p: Principal = Depends(require("apikeys:write")),
+    db: Session = Depends(get_db),
+) -> Any:
+    key, token = service.create_api_key(db, name=body.name, scope=body.scope, role=body.role)
+    commit(db)
+    return {**ApiKeyOut.model_validate(key).model_dump(), "token": token}
+
+
+@router.delete("/api-keys/{key_id}", status_code=204, tags=["users"])
+def revoke_api_key(
+    key_id: int,
+    _p: Principal = Depends(require("apikeys:write")),
+    db: Session = Depends(get_db),
+) -> Response:
+    key = get_or_404(db, ApiKey, key_id)
+    key.revoked_at = key.revoked_at or utcnow()
+    commit(db)
+    return Response(status_code=204)
+
+
+__all__ = ["authenticate", "router"]

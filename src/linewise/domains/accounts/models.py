@@ -1,0 +1,66 @@
+"""Users, browser sessions and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from linewise.core.db import Base, UTCDateTime
+from linewise.core.models_base import IdMixin, TimestampMixin, VersionedMixin
+from linewise.core.time import utcnow
+from linewise.domains.equipment.models import Area
+
+user_areas = Table(
+    "user_areas",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ApiKeyScope(StrEnum):
+    DEVICE = "device"  # may only ingest machine data
+    INTEGRATION = "integration"  # acts with the key's role
+
+
+class User(IdMixin, VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+    __audited__ = True
+    # The hash never enters the audit log.
+    __audit_exclude__ = frozenset({"password_hash"})
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by="Area.id")
+
+    @property
+    def area_ids(self) -> list[int]:
+        return [a.id for a in self.areas]
+
+
+class UserSession(IdMixin, Base):
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user: Mapped[User] = relationship()
+
+
+class ApiKey(IdMixin, TimestampMixin, Base):
+    __tablename__ = "api_keys"
+    __audited__ = True
+    __audit_exclude__ = frozenset({"secret_hash"})
+    name: Mapped[str] = mapped_column(String(200))
+    # Public, looked up first; the secret part is only stored hashed.
+    prefix: Mapped[str] = mapped_column(String(24), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,153 @@
+"""Accounts: users, sign-in with rate limiting, sessions and API keys."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import FieldError, TooManyRequests, Unauthorized, ValidationProblem
+from linewise.core.security import (
+    Role,
+    burn_password_check,
+    hash_password,
+    new_token,
+    password_problem,
+    token_digest,
+    verify_password,
+)
+from linewise.core.time import utcnow
+from linewise.domains.accounts.models import ApiKey, ApiKeyScope, User, UserSession
+from linewise.domains.equipment.service import areas_by_ids
+
+
+@dataclass
+class LoginLimiter:
+    """Sliding-window limit of failed sign-ins per username and per client address.
+
+    In memory, per process: enough to stop password guessing against one server; a
+    multi-process deployment multiplies the limit by the number of processes.
+    """
+
+    max_failures: int = 5
+    window_s: float = 300.0
+    # One address may try several accounts (a shared terminal), so it gets more room.
+    address_factor: int = 4
+    clock: object = time.monotonic
+    _fails: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _now(self) -> float:
+        return float(self.clock())  # type: ignore[operator]
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def check(self, *keys: str) -> None:
+        now = self._now()
+        with self._lock:
+            for key in keys:
+                q = self._recent(key, now)
+                limit = self.max_failures * (self.address_factor if key.startswith("ip:") else 1)
+                if len(q) >= limit:
+                    retry = int(self.window_s - (now - q[0])) + 1
+                    raise TooManyRequests(
+                        f"too many failed sign-ins; try again in {retry} s",
+                        headers={"Retry-After": str(retry)},
+                        retry_after=retry,
+                    )
+
+    def failed(self, *keys: str) -> None:
+        now = self._now()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username_key: str) -> None:
+        with self._lock:
+            self._fails.pop(username_key, None)
+
+
+def authenticate_password(db: Session, username: str, password: str) -> User:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        burn_password_check(password)
+        raise Unauthorized("wrong username or password")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise Unauthorized("wrong username or password")
+    return user
+
+
+def open_session(db: Session, user: User, hours: int) -> tuple[str, str]:
+    token, csrf = new_token(), new_token(24)
+    now = utcnow()
+    db.execute(delete(UserSession).where(UserSession.expires_at < now))
+    db.add(
+        UserSession(
+            token_hash=token_digest(token),
+            csrf_token=csrf,
+            user_id=user.id,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return token, csrf
+
+
+def close_session(db: Session, token: str) -> None:
+    db.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+
+
+def create_user(
+    db: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str = "",
+    area_ids: list[int] | None = None,
+    allow_weak: bool = False,
+) -> User:
+    if not allow_weak and (why := password_problem(password)):
+        raise ValidationProblem(f"password {why}", errors=[FieldError("password", why)])
+    if db.scalar(select(User).where(User.username == username)) is not None:
+        from linewise.core.errors import Conflict
+
+        raise Conflict(
+            f"user '{username}' already exists", errors=[FieldError("username", "taken")]
+        )
+    user = User(
+        username=username, full_name=full_name, password_hash=hash_password(password), role=role
+    )
+    user.areas = areas_by_ids(db, area_ids or [])
+    db.add(user)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if why := password_problem(password):
+        raise ValidationProblem(f"password {why}", errors=[FieldError("password", why)])
+    user.password_hash = hash_password(password)
+
+
+def create_api_key(
+    db: Session, *, name: str, scope: ApiKeyScope, role: Role | None
+) -> tuple[ApiKey, str]:
+    if scope == ApiKeyScope.INTEGRATION and role is None:
+        raise ValidationProblem(
+            "integration keys act with a role", errors=[FieldError("role", "required")]
+        )
+    if scope == ApiKeyScope.DEVICE:
+        role = None
+    prefix = new_token(9).replace("_", "x").replace("-", "y")
+    token = f"lw_{prefix}_{new_token(24)}"
+    key = ApiKey(name=name, prefix=prefix, secret_hash=token_digest(token), scope=scope, role=role)
+    db.add(key)
+    return key, token

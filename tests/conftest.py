@@ -1,0 +1,207 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, signed-in clients per role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from linewise.config import Settings
+from linewise.core import audit
+from linewise.core.db import Base, make_engine, make_session_factory
+from linewise.core.migrate import upgrade
+from linewise.core.security import Role, hash_password
+from tests.services import PG_URL, missing
+
+PASSWORD = "correct horse battery"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_admin_url() -> str:
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy of this file (fast and isolated)."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated once."""
+    try:
+        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        missing(f"PostgreSQL at {PG_URL} ({exc.__class__.__name__})")
+    name = f"linewise_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _pg_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_database: str) -> Iterator[Engine]:
+    engine = make_engine(pg_database)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "linewise.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("pg_engine")
+        _truncate_pg(eng)
+        yield eng
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    audit.install()
+    session = make_session_factory(engine)()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings(engine: Engine) -> Settings:
+    return Settings(database_url=str(engine.url.render_as_string(hide_password=False)))
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    from linewise.api.app import create_app
+
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per session
+
+
+@dataclass
+class World:
+    """A small factory: one site, two areas with a line each, users of every role."""
+
+    site_id: int
+    area_ids: dict[str, int]
+    line_ids: dict[str, int]
+    machine_ids: dict[str, int]
+    product_id: int
+    user_ids: dict[str, int]
+
+
+@pytest.fixture
+def world(db: Session, password_hash: str) -> World:
+    from linewise.domains.accounts.models import User
+    from linewise.domains.equipment.models import Area, Line, Machine, Site
+    from linewise.domains.production.models import Product, RoutingStep, RoutingStepLine
+
+    site = Site(code="P1", name="Plant 1", timezone="Europe/Berlin")
+    smt = Area(site=site, code="SMT", name="SMT")
+    tst = Area(site=site, code="TEST", name="Test")
+    l1 = Line(area=smt, code="SMT-1", name="SMT line 1", type="SMT")
+    l2 = Line(area=tst, code="TEST-1", name="Test line 1", type="TEST")
+    m1 = Machine(line=l1, code="SMT-1-PNP1", name="Pick&place 1", kind="pnp", position=1)
+    m2 = Machine(line=l2, code="TEST-1-ICT", name="ICT", kind="ict", position=1)
+    product = Product(code="CTRL-100", name="Controller", family="ctrl")
+    product.steps = [
+        RoutingStep(
+            seq=1,
+            name="SMT",
+            work_center_type="SMT",
+            setup_time_s=900,
+            setup_family="ctrl",
+            skill="smt_operator",
+            eligible=[RoutingStepLine(line=l1, cycle_time_s=30)],
+        ),
+        RoutingStep(
+            seq=2,
+            name="Test",
+            work_center_type="TEST",
+            skill="test_technician",
+            eligible=[RoutingStepLine(line=l2, cycle_time_s=60)],
+        ),
+    ]
+    db.add_all([site, m1, m2, product])
+    db.flush()
+    users = {}
+    for role in Role:
+        u = User(
+            username=role.value,
+            full_name=role.value.title(),
+            password_hash=password_hash,
+            role=role.value,
+        )
+        if role in (Role.OPERATOR, Role.SUPERVISOR):
+            u.areas = [smt]
+        db.add(u)
+        users[role.value] = u
+    db.commit()
+    return World(
+        site_id=site.id,
+        area_ids={"SMT": smt.id, "TEST": tst.id},
+        line_ids={"SMT-1": l1.id, "TEST-1": l2.id},
+        machine_ids={"SMT-1-PNP1": m1.id, "TEST-1-ICT": m2.id},
+        product_id=product.id,
+        user_ids={k: v.id for k, v in users.items()},
+    )
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return client
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def as_role(app: FastAPI, world: World) -> Iterator[dict[str, TestClient]]:
+    """A signed-in client for every role."""
+    clients = {}
+    for role in Role:
+        c = TestClient(app)
+        clients[role.value] = login(c, role.value)
+    yield clients
+    for c in clients.values():
+        c.close()

@@ -1,0 +1,101 @@
+"""Sign-in, CSRF, rate limiting, bearer tokens."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD, World, login
+
+
+def test_session_cookie_is_httponly_and_csrf_is_enforced(app: FastAPI, world: World) -> None:
+    with TestClient(app) as c:
+        r = c.post("/api/v1/auth/login", json={"username": "planner", "password": PASSWORD})
+        assert r.status_code == 200
+        cookies = r.headers.get_list("set-cookie")
+        session = next(h for h in cookies if h.startswith("lw_session="))
+        assert "HttpOnly" in session and "SameSite=lax" in session
+        csrf = r.json()["csrf_token"]
+        body = {"code": "NEW", "name": "New product"}
+        assert c.post("/api/v1/products", json=body).status_code == 403
+        bad = c.post("/api/v1/products", json=body, headers={"X-CSRF-Token": "nope"})
+        assert bad.status_code == 403
+        ok = c.post("/api/v1/products", json=body, headers={"X-CSRF-Token": csrf})
+        assert ok.status_code == 201
+        # Reads need no token.
+        assert c.get("/api/v1/products").status_code == 200
+
+
+def test_logout_ends_the_session(app: FastAPI, world: World) -> None:
+    with TestClient(app) as c:
+        login(c, "planner")
+        assert c.get("/api/v1/auth/me").json()["username"] == "planner"
+        assert c.post("/api/v1/auth/logout").status_code == 204
+        assert c.get("/api/v1/auth/me").status_code == 401
+
+
+def test_login_is_rate_limited(app: FastAPI, world: World) -> None:
+    with TestClient(app) as c:
+        for _ in range(5):
+            r = c.post("/api/v1/auth/login", json={"username": "admin", "password": "wrong"})
+            assert r.status_code == 401
+        r = c.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+        assert r.status_code == 429
+        assert int(r.headers["Retry-After"]) > 0
+        # The lock is per account; the address has a larger budget of its own.
+        r = c.post("/api/v1/auth/login", json={"username": "planner", "password": PASSWORD})
+        assert r.status_code == 200
+        for i in range(15):
+            c.post("/api/v1/auth/login", json={"username": f"ghost{i}", "password": "x"})
+        r = c.post("/api/v1/auth/login", json={"username": "planner", "password": PASSWORD})
+        assert r.status_code == 429
+
+
+def test_wrong_password_and_unknown_user_look_the_same(app: FastAPI, world: World) -> None:
+    with TestClient(app) as c:
+        a = c.post("/api/v1/auth/login", json={"username": "admin", "password": "x"})
+        b = c.post("/api/v1/auth/login", json={"username": "ghost", "password": "x"})
+        assert a.status_code == b.status_code == 401
+        assert a.json()["detail"] == b.json()["detail"]
+
+
+def test_integration_key_acts_with_its_role_until_revoked(
+    app: FastAPI, as_role: dict[str, TestClient]
+) -> None:
+    admin = as_role["admin"]
+    r = admin.post(
+        "/api/v1/api-keys", json={"name": "erp", "scope": "integration", "role": "planner"}
+    )
+    assert r.status_code == 201
+    key_id, token = r.json()["id"], r.json()["token"]
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as erp:
+        # Bearer tokens need no CSRF token: no cookie is involved.
+        assert erp.post("/api/v1/products", json={"code": "E1", "name": "E"}).status_code == 201
+        assert erp.get("/api/v1/users").status_code == 403  # planner may not read users
+        assert admin.delete(f"/api/v1/api-keys/{key_id}").status_code == 204
+        assert erp.get("/api/v1/products").status_code == 401
+    with TestClient(app, headers={"Authorization": "Bearer lw_nope_nope"}) as bad:
+        assert bad.get("/api/v1/products").status_code == 401
+
+
+def test_integration_key_needs_a_role(as_role: dict[str, TestClient]) -> None:
+    r = as_role["admin"].post("/api/v1/api-keys", json={"name": "x", "scope": "integration"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "role"
+
+
+def test_weak_password_refused(as_role: dict[str, TestClient]) -> None:
+    r = as_role["admin"].post(
+        "/api/v1/users", json={"username": "new", "password": "short", "role": "operator"}
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "password"
+
+
+def test_area_scoped_roles_see_only_their_lines(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    codes = [i["code"] for i in as_role["supervisor"].get("/api/v1/lines").json()["items"]]
+    assert codes == ["SMT-1"]
+    codes = [i["code"] for i in as_role["manager"].get("/api/v1/lines").json()["items"]]
+    assert codes == ["SMT-1", "TEST-1"]
