@@ -1,0 +1,55 @@
+import { useCallback, useEffect, useState } from "react";
+import { currentUser, logout, setUnauthorizedHandler, type User } from "./api";
+import { Shell } from "./components/Shell";
+import { ErrorState, Loading } from "./components/States";
+import { LoginPage } from "./pages/LoginPage";
+import { Routes } from "./Routes";
+
+type Session = { state: "checking" } | { state: "signed-out"; expired?: boolean } | { state: "signed-in"; user: User } | { state: "error"; error: unknown };
+
+/** Decides between the login page and the application from GET /auth/me. */
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "checking" });
+
+  const check = useCallback(() => {
+    setSession({ state: "checking" });
+    currentUser().then(
+      (user) => setSession(user ? { state: "signed-in", user } : { state: "signed-out" }),
+      (error: unknown) => setSession({ state: "error", error }),
+    );
+  }, []);
+
+  useEffect(() => {
+    check();
+    setUnauthorizedHandler(() => setSession({ state: "signed-out", expired: true }));
+    return () => setUnauthorizedHandler(null);
+  }, [check]);
+
+  const signOut = useCallback(async () => {
+    try {
+      await logout();
+    } finally {
+      setSession({ state: "signed-out" });
+    }
+  }, []);
+
+  switch (session.state) {
+    case "checking":
+      return <div className="boot"><Loading label="Starting Linewise…" /></div>;
+    case "error":
+      return <div className="boot"><ErrorState error={session.error} onRetry={check} /></div>;
+    case "signed-out":
+      return (
+        <LoginPage
+          expired={session.expired}
+          onSignedIn={(user) => setSession({ state: "signed-in", user })}
+        />
+      );
+    case "signed-in":
+      return (
+        <Shell user={session.user} onSignOut={signOut}>
+          <Routes />
+        </Shell>
+      );
+  }
+}

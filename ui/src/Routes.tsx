@@ -1,0 +1,39 @@
+import type { ReactNode } from "react";
+import { match, navigate, useLocation, type Location } from "./router";
+import { CalendarsPage } from "./pages/CalendarsPage";
+import { LinesPage } from "./pages/LinesPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { OperatorsPage } from "./pages/OperatorsPage";
+import { OrderDetailPage } from "./pages/OrderDetailPage";
+import { OrdersPage } from "./pages/OrdersPage";
+import { ProductsPage } from "./pages/ProductsPage";
+import { ReasonCodesPage } from "./pages/ReasonCodesPage";
+import { useEffect } from "react";
+
+type Render = (params: Record<string, string>, loc: Location) => ReactNode;
+
+// Add new pages here (and their entry in NAV in components/Shell.tsx).
+const ROUTES: [string, Render][] = [
+  ["/orders", (_p, loc) => <OrdersPage query={loc.query} />],
+  ["/orders/:id", (p) => <OrderDetailPage key={p.id} id={Number(p.id)} />],
+  ["/products", () => <ProductsPage />],
+  ["/products/:id", (p) => <ProductsPage selectedId={Number(p.id)} />],
+  ["/lines", () => <LinesPage />],
+  ["/operators", () => <OperatorsPage />],
+  ["/calendars", () => <CalendarsPage />],
+  ["/reason-codes", () => <ReasonCodesPage />],
+];
+
+export function Routes() {
+  const loc = useLocation();
+  const isRoot = loc.path === "/" || loc.path === "";
+  useEffect(() => {
+    if (isRoot) navigate("/orders", { replace: true });
+  }, [isRoot]);
+  if (isRoot) return null;
+  for (const [pattern, render] of ROUTES) {
+    const params = match(pattern, loc.path);
+    if (params) return <>{render(params, loc)}</>;
+  }
+  return <NotFoundPage />;
+}

@@ -1,0 +1,18 @@
+import type { ReactNode } from "react";
+import { statusLabel } from "../format";
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge status-${status}`}>{statusLabel(status)}</span>;
+}
+
+export function LateBadge() {
+  return (
+    <span className="badge badge-late" title="Past its due date">
+      Late
+    </span>
+  );
+}
+
+export function Chip({ children }: { children: ReactNode }) {
+  return <span className="chip">{children}</span>;
+}

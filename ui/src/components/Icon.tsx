@@ -1,0 +1,27 @@
+// A handful of line icons (24×24, stroke-based) so that we need no icon library.
+const PATHS = {
+  orders: "M9 5h10M9 12h10M9 19h10M4.5 5h.01M4.5 12h.01M4.5 19h.01",
+  products: "M12 3 3 7.5v9L12 21l9-4.5v-9L12 3Zm0 0v18M3 7.5l9 4.5 9-4.5",
+  lines: "M3 17h18M5 17V9h4v8M10 17V5h4v12M15 17v-6h4v6",
+  operators: "M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6ZM21 19v-1a4 4 0 0 0-3-3.9M15 4.1a3 3 0 0 1 0 5.8",
+  calendars: "M4 6h16v14H4zM4 10h16M8 3v4M16 3v4",
+  reasons: "M4 4h10l6 6v10H4zM14 4v6h6M8 14h8M8 17h5",
+  floor: "M3 21V10l6 4V10l6 4V6l6 4v11z",
+  kpis: "M4 20V10M10 20V4M16 20v-7M22 20H2",
+  schedule: "M3 6h8M6 12h12M9 18h9",
+  logout: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
+  back: "M15 5l-7 7 7 7",
+  search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 5 5",
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
+  return (
+    <svg className="icon" width={size} height={size} viewBox="0 0 24 24" fill="none"
+      stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round"
+      aria-hidden="true">
+      <path d={PATHS[name]} />
+    </svg>
+  );
+}

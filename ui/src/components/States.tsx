@@ -1,0 +1,42 @@
+import type { ReactNode } from "react";
+import { ApiError } from "../api";
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="state" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+/** Shows a problem+json `detail` and any per-field messages, with a retry button. */
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const api = error instanceof ApiError ? error : null;
+  const title = api ? (api.status === 403 ? "Not allowed" : api.title) : "Something went wrong";
+  const detail = api ? api.detail : error instanceof Error ? error.message : String(error);
+  return (
+    <div className="state state-error" role="alert">
+      <strong>{title}</strong>
+      {detail && <span>{detail}</span>}
+      {api && api.errors.length > 0 && (
+        <ul className="field-errors">
+          {api.errors.map((e, i) => (
+            <li key={i}>
+              <code>{e.field}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {onRetry && (
+        <button type="button" className="btn" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="state state-empty">{children}</div>;
+}

@@ -1,0 +1,176 @@
+import { useEffect, useState } from "react";
+import { listOrders, type OrderStatus, type OrderSummary } from "../api";
+import { LateBadge, StatusBadge } from "../components/Badges";
+import { Icon } from "../components/Icon";
+import { Link } from "../components/Link";
+import { PageHeader } from "../components/PageHeader";
+import { Pagination } from "../components/Pagination";
+import { ProgressBar } from "../components/ProgressBar";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { fmtDateTime, fmtNumber, fmtRelative, statusLabel } from "../format";
+import { navigate } from "../router";
+import { useApi } from "../useApi";
+
+const PAGE_SIZE = 25;
+const STATUSES: OrderStatus[] = ["planned", "released", "in_progress", "on_hold", "completed", "cancelled"];
+const SORTS: [string, string][] = [
+  ["due_date", "Due date (earliest first)"],
+  ["-due_date", "Due date (latest first)"],
+  ["number", "Order number"],
+  ["-priority", "Priority (highest first)"],
+  ["status", "Status"],
+  ["-created_at", "Newest first"],
+];
+
+/** The filters live in the URL (?q=&status=&late=1&sort=&offset=) so back/forward and links keep them. */
+function readFilters(query: URLSearchParams) {
+  return {
+    q: query.get("q") ?? "",
+    statuses: (query.get("status") ?? "").split(",").filter(Boolean) as OrderStatus[],
+    late: query.get("late") === "1",
+    sort: query.get("sort") ?? "due_date",
+    offset: Math.max(0, Number(query.get("offset")) || 0),
+  };
+}
+type Filters = ReturnType<typeof readFilters>;
+
+function writeFilters(f: Filters): void {
+  const p = new URLSearchParams();
+  if (f.q) p.set("q", f.q);
+  if (f.statuses.length) p.set("status", f.statuses.join(","));
+  if (f.late) p.set("late", "1");
+  if (f.sort !== "due_date") p.set("sort", f.sort);
+  if (f.offset) p.set("offset", String(f.offset));
+  const qs = p.toString();
+  navigate(`/orders${qs ? `?${qs}` : ""}`, { replace: true });
+}
+
+export function OrdersPage({ query }: { query: URLSearchParams }) {
+  const filters = readFilters(query);
+  const { q, statuses, late, sort, offset } = filters;
+  const [search, setSearch] = useState(q);
+  const update = (change: Partial<Filters>) => writeFilters({ ...filters, offset: 0, ...change });
+
+  // Type-ahead search: wait for a pause before asking the server.
+  useEffect(() => {
+    if (search.trim() === q) return;
+    const t = window.setTimeout(() => update({ q: search.trim() }), 300);
+    return () => window.clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
+
+  const statusParam = statuses.join(",");
+  const orders = useApi(
+    () => listOrders({ limit: PAGE_SIZE, offset, sort, q: q || undefined, status: statusParam || undefined, late: late || undefined }),
+    [offset, sort, q, statusParam, late],
+  );
+
+  const toggleStatus = (s: OrderStatus) =>
+    update({ statuses: statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s] });
+  const filtered = Boolean(q || statuses.length || late);
+
+  return (
+    <>
+      <PageHeader title="Orders" subtitle="Production orders, their current stage and progress." />
+      <div className="toolbar">
+        <label className="search">
+          <Icon name="search" size={18} />
+          <input type="search" placeholder="Search order or product…" aria-label="Search orders"
+            value={search} onChange={(e) => setSearch(e.target.value)} />
+        </label>
+        <label className="select">
+          <span className="sr-only">Sort</span>
+          <select aria-label="Sort" value={sort} onChange={(e) => update({ sort: e.target.value })}>
+            {SORTS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+          </select>
+        </label>
+      </div>
+      <div className="filter-chips" role="group" aria-label="Filter by status">
+        {STATUSES.map((s) => (
+          <button key={s} type="button" className={`filter-chip${statuses.includes(s) ? " on" : ""}`}
+            aria-pressed={statuses.includes(s)} onClick={() => toggleStatus(s)}>
+            {statusLabel(s)}
+          </button>
+        ))}
+        <span className="chip-divider" aria-hidden="true" />
+        <button type="button" className={`filter-chip chip-late${late ? " on" : ""}`} aria-pressed={late}
+          onClick={() => update({ late: !late })}>
+          Late only
+        </button>
+        {filtered && (
+          <button type="button" className="btn-link" onClick={() => { setSearch(""); update({ q: "", statuses: [], late: false }); }}>
+            Clear filters
+          </button>
+        )}
+      </div>
+      <OrdersTable state={orders} filtered={filtered} />
+      {orders.data && orders.data.total > 0 && (
+        <Pagination offset={offset} limit={PAGE_SIZE} total={orders.data.total}
+          onChange={(o) => writeFilters({ ...filters, offset: o })} />
+      )}
+    </>
+  );
+}
+
+function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean }) {
+  if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
+  if (!state.data) return <Loading label="Loading orders…" />;
+  if (state.data.items.length === 0)
+    return <Empty>{filtered ? "No orders match these filters." : "No production orders yet."}</Empty>;
+  return (
+    <div className={`table-wrap${state.loading ? " is-reloading" : ""}`}>
+      <table className="table orders-table">
+        <thead>
+          <tr>
+            <th>Order</th>
+            <th>Product</th>
+            <th className="num">Quantity</th>
+            <th>Due</th>
+            <th>Status</th>
+            <th>Current stage</th>
+            <th className="col-progress">Progress</th>
+            <th><span className="sr-only">Late</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {state.data.items.map((o) => <OrderRow key={o.id} order={o} />)}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function OrderRow({ order: o }: { order: OrderSummary }) {
+  const to = `/orders/${o.id}`;
+  const done = o.status === "completed";
+  return (
+    <tr className={`clickable${o.late ? " row-late" : ""}`} data-testid="order-row" onClick={() => navigate(to)}>
+      <td>
+        <Link to={to} className="strong" onClick={(e) => e.stopPropagation()}>{o.number}</Link>
+        {o.customer_order && <div className="sub ellipsis">{o.customer_order.customer} · {o.customer_order.number}</div>}
+      </td>
+      <td>
+        <div>{o.product.code}</div>
+        <div className="sub ellipsis" title={o.product.name}>{o.product.name}</div>
+      </td>
+      <td className="num">{fmtNumber(o.quantity)}</td>
+      <td>
+        <div className="nowrap">{fmtDateTime(o.due_date)}</div>
+        {!done && <div className={`sub${o.late ? " text-late" : ""}`}>{fmtRelative(o.due_date)}</div>}
+      </td>
+      <td><StatusBadge status={o.status} /></td>
+      <td>
+        {o.current_stage ? (
+          <>
+            <div>{o.current_stage.seq}. {o.current_stage.name}</div>
+            <div className="sub">{o.current_stage.work_center_type} · {statusLabel(o.current_stage.status)}</div>
+          </>
+        ) : <span className="muted">—</span>}
+      </td>
+      <td className="col-progress">
+        <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={`Progress of ${o.number}`} />
+      </td>
+      <td>{o.late && <LateBadge />}</td>
+    </tr>
+  );
+}
