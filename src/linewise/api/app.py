@@ -25,6 +25,7 @@ from linewise.domains.inventory import api as inventory_api
 from linewise.domains.people import api as people_api
 from linewise.domains.production import api as production_api
 from linewise.domains.quality import api as quality_api
+from linewise.exchange import api as exchange_api
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 API_PREFIX = "/api/v1"
@@ -45,6 +46,7 @@ def api_router() -> APIRouter:
         people_api.router,
         production_api.router,
         audit_api.router,
+        exchange_api.router,
     ):
         router.include_router(sub)
     return router

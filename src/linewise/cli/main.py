@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from linewise.cli.context import settings, unit_of_work
+from linewise.cli.demo import demo
+from linewise.cli.exchange import export_command, import_command
 from linewise.cli.users import apikey_group, user_group
 
 
@@ -75,9 +77,6 @@ def audit_verify() -> None:
 main.add_command(user_group)
 main.add_command(apikey_group)
 
-try:  # the demo command needs the demo data set
-    from linewise.cli.demo import demo
-
-    main.add_command(demo)
-except ImportError:  # pragma: no cover
-    pass
+main.add_command(demo)
+main.add_command(import_command)
+main.add_command(export_command)

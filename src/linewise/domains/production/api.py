@@ -31,8 +31,6 @@ from linewise.domains.production.models import (
     CustomerOrder,
     Product,
     ProductionOrder,
-    RoutingStep,
-    RoutingStepLine,
 )
 from linewise.domains.production.schemas import (
     BomIn,
@@ -149,16 +147,17 @@ def put_routing(
                     f"{step.work_center_type}",
                     errors=[FieldError(f"steps[{i}].eligible[{j}].line_id", "wrong line type")],
                 )
-    product.steps.clear()
-    db.flush()
-    for step in body.steps:
-        data = step.model_dump(exclude={"eligible"})
-        product.steps.append(
-            RoutingStep(
-                **data,
-                eligible=[RoutingStepLine(**e.model_dump()) for e in step.eligible],
+    service.apply_routing(
+        db,
+        product,
+        [
+            (
+                step.model_dump(exclude={"eligible"}),
+                [(db.get_one(Line, e.line_id), e.cycle_time_s) for e in step.eligible],
             )
-        )
+            for step in body.steps
+        ],
+    )
     _bump(product)
     commit(db)
     db.refresh(product)

@@ -15,6 +15,8 @@ from linewise.domains.production.models import (
     OrderStatus,
     Product,
     ProductionOrder,
+    RoutingStep,
+    RoutingStepLine,
 )
 from linewise.domains.production.states import (
     TERMINAL,
@@ -208,3 +210,37 @@ def report_quantities(op: OrderOperation, good: int, scrap: int, rework: int) ->
     op.good_qty += good
     op.scrap_qty += scrap
     op.rework_qty += rework
+
+
+def apply_routing(
+    db: Session, product: Product, steps: list[tuple[dict[str, object], list[tuple[Line, float]]]]
+) -> None:
+    """Make ``product``'s routing equal ``steps``, updating steps in place by ``seq``.
+
+    Editing in place (not delete + insert) keeps the link from existing order operations
+    to their routing step, which eligibility checks and the scheduler rely on.
+    """
+    current = {s.seq: s for s in product.steps}
+    wanted = {int(str(attrs["seq"])): (attrs, eligible) for attrs, eligible in steps}
+    for seq, step in current.items():
+        if seq not in wanted:
+            product.steps.remove(step)
+    for seq, (attrs, eligible) in sorted(wanted.items()):
+        existing = current.get(seq)
+        if existing is None:
+            step = RoutingStep(**attrs)
+            product.steps.append(step)
+        else:
+            step = existing
+            for key, value in attrs.items():
+                setattr(step, key, value)
+        cycles = {line.id: (line, cycle) for line, cycle in eligible}
+        for link in list(step.eligible):
+            if link.line_id not in cycles:
+                step.eligible.remove(link)
+            else:
+                link.cycle_time_s = cycles.pop(link.line_id)[1]
+        for line, cycle in cycles.values():
+            step.eligible.append(RoutingStepLine(line=line, cycle_time_s=cycle))
+    db.flush()
+    product.steps.sort(key=lambda s: s.seq)

@@ -1,0 +1,55 @@
+"""`linewise demo`: load the demo factory into an empty database (and serve it)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from linewise.cli.context import settings, unit_of_work
+from linewise.demo.factory import build_factory
+from linewise.demo.load import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_factory
+
+
+@click.command()
+@click.option("--serve", is_flag=True, help="Start the server afterwards (what `make demo` does).")
+@click.option("--orders", default=40, show_default=True, help="Open production orders to create.")
+@click.option("--seed", default=7, show_default=True, help="Random seed of the demo data.")
+def demo(serve: bool, orders: int, seed: int) -> None:
+    """Load the demo electronics factory into an empty database.
+
+    Creates one site with SMT-1, SMT-2, DIP-1, TEST-1 and PACK-1, ten products with
+    routings and BOMs, two shifts of operators, reason codes and open orders over the
+    next two weeks, plus one demo user per role. A database that already holds a factory
+    is left as it is.
+    """
+    from linewise.core.migrate import upgrade
+
+    cfg = settings()
+    upgrade(cfg.database_url)
+    started = time.monotonic()
+    with unit_of_work(actor="cli:demo") as db:
+        if database_is_empty(db):
+            report = load_factory(db, build_factory(orders=orders, seed=seed))
+            click.echo(
+                f"demo factory loaded in {time.monotonic() - started:.1f} s: "
+                f"{report.lines} lines, {report.machines} machines, {report.products} products, "
+                f"{report.operators} operators, {report.orders} orders"
+            )
+        else:
+            click.echo("the database already holds a factory; leaving it as it is")
+    click.echo(
+        "\nDemo users (demo only: change or remove them before real use):\n"
+        + "\n".join(
+            f"  {name:<11} {role.value:<11} password: {DEMO_PASSWORD}"
+            for name, role, *_ in DEMO_USERS
+        )
+    )
+    if serve:
+        import uvicorn
+
+        from linewise.api.app import create_app
+
+        url = f"http://{cfg.host}:{cfg.port}"
+        click.echo(f"\nLinewise is starting on {url}  (API docs: {url}/docs; stop with Ctrl+C)\n")
+        uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="warning")

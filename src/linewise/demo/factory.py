@@ -1,0 +1,457 @@
+"""The demo factory: an electronics SME with SMT, DIP, test and packing lines.
+
+One deterministic description (plain dataclasses, no database) serves the demo, the
+tests and the benchmarks: ``build_factory(now)`` gives the factory of the README, and
+``build_factory(now, line_groups=6, orders=2000)`` the same factory scaled to 30 lines
+for scheduling benchmarks. Everything is derived from a seeded RNG, so two calls with
+the same arguments describe the same factory.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+SITE_TIMEZONE = "Europe/Berlin"
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    code: str
+    name: str
+    kind: str
+    position: int
+    speed_factor: float = 1.0
+    minor_stop_threshold_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    code: str
+    name: str
+    type: str
+    area: str
+    machines: tuple[MachineSpec, ...]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    seq: int
+    name: str
+    work_center_type: str
+    cycle_time_s: dict[str, float]  # line code -> ideal cycle time per unit
+    setup_time_s: float
+    setup_family: str
+    skill: str
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    code: str
+    name: str
+    family: str
+    steps: tuple[StepSpec, ...]
+    bom: dict[str, float]  # material code -> quantity per unit
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    code: str
+    name: str
+    skills: tuple[str, ...]
+    areas: tuple[str, ...]
+    shift_code: str
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    code: str
+    name: str
+    start: str
+    end: str
+    weekdays: tuple[int, ...]
+    breaks: tuple[tuple[str, int], ...]  # (HH:MM, minutes)
+
+
+@dataclass(frozen=True)
+class ReasonSpec:
+    code: str
+    name: str
+    category: str
+    machine_class: str | None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class OperationProgress:
+    """How far one stage of a demo order already is."""
+
+    status: str
+    good: int = 0
+    scrap: int = 0
+    rework: int = 0
+    line: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    number: str
+    customer_order: str
+    product: str
+    quantity: int
+    release: datetime
+    due: datetime
+    priority: int
+    status: str
+    progress: dict[int, OperationProgress] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FactorySpec:
+    site_code: str
+    site_name: str
+    timezone: str
+    areas: dict[str, str]  # code -> name
+    lines: tuple[LineSpec, ...]
+    materials: dict[str, tuple[str, str]]  # code -> (name, unit)
+    products: tuple[ProductSpec, ...]
+    operators: tuple[OperatorSpec, ...]
+    shifts: tuple[ShiftSpec, ...]
+    holidays: tuple[tuple[str, str], ...]  # (ISO date, name)
+    reasons: tuple[ReasonSpec, ...]
+    customers: dict[str, str]  # customer order number -> customer
+    orders: tuple[OrderSpec, ...]
+
+    def line(self, code: str) -> LineSpec:
+        return next(line for line in self.lines if line.code == code)
+
+    def lines_of(self, line_type: str) -> list[LineSpec]:
+        return [line for line in self.lines if line.type == line_type]
+
+
+AREAS = {"SMT": "Surface mount", "THT": "Through-hole (DIP)", "TEST": "Test", "PACK": "Packing"}
+
+# Station layout per line type: (code suffix, name, machine class, speed factor).
+# The speed factor is the station's ideal cycle relative to the line's step cycle; the
+# slowest station (1.0) is the line's constraint.
+STATIONS: dict[str, tuple[tuple[str, str, str, float], ...]] = {
+    "SMT": (
+        ("PRN", "Stencil printer", "printer", 0.55),
+        ("SPI", "Solder paste inspection", "spi", 0.5),
+        ("PNP1", "Pick-and-place 1 (chips)", "pnp", 0.9),
+        ("PNP2", "Pick-and-place 2 (fine pitch)", "pnp", 1.0),
+        ("RFL", "Reflow oven", "reflow", 0.6),
+        ("AOI", "Automated optical inspection", "aoi", 0.7),
+    ),
+    "DIP": (
+        ("INS", "Manual insertion", "manual_insertion", 1.0),
+        ("WAVE", "Wave solder", "wave", 0.4),
+    ),
+    "TEST": (
+        ("ICT", "In-circuit test", "ict", 0.6),
+        ("FCT", "Functional test", "fct", 1.0),
+    ),
+    "PACK": (("PACK", "Packing station", "packing", 1.0),),
+}
+AREA_OF_TYPE = {"SMT": "SMT", "DIP": "THT", "TEST": "TEST", "PACK": "PACK"}
+SKILL_OF_TYPE = {
+    "SMT": "smt_operator",
+    "DIP": "tht_operator",
+    "TEST": "test_technician",
+    "PACK": "packer",
+}
+
+MATERIALS = {
+    "PCB-CTRL": ("PCB controller 4-layer", "pcs"),
+    "PCB-PSU": ("PCB power supply 2-layer", "pcs"),
+    "PCB-SENS": ("PCB sensor 4-layer", "pcs"),
+    "PCB-IOT": ("PCB IoT gateway 6-layer", "pcs"),
+    "PCB-LED": ("PCB LED driver 2-layer", "pcs"),
+    "R-0402": ("Resistor 0402", "pcs"),
+    "C-0402": ("Capacitor 0402", "pcs"),
+    "C-ELKO": ("Electrolytic capacitor THT", "pcs"),
+    "IC-MCU": ("Microcontroller QFN-48", "pcs"),
+    "IC-PMIC": ("Power management IC", "pcs"),
+    "CONN-HDR": ("Pin header THT", "pcs"),
+    "XFMR": ("Transformer THT", "pcs"),
+    "PASTE": ("Solder paste SAC305", "g"),
+    "BOX": ("Shipping box", "pcs"),
+}
+
+# (code, name, family, SMT cycle s, DIP cycle s or None, TEST cycle s, PACK cycle s, pcb)
+PRODUCTS = (
+    ("CTRL-100", "Motor controller 100", "ctrl", 42.0, 55.0, 38.0, 14.0, "PCB-CTRL"),
+    ("CTRL-200", "Motor controller 200", "ctrl", 48.0, 60.0, 42.0, 14.0, "PCB-CTRL"),
+    ("PSU-24", "Power supply 24 V", "psu", 30.0, 70.0, 30.0, 12.0, "PCB-PSU"),
+    ("PSU-48", "Power supply 48 V", "psu", 34.0, 75.0, 32.0, 12.0, "PCB-PSU"),
+    ("SENS-T1", "Temperature sensor board", "sensor", 22.0, None, 20.0, 8.0, "PCB-SENS"),
+    ("SENS-P2", "Pressure sensor board", "sensor", 26.0, None, 24.0, 8.0, "PCB-SENS"),
+    ("IOT-GW1", "IoT gateway", "iot", 58.0, 40.0, 50.0, 18.0, "PCB-IOT"),
+    ("IOT-GW2", "IoT gateway industrial", "iot", 64.0, 45.0, 56.0, 18.0, "PCB-IOT"),
+    ("LED-DRV", "LED driver", "led", 24.0, 35.0, 18.0, 10.0, "PCB-LED"),
+    ("LED-DIM", "LED driver dimmable", "led", 27.0, 38.0, 20.0, 10.0, "PCB-LED"),
+)
+
+CUSTOMERS = (
+    "Nordwind Drives GmbH",
+    "Alpen Automation AG",
+    "Baltic Power Systems",
+    "Rhein Sensorik",
+    "Helio Lighting BV",
+    "Vistula IoT Sp. z o.o.",
+)
+
+FIRST_NAMES = (
+    "Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hannah", "Ivan", "Jonas",
+    "Katarzyna", "Lukas", "Mia", "Nils", "Olga", "Paul", "Rosa", "Stefan", "Tereza", "Umut",
+    "Vera", "Wojtek", "Xenia", "Yusuf", "Zofia",
+)  # fmt: skip
+LAST_NAMES = (
+    "Becker", "Nowak", "Schmidt", "Horvat", "Yilmaz", "Keller", "Novak", "Weber", "Kowalski",
+    "Fischer", "Meyer", "Wagner", "Dvorak", "Schulz", "Lang",
+)  # fmt: skip
+
+DOWNTIME_REASONS = (
+    ReasonSpec("material", "Material shortage", "downtime", None),
+    ReasonSpec("material_late", "Material not delivered to line", "downtime", None, "material"),
+    ReasonSpec("material_wrong", "Wrong material at line", "downtime", None, "material"),
+    ReasonSpec("people", "No operator", "downtime", None),
+    ReasonSpec("changeover", "Changeover overrun", "downtime", None),
+    ReasonSpec("quality_hold", "Quality hold", "downtime", None),
+    ReasonSpec("pnp_fault", "Pick-and-place fault", "downtime", "pnp"),
+    ReasonSpec("nozzle_jam", "Nozzle jam", "downtime", "pnp", "pnp_fault"),
+    ReasonSpec("feeder_error", "Feeder error", "downtime", "pnp", "pnp_fault"),
+    ReasonSpec("vision_error", "Vision recognition error", "downtime", "pnp", "pnp_fault"),
+    ReasonSpec("printer_fault", "Printer fault", "downtime", "printer"),
+    ReasonSpec("stencil_clean", "Stencil cleaning", "downtime", "printer", "printer_fault"),
+    ReasonSpec("paste_empty", "Solder paste empty", "downtime", "printer", "printer_fault"),
+    ReasonSpec("reflow_fault", "Reflow fault", "downtime", "reflow"),
+    ReasonSpec("temp_alarm", "Temperature alarm", "downtime", "reflow", "reflow_fault"),
+    ReasonSpec("conveyor_jam", "Conveyor jam", "downtime", "reflow", "reflow_fault"),
+    ReasonSpec("wave_fault", "Wave solder fault", "downtime", "wave"),
+    ReasonSpec("flux_empty", "Flux empty", "downtime", "wave", "wave_fault"),
+    ReasonSpec("fixture_fault", "Test fixture fault", "downtime", "ict"),
+    ReasonSpec("fct_station", "FCT station error", "downtime", "fct"),
+)
+SCRAP_REASONS = (
+    ReasonSpec("solder_bridge", "Solder bridge", "scrap", None),
+    ReasonSpec("tombstone", "Tombstoning", "scrap", None),
+    ReasonSpec("missing_part", "Missing component", "scrap", None),
+    ReasonSpec("pcb_damage", "PCB damaged", "scrap", None),
+    ReasonSpec("test_fail", "Functional test failure", "scrap", "fct"),
+)
+REWORK_REASONS = (
+    ReasonSpec("touch_up", "Manual solder touch-up", "rework", None),
+    ReasonSpec("replace_part", "Component replaced", "rework", None),
+)
+
+
+def _lines(groups: int) -> tuple[LineSpec, ...]:
+    """Two SMT lines, one DIP, one TEST and one PACK line per group."""
+    layout = (("SMT", 2), ("DIP", 1), ("TEST", 1), ("PACK", 1))
+    counters = dict.fromkeys(STATIONS, 0)
+    lines: list[LineSpec] = []
+    for _ in range(groups):
+        for line_type, count in layout:
+            for _ in range(count):
+                counters[line_type] += 1
+                code = f"{line_type}-{counters[line_type]}"
+                machines = tuple(
+                    MachineSpec(
+                        code=f"{code}-{suffix}",
+                        name=name,
+                        kind=kind,
+                        position=i + 1,
+                        speed_factor=factor,
+                        minor_stop_threshold_s=120.0 if kind != "manual_insertion" else 300.0,
+                    )
+                    for i, (suffix, name, kind, factor) in enumerate(STATIONS[line_type])
+                )
+                label = {"DIP": "DIP/THT", "PACK": "Packing"}.get(line_type, line_type)
+                lines.append(
+                    LineSpec(
+                        code=code,
+                        name=f"{label} line {counters[line_type]}",
+                        type=line_type,
+                        area=AREA_OF_TYPE[line_type],
+                        machines=machines,
+                    )
+                )
+    return tuple(lines)
+
+
+def _products(lines: tuple[LineSpec, ...]) -> tuple[ProductSpec, ...]:
+    by_type: dict[str, list[str]] = {}
+    for line in lines:
+        by_type.setdefault(line.type, []).append(line.code)
+    products = []
+    for code, name, family, smt, dip, test, pack, pcb in PRODUCTS:
+        cycles = {"SMT": smt, "DIP": dip, "TEST": test, "PACK": pack}
+        steps: list[StepSpec] = []
+        for line_type, label in (
+            ("SMT", "SMT assembly"),
+            ("DIP", "THT insertion and wave"),
+            ("TEST", "ICT and functional test"),
+            ("PACK", "Packing"),
+        ):
+            cycle = cycles[line_type]
+            if cycle is None:
+                continue
+            eligible = {
+                # Every second line of a type is an older one, 10 % slower.
+                line_code: round(cycle * (1.1 if i % 2 else 1.0), 1)
+                for i, line_code in enumerate(by_type[line_type])
+            }
+            setup = {"SMT": 1200.0, "DIP": 600.0, "TEST": 900.0, "PACK": 300.0}[line_type]
+            steps.append(
+                StepSpec(
+                    seq=len(steps) + 1,
+                    name=label,
+                    work_center_type=line_type,
+                    cycle_time_s=eligible,
+                    setup_time_s=setup,
+                    setup_family=family,
+                    skill=SKILL_OF_TYPE[line_type],
+                )
+            )
+        bom = {pcb: 1.0, "R-0402": 40.0, "C-0402": 32.0, "PASTE": 2.5, "BOX": 0.1}
+        if family in ("ctrl", "iot"):
+            bom["IC-MCU"] = 1.0
+        if family in ("psu", "led"):
+            bom["IC-PMIC"] = 1.0
+        if dip is not None:
+            bom["CONN-HDR"] = 2.0
+            bom["C-ELKO"] = 4.0 if family == "psu" else 2.0
+        if family == "psu":
+            bom["XFMR"] = 1.0
+        products.append(ProductSpec(code, name, family, tuple(steps), bom))
+    return tuple(products)
+
+
+def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
+    # Per group and shift: SMT 5, THT 3, TEST 2, PACK 2 (a few know two trades).
+    crew: tuple[tuple[str, str, int], ...] = (
+        ("smt_operator", "SMT", 5),
+        ("tht_operator", "THT", 3),
+        ("test_technician", "TEST", 2),
+        ("packer", "PACK", 2),
+    )
+    out = []
+    n = 0
+    for _ in range(groups):
+        for shift in ("A", "B"):
+            for skill, area, count in crew:
+                for _ in range(count):
+                    n += 1
+                    skills = [skill]
+                    areas = [area]
+                    if rng.random() < 0.25:
+                        extra_skill, extra_area, _c = rng.choice(crew)
+                        if extra_skill != skill:
+                            skills.append(extra_skill)
+                            areas.append(extra_area)
+                    name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {rng.choice(LAST_NAMES)}"
+                    out.append(
+                        OperatorSpec(f"OP-{n:03d}", name, tuple(skills), tuple(areas), shift)
+                    )
+    return tuple(out)
+
+
+def _stage_progress(
+    rng: random.Random, product: ProductSpec, quantity: int, done_stages: int
+) -> dict[int, OperationProgress]:
+    """``done_stages`` stages completed, the next one running part-way."""
+    progress: dict[int, OperationProgress] = {}
+    for step in product.steps:
+        line = next(iter(step.cycle_time_s))
+        if step.seq <= done_stages:
+            scrap = round(quantity * rng.uniform(0.0, 0.02))
+            progress[step.seq] = OperationProgress(
+                "completed", good=quantity - scrap, scrap=scrap, line=line
+            )
+        elif step.seq == done_stages + 1:
+            good = round(quantity * rng.uniform(0.15, 0.8))
+            progress[step.seq] = OperationProgress(
+                "in_progress", good=good, scrap=rng.randint(0, 3), line=line
+            )
+    return progress
+
+
+def _orders(
+    rng: random.Random, now: datetime, products: tuple[ProductSpec, ...], count: int
+) -> tuple[dict[str, str], tuple[OrderSpec, ...]]:
+    start = now.replace(minute=0, second=0, microsecond=0)
+    customers = {
+        f"CO-{2026_000 + i + 1}": CUSTOMERS[i % len(CUSTOMERS)] for i in range(max(1, count // 3))
+    }
+    numbers = list(customers)
+    drafts: list[tuple[datetime, ProductSpec, int, datetime, int, str]] = []
+    for i in range(count):
+        product = products[rng.randrange(len(products))]
+        quantity = rng.choice((50, 100, 150, 200, 250, 300, 400, 500, 600, 800))
+        due = start + timedelta(hours=rng.randint(30, 14 * 24))
+        release = min(due - timedelta(hours=24), start + timedelta(hours=rng.randint(-48, 72)))
+        priority = rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 2, 1))[0]
+        drafts.append((due, product, quantity, release, priority, numbers[i % len(numbers)]))
+    drafts.sort(key=lambda d: (d[0], d[1].code))
+    specs = []
+    for i, (due, product, quantity, release, priority, customer) in enumerate(drafts):
+        # The orders nearest to their due date are already on the floor or released.
+        status, progress = "planned", {}
+        if i < max(1, count // 8):
+            status = "in_progress"
+            done = 1 + i % max(1, len(product.steps) - 1)
+            progress = _stage_progress(rng, product, quantity, done)
+        elif i < max(2, count // 3):
+            status = "released"
+        specs.append(
+            OrderSpec(
+                number=f"PO-{26_000 + i + 1}",
+                customer_order=customer,
+                product=product.code,
+                quantity=quantity,
+                release=release,
+                due=due,
+                priority=priority,
+                status=status,
+                progress=progress,
+            )
+        )
+    return customers, tuple(specs)
+
+
+def build_factory(
+    now: datetime | None = None, *, line_groups: int = 1, orders: int = 40, seed: int = 7
+) -> FactorySpec:
+    """The demo factory as of ``now`` (UTC): orders fall due over the next two weeks."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    rng = random.Random(seed)
+    lines = _lines(line_groups)
+    products = _products(lines)
+    operators = _operators(rng, line_groups)
+    customers, order_specs = _orders(rng, now, products, orders)
+    year = now.astimezone(UTC).year
+    return FactorySpec(
+        site_code="PLANT-1",
+        site_name="Demo Electronics Plant",
+        timezone=SITE_TIMEZONE,
+        areas=dict(AREAS),
+        lines=lines,
+        materials=dict(MATERIALS),
+        products=products,
+        operators=operators,
+        shifts=(
+            ShiftSpec("A", "Early shift", "06:00", "14:00", (0, 1, 2, 3, 4), (("09:30", 30),)),
+            ShiftSpec("B", "Late shift", "14:00", "22:00", (0, 1, 2, 3, 4), (("18:00", 30),)),
+        ),
+        holidays=(
+            (f"{year}-12-24", "Christmas Eve"),
+            (f"{year}-12-25", "Christmas Day"),
+            (f"{year}-12-26", "Boxing Day"),
+            (f"{year + 1}-01-01", "New Year"),
+        ),
+        reasons=DOWNTIME_REASONS + SCRAP_REASONS + REWORK_REASONS,
+        customers=customers,
+        orders=order_specs,
+    )

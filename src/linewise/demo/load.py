@@ -1,0 +1,223 @@
+"""Write a :class:`FactorySpec` into an empty database through the ORM (audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import Conflict
+from linewise.core.security import Role
+from linewise.demo.factory import FactorySpec
+from linewise.domains.accounts.service import create_user
+from linewise.domains.equipment.models import Area, Line, Machine, Site
+from linewise.domains.inventory.models import Material
+from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
+from linewise.domains.production.models import (
+    BomItem,
+    CustomerOrder,
+    OperationStatus,
+    OrderOperation,
+    Product,
+    ProductionOrder,
+    RoutingStep,
+    RoutingStepLine,
+)
+from linewise.domains.quality.models import ReasonCode
+
+# Demo users: one per role. Only `linewise demo` creates them, and it says so loudly.
+DEMO_PASSWORD = "linewise-demo"
+DEMO_USERS = (
+    ("admin", Role.ADMIN, "Demo Admin", ()),
+    ("planner", Role.PLANNER, "Paula Planner", ()),
+    ("manager", Role.MANAGER, "Martin Manager", ()),
+    ("supervisor", Role.SUPERVISOR, "Sofia Supervisor", ("SMT", "THT")),
+    ("operator", Role.OPERATOR, "Oskar Operator", ("SMT",)),
+)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    lines: int
+    machines: int
+    products: int
+    operators: int
+    orders: int
+    users: int
+
+
+def database_is_empty(db: Session) -> bool:
+    return not db.scalar(select(func.count()).select_from(Site))
+
+
+def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> LoadReport:
+    """Load the whole factory in the caller's transaction; refuses a non-empty database."""
+    if not database_is_empty(db):
+        raise Conflict(
+            "the database already holds a factory; the demo loads only into an empty one"
+        )
+    site = Site(code=spec.site_code, name=spec.site_name, timezone=spec.timezone)
+    areas = {code: Area(site=site, code=code, name=name) for code, name in spec.areas.items()}
+    lines: dict[str, Line] = {}
+    machines = 0
+    for ls in spec.lines:
+        line = Line(area=areas[ls.area], code=ls.code, name=ls.name, type=ls.type)
+        for ms in ls.machines:
+            Machine(
+                line=line,
+                code=ms.code,
+                name=ms.name,
+                kind=ms.kind,
+                position=ms.position,
+                speed_factor=ms.speed_factor,
+                minor_stop_threshold_s=ms.minor_stop_threshold_s,
+            )
+            machines += 1
+        lines[ls.code] = line
+    db.add(site)
+    materials = {
+        code: Material(code=code, name=name, unit=unit)
+        for code, (name, unit) in spec.materials.items()
+    }
+    db.add_all(materials.values())
+    products: dict[str, Product] = {}
+    for ps in spec.products:
+        product = Product(code=ps.code, name=ps.name, family=ps.family)
+        product.steps = [
+            RoutingStep(
+                seq=st.seq,
+                name=st.name,
+                work_center_type=st.work_center_type,
+                setup_time_s=st.setup_time_s,
+                setup_family=st.setup_family,
+                skill=st.skill,
+                eligible=[
+                    RoutingStepLine(line=lines[code], cycle_time_s=cycle)
+                    for code, cycle in st.cycle_time_s.items()
+                ],
+            )
+            for st in ps.steps
+        ]
+        product.bom = [
+            BomItem(material=materials[code], quantity_per_unit=qty) for code, qty in ps.bom.items()
+        ]
+        products[ps.code] = product
+    db.add_all(products.values())
+    for op in spec.operators:
+        db.add(
+            Operator(
+                code=op.code,
+                name=op.name,
+                skills=list(op.skills),
+                shift_code=op.shift_code,
+                areas=[areas[a] for a in op.areas],
+            )
+        )
+    db.flush()
+    _add_calendar(db, spec, site)
+    _add_reasons(db, spec)
+    db.flush()
+    _add_orders(db, spec, products, lines)
+    users = 0
+    if with_users:
+        for username, role, full_name, area_codes in DEMO_USERS:
+            create_user(
+                db,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                full_name=full_name,
+                area_ids=[areas[c].id for c in area_codes],
+            )
+            users += 1
+    db.flush()
+    return LoadReport(
+        lines=len(lines),
+        machines=machines,
+        products=len(products),
+        operators=len(spec.operators),
+        orders=len(spec.orders),
+        users=users,
+    )
+
+
+def _add_calendar(db: Session, spec: FactorySpec, site: Site) -> None:
+    cal = ShiftCalendar(code="PLANT-1-2SHIFT", name="Two shifts, Monday to Friday", site_id=site.id)
+    cal.patterns = [
+        ShiftPattern(
+            code=sh.code,
+            name=sh.name,
+            start=sh.start,
+            end=sh.end,
+            weekdays=list(sh.weekdays),
+            breaks=[{"start": start, "minutes": minutes} for start, minutes in sh.breaks],
+        )
+        for sh in spec.shifts
+    ]
+    cal.holidays = [Holiday(day=date.fromisoformat(d), name=name) for d, name in spec.holidays]
+    db.add(cal)
+
+
+def _add_reasons(db: Session, spec: FactorySpec) -> None:
+    by_code: dict[tuple[str, str], ReasonCode] = {}
+    for rs in spec.reasons:  # parents come before their children in the spec
+        parent = by_code.get((rs.category, rs.parent)) if rs.parent else None
+        if parent is not None and parent.id is None:
+            db.flush()
+        reason = ReasonCode(
+            code=rs.code,
+            name=rs.name,
+            category=rs.category,
+            machine_class=rs.machine_class,
+            parent_id=parent.id if parent is not None else None,
+        )
+        db.add(reason)
+        by_code[(rs.category, rs.code)] = reason
+
+
+def _add_orders(
+    db: Session, spec: FactorySpec, products: dict[str, Product], lines: dict[str, Line]
+) -> None:
+    customer_orders = {
+        number: CustomerOrder(number=number, customer=customer)
+        for number, customer in spec.customers.items()
+    }
+    db.add_all(customer_orders.values())
+    for os_ in spec.orders:
+        product = products[os_.product]
+        order = ProductionOrder(
+            number=os_.number,
+            customer_order=customer_orders[os_.customer_order],
+            product=product,
+            quantity=os_.quantity,
+            release_date=os_.release,
+            due_date=os_.due,
+            priority=os_.priority,
+            status=os_.status,
+        )
+        for step in product.steps:
+            prog = os_.progress.get(step.seq)
+            line_id = lines[prog.line].id if prog and prog.line else None
+            if line_id is None and len(step.eligible) == 1:
+                line_id = step.eligible[0].line.id
+            op = OrderOperation(
+                seq=step.seq,
+                step_id=step.id,
+                name=step.name,
+                work_center_type=step.work_center_type,
+                quantity=os_.quantity,
+                line_id=line_id,
+                status=prog.status if prog else OperationStatus.PENDING,
+                good_qty=prog.good if prog else 0,
+                scrap_qty=prog.scrap if prog else 0,
+                rework_qty=prog.rework if prog else 0,
+            )
+            if prog is not None:
+                # Plausible history: earlier stages started earlier.
+                op.started_at = os_.release + timedelta(hours=8 * (step.seq - 1))
+                if prog.status == OperationStatus.COMPLETED:
+                    op.completed_at = op.started_at + timedelta(hours=6)
+            order.operations.append(op)
+        db.add(order)

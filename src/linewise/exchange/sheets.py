@@ -1,0 +1,123 @@
+"""The columns of each importable sheet and how one row is parsed.
+
+One pydantic model per sheet parses a row on its own (types, ranges, required cells);
+cross-row and database checks (does the line exist, is the product in the file or the
+database) live in the importer. Column names are the field names.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from linewise.domains.equipment.models import LineType
+
+
+class RowModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+def _split(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value or "")
+    return [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+
+
+class ProductRow(RowModel):
+    code: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+    family: str = Field("", max_length=60)
+
+
+class MaterialRow(RowModel):
+    code: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field("pcs", min_length=1, max_length=20)
+
+
+class RoutingRow(RowModel):
+    """One row per routing step and eligible line (a step on two lines takes two rows)."""
+
+    product_code: str = Field(min_length=1)
+    seq: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    work_center_type: LineType
+    line_code: str = Field(min_length=1)
+    cycle_time_s: float = Field(gt=0)
+    setup_time_s: float = Field(0.0, ge=0)
+    setup_family: str = ""
+    skill: str = ""
+    splittable: bool = True
+    min_wait_s: float = Field(0.0, ge=0)
+    max_wait_s: float | None = Field(None, ge=0)
+
+
+class BomRow(RowModel):
+    product_code: str = Field(min_length=1)
+    material_code: str = Field(min_length=1)
+    quantity_per_unit: float = Field(gt=0)
+
+
+class OperatorRow(RowModel):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    skills: list[str] = Field(default_factory=list)
+    areas: list[str] = Field(default_factory=list, description="area codes")
+    shift_code: str | None = None
+    active: bool = True
+
+    _lists = field_validator("skills", "areas", mode="before")(
+        classmethod(lambda cls, v: _split(v))
+    )
+
+
+class OrderRow(RowModel):
+    number: str = Field(min_length=1, max_length=60)
+    product_code: str = Field(min_length=1)
+    quantity: int = Field(gt=0, le=10_000_000)
+    due_date: datetime
+    release_date: datetime | None = None
+    priority: int = Field(3, ge=1, le=5)
+    customer_order: str | None = None
+    customer: str | None = None
+
+
+def site_local(value: datetime, zone: ZoneInfo, *, end_of_day: bool) -> datetime:
+    """Spreadsheet dates have no zone: read them as site-local time.
+
+    A bare date (midnight) means the end of that day for a due date, the start for a
+    release date — that is what a planner writing "due 12 Dec" means.
+    """
+    if value.tzinfo is not None:
+        return value
+    if end_of_day and value.time() == time(0, 0):
+        value = datetime.combine(value.date(), time(23, 59, 59))
+    return value.replace(tzinfo=zone)
+
+
+def parse_date_cell(text: str) -> datetime | str:
+    """Accept ISO dates and datetimes (what exports write and Excel shows)."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            return datetime.combine(date.fromisoformat(text), time(0, 0))
+        except ValueError:
+            return text  # pydantic names the cell
+
+
+SHEETS: dict[str, type[RowModel]] = {
+    "products": ProductRow,
+    "materials": MaterialRow,
+    "routings": RoutingRow,
+    "bom": BomRow,
+    "operators": OperatorRow,
+    "orders": OrderRow,
+}
+
+
+def columns(sheet: str) -> list[str]:
+    return list(SHEETS[sheet].model_fields)

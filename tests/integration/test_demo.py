@@ -1,0 +1,61 @@
+"""The demo factory loads completely, consistently and only into an empty database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linewise.core.audit import verify
+from linewise.core.errors import Conflict
+from linewise.demo.factory import build_factory
+from linewise.demo.load import load_factory
+from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.production.models import OrderOperation, ProductionOrder
+
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+def test_build_is_deterministic_and_scales() -> None:
+    a, b = build_factory(NOW), build_factory(NOW)
+    assert a == b
+    assert [line.code for line in a.lines] == ["SMT-1", "SMT-2", "DIP-1", "TEST-1", "PACK-1"]
+    big = build_factory(NOW, line_groups=6, orders=2000)
+    assert len(big.lines) == 30 and len(big.orders) == 2000
+    # Every product step can run on every line of its type in the scaled factory.
+    smt_step = big.products[0].steps[0]
+    assert len(smt_step.cycle_time_s) == 12
+
+
+def test_orders_fall_due_over_the_next_two_weeks() -> None:
+    spec = build_factory(NOW)
+    dues = [o.due for o in spec.orders]
+    assert len(dues) == 40
+    assert min(dues) > NOW and (max(dues) - NOW).days <= 14
+    assert all(o.release <= o.due for o in spec.orders)
+
+
+def test_load_into_database(db: Session) -> None:
+    report = load_factory(db, build_factory(NOW), with_users=False)
+    db.commit()
+    assert (report.lines, report.machines, report.orders) == (5, 17, 40)
+    assert db.scalar(select(func.count()).select_from(Machine)) == 17
+    smt1 = db.scalar(select(Line).where(Line.code == "SMT-1"))
+    assert smt1 is not None
+    assert [m.kind for m in smt1.machines] == ["printer", "spi", "pnp", "pnp", "reflow", "aoi"]
+    running = db.scalars(select(ProductionOrder).where(ProductionOrder.status == "in_progress"))
+    for order in running:
+        statuses = [op.status for op in order.operations]
+        # Completed stages come first, then exactly one running stage.
+        assert statuses.count("in_progress") == 1
+        first_open = statuses.index("in_progress")
+        assert set(statuses[:first_open]) == {"completed"}
+    unlinked = db.scalar(
+        select(func.count()).select_from(OrderOperation).where(OrderOperation.step_id.is_(None))
+    )
+    assert unlinked == 0
+    assert verify(db).ok
+    with pytest.raises(Conflict):
+        load_factory(db, build_factory(NOW), with_users=False)
