@@ -7,9 +7,9 @@ Averaging percentages would not, and is never done here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from linewise.kpi.calendar import (
@@ -20,10 +20,24 @@ from linewise.kpi.calendar import (
     site_day,
 )
 from linewise.kpi.counts import merge_products
-from linewise.kpi.elements import sum_elements
+from linewise.kpi.elements import StopRecord, sum_elements
 from linewise.kpi.evaluate import Evaluation, WorkUnitData, evaluate_machine
 from linewise.kpi.formulas import Convention, ratio
 from linewise.kpi.intervals import TimeWindow, hull
+
+
+def merge_stops(stops: Iterable[StopRecord]) -> tuple[StopRecord, ...]:
+    """One record per stop: pieces of a stop seen from consecutive windows are joined."""
+    merged: dict[tuple[str, str, datetime, datetime], StopRecord] = {}
+    for stop in stops:
+        key = (stop.work_unit, stop.state.value, stop.start, stop.end)
+        seen = merged.get(key)
+        merged[key] = (
+            replace(seen, lost=seen.lost + stop.lost, counted=seen.counted or stop.counted)
+            if seen
+            else stop
+        )
+    return tuple(sorted(merged.values(), key=lambda s: (s.start, s.work_unit, s.state.value)))
 
 
 def aggregate(
@@ -49,7 +63,7 @@ def aggregate(
         window=hull(e.window for e in evaluations),
         elements=sum_elements(e.elements for e in evaluations),
         products=merge_products(p for e in evaluations for p in e.products),
-        stops=tuple(sorted((s for e in evaluations for s in e.stops), key=lambda s: s.start)),
+        stops=merge_stops(s for e in evaluations for s in e.stops),
         kpis=evaluations[0].kpis,
         sources={k: tuple(v) for k, v in sources.items()},
         parts=tuple(parts),
