@@ -7,6 +7,7 @@ Averaging percentages would not, and is never done here.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -24,6 +25,9 @@ from linewise.kpi.elements import StopRecord, sum_elements
 from linewise.kpi.evaluate import Evaluation, WorkUnitData, evaluate_machine
 from linewise.kpi.formulas import Convention, ratio
 from linewise.kpi.intervals import TimeWindow, hull
+from linewise.kpi.states import MachineState, StateInterval, normalize_states
+
+STOP_STATES = (MachineState.DOWN, MachineState.IDLE)
 
 
 def merge_stops(stops: Iterable[StopRecord]) -> tuple[StopRecord, ...]:
@@ -187,8 +191,37 @@ def trend(
 ) -> list[TrendPoint]:
     """KPIs of ``units`` (summed) per hour, shift or site-local day of ``window``."""
     planned = expand_calendar(calendar, window, planned_stops)
+    prepared = [_StatesNear(u.states) for u in units]
     points: list[TrendPoint] = []
     for label, part in buckets(calendar, window, size):
-        evaluations = [evaluate_machine(u, planned, part, convention) for u in units]
+        evaluations = [
+            evaluate_machine(replace(u, states=near.around(part)), planned, part, convention)
+            for u, near in zip(units, prepared, strict=True)
+        ]
         points.append(TrendPoint(label, part, aggregate(evaluations, scope, convention)))
     return points
+
+
+class _StatesNear:
+    """Hands each bucket only the states it needs, so trends stay linear in buckets.
+
+    A bucket needs the states overlapping it plus the rest of any stop it cuts (a stop is
+    classified by its whole length).
+    """
+
+    def __init__(self, states: Iterable[StateInterval]) -> None:
+        self._states = normalize_states(states)
+        self._starts = [s.start for s in self._states]
+
+    def _same_stop(self, i: int, j: int) -> bool:
+        a, b = self._states[i], self._states[j]
+        return a.state is b.state and a.state in STOP_STATES and a.end == b.start
+
+    def around(self, part: TimeWindow) -> tuple[StateInterval, ...]:
+        lo = max(bisect_right(self._starts, part.start) - 1, 0)
+        hi = bisect_left(self._starts, part.end)
+        while lo > 0 and self._same_stop(lo - 1, lo):
+            lo -= 1
+        while 0 < hi < len(self._states) and self._same_stop(hi - 1, hi):
+            hi += 1
+        return self._states[lo:hi]

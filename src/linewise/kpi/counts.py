@@ -109,9 +109,9 @@ def total_by_product(
     ideal_cycle_s: Mapping[str, float],
     work_unit: str,
 ) -> tuple[ProductTotals, ...]:
-    """Sum the records stamped inside ``window`` per product."""
+    """Sum the records stamped inside ``window`` per product (ids kept in time order)."""
     totals: dict[str, ProductTotals] = {}
-    for r in records:
+    for r in sorted(records, key=lambda r: (r.ts, r.id or "")):
         if not window.contains(r.ts):
             continue
         if r.product not in ideal_cycle_s:

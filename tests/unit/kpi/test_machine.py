@@ -174,6 +174,30 @@ def test_planned_maintenance_is_pdot() -> None:
     assert "pm-7" in result.sources["PDOT"]
 
 
+def test_autumn_dst_night_shift_has_nine_hours_of_pot() -> None:
+    # Night of 24/25 October 2026: 22:00 CEST (20:00 UTC) to 06:00 CET (05:00 UTC).
+    cal = calendar(shift("N", "22:00", "06:00", b0200=30))
+    night = window("2026-10-24", "18:00", "08:00", "2026-10-25")
+    states = timeline("2026-10-24", ("20:00", "05:00", "producing", None))
+    result = evaluate_machine(WorkUnitData("reflow", states), expand_calendar(cal, night), night)
+    # The 02:00 break is the first 02:00 (CEST, 00:00 UTC); worked through, so overtime.
+    assert minutes(result.elements.pot) == 9 * 60
+    assert minutes(result.elements.overtime) == 30
+    assert minutes(result.elements.not_planned) == 14 * 60 - 9 * 60
+
+
+def test_overlapping_state_reports_let_the_later_one_win() -> None:
+    states = timeline(
+        DAY,
+        ("05:00", "09:00", "producing", None),
+        ("08:00", "09:00", "down", "late report"),  # overlaps the last hour of producing
+        ("09:30", "13:00", "producing", None),
+    )
+    result = evaluate_machine(WorkUnitData("pp1", states), expand_calendar(CAL, SHIFT), SHIFT)
+    assert minutes(result.elements.apt) == 180 + 210
+    assert minutes(result.elements.adot) == 60
+
+
 def test_night_shift_across_midnight_and_dst_change() -> None:
     # Night of 28/29 March 2026 in Berlin: 22:00 CET (21:00 UTC) to 06:00 CEST (04:00 UTC).
     cal = calendar(shift("N", "22:00", "06:00"))

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linewise.kpi import (
+    BreakSpec,
+    BucketSize,
     CalendarSpec,
     Convention,
     CountRecord,
@@ -25,6 +27,7 @@ from linewise.kpi import (
     evaluate_machine,
     expand_calendar,
     site_day,
+    trend,
 )
 
 BASE = datetime(2026, 3, 2, tzinfo=UTC)
@@ -209,3 +212,23 @@ def test_a_night_shift_lasts_its_wall_clock_length_give_or_take_a_dst_hour(
     assert night.window.duration - timedelta(hours=8) == day_length - timedelta(hours=24) or (
         night.window.duration == timedelta(hours=8)
     )
+
+
+TWO_SHIFTS = CalendarSpec(
+    "Europe/Berlin",
+    (
+        ShiftSpec("A", time(6), time(14), frozenset(range(7)), (BreakSpec(time(10), 30),)),
+        ShiftSpec("B", time(14), time(22), frozenset(range(7))),
+    ),
+)
+
+
+@FAST
+@given(units(), st.sampled_from([BucketSize.HOUR, BucketSize.DAY]))
+def test_hourly_and_daily_trends_add_up_to_the_window(unit: WorkUnitData, size: BucketSize) -> None:
+    points = trend([unit], TWO_SHIFTS, WINDOW, size, "m1")
+    whole = evaluate_machine(unit, expand_calendar(TWO_SHIFTS, WINDOW), WINDOW)
+    total = aggregate([p.evaluation for p in points], "m1")
+    assert total.elements == whole.elements
+    assert total.stops == whole.stops
+    assert total.products == whole.products
