@@ -5,8 +5,21 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 const number = new Intl.NumberFormat();
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
+const dateTimeThisYear = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
+
 export function fmtDateTime(iso: string | null | undefined): string {
   return iso ? dateTime.format(new Date(iso)) : "—";
+}
+
+/** Like fmtDateTime, without the year when it is the current one (dense tables). */
+export function fmtDateTimeShort(iso: string): string {
+  const d = new Date(iso);
+  return d.getFullYear() === new Date().getFullYear() ? dateTimeThisYear.format(d) : dateTime.format(d);
 }
 
 /** A calendar day ("2030-01-10") without shifting it through a time zone. */

@@ -42,3 +42,13 @@ export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loadable<T> 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
 }
+
+/** Call `refresh` every `ms` while the page is visible (a floor screen stays current). */
+export function usePolling(refresh: () => void, ms: number): void {
+  useEffect(() => {
+    const id = window.setInterval(() => {
+      if (document.visibilityState === "visible") refresh();
+    }, ms);
+    return () => window.clearInterval(id);
+  }, [refresh, ms]);
+}

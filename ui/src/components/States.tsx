@@ -40,3 +40,14 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
 export function Empty({ children }: { children: ReactNode }) {
   return <div className="state state-empty">{children}</div>;
 }
+
+/** A failed background refresh: the page keeps showing the last data it had. */
+export function StaleNotice({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const detail = error instanceof ApiError ? error.detail || error.title : String(error);
+  return (
+    <div className="notice notice-inline" role="status">
+      <span>Could not refresh: {detail}</span>
+      <button type="button" className="btn-link" onClick={onRetry}>Retry</button>
+    </div>
+  );
+}

@@ -29,9 +29,9 @@ export function LinesPage() {
                 <h3 className="panel-title">{area.name} <span className="muted">{area.code}</span></h3>
                 {areaLines.length === 0 ? <p className="muted">No lines in this area.</p> : (
                   <div className="table-wrap">
-                    <table className="table">
+                    <table className="table table-fixed">
                       <thead>
-                        <tr><th>Line</th><th>Type</th><th>Machines (in flow order)</th></tr>
+                        <tr><th className="col-line">Line</th><th className="col-type">Type</th><th>Machines (in flow order)</th></tr>
                       </thead>
                       <tbody>
                         {areaLines.map((line) => (

@@ -4,18 +4,19 @@ import { Icon } from "../components/Icon";
 import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
 import { ProgressBar } from "../components/ProgressBar";
-import { ErrorState, Loading } from "../components/States";
+import { ErrorState, Loading, StaleNotice } from "../components/States";
 import { fmtDateTime, fmtNumber, fmtRelative } from "../format";
-import { useApi } from "../useApi";
+import { useApi, usePolling } from "../useApi";
 
 export function OrderDetailPage({ id }: { id: number }) {
   const order = useApi(() => getOrder(id), [id]);
+  usePolling(order.reload, 15_000);
   const back = (
     <Link to="/orders" className="back-link">
       <Icon name="back" size={16} /> Orders
     </Link>
   );
-  if (order.error) return <>{back}<ErrorState error={order.error} onRetry={order.reload} /></>;
+  if (order.error && !order.data) return <>{back}<ErrorState error={order.error} onRetry={order.reload} /></>;
   if (!order.data) return <>{back}<Loading label="Loading order…" /></>;
   const o = order.data;
   return (
@@ -26,10 +27,11 @@ export function OrderDetailPage({ id }: { id: number }) {
         subtitle={`${o.product.code} — ${o.product.name}`}
         actions={
           <button type="button" className="btn" onClick={order.reload} disabled={order.loading}>
-            {order.loading ? "Refreshing…" : "Refresh"}
+            Refresh
           </button>
         }
       />
+      {order.error !== undefined && <StaleNotice error={order.error} onRetry={order.reload} />}
       <OrderFacts order={o} />
       <section className="panel">
         <h2 className="panel-title">Stages</h2>

@@ -6,10 +6,10 @@ import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
 import { Pagination } from "../components/Pagination";
 import { ProgressBar } from "../components/ProgressBar";
-import { Empty, ErrorState, Loading } from "../components/States";
-import { fmtDateTime, fmtNumber, fmtRelative, statusLabel } from "../format";
+import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
+import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, statusLabel } from "../format";
 import { navigate } from "../router";
-import { useApi } from "../useApi";
+import { useApi, usePolling } from "../useApi";
 
 const PAGE_SIZE = 25;
 const STATUSES: OrderStatus[] = ["planned", "released", "in_progress", "on_hold", "completed", "cancelled"];
@@ -65,6 +65,8 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
     [offset, sort, q, statusParam, late],
   );
 
+  usePolling(orders.reload, 30_000);
+
   const toggleStatus = (s: OrderStatus) =>
     update({ statuses: statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s] });
   const filtered = Boolean(q || statuses.length || late);
@@ -113,23 +115,27 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
 }
 
 function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean }) {
-  if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
-  if (!state.data) return <Loading label="Loading orders…" />;
+  if (!state.data) {
+    if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
+    return <Loading label="Loading orders…" />;
+  }
+  const stale = state.error !== undefined && <StaleNotice error={state.error} onRetry={state.reload} />;
   if (state.data.items.length === 0)
-    return <Empty>{filtered ? "No orders match these filters." : "No production orders yet."}</Empty>;
+    return <>{stale}<Empty>{filtered ? "No orders match these filters." : "No production orders yet."}</Empty></>;
   return (
+    <>
+    {stale}
     <div className={`table-wrap${state.loading ? " is-reloading" : ""}`}>
       <table className="table orders-table">
         <thead>
           <tr>
             <th>Order</th>
             <th>Product</th>
-            <th className="num">Quantity</th>
+            <th className="num" title="Quantity">Qty</th>
             <th>Due</th>
             <th>Status</th>
             <th>Current stage</th>
             <th className="col-progress">Progress</th>
-            <th><span className="sr-only">Late</span></th>
           </tr>
         </thead>
         <tbody>
@@ -137,6 +143,7 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
         </tbody>
       </table>
     </div>
+    </>
   );
 }
 
@@ -151,14 +158,19 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
       </td>
       <td>
         <div>{o.product.code}</div>
-        <div className="sub ellipsis" title={o.product.name}>{o.product.name}</div>
+        <div className="sub ellipsis hide-narrow" title={o.product.name}>{o.product.name}</div>
       </td>
       <td className="num">{fmtNumber(o.quantity)}</td>
       <td>
-        <div className="nowrap">{fmtDateTime(o.due_date)}</div>
+        <div className="nowrap" title={fmtDateTime(o.due_date)}>{fmtDateTimeShort(o.due_date)}</div>
         {!done && <div className={`sub${o.late ? " text-late" : ""}`}>{fmtRelative(o.due_date)}</div>}
       </td>
-      <td><StatusBadge status={o.status} /></td>
+      <td>
+        <div className="status-cell">
+          <StatusBadge status={o.status} />
+          {o.late && <LateBadge />}
+        </div>
+      </td>
       <td>
         {o.current_stage ? (
           <>
@@ -170,7 +182,6 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
       <td className="col-progress">
         <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={`Progress of ${o.number}`} />
       </td>
-      <td>{o.late && <LateBadge />}</td>
     </tr>
   );
 }

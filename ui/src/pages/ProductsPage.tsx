@@ -71,41 +71,42 @@ function ProductRouting({ id }: { id: number }) {
               <tr>
                 <th className="num">#</th>
                 <th>Step</th>
-                <th>Work center</th>
-                <th>Setup</th>
-                <th>Skill</th>
-                <th>Eligible lines (cycle time)</th>
+                <th>Work center · setup</th>
+                <th title="cycle time per unit on each line">Eligible lines · cycle</th>
               </tr>
             </thead>
             <tbody>
-              {routing.steps.map((s) => (
-                <tr key={s.id}>
-                  <td className="num">{s.seq}</td>
-                  <td>
-                    <div className="strong">{s.name}</div>
-                    {(s.splittable || s.min_wait_s > 0 || s.max_wait_s !== null) && (
+              {routing.steps.map((s) => {
+                const notes = [
+                  s.skill && `skill ${s.skill}`,
+                  !s.splittable && "not splittable",
+                  s.min_wait_s > 0 && `wait ≥ ${fmtDuration(s.min_wait_s)}`,
+                  s.max_wait_s !== null && `wait ≤ ${fmtDuration(s.max_wait_s)}`,
+                ].filter(Boolean);
+                return (
+                  <tr key={s.id}>
+                    <td className="num">{s.seq}</td>
+                    <td>
+                      <div className="strong">{s.name}</div>
+                      {notes.length > 0 && <div className="sub">{notes.join(" · ")}</div>}
+                    </td>
+                    <td>
+                      <Chip>{s.work_center_type}</Chip>
                       <div className="sub">
-                        {[s.splittable && "splittable",
-                          s.min_wait_s > 0 && `wait ≥ ${fmtDuration(s.min_wait_s)}`,
-                          s.max_wait_s !== null && `wait ≤ ${fmtDuration(s.max_wait_s)}`].filter(Boolean).join(" · ")}
+                        {s.setup_time_s ? `setup ${fmtDuration(s.setup_time_s)}` : "no setup"}
+                        {s.setup_family && ` · family ${s.setup_family}`}
                       </div>
-                    )}
-                  </td>
-                  <td><Chip>{s.work_center_type}</Chip></td>
-                  <td>
-                    <div>{s.setup_time_s ? fmtDuration(s.setup_time_s) : "—"}</div>
-                    {s.setup_family && <div className="sub">family {s.setup_family}</div>}
-                  </td>
-                  <td>{s.skill || <span className="muted">—</span>}</td>
-                  <td>
-                    <div className="chips">
-                      {s.eligible.map((e) => (
-                        <Chip key={e.line_id}>{e.line_code} · {fmtDuration(e.cycle_time_s)}</Chip>
-                      ))}
-                    </div>
-                  </td>
-                </tr>
-              ))}
+                    </td>
+                    <td>
+                      <div className="chips">
+                        {s.eligible.map((e) => (
+                          <Chip key={e.line_id}>{e.line_code} · {fmtDuration(e.cycle_time_s)}</Chip>
+                        ))}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
