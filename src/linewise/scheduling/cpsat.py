@@ -1,0 +1,209 @@
+"""Optimising a plan with CP-SAT, warm-started by the dispatching heuristic.
+
+Lexicographic objective by *sequential solves*: minimise level 1, then add
+``level1 <= best found`` and minimise level 2 from the previous solution as a hint, and
+so on. We prefer this over one weighted sum with dominating weights because the weights
+would have to exceed the whole range of every lower level (tardiness in seconds × weights
+× jobs quickly reaches 10^12 and beyond), which hurts CP-SAT's bounds and its linear
+relaxation; sequential solves keep each objective small and each bound meaningful. The
+price is that the time limit is split between levels: each level gets a share of what is
+left, and a level proven optimal early hands its remaining time to the next.
+
+The first level is also capped by the heuristic's value, and the final plan is compared
+lexicographically with the heuristic's, so the result is never worse than the warm start.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from linewise.scheduling.cpsat_model import ShopModel, build_model
+from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.model import (
+    Instance,
+    LevelResult,
+    ObjectiveConfig,
+    Plan,
+    ScheduledOperation,
+    SolveResult,
+    SolveStatus,
+)
+from linewise.scheduling.objective import evaluate
+
+# (elapsed seconds, best objective, bound, relative gap) for the level being solved.
+ProgressCallback = Callable[[float, float, float, float], None]
+
+FIRST_LEVELS_SHARE = 0.6  # of the remaining time, for every level but the last
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    time_limit: float = 10.0
+    num_workers: int = 2
+    random_seed: int = 0
+    on_progress: ProgressCallback | None = None
+    cancel: threading.Event | None = None
+    log_search: bool = False
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    return 0.0 if objective <= bound else (objective - bound) / max(1.0, abs(objective))
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, params: SolverParams, started: float) -> None:
+        super().__init__()
+        self.params, self.started = params, started
+        self.first_solution: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.first_solution is None:
+            self.first_solution = elapsed
+        if self.params.on_progress is not None:
+            obj, bound = self.objective_value, self.best_objective_bound
+            self.params.on_progress(elapsed, obj, bound, relative_gap(obj, bound))
+        if self.params.cancel is not None and self.params.cancel.is_set():
+            self.stop_search()
+
+
+def _watch_cancel(
+    solver: cp_model.CpSolver, cancel: threading.Event, done: threading.Event
+) -> None:
+    """Stop the search as soon as ``cancel`` is set, even between two solutions."""
+    while not done.wait(0.05):
+        if cancel.is_set():
+            solver.stop_search()
+            return
+
+
+def _extract(shop: ShopModel, solver: cp_model.CpSolver) -> Plan:
+    ops = []
+    for key, start in shop.starts.items():
+        chosen = next(
+            o for o in shop.options[key] if isinstance(o.literal, int) or solver.value(o.literal)
+        )
+        ops.append(
+            ScheduledOperation(
+                key[0], key[1], chosen.resource, solver.value(start), solver.value(shop.ends[key])
+            )
+        )
+    ops.sort(key=lambda s: (s.start, s.resource, s.job_id, s.index))
+    return Plan(tuple(ops))
+
+
+def _hint(shop: ShopModel, values: dict[int, int]) -> None:
+    model = shop.model
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for index, value in values.items():
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
+
+
+def _complete(shop: ShopModel, partial: dict[int, int], params: SolverParams) -> dict[int, int]:
+    """Extend a hint on the decision variables to every variable of the model.
+
+    CP-SAT adopts a complete, feasible hint as its first solution at once; a partial one
+    is only a search preference, which on larger models may not lead anywhere in time.
+    With the decisions fixed, propagation alone finishes the job.
+    """
+    _hint(shop, partial)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(1.0, params.time_limit / 10)
+    if solver.solve(shop.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return partial  # should not happen; keep the partial hint as a preference
+    return _all_values(shop, solver)
+
+
+def _all_values(shop: ShopModel, solver: cp_model.CpSolver) -> dict[int, int]:
+    model = shop.model
+    count = len(model.proto.variables)
+    return {i: solver.value(model.get_int_var_from_proto_index(i)) for i in range(count)}
+
+
+def solve(
+    instance: Instance,
+    config: ObjectiveConfig | None = None,
+    params: SolverParams | None = None,
+    warm_start: Plan | None = None,
+) -> SolveResult:
+    """Best plan found within the time limit; falls back to the heuristic plan."""
+    config = config or ObjectiveConfig()
+    params = params or SolverParams()
+    started = time.monotonic()
+    heuristic = warm_start if warm_start is not None else best_dispatch(instance, config)[0]
+    heuristic_values = evaluate(instance, heuristic, config)
+    fallback = SolveResult(
+        SolveStatus.FALLBACK_HEURISTIC, heuristic, heuristic_values, (), 0.0, None
+    )
+    shop = build_model(instance, config, heuristic_values.makespan)
+    _hint(shop, _complete(shop, shop.plan_values(heuristic), params))
+    levels = [lvl for lvl in config.levels if lvl not in shop.trivial]
+    deadline = started + params.time_limit
+    results: list[LevelResult] = []
+    best: Plan | None = None
+    first_solution: float | None = None
+    for n, level in enumerate(levels):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05 or (params.cancel is not None and params.cancel.is_set()):
+            break
+        budget = remaining if n == len(levels) - 1 else remaining * FIRST_LEVELS_SHARE
+        expr = shop.objectives[level]
+        if n == 0:
+            shop.model.add(expr <= heuristic_values.level(level))
+        shop.model.minimize(expr)
+        solver, callback, status = _run(shop, params, budget, started)
+        if first_solution is None:
+            first_solution = callback.first_solution
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        value, bound = round(solver.objective_value), round(solver.best_objective_bound)
+        results.append(LevelResult(level, value, bound, status == cp_model.OPTIMAL))
+        best = _extract(shop, solver)
+        shop.model.add(expr <= value)
+        _hint(shop, _all_values(shop, solver))
+    wall = time.monotonic() - started
+    if best is None:
+        return SolveResult(fallback.status, heuristic, heuristic_values, (), wall, None)
+    values = evaluate(instance, best, config)
+    if heuristic_values.key(config) < values.key(config):
+        return SolveResult(fallback.status, heuristic, heuristic_values, tuple(results), wall)
+    complete = len(results) == len(levels) and all(r.optimal for r in results)
+    outcome = SolveStatus.OPTIMAL if complete else SolveStatus.FEASIBLE
+    return SolveResult(outcome, best, values, tuple(results), wall, first_solution)
+
+
+def _run(
+    shop: ShopModel, params: SolverParams, budget: float, started: float
+) -> tuple[cp_model.CpSolver, _Progress, cp_model.CpSolverStatus]:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = budget
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.random_seed = params.random_seed
+    solver.parameters.log_search_progress = params.log_search
+    options = sum(len(o) for o in shop.options.values())
+    if options > 2 * len(shop.options):
+        # Probing scales badly with many optional (calendar/flexible) intervals and can eat
+        # a short time limit in presolve before the warm start is even loaded.
+        solver.parameters.cp_model_probing_level = 0
+    callback = _Progress(params, started)
+    done = threading.Event()
+    watcher = None
+    if params.cancel is not None:
+        watcher = threading.Thread(
+            target=_watch_cancel, args=(solver, params.cancel, done), daemon=True
+        )
+        watcher.start()
+    try:
+        status = solver.solve(shop.model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    return solver, callback, status

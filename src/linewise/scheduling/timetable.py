@@ -1,0 +1,197 @@
+"""Mutable bookkeeping for list scheduling: resource sequences and skill usage.
+
+Kept apart from the dispatching rules so that ``dispatch.py`` reads as the algorithm.
+Every change is recorded in an undo log because a chain of operations linked by a
+maximum wait is placed tentatively and rolled back when a later step does not fit.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from linewise.scheduling.calendar import CalendarIndex
+from linewise.scheduling.model import Instance, Operation, Resource
+
+
+class SchedulingError(RuntimeError):
+    """The instance cannot be scheduled (e.g. a calendar or a skill shift runs out)."""
+
+
+@dataclass
+class ResourceState:
+    resource: Resource
+    calendar: CalendarIndex
+    free_at: int = 0
+    last_family: str | None = None
+    # Frozen work as (start, end, family), sorted; new work is fitted around it.
+    frozen: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def frozen_span(op: Operation, calendar: CalendarIndex) -> tuple[int, int]:
+    """Span of an operation frozen at its recorded start.
+
+    If it does not fit the calendar at that start (work begun in overtime, say), it is
+    taken as plain ``start + duration``; the validator will point out the conflict.
+    """
+    assert op.frozen is not None
+    start, duration = op.frozen.start, op.duration_on(op.frozen.resource)
+    fit = calendar.earliest_fit(start, duration, op.splittable)
+    if fit is not None and fit[0] == start:
+        return fit
+    return start, start + duration
+
+
+class SkillBoard:
+    """Operators in use per skill against the capacity given by the skill shifts."""
+
+    def __init__(self, instance: Instance) -> None:
+        deltas: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for shift in instance.skill_shifts:
+            deltas[shift.skill][shift.window.start] += shift.capacity
+            deltas[shift.skill][shift.window.end] -= shift.capacity
+        self.cap_times: dict[str, list[int]] = {}
+        self.cap_values: dict[str, list[int]] = {}
+        for skill, changes in deltas.items():
+            level, times, values = 0, [], []
+            for t in sorted(changes):
+                level += changes[t]
+                times.append(t)
+                values.append(level)
+            self.cap_times[skill], self.cap_values[skill] = times, values
+        self.use_starts: dict[str, list[int]] = defaultdict(list)
+        self.use: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        self.longest: dict[str, int] = defaultdict(int)
+
+    def capacity(self, skill: str, t: int) -> int:
+        times = self.cap_times.get(skill, [])
+        i = bisect_right(times, t) - 1
+        return self.cap_values[skill][i] if i >= 0 else 0
+
+    def _overlapping(self, skill: str, start: int, end: int) -> list[tuple[int, int, int]]:
+        starts, uses = self.use_starts[skill], self.use[skill]
+        lo = bisect_left(starts, start - self.longest[skill])
+        hi = bisect_left(starts, end)
+        return [u for u in uses[lo:hi] if u[1] > start]
+
+    def push_needed(self, skill: str, start: int, end: int, demand: int) -> int | None:
+        """``None`` if ``demand`` fits over ``[start, end)``, else a later start to try.
+
+        Raises when the capacity never becomes sufficient again.
+        """
+        overlapping = self._overlapping(skill, start, end)
+        times = self.cap_times.get(skill, [])
+        points = {start}
+        points.update(p for u in overlapping for p in u[:2] if start < p < end)
+        points.update(t for t in times if start < t < end)
+        for p in sorted(points):
+            used = sum(u[2] for u in overlapping if u[0] <= p < u[1])
+            if used + demand > self.capacity(skill, p):
+                later = [u[1] for u in overlapping if u[1] > p] + [t for t in times if t > p]
+                if not later:
+                    raise SchedulingError(f"not enough operators with skill {skill}")
+                return min(later)
+        return None
+
+    def add(self, skill: str, start: int, end: int, demand: int) -> None:
+        i = bisect_right(self.use_starts[skill], start)
+        self.use_starts[skill].insert(i, start)
+        self.use[skill].insert(i, (start, end, demand))
+        self.longest[skill] = max(self.longest[skill], end - start)
+
+    def remove(self, skill: str, start: int, end: int, demand: int) -> None:
+        i = self.use[skill].index((start, end, demand))
+        del self.use_starts[skill][i]
+        del self.use[skill][i]
+
+
+@dataclass
+class Timetable:
+    """The partial plan: resource states, skill usage, and how to undo placements."""
+
+    resources: dict[str, ResourceState]
+    skills: SkillBoard
+    undo_log: list[tuple[ResourceState, int, str | None, tuple[str, int, int, int] | None]] = field(
+        default_factory=list
+    )
+
+    last_change: int = 0  # after this, calendars, shifts and frozen work are steady
+    longest_setup: int = 0
+
+    @classmethod
+    def for_instance(cls, instance: Instance) -> Timetable:
+        states = {r.id: ResourceState(r, CalendarIndex(r.calendar)) for r in instance.resources}
+        board = SkillBoard(instance)
+        for job in instance.jobs:
+            for op in job.operations:
+                if op.frozen is None:
+                    continue
+                state = states[op.frozen.resource]
+                start, end = frozen_span(op, state.calendar)
+                insort(state.frozen, (start, end, op.family))
+                if op.skill is not None:
+                    board.add(op.skill, start, end, op.operators_needed)
+        table = cls(states, board)
+        finite = [w.start for r in instance.resources for w in r.calendar or ()]
+        shifts = [t for sh in instance.skill_shifts for t in (sh.window.start, sh.window.end)]
+        frozen = [f[1] for st in states.values() for f in st.frozen]
+        releases = [j.release for j in instance.jobs] + [
+            op.material_ready for j in instance.jobs for op in j.operations
+        ]
+        table.last_change = max([0, *finite, *shifts, *frozen, *releases])
+        table.longest_setup = max(
+            [0, *(r.default_changeover for r in instance.resources)]
+            + [s.duration for r in instance.resources for s in r.setups]
+        )
+        return table
+
+    def earliest(self, op: Operation, resource: str, t: int) -> tuple[int, int] | None:
+        """Earliest feasible span for ``op`` on ``resource`` starting at or after ``t``."""
+        state = self.resources[resource]
+        res, duration, family = state.resource, op.duration_on(resource), op.family
+        if state.last_family is not None:
+            t = max(t, state.free_at + res.setup(state.last_family, family))
+        for _ in range(100_000):
+            fit = state.calendar.earliest_fit(t, duration, op.splittable)
+            if fit is None:
+                return None
+            start, end = fit
+            clash = next(
+                (
+                    f
+                    for f in state.frozen
+                    if f[0] < end + res.setup(family, f[2])
+                    and f[1] + res.setup(f[2], family) > start
+                ),
+                None,
+            )
+            if clash is not None:
+                t = max(t + 1, clash[1] + res.setup(clash[2], family))
+                continue
+            if op.skill is not None:
+                later = self.skills.push_needed(op.skill, start, end, op.operators_needed)
+                if later is not None:
+                    t = max(t + 1, later)
+                    continue
+            return start, end
+        raise SchedulingError("placement did not converge")
+
+    def commit(self, op: Operation, resource: str, start: int, end: int) -> None:
+        state = self.resources[resource]
+        skill_use = None
+        if op.skill is not None:
+            skill_use = (op.skill, start, end, op.operators_needed)
+            self.skills.add(*skill_use)
+        self.undo_log.append((state, state.free_at, state.last_family, skill_use))
+        state.free_at, state.last_family = end, op.family
+
+    def mark(self) -> int:
+        return len(self.undo_log)
+
+    def rollback(self, mark: int) -> None:
+        while len(self.undo_log) > mark:
+            state, free_at, family, skill_use = self.undo_log.pop()
+            state.free_at, state.last_family = free_at, family
+            if skill_use is not None:
+                self.skills.remove(*skill_use)

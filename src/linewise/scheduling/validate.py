@@ -1,0 +1,170 @@
+"""An independent check of a plan against its instance.
+
+Deliberately shares no code with the solvers (not even the calendar helpers): a bug in
+the shared code would otherwise be invisible to the check meant to catch it. Every
+problem found is reported as one human-readable sentence; an empty list means the plan is
+feasible.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import pairwise
+
+from linewise.scheduling.model import Instance, Operation, Plan, Resource, ScheduledOperation
+
+
+def _available_overlap(resource: Resource, start: int, end: int) -> int:
+    if resource.calendar is None:
+        return end - start
+    return sum(max(0, min(end, w.end) - max(start, w.start)) for w in resource.calendar)
+
+
+def _starts_available(resource: Resource, t: int) -> bool:
+    return resource.calendar is None or any(w.start <= t < w.end for w in resource.calendar)
+
+
+def _ends_available(resource: Resource, t: int) -> bool:
+    return resource.calendar is None or any(w.start < t <= w.end for w in resource.calendar)
+
+
+def _check_calendar(
+    name: str, op: Operation, resource: Resource, s: ScheduledOperation, duration: int
+) -> list[str]:
+    if op.splittable:
+        work = _available_overlap(resource, s.start, s.end)
+        problems = []
+        if work != duration:
+            problems.append(
+                f"{name} gets {work} s of available time on {s.resource} in {s.start}..{s.end},"
+                f" needs {duration}"
+            )
+        if not (_starts_available(resource, s.start) and _ends_available(resource, s.end)):
+            problems.append(f"{name} starts or ends outside the calendar of {s.resource}")
+        return problems
+    if s.end - s.start != duration:
+        return [f"{name} lasts {s.end - s.start} s on {s.resource}, expected {duration}"]
+    if resource.calendar is not None and not any(
+        w.start <= s.start and s.end <= w.end for w in resource.calendar
+    ):
+        return [f"{name} ({s.start}..{s.end}) does not fit one window of {s.resource}"]
+    return []
+
+
+def _check_operations(instance: Instance, plan: Plan) -> list[str]:
+    problems: list[str] = []
+    seen: dict[tuple[str, int], ScheduledOperation] = {}
+    ops = {(j.id, i): op for j in instance.jobs for i, op in enumerate(j.operations)}
+    resources = {r.id: r for r in instance.resources}
+    for s in plan.operations:
+        key = (s.job_id, s.index)
+        name = f"job {s.job_id} op {s.index}"
+        if key not in ops:
+            problems.append(f"{name} is not part of the instance")
+            continue
+        if key in seen:
+            problems.append(f"{name} is scheduled more than once")
+            continue
+        seen[key] = s
+        op = ops[key]
+        durations = {m.resource: m.duration for m in op.modes}
+        if s.resource not in durations:
+            problems.append(f"{name} runs on {s.resource}, which is not eligible")
+            continue
+        if op.frozen is not None and (s.resource, s.start) != (op.frozen.resource, op.frozen.start):
+            problems.append(
+                f"{name} is frozen at {op.frozen.resource}@{op.frozen.start}"
+                f" but planned at {s.resource}@{s.start}"
+            )
+        problems += _check_calendar(name, op, resources[s.resource], s, durations[s.resource])
+    for key in ops.keys() - seen.keys():
+        problems.append(f"job {key[0]} op {key[1]} is not scheduled")
+    return problems
+
+
+def _check_job_timing(instance: Instance, plan: Plan) -> list[str]:
+    problems: list[str] = []
+    placed = {(s.job_id, s.index): s for s in plan.operations}
+    for job in instance.jobs:
+        for i, op in enumerate(job.operations):
+            s = placed.get((job.id, i))
+            if s is None:
+                continue
+            name = f"job {job.id} op {i}"
+            if s.start < job.release and op.frozen is None:
+                problems.append(f"{name} starts at {s.start}, before the release {job.release}")
+            if s.start < op.material_ready and op.frozen is None:
+                problems.append(
+                    f"{name} starts at {s.start}, before material at {op.material_ready}"
+                )
+            prev = placed.get((job.id, i - 1)) if i > 0 else None
+            if prev is None:
+                continue
+            wait = s.start - prev.end
+            if wait < op.min_wait:
+                problems.append(f"{name} starts {wait} s after op {i - 1} ends, min {op.min_wait}")
+            if op.max_wait is not None and wait > op.max_wait:
+                problems.append(f"{name} starts {wait} s after op {i - 1} ends, max {op.max_wait}")
+    return problems
+
+
+def _check_resources(instance: Instance, plan: Plan) -> list[str]:
+    problems: list[str] = []
+    family = {(j.id, i): op.family for j in instance.jobs for i, op in enumerate(j.operations)}
+    by_resource: dict[str, list[ScheduledOperation]] = defaultdict(list)
+    for s in plan.operations:
+        by_resource[s.resource].append(s)
+    resources = {r.id: r for r in instance.resources}
+    for rid, items in by_resource.items():
+        if rid not in resources:
+            continue
+        items.sort(key=lambda s: (s.start, s.end))
+        for a, b in pairwise(items):
+            fa, fb = family.get((a.job_id, a.index), ""), family.get((b.job_id, b.index), "")
+            needed = resources[rid].setup(fa, fb)
+            if b.start < a.end:
+                problems.append(
+                    f"{rid}: job {a.job_id} op {a.index} and job {b.job_id} op {b.index} overlap"
+                )
+            elif b.start - a.end < needed:
+                problems.append(
+                    f"{rid}: only {b.start - a.end} s between job {a.job_id} op {a.index} and"
+                    f" job {b.job_id} op {b.index}, setup {fa}->{fb} needs {needed}"
+                )
+    return problems
+
+
+def _check_skills(instance: Instance, plan: Plan) -> list[str]:
+    problems: list[str] = []
+    ops = {(j.id, i): op for j in instance.jobs for i, op in enumerate(j.operations)}
+    usage: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for s in plan.operations:
+        op = ops.get((s.job_id, s.index))
+        if op is not None and op.skill is not None and op.operators > 0:
+            usage[op.skill].append((s.start, s.end, op.operators))
+    for skill, uses in usage.items():
+        shifts = [sh for sh in instance.skill_shifts if sh.skill == skill]
+        # Usage and capacity only change at these instants; checking each one suffices.
+        instants = sorted(
+            {u[0] for u in uses} | {t for sh in shifts for t in (sh.window.start, sh.window.end)}
+        )
+        for t in instants:
+            used = sum(d for s, e, d in uses if s <= t < e)
+            if used == 0:
+                continue
+            capacity = sum(sh.capacity for sh in shifts if sh.window.start <= t < sh.window.end)
+            if used > capacity:
+                problems.append(
+                    f"skill {skill}: {used} operators needed at {t}, {capacity} present"
+                )
+    return problems
+
+
+def validate(instance: Instance, plan: Plan) -> list[str]:
+    """All violations of ``plan`` against ``instance``; empty when the plan is feasible."""
+    return (
+        _check_operations(instance, plan)
+        + _check_job_timing(instance, plan)
+        + _check_resources(instance, plan)
+        + _check_skills(instance, plan)
+    )
