@@ -49,8 +49,8 @@ def parse_fjsp(text: str, name: str = "") -> Instance:
     """Brandimarte format: ``jobs machines flex``, then per job ``k`` operations, each as
     ``a`` followed by ``a`` pairs of (1-based machine, duration)."""
     lines = [line for line in text.splitlines() if line.strip()]
-    header = _numbers(lines[0])
-    n_jobs, n_machines = header[0], header[1]
+    header = lines[0].split()  # the third number (mean flexibility) may be fractional
+    n_jobs, n_machines = int(header[0]), int(header[1])
     jobs = []
     for j, line in enumerate(lines[1 : n_jobs + 1]):
         values = _numbers(line)
