@@ -35,6 +35,8 @@ class OrderBook:
         self.initial_family: dict[str, tuple[int, str]] = {}
         for order in spec.orders:
             self._add_order(order, products[order.product], start_ms)
+        # only operations with a known ready time can ever be picked: scan just those
+        self.open: list[OpState] = [op for op in self.ops if op.ready_ms is not None]
 
     def _add_order(self, order: OrderSpec, product: ProductSpec, start_ms: int) -> None:
         due = to_ms(order.due)
@@ -72,8 +74,8 @@ class OrderBook:
         """Earliest due first; an operation needing no changeover may jump ``prefer_ms``."""
         best: OpState | None = None
         best_key: tuple[int, str, int] | None = None
-        for op in self.ops:
-            if not self._eligible(op, line) or op.ready_ms is None or op.ready_ms > now:
+        for op in self.open:
+            if op.ready_ms is None or op.ready_ms > now or not self._eligible(op, line):
                 continue
             bonus = prefer_ms if op.step.setup_family == family else 0
             key = (op.due_ms - bonus, op.order.number, op.step.seq)
@@ -85,8 +87,8 @@ class OrderBook:
         """When an operation this line could run is released next (if one is known)."""
         times = [
             op.ready_ms
-            for op in self.ops
-            if self._eligible(op, line) and op.ready_ms is not None and op.ready_ms > now
+            for op in self.open
+            if op.ready_ms is not None and op.ready_ms > now and self._eligible(op, line)
         ]
         return min(times, default=None)
 
@@ -102,7 +104,9 @@ class OrderBook:
     def finish(self, op: OpState, now: int) -> None:
         """The lot is through: hand its good units to the next operation."""
         op.running, op.complete = False, True
+        self.open.remove(op)
         successor = op.next
         if successor is not None:
             successor.remaining = op.output_good
             successor.ready_ms = now
+            self.open.append(successor)
