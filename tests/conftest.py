@@ -90,10 +90,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
+    """The test's own session. On SQLite its transactions start deferred, so that a test
+    reading the database does not hold the write lock the app under test needs."""
     audit.install()
-    session = make_session_factory(engine)()
+    own = None
+    if engine.dialect.name == "sqlite":
+        own = make_engine(engine.url.render_as_string(hide_password=False), sqlite_immediate=False)
+    session = make_session_factory(own or engine)()
     yield session
     session.close()
+    if own is not None:
+        own.dispose()
 
 
 @pytest.fixture

@@ -26,7 +26,18 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 300
     data_path: Path = Path("../shared/data")
+    # MQTT ingest: mqtt://user:password@host:1883 or mqtts://host:8883; unset = no broker.
     mqtt_url: str | None = None
+    mqtt_client_id: str | None = Field(
+        default=None,
+        description="persistent session id; default linewise-<host>-<port> so a restarted "
+        "process gets the messages it had not acknowledged",
+    )
+    mqtt_share_group: str = "linewise"  # processes in one group split the load
+    mqtt_ca_file: Path | None = None
+    # Events stamped further ahead than this are refused (a device clock gone wrong).
+    ingest_max_future_s: int = 300
+    ingest_max_pending_events: int = 200_000
 
 
 @lru_cache

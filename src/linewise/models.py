@@ -15,12 +15,20 @@ from linewise.domains.production.models import (
     RoutingStepLine,
 )
 from linewise.domains.quality.models import ReasonCode
+from linewise.ingest.models import (
+    CountEvent,
+    QuarantinedEvent,
+    StateEvent,
+    StateInterval,
+    TelemetrySample,
+)
 
 __all__ = [
     "ApiKey",
     "Area",
     "AuditRecord",
     "BomItem",
+    "CountEvent",
     "CustomerOrder",
     "Holiday",
     "Line",
@@ -30,12 +38,16 @@ __all__ = [
     "OrderOperation",
     "Product",
     "ProductionOrder",
+    "QuarantinedEvent",
     "ReasonCode",
     "RoutingStep",
     "RoutingStepLine",
     "ShiftCalendar",
     "ShiftPattern",
     "Site",
+    "StateEvent",
+    "StateInterval",
+    "TelemetrySample",
     "User",
     "UserSession",
 ]

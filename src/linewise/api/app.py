@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +18,11 @@ import linewise
 from linewise.api import audit as audit_api
 from linewise.api import errors
 from linewise.api.deps import Principal, require
+from linewise.api.live import LiveHub
+from linewise.api.live import router as live_router
 from linewise.config import Settings, get_settings
 from linewise.core import audit
+from linewise.core.bus import Bus
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.security import PUBLIC
 from linewise.domains.accounts import api as accounts_api
@@ -26,6 +33,8 @@ from linewise.domains.people import api as people_api
 from linewise.domains.production import api as production_api
 from linewise.domains.quality import api as quality_api
 from linewise.exchange import api as exchange_api
+from linewise.ingest import api as ingest_api
+from linewise.ingest.recorder import Recorder
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 API_PREFIX = "/api/v1"
@@ -47,6 +56,8 @@ def api_router() -> APIRouter:
         production_api.router,
         audit_api.router,
         exchange_api.router,
+        ingest_api.router,
+        live_router,
     ):
         router.include_router(sub)
     return router
@@ -83,6 +94,50 @@ def _mount_ui(app: FastAPI, dist: Path) -> None:
     spa.permission = PUBLIC  # type: ignore[attr-defined]
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the recorder, the live hub, the NOTIFY bridge and MQTT ingest; stop in reverse."""
+    settings: Settings = app.state.settings
+    recorder: Recorder = app.state.recorder
+    recorder.start()
+    await app.state.live_hub.start()
+    listener = None
+    if app.state.engine.dialect.name == "postgresql":
+        from linewise.ingest.notify import NotifyListener
+
+        listener = NotifyListener(app.state.engine, app.state.bus, recorder.origin)
+        listener.start()
+        app.state.notify_listener = listener
+    mqtt_task = None
+    if settings.mqtt_url:
+        from linewise.ingest.mqtt import MqttIngest, MqttSettings
+
+        mqtt = MqttIngest(
+            MqttSettings.from_url(
+                settings.mqtt_url,
+                client_id=settings.mqtt_client_id,
+                share_group=settings.mqtt_share_group,
+                ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+                default_port=settings.port,
+            ),
+            recorder,
+            timedelta(seconds=settings.ingest_max_future_s),
+        )
+        app.state.mqtt = mqtt
+        mqtt_task = asyncio.create_task(mqtt.run(), name="linewise-mqtt")
+    try:
+        yield
+    finally:
+        if mqtt_task is not None:
+            mqtt_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mqtt_task
+        await app.state.live_hub.stop()
+        if listener is not None:
+            listener.stop()
+        recorder.stop()
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
@@ -93,6 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Manufacturing operations platform: plan, run, monitor, explain.",
         docs_url="/docs",
         openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -100,6 +156,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.login_limiter = LoginLimiter(
         max_failures=settings.login_max_failures, window_s=settings.login_window_seconds
     )
+    app.state.bus = Bus()
+    app.state.recorder = Recorder(
+        engine, app.state.bus, max_pending_events=settings.ingest_max_pending_events
+    )
+    app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)
     app.include_router(api_router())
     _mount_ui(app, WEB_DIST)

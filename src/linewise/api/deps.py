@@ -76,24 +76,35 @@ def _from_bearer(db: Session, token: str) -> Principal:
     return Principal(kind=key.scope, name=key.name, role=role)
 
 
-def _from_session(request: Request, db: Session, token: str) -> Principal:
+def principal_from_session(db: Session, token: str) -> tuple[Principal, str]:
+    """The signed-in user of a session cookie, and the session's CSRF token."""
     sess = db.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
     if sess is None or sess.expires_at <= utcnow():
         raise Unauthorized("session expired; please sign in again")
     user = db.get(User, sess.user_id)
     if user is None or not user.active:
         raise Unauthorized("account disabled")
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not same(sent, sess.csrf_token):
-            raise Forbidden(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
-    return Principal(
+    principal = Principal(
         kind="user",
         name=user.username,
         role=Role(user.role),
         user_id=user.id,
         area_ids=frozenset(user.area_ids),
     )
+    return principal, sess.csrf_token
+
+
+def _from_session(request: Request, db: Session, token: str) -> Principal:
+    principal, csrf = principal_from_session(db, token)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not same(sent, csrf):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
+    return principal
+
+
+def principal_from_bearer(db: Session, token: str) -> Principal:
+    return _from_bearer(db, token)
 
 
 def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
@@ -106,6 +117,10 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
         raise Unauthorized("sign in or send a bearer token")
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
+    # End the read transaction now: on SQLite every transaction holds the write lock
+    # (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for the recorder)
+    # must not hold it meanwhile. The handler's own queries open a new transaction.
+    db.commit()
     return principal
 
 

@@ -7,6 +7,7 @@ import click
 from linewise.cli.context import settings, unit_of_work
 from linewise.cli.demo import demo
 from linewise.cli.exchange import export_command, import_command
+from linewise.cli.simulate import simulate
 from linewise.cli.users import apikey_group, user_group
 
 
@@ -43,7 +44,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema to the latest version."""
     from linewise.core.migrate import upgrade
@@ -80,3 +81,4 @@ main.add_command(apikey_group)
 main.add_command(demo)
 main.add_command(import_command)
 main.add_command(export_command)
+main.add_command(simulate)

@@ -17,7 +17,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    # "heads": independent feature branches of the tree may each add a migration.
     command.upgrade(alembic_config(url), revision)
 
 

@@ -49,6 +49,10 @@ POLICY: dict[str, frozenset[Role]] = {
     "users:write": frozenset({_R.ADMIN}),
     "apikeys:write": frozenset({_R.ADMIN}),
     "audit:read": frozenset({_R.MANAGER, _R.ADMIN}),
+    # The live floor: machine states and counts (area-scoped for operators/supervisors).
+    "floor:read": ALL_ROLES,
+    # The ingest quarantine and other machine-data administration.
+    "machinedata:admin": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
 }
 # Pseudo-permissions for routes that need no role.
 PUBLIC = "public"

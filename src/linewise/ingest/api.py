@@ -1,0 +1,174 @@
+"""HTTP ingest, the quarantine, machine states and intervals."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linewise.api.crud import get_or_404
+from linewise.api.deps import Principal, get_db, require
+from linewise.core.errors import FieldError, Problem, ValidationProblem
+from linewise.core.security import DEVICE_INGEST
+from linewise.domains.equipment.models import Line, Machine
+from linewise.ingest.events import decode, parse_body
+from linewise.ingest.floor import floor_snapshot, machine_rows
+from linewise.ingest.models import QuarantinedEvent, StateInterval
+from linewise.ingest.recorder import Overloaded, Recorder
+
+router = APIRouter(tags=["machine data"])
+MAX_BODY = 16 * 1024 * 1024
+
+
+class ServiceUnavailable(Problem):
+    status = 503
+    title = "Service unavailable"
+    type_suffix = "overloaded"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+    type_suffix = "payload-too-large"
+
+
+def recorder_of(request: Request) -> Recorder:
+    recorder: Recorder = request.app.state.recorder
+    recorder.start()  # idempotent; the lifespan normally started it already
+    return recorder
+
+
+@router.post("/ingest")
+async def ingest(
+    request: Request, principal: Principal = Depends(require(DEVICE_INGEST))
+) -> dict[str, Any]:
+    """Machine events as a JSON array, one JSON object, or NDJSON (protocol v1).
+
+    Answers after the events are committed: what is acknowledged is stored. Bad events
+    are quarantined with their reason and never cost the valid ones beside them.
+    """
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise PayloadTooLarge(f"at most {MAX_BODY} bytes per request; send smaller batches")
+    settings = request.app.state.settings
+    items, rejects = parse_body(body, request.headers.get("content-type", ""))
+    events, bad = decode(items, max_future=timedelta(seconds=settings.ingest_max_future_s))
+    recorder = recorder_of(request)
+    try:
+        future = recorder.submit(events, rejects + bad, f"http:{principal.actor}")
+    except Overloaded as exc:
+        raise ServiceUnavailable(
+            f"ingest is behind ({exc.pending} events queued); retry after {exc.retry_after} s",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
+    result = await asyncio.wrap_future(future)
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": [r.as_dict() for r in result.rejected],
+    }
+
+
+@router.get("/ingest/quarantine")
+def quarantine(
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    _p: Principal = Depends(require("machinedata:admin")),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Refused events, newest first, with the reason and the payload as received."""
+    rows = db.scalars(
+        select(QuarantinedEvent).order_by(QuarantinedEvent.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return {
+        "items": [
+            {
+                "id": r.id,
+                "received_at": r.received_at,
+                "source": r.source,
+                "field": r.field,
+                "reason": r.reason,
+                "payload": r.payload,
+            }
+            for r in rows
+        ],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _areas(principal: Principal) -> frozenset[int] | None:
+    return principal.area_ids if principal.area_scoped else None
+
+
+@router.get("/floor")
+def floor(
+    principal: Principal = Depends(require("floor:read")),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Every line with its machines' current state (what the live hub sends first)."""
+    return floor_snapshot(db, area_ids=_areas(principal))
+
+
+@router.get("/machines/{machine_id}/status")
+def machine_status(
+    machine_id: int,
+    principal: Principal = Depends(require("floor:read")),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    rows = machine_rows(db, machine_ids=[machine_id], area_ids=_areas(principal))
+    if not rows:
+        get_or_404(db, Machine, machine_id)
+        from linewise.core.errors import Forbidden
+
+        raise Forbidden("this machine is outside your areas")
+    return rows[0]
+
+
+@router.get("/machines/{machine_id}/intervals")
+def machine_intervals(
+    machine_id: int,
+    start: AwareDatetime = Query(..., alias="from"),
+    end: AwareDatetime | None = Query(None, alias="to"),
+    principal: Principal = Depends(require("floor:read")),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """State intervals overlapping [from, to): what KPIs and the explain view are built on."""
+    machine = get_or_404(db, Machine, machine_id)
+    line = db.get(Line, machine.line_id)
+    if not principal.may_touch_area(line.area_id if line else None):
+        from linewise.core.errors import Forbidden
+
+        raise Forbidden("this machine is outside your areas")
+    end_at: datetime = end or datetime.now(start.tzinfo)
+    if end_at <= start:
+        raise ValidationProblem("'to' must be after 'from'", errors=[FieldError("to", "<= from")])
+    rows = db.scalars(
+        select(StateInterval)
+        .where(
+            StateInterval.machine_id == machine_id,
+            StateInterval.start < end_at,
+            (StateInterval.end.is_(None)) | (StateInterval.end > start),
+        )
+        .order_by(StateInterval.start)
+        .limit(10_000)
+    ).all()
+    return {
+        "machine_id": machine_id,
+        "items": [
+            {
+                "id": r.id,
+                "start": r.start,
+                "end": r.end,
+                "state": r.state,
+                "reason": r.reason,
+                "fault": r.fault,
+            }
+            for r in rows
+        ],
+    }

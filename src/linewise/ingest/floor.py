@@ -1,0 +1,190 @@
+"""What the shop floor looks like now: each machine's state, since when, counts this
+shift and the order its line is working on. Read by the live hub and the floor API."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linewise.core.time import utcnow
+from linewise.domains.equipment.models import Area, Line, Machine, Site
+from linewise.domains.people.models import ShiftCalendar
+from linewise.domains.production.models import (
+    OperationStatus,
+    OrderOperation,
+    ProductionOrder,
+)
+from linewise.ingest.models import CountEvent, StateInterval
+from linewise.kpi.calendar import CalendarSpec, shift_containing, site_date_of, site_day
+
+
+def current_shift(db: Session, now: datetime) -> dict[str, Any]:
+    """The site's shift containing ``now``, else the site-local day (no shift running)."""
+    site = db.scalars(select(Site).order_by(Site.id)).first()
+    if site is None:
+        return {"code": None, "start": now - timedelta(hours=8), "end": now}
+    cal = db.scalars(
+        select(ShiftCalendar)
+        .where(ShiftCalendar.site_id == site.id, ShiftCalendar.line_id.is_(None))
+        .order_by(ShiftCalendar.id)
+    ).first()
+    if cal is not None and cal.patterns:
+        spec = CalendarSpec.from_records(
+            site.timezone,
+            [
+                {
+                    "code": p.code,
+                    "start": p.start,
+                    "end": p.end,
+                    "weekdays": p.weekdays,
+                    "breaks": p.breaks,
+                }
+                for p in cal.patterns
+            ],
+            [h.day for h in cal.holidays],
+        )
+        shift = shift_containing(spec, now)
+        if shift is not None:
+            return {"code": shift.code, "start": shift.start, "end": shift.end}
+    day = site_day(site.timezone, site_date_of(site.timezone, now))
+    return {"code": None, "start": day.start, "end": day.end}
+
+
+def machine_rows(
+    db: Session,
+    *,
+    machine_ids: Collection[int] | None = None,
+    area_ids: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One dict per machine (optionally only some, or only some areas' machines)."""
+    now = now or utcnow()
+    stmt = (
+        select(Machine, Line.code, Line.area_id)
+        .join(Line, Machine.line_id == Line.id)
+        .order_by(Line.code, Machine.position, Machine.id)
+    )
+    if machine_ids is not None:
+        stmt = stmt.where(Machine.id.in_(list(machine_ids)))
+    if area_ids is not None:
+        stmt = stmt.where(Line.area_id.in_(list(area_ids)))
+    rows = db.execute(stmt).all()
+    if not rows:
+        return []
+    ids = [r[0].id for r in rows]
+    open_intervals = {
+        iv.machine_id: iv
+        for iv in db.scalars(
+            select(StateInterval).where(
+                StateInterval.machine_id.in_(ids), StateInterval.end.is_(None)
+            )
+        )
+    }
+    shift = current_shift(db, now)
+    counts = {
+        r.machine_id: (int(r.good or 0), int(r.reject or 0))
+        for r in db.execute(
+            select(
+                CountEvent.machine_id,
+                func.sum(CountEvent.good).label("good"),
+                func.sum(CountEvent.reject).label("reject"),
+            )
+            .where(CountEvent.machine_id.in_(ids), CountEvent.ts >= shift["start"])
+            .group_by(CountEvent.machine_id)
+        )
+    }
+    line_ids = {r[0].line_id for r in rows}
+    running = running_orders(db, line_ids)
+    out = []
+    for machine, line_code, area_id in rows:
+        iv = open_intervals.get(machine.id)
+        good, reject = counts.get(machine.id, (0, 0))
+        out.append(
+            {
+                "id": machine.id,
+                "code": machine.code,
+                "name": machine.name,
+                "kind": machine.kind,
+                "position": machine.position,
+                "line_id": machine.line_id,
+                "line_code": line_code,
+                "area_id": area_id,
+                "state": iv.state if iv else "offline",
+                "reason": iv.reason if iv else None,
+                "fault": iv.fault if iv else None,
+                "since": iv.start.isoformat() if iv else None,
+                "good": good,
+                "reject": reject,
+                "order": running.get(machine.line_id),
+            }
+        )
+    return out
+
+
+def running_orders(db: Session, line_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The operation in progress on each line (the earliest started, if several)."""
+    rows = db.execute(
+        select(OrderOperation, ProductionOrder.number, ProductionOrder.due_date)
+        .join(ProductionOrder)
+        .where(
+            OrderOperation.line_id.in_(list(line_ids)),
+            OrderOperation.status == OperationStatus.IN_PROGRESS,
+        )
+        .order_by(OrderOperation.started_at)
+    ).all()
+    out: dict[int, dict[str, Any]] = {}
+    for op, number, due in rows:
+        if op.line_id is None or op.line_id in out:
+            continue
+        out[op.line_id] = {
+            "order_id": op.order_id,
+            "number": number,
+            "operation_id": op.id,
+            "seq": op.seq,
+            "name": op.name,
+            "quantity": op.quantity,
+            "good": op.good_qty,
+            "scrap": op.scrap_qty,
+            "progress": round(min(1.0, op.good_qty / op.quantity), 4) if op.quantity else 0.0,
+            "due_date": due.isoformat(),
+        }
+    return out
+
+
+def floor_snapshot(
+    db: Session, *, area_ids: Collection[int] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Lines with their machines, for the floor view and a live client's first message."""
+    now = now or utcnow()
+    machines = machine_rows(db, area_ids=area_ids, now=now)
+    stmt = select(Line, Area.code).join(Area).order_by(Line.code)
+    if area_ids is not None:
+        stmt = stmt.where(Line.area_id.in_(list(area_ids)))
+    lines = []
+    for line, area_code in db.execute(stmt).all():
+        lines.append(
+            {
+                "id": line.id,
+                "code": line.code,
+                "name": line.name,
+                "type": line.type,
+                "area_id": line.area_id,
+                "area_code": area_code,
+                "machines": [m for m in machines if m["line_id"] == line.id],
+            }
+        )
+    shift = current_shift(db, now)
+    return {
+        "type": "snapshot",
+        "at": now.isoformat(),
+        "shift": {
+            "code": shift["code"],
+            "start": shift["start"].isoformat(),
+            "end": shift["end"].isoformat(),
+        },
+        "lines": lines,
+    }

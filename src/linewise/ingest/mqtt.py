@@ -1,0 +1,172 @@
+"""MQTT ingest: ``linewise/v1/{site}/{line}/{machine}/{kind}`` at QoS 1.
+
+Messages are acknowledged (PUBACK) only after their events are committed, with a
+persistent session (fixed client id, clean_session off), so the broker redelivers
+whatever a crashed or restarted process had not acknowledged. Several processes join one
+shared subscription and split the load. When the recorder is full the consumer stops
+acknowledging and waits; the broker's in-flight window then throttles the publishers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+
+from linewise.ingest.events import KINDS, Reject, decode, parse_body
+from linewise.ingest.recorder import Overloaded, Recorder
+
+log = logging.getLogger("linewise.mqtt")
+TOPIC = "linewise/v1/+/+/+/+"
+MAX_IN_FLIGHT = 2000
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+    client_id: str
+    share_group: str | None
+    ca_file: str | None = None
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        client_id: str | None = None,
+        share_group: str | None = "linewise",
+        ca_file: str | None = None,
+        default_port: int = 8000,
+    ) -> MqttSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts"):
+            raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
+        tls = parts.scheme == "mqtts"
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (8883 if tls else 1883),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+            client_id=client_id or f"linewise-{socket.gethostname()}-{default_port}",
+            share_group=share_group or None,
+            ca_file=ca_file,
+        )
+
+    @property
+    def subscription(self) -> str:
+        return f"$share/{self.share_group}/{TOPIC}" if self.share_group else TOPIC
+
+
+def topic_defaults(topic: str) -> dict[str, str] | None:
+    """machine and type from ``linewise/v1/{site}/{line}/{machine}/{kind}``."""
+    parts = topic.split("/")
+    if len(parts) != 6 or parts[:2] != ["linewise", "v1"] or parts[5] not in KINDS:
+        return None
+    return {"machine": parts[4], "type": parts[5]}
+
+
+class MqttIngest:
+    def __init__(self, settings: MqttSettings, recorder: Recorder, max_future: timedelta) -> None:
+        self.settings = settings
+        self.recorder = recorder
+        self.max_future = max_future
+        self.connected = asyncio.Event()
+        self.messages = 0
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Consume until cancelled, reconnecting with back-off when the broker goes away."""
+        delay = 0.5
+        while True:
+            try:
+                await self._session()
+            except aiomqtt.MqttError as exc:
+                self.connected.clear()
+                log.warning("MQTT connection lost (%s); reconnecting in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            else:
+                delay = 0.5
+
+    async def _session(self) -> None:
+        s = self.settings
+        tls_context = None
+        if s.tls:
+            tls_context = ssl.create_default_context(cafile=s.ca_file)
+        async with aiomqtt.Client(
+            s.host,
+            s.port,
+            username=s.username,
+            password=s.password,
+            identifier=s.client_id,
+            clean_session=False,
+            tls_context=tls_context,
+            keepalive=30,
+        ) as client:
+            # aiomqtt does not expose manual acknowledgement; paho underneath does.
+            client._client.manual_ack_set(True)
+            client.pending_calls_threshold = 10_000
+            await client.subscribe(s.subscription, qos=1)
+            self.connected.set()
+            log.info("MQTT ingest subscribed to %s on %s:%s", s.subscription, s.host, s.port)
+            async for message in client.messages:
+                await self._slots.acquire()
+                task = asyncio.create_task(self._handle(client, message))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        try:
+            topic = str(message.topic)
+            body = (
+                message.payload
+                if isinstance(message.payload, bytes)
+                else str(message.payload).encode()
+            )
+            defaults = topic_defaults(topic)
+            if defaults is None:
+                items: list[object] = []
+                rejects = [
+                    Reject(
+                        body[:2000].decode("utf-8", "replace"),
+                        f"topic: '{topic}' is not linewise/v1/{{site}}/{{line}}/"
+                        "{machine}/{state|count|telemetry}",
+                        "topic",
+                    )
+                ]
+            else:
+                items, rejects = parse_body(body)
+            events, bad = decode(list(items), max_future=self.max_future, defaults=defaults)
+            while True:
+                try:
+                    future = self.recorder.submit(events, rejects + bad, f"mqtt:{topic}")
+                    break
+                except Overloaded as exc:
+                    await asyncio.sleep(exc.retry_after * 0.1)
+            await asyncio.wrap_future(future)
+            self.messages += 1
+            if message.qos > 0:
+                client._client.ack(message.mid, message.qos)
+        except Exception:
+            # Not acknowledged: the broker redelivers it after reconnecting.
+            log.exception("MQTT message on %s not stored", message.topic)
+        finally:
+            self._slots.release()
+
+    async def drain(self) -> None:
+        """Wait for in-flight messages (on shutdown)."""
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks)
