@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from linewise.domains.accounts.service import LoginLimiter
 from linewise.domains.equipment import api as equipment_api
 from linewise.domains.inventory import api as inventory_api
 from linewise.domains.people import api as people_api
+from linewise.domains.performance import api as performance_api
 from linewise.domains.production import api as production_api
 from linewise.domains.quality import api as quality_api
 from linewise.exchange import api as exchange_api
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
         audit_api.router,
         exchange_api.router,
         ingest_api.router,
+        performance_api.router,
         live_router,
     ):
         router.include_router(sub)
@@ -125,9 +127,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         app.state.mqtt = mqtt
         mqtt_task = asyncio.create_task(mqtt.run(), name="linewise-mqtt")
+    background = [
+        asyncio.create_task(factory(app), name=getattr(factory, "__name__", "background"))
+        for factory in app.state.background
+    ]
     try:
         yield
     finally:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if mqtt_task is not None:
             mqtt_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -138,7 +148,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         recorder.stop()
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    background: list[Callable[[FastAPI], Awaitable[None]]] | None = None,
+) -> FastAPI:
+    """The app; ``background`` coroutines run for the app's lifetime (e.g. the demo feed)."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     audit.install()
@@ -156,6 +171,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.login_limiter = LoginLimiter(
         max_failures=settings.login_max_failures, window_s=settings.login_window_seconds
     )
+    app.state.background = list(background or [])
     app.state.bus = Bus()
     app.state.recorder = Recorder(
         engine, app.state.bus, max_pending_events=settings.ingest_max_pending_events

@@ -15,7 +15,14 @@ from linewise.demo.load import DEMO_PASSWORD, DEMO_USERS, database_is_empty, loa
 @click.option("--serve", is_flag=True, help="Start the server afterwards (what `make demo` does).")
 @click.option("--orders", default=40, show_default=True, help="Open production orders to create.")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the demo data.")
-def demo(serve: bool, orders: int, seed: int) -> None:
+@click.option(
+    "--live/--no-live",
+    default=True,
+    show_default=True,
+    help="With --serve: the simulator feeds machine data so the floor is alive.",
+)
+@click.option("--speed", default=1.0, show_default=True, help="Simulated seconds per second.")
+def demo(serve: bool, orders: int, seed: int, live: bool, speed: float) -> None:
     """Load the demo electronics factory into an empty database.
 
     Creates one site with SMT-1, SMT-2, DIP-1, TEST-1 and PACK-1, ten products with
@@ -46,10 +53,19 @@ def demo(serve: bool, orders: int, seed: int) -> None:
         )
     )
     if serve:
+        from functools import partial
+
         import uvicorn
 
         from linewise.api.app import create_app
+        from linewise.demo.live_feed import run_live_feed
 
         url = f"http://{cfg.host}:{cfg.port}"
+        background = (
+            [partial(run_live_feed, orders=orders, speed=speed, factory_seed=seed)] if live else []
+        )
+        if live:
+            click.echo("The simulator replays the last 8 hours, then runs live.")
         click.echo(f"\nLinewise is starting on {url}  (API docs: {url}/docs; stop with Ctrl+C)\n")
-        uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="warning")
+        app = create_app(cfg, background=background)  # type: ignore[arg-type]
+        uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning")

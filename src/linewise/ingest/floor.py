@@ -136,11 +136,30 @@ def running_orders(db: Session, line_ids: Collection[int]) -> dict[int, dict[str
         )
         .order_by(OrderOperation.started_at)
     ).all()
-    out: dict[int, dict[str, Any]] = {}
+    ops: dict[int, tuple[OrderOperation, str, datetime]] = {}
     for op, number, due in rows:
-        if op.line_id is None or op.line_id in out:
-            continue
-        out[op.line_id] = {
+        if op.line_id is not None and op.line_id not in ops:
+            ops[op.line_id] = (op, number, due)
+    # Machines may report counts against an order nobody started in the system: the
+    # line is then working on the order of its latest count.
+    for line_id in set(line_ids) - set(ops):
+        latest = db.execute(
+            select(OrderOperation, ProductionOrder.number, ProductionOrder.due_date)
+            .join(ProductionOrder)
+            .join(CountEvent, CountEvent.operation_id == OrderOperation.id)
+            .join(Machine, CountEvent.machine_id == Machine.id)
+            .where(Machine.line_id == line_id)
+            .order_by(CountEvent.ts.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest[0].status not in (
+            OperationStatus.COMPLETED,
+            OperationStatus.CANCELLED,
+        ):
+            ops[line_id] = (latest[0], latest[1], latest[2])
+    out: dict[int, dict[str, Any]] = {}
+    for line_id, (op, number, due) in ops.items():
+        out[line_id] = {
             "order_id": op.order_id,
             "number": number,
             "operation_id": op.id,

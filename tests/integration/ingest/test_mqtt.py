@@ -1,0 +1,205 @@
+"""MQTT ingest against a real Mosquitto: topics, acknowledgement after commit, shared
+subscriptions, bad payloads, and a broker restart in the middle of ingest."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from linewise.api.app import create_app
+from linewise.config import Settings
+from linewise.ingest.models import QuarantinedEvent, StateEvent, TelemetrySample
+from tests.conftest import World
+from tests.integration.ingest.conftest import state, ts
+from tests.services import MQTT_HOST, MQTT_PORT, free_port, missing, port_open, wait_until
+
+TOPIC = "linewise/v1/P1/SMT-1/SMT-1-PNP1/{kind}"
+
+
+@pytest.fixture
+def broker() -> tuple[str, int]:
+    if not port_open(MQTT_HOST, MQTT_PORT):
+        missing(f"Mosquitto at {MQTT_HOST}:{MQTT_PORT}")
+    return MQTT_HOST, MQTT_PORT
+
+
+def _app(settings: Settings, engine: Engine, host: str, port: int, group: str) -> FastAPI:
+    cfg = settings.model_copy(
+        update={
+            "mqtt_url": f"mqtt://{host}:{port}",
+            "mqtt_client_id": f"lw-test-{uuid.uuid4().hex[:8]}",
+            "mqtt_share_group": group,
+        }
+    )
+    return create_app(cfg, engine=engine)
+
+
+def _connected(client: TestClient, app: FastAPI) -> None:
+    import asyncio
+
+    client.portal.call(asyncio.wait_for, app.state.mqtt.connected.wait(), 10)  # type: ignore[union-attr]
+
+
+def _publisher(host: str, port: int) -> paho.Client:
+    pub = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+    pub.connect(host, port)
+    pub.loop_start()
+    return pub
+
+
+def _count(db: Session, model: Any) -> int:
+    db.rollback()  # a fresh snapshot
+    return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_events_arrive_from_topics_and_bad_ones_are_quarantined(
+    settings: Settings, engine: Engine, db: Session, world: World, broker: tuple[str, int]
+) -> None:
+    host, port = broker
+    app = _app(settings, engine, host, port, f"g{uuid.uuid4().hex[:6]}")
+    with TestClient(app) as client:
+        _connected(client, app)
+        pub = _publisher(host, port)
+        try:
+            # machine and type come from the topic; one event or an array per message
+            one = {"id": "m1", "ts": ts(0), "state": "producing"}
+            many = [{"id": f"m{i}", "ts": ts(i), "state": "down" if i % 2 else "idle"}
+                    for i in range(2, 6)]  # fmt: skip
+            tele = {"id": "t1", "ts": ts(3), "signals": {"temperature_c": 41.5}}
+            for topic, payload in [
+                (TOPIC.format(kind="state"), json.dumps(one)),
+                (TOPIC.format(kind="state"), json.dumps(many)),
+                (TOPIC.format(kind="telemetry"), json.dumps(tele)),
+                (TOPIC.format(kind="state"), "{broken"),
+                ("linewise/v1/P1/SMT-1/NOPE-1/state", json.dumps({**one, "id": "x"})),
+                ("linewise/v1/P1/SMT-1/SMT-1-PNP1/gossip", json.dumps(one)),
+            ]:
+                pub.publish(topic, payload, qos=1).wait_for_publish(5)
+            wait_until(lambda: _count(db, QuarantinedEvent) == 3, what="3 quarantined")
+            wait_until(lambda: _count(db, StateEvent) == 5, what="5 state events")
+            assert _count(db, TelemetrySample) == 1
+            reasons = sorted(db.scalars(select(QuarantinedEvent.field)))
+            assert reasons == ["body", "machine", "topic"]
+        finally:
+            pub.loop_stop()
+            pub.disconnect()
+
+
+def test_shared_subscription_splits_the_load_exactly_once(
+    settings: Settings, engine: Engine, db: Session, world: World, broker: tuple[str, int]
+) -> None:
+    host, port = broker
+    group = f"g{uuid.uuid4().hex[:6]}"
+    a = _app(settings, engine, host, port, group)
+    b = _app(settings, engine, host, port, group)
+    with TestClient(a) as ca, TestClient(b) as cb:
+        _connected(ca, a)
+        _connected(cb, b)
+        pub = _publisher(host, port)
+        try:
+            for i in range(200):
+                event = {"id": f"s{i}", "ts": ts(i), "state": ("producing", "idle")[i % 2]}
+                pub.publish(TOPIC.format(kind="state"), json.dumps(event), qos=1)
+            wait_until(lambda: _count(db, StateEvent) == 200, timeout=30, what="200 events")
+        finally:
+            pub.loop_stop()
+            pub.disconnect()
+        assert a.state.mqtt.messages > 0 and b.state.mqtt.messages > 0
+        assert a.state.mqtt.messages + b.state.mqtt.messages == 200
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A Mosquitto of this test's own (with persistence), so it can be restarted."""
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+        f"persistence_location {tmp_path}/\n"
+        # Run as us: started as root, mosquitto would switch to its own user, which
+        # cannot write the persistence file here, and a restart would forget sessions.
+        f"user {getpass.getuser()}\n"
+    )
+    proc: dict[str, Any] = {"port": port, "conf": conf}
+
+    def start() -> None:
+        proc["p"] = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
+        wait_until(lambda: port_open("127.0.0.1", port), what="mosquitto to listen")
+
+    def stop() -> None:
+        proc["p"].terminate()
+        proc["p"].wait(10)
+
+    proc["start"], proc["stop"] = start, stop
+    try:
+        start()
+    except FileNotFoundError:
+        missing("the mosquitto binary")
+    yield proc
+    if proc["p"].poll() is None:
+        stop()
+
+
+def test_broker_restart_loses_nothing_acknowledged(
+    settings: Settings, engine: Engine, db: Session, world: World, own_broker: dict[str, Any]
+) -> None:
+    port = own_broker["port"]
+    app = _app(settings, engine, "127.0.0.1", port, "")  # plain subscription
+    acked: set[str] = set()
+    with TestClient(app) as client:
+        _connected(client, app)
+        pub = paho.Client(
+            paho.CallbackAPIVersion.VERSION2, client_id="restart-pub", clean_session=False
+        )
+        pub.reconnect_delay_set(0.1, 1)
+        pub.connect("127.0.0.1", port)
+        pub.loop_start()
+        restarted = threading.Event()
+        try:
+            for i in range(300):
+                if i == 100:
+                    own_broker["stop"]()
+                    own_broker["start"]()
+                    restarted.set()
+                    wait_until(pub.is_connected, what="the publisher to reconnect")
+                event = state(f"r{i}", i, ("producing", "idle")[i % 2])
+                del event["machine"], event["type"]
+                info = pub.publish(TOPIC.format(kind="state"), json.dumps(event), qos=1)
+                try:
+                    info.wait_for_publish(5)
+                except (RuntimeError, ValueError):
+                    continue  # not acknowledged by the broker: no promise was made
+                if info.is_published():
+                    acked.add(event["id"])
+            assert restarted.is_set()
+            assert len(acked) >= 250
+
+            def all_stored() -> bool:
+                db.rollback()
+                return acked <= set(db.scalars(select(StateEvent.event_id)))
+
+            try:
+                wait_until(all_stored, timeout=30, what="every acknowledged event stored")
+            except AssertionError as exc:
+                missing_ids = acked - set(db.scalars(select(StateEvent.event_id)))
+                raise AssertionError(
+                    f"{len(missing_ids)} lost: {sorted(missing_ids)[:20]}"
+                ) from exc
+        finally:
+            pub.loop_stop()
+            pub.disconnect()
+    stored = list(db.scalars(select(StateEvent.event_id)))
+    assert len(stored) == len(set(stored))  # exactly once
