@@ -5,6 +5,12 @@ from linewise.domains.accounts.models import ApiKey, User, UserSession
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.inventory.models import Material
 from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
+from linewise.domains.performance.models import (
+    DowntimeAssignment,
+    MachineDayRollup,
+    RollupMark,
+    StopDayRollup,
+)
 from linewise.domains.production.models import (
     BomItem,
     CustomerOrder,
@@ -30,9 +36,11 @@ __all__ = [
     "BomItem",
     "CountEvent",
     "CustomerOrder",
+    "DowntimeAssignment",
     "Holiday",
     "Line",
     "Machine",
+    "MachineDayRollup",
     "Material",
     "Operator",
     "OrderOperation",
@@ -40,6 +48,7 @@ __all__ = [
     "ProductionOrder",
     "QuarantinedEvent",
     "ReasonCode",
+    "RollupMark",
     "RoutingStep",
     "RoutingStepLine",
     "ShiftCalendar",
@@ -47,6 +56,7 @@ __all__ = [
     "Site",
     "StateEvent",
     "StateInterval",
+    "StopDayRollup",
     "TelemetrySample",
     "User",
     "UserSession",

@@ -53,6 +53,10 @@ POLICY: dict[str, frozenset[Role]] = {
     "floor:read": ALL_ROLES,
     # The ingest quarantine and other machine-data administration.
     "machinedata:admin": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    # KPIs, Pareto and the downtime queue (area-scoped for operators/supervisors).
+    "kpi:read": ALL_ROLES,
+    # Give a stop without a reason its reason.
+    "downtime:assign": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
 }
 # Pseudo-permissions for routes that need no role.
 PUBLIC = "public"

@@ -1,0 +1,193 @@
+"""Turn stored rows into the KPI engine's inputs: WorkUnitData per machine, calendars, PRUs.
+
+The engine is pure; everything it needs about the database is decided here:
+- states are loaded a margin beyond the window so a stop cut by the window keeps its
+  whole length (minor or not is decided on the whole stop);
+- the open interval of a machine (no end yet) lasts until ``now``;
+- a count's product is its own or its operation's order product, and its PRU is the
+  routing step's cycle on the machine's line × the machine's speed factor;
+- counts: PQ = good + reject, GQ = good, SQ = reject, RQ = rework; reworked units are
+  part of good (they were repaired and went on), so first-pass good = good − rework.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from linewise.domains.performance import repository as repo
+from linewise.domains.performance.repository import CycleRow, MachineRow
+from linewise.kpi import (
+    CalendarSpec,
+    CountRecord,
+    PlannedTime,
+    StateInterval,
+    TimeWindow,
+    WorkUnitData,
+    expand_calendar,
+    station_ideal_cycle_s,
+)
+
+STATE_MARGIN = timedelta(days=1)
+
+
+@dataclass
+class Calendars:
+    timezone: str
+    site: CalendarSpec
+    lines: dict[int, CalendarSpec]
+    has_site_calendar: bool
+
+    def of_line(self, line_id: int) -> CalendarSpec:
+        return self.lines.get(line_id, self.site)
+
+
+def load_calendars(db: Session, site_id: int) -> Calendars:
+    timezone = repo.site_timezone(db, site_id)
+    site_rec, line_recs = repo.calendars(db, site_id)
+
+    def spec(rec: dict[str, Any] | None) -> CalendarSpec:
+        if rec is None:
+            return CalendarSpec(timezone, ())
+        return CalendarSpec.from_records(timezone, rec["patterns"], rec["holidays"])
+
+    return Calendars(
+        timezone,
+        spec(site_rec),
+        {line: spec(rec) for line, rec in line_recs.items()},
+        site_rec is not None,
+    )
+
+
+def interval_label(machine_id: int, start: datetime, end: datetime | None) -> str:
+    """A stable link to an interval: machine and bounds (row ids change on rebuilds)."""
+    tail = end.isoformat() if end else "open"
+    return f"interval:{machine_id}:{start.isoformat()}/{tail}"
+
+
+@dataclass
+class Loaded:
+    """Engine inputs for a set of machines over one window."""
+
+    window: TimeWindow
+    calendars: Calendars
+    machines: list[MachineRow]
+    units: dict[int, WorkUnitData]
+    planned: dict[int, PlannedTime]  # by line id
+    line_pru: dict[int, dict[str, float]]  # line id -> product label -> line cycle (s)
+    assignments: dict[tuple[int, datetime], str]
+    warnings: list[str] = field(default_factory=list)
+
+    def machine_by_unit(self) -> dict[str, MachineRow]:
+        return {m.code: m for m in self.machines}
+
+
+def _cycle_labels(cycles: Sequence[CycleRow]) -> dict[int, dict[int, tuple[str, CycleRow]]]:
+    """line -> step id -> (product label, cycle); plus the product's default step under -pid."""
+    rows: dict[int, dict[int, list[CycleRow]]] = defaultdict(lambda: defaultdict(list))
+    for c in cycles:
+        rows[c.line_id][c.product_id].append(c)
+    out: dict[int, dict[int, tuple[str, CycleRow]]] = defaultdict(dict)
+    for line_id, products in rows.items():
+        for product_id, steps in products.items():
+            several = len(steps) > 1
+            for c in steps:
+                label = f"{c.product_code}#{c.seq}" if several else c.product_code
+                out[line_id][c.step_id] = (label, c)
+            first = steps[0]
+            out[line_id][-product_id] = (
+                f"{first.product_code}#{first.seq}" if several else first.product_code,
+                first,
+            )
+    return out
+
+
+def load(
+    db: Session,
+    machines: list[MachineRow],
+    calendars: Calendars,
+    window: TimeWindow,
+    now: datetime,
+) -> Loaded:
+    ids = [m.id for m in machines]
+    warnings: list[str] = []
+    if not calendars.has_site_calendar:
+        warnings.append(
+            "the site has no shift calendar: nothing is planned, so POT is overtime only"
+        )
+    line_ids = sorted({m.line_id for m in machines})
+    planned = {line: expand_calendar(calendars.of_line(line), window) for line in line_ids}
+    labels = _cycle_labels(repo.line_cycles(db, line_ids))
+    line_pru: dict[int, dict[str, float]] = {
+        line: {label: c.cycle_time_s for label, c in labels[line].values()} for line in line_ids
+    }
+    states = repo.intervals(db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN)
+    count_rows = repo.counts(db, ids, window.start, window.end)
+    by_machine: dict[int, list[CountRecord]] = defaultdict(list)
+    unpriced: dict[int, int] = defaultdict(int)
+    machine_of = {m.id: m for m in machines}
+    for c in count_rows:
+        m = machine_of[c.machine_id]
+        found = None
+        if c.step_id is not None:
+            found = labels[m.line_id].get(c.step_id)
+        if found is None and c.product_id is not None:
+            found = labels[m.line_id].get(-c.product_id)
+        if found is None:
+            unpriced[c.machine_id] += c.good + c.reject
+            continue
+        produced = c.good + c.reject
+        by_machine[c.machine_id].append(
+            CountRecord(
+                ts=c.ts,
+                product=found[0],
+                produced=produced,
+                good=c.good,
+                scrap=c.reject,
+                rework=c.rework,
+                inspected=produced,
+                first_pass_good=max(0, c.good - c.rework),
+                id=f"count:{c.machine_id}:{c.event_id}",
+            )
+        )
+    for machine_id, lost in sorted(unpriced.items()):
+        code = machine_of[machine_id].code
+        warnings.append(
+            f"{lost} units counted on {code} have no product or no ideal cycle time on its "
+            "line and are left out"
+        )
+    units: dict[int, WorkUnitData] = {}
+    for m in machines:
+        pru = {
+            label: station_ideal_cycle_s(c.cycle_time_s, m.speed_factor)
+            for label, c in labels[m.line_id].values()
+        }
+        units[m.id] = WorkUnitData(
+            machine_id=m.code,
+            states=tuple(
+                StateInterval(
+                    s.start,
+                    s.end or max(now, s.start),
+                    s.state,  # type: ignore[arg-type]
+                    s.reason,
+                    s.fault,
+                    interval_label(m.id, s.start, s.end),
+                )
+                for s in states.get(m.id, [])
+            ),
+            counts=tuple(by_machine.get(m.id, [])),
+            ideal_cycle_s=pru,
+            minor_stop_threshold_s=m.minor_stop_threshold_s,
+            line_id=m.line_code,
+        )
+    found_assignments = repo.assignments(
+        db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN
+    )
+    return Loaded(
+        window, calendars, machines, units, planned, line_pru, found_assignments, warnings
+    )

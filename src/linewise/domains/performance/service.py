@@ -1,0 +1,254 @@
+"""KPI answers for a machine, line, area or site: figures, explain, trend and Pareto.
+
+Every answer is computed by the pure engine (``linewise.kpi``) from stored intervals and
+counts, and names its convention and window. Aggregates sum time elements and counts,
+never percentages. Long windows over many machines read the day rollups
+(``rollups.py``) for whole site-local days and compute only the edges exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import Forbidden, NotFound
+from linewise.domains.performance import repository as repo
+from linewise.domains.performance.loader import Calendars, Loaded, load, load_calendars
+from linewise.domains.performance.repository import MachineRow, ScopeRow
+from linewise.domains.performance.windows import ResolvedWindow
+from linewise.kpi import (
+    BucketSize,
+    Convention,
+    Evaluation,
+    LineEvaluation,
+    TimeWindow,
+    aggregate,
+    evaluate_line,
+    evaluate_machine,
+    trend,
+)
+from linewise.kpi.evaluate import kpis_for
+
+
+@dataclass(frozen=True)
+class Scope:
+    row: ScopeRow
+    machines: list[MachineRow]
+    calendars: Calendars
+    restricted_to_areas: list[int] | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.row.kind}:{self.row.code}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.row.kind,
+            "id": self.row.id,
+            "code": self.row.code,
+            "name": self.row.name,
+            "site_id": self.row.site_id,
+            "restricted_to_areas": self.restricted_to_areas,
+        }
+
+
+def resolve_scope(db: Session, kind: str, scope_id: int, area_ids: frozenset[int] | None) -> Scope:
+    """The scope and its machines; area-scoped callers see only their areas.
+
+    A site asked for by an area-scoped user is answered over that user's areas only, and
+    the answer says so (``restricted_to_areas``); a machine, line or area outside them
+    is refused.
+    """
+    row = repo.scope_row(db, kind, scope_id)
+    if row is None:
+        raise NotFound(f"{kind} {scope_id} not found")
+    restricted: list[int] | None = None
+    if area_ids is not None:
+        if kind == "site":
+            restricted = sorted(area_ids)
+        elif row.area_id not in area_ids:
+            raise Forbidden(f"this {kind} is outside your areas")
+    filters: dict[str, Any] = {  # type: ignore[assignment]
+        "machine": {"ids": [scope_id]},
+        "line": {"line_id": scope_id},
+        "area": {"area_id": scope_id},
+        "site": {"site_id": scope_id},
+    }[kind]
+    machines = repo.machines(db, area_ids=restricted, **filters)
+    return Scope(row, machines, load_calendars(db, row.site_id), restricted)
+
+
+def evaluate_machines(
+    loaded: Loaded, window: TimeWindow, convention: Convention
+) -> list[Evaluation]:
+    """One evaluation per machine; stops carry the reasons people assigned to them."""
+    out = []
+    for m in loaded.machines:
+        e = evaluate_machine(loaded.units[m.id], loaded.planned[m.line_id], window, convention)
+        out.append(with_assigned_reasons(e, m.id, loaded.assignments))
+    return out
+
+
+def with_assigned_reasons(
+    evaluation: Evaluation, machine_id: int, assigned: dict[tuple[int, datetime], str]
+) -> Evaluation:
+    if not assigned:
+        return evaluation
+    stops = tuple(
+        replace(s, reason=assigned[(machine_id, s.start)])
+        if (machine_id, s.start) in assigned
+        else s
+        for s in evaluation.stops
+    )
+    return replace(evaluation, stops=stops)
+
+
+def counts_of(e: Evaluation) -> dict[str, Any]:
+    c = e.counts
+    return {
+        "PQ": c.produced,
+        "GQ": c.good,
+        "SQ": c.scrap,
+        "RQ": c.rework,
+        "IP": c.inspected,
+        "GP": c.first_pass_good,
+        "sum_PRU_x_PQ_s": c.ideal_produced_s,
+        "sum_PRU_x_GQ_s": c.ideal_good_s,
+    }
+
+
+def summary(e: Evaluation) -> dict[str, Any]:
+    """The figures of one evaluation: KPIs, time elements, counts, failure counts."""
+    return {
+        "kpis": e.kpis.as_dict(),
+        "time_elements_s": e.elements.as_seconds(),
+        "counts": counts_of(e),
+        "events": {"failures": e.failures, "minor_stops": e.minor_stops},
+    }
+
+
+def line_evaluations(
+    loaded: Loaded, evaluations: Sequence[Evaluation]
+) -> list[tuple[int, LineEvaluation]]:
+    """Output-based OEE of every line in the scope, stations in flow order."""
+    by_line: dict[int, list[Evaluation]] = defaultdict(list)
+    codes: dict[int, str] = {}
+    for m, e in zip(loaded.machines, evaluations, strict=True):
+        by_line[m.line_id].append(e)
+        codes[m.line_id] = m.line_code
+    return [
+        (line_id, evaluate_line(codes[line_id], stations, loaded.line_pru.get(line_id, {})))
+        for line_id, stations in by_line.items()
+    ]
+
+
+def line_block(line_id: int, line: LineEvaluation) -> dict[str, Any]:
+    station_oee = [(s.scope, s.kpis.oee) for s in line.stations]
+    return {
+        "id": line_id,
+        "code": line.line_id,
+        "oee_output_based": line.oee,
+        "formula": "Σ(line PRU × GQ out of the last station) / line PBT (largest station PBT)",
+        "pbt_s": line.pbt.total_seconds(),
+        "good_out": dict(line.good_out),
+        "line_PRU_s": {p: line.ideal_cycle_s[p] for p in line.good_out if p in line.ideal_cycle_s},
+        "last_station": line.stations[-1].scope,
+        "stations_combined_oee": line.combined.kpis.oee,
+        "lowest_station_oee": min((o for _, o in station_oee if o is not None), default=None),
+    }
+
+
+@dataclass
+class Computed:
+    """The scope's evaluation plus its parts, for figures and explain."""
+
+    total: Evaluation
+    machines: list[tuple[MachineRow, Evaluation]]
+    lines: list[tuple[int, LineEvaluation]]
+    warnings: list[str]
+
+
+def compute(
+    db: Session, scope: Scope, window: TimeWindow, convention: Convention, now: datetime
+) -> Computed:
+    if not scope.machines:
+        raise NotFound(f"{scope.label} has no machines you may see")
+    loaded = load(db, scope.machines, scope.calendars, window, now)
+    evaluations = evaluate_machines(loaded, window, convention)
+    total = aggregate(evaluations, scope.label, convention)
+    lines = line_evaluations(loaded, evaluations) if scope.row.kind != "machine" else []
+    return Computed(
+        total, list(zip(loaded.machines, evaluations, strict=True)), lines, loaded.warnings
+    )
+
+
+def figures(
+    db: Session, scope: Scope, resolved: ResolvedWindow, convention: Convention, now: datetime
+) -> dict[str, Any]:
+    computed = compute(db, scope, resolved.window, convention, now)
+    body: dict[str, Any] = {
+        "scope": scope.as_dict(),
+        "window": resolved.as_dict(scope.calendars.timezone),
+        "convention": convention.value,
+        **summary(computed.total),
+        "warnings": computed.warnings,
+    }
+    if scope.row.kind != "machine":
+        body["machines"] = [
+            {"id": m.id, "code": m.code, "line_id": m.line_id, **summary(e)}
+            for m, e in computed.machines
+        ]
+        body["lines"] = [line_block(i, line) for i, line in computed.lines]
+    return body
+
+
+def in_convention(e: Evaluation, convention: Convention) -> Evaluation:
+    return replace(e, kpis=kpis_for(e, convention))
+
+
+def trend_of(
+    db: Session,
+    scope: Scope,
+    resolved: ResolvedWindow,
+    size: BucketSize,
+    convention: Convention,
+    now: datetime,
+) -> dict[str, Any]:
+    """KPIs per local hour, shift or day; machines with their own line calendar keep it."""
+    if not scope.machines:
+        raise NotFound(f"{scope.label} has no machines you may see")
+    window = resolved.window
+    loaded = load(db, scope.machines, scope.calendars, window, now)
+    groups: dict[int, list[MachineRow]] = defaultdict(list)
+    for m in loaded.machines:
+        groups[id(scope.calendars.of_line(m.line_id))].append(m)
+    points: dict[str, list[tuple[TimeWindow, Evaluation]]] = defaultdict(list)
+    for members in groups.values():
+        calendar = scope.calendars.of_line(members[0].line_id)
+        units = [loaded.units[m.id] for m in members]
+        for p in trend(units, calendar, window, size, scope.label, convention):
+            points[p.label].append((p.window, p.evaluation))
+    buckets = []
+    for label, parts in sorted(points.items(), key=lambda kv: kv[1][0][0].start):
+        e = aggregate([p[1] for p in parts], scope.label, convention)
+        buckets.append(
+            {
+                "label": label,
+                "start": parts[0][0].start.isoformat(),
+                "end": parts[0][0].end.isoformat(),
+                **summary(e),
+            }
+        )
+    return {
+        "scope": scope.as_dict(),
+        "window": resolved.as_dict(scope.calendars.timezone),
+        "convention": convention.value,
+        "bucket": size.value,
+        "buckets": buckets,
+        "warnings": loaded.warnings,
+    }
