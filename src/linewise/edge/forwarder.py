@@ -60,17 +60,23 @@ class Forwarder:
         """Forward until cancelled."""
         try:
             while True:
-                batch = self.buffer.peek(self.batch_size)
-                if not batch:
+                delay = await self.send_once()
+                if delay is None:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-                    continue
-                delay = await self._send([s.body for s in batch], [s.seq for s in batch])
-                if delay:
+                elif delay:
                     await asyncio.sleep(delay)
         finally:
             await self._client.aclose()
+
+    async def send_once(self) -> float | None:
+        """Try the oldest batch; None if there was nothing to send, else the wait before
+        the next attempt (0: delivered, go on)."""
+        batch = self.buffer.peek(self.batch_size)
+        if not batch:
+            return None
+        return await self._send([s.body for s in batch], [s.seq for s in batch])
 
     async def _send(self, bodies: list[dict[str, Any]], seqs: list[int]) -> float:
         """Try one batch; return how long to wait before the next attempt (0: go on)."""
