@@ -82,3 +82,7 @@ main.add_command(demo)
 main.add_command(import_command)
 main.add_command(export_command)
 main.add_command(simulate)
+
+
+if __name__ == "__main__":  # python -m linewise.cli.main
+    main()
