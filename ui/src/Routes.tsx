@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { match, navigate, useLocation, type Location } from "./router";
 import { CalendarsPage } from "./pages/CalendarsPage";
+import { FloorPage } from "./pages/FloorPage";
 import { LinesPage } from "./pages/LinesPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { OperatorsPage } from "./pages/OperatorsPage";
@@ -14,6 +15,7 @@ type Render = (params: Record<string, string>, loc: Location) => ReactNode;
 
 // Add new pages here (and their entry in NAV in components/Shell.tsx).
 const ROUTES: [string, Render][] = [
+  ["/floor", (_p, loc) => <FloorPage wall={loc.query.get("wall") === "1"} />],
   ["/orders", (_p, loc) => <OrdersPage query={loc.query} />],
   ["/orders/:id", (p) => <OrderDetailPage key={p.id} id={Number(p.id)} />],
   ["/products", () => <ProductsPage />],

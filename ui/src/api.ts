@@ -262,6 +262,11 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler;
 }
 
+/** For transports other than fetch (the live WebSocket) that find the session gone. */
+export function reportUnauthorized(): void {
+  onUnauthorized?.();
+}
+
 function readCookie(name: string): string | null {
   const hit = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
   return hit ? decodeURIComponent(hit.slice(name.length + 1)) : null;

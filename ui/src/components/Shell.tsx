@@ -10,12 +10,15 @@ interface NavItem {
   icon: IconName;
 }
 
-// The main navigation. Floor, KPIs and Schedule slot in here when their pages exist
-// (icons "floor", "kpis", "schedule" are ready), each with its route in Routes.tsx.
+// The main navigation. KPIs and Schedule slot in here when their pages exist
+// (icons "kpis", "schedule" are ready), each with its route in Routes.tsx.
 const NAV: { section: string; items: NavItem[] }[] = [
   {
     section: "Production",
-    items: [{ to: "/orders", label: "Orders", icon: "orders" }],
+    items: [
+      { to: "/floor", label: "Floor", icon: "floor" },
+      { to: "/orders", label: "Orders", icon: "orders" },
+    ],
   },
   {
     section: "Master data",
@@ -34,11 +37,14 @@ export function Shell({ user, onSignOut, children }: {
   onSignOut: () => void;
   children: ReactNode;
 }) {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   const active = (to: string) => path === to || path.startsWith(`${to}/`);
+  // Wall mode (?wall=1): a screen on the shop floor shows the page alone, no navigation.
+  // The page stays mounted when it toggles (the aside is only left out).
+  const wall = query.get("wall") === "1";
   return (
-    <div className="shell">
-      <aside className="sidebar">
+    <div className={`shell${wall ? " shell-wall" : ""}`}>
+      {!wall && <aside className="sidebar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
             <svg viewBox="0 0 32 32" width="28" height="28">
@@ -75,7 +81,7 @@ export function Shell({ user, onSignOut, children }: {
             <Icon name="logout" />
           </button>
         </div>
-      </aside>
+      </aside>}
       <main className="content">{children}</main>
     </div>
   );

@@ -1,0 +1,27 @@
+import { LateBadge } from "../components/Badges";
+import { Link } from "../components/Link";
+import { ProgressBar } from "../components/ProgressBar";
+import { fmtDateTimeShort, fmtNumber } from "../format";
+import type { RunningOrder } from "./model";
+
+/** The order a line is working on: which step, how far, and when it is due. */
+export function LineOrder({ order, now }: { order: RunningOrder | null; now: number }) {
+  if (!order) return <div className="line-order line-order-none">No order running</div>;
+  const late = Date.parse(order.due_date) < now;
+  return (
+    <div className="line-order" data-testid="line-order">
+      <div className="line-order-head">
+        <Link to={`/orders/${order.order_id}`} className="line-order-number">{order.number}</Link>
+        <span className="line-order-op" title={order.name}>{order.seq}. {order.name}</span>
+      </div>
+      <ProgressBar value={order.progress} tone={late ? "late" : order.progress >= 1 ? "done" : "default"}
+        label={`Progress of ${order.number}`} />
+      <div className="line-order-meta">
+        <span>{fmtNumber(order.good)} / {fmtNumber(order.quantity)} good{order.scrap > 0 && ` · ${fmtNumber(order.scrap)} scrap`}</span>
+        <span className={late ? "text-late" : undefined}>
+          Due {fmtDateTimeShort(order.due_date)} {late && <LateBadge />}
+        </span>
+      </div>
+    </div>
+  );
+}

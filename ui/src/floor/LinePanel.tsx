@@ -1,0 +1,40 @@
+import { LineOrder } from "./LineOrder";
+import { MachineTile } from "./MachineTile";
+import type { Floor } from "./model";
+import { useNow } from "./useNow";
+
+type Line = Floor["lines"][number];
+
+export function LinePanel({ line, skewMs, reasons }: {
+  line: Line;
+  skewMs: number;
+  reasons: ReadonlyMap<string, string>;
+}) {
+  const now = useNow() + skewMs;
+  const down = line.machines.filter((m) => m.state === "down").length;
+  const headingId = `line-${line.id}`;
+  return (
+    <section className={`line-panel${down ? " line-alert" : ""}`} data-testid="line-panel"
+      data-line={line.code} aria-labelledby={headingId}>
+      <div className="line-info">
+        <div className="line-ident">
+          <h2 className="line-title" id={headingId}>
+            {line.code}
+            <span className="line-type">{line.type}</span>
+          </h2>
+          <div className="line-name">{line.name} · {line.area_code}</div>
+        </div>
+        <LineOrder order={line.order} now={now} />
+      </div>
+      {line.machines.length === 0 ? (
+        <p className="muted tiles-empty">No machines on this line.</p>
+      ) : (
+        <ol className="tiles" aria-label={`${line.code} machines in flow order`}>
+          {line.machines.map((m) => (
+            <MachineTile key={m.id} machine={m} skewMs={skewMs} reasons={reasons} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

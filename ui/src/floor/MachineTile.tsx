@@ -1,0 +1,44 @@
+import { fmtNumber } from "../format";
+import { ElapsedTime } from "./ElapsedTime";
+import type { FloorMachine } from "./model";
+import { StateIcon } from "./StateIcon";
+import { reasonLabel, stateLabel } from "./states";
+
+/** The code without its line's prefix: "PNP1" for SMT-1-PNP1 on SMT-1. */
+function shortCode(m: FloorMachine): string {
+  const prefix = `${m.line_code}-`;
+  return m.code.startsWith(prefix) && m.code.length > prefix.length ? m.code.slice(prefix.length) : m.code;
+}
+
+export function MachineTile({ machine: m, skewMs, reasons }: {
+  machine: FloorMachine;
+  skewMs: number;
+  reasons: ReadonlyMap<string, string>;
+}) {
+  const label = stateLabel(m.state);
+  const reason = m.reason ? reasonLabel(m.reason, reasons) : null;
+  return (
+    <li className={`tile state-${m.state}`} data-testid="machine-tile" data-machine={m.code}
+      aria-label={`${m.code} ${m.name}: ${label}${reason ? `, ${reason}` : ""}`}>
+      <div className="tile-head">
+        <span className="tile-code" title={m.code}>{shortCode(m)}</span>
+        <StateIcon state={m.state} />
+      </div>
+      <div className="tile-name" title={m.name}>{m.name}</div>
+      <div className="tile-status">
+        <span className="tile-state" data-testid="machine-state">{label}</span>
+        <ElapsedTime since={m.since} skewMs={skewMs} />
+      </div>
+      <div className="tile-reason" data-testid="machine-reason">
+        {reason}
+        {m.fault && <span className="tile-fault">{m.fault}</span>}
+      </div>
+      <div className="tile-counts" aria-label="This shift">
+        <span title="Good parts this shift" data-testid="machine-good"><span className="count-label">Good</span> {fmtNumber(m.good)}</span>
+        <span title="Rejects this shift" data-testid="machine-reject">
+          <span className="count-label">Rej</span> {fmtNumber(m.reject)}
+        </span>
+      </div>
+    </li>
+  );
+}
