@@ -126,13 +126,13 @@ class Forwarder:
         if self.online or level >= logging.ERROR:
             log.log(
                 level,
-                "%s; buffering (%d events waiting), retry in %.1f s",
+                "%s; buffering (%d events waiting), retry in %.2f s",
                 reason,
                 len(self.buffer),
                 delay,
             )
         else:
-            log.debug("%s; retry in %.1f s", reason, delay)
+            log.debug("%s; retry in %.2f s", reason, delay)
         self.online = False
         return delay
 

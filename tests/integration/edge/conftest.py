@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import httpx
@@ -126,8 +126,8 @@ class Plc:
 
 
 @asynccontextmanager
-async def modbus_plc() -> AsyncIterator[Plc]:
-    port = free_port()
+async def modbus_plc(port: int | None = None) -> AsyncIterator[Plc]:
+    port = port or free_port()
     device = SimDevice(
         id=1,
         simdata=(
@@ -142,14 +142,17 @@ async def modbus_plc() -> AsyncIterator[Plc]:
     try:
         yield Plc(server, port)
     finally:
-        await server.shutdown()
+        with suppress(Exception):  # a test may have stopped it already
+            await server.shutdown()
 
 
 class Oven:
     """An OPC UA server with a reflow oven object: Mode (int) and Zone1 (°C)."""
 
-    def __init__(self, endpoint: str, ns: int, nodes: dict[str, Any]) -> None:
+    def __init__(self, server: Server, endpoint: str, ns: int, nodes: dict[str, Any]) -> None:
+        self.server = server
         self.endpoint = endpoint
+        self.port = int(endpoint.rsplit(":", 1)[1].split("/")[0])
         self.ns = ns
         self.nodes = nodes
 
@@ -159,8 +162,8 @@ class Oven:
 
 
 @asynccontextmanager
-async def opcua_oven() -> AsyncIterator[Oven]:
-    port = free_port()
+async def opcua_oven(port: int | None = None) -> AsyncIterator[Oven]:
+    port = port or free_port()
     endpoint = f"opc.tcp://127.0.0.1:{port}/oven"
     server = Server()
     await server.init()
@@ -175,6 +178,7 @@ async def opcua_oven() -> AsyncIterator[Oven]:
     }
     await server.start()
     try:
-        yield Oven(endpoint, ns, nodes)
+        yield Oven(server, endpoint, ns, nodes)
     finally:
-        await server.stop()
+        with suppress(Exception):  # a test may have stopped it already
+            await server.stop()

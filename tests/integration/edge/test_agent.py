@@ -213,3 +213,49 @@ def test_outage_loses_nothing_and_replays_in_order(
     ).all()
     assert [i.state for i in intervals] == ["idle", "producing", "down", "producing"]
     assert intervals[-1].end is None
+
+
+def test_agent_reconnects_to_sources_that_went_away(
+    tmp_path: Path, linewise: LiveServer, device_key: str, db: Session, world: World
+) -> None:
+    pnp, ict = world.machine_ids[PNP], world.machine_ids[ICT]
+
+    async def scenario() -> None:
+        async with modbus_plc() as plc, opcua_oven() as oven:
+            await plc.set_coil(0, True)
+            await oven.set("Mode", 1)
+            config = edge_config(tmp_path / "buffer.db", linewise.url, device_key, plc, oven)
+            agent = Agent(config)
+            task = asyncio.create_task(agent.run())
+            try:
+                await wait_for(lambda: all(r.connected for r in agent.readers), "connections")
+                await wait_for(
+                    lambda: (
+                        states(db, pnp)[-1:] == [("producing", None, None)]
+                        and states(db, ict)[-1:] == [("producing", None, None)]
+                    ),
+                    "producing on both machines",
+                )
+                # both machines' servers restart; they come back in another state
+                await plc.server.shutdown()
+                await oven.server.stop()
+                await wait_for(lambda: not any(r.connected for r in agent.readers), "the loss")
+                async with modbus_plc(plc.port) as plc2, opcua_oven(oven.port) as oven2:
+                    await plc2.set_holding(0, [31])
+                    await oven2.set("Mode", 3)
+                    await wait_for(lambda: all(r.connected for r in agent.readers), "reconnect")
+                    await wait_for(
+                        lambda: (
+                            states(db, pnp)[-1][0] == "down" and states(db, ict)[-1][0] == "down"
+                        ),
+                        "the new states to arrive",
+                    )
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+    # a restarted server may show its power-on values (idle) before the new ones
+    assert states(db, pnp)[0] == ("producing", None, None)
+    assert states(db, pnp)[-1] == ("down", "31", None)
+    assert [s[0] for s in states(db, ict)][:: len(states(db, ict)) - 1] == ["producing", "down"]

@@ -40,7 +40,7 @@ class SourceReader(ABC):
                 delay = self._backoff.next_delay()
                 if self.connected or self._backoff.failures == 1:
                     log.warning(
-                        "source %s: %s: %s; reconnecting (retry in %.1f s, then with back-off)",
+                        "source %s: %s: %s; reconnecting (retry in %.2f s, then with back-off)",
                         self.name,
                         "connection lost" if self.connected else "cannot connect",
                         _why(exc),

@@ -81,3 +81,7 @@ class _Handler:
             log.warning("source %s: %s is not a number (%r)", self.reader.name, name, value)
             return
         self.emit({self.reader._ref(name): scaled})
+
+    def status_change_notification(self, status: Any) -> None:
+        # the session loop notices the dead link at its next check and reconnects
+        log.debug("source %s: subscription status %s", self.reader.name, status)
