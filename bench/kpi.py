@@ -1,0 +1,318 @@
+"""KPI query benchmark: a year of synthetic machine data, timed on SQLite and PostgreSQL.
+
+Generates state intervals and count events for N machines (bulk-inserted with the raw
+driver: executemany on SQLite, COPY on PostgreSQL), then times through the service:
+OEE of one machine-day, site OEE over a month and the downtime Pareto over a quarter.
+It also measures ingest throughput (decode + write_events) on the same database.
+
+    python bench/kpi.py --quick            # a few machines and months, seconds
+    python bench/kpi.py                    # 300 machines x 1 year (minutes)
+    python bench/kpi.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Writes bench/results/kpi.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from linewise.core.db import make_engine
+from linewise.core.migrate import upgrade
+from linewise.domains.equipment.models import Area, Line, Machine, Site
+from linewise.domains.people.models import ShiftCalendar, ShiftPattern
+from linewise.domains.performance.pareto import pareto_of
+from linewise.domains.performance.service import compute, resolve_scope
+from linewise.domains.performance.windows import ResolvedWindow
+from linewise.ingest.events import decode
+from linewise.ingest.store import References, write_events
+from linewise.kpi import Convention, ParetoMeasure, TimeWindow, site_day
+
+RESULTS = Path(__file__).parent / "results" / "kpi.json"
+DEFAULT_PG = os.environ.get(
+    "LINEWISE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TZ = "Europe/Berlin"
+PRODUCTS = (("P-A", 30.0), ("P-B", 45.0), ("P-C", 60.0))
+DOWN_REASONS = ("nozzle_jam", "feeder_error", "material_late", None, None)
+MACHINES_PER_LINE = 10
+
+
+def load_master(engine: Engine, machines: int) -> list[int]:
+    """Site, areas, lines of 10 machines, a 2-shift calendar and three products."""
+    from linewise.domains.production.models import Product, RoutingStep, RoutingStepLine
+
+    with Session(engine) as db:
+        site = Site(code="B1", name="Bench plant", timezone=TZ)
+        lines = []
+        areas: list[Area] = []
+        for i in range((machines + MACHINES_PER_LINE - 1) // MACHINES_PER_LINE):
+            if i % 6 == 0:
+                areas.append(Area(site=site, code=f"A{i // 6}", name=f"Area {i // 6}"))
+            line = Line(area=areas[-1], code=f"L{i:03d}", name=f"Line {i}", type="SMT")
+            lines.append(line)
+        made = []
+        for n in range(machines):
+            made.append(
+                Machine(
+                    line=lines[n // MACHINES_PER_LINE],
+                    code=f"M{n:04d}",
+                    name=f"Machine {n}",
+                    kind="pnp",
+                    position=n % MACHINES_PER_LINE,
+                    speed_factor=1.0,
+                )
+            )
+        db.add_all([site, *made])
+        db.flush()
+        cal = ShiftCalendar(code="CAL", name="Two shifts", site_id=site.id)
+        cal.patterns = [
+            ShiftPattern(code="A", name="Early", start="06:00", end="14:00",
+                         weekdays=[0, 1, 2, 3, 4], breaks=[{"start": "10:00", "minutes": 30}]),
+            ShiftPattern(code="B", name="Late", start="14:00", end="22:00",
+                         weekdays=[0, 1, 2, 3, 4], breaks=[{"start": "18:00", "minutes": 30}]),
+        ]  # fmt: skip
+        db.add(cal)
+        for code, cycle in PRODUCTS:
+            product = Product(code=code, name=code, family="f")
+            product.steps = [
+                RoutingStep(
+                    seq=1,
+                    name="SMT",
+                    work_center_type="SMT",
+                    eligible=[RoutingStepLine(line=ln, cycle_time_s=cycle) for ln in lines],
+                )
+            ]
+            db.add(product)
+        db.commit()
+        return [m.id for m in made]
+
+
+def synthetic(
+    machine_id: int, start: datetime, days: int, rng: random.Random, product_ids: list[int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Intervals (machine, start, end, state, reason, fault) and hourly count events."""
+    end = start + timedelta(days=days)
+    t = start
+    intervals: list[tuple[Any, ...]] = []
+    counts: list[tuple[Any, ...]] = []
+    while t < end:
+        roll = rng.random()
+        if roll < 0.62:
+            state, reason, minutes = "producing", None, rng.expovariate(1 / 40)
+        elif roll < 0.80:
+            state, reason, minutes = "down", rng.choice(DOWN_REASONS), rng.expovariate(1 / 8)
+        elif roll < 0.92:
+            state, reason, minutes = "idle", "starved", rng.expovariate(1 / 10)
+        else:
+            state, reason, minutes = "setup", None, rng.expovariate(1 / 20)
+        nxt = min(end, t + timedelta(seconds=max(5, int(minutes * 60))))
+        intervals.append((machine_id, t, nxt, state, reason, None))
+        t = nxt
+    hour = start
+    n = 0
+    while hour < end:
+        n += 1
+        good = rng.randint(40, 110)
+        counts.append(
+            (machine_id, f"c{n}", hour + timedelta(minutes=59), good, rng.randint(0, 3),
+             rng.randint(0, 2), rng.choice(product_ids))
+        )  # fmt: skip
+        hour += timedelta(hours=1)
+    return intervals, counts
+
+
+def _sqlite_ts(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def bulk_insert(engine: Engine, rows: Iterator[tuple[list[Any], list[Any]]]) -> tuple[int, int]:
+    n_int = n_cnt = 0
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for intervals, counts in rows:
+            n_int += len(intervals)
+            n_cnt += len(counts)
+            if engine.dialect.name == "sqlite":
+                cur.executemany(
+                    'INSERT INTO state_intervals (machine_id, start, "end", state, reason, fault)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(m, _sqlite_ts(a), _sqlite_ts(b), s, r, f) for m, a, b, s, r, f in intervals],
+                )
+                cur.executemany(
+                    "INSERT INTO count_events (machine_id, event_id, ts, good, reject, rework,"
+                    " product_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(m, e, _sqlite_ts(t), g, r, w, p) for m, e, t, g, r, w, p in counts],
+                )
+            else:
+                with cur.copy(  # type: ignore[attr-defined]
+                    'COPY state_intervals (machine_id, start, "end", state, reason, fault)'
+                    " FROM STDIN"
+                ) as copy:
+                    for row in intervals:
+                        copy.write_row(row)
+                with cur.copy(  # type: ignore[attr-defined]
+                    "COPY count_events (machine_id, event_id, ts, good, reject, rework,"
+                    " product_id) FROM STDIN"
+                ) as copy:
+                    for row in counts:
+                        copy.write_row(row)
+            raw.commit()
+        if engine.dialect.name == "postgresql":
+            cur.execute("ANALYZE")
+            raw.commit()
+    finally:
+        raw.close()
+    return n_int, n_cnt
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t0) * 1000)
+    return {"median_ms": statistics.median(runs), "min_ms": min(runs), "max_ms": max(runs)}
+
+
+def ingest_rate(engine: Engine, machine_codes: list[str], start: datetime, events: int) -> float:
+    """decode + write_events throughput (events/s) in batches of 1000, fresh event ids."""
+    rng = random.Random(5)
+    items: list[dict[str, Any]] = []
+    t = start
+    states = ("producing", "down", "idle", "setup")
+    for i in range(events):
+        t += timedelta(seconds=rng.randint(1, 30))
+        machine = rng.choice(machine_codes)
+        stamp = t.isoformat()
+        if i % 3:
+            items.append({"id": f"b{i}", "ts": stamp, "machine": machine, "type": "state",
+                          "state": rng.choice(states)})  # fmt: skip
+        else:
+            items.append({"id": f"b{i}", "ts": stamp, "machine": machine, "type": "count",
+                          "good": 3, "reject": 0, "product": "P-A"})  # fmt: skip
+    refs = References()
+    t0 = time.perf_counter()
+    for i in range(0, len(items), 1000):
+        decoded, rejects = decode(items[i : i + 1000], now=t + timedelta(days=1))
+        with engine.begin() as conn:
+            write_events(conn, refs, decoded, rejects, "bench")
+    return events / (time.perf_counter() - t0)
+
+
+def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    upgrade(url)
+    engine = make_engine(url)
+    ids = load_master(engine, args.machines)
+    with engine.connect() as conn:
+        product_ids = [r[0] for r in conn.execute(text("SELECT id FROM products ORDER BY id"))]
+    start = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(hours=1)
+    rng = random.Random(1)
+    t0 = time.perf_counter()
+    n_int, n_cnt = bulk_insert(
+        engine, (synthetic(m, start, args.days, rng, product_ids) for m in ids)
+    )
+    load_s = time.perf_counter() - t0
+    print(f"[{name}] {n_int} intervals, {n_cnt} counts loaded in {load_s:.1f} s", flush=True)
+    now = start + timedelta(days=args.days)
+    db = Session(engine)
+    site_id = db.scalar(text("SELECT id FROM sites"))
+    day = date(2025, 3, 4)
+    day_window = site_day(TZ, day)
+    month = TimeWindow(site_day(TZ, date(2025, 2, 1)).start, site_day(TZ, date(2025, 3, 1)).start)
+    quarter = TimeWindow(site_day(TZ, date(2025, 1, 1)).start, site_day(TZ, date(2025, 4, 1)).start)
+    if args.days < 95:
+        month = TimeWindow(start + timedelta(hours=1), start + timedelta(days=min(30, args.days)))
+        quarter = TimeWindow(start + timedelta(hours=1), now)
+        day = date(2025, 1, 7)
+        day_window = site_day(TZ, day)
+    machine_scope = resolve_scope(db, "machine", ids[0], None)
+    site_scope = resolve_scope(db, "site", site_id, None)
+    results: dict[str, Any] = {"intervals": n_int, "counts": n_cnt, "load_s": round(load_s, 1)}
+    results["machine_day_oee"] = timed(
+        lambda: compute(db, machine_scope, day_window, Convention.ISO_22400, now), args.repeat
+    )
+    results["site_month_oee"] = timed(
+        lambda: compute(db, site_scope, month, Convention.ISO_22400, now), 1
+    )
+    resolved = ResolvedWindow(quarter, "range", quarter.label())
+    results["site_quarter_pareto"] = timed(
+        lambda: pareto_of(
+            db, site_scope, resolved, "reason", ParetoMeasure.DURATION, True, False, now
+        ),
+        1,
+    )
+    codes = [r[0] for r in db.execute(text("SELECT code FROM machines ORDER BY id"))]
+    db.close()
+    results["ingest_events_per_s_without_rollups"] = round(
+        ingest_rate(engine, codes[:20], now + timedelta(days=1), args.ingest_events)
+    )
+    results["ingest_events_per_s_with_rollups"] = None  # rollups are not maintained at ingest
+    engine.dispose()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 machines, 2 months")
+    parser.add_argument("--machines", type=int, default=300)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--ingest-events", type=int, default=20_000)
+    parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL admin URL ('' to skip)")
+    args = parser.parse_args()
+    if args.quick:
+        args.machines, args.days, args.repeat, args.ingest_events = 5, 60, 3, 3000
+    out: dict[str, Any] = {
+        "machines": args.machines,
+        "days": args.days,
+        "python": sys.version.split()[0],
+        "backends": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        out["backends"]["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.db", args)
+    if args.pg:
+        name = f"lw_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # report and carry on with SQLite only
+            print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        else:
+            try:
+                url = args.pg.rsplit("/", 1)[0] + f"/{name}"
+                out["backends"]["postgresql"] = run_backend("postgresql", url, args)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    print(f"\n{'query':<36}" + "".join(f"{b:>14}" for b in out["backends"]))
+    for key in ("machine_day_oee", "site_month_oee", "site_quarter_pareto"):
+        row = "".join(f"{r[key]['median_ms']:>11.0f} ms" for r in out["backends"].values())
+        print(f"{key:<36}{row}")
+    for key in ("ingest_events_per_s_without_rollups",):
+        print(f"{key:<36}" + "".join(f"{r[key]:>14}" for r in out["backends"].values()))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
