@@ -11,6 +11,13 @@ from linewise.domains.performance.models import (
     RollupMark,
     StopDayRollup,
 )
+from linewise.domains.planning.models import (
+    PlannedOperation,
+    PlanningScenario,
+    ScenarioChange,
+    SchedulePlan,
+    ScheduleRun,
+)
 from linewise.domains.production.models import (
     BomItem,
     CustomerOrder,
@@ -44,6 +51,8 @@ __all__ = [
     "Material",
     "Operator",
     "OrderOperation",
+    "PlannedOperation",
+    "PlanningScenario",
     "Product",
     "ProductionOrder",
     "QuarantinedEvent",
@@ -51,6 +60,9 @@ __all__ = [
     "RollupMark",
     "RoutingStep",
     "RoutingStepLine",
+    "ScenarioChange",
+    "SchedulePlan",
+    "ScheduleRun",
     "ShiftCalendar",
     "ShiftPattern",
     "Site",

@@ -30,6 +30,7 @@ from linewise.domains.accounts.service import LoginLimiter
 from linewise.domains.equipment import api as equipment_api
 from linewise.domains.inventory import api as inventory_api
 from linewise.domains.people import api as people_api
+from linewise.domains.planning import api as planning_api
 from linewise.domains.performance import api as performance_api
 from linewise.domains.production import api as production_api
 from linewise.domains.quality import api as quality_api
@@ -58,6 +59,7 @@ def api_router() -> APIRouter:
         audit_api.router,
         exchange_api.router,
         ingest_api.router,
+        planning_api.router,
         performance_api.router,
         live_router,
     ):

@@ -53,6 +53,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "floor:read": ALL_ROLES,
     # The ingest quarantine and other machine-data administration.
     "machinedata:admin": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    # Schedules, plans and what-if scenarios (reading: the floor sees the published plan).
+    "schedules:read": ALL_ROLES,
+    "schedules:write": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
     # KPIs, Pareto and the downtime queue (area-scoped for operators/supervisors).
     "kpi:read": ALL_ROLES,
     # Give a stop without a reason its reason.

@@ -1,0 +1,1 @@
+"""Planning: finite-capacity schedules built by the engine, plan versions, scenarios."""

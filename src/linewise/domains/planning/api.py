@@ -1,0 +1,370 @@
+"""Routes for schedule runs (with a progress stream), plans and what-if scenarios."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linewise.api.crud import check_version, etag
+from linewise.api.deps import Principal, get_db, require
+from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProblem
+from linewise.core.time import utcnow
+from linewise.domains.equipment.models import Line
+from linewise.domains.planning import gantt, plans, scenarios
+from linewise.domains.planning import repository as repo
+from linewise.domains.planning.models import PlanningScenario, SchedulePlan, ScheduleRun
+from linewise.domains.planning.runtime import lifespan, runtime_of
+from linewise.domains.planning.schemas import (
+    ChangeIn,
+    MoveIn,
+    PublishIn,
+    RunIn,
+    RunOut,
+    ScenarioIn,
+    ScenarioRunIn,
+)
+from linewise.domains.planning.service import PlanningRuntime, RunRequest, run_view
+
+router = APIRouter(lifespan=lifespan)
+READ = require("schedules:read")
+WRITE = require("schedules:write")
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def _get_run(db: Session, run_id: int) -> ScheduleRun:
+    run = db.get(ScheduleRun, run_id)
+    if run is None:
+        raise NotFound(f"schedule run {run_id} does not exist")
+    return run
+
+
+def _start(
+    runtime: PlanningRuntime, body: RunIn | ScenarioRunIn, scenario_id: int | None, who: str
+) -> int:
+    request = RunRequest(
+        horizon_days=body.horizon_days,
+        time_limit_s=body.time_limit_s,
+        num_workers=body.num_workers,
+        random_seed=body.random_seed,
+        levels=tuple(body.objective.levels),
+        scenario_id=scenario_id,
+    )
+    return runtime.start(request, actor=who)
+
+
+@router.post("/schedules", status_code=202, response_model=RunOut, tags=["planning"])
+def start_run(
+    body: RunIn,
+    response: Response,
+    p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> Any:
+    """Start a solve; a heuristic plan appears within seconds, the optimised one later."""
+    run_id = _start(runtime, body, body.scenario_id, p.actor)
+    response.headers["Location"] = f"/api/v1/schedules/{run_id}"
+    return run_view(runtime, _get_run(db, run_id))
+
+
+@router.get("/schedules", response_model=list[RunOut], tags=["planning"])
+def list_runs(
+    scenario_id: int | None = None,
+    limit: int = Query(20, ge=1, le=200),
+    _p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> Any:
+    stmt = select(ScheduleRun).order_by(ScheduleRun.id.desc()).limit(limit)
+    if scenario_id is not None:
+        stmt = stmt.where(ScheduleRun.scenario_id == scenario_id)
+    return [run_view(runtime, r) for r in db.scalars(stmt)]
+
+
+@router.get("/schedules/{run_id}", response_model=RunOut, tags=["planning"])
+def get_run(
+    run_id: int,
+    _p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> Any:
+    return run_view(runtime, _get_run(db, run_id))
+
+
+@router.post(
+    "/schedules/{run_id}/cancel", status_code=202, response_model=RunOut, tags=["planning"]
+)
+def cancel_run(
+    run_id: int,
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> Any:
+    """Stop the solver; the best plan found so far becomes the run's plan."""
+    run = _get_run(db, run_id)
+    runtime.cancel(run_id)
+    return run_view(runtime, run)
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(jsonable_encoder(data))}\n\n"
+
+
+@router.get("/schedules/{run_id}/events", tags=["planning"])
+def run_events(
+    run_id: int,
+    request: Request,
+    _p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> StreamingResponse:
+    """Server-Sent Events: ``progress`` per improvement, ``status`` changes, then ``done``.
+
+    ``progress`` data: {elapsed, objective, bound, gap}; ``done`` data: the run as GET
+    /schedules/{id} returns it. A finished run replays its points and ends at once.
+    """
+    _get_run(db, run_id)
+    # The stream outlives the request's session: end its transaction now (on SQLite it
+    # holds the write lock the run needs to save its plans).
+    db.close()
+    factory = request.app.state.session_factory
+
+    def load() -> dict[str, Any]:
+        with factory() as session:
+            return run_view(runtime, _get_run(session, run_id))
+
+    async def stream() -> AsyncIterator[str]:
+        sent, status, version = 0, "", -1
+        while True:
+            job = runtime.job(run_id)
+            if job is not None:
+                await asyncio.to_thread(job.wait_for_update, version, 10.0)
+            view = await asyncio.to_thread(load)
+            for point in view["progress"][sent:]:
+                yield _sse("progress", point)
+            sent = len(view["progress"])
+            if view["status"] != status:
+                status = view["status"]
+                yield _sse(
+                    "status",
+                    {
+                        "status": status,
+                        "plan_id": view["plan_id"],
+                        "heuristic_plan_id": view["heuristic_plan_id"],
+                    },
+                )
+            if view["finished_at"] is not None or status == "failed":
+                yield _sse("done", view)
+                return
+            if await request.is_disconnected():
+                return
+            version = view["version"]
+            if job is None:
+                yield ": waiting\n\n"
+                await asyncio.sleep(0.5)  # the job is gone but its result not yet stored
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+# --- plans -----------------------------------------------------------------------------
+
+
+@router.get("/plans", tags=["planning"])
+def list_plans(
+    status: str | None = None,
+    scenario_id: int | None = None,
+    limit: int = Query(20, ge=1, le=200),
+    _p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+) -> list[dict[str, Any]]:
+    stmt = select(SchedulePlan).order_by(SchedulePlan.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(SchedulePlan.status == status)
+    stmt = stmt.where(
+        SchedulePlan.scenario_id.is_(None)
+        if scenario_id is None
+        else SchedulePlan.scenario_id == scenario_id
+    )
+    return [gantt.summary(p) for p in db.scalars(stmt)]
+
+
+@router.get("/plans/published/next", tags=["planning"])
+def next_operations(
+    line_id: int,
+    limit: int = Query(5, ge=1, le=50),
+    p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """What the floor does next on a line, from the published plan."""
+    line = db.get(Line, line_id)
+    if line is None:
+        raise ValidationProblem(
+            f"line {line_id} does not exist", errors=[FieldError("line_id", "unknown line")]
+        )
+    if not p.may_touch_area(line.area_id):
+        raise Forbidden(f"line {line.code} is outside your areas")
+    plan = repo.published_plan(db)
+    if plan is None:
+        return {"plan_id": None, "line_id": line_id, "line_code": line.code, "operations": []}
+    rows = repo.next_on_line(db, plan.id, line_id, utcnow(), limit)
+    return {
+        "plan_id": plan.id,
+        "published_at": plan.published_at,
+        "line_id": line_id,
+        "line_code": line.code,
+        "operations": [gantt.next_item(r, status) for r, status in rows],
+    }
+
+
+@router.get("/plans/{plan_id}", tags=["planning"])
+def get_plan(
+    plan_id: int,
+    response: Response,
+    _p: Principal = Depends(READ),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Gantt data: operations grouped by line, and per order its span and lateness."""
+    plan = plans.get_plan(db, plan_id)
+    response.headers["ETag"] = etag(plan.version)
+    return gantt.gantt(db, plan)
+
+
+@router.post("/plans/{plan_id}/publish", tags=["planning"])
+def publish_plan(
+    plan_id: int,
+    body: PublishIn | None = None,
+    if_match: str | None = Header(None),
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Make this draft (or accepted proposal) the plan the floor sees."""
+    plan = plans.get_plan(db, plan_id)
+    if if_match is not None or (body is not None and body.version is not None):
+        check_version(plan.version, if_match, body.version if body else None)
+    plans.publish(db, plan)
+    db.commit()
+    return gantt.summary(plan)
+
+
+@router.post("/plans/{plan_id}/reject", tags=["planning"])
+def reject_plan(
+    plan_id: int,
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Turn a proposal (or any draft) down; it stays for the record."""
+    plan = plans.reject(db, plans.get_plan(db, plan_id))
+    db.commit()
+    return gantt.summary(plan)
+
+
+@router.patch("/plans/{plan_id}/operations/{operation_id}", tags=["planning"])
+def move_operation(
+    plan_id: int,
+    operation_id: int,
+    body: MoveIn,
+    response: Response,
+    if_match: str | None = Header(None),
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Move one operation (new start and/or line) in a draft; 422 names the broken rule."""
+    plan = plans.get_plan(db, plan_id)
+    check_version(plan.version, if_match, body.version)
+    plans.move_operation(db, plan, operation_id, body.start, body.line_id)
+    db.commit()
+    response.headers["ETag"] = etag(plan.version)
+    return gantt.gantt(db, plan)
+
+
+# --- scenarios -------------------------------------------------------------------------
+
+
+@router.post("/scenarios", status_code=201, tags=["planning"])
+def create_scenario(
+    body: ScenarioIn, _p: Principal = Depends(WRITE), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    """A what-if starting from a copy of the published plan (or ``baseline_plan_id``)."""
+    scenario = scenarios.create(db, body.name, body.baseline_plan_id)
+    db.commit()
+    return gantt.scenario_out(db, scenario)
+
+
+@router.get("/scenarios", tags=["planning"])
+def list_scenarios(
+    _p: Principal = Depends(READ), db: Session = Depends(get_db)
+) -> list[dict[str, Any]]:
+    found = db.scalars(select(PlanningScenario).order_by(PlanningScenario.id.desc()).limit(100))
+    return [gantt.scenario_out(db, s) for s in found]
+
+
+@router.get("/scenarios/{scenario_id}", tags=["planning"])
+def get_scenario(
+    scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    return gantt.scenario_out(db, scenarios.get_scenario(db, scenario_id))
+
+
+@router.post("/scenarios/{scenario_id}/changes", status_code=201, tags=["planning"])
+def add_change(
+    scenario_id: int,
+    body: ChangeIn,
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """line_down | rush_order | absent_operator | extra_shift (see the schemas)."""
+    scenario = scenarios.get_scenario(db, scenario_id)
+    gantt.check_change_references(db, body)
+    payload = jsonable_encoder(body.model_dump(exclude={"kind"}))
+    scenarios.add_change(db, scenario, body.kind, payload)
+    db.commit()
+    return gantt.scenario_out(db, scenario)
+
+
+@router.delete("/scenarios/{scenario_id}/changes/{change_id}", tags=["planning"])
+def delete_change(
+    scenario_id: int,
+    change_id: int,
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    scenario = scenarios.get_scenario(db, scenario_id)
+    change = next((c for c in scenario.changes if c.id == change_id), None)
+    if change is None:
+        raise NotFound(f"scenario {scenario_id} has no change {change_id}")
+    scenario.changes.remove(change)
+    db.commit()
+    return gantt.scenario_out(db, scenario)
+
+
+@router.post(
+    "/scenarios/{scenario_id}/solve", status_code=202, response_model=RunOut, tags=["planning"]
+)
+def solve_scenario(
+    scenario_id: int,
+    body: ScenarioRunIn,
+    p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+    runtime: PlanningRuntime = Depends(runtime_of),
+) -> Any:
+    scenarios.get_scenario(db, scenario_id)
+    run_id = _start(runtime, body, scenario_id, p.actor)
+    return run_view(runtime, _get_run(db, run_id))
+
+
+@router.get("/scenarios/{scenario_id}/compare", tags=["planning"])
+def compare_scenario(
+    scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    """Baseline vs scenario: totals, their delta, per order and per line figures."""
+    return scenarios.compare(db, scenarios.get_scenario(db, scenario_id))

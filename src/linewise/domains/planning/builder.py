@@ -1,0 +1,418 @@
+"""From the database to an engine ``Problem``: orders, routings, calendars, skills.
+
+Decisions made here, because the data leaves room for them:
+- Open orders (planned, released, in progress) released before the horizon end; their
+  pending and in-progress operations. Completed work is gone, so in-progress operations
+  only carry the quantity still to make.
+- A line works in its own shift calendar, else its site's; without any calendar it is
+  always available. Calendars reach well past the horizon, so work that does not fit
+  the horizon is still placed (late) instead of making the problem infeasible.
+- Skills: per shift occurrence, the active operators of that shift code with the skill.
+  An operator with two skills counts for both (an optimistic capacity). A skill nobody
+  has is dropped from the operations with a warning, rather than blocking them forever.
+- Setups: changing to a family costs the setup time of its routing step on that line.
+- One in-progress operation per line is frozen on it (from the first moment the line is
+  available); further in-progress operations on the same line stay on that line but
+  may be sequenced.
+- Order priority 1 (most urgent) .. 5 becomes the tardiness weight 5 .. 1.
+- Material availability is not modelled: there is no stock or delivery data yet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from sqlalchemy.orm import Session
+
+from linewise.domains.equipment.models import Line
+from linewise.domains.people.models import Operator, ShiftCalendar
+from linewise.domains.planning import repository as repo
+from linewise.domains.planning.changes import Changes, ExtraShift
+from linewise.domains.planning.problem import Key, LineRef, OpRef, Problem
+from linewise.domains.production.models import (
+    OperationStatus,
+    OrderOperation,
+    Product,
+    ProductionOrder,
+    RoutingStep,
+)
+from linewise.kpi.calendar import CalendarSpec, expand_calendar
+from linewise.kpi.intervals import TimeWindow
+from linewise.scheduling import (
+    FrozenAssignment,
+    Instance,
+    Job,
+    Mode,
+    Operation,
+    Resource,
+    SetupTime,
+    SkillShift,
+    Window,
+)
+from linewise.scheduling.calendar import CalendarIndex
+
+# Calendars (and so the latest possible end of work) reach this far past the horizon.
+CALENDAR_OVERFLOW = timedelta(days=60)
+
+Span = tuple[int, int]
+
+
+@dataclass
+class _Shift:
+    code: str
+    site_id: int
+    span: Span
+
+
+@dataclass
+class _Context:
+    start: datetime
+    end: datetime
+    calendar_end: int
+    lines: dict[int, Line]
+    resource_of: dict[int, str]
+    line_windows: dict[int, list[Span] | None]
+    site_shifts: list[_Shift]
+    skills: dict[str, int]  # skill key -> operators who have it
+    warnings: list[str]
+
+    def sec(self, instant: datetime) -> int:
+        return int((instant - self.start).total_seconds())
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for a, b in sorted(s for s in spans if s[1] > s[0]):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _subtract(spans: list[Span], cut: Span) -> list[Span]:
+    out: list[Span] = []
+    for a, b in spans:
+        if cut[1] <= a or b <= cut[0]:
+            out.append((a, b))
+            continue
+        if a < cut[0]:
+            out.append((a, cut[0]))
+        if cut[1] < b:
+            out.append((cut[1], b))
+    return out
+
+
+def _spec(cal: ShiftCalendar, timezone: str) -> CalendarSpec:
+    patterns = [
+        {"code": p.code, "start": p.start, "end": p.end, "weekdays": p.weekdays, "breaks": p.breaks}
+        for p in cal.patterns
+    ]
+    return CalendarSpec.from_records(timezone, patterns, [h.day for h in cal.holidays])
+
+
+def _working_spans(
+    spec: CalendarSpec, ctx_start: datetime, until: datetime
+) -> tuple[list[Span], list[tuple[str, Span]]]:
+    """Available spans (shifts minus breaks) and the shift occurrences, in seconds."""
+    planned = expand_calendar(spec, TimeWindow(ctx_start, until))
+
+    def sec(t: datetime) -> int:
+        return max(0, int((t - ctx_start).total_seconds()))
+
+    shifts = [(s.code, (sec(s.start), sec(s.end))) for s in planned.shifts]
+    spans = _merge(span for _c, span in shifts)
+    for stop in planned.planned_stops:
+        spans = _subtract(spans, (sec(stop.start), sec(stop.end)))
+    return spans, [(c, s) for c, s in shifts if s[1] > s[0]]
+
+
+def _context(db: Session, start: datetime, end: datetime, changes: Changes) -> _Context:
+    until = end + CALENDAR_OVERFLOW
+    lines = {line.id: line for line in repo.lines(db)}
+    cals = repo.calendars(db)
+    site_cal = {c.site_id: c for c in cals if c.line_id is None}
+    line_cal = {c.line_id: c for c in cals if c.line_id is not None}
+    ctx = _Context(
+        start,
+        end,
+        int((until - start).total_seconds()),
+        lines,
+        {lid: line.code for lid, line in lines.items()},
+        {},
+        [],
+        {},
+        [],
+    )
+    site_shifts_done: set[int] = set()
+    for lid, line in lines.items():
+        site = line.area.site
+        cal = line_cal.get(lid) or site_cal.get(site.id)
+        if cal is None:
+            ctx.line_windows[lid] = None
+        else:
+            spans, _ = _working_spans(_spec(cal, site.timezone), start, until)
+            ctx.line_windows[lid] = spans
+        if site.id not in site_shifts_done and site.id in site_cal:
+            site_shifts_done.add(site.id)
+            _, shifts = _working_spans(_spec(site_cal[site.id], site.timezone), start, until)
+            ctx.site_shifts += [_Shift(code, site.id, span) for code, span in shifts]
+    for down in changes.downs:
+        cut = (ctx.sec(down.start), ctx.sec(down.end))
+        current = ctx.line_windows.get(down.line_id, [])
+        ctx.line_windows[down.line_id] = _subtract(
+            current if current is not None else [(0, ctx.calendar_end)], cut
+        )
+    for extra in changes.extra_shifts:
+        for lid in extra.line_ids or tuple(lines):
+            current = ctx.line_windows.get(lid)
+            if current is not None:
+                span = (max(0, ctx.sec(extra.start)), ctx.sec(extra.end))
+                ctx.line_windows[lid] = _merge([*current, span])
+    return ctx
+
+
+def _skill_key(site_code: str, skill: str) -> str:
+    return f"{site_code}/{skill}"
+
+
+def _skill_shifts(
+    ctx: _Context, operators: Sequence[Operator], changes: Changes
+) -> list[SkillShift]:
+    """Capacity per skill and shift occurrence, less absent operators."""
+    site_codes = {line.area.site.id: line.area.site.code for line in ctx.lines.values()}
+    absent: dict[int, list[Span]] = defaultdict(list)
+    for a in changes.absences:
+        absent[a.operator_id].append((ctx.sec(a.start), ctx.sec(a.end)))
+    out: list[SkillShift] = []
+    regular: dict[str, int] = defaultdict(int)
+    for shift in ctx.site_shifts:
+        capacity: dict[str, int] = defaultdict(int)
+        for op in operators:
+            if op.shift_code != shift.code:
+                continue
+            if any(a < shift.span[1] and shift.span[0] < b for a, b in absent[op.id]):
+                continue
+            for skill in op.skills:
+                capacity[_skill_key(site_codes[shift.site_id], skill)] += 1
+        for skill, n in capacity.items():
+            out.append(SkillShift(skill, Window(*shift.span), n))
+            regular[skill] = max(regular[skill], n)
+    out += _bridges(out)
+    for op in operators:
+        for skill in op.skills:
+            for code in site_codes.values():
+                ctx.skills[_skill_key(code, skill)] = ctx.skills.get(_skill_key(code, skill), 0) + 1
+    for extra in changes.extra_shifts:
+        out += _extra_crew(ctx, extra, regular, site_codes)
+    return out
+
+
+def _bridges(shifts: list[SkillShift]) -> list[SkillShift]:
+    """Capacity across the gaps between shifts: the smaller crew of the two sides.
+
+    The engine counts an operator busy over the whole span of an operation, also across
+    the night or weekend it is stretched over; without this a splittable operation longer
+    than one shift could never be placed. The line calendar still keeps work itself out
+    of the gaps.
+    """
+    by_skill: dict[str, list[SkillShift]] = defaultdict(list)
+    for s in shifts:
+        by_skill[s.skill].append(s)
+    out = []
+    for skill, items in by_skill.items():
+        items.sort(key=lambda s: s.window.start)
+        if items[0].window.start > 0:
+            out.append(SkillShift(skill, Window(0, items[0].window.start), items[0].capacity))
+        for a, b in pairwise(items):
+            if a.window.end < b.window.start:
+                gap = Window(a.window.end, b.window.start)
+                out.append(SkillShift(skill, gap, min(a.capacity, b.capacity)))
+    return out
+
+
+def _extra_crew(
+    ctx: _Context, extra: ExtraShift, regular: dict[str, int], site_codes: dict[int, str]
+) -> list[SkillShift]:
+    span = Window(max(0, ctx.sec(extra.start)), ctx.sec(extra.end))
+    if extra.crew is None:
+        return [SkillShift(skill, span, n) for skill, n in regular.items()]
+    return [
+        SkillShift(_skill_key(code, skill), span, n)
+        for skill, n in extra.crew.items()
+        for code in site_codes.values()
+    ]
+
+
+def _resources(ctx: _Context, products: Iterable[Product]) -> list[Resource]:
+    setups: dict[int, dict[str, int]] = defaultdict(dict)
+    for product in products:
+        for step in product.steps:
+            family = step.setup_family or product.family
+            for e in step.eligible:
+                known = setups[e.line_id].get(family, 0)
+                setups[e.line_id][family] = max(known, round(step.setup_time_s))
+    out = []
+    for lid in sorted(ctx.lines, key=lambda i: ctx.resource_of[i]):
+        spans = ctx.line_windows.get(lid)
+        calendar = None if spans is None else tuple(Window(a, b) for a, b in spans)
+        by_family = setups.get(lid, {})
+        values = set(by_family.values())
+        if len(values) <= 1:
+            out.append(Resource(ctx.resource_of[lid], calendar, (), max(values, default=0)))
+            continue
+        table = tuple(SetupTime(a, b, t) for a in by_family for b, t in by_family.items() if a != b)
+        out.append(Resource(ctx.resource_of[lid], calendar, table, max(values)))
+    return out
+
+
+@dataclass(frozen=True)
+class _OpenOp:
+    """An operation to plan: the DB row (None for rush orders), the step, the quantity."""
+
+    row: OrderOperation | None
+    step: RoutingStep
+    quantity: int
+
+
+def _modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode, ...]:
+    modes = []
+    for e in op.step.eligible:
+        if only_line is not None and e.line_id != only_line:
+            continue
+        if e.line_id in ctx.resource_of:
+            duration = max(1, math.ceil(op.quantity * e.cycle_time_s))
+            modes.append(Mode(ctx.resource_of[e.line_id], duration))
+    if not modes and only_line is not None and op.step.eligible:
+        # The line it runs on is no longer eligible: plan it there at the first cycle time.
+        cycle = op.step.eligible[0].cycle_time_s
+        modes.append(Mode(ctx.resource_of[only_line], max(1, math.ceil(op.quantity * cycle))))
+    return tuple(modes)
+
+
+def _frozen_start(ctx: _Context, resource: Resource, op: Operation) -> int:
+    duration = op.duration_on(resource.id)
+    fit = CalendarIndex(resource.calendar).earliest_fit(0, duration, op.splittable)
+    return 0 if fit is None else fit[0]
+
+
+class _JobBuilder:
+    def __init__(self, ctx: _Context, resources: dict[str, Resource]) -> None:
+        self.ctx, self.resources = ctx, resources
+        self.busy_lines: set[int] = set()
+        self.refs: dict[Key, OpRef] = {}
+
+    def operation(self, product: Product, op: _OpenOp, head: bool, site: str) -> Operation | None:
+        row = op.row
+        running = row is not None and row.status == OperationStatus.IN_PROGRESS
+        pinned = row.line_id if running and row is not None else None
+        modes = _modes(self.ctx, op, pinned)
+        if not modes:
+            return None
+        skill = None
+        if op.step.skill:
+            key = _skill_key(site, op.step.skill)
+            if self.ctx.skills.get(key):
+                skill = key
+        operation = Operation(
+            modes=modes,
+            family=op.step.setup_family or product.family,
+            skill=skill,
+            min_wait=round(op.step.min_wait_s),
+            max_wait=None if op.step.max_wait_s is None else round(op.step.max_wait_s),
+            splittable=op.step.splittable,
+            name=op.step.name,
+        )
+        if pinned is not None and head and pinned not in self.busy_lines:
+            self.busy_lines.add(pinned)
+            resource = self.resources[self.ctx.resource_of[pinned]]
+            start = _frozen_start(self.ctx, resource, operation)
+            frozen = FrozenAssignment(resource.id, start)
+            operation = Operation(**{**operation.__dict__, "frozen": frozen})
+        return operation
+
+    def job(
+        self,
+        key: str,
+        order: ProductionOrder | None,
+        product: Product,
+        ops: list[_OpenOp],
+        weights: tuple[int, datetime | None, datetime],
+    ) -> Job | None:
+        priority, release, due = weights
+        site = next(iter(self.ctx.lines.values())).area.site.code
+        built: list[Operation] = []
+        for op in ops:
+            operation = self.operation(product, op, head=not built, site=site)
+            if operation is None:
+                self.ctx.warnings.append(f"{key}: {op.step.name} has no eligible line; skipped")
+                continue
+            self.refs[(key, len(built))] = OpRef(
+                op.row.id if op.row is not None else None,
+                order.id if order is not None else None,
+                key,
+                product.code,
+                op.step.seq,
+                op.step.name,
+                due,
+            )
+            built.append(operation)
+        if not built:
+            return None
+        rel = 0 if release is None else max(0, self.ctx.sec(release))
+        return Job(key, tuple(built), weight=6 - priority, release=rel, due=self.ctx.sec(due))
+
+
+def _open_ops(order: ProductionOrder, steps: dict[int, RoutingStep]) -> list[_OpenOp]:
+    out = []
+    for row in order.operations:
+        if row.status not in repo.OPEN_OPERATION_STATES or row.step_id not in steps:
+            continue
+        done = row.good_qty + row.scrap_qty if row.status == OperationStatus.IN_PROGRESS else 0
+        out.append(_OpenOp(row, steps[row.step_id], max(1, row.quantity - done)))
+    return out
+
+
+def build_problem(
+    db: Session, start: datetime, horizon: timedelta, changes: Changes | None = None
+) -> Problem:
+    """The planning problem as of ``start`` over ``horizon``, with optional changes."""
+    changes = changes or Changes()
+    end = start + horizon
+    ctx = _context(db, start, end, changes)
+    orders = repo.open_orders(db, end)
+    product_ids = {o.product_id for o in orders} | {r.product_id for r in changes.rush_orders}
+    products = {p.id: p for p in repo.products_with_routing(db, sorted(product_ids))}
+    all_products = repo.products_with_routing(db)
+    skill_shifts = _skill_shifts(ctx, repo.active_operators(db), changes)
+    resources = {r.id: r for r in _resources(ctx, all_products)}
+    builder = _JobBuilder(ctx, resources)
+    jobs: list[Job] = []
+    for order in orders:
+        product = products[order.product_id]
+        steps = {s.id: s for s in product.steps}
+        job = builder.job(
+            order.number,
+            order,
+            product,
+            _open_ops(order, steps),
+            (order.priority, order.release_date, order.due_date),
+        )
+        if job is not None:
+            jobs.append(job)
+    for rush in changes.rush_orders:
+        product = products[rush.product_id]
+        ops = [_OpenOp(None, s, rush.quantity) for s in product.steps]
+        job = builder.job(rush.key, None, product, ops, (rush.priority, rush.release, rush.due))
+        if job is not None:
+            jobs.append(job)
+    instance = Instance(tuple(jobs), tuple(resources.values()), tuple(skill_shifts))
+    lines = {
+        ctx.resource_of[lid]: LineRef(lid, line.code, line.name) for lid, line in ctx.lines.items()
+    }
+    return Problem(instance, start, end, builder.refs, lines, ctx.warnings)

@@ -1,0 +1,157 @@
+"""Queries of the planning domain (master data for the builder, plans, runs, scenarios)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from linewise.domains.equipment.models import Area, Line, Machine
+from linewise.domains.people.models import Operator, ShiftCalendar
+from linewise.domains.planning.models import (
+    PlannedOperation,
+    PlanStatus,
+    RunState,
+    SchedulePlan,
+    ScheduleRun,
+)
+from linewise.domains.production.models import (
+    OperationStatus,
+    OrderOperation,
+    OrderStatus,
+    Product,
+    ProductionOrder,
+    RoutingStep,
+)
+from linewise.ingest.models import StateInterval
+
+OPEN_ORDER_STATES = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS)
+OPEN_OPERATION_STATES = (OperationStatus.PENDING, OperationStatus.IN_PROGRESS)
+
+
+def lines(db: Session) -> Sequence[Line]:
+    return db.scalars(
+        select(Line).options(selectinload(Line.area).selectinload(Area.site)).order_by(Line.code)
+    ).all()
+
+
+def calendars(db: Session) -> Sequence[ShiftCalendar]:
+    return db.scalars(
+        select(ShiftCalendar).options(
+            selectinload(ShiftCalendar.patterns), selectinload(ShiftCalendar.holidays)
+        )
+    ).all()
+
+
+def active_operators(db: Session) -> Sequence[Operator]:
+    return db.scalars(select(Operator).where(Operator.active.is_(True))).all()
+
+
+def products_with_routing(db: Session, ids: Sequence[int] | None = None) -> Sequence[Product]:
+    stmt = select(Product).options(selectinload(Product.steps).selectinload(RoutingStep.eligible))
+    if ids is not None:
+        stmt = stmt.where(Product.id.in_(ids))
+    return db.scalars(stmt).all()
+
+
+def open_orders(db: Session, released_before: datetime) -> Sequence[ProductionOrder]:
+    """Orders still to make, with the open operations; routings are loaded separately."""
+    return db.scalars(
+        select(ProductionOrder)
+        .where(
+            ProductionOrder.status.in_(OPEN_ORDER_STATES),
+            or_(
+                ProductionOrder.release_date.is_(None),
+                ProductionOrder.release_date < released_before,
+            ),
+        )
+        .options(selectinload(ProductionOrder.operations))
+        .order_by(ProductionOrder.due_date, ProductionOrder.id)
+    ).all()
+
+
+def published_plan(db: Session) -> SchedulePlan | None:
+    return db.scalars(
+        select(SchedulePlan)
+        .where(SchedulePlan.status == PlanStatus.PUBLISHED, SchedulePlan.scenario_id.is_(None))
+        .order_by(SchedulePlan.published_at.desc())
+        .limit(1)
+    ).first()
+
+
+def plan_rows(db: Session, plan_id: int) -> Sequence[PlannedOperation]:
+    return db.scalars(
+        select(PlannedOperation)
+        .where(PlannedOperation.plan_id == plan_id)
+        .order_by(PlannedOperation.start, PlannedOperation.id)
+    ).all()
+
+
+def next_on_line(
+    db: Session, plan_id: int, line_id: int, after: datetime, limit: int
+) -> Sequence[tuple[PlannedOperation, str | None]]:
+    """Planned operations on a line not finished by ``after`` and still open on the floor."""
+    rows = db.execute(
+        select(PlannedOperation, OrderOperation.status)
+        .outerjoin(OrderOperation, OrderOperation.id == PlannedOperation.operation_id)
+        .where(
+            PlannedOperation.plan_id == plan_id,
+            PlannedOperation.line_id == line_id,
+            PlannedOperation.end > after,
+            or_(
+                OrderOperation.status.is_(None),
+                OrderOperation.status.in_(OPEN_OPERATION_STATES),
+            ),
+        )
+        .order_by(PlannedOperation.start)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def active_run(db: Session, scenario_id: int | None) -> ScheduleRun | None:
+    scope = (
+        ScheduleRun.scenario_id.is_(None)
+        if scenario_id is None
+        else ScheduleRun.scenario_id == scenario_id
+    )
+    return db.scalars(
+        select(ScheduleRun)
+        .where(
+            scope,
+            ScheduleRun.kind == "solve",
+            ScheduleRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
+        )
+        .limit(1)
+    ).first()
+
+
+def fail_unfinished_runs(db: Session, message: str) -> int:
+    result = db.execute(
+        update(ScheduleRun)
+        .where(ScheduleRun.state.in_((RunState.QUEUED, RunState.RUNNING)))
+        .values(state=RunState.FAILED, error=message)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def down_machines(
+    db: Session, machine_ids: Sequence[int]
+) -> Sequence[tuple[StateInterval, Machine]]:
+    """Current ``down`` intervals of the given machines, with the machine."""
+    rows = db.execute(
+        select(StateInterval, Machine)
+        .join(Machine, Machine.id == StateInterval.machine_id)
+        .where(
+            StateInterval.machine_id.in_(machine_ids),
+            StateInterval.end.is_(None),
+            StateInterval.state == "down",
+        )
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def run_with_trigger(db: Session, trigger: str) -> ScheduleRun | None:
+    return db.scalars(select(ScheduleRun).where(ScheduleRun.trigger == trigger).limit(1)).first()

@@ -1,0 +1,229 @@
+"""A solve as a tracked job in a background thread, with progress others can follow.
+
+A request handler must answer at once, while CP-SAT may run for minutes; so the job runs
+in its own thread and everything the outside world needs (state, progress points, the
+heuristic plan, the final result) is published through one condition variable. Readers
+(a status endpoint, a Server-Sent-Events stream) wait on ``wait_for_update`` with the last
+version they saw, instead of polling.
+
+The job first builds the heuristic plan, which is the fallback: it is handed to
+``on_heuristic`` before CP-SAT starts, so a usable plan exists within a second even if
+the solve is later cancelled or fails. Cancelling sets the engine's cancel event; the
+engine then stops and returns the best plan found so far, which the job keeps.
+
+Plain threads and dataclasses only, like the rest of the engine: whoever persists plans
+does so in the callbacks.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from linewise.scheduling.cpsat import SolverParams, solve
+from linewise.scheduling.decompose import solve_decomposed
+from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.model import Instance, ObjectiveConfig, SolveResult, SolveStatus
+from linewise.scheduling.objective import evaluate
+
+log = logging.getLogger("linewise.scheduling.runner")
+
+# Above this many operations one CP-SAT model gets too big for a short time limit; the
+# rolling-horizon decomposition takes over.
+DECOMPOSE_ABOVE = 1500
+# Progress points kept per job: enough for a chart, bounded for a long solve.
+MAX_POINTS = 400
+# Solutions arriving closer together than this only replace the last point.
+MIN_POINT_INTERVAL = 0.1
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.SUCCEEDED, JobState.CANCELLED, JobState.FAILED)
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    """One improvement: seconds since the job started, objective, bound and gap."""
+
+    elapsed: float
+    objective: float
+    bound: float
+    gap: float
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A consistent view of a job; ``version`` grows with every change."""
+
+    version: int
+    state: JobState
+    points: tuple[ProgressPoint, ...]
+    heuristic: SolveResult | None
+    result: SolveResult | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    time_limit: float = 10.0
+    num_workers: int = 2
+    random_seed: int = 0
+    config: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+
+
+HeuristicHook = Callable[[SolveResult], None]
+DoneHook = Callable[["SolveJob"], None]
+
+
+class SolveJob:
+    """Build an instance, plan it heuristically, then optimise it; in a daemon thread.
+
+    ``prepare`` builds the instance inside the thread (reading a large factory from the
+    database takes seconds, too long for a request). Hooks run in the job's thread; an
+    exception in ``on_heuristic`` fails the job, one in ``on_done`` is only logged.
+    """
+
+    def __init__(
+        self,
+        prepare: Callable[[], Instance],
+        settings: JobSettings,
+        on_heuristic: HeuristicHook | None = None,
+        on_done: DoneHook | None = None,
+        name: str = "solve",
+    ) -> None:
+        self._prepare = prepare
+        self.settings = settings
+        self._on_heuristic = on_heuristic
+        self._on_done = on_done
+        self.cancel_event = threading.Event()
+        self._cond = threading.Condition()
+        self._version = 0
+        self._state = JobState.QUEUED
+        self._points: list[ProgressPoint] = []
+        self._last_point_at = -1.0
+        self._heuristic: SolveResult | None = None
+        self._result: SolveResult | None = None
+        self._error: str | None = None
+        self._started = 0.0
+        self._thread = threading.Thread(target=self._run, name=f"linewise-{name}", daemon=True)
+
+    # --- control ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the solver to stop; the best plan found so far is kept."""
+        self.cancel_event.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the job (including its ``on_done`` hook) has finished."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- observation -----------------------------------------------------------------
+
+    def snapshot(self) -> JobSnapshot:
+        with self._cond:
+            return self._snapshot()
+
+    def wait_for_update(self, after_version: int, timeout: float) -> JobSnapshot:
+        """The next snapshot newer than ``after_version``, or the current one on timeout."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._version > after_version or self._state.finished, timeout
+            )
+            return self._snapshot()
+
+    def _snapshot(self) -> JobSnapshot:
+        return JobSnapshot(
+            self._version,
+            self._state,
+            tuple(self._points),
+            self._heuristic,
+            self._result,
+            self._error,
+        )
+
+    def _change(self, **changes: object) -> None:
+        with self._cond:
+            for key, value in changes.items():
+                setattr(self, f"_{key}", value)
+            self._version += 1
+            self._cond.notify_all()
+
+    # --- the thread ------------------------------------------------------------------
+
+    def _progress(self, elapsed: float, objective: float, bound: float, gap: float) -> None:
+        point = ProgressPoint(time.monotonic() - self._started, objective, bound, gap)
+        with self._cond:
+            close = point.elapsed - self._last_point_at < MIN_POINT_INTERVAL
+            if self._points and (close or len(self._points) >= MAX_POINTS):
+                self._points[-1] = point
+            else:
+                self._points.append(point)
+                self._last_point_at = point.elapsed
+            self._version += 1
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        self._started = time.monotonic()
+        self._change(state=JobState.RUNNING)
+        try:
+            instance = self._prepare()
+            heuristic = self._plan_heuristically(instance)
+            result = self._optimise(instance, heuristic)
+            state = JobState.CANCELLED if self.cancel_event.is_set() else JobState.SUCCEEDED
+            self._change(result=result, state=state)
+        except Exception as exc:
+            log.exception("solve job failed")
+            self._change(error=f"{exc.__class__.__name__}: {exc}", state=JobState.FAILED)
+        if self._on_done is not None:
+            try:
+                self._on_done(self)
+            except Exception:
+                log.exception("solve job: on_done hook failed")
+
+    def _plan_heuristically(self, instance: Instance) -> SolveResult:
+        config = self.settings.config
+        plan, _rule = best_dispatch(instance, config)
+        values = evaluate(instance, plan, config)
+        elapsed = time.monotonic() - self._started
+        result = SolveResult(SolveStatus.FALLBACK_HEURISTIC, plan, values, (), elapsed, elapsed)
+        first = float(values.level(config.levels[0]))
+        with self._cond:
+            self._points.append(ProgressPoint(elapsed, first, 0.0, 1.0 if first > 0 else 0.0))
+            self._last_point_at = elapsed
+        self._change(heuristic=result)
+        if self._on_heuristic is not None:
+            self._on_heuristic(result)
+        return result
+
+    def _optimise(self, instance: Instance, heuristic: SolveResult) -> SolveResult:
+        if not instance.jobs or self.cancel_event.is_set():
+            return heuristic
+        elapsed = time.monotonic() - self._started
+        params = SolverParams(
+            time_limit=max(0.1, self.settings.time_limit - elapsed),
+            num_workers=self.settings.num_workers,
+            random_seed=self.settings.random_seed,
+            on_progress=self._progress,
+            cancel=self.cancel_event,
+        )
+        if instance.operation_count > DECOMPOSE_ABOVE:
+            return solve_decomposed(instance, self.settings.config, params)
+        return solve(instance, self.settings.config, params, warm_start=heuristic.plan)
