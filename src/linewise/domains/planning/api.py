@@ -357,7 +357,8 @@ def solve_scenario(
     db: Session = Depends(get_db),
     runtime: PlanningRuntime = Depends(runtime_of),
 ) -> Any:
-    scenarios.get_scenario(db, scenario_id)
+    # No read on ``db`` before the start: on SQLite it would hold the write lock the
+    # runtime needs (the runtime checks that the scenario exists).
     run_id = _start(runtime, body, scenario_id, p.actor)
     return run_view(runtime, _get_run(db, run_id))
 
