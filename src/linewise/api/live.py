@@ -241,6 +241,9 @@ async def live(ws: WebSocket) -> None:
     try:
         principal = await run_in_threadpool(_authenticate, ws, ws.app.state.session_factory)
     except Problem as exc:
+        # Accept, then close with a code the browser can read (4401 / 4403); closing
+        # before accepting would reach a browser only as an anonymous 1006.
+        await ws.accept()
         await ws.close(code=4000 + exc.status, reason=exc.detail[:120])
         return
     await hub.start()

@@ -6,6 +6,7 @@ import click
 
 from linewise.cli.context import settings, unit_of_work
 from linewise.cli.demo import demo
+from linewise.cli.edge import edge
 from linewise.cli.exchange import export_command, import_command
 from linewise.cli.simulate import simulate
 from linewise.cli.users import apikey_group, user_group
@@ -82,6 +83,7 @@ main.add_command(demo)
 main.add_command(import_command)
 main.add_command(export_command)
 main.add_command(simulate)
+main.add_command(edge)
 
 
 if __name__ == "__main__":  # python -m linewise.cli.main
