@@ -132,8 +132,10 @@ def _working_spans(
     return spans, [(c, s) for c, s in shifts if s[1] > s[0]]
 
 
-def _context(db: Session, start: datetime, end: datetime, changes: Changes) -> _Context:
-    until = end + CALENDAR_OVERFLOW
+def _context(
+    db: Session, start: datetime, end: datetime, changes: Changes, overflow: timedelta
+) -> _Context:
+    until = end + overflow
     lines = {line.id: line for line in repo.lines(db)}
     cals = repo.calendars(db)
     site_cal = {c.site_id: c for c in cals if c.line_id is None}
@@ -378,13 +380,47 @@ def _open_ops(order: ProductionOrder, steps: dict[int, RoutingStep]) -> list[_Op
     return out
 
 
+def _overflow_needed(problem: Problem) -> timedelta:
+    """How far calendars must reach so that an overloaded factory still gets a plan.
+
+    Per line: its expected load (work spread evenly over eligible lines) over the
+    available time per day in the first week of its calendar, with half again as margin
+    for setups and precedence waits.
+    """
+    load: dict[str, float] = defaultdict(float)
+    for job in problem.instance.jobs:
+        for op in job.operations:
+            for mode in op.modes:
+                load[mode.resource] += mode.duration / len(op.modes)
+    week = 7 * 86400
+    days = 0.0
+    for r in problem.instance.resources:
+        if r.calendar is None or not load[r.id]:
+            continue
+        per_day = sum(max(0, min(w.end, week) - w.start) for w in r.calendar if w.start < week) / 7
+        days = max(days, 1.5 * load[r.id] / max(per_day, 1.0))
+    return timedelta(days=math.ceil(days))
+
+
 def build_problem(
     db: Session, start: datetime, horizon: timedelta, changes: Changes | None = None
 ) -> Problem:
     """The planning problem as of ``start`` over ``horizon``, with optional changes."""
-    changes = changes or Changes()
+    problem = _build(db, start, horizon, changes or Changes(), CALENDAR_OVERFLOW)
+    needed = _overflow_needed(problem)
+    if needed > CALENDAR_OVERFLOW:
+        problem = _build(db, start, horizon, changes or Changes(), needed)
+        problem.warnings.append(
+            f"the open work needs about {needed.days} days: calendars extended that far"
+        )
+    return problem
+
+
+def _build(
+    db: Session, start: datetime, horizon: timedelta, changes: Changes, overflow: timedelta
+) -> Problem:
     end = start + horizon
-    ctx = _context(db, start, end, changes)
+    ctx = _context(db, start, end, changes, overflow)
     orders = repo.open_orders(db, end)
     product_ids = {o.product_id for o in orders} | {r.product_id for r in changes.rush_orders}
     products = {p.id: p for p in repo.products_with_routing(db, sorted(product_ids))}
