@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import { match, navigate, useLocation, type Location } from "./router";
 import { CalendarsPage } from "./pages/CalendarsPage";
+import { DowntimePage } from "./pages/DowntimePage";
 import { FloorPage } from "./pages/FloorPage";
+import { KpiPage } from "./pages/KpiPage";
 import { LinesPage } from "./pages/LinesPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { OperatorsPage } from "./pages/OperatorsPage";
@@ -17,6 +19,8 @@ type Render = (params: Record<string, string>, loc: Location) => ReactNode;
 const ROUTES: [string, Render][] = [
   ["/floor", (_p, loc) => <FloorPage wall={loc.query.get("wall") === "1"} />],
   ["/orders", (_p, loc) => <OrdersPage query={loc.query} />],
+  ["/kpis", (_p, loc) => <KpiPage query={loc.query} />],
+  ["/downtime", () => <DowntimePage />],
   ["/orders/:id", (p) => <OrderDetailPage key={p.id} id={Number(p.id)} />],
   ["/products", () => <ProductsPage />],
   ["/products/:id", (p) => <ProductsPage selectedId={Number(p.id)} />],

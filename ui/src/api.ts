@@ -327,6 +327,8 @@ async function request<T>(method: string, path: string, opts: { query?: Query; b
 }
 
 export const get = <T>(path: string, query?: Query): Promise<T> => request<T>("GET", path, { query });
+export const post = <T>(path: string, body: unknown): Promise<T> => request<T>("POST", path, { body });
+export type { Query };
 
 /** Every item of a paged list (master data is small; pages of 500). */
 export async function getAll<T>(path: string, query?: Query): Promise<T[]> {

@@ -9,6 +9,7 @@ const PATHS = {
   floor: "M3 21V10l6 4V10l6 4V6l6 4v11z",
   kpis: "M4 20V10M10 20V4M16 20v-7M22 20H2",
   schedule: "M3 6h8M6 12h12M9 18h9",
+  downtime: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18ZM12 7v5l3 2M4 4l16 16",
   logout: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
   back: "M15 5l-7 7 7 7",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 5 5",

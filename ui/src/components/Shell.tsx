@@ -18,6 +18,8 @@ const NAV: { section: string; items: NavItem[] }[] = [
     items: [
       { to: "/floor", label: "Floor", icon: "floor" },
       { to: "/orders", label: "Orders", icon: "orders" },
+      { to: "/kpis", label: "KPIs", icon: "kpis" },
+      { to: "/downtime", label: "Downtime", icon: "downtime" },
     ],
   },
   {

@@ -1,0 +1,176 @@
+import { useCallback, useEffect, useState } from "react";
+import { ApiError } from "../api";
+import { Link } from "../components/Link";
+import { PageHeader } from "../components/PageHeader";
+import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
+import { useApi, usePolling } from "../useApi";
+import { assignReason, getReasonTree, listUnassigned, type ReasonNode, type UnassignedStop } from "../kpi/api";
+import { span } from "../kpi/format";
+import { fmtWhen } from "../kpi/windows";
+import "../kpi/kpi.css";
+
+const keyOf = (s: UnassignedStop) => `${s.machine_id}@${s.start}`;
+
+/** The reason queue: stops nobody has explained yet; tap one, tap its reason, done. */
+export function DowntimePage() {
+  const queue = useApi(listUnassigned, []);
+  usePolling(queue.reload, 20_000);
+  const [selected, setSelected] = useState<UnassignedStop | null>(null);
+  const [done, setDone] = useState<string[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+
+  const items = (queue.data?.items ?? []).filter((s) => !done.includes(keyOf(s)));
+  const onAssigned = useCallback((stop: UnassignedStop, reason: ReasonNode) => {
+    setDone((d) => [...d, keyOf(stop)]);
+    setSelected(null);
+    setMessage(`${stop.machine_code}, stop at ${fmtWhen(stop.start)}: “${reason.name}” assigned.`);
+    queue.reload();
+  }, [queue]);
+
+  const header = (
+    <PageHeader title="Downtime reasons"
+      subtitle="Stops without a reason in your areas over the last 7 days, newest first. Tap a stop, then its reason."
+      actions={<Link to="/kpis" className="btn">Downtime Pareto</Link>} />
+  );
+  if (queue.error && !queue.data) return <>{header}<ErrorState error={queue.error} onRetry={queue.reload} /></>;
+  if (!queue.data) return <>{header}<Loading label="Loading stops…" /></>;
+
+  return (
+    <div className="downtime-page">
+      {header}
+      {queue.error !== undefined && <StaleNotice error={queue.error} onRetry={queue.reload} />}
+      {message && <div className="notice notice-ok" role="status" data-testid="assign-message">{message}</div>}
+      <div className={`queue-layout${selected ? " has-selection" : ""}`}>
+        <section aria-label="Stops without a reason">
+          <div className="queue-count muted">{items.length} {items.length === 1 ? "stop" : "stops"} waiting</div>
+          {items.length === 0 ? <Empty>Every stop has its reason. Nothing to do.</Empty> : (
+            <ul className="queue" data-testid="queue">
+              {items.map((s) => {
+                const on = selected !== null && keyOf(selected) === keyOf(s);
+                return (
+                  <li key={keyOf(s)}>
+                    <button type="button" className={`queue-row${on ? " on" : ""}`} aria-pressed={on}
+                      data-testid="queue-row" data-machine={s.machine_code} data-start={s.start}
+                      onClick={() => { setSelected(on ? null : s); setMessage(null); }}>
+                      <span className="q-machine">
+                        <strong className="mono">{s.machine_code}</strong>
+                        <span className="muted">{s.machine_name} · {s.line_code}</span>
+                      </span>
+                      <span className="q-when">{fmtWhen(s.start)}</span>
+                      <span className="q-dur">{span(s.duration_s)}</span>
+                      <span className="q-flags">
+                        {s.ongoing && <span className="flag flag-ongoing">ongoing</span>}
+                        {s.minor && <span className="flag flag-minor">minor</span>}
+                        {s.fault && <span className="flag">{s.fault}</span>}
+                      </span>
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </section>
+        {selected && <ReasonPicker key={keyOf(selected)} stop={selected} onCancel={() => setSelected(null)} onAssigned={onAssigned} />}
+      </div>
+    </div>
+  );
+}
+
+function ReasonPicker({ stop, onCancel, onAssigned }: {
+  stop: UnassignedStop;
+  onCancel: () => void;
+  onAssigned: (stop: UnassignedStop, reason: ReasonNode) => void;
+}) {
+  const tree = useApi(() => getReasonTree(stop.machine_id), [stop.machine_id]);
+  const [choice, setChoice] = useState<ReasonNode | null>(null);
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => setError(null), [choice]);
+
+  const submit = async () => {
+    if (!choice) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await assignReason({ machine_id: stop.machine_id, start: stop.start, reason_code_id: choice.id, note: note.trim() });
+      onAssigned(stop, choice);
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+
+  const option = (r: ReasonNode, general = false) => (
+    <button key={r.id} type="button" className={`reason${choice?.id === r.id ? " on" : ""}`}
+      aria-pressed={choice?.id === r.id} onClick={() => setChoice(r)}>
+      {general ? `${r.name} (other)` : r.name}
+      <span className="mono muted">{r.code}</span>
+    </button>
+  );
+  const groups = tree.data?.reasons.filter((r) => r.children.length > 0) ?? [];
+  const singles = tree.data?.reasons.filter((r) => r.children.length === 0) ?? [];
+
+  return (
+    <section className="panel picker" aria-labelledby="picker-h" data-testid="reason-picker">
+      <header className="card-head">
+        <div>
+          <h2 id="picker-h">Why did {stop.machine_code} stop?</h2>
+          <span className="muted">{fmtWhen(stop.start)} · {span(stop.duration_s)}{stop.ongoing ? " and counting" : ""}{stop.fault ? ` · fault ${stop.fault}` : ""}</span>
+        </div>
+        <button type="button" className="btn" onClick={onCancel}>Cancel</button>
+      </header>
+      {tree.error ? <ErrorState error={tree.error} onRetry={tree.reload} />
+        : !tree.data ? <Loading label="Loading reasons…" />
+        : tree.data.reasons.length === 0 ? <Empty>No downtime reasons for {tree.data.machine_class} machines. Add them under <Link to="/reason-codes">Reason codes</Link>.</Empty>
+        : (
+          <div className="reason-tree">
+            {groups.map((g) => (
+              <fieldset key={g.id} className="reason-group">
+                <legend>{g.name}</legend>
+                <div className="reason-grid">
+                  {descendants(g).map((c) => option(c))}
+                  {option(g, true)}
+                </div>
+              </fieldset>
+            ))}
+            {singles.length > 0 && (
+              <fieldset className="reason-group">
+                <legend>General</legend>
+                <div className="reason-grid">{singles.map((r) => option(r))}</div>
+              </fieldset>
+            )}
+          </div>
+        )}
+      <label className="field note-field">
+        <span>Note (optional)</span>
+        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} placeholder="What happened?" />
+      </label>
+      {error !== null && <AssignError error={error} />}
+      <div className="picker-actions">
+        <button type="button" className="btn btn-primary btn-xl" disabled={!choice || busy} onClick={submit}
+          data-testid="assign">
+          {busy ? "Saving…" : choice ? `Assign “${choice.name}”` : "Choose a reason"}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Children and deeper, flattened under their top group (reason trees are shallow). */
+function descendants(node: ReasonNode): ReasonNode[] {
+  return node.children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+function AssignError({ error }: { error: unknown }) {
+  const api = error instanceof ApiError ? error : null;
+  return (
+    <div className="state state-error assign-error" role="alert" data-testid="assign-error">
+      <strong>{api ? (api.status === 403 ? "Not allowed" : api.title) : "Could not assign"}</strong>
+      <span>{api ? api.detail : String(error)}</span>
+      {api && api.errors.length > 0 && (
+        <ul className="field-errors">{api.errors.map((e, i) => <li key={i}><code>{e.field}</code>: {e.message}</li>)}</ul>
+      )}
+    </div>
+  );
+}
