@@ -1,8 +1,8 @@
 import { useId } from "react";
+import { useWidth } from "./useWidth";
 import type { ParetoMeasure, ParetoRow } from "./api";
 import { num, pct, span } from "./format";
 
-const W = 720;
 const H = 290;
 const PAD = { top: 16, right: 48, bottom: 92, left: 58 };
 const MAX_BARS = 10;
@@ -10,7 +10,8 @@ const MAX_BARS = 10;
 function niceTop(v: number): number {
   if (v <= 0) return 1;
   const mag = 10 ** Math.floor(Math.log10(v));
-  for (const f of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (f * mag >= v) return f * mag;
+  // quarters of these stay round: the axis has four steps
+  for (const f of [1, 2, 4, 6, 8, 10]) if (f * mag >= v) return Math.max(4, f * mag);
   return 10 * mag;
 }
 
@@ -29,6 +30,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
   labelOf: (key: string) => string;
 }) {
   const id = useId();
+  const [ref, W] = useWidth<HTMLElement>(720);
   const value = (r: ParetoRow) => (measure === "count" ? r.count : r.duration_s);
   let shown = rows;
   if (rows.length > MAX_BARS) {
@@ -46,7 +48,9 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
   }
   const label = (key: string) => (key.startsWith("__others__") ? `Others (${key.slice(10)})` : labelOf(key));
   const fmt = (v: number) => (measure === "count" ? `${num(v)} stops` : span(v));
-  const top = niceTop(Math.max(...shown.map(value), 0));
+  const peak = Math.max(...shown.map(value), 0);
+  const unit = measure === "count" ? 1 : peak >= 7200 ? 3600 : 60; // round ticks in min or h
+  const top = niceTop(peak / unit) * unit;
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const step = plotW / Math.max(1, shown.length);
@@ -59,7 +63,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
   const line = shown.map((r, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${yc(r.cumulative_share).toFixed(1)}`).join("");
 
   return (
-    <figure className="chart pareto-chart">
+    <figure className="chart pareto-chart" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t`} className="chart-svg">
         <title id={`${id}-t`}>{title}</title>
         {ticks.map((t) => (

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { useWidth } from "./useWidth";
 import type { KpiName, TrendBucket } from "./api";
 import { bucketLabel, pct } from "./format";
 
@@ -9,7 +10,6 @@ export interface Series {
   dash?: string;
 }
 
-const W = 720;
 const H = 260;
 const PAD = { top: 14, right: 16, bottom: 30, left: 46 };
 
@@ -25,6 +25,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
   onSelect?: (bucket: TrendBucket) => void;
 }) {
   const id = useId();
+  const [ref, W] = useWidth<HTMLElement>(720);
   const values = buckets.flatMap((b) => series.map((s) => b.kpis[s.key] ?? 0));
   const top = Math.max(1, Math.ceil(Math.max(0, ...values) * 4) / 4);
   const plotW = W - PAD.left - PAD.right;
@@ -34,7 +35,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
   const y = (v: number) => PAD.top + plotH * (1 - v / top);
   const ticks = [];
   for (let t = 0; t <= top + 1e-9; t += top > 1 ? 0.5 : 0.25) ticks.push(t);
-  const labelEvery = Math.max(1, Math.ceil(buckets.length / 12));
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / Math.max(1, Math.floor(plotW / 52))));
 
   const path = (key: KpiName) => {
     let d = "";
@@ -52,7 +53,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
   };
 
   return (
-    <figure className="chart trend-chart">
+    <figure className="chart trend-chart" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t`} className="chart-svg">
         <title id={`${id}-t`}>{title}</title>
         {ticks.map((t) => (
