@@ -8,6 +8,7 @@ from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, Shi
 from linewise.domains.performance.models import (
     DowntimeAssignment,
     MachineDayRollup,
+    ProductDayRollup,
     RollupMark,
     StopDayRollup,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "PlannedOperation",
     "PlanningScenario",
     "Product",
+    "ProductDayRollup",
     "ProductionOrder",
     "QuarantinedEvent",
     "ReasonCode",

@@ -3,7 +3,8 @@
 Idempotent: a (machine, event id) pair that is already stored is counted as a duplicate
 and changes nothing. State intervals of a machine are rebuilt from its raw state events
 starting at the interval that contains the earliest new event, so events that arrive out
-of order still give the right intervals.
+of order still give the right intervals. The KPI day rollups of every machine touched are
+marked stale from the earliest instant that changed (see performance/rollups.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.performance.marks import mark_rollups_stale
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -147,8 +149,11 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return a[1:] == b[1:]
 
 
-def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> None:
-    """Recompute a machine's intervals from the one containing ``since`` onwards."""
+def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> datetime:
+    """Recompute a machine's intervals from the one containing ``since`` onwards.
+
+    Returns where the rebuild started: nothing before that instant changed.
+    """
     start = conn.scalar(
         select(func.max(StateInterval.start)).where(
             StateInterval.machine_id == machine_id, StateInterval.start <= since
@@ -172,7 +177,7 @@ def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> Non
             continue  # a repeated state is a heartbeat, not a new interval
         merged.append(row)
     if not merged:
-        return
+        return start
     rows = [
         {
             "machine_id": machine_id,
@@ -187,6 +192,7 @@ def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> Non
     # Zero-length intervals (two changes in one instant) carry no time: drop them.
     rows = [r for r in rows if r["end"] is None or r["end"] > r["start"]]
     conn.execute(insert(StateInterval), rows)
+    return start
 
 
 def write_events(
@@ -262,8 +268,9 @@ def write_events(
         if (row["machine_id"], row["event_id"]) in inserted_states:
             m = row["machine_id"]
             earliest[m] = min(earliest.get(m, row["ts"]), row["ts"])
+    touched: dict[int, datetime] = {}  # machine -> earliest instant whose KPIs changed
     for machine_id, since in earliest.items():
-        rebuild_intervals(conn, machine_id, since)
+        touched[machine_id] = rebuild_intervals(conn, machine_id, since)
     result.state_machines = set(earliest)
 
     deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -271,11 +278,14 @@ def write_events(
         if (row["machine_id"], row["event_id"]) not in inserted_counts:
             continue
         result.count_machines.add(row["machine_id"])
+        m = row["machine_id"]
+        touched[m] = min(touched.get(m, row["ts"]), row["ts"])
         if row["operation_id"] is not None and (row["machine_id"], row["event_id"]) in last_station:
             d = deltas[row["operation_id"]]
             d[0] += row["good"]
             d[1] += row["reject"]
             d[2] += row["rework"]
+    mark_rollups_stale(conn, touched)
     if deltas:
         # Progress counts come from the line's last station only, so that an order's
         # good quantity is what left the line, not the sum over its stations.

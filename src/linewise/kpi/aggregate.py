@@ -71,6 +71,8 @@ def aggregate(
         kpis=evaluations[0].kpis,
         sources={k: tuple(v) for k, v in sources.items()},
         parts=tuple(parts),
+        rolled_failures=sum(e.rolled_failures for e in evaluations),
+        rolled_minor_stops=sum(e.rolled_minor_stops for e in evaluations),
     )
     return draft.in_convention(convention or evaluations[0].convention)
 
@@ -191,7 +193,7 @@ def trend(
 ) -> list[TrendPoint]:
     """KPIs of ``units`` (summed) per hour, shift or site-local day of ``window``."""
     planned = expand_calendar(calendar, window, planned_stops)
-    prepared = [_StatesNear(u.states) for u in units]
+    prepared = [StatesNear(u.states) for u in units]
     points: list[TrendPoint] = []
     for label, part in buckets(calendar, window, size):
         evaluations = [
@@ -202,7 +204,7 @@ def trend(
     return points
 
 
-class _StatesNear:
+class StatesNear:
     """Hands each bucket only the states it needs, so trends stay linear in buckets.
 
     A bucket needs the states overlapping it plus the rest of any stop it cuts (a stop is

@@ -57,6 +57,10 @@ class Evaluation:
     kpis: Kpis
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     parts: tuple[str, ...] = ()
+    # Failures / minor stops counted in stretches summarised from day rollups, whose
+    # individual stops are not carried in ``stops``.
+    rolled_failures: int = 0
+    rolled_minor_stops: int = 0
 
     @property
     def convention(self) -> Convention:
@@ -68,11 +72,11 @@ class Evaluation:
 
     @property
     def failures(self) -> int:
-        return sum(1 for s in self.stops if s.is_failure)
+        return sum(1 for s in self.stops if s.is_failure) + self.rolled_failures
 
     @property
     def minor_stops(self) -> int:
-        return sum(1 for s in self.stops if s.is_minor_stop)
+        return sum(1 for s in self.stops if s.is_minor_stop) + self.rolled_minor_stops
 
     def in_convention(self, convention: Convention) -> Evaluation:
         """The same sums, KPIs recomputed in ``convention``."""

@@ -69,16 +69,16 @@ def by_shift(calendar: CalendarSpec) -> StopKey:
     return key
 
 
-def pareto(
+def group_stops(
     stops: Iterable[StopRecord],
     key: StopKey = by_reason,
-    measure: ParetoMeasure = ParetoMeasure.DURATION,
     include_minor: bool = True,
     states: frozenset[MachineState] = frozenset({MachineState.DOWN}),
-) -> tuple[ParetoRow, ...]:
-    """Stops grouped by ``key``, largest ``measure`` first, with cumulative share.
+) -> tuple[dict[str, timedelta], dict[str, int]]:
+    """Lost time and counted stops per group; a group no stop adds to is absent.
 
-    ``states`` = {DOWN, IDLE} adds waiting (starved, blocked, ...) to the picture.
+    Split from ``rank`` so that callers holding pre-summed groups (day rollups) can add
+    them to the groups of exactly computed stops and rank the sums the same way.
     """
     durations: dict[str, timedelta] = {}
     counts: dict[str, int] = {}
@@ -90,6 +90,15 @@ def pareto(
         group = key(stop) or UNASSIGNED
         durations[group] = durations.get(group, ZERO) + stop.lost
         counts[group] = counts.get(group, 0) + (1 if stop.counted else 0)
+    return durations, counts
+
+
+def rank(
+    durations: Mapping[str, timedelta],
+    counts: Mapping[str, int],
+    measure: ParetoMeasure = ParetoMeasure.DURATION,
+) -> tuple[ParetoRow, ...]:
+    """Groups largest ``measure`` first, with share and cumulative share."""
 
     def size(group: str) -> float:
         if measure is ParetoMeasure.DURATION:
@@ -117,3 +126,17 @@ def pareto(
             )
         )
     return tuple(rows)
+
+
+def pareto(
+    stops: Iterable[StopRecord],
+    key: StopKey = by_reason,
+    measure: ParetoMeasure = ParetoMeasure.DURATION,
+    include_minor: bool = True,
+    states: frozenset[MachineState] = frozenset({MachineState.DOWN}),
+) -> tuple[ParetoRow, ...]:
+    """Stops grouped by ``key``, largest ``measure`` first, with cumulative share.
+
+    ``states`` = {DOWN, IDLE} adds waiting (starved, blocked, ...) to the picture.
+    """
+    return rank(*group_stops(stops, key, include_minor, states), measure)

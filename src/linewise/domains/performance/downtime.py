@@ -160,7 +160,8 @@ def assign(
             ],
         )
     runs = down_runs(db, [machine.id], start - timedelta(microseconds=1))
-    if not any(s.start == start for s in runs):
+    stop = next((s for s in runs if s.start == start), None)
+    if stop is None:
         raise ValidationProblem(
             "no stop of this machine starts at that instant",
             errors=[FieldError("start", f"no down stop of {machine.code} starts at {start}")],
@@ -178,7 +179,8 @@ def assign(
     row.note = note
     row.assigned_by = actor
     db.flush()
-    invalidate_machine(db, machine.id, start - MARGIN)
+    # The days the stop covers hold its reason in their Pareto rollups.
+    invalidate_machine(db, machine.id, start, stop.end)
     return row
 
 

@@ -59,7 +59,7 @@ def explain_scope(
     now: datetime,
     source_limit: int,
 ) -> dict[str, Any]:
-    computed = compute(db, scope, resolved.window, convention, now)
+    computed = compute(db, scope, resolved.window, convention, now, use_rollups=False)
     body = explain(computed.total)
     sources: dict[str, Any] = {}
     for element, labels in body.pop("sources").items():

@@ -2,7 +2,9 @@
 
 The engine is pure; everything it needs about the database is decided here:
 - states are loaded a margin beyond the window so a stop cut by the window keeps its
-  whole length (minor or not is decided on the whole stop);
+  whole length (minor or not is decided on the whole stop); a stop already running at
+  the margin is followed back to its first interval, so its start, reason and length
+  never depend on where the window happens to begin (day rollups rely on that);
 - the open interval of a machine (no end yet) lasts until ``now``;
 - a count's product is its own or its operation's order product, and its PRU is the
   routing step's cycle on the machine's line × the machine's speed factor;
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from linewise.domains.performance.repository import CycleRow, MachineRow
 from linewise.kpi import (
     CalendarSpec,
     CountRecord,
+    Evaluation,
     PlannedTime,
     StateInterval,
     TimeWindow,
@@ -34,6 +37,29 @@ from linewise.kpi import (
 )
 
 STATE_MARGIN = timedelta(days=1)
+STOP_STATES = ("down", "idle")
+
+
+def with_stop_heads(
+    db: Session, states: dict[int, list[repo.IntervalRow]]
+) -> dict[int, list[repo.IntervalRow]]:
+    """Prepend the earlier intervals of any stop that is already running at the margin.
+
+    Only machines whose first loaded interval is a stop need a look back (one small
+    indexed query each, usually ending at once).
+    """
+    for machine_id, rows in states.items():
+        head: list[repo.IntervalRow] = []
+        first = rows[0]
+        while first.state in STOP_STATES:
+            before = repo.interval_before(db, machine_id, first.start)
+            if before is None or before.state != first.state or before.end != first.start:
+                break
+            head.append(before)
+            first = before
+        if head:
+            rows[:0] = reversed(head)
+    return states
 
 
 @dataclass
@@ -82,6 +108,9 @@ class Loaded:
     line_pru: dict[int, dict[str, float]]  # line id -> product label -> line cycle (s)
     assignments: dict[tuple[int, datetime], str]
     warnings: list[str] = field(default_factory=list)
+    # Units counted without a product or PRU, per machine, with their time stamps (day
+    # rollups keep them per day so that the warning is the same from either path).
+    unpriced: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
 
     def machine_by_unit(self) -> dict[str, MachineRow]:
         return {m.code: m for m in self.machines}
@@ -115,21 +144,23 @@ def load(
     now: datetime,
 ) -> Loaded:
     ids = [m.id for m in machines]
-    warnings: list[str] = []
-    if not calendars.has_site_calendar:
-        warnings.append(
-            "the site has no shift calendar: nothing is planned, so POT is overtime only"
-        )
+    warnings = calendar_warnings(calendars)
     line_ids = sorted({m.line_id for m in machines})
     planned = {line: expand_calendar(calendars.of_line(line), window) for line in line_ids}
     labels = _cycle_labels(repo.line_cycles(db, line_ids))
     line_pru: dict[int, dict[str, float]] = {
         line: {label: c.cycle_time_s for label, c in labels[line].values()} for line in line_ids
     }
-    states = repo.intervals(db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN)
+    states = with_stop_heads(
+        db, repo.intervals(db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN)
+    )
+    earliest = min(
+        (rows[0].start for rows in states.values() if rows), default=window.start - STATE_MARGIN
+    )
     count_rows = repo.counts(db, ids, window.start, window.end)
     by_machine: dict[int, list[CountRecord]] = defaultdict(list)
     unpriced: dict[int, int] = defaultdict(int)
+    unpriced_at: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     machine_of = {m.id: m for m in machines}
     for c in count_rows:
         m = machine_of[c.machine_id]
@@ -140,6 +171,7 @@ def load(
             found = labels[m.line_id].get(-c.product_id)
         if found is None:
             unpriced[c.machine_id] += c.good + c.reject
+            unpriced_at[c.machine_id].append((c.ts, c.good + c.reject))
             continue
         produced = c.good + c.reject
         by_machine[c.machine_id].append(
@@ -155,12 +187,7 @@ def load(
                 id=f"count:{c.machine_id}:{c.event_id}",
             )
         )
-    for machine_id, lost in sorted(unpriced.items()):
-        code = machine_of[machine_id].code
-        warnings.append(
-            f"{lost} units counted on {code} have no product or no ideal cycle time on its "
-            "line and are left out"
-        )
+    warnings.extend(unpriced_warnings(machines, unpriced))
     units: dict[int, WorkUnitData] = {}
     for m in machines:
         pru = {
@@ -186,8 +213,48 @@ def load(
             line_id=m.line_code,
         )
     found_assignments = repo.assignments(
-        db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN
+        db, ids, min(earliest, window.start - STATE_MARGIN), window.end + STATE_MARGIN
     )
     return Loaded(
-        window, calendars, machines, units, planned, line_pru, found_assignments, warnings
+        window,
+        calendars,
+        machines,
+        units,
+        planned,
+        line_pru,
+        found_assignments,
+        warnings,
+        dict(unpriced_at),
     )
+
+
+def calendar_warnings(calendars: Calendars) -> list[str]:
+    if calendars.has_site_calendar:
+        return []
+    return ["the site has no shift calendar: nothing is planned, so POT is overtime only"]
+
+
+def unpriced_warnings(machines: Sequence[MachineRow], unpriced: dict[int, int]) -> list[str]:
+    """One warning per machine (in id order) whose counts could not be priced."""
+    code = {m.id: m.code for m in machines}
+    return [
+        f"{lost} units counted on {code[machine_id]} have no product or no ideal cycle time "
+        "on its line and are left out"
+        for machine_id, lost in sorted(unpriced.items())
+        if lost
+    ]
+
+
+def with_assigned_reasons(
+    evaluation: Evaluation, machine_id: int, assigned: dict[tuple[int, datetime], str]
+) -> Evaluation:
+    """The evaluation with the reasons people gave to its stops (keyed by stop start)."""
+    if not assigned:
+        return evaluation
+    stops = tuple(
+        replace(s, reason=assigned[(machine_id, s.start)])
+        if (machine_id, s.start) in assigned
+        else s
+        for s in evaluation.stops
+    )
+    return replace(evaluation, stops=stops)

@@ -2,16 +2,18 @@
 
 Reasons people assigned to stops replace the machine's (missing) reason, so once the
 unassigned queue is worked off the Pareto shows real causes instead of "unassigned".
+Whole closed days come from the per machine-day stop rollups, edges from the stops.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linewise.domains.performance import rollups
 from linewise.domains.performance.service import Scope, compute
 from linewise.domains.performance.windows import ResolvedWindow
 from linewise.kpi import (
@@ -23,9 +25,8 @@ from linewise.kpi import (
     by_machine,
     by_reason,
     by_shift,
-    pareto,
 )
-from linewise.kpi.pareto import StopKey
+from linewise.kpi.pareto import StopKey, group_stops, rank
 
 GROUPINGS = ("reason", "fault", "machine", "line", "shift")
 
@@ -52,7 +53,16 @@ def pareto_of(
     states = frozenset(
         {MachineState.DOWN, MachineState.IDLE} if include_idle else {MachineState.DOWN}
     )
-    rows = pareto(computed.total.stops, keys[by], measure, include_minor, states)
+    durations, counts = group_stops(computed.total.stops, keys[by], include_minor, states)
+    if computed.rolled is not None:
+        # Whole closed days: the groups were summed per machine-day when they were rolled
+        # up; the stops above are only those of the exactly computed edges.
+        days = rollups.pareto_groups(db, scope.machines, computed.rolled, by, include_minor, states)
+        for group, lost in days[0].items():
+            durations[group] = durations.get(group, timedelta(0)) + lost
+        for group, n in days[1].items():
+            counts[group] = counts.get(group, 0) + n
+    rows = rank(durations, counts, measure)
     return {
         "scope": scope.as_dict(),
         "window": resolved.as_dict(scope.calendars.timezone),

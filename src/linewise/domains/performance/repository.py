@@ -203,6 +203,24 @@ def intervals(
     return out
 
 
+def interval_before(db: Session, machine_id: int, start: datetime) -> IntervalRow | None:
+    """The machine's interval that starts last before ``start`` (to find a stop's head)."""
+    row = db.execute(
+        select(
+            StateInterval.machine_id,
+            StateInterval.start,
+            StateInterval.end,
+            StateInterval.state,
+            StateInterval.reason,
+            StateInterval.fault,
+        )
+        .where(StateInterval.machine_id == machine_id, StateInterval.start < start)
+        .order_by(StateInterval.start.desc())
+        .limit(1)
+    ).first()
+    return IntervalRow(*row) if row else None
+
+
 @dataclass(frozen=True)
 class CountRow:
     id: int

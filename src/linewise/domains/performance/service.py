@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 
 from linewise.core.errors import Forbidden, NotFound
 from linewise.domains.performance import repository as repo
-from linewise.domains.performance.loader import Calendars, Loaded, load, load_calendars
+from linewise.domains.performance import rollups
+from linewise.domains.performance.loader import (
+    Calendars,
+    Loaded,
+    calendar_warnings,
+    load,
+    load_calendars,
+    unpriced_warnings,
+    with_assigned_reasons,
+)
 from linewise.domains.performance.repository import MachineRow, ScopeRow
 from linewise.domains.performance.windows import ResolvedWindow
 from linewise.kpi import (
@@ -94,20 +103,6 @@ def evaluate_machines(
     return out
 
 
-def with_assigned_reasons(
-    evaluation: Evaluation, machine_id: int, assigned: dict[tuple[int, datetime], str]
-) -> Evaluation:
-    if not assigned:
-        return evaluation
-    stops = tuple(
-        replace(s, reason=assigned[(machine_id, s.start)])
-        if (machine_id, s.start) in assigned
-        else s
-        for s in evaluation.stops
-    )
-    return replace(evaluation, stops=stops)
-
-
 def counts_of(e: Evaluation) -> dict[str, Any]:
     c = e.counts
     return {
@@ -133,16 +128,18 @@ def summary(e: Evaluation) -> dict[str, Any]:
 
 
 def line_evaluations(
-    loaded: Loaded, evaluations: Sequence[Evaluation]
+    machines: Sequence[MachineRow],
+    line_pru: dict[int, dict[str, float]],
+    evaluations: Sequence[Evaluation],
 ) -> list[tuple[int, LineEvaluation]]:
     """Output-based OEE of every line in the scope, stations in flow order."""
     by_line: dict[int, list[Evaluation]] = defaultdict(list)
     codes: dict[int, str] = {}
-    for m, e in zip(loaded.machines, evaluations, strict=True):
+    for m, e in zip(machines, evaluations, strict=True):
         by_line[m.line_id].append(e)
         codes[m.line_id] = m.line_code
     return [
-        (line_id, evaluate_line(codes[line_id], stations, loaded.line_pru.get(line_id, {})))
+        (line_id, evaluate_line(codes[line_id], stations, line_pru.get(line_id, {})))
         for line_id, stations in by_line.items()
     ]
 
@@ -165,25 +162,88 @@ def line_block(line_id: int, line: LineEvaluation) -> dict[str, Any]:
 
 @dataclass
 class Computed:
-    """The scope's evaluation plus its parts, for figures and explain."""
+    """The scope's evaluation plus its parts, for figures and explain.
+
+    With ``rolled`` set, the days in it came from the rollups: the evaluations carry the
+    stops of the exactly computed edges only (their counts and times are complete).
+    """
 
     total: Evaluation
     machines: list[tuple[MachineRow, Evaluation]]
     lines: list[tuple[int, LineEvaluation]]
     warnings: list[str]
+    rolled: rollups.RolledRange | None = None
 
 
 def compute(
-    db: Session, scope: Scope, window: TimeWindow, convention: Convention, now: datetime
+    db: Session,
+    scope: Scope,
+    window: TimeWindow,
+    convention: Convention,
+    now: datetime,
+    *,
+    use_rollups: bool = True,
 ) -> Computed:
+    """The scope's figures; whole closed days from the rollups when there are any.
+
+    ``use_rollups=False`` keeps every stop and source (explain needs them).
+    """
     if not scope.machines:
         raise NotFound(f"{scope.label} has no machines you may see")
+    rolled = None
+    if use_rollups:
+        rolled = rollups.rolled_range(scope.calendars.timezone, scope.machines, window, now)
+    if rolled is not None:
+        try:
+            return compute_rolled(db, scope, window, convention, now, rolled)
+        except rollups.StaleRollups:
+            pass  # invalidated while being read: answer exactly this time
     loaded = load(db, scope.machines, scope.calendars, window, now)
     evaluations = evaluate_machines(loaded, window, convention)
     total = aggregate(evaluations, scope.label, convention)
-    lines = line_evaluations(loaded, evaluations) if scope.row.kind != "machine" else []
+    lines = (
+        line_evaluations(loaded.machines, loaded.line_pru, evaluations)
+        if scope.row.kind != "machine"
+        else []
+    )
     return Computed(
         total, list(zip(loaded.machines, evaluations, strict=True)), lines, loaded.warnings
+    )
+
+
+def compute_rolled(
+    db: Session,
+    scope: Scope,
+    window: TimeWindow,
+    convention: Convention,
+    now: datetime,
+    rolled: rollups.RolledRange,
+) -> Computed:
+    """Rolled days summed from the rollup tables, the edges of ``window`` computed exactly."""
+    master = rollups.ensure_days(
+        db, scope.machines, scope.calendars, rolled.first, rolled.last, now
+    )
+    middle, unpriced = rollups.rolled_evaluations(db, scope.machines, master, rolled, convention)
+    parts: dict[int, list[Evaluation]] = {m.id: [middle[m.id]] for m in scope.machines}
+    for edge in rolled.edges(window):
+        loaded = load(db, scope.machines, scope.calendars, edge, now)
+        for m, e in zip(loaded.machines, evaluate_machines(loaded, edge, convention), strict=True):
+            parts[m.id].append(e)
+        for machine_id, items in loaded.unpriced.items():
+            unpriced[machine_id] = unpriced.get(machine_id, 0) + sum(n for _, n in items)
+    evaluations = [
+        aggregate(sorted(parts[m.id], key=lambda e: e.window.start), m.code, convention)
+        for m in scope.machines
+    ]
+    total = aggregate(evaluations, scope.label, convention)
+    lines = (
+        line_evaluations(scope.machines, master.line_pru, evaluations)
+        if scope.row.kind != "machine"
+        else []
+    )
+    warnings = calendar_warnings(scope.calendars) + unpriced_warnings(scope.machines, unpriced)
+    return Computed(
+        total, list(zip(scope.machines, evaluations, strict=True)), lines, warnings, rolled
     )
 
 
