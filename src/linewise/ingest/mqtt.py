@@ -150,13 +150,21 @@ class MqttIngest:
             else:
                 items, rejects = parse_body(body)
             events, bad = decode(list(items), max_future=self.max_future, defaults=defaults)
+            delay = 0.1
             while True:
                 try:
                     future = self.recorder.submit(events, rejects + bad, f"mqtt:{topic}")
+                    await asyncio.wrap_future(future)
                     break
                 except Overloaded as exc:
                     await asyncio.sleep(exc.retry_after * 0.1)
-            await asyncio.wrap_future(future)
+                except Exception:
+                    # The database failed (down, or a conflict that outlived the retries):
+                    # keep the message unacknowledged and try again, since the broker
+                    # redelivers only after a reconnect.
+                    log.exception("MQTT message on %s not stored; retrying", topic)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
             self.messages += 1
             if message.qos > 0:
                 client._client.ack(message.mid, message.qos)

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from linewise.core.bus import Bus, MachineChanges
 from linewise.ingest.events import Event, Reject
@@ -25,6 +26,15 @@ from linewise.ingest.store import References, WriteResult, write_events
 
 log = logging.getLogger("linewise.recorder")
 NOTIFY_CHANNEL = "linewise_live"
+RETRIES = 5
+
+
+def _transient(exc: DBAPIError) -> bool:
+    text_ = str(exc.orig).lower()
+    return any(
+        k in text_
+        for k in ("deadlock", "could not serialize", "database is locked", "lock timeout")
+    )
 
 
 class Overloaded(Exception):
@@ -138,10 +148,22 @@ class Recorder:
             if job is not None:
                 self._write([job])
 
+    def _transaction_with_retry(self, jobs: list[_Job]) -> list[WriteResult]:
+        """Deadlocks and lock time-outs between processes are transient: try again."""
+        for attempt in range(RETRIES):
+            try:
+                return self._transaction(jobs)
+            except DBAPIError as exc:
+                if not _transient(exc) or attempt == RETRIES - 1:
+                    raise
+                log.info("ingest transaction retried after %s", exc.orig.__class__.__name__)
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def _write(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
         try:
-            results = self._transaction(jobs)
+            results = self._transaction_with_retry(jobs)
         except Exception as exc:
             if len(jobs) > 1:
                 # Find the one job that fails; the others still get written.

@@ -9,14 +9,25 @@ marked stale from the earliest instant that changed (see performance/rollups.py)
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
@@ -131,13 +142,49 @@ class References:
         return found
 
 
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DATETIME stores
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(_SQLITE_TS)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value
+
+
+def _insert_sqlite(
+    conn: Connection, table: Table, rows: list[dict[str, Any]]
+) -> set[tuple[int, str]]:
+    """The bare driver's executemany: the one writer holds the database lock, so rows
+    with an id above the previous maximum are exactly the ones this call inserted."""
+    columns = list(rows[0])
+    before = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+        f"({', '.join('?' for _ in columns)}) ON CONFLICT (machine_id, event_id) DO NOTHING"
+    )
+    values = [tuple(_sqlite_value(r[c]) for c in columns) for r in rows]
+    cursor = conn.exec_driver_sql(sql, values)
+    if cursor.rowcount == len(rows):
+        return {(r["machine_id"], r["event_id"]) for r in rows}
+    inserted = conn.exec_driver_sql(
+        f"SELECT machine_id, event_id FROM {table.name} WHERE id > ?", (before,)
+    ).all()
+    return {(r[0], r[1]) for r in inserted}
+
+
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
     """INSERT ... ON CONFLICT DO NOTHING; returns the (machine, event id) pairs inserted."""
     if not rows:
         return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    # Concurrent writers (several processes) must take row locks in one global order,
+    # or two of them inserting the same redelivered events could deadlock.
+    rows = sorted(rows, key=lambda r: (r["machine_id"], r["event_id"]))
+    if conn.dialect.name == "sqlite":
+        return _insert_sqlite(conn, table, rows)
     stmt = (
-        dialect.insert(table)
+        postgresql.insert(table)
         .on_conflict_do_nothing(index_elements=["machine_id", "event_id"])
         .returning(table.c.machine_id, table.c.event_id)
     )
@@ -149,27 +196,44 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return a[1:] == b[1:]
 
 
+_LOCK_NAMESPACE = 0x4C57  # "LW": advisory locks of the interval projection
+
+
+def lock_machines(conn: Connection, machine_ids: Iterable[int]) -> None:
+    """Serialise interval rebuilds of the same machine across processes (PostgreSQL).
+
+    Locks are taken in ascending machine order, so two writers never wait on each other
+    in a cycle; SQLite has one writer at a time anyway.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for machine_id in sorted(machine_ids):
+        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, machine_id)))
+
+
+# Built once: the rebuild runs per machine and batch, and building the expressions
+# each time cost more than running them.
+_CONTAINING = select(func.max(StateInterval.start)).where(
+    StateInterval.machine_id == bindparam("m"), StateInterval.start <= bindparam("t")
+)
+_DELETE_FROM = delete(StateInterval).where(
+    StateInterval.machine_id == bindparam("m"), StateInterval.start >= bindparam("t")
+)
+_EVENTS_FROM = (
+    select(StateEvent.ts, StateEvent.state, StateEvent.reason, StateEvent.fault)
+    .where(StateEvent.machine_id == bindparam("m"), StateEvent.ts >= bindparam("t"))
+    .order_by(StateEvent.ts, StateEvent.id)
+)
+
+
 def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> datetime:
     """Recompute a machine's intervals from the one containing ``since`` onwards.
 
     Returns where the rebuild started: nothing before that instant changed.
     """
-    start = conn.scalar(
-        select(func.max(StateInterval.start)).where(
-            StateInterval.machine_id == machine_id, StateInterval.start <= since
-        )
-    )
-    start = start or since
-    conn.execute(
-        delete(StateInterval).where(
-            StateInterval.machine_id == machine_id, StateInterval.start >= start
-        )
-    )
-    events = conn.execute(
-        select(StateEvent.ts, StateEvent.state, StateEvent.reason, StateEvent.fault)
-        .where(StateEvent.machine_id == machine_id, StateEvent.ts >= start)
-        .order_by(StateEvent.ts, StateEvent.id)
-    ).all()
+    start = conn.scalar(_CONTAINING, {"m": machine_id, "t": since}) or since
+    conn.execute(_DELETE_FROM, {"m": machine_id, "t": start})
+    events = conn.execute(_EVENTS_FROM, {"m": machine_id, "t": start}).all()
     merged: list[tuple[Any, ...]] = []
     for ev in events:
         row = tuple(ev)
@@ -268,8 +332,9 @@ def write_events(
         if (row["machine_id"], row["event_id"]) in inserted_states:
             m = row["machine_id"]
             earliest[m] = min(earliest.get(m, row["ts"]), row["ts"])
+    lock_machines(conn, earliest)
     touched: dict[int, datetime] = {}  # machine -> earliest instant whose KPIs changed
-    for machine_id, since in earliest.items():
+    for machine_id, since in sorted(earliest.items()):
         touched[machine_id] = rebuild_intervals(conn, machine_id, since)
     result.state_machines = set(earliest)
 
@@ -298,7 +363,7 @@ def write_events(
                 scrap_qty=ops.c.scrap_qty + bindparam("r"),
                 rework_qty=ops.c.rework_qty + bindparam("w"),
             ),
-            [{"op_id": k, "g": v[0], "r": v[1], "w": v[2]} for k, v in deltas.items()],
+            [{"op_id": k, "g": v[0], "r": v[1], "w": v[2]} for k, v in sorted(deltas.items())],
         )
         result.operations = set(deltas)
     if result.rejected:
