@@ -11,6 +11,7 @@ to the first feasible plan, wall time and the process's peak resident memory so 
 Results go to ``bench/results/factory.json``.
 
 Usage: bench/factory.py [--quick] [--sizes 200,2000,10000] [--limits 10,60] [--workers 2]
+(``--limits ""``: heuristics only.)
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "factory.json"))
     args = parser.parse_args()
     sizes = [200] if args.quick else [int(s) for s in args.sizes.split(",")]
-    limits = [5.0] if args.quick else [float(x) for x in args.limits.split(",")]
+    limits = [5.0] if args.quick else [float(x) for x in args.limits.split(",") if x]
     results = []
     for orders in sizes:
         size = run_size(orders, limits, args.workers)
