@@ -30,8 +30,8 @@ from linewise.domains.accounts.service import LoginLimiter
 from linewise.domains.equipment import api as equipment_api
 from linewise.domains.inventory import api as inventory_api
 from linewise.domains.people import api as people_api
-from linewise.domains.planning import api as planning_api
 from linewise.domains.performance import api as performance_api
+from linewise.domains.planning import api as planning_api
 from linewise.domains.production import api as production_api
 from linewise.domains.quality import api as quality_api
 from linewise.exchange import api as exchange_api

@@ -26,14 +26,25 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--upgrade/--no-upgrade", default=True, help="Apply migrations first.")
-def serve(host: str | None, port: int | None, upgrade: bool) -> None:
-    """Serve the API, the live hub and the web UI."""
+@click.option(
+    "--mqtt",
+    "mqtt_url",
+    default=None,
+    metavar="URL",
+    help="Ingest from an MQTT broker, e.g. mqtt://user:pw@host:1883 (or LINEWISE_MQTT_URL).",
+)
+def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | None) -> None:
+    """Serve the API, the live hub, MQTT ingest (if configured) and the web UI."""
     import uvicorn
 
     from linewise.api.app import create_app
     from linewise.core.migrate import upgrade as run_upgrade
 
     cfg = settings()
+    if mqtt_url:
+        cfg = cfg.model_copy(update={"mqtt_url": mqtt_url})
+    if port:
+        cfg = cfg.model_copy(update={"port": port})
     if upgrade:
         run_upgrade(cfg.database_url)
     uvicorn.run(create_app(cfg), host=host or cfg.host, port=port or cfg.port, log_level="info")

@@ -3,10 +3,6 @@ was acknowledged (HTTP 2xx) is in the database exactly once."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +19,7 @@ from linewise.demo.load import load_factory
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
 from linewise.ingest.models import CountEvent, StateEvent
+from tests.servers import Server
 from tests.services import free_port, wait_until
 
 BATCHES = 120
@@ -47,39 +44,6 @@ def _events(spec: Any) -> list[list[dict[str, Any]]]:
                               "state": ("producing", "idle", "down")[n % 9 // 3]})  # fmt: skip
         out.append(batch)
     return out
-
-
-class Server:
-    def __init__(self, url: str, port: int) -> None:
-        self.env = {**os.environ, "LINEWISE_DATABASE_URL": url, "LINEWISE_PORT": str(port)}
-        self.base = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "linewise.cli.main", "serve", "--no-upgrade"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{self.base}/api/v1/health", timeout=0.5).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(up, timeout=30, what="the server to answer")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def upgrade() -> None:
             "minor",
             "shift",
             name=op.f("pk_kpi_stop_days"),
-        ),  # fmt: skip
+        ),
     )
     with op.batch_alter_table("kpi_stop_days", schema=None) as batch_op:
         batch_op.create_index("ix_kpi_stop_days_day_machine", ["day", "machine_id"], unique=False)

@@ -1,0 +1,46 @@
+"""A real `linewise serve` process for tests that need several processes or a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+
+from tests.services import wait_until
+
+
+class Server:
+    def __init__(self, url: str, port: int) -> None:
+        self.env = {**os.environ, "LINEWISE_DATABASE_URL": url, "LINEWISE_PORT": str(port)}
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "linewise.cli.main", "serve", "--no-upgrade"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{self.base}/api/v1/health", timeout=0.5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, timeout=30, what="the server to answer")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
