@@ -404,16 +404,33 @@ def main() -> None:
             "LINEWISE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
-    ap.add_argument("--mqtt", default="127.0.0.1:1883")
+    ap.add_argument(
+        "--mqtt",
+        default="own",
+        help="host:port of a broker, or 'own' (default): start a Mosquitto tuned for ingest "
+        "(max_inflight_messages 1000, unbounded queue) on a free port",
+    )
     ap.add_argument("--skip-pg", action="store_true")
     args = ap.parse_args()
     n = 20_000 if args.quick else 200_000
     seconds = 3 if args.quick else 15
-    host, port = args.mqtt.split(":")
-    broker = (host, int(port))
-    results: dict[str, Any] = {"events": n, "quick": args.quick, "rows": []}
-    rows = results["rows"]
     tmp = Path(tempfile.mkdtemp(prefix="linewise-bench-"))
+    own_broker = None
+    if args.mqtt == "own":
+        mport = free_port()
+        conf = tmp / "mosquitto.conf"
+        conf.write_text(
+            f"listener {mport} 127.0.0.1\nallow_anonymous true\n"
+            "max_inflight_messages 1000\nmax_queued_messages 0\n"
+        )
+        own_broker = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        broker = ("127.0.0.1", mport)
+    else:
+        host, port = args.mqtt.split(":")
+        broker = (host, int(port))
+    results: dict[str, Any] = {"events": n, "quick": args.quick, "rows": [], "broker": args.mqtt}
+    rows = results["rows"]
     t0 = datetime.now(UTC) - timedelta(days=2)
 
     # SQLite over HTTP
@@ -452,6 +469,8 @@ def main() -> None:
                              "peak_rss_mb": max(m[1] for m in mems)})  # fmt: skip
         finally:
             drop()
+            if own_broker is not None:
+                own_broker.terminate()
 
     print(f"\nIngest benchmark, {n} events per run (70 % counts, 20 % telemetry, 10 % states)\n")
     print(f"{'path':<38} {'events/s':>10} {'baseline':>12} {'base ev/s':>10} {'ratio':>6} "
