@@ -16,7 +16,7 @@ from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import FieldError, Problem, ValidationProblem
 from linewise.core.security import DEVICE_INGEST
 from linewise.domains.equipment.models import Line, Machine
-from linewise.ingest.events import decode, parse_body
+from linewise.ingest.events import decode_body
 from linewise.ingest.floor import floor_snapshot, machine_rows
 from linewise.ingest.models import QuarantinedEvent, StateInterval
 from linewise.ingest.recorder import Overloaded, Recorder
@@ -56,11 +56,14 @@ async def ingest(
     if len(body) > MAX_BODY:
         raise PayloadTooLarge(f"at most {MAX_BODY} bytes per request; send smaller batches")
     settings = request.app.state.settings
-    items, rejects = parse_body(body, request.headers.get("content-type", ""))
-    events, bad = decode(items, max_future=timedelta(seconds=settings.ingest_max_future_s))
+    events, rejects = decode_body(
+        body,
+        request.headers.get("content-type", ""),
+        max_future=timedelta(seconds=settings.ingest_max_future_s),
+    )
     recorder = recorder_of(request)
     try:
-        future = recorder.submit(events, rejects + bad, f"http:{principal.actor}")
+        future = recorder.submit(events, rejects, f"http:{principal.actor}")
     except Overloaded as exc:
         raise ServiceUnavailable(
             f"ingest is behind ({exc.pending} events queued); retry after {exc.retry_after} s",

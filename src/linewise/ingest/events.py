@@ -57,6 +57,11 @@ _adapter: TypeAdapter[Event] = TypeAdapter(
 )
 
 
+_list_adapter: TypeAdapter[list[Event]] = TypeAdapter(
+    list[Annotated[StateIn | CountIn | TelemetryIn, Field(discriminator="type")]]
+)
+
+
 @dataclass(frozen=True)
 class Reject:
     """One event that was refused, with enough to find and fix it."""
@@ -145,3 +150,26 @@ def _dump(item: Any) -> str:
         return json.dumps(item, default=str)[:4000]
     except (TypeError, ValueError):
         return repr(item)[:4000]
+
+
+def decode_body(
+    body: bytes, content_type: str = "", *, max_future: timedelta = timedelta(minutes=5)
+) -> tuple[list[Event], list[Reject]]:
+    """Parse and validate a request body.
+
+    The common case (a JSON array of valid events) is validated in one pass straight from
+    the bytes, several times faster than event by event; if anything in it is wrong, the
+    body is decoded again item by item so each bad event gets its own reject.
+    """
+    if "ndjson" not in content_type and body.lstrip()[:1] == b"[":
+        try:
+            events = _list_adapter.validate_json(body)
+        except ValidationError:
+            pass
+        else:
+            limit = utcnow() + max_future
+            if all(e.ts <= limit for e in events):
+                return events, []
+    items, rejects = parse_body(body, content_type)
+    events, bad = decode(items, max_future=max_future)
+    return events, rejects + bad
