@@ -99,6 +99,20 @@ class TooManyRequests(Problem):
     type_suffix = "too-many-requests"
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+    type_suffix = "payload-too-large"
+
+
+class ServiceUnavailable(Problem):
+    """Temporarily unable (e.g. ingest is behind); say when to retry with Retry-After."""
+
+    status = 503
+    title = "Service unavailable"
+    type_suffix = "overloaded"
+
+
 class InvalidTransition(Conflict):
     title = "Invalid status transition"
     type_suffix = "invalid-transition"

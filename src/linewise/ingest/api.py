@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from linewise.api.crud import get_or_404
 from linewise.api.deps import Principal, get_db, require
-from linewise.core.errors import FieldError, Problem, ValidationProblem
+from linewise.core.errors import (
+    FieldError,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationProblem,
+)
 from linewise.core.security import DEVICE_INGEST
 from linewise.domains.equipment.models import Line, Machine
 from linewise.ingest.events import decode_body
@@ -23,18 +28,6 @@ from linewise.ingest.recorder import Overloaded, Recorder
 
 router = APIRouter(tags=["machine data"])
 MAX_BODY = 16 * 1024 * 1024
-
-
-class ServiceUnavailable(Problem):
-    status = 503
-    title = "Service unavailable"
-    type_suffix = "overloaded"
-
-
-class PayloadTooLarge(Problem):
-    status = 413
-    title = "Payload too large"
-    type_suffix = "payload-too-large"
 
 
 def recorder_of(request: Request) -> Recorder:
