@@ -1,8 +1,13 @@
 #!/usr/bin/env python
 """Scheduling benchmark on the demo factory, through the real database path.
 
-For each size the demo factory (``build_factory``; one line group of 5 lines per ~333
-orders, so 2,000 orders run on the 30-line factory) is loaded into a fresh SQLite file,
+For each size the demo factory (``build_factory``) is sized so that the plan is a
+realistic two-week plan: 200 orders on 5 line groups (25 lines), 2,000 on 6 groups (the
+30-line factory of the issue), 10,000 on 60 groups (300 lines). Order quantities are then
+scaled (same products, dates and mix) so that the bottleneck line type is loaded to
+``UTILISATION`` of its shift time over the horizon; unscaled, 2,000 orders would need
+months of work and every plan would be mostly lateness past the calendars. The factory
+is loaded into a fresh SQLite file,
 turned into an engine instance by the planning builder (calendars, setups, skills,
 in-progress work frozen), then planned by EDD, ATC(S) and CP-SAT at each time limit
 (rolling-horizon decomposition above the runner's size threshold). Every plan is checked
@@ -31,7 +36,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from linewise.core.db import make_engine, make_session_factory  # noqa: E402
 from linewise.core.migrate import upgrade  # noqa: E402
-from linewise.demo.factory import build_factory  # noqa: E402
+from linewise.demo.factory import FactorySpec, build_factory  # noqa: E402
 from linewise.demo.load import load_factory  # noqa: E402
 from linewise.domains.planning.builder import build_problem  # noqa: E402
 from linewise.scheduling import (  # noqa: E402
@@ -49,6 +54,54 @@ from linewise.scheduling.runner import DECOMPOSE_ABOVE  # noqa: E402
 
 CONFIG = ObjectiveConfig()
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning: reproducible calendars
+HORIZON = timedelta(days=14)
+# Processing load of the bottleneck line type over its shift time in the horizon; the
+# rest is left for changeovers and for the orders not yet released.
+UTILISATION = 0.85
+LINE_GROUPS = {200: 5, 2000: 6, 10000: 60}  # 5 lines per group
+
+
+def line_groups_for(orders: int) -> int:
+    return LINE_GROUPS.get(orders, max(1, round(orders / 333)))
+
+
+def shift_seconds(spec: FactorySpec, start: datetime, horizon: timedelta) -> float:
+    """Working seconds of one line in the horizon: shifts on their weekdays, less breaks."""
+    total = 0.0
+    for day in range(horizon.days):
+        weekday = (start + timedelta(days=day)).weekday()
+        for shift in spec.shifts:
+            if weekday not in shift.weekdays:
+                continue
+            h0, m0 = map(int, shift.start.split(":"))
+            h1, m1 = map(int, shift.end.split(":"))
+            total += (h1 * 60 + m1 - h0 * 60 - m0) * 60 - sum(60 * m for _, m in shift.breaks)
+    return total
+
+
+def bottleneck_load(spec: FactorySpec, start: datetime, horizon: timedelta) -> float:
+    """Highest ratio of processing time to shift time over the line types."""
+    cycles: dict[str, dict[str, float]] = {}  # product -> line type -> mean cycle
+    for product in spec.products:
+        cycles[product.code] = {
+            step.work_center_type: sum(step.cycle_time_s.values()) / len(step.cycle_time_s)
+            for step in product.steps
+        }
+    work: dict[str, float] = {}
+    for order in spec.orders:
+        for line_type, cycle in cycles[order.product].items():
+            work[line_type] = work.get(line_type, 0.0) + cycle * order.quantity
+    available = shift_seconds(spec, start, horizon)
+    lines = {t: sum(1 for line in spec.lines if line.type == t) for t in work}
+    return max(work[t] / (lines[t] * available) for t in work)
+
+
+def sized_factory(orders: int) -> tuple[FactorySpec, float]:
+    """The demo factory with quantities scaled to ``UTILISATION`` at the bottleneck."""
+    groups = line_groups_for(orders)
+    unscaled = build_factory(NOW, line_groups=groups, orders=orders)
+    scale = UTILISATION / bottleneck_load(unscaled, NOW, HORIZON)
+    return build_factory(NOW, line_groups=groups, orders=orders, quantity_scale=scale), scale
 
 
 def peak_rss_mb() -> float:
@@ -57,26 +110,26 @@ def peak_rss_mb() -> float:
 
 def instance_for(orders: int) -> tuple[Instance, dict[str, Any]]:
     started = time.monotonic()
-    groups = max(1, round(orders / 333))
+    spec, scale = sized_factory(orders)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         upgrade(url)
         engine = make_engine(url)
         factory = make_session_factory(engine)
         with factory() as db:
-            load_factory(
-                db, build_factory(NOW, line_groups=groups, orders=orders), with_users=False
-            )
+            load_factory(db, spec, with_users=False)
             db.commit()
         loaded = time.monotonic()
         with factory() as db:
-            problem = build_problem(db, NOW, timedelta(days=14))
+            problem = build_problem(db, NOW, HORIZON)
         engine.dispose()
     info = {
         "orders": orders,
         "lines": len(problem.instance.resources),
         "jobs": len(problem.instance.jobs),
         "operations": problem.instance.operation_count,
+        "quantity_scale": round(scale, 3),
+        "bottleneck_utilisation": round(bottleneck_load(spec, NOW, HORIZON), 3),
         "load_s": round(loaded - started, 2),
         "build_s": round(time.monotonic() - loaded, 2),
     }
@@ -138,7 +191,9 @@ def run_size(orders: int, limits: list[float], workers: int) -> dict[str, Any]:
 def print_table(size: dict[str, Any]) -> None:
     print(
         f"\n{size['orders']} orders, {size['jobs']} jobs, {size['operations']} operations on"
-        f" {size['lines']} lines (load {size['load_s']} s, build {size['build_s']} s)"
+        f" {size['lines']} lines, quantities x{size['quantity_scale']}, bottleneck at"
+        f" {size['bottleneck_utilisation']:.0%} (load {size['load_s']} s, build"
+        f" {size['build_s']} s)"
     )
     print(
         f"{'method':<26}{'w. tardiness':>14}{'makespan h':>12}{'changeovers':>13}"

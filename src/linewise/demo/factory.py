@@ -379,7 +379,11 @@ def _stage_progress(
 
 
 def _orders(
-    rng: random.Random, now: datetime, products: tuple[ProductSpec, ...], count: int
+    rng: random.Random,
+    now: datetime,
+    products: tuple[ProductSpec, ...],
+    count: int,
+    quantity_scale: float = 1.0,
 ) -> tuple[dict[str, str], tuple[OrderSpec, ...]]:
     start = now.replace(minute=0, second=0, microsecond=0)
     customers = {
@@ -390,6 +394,8 @@ def _orders(
     for i in range(count):
         product = products[rng.randrange(len(products))]
         quantity = rng.choice((50, 100, 150, 200, 250, 300, 400, 500, 600, 800))
+        # Scaled after the draw, so every scale sees the same products, dates and mix.
+        quantity = max(1, round(quantity * quantity_scale))
         due = start + timedelta(hours=rng.randint(30, 14 * 24))
         release = min(due - timedelta(hours=24), start + timedelta(hours=rng.randint(-48, 72)))
         priority = rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 2, 1))[0]
@@ -422,15 +428,25 @@ def _orders(
 
 
 def build_factory(
-    now: datetime | None = None, *, line_groups: int = 1, orders: int = 40, seed: int = 7
+    now: datetime | None = None,
+    *,
+    line_groups: int = 1,
+    orders: int = 40,
+    seed: int = 7,
+    quantity_scale: float = 1.0,
 ) -> FactorySpec:
-    """The demo factory as of ``now`` (UTC): orders fall due over the next two weeks."""
+    """The demo factory as of ``now`` (UTC): orders fall due over the next two weeks.
+
+    ``quantity_scale`` multiplies every order quantity, so that a benchmark can load many
+    orders onto few lines and still ask for roughly two weeks of work (high-mix, small
+    batches) instead of months.
+    """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(seed)
     lines = _lines(line_groups)
     products = _products(lines)
     operators = _operators(rng, line_groups)
-    customers, order_specs = _orders(rng, now, products, orders)
+    customers, order_specs = _orders(rng, now, products, orders, quantity_scale)
     year = now.astimezone(UTC).year
     return FactorySpec(
         site_code="PLANT-1",

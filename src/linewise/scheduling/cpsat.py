@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from linewise.scheduling.cpsat_model import ShopModel, build_model
+from linewise.scheduling.cpsat_model import Key, ShopModel, build_model
 from linewise.scheduling.dispatch import best_dispatch
 from linewise.scheduling.model import (
     Instance,
@@ -34,11 +34,15 @@ from linewise.scheduling.model import (
     SolveStatus,
 )
 from linewise.scheduling.objective import evaluate
+from linewise.scheduling.timetable import SchedulingError
+from linewise.scheduling.worktime import decode, to_work_plan, to_working_time
 
 # (elapsed seconds, best objective, bound, relative gap) for the level being solved.
 ProgressCallback = Callable[[float, float, float, float], None]
 
 FIRST_LEVELS_SHARE = 0.6  # of the remaining time, for every level but the last
+LARGE_MODEL = 20_000  # variables; see _tune_for_size
+MAX_MODES_WITH_SETUPS = 3  # eligible resources kept per operation when setups are modelled
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,9 @@ def _hint(shop: ShopModel, values: dict[int, int]) -> None:
         model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
-def _complete(shop: ShopModel, partial: dict[int, int], params: SolverParams) -> dict[int, int]:
+def _complete(
+    shop: ShopModel, partial: dict[int, int], params: SolverParams, deadline: float
+) -> dict[int, int]:
     """Extend a hint on the decision variables to every variable of the model.
 
     CP-SAT adopts a complete, feasible hint as its first solution at once; a partial one
@@ -115,10 +121,33 @@ def _complete(shop: ShopModel, partial: dict[int, int], params: SolverParams) ->
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(1.0, params.time_limit / 10)
+    _tune_for_size(shop, solver)
+    solver.parameters.max_time_in_seconds = max(
+        0.05, min(params.time_limit / 10, deadline - time.monotonic())
+    )
     if solver.solve(shop.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return partial  # should not happen; keep the partial hint as a preference
     return _all_values(shop, solver)
+
+
+def _decoded(instance: Instance, choice: Plan) -> Plan | None:
+    """``choice`` timed exactly in wall-clock time; ``None`` if the calendars run out."""
+    try:
+        return decode(instance, choice)
+    except SchedulingError:
+        return None
+
+
+def _tune_for_size(shop: ShopModel, solver: cp_model.CpSolver) -> None:
+    """On large models, skip presolve: it costs seconds and delays even the warm start.
+
+    Presolve of a model with tens of thousands of setup literals took longer than a
+    10 s limit allows before the search (and so the hinted warm start) even began; the
+    model is built tight already, so little is lost without it.
+    """
+    if len(shop.model.proto.variables) > LARGE_MODEL:
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.symmetry_level = 0
 
 
 def _all_values(shop: ShopModel, solver: cp_model.CpSolver) -> dict[int, int]:
@@ -127,27 +156,68 @@ def _all_values(shop: ShopModel, solver: cp_model.CpSolver) -> dict[int, int]:
     return {i: solver.value(model.get_int_var_from_proto_index(i)) for i in range(count)}
 
 
+def _candidates(instance: Instance, plan: Plan) -> dict[Key, tuple[str, ...]] | None:
+    """Resources CP-SAT may choose per operation when sequence-dependent setups are modelled.
+
+    A setup circuit has one arc per ordered pair of operations that may share a resource,
+    so with every line of a type eligible (a dozen SMT lines, hundreds of operations) it
+    grows quadratically into millions of literals. Each operation therefore keeps the
+    resource of the warm start plus its neighbours in the eligible list: every resource
+    still gets a few times its share of candidates, so load can shift along the lines.
+    """
+    allowed: dict[Key, tuple[str, ...]] = {}
+    placed = plan.by_key()
+    for job in instance.jobs:
+        for i, op in enumerate(job.operations):
+            if len(op.modes) <= MAX_MODES_WITH_SETUPS:
+                continue
+            eligible = op.resources
+            at = eligible.index(placed[(job.id, i)].resource)
+            allowed[(job.id, i)] = tuple(
+                eligible[(at + k) % len(eligible)] for k in range(MAX_MODES_WITH_SETUPS)
+            )
+    return allowed or None
+
+
+def _with_setups(instance: Instance, config: ObjectiveConfig) -> bool:
+    return "changeovers" in config.levels or any(r.has_setups for r in instance.resources)
+
+
 def solve(
     instance: Instance,
     config: ObjectiveConfig | None = None,
     params: SolverParams | None = None,
     warm_start: Plan | None = None,
 ) -> SolveResult:
-    """Best plan found within the time limit; falls back to the heuristic plan."""
+    """Best plan found within the time limit; never worse than the heuristic plan.
+
+    The time limit is wall-clock time for everything, the heuristic and the model
+    building included. Where all resources share one calendar the model is built in
+    working time (see ``worktime.py``) and every solution is decoded back into exact
+    wall-clock times; the levels' values and bounds are then those of that model.
+    """
     config = config or ObjectiveConfig()
     params = params or SolverParams()
     started = time.monotonic()
+    deadline = started + params.time_limit
     heuristic = warm_start if warm_start is not None else best_dispatch(instance, config)[0]
     heuristic_values = evaluate(instance, heuristic, config)
-    fallback = SolveResult(
-        SolveStatus.FALLBACK_HEURISTIC, heuristic, heuristic_values, (), 0.0, None
-    )
-    shop = build_model(instance, config, heuristic_values.makespan)
-    _hint(shop, _complete(shop, shop.plan_values(heuristic), params))
+    best, best_values = heuristic, heuristic_values
+    converted = to_working_time(instance)
+    model_instance, hint = instance, heuristic
+    if converted is not None:
+        try:
+            hint = decode(converted[0], to_work_plan(heuristic, converted[1]))
+            model_instance = converted[0]
+        except SchedulingError:  # should not happen without a calendar; stay exact then
+            converted = None
+    hint_values = evaluate(model_instance, hint, config)
+    candidates = _candidates(instance, hint) if _with_setups(instance, config) else None
+    shop = build_model(model_instance, config, hint_values.makespan, candidates, hint)
+    _hint(shop, _complete(shop, shop.plan_values(hint), params, deadline))
     levels = [lvl for lvl in config.levels if lvl not in shop.trivial]
-    deadline = started + params.time_limit
     results: list[LevelResult] = []
-    best: Plan | None = None
+    from_solver = False  # the plan to return came from CP-SAT (ties included)
     first_solution: float | None = None
     for n, level in enumerate(levels):
         remaining = deadline - time.monotonic()
@@ -156,7 +226,7 @@ def solve(
         budget = remaining if n == len(levels) - 1 else remaining * FIRST_LEVELS_SHARE
         expr = shop.objectives[level]
         if n == 0:
-            shop.model.add(expr <= heuristic_values.level(level))
+            shop.model.add(expr <= hint_values.level(level))
         shop.model.minimize(expr)
         solver, callback, status = _run(shop, params, budget, started)
         if first_solution is None:
@@ -165,18 +235,24 @@ def solve(
             break
         value, bound = round(solver.objective_value), round(solver.best_objective_bound)
         results.append(LevelResult(level, value, bound, status == cp_model.OPTIMAL))
-        best = _extract(shop, solver)
+        found: Plan | None = _extract(shop, solver)
+        if converted is not None and found is not None:
+            found = _decoded(instance, found)
+        if found is not None:
+            found_values = evaluate(instance, found, config)
+            if found_values.key(config) <= best_values.key(config):
+                best, best_values, from_solver = found, found_values, True
         shop.model.add(expr <= value)
         _hint(shop, _all_values(shop, solver))
     wall = time.monotonic() - started
-    if best is None:
-        return SolveResult(fallback.status, heuristic, heuristic_values, (), wall, None)
-    values = evaluate(instance, best, config)
-    if heuristic_values.key(config) < values.key(config):
-        return SolveResult(fallback.status, heuristic, heuristic_values, tuple(results), wall)
-    complete = len(results) == len(levels) and all(r.optimal for r in results)
+    if not from_solver:
+        return SolveResult(
+            SolveStatus.FALLBACK_HEURISTIC, heuristic, heuristic_values, tuple(results), wall
+        )
+    exact = converted is None and candidates is None
+    complete = exact and len(results) == len(levels) and all(r.optimal for r in results)
     outcome = SolveStatus.OPTIMAL if complete else SolveStatus.FEASIBLE
-    return SolveResult(outcome, best, values, tuple(results), wall, first_solution)
+    return SolveResult(outcome, best, best_values, tuple(results), wall, first_solution)
 
 
 def _run(
@@ -192,6 +268,7 @@ def _run(
         # Probing scales badly with many optional (calendar/flexible) intervals and can eat
         # a short time limit in presolve before the warm start is even loaded.
         solver.parameters.cp_model_probing_level = 0
+    _tune_for_size(shop, solver)
     callback = _Progress(params, started)
     done = threading.Event()
     watcher = None

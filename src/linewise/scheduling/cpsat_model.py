@@ -20,7 +20,7 @@ Encoding, in short:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
@@ -31,6 +31,8 @@ from linewise.scheduling.objective import bottleneck_of
 from linewise.scheduling.timetable import frozen_span
 
 Key = tuple[str, int]
+# With a warm start, setup arcs only link operations this many places apart in its order.
+ARC_REACH = 12
 
 
 @dataclass
@@ -124,8 +126,18 @@ def _earliest_starts(instance: Instance) -> dict[Key, int]:
     return found
 
 
-def build_model(instance: Instance, config: ObjectiveConfig, upper: int) -> ShopModel:
-    """The full model; ``upper`` is a makespan known to be achievable (the warm start)."""
+def build_model(
+    instance: Instance,
+    config: ObjectiveConfig,
+    upper: int,
+    candidates: dict[Key, tuple[str, ...]] | None = None,
+    near: Plan | None = None,
+) -> ShopModel:
+    """The model; ``upper`` is a makespan known to be achievable (the warm start).
+
+    ``candidates`` narrows the resources an operation may use (all eligible by default).
+    ``near`` (the warm start) limits setup arcs to operations close in its order.
+    """
     horizon = _horizon(instance, upper)
     shop = ShopModel(cp_model.CpModel(), horizon)
     calendars = {r.id: CalendarIndex(r.calendar) for r in instance.resources}
@@ -135,6 +147,9 @@ def build_model(instance: Instance, config: ObjectiveConfig, upper: int) -> Shop
     for job in instance.jobs:
         for i, op in enumerate(job.operations):
             key = (job.id, i)
+            if candidates is not None and key in candidates and op.frozen is None:
+                allowed = candidates[key]
+                op = replace(op, modes=tuple(m for m in op.modes if m.resource in allowed))
             _add_operation(shop, key, op, calendars, earliest[key], intervals, nodes)
             if i > 0:
                 gap = shop.starts[key] - shop.ends[(job.id, i - 1)]
@@ -143,7 +158,7 @@ def build_model(instance: Instance, config: ObjectiveConfig, upper: int) -> Shop
                     shop.model.add(gap <= op.max_wait)
     for items in intervals.values():
         shop.model.add_no_overlap(items)
-    _add_setups(shop, instance, config, nodes)
+    _add_setups(shop, instance, config, nodes, near)
     _add_skills(shop, instance)
     _add_objectives(shop, instance, config, nodes)
     return shop
@@ -209,8 +224,44 @@ def _add_operation(
         nodes[resource].append(Node(key, op.family, present))
 
 
+def _arc_pairs(items: list[Node], near: Plan | None) -> list[tuple[int, int]]:
+    """Pairs of positions in ``items`` that may follow each other on the resource.
+
+    Without ``near``, all pairs. With it, only operations at most ``ARC_REACH`` apart in
+    the order of ``near``'s start times, plus the pairs that follow each other in
+    ``near`` itself (so the warm start stays a solution). A full circuit is quadratic
+    in the operations a resource may run, which for hundreds of operations is millions
+    of literals; successors more than a few places away in a good plan are rarely
+    useful and the search rarely gets there in a short time limit anyway.
+    """
+    n = len(items)
+    if near is None or n <= 2 * ARC_REACH + 1:
+        return [(a, b) for a in range(n) for b in range(n) if a != b]
+    placed = near.by_key()
+    order = sorted(range(n), key=lambda a: (placed[items[a].key].start, items[a].key))
+    pairs = {
+        (order[x], order[y])
+        for x in range(n)
+        for y in range(max(0, x - ARC_REACH), min(n, x + ARC_REACH + 1))
+        if x != y
+    }
+    position = {node.key: a for a, node in enumerate(items)}
+    by_resource: dict[str, list[tuple[int, Key]]] = defaultdict(list)
+    for s in near.operations:
+        if (s.job_id, s.index) in position:
+            by_resource[s.resource].append((s.start, (s.job_id, s.index)))
+    for sequence in by_resource.values():
+        sequence.sort()
+        pairs.update((position[a[1]], position[b[1]]) for a, b in pairwise(sequence))
+    return sorted(pairs)
+
+
 def _add_setups(
-    shop: ShopModel, instance: Instance, config: ObjectiveConfig, nodes: dict[str, list[Node]]
+    shop: ShopModel,
+    instance: Instance,
+    config: ObjectiveConfig,
+    nodes: dict[str, list[Node]],
+    near: Plan | None,
 ) -> None:
     m = shop.model
     counted = "changeovers" in config.levels
@@ -229,15 +280,15 @@ def _add_setups(
                 m.add(depot_loop == 0)
             else:
                 arcs.append((a, a, ~node.present))
-        for a, na in enumerate(items, start=1):
-            for b, nb in enumerate(items, start=1):
-                if a == b or (na.key[0] == nb.key[0] and nb.key[1] < na.key[1]):
-                    continue  # a job's later op never precedes its earlier one
-                lit = m.new_bool_var(f"a_{resource.id}_{a}_{b}")
-                arcs.append((a, b, lit))
-                used[(na.key, nb.key)] = lit
-                setup = resource.setup(na.family, nb.family)
-                m.add(shop.starts[nb.key] >= shop.ends[na.key] + setup).only_enforce_if(lit)
+        for a0, b0 in _arc_pairs(items, near):
+            a, b, na, nb = a0 + 1, b0 + 1, items[a0], items[b0]
+            if na.key[0] == nb.key[0] and nb.key[1] < na.key[1]:
+                continue  # a job's later op never precedes its earlier one
+            lit = m.new_bool_var(f"a_{resource.id}_{a}_{b}")
+            arcs.append((a, b, lit))
+            used[(na.key, nb.key)] = lit
+            setup = resource.setup(na.family, nb.family)
+            m.add(shop.starts[nb.key] >= shop.ends[na.key] + setup).only_enforce_if(lit)
         m.add_circuit(arcs)
         shop.arcs[resource.id] = used
 
