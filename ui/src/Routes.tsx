@@ -11,6 +11,8 @@ import { OrderDetailPage } from "./pages/OrderDetailPage";
 import { OrdersPage } from "./pages/OrdersPage";
 import { ProductsPage } from "./pages/ProductsPage";
 import { ReasonCodesPage } from "./pages/ReasonCodesPage";
+import { ScenariosPage } from "./pages/ScenariosPage";
+import { SchedulePage } from "./pages/SchedulePage";
 import { useEffect } from "react";
 
 type Render = (params: Record<string, string>, loc: Location) => ReactNode;
@@ -21,6 +23,8 @@ const ROUTES: [string, Render][] = [
   ["/orders", (_p, loc) => <OrdersPage query={loc.query} />],
   ["/kpis", (_p, loc) => <KpiPage query={loc.query} />],
   ["/downtime", () => <DowntimePage />],
+  ["/schedule", (_p, loc) => <SchedulePage query={loc.query} />],
+  ["/schedule/scenarios", (_p, loc) => <ScenariosPage query={loc.query} />],
   ["/orders/:id", (p) => <OrderDetailPage key={p.id} id={Number(p.id)} />],
   ["/products", () => <ProductsPage />],
   ["/products/:id", (p) => <ProductsPage selectedId={Number(p.id)} />],

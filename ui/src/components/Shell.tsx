@@ -10,14 +10,14 @@ interface NavItem {
   icon: IconName;
 }
 
-// The main navigation. KPIs and Schedule slot in here when their pages exist
-// (icons "kpis", "schedule" are ready), each with its route in Routes.tsx.
+// The main navigation; each entry has its route in Routes.tsx.
 const NAV: { section: string; items: NavItem[] }[] = [
   {
     section: "Production",
     items: [
       { to: "/floor", label: "Floor", icon: "floor" },
       { to: "/orders", label: "Orders", icon: "orders" },
+      { to: "/schedule", label: "Schedule", icon: "schedule" },
       { to: "/kpis", label: "KPIs", icon: "kpis" },
       { to: "/downtime", label: "Downtime", icon: "downtime" },
     ],

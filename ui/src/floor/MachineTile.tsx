@@ -3,6 +3,10 @@ import { ElapsedTime } from "./ElapsedTime";
 import type { FloorMachine } from "./model";
 import { StateIcon } from "./StateIcon";
 import { reasonLabel, stateLabel } from "./states";
+import { fmtElapsed, useNow } from "./useNow";
+
+/** Silent this long (the server uses the same limit), the last state is only a guess. */
+const SILENT_AFTER_MS = 600_000;
 
 /** The code without its line's prefix: "PNP1" for SMT-1-PNP1 on SMT-1. */
 function shortCode(m: FloorMachine): string {
@@ -17,8 +21,11 @@ export function MachineTile({ machine: m, skewMs, reasons }: {
 }) {
   const label = stateLabel(m.state);
   const reason = m.reason ? reasonLabel(m.reason, reasons) : null;
+  const now = useNow() - skewMs;
+  const quietMs = m.last_seen ? now - Date.parse(m.last_seen) : 0;
+  const silent = quietMs > SILENT_AFTER_MS;
   return (
-    <li className={`tile state-${m.state}`} data-testid="machine-tile" data-machine={m.code}
+    <li className={`tile state-${m.state}${silent ? " is-silent" : ""}`} data-testid="machine-tile" data-machine={m.code}
       aria-label={`${m.code} ${m.name}: ${label}${reason ? `, ${reason}` : ""}`}>
       <div className="tile-head">
         <span className="tile-code" title={m.code}>{shortCode(m)}</span>
@@ -33,6 +40,11 @@ export function MachineTile({ machine: m, skewMs, reasons }: {
         {reason}
         {m.fault && <span className="tile-fault">{m.fault}</span>}
       </div>
+      {silent && (
+        <div className="tile-silent" data-testid="machine-silent" title="No events received: check the machine's connection">
+          No data for {fmtElapsed(quietMs)}
+        </div>
+      )}
       <div className="tile-counts" aria-label="This shift">
         <span title="Good parts this shift" data-testid="machine-good"><span className="count-label">Good</span> {fmtNumber(m.good)}</span>
         <span title="Rejects this shift" data-testid="machine-reject">

@@ -31,6 +31,8 @@ export interface FloorMachine {
   since: string | null;
   good: number;
   reject: number;
+  /** Newest event of any kind from this machine; null if it never sent anything. */
+  last_seen?: string | null;
   order: RunningOrder | null;
 }
 

@@ -1,0 +1,155 @@
+import { useEffect, useRef, useState } from "react";
+import { getRun, cancelRun, type ProgressPoint, type Run } from "./api";
+
+const fmtNum = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+
+/**
+ * Follows a run over its Server-Sent Events stream: a progress bar of elapsed time against
+ * the time limit, the best objective and bound over time, and a Cancel button. Calls
+ * `onDone` once with the finished run. If the stream breaks, it polls the run instead.
+ */
+export function RunProgress({ run: initial, onDone, onClose, title = "Optimizing" }: {
+  run: Run;
+  onDone: (run: Run) => void;
+  onClose: () => void;
+  title?: string;
+}) {
+  const [points, setPoints] = useState<ProgressPoint[]>(initial.progress);
+  const [status, setStatus] = useState(initial.status);
+  const [cancelling, setCancelling] = useState(false);
+  const [finished, setFinished] = useState<Run | null>(initial.finished_at ? initial : null);
+  const [tick, setTick] = useState(() => Date.now());
+  const started = useRef(Date.now());
+  const doneRef = useRef(onDone);
+  doneRef.current = onDone;
+  const limit = Number(initial.params.time_limit_s ?? 10);
+
+  useEffect(() => {
+    let finished = false;
+    const finish = (run: Run) => {
+      if (finished) return;
+      finished = true;
+      setPoints(run.progress);
+      setStatus(run.status);
+      setFinished(run);
+      doneRef.current(run);
+    };
+    const source = new EventSource(`/api/v1/schedules/${initial.id}/events`);
+    source.addEventListener("progress", (e) => {
+      const p = JSON.parse((e as MessageEvent).data) as ProgressPoint;
+      setPoints((prev) => [...prev.filter((q) => q.elapsed < p.elapsed), p]);
+    });
+    source.addEventListener("status", (e) => setStatus(JSON.parse((e as MessageEvent).data).status));
+    source.addEventListener("done", (e) => {
+      source.close();
+      finish(JSON.parse((e as MessageEvent).data) as Run);
+    });
+    let poll = 0;
+    source.onerror = () => {
+      source.close();
+      if (finished) return;
+      poll = window.setInterval(() => {
+        getRun(initial.id).then((run) => {
+          setPoints(run.progress);
+          setStatus(run.status);
+          if (run.finished_at || run.status === "failed") {
+            window.clearInterval(poll);
+            finish(run);
+          }
+        }, () => undefined);
+      }, 1000);
+    };
+    const clock = window.setInterval(() => !finished && setTick(Date.now()), 200);
+    return () => {
+      finished = true;
+      source.close();
+      window.clearInterval(poll);
+      window.clearInterval(clock);
+    };
+  }, [initial.id]);
+
+  const lastElapsed = points.length ? points[points.length - 1].elapsed : 0;
+  const wall = finished?.finished_at ? (Date.parse(finished.finished_at) - Date.parse(finished.created_at)) / 1000 : (tick - started.current) / 1000 - 0.5;
+  const elapsed = Math.min(limit, Math.max(lastElapsed, wall));
+  const frac = finished ? 1 : Math.max(0, Math.min(1, elapsed / limit));
+  const best = points.length ? points[points.length - 1] : null;
+
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await cancelRun(initial.id);
+    } catch {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <section className={`panel run-panel${finished ? " run-finished" : ""}`} data-testid="run-progress" data-status={status} aria-live="polite">
+      <div className="run-head">
+        <div>
+          <h2 className="panel-title">
+            {finished ? (status === "failed" ? "Run failed" : status === "cancelled" ? "Run stopped" : "Run finished") : title}
+            {" "}<span className="muted" data-testid="run-status">run #{initial.id} · {status}</span>
+          </h2>
+        </div>
+        {finished
+          ? <button type="button" className="btn" onClick={onClose}>Close</button>
+          : <button type="button" className="btn" onClick={cancel} disabled={cancelling}>{cancelling ? "Stopping…" : "Cancel"}</button>}
+      </div>
+      <div className="run-grid">
+        <div>
+          <div className="run-bar" role="progressbar" aria-label="Solver time" aria-valuemin={0} aria-valuemax={limit}
+            aria-valuenow={Math.round(elapsed)} data-testid="run-progressbar">
+            <div className="run-bar-fill" style={{ width: `${frac * 100}%` }} />
+          </div>
+          <div className="run-facts">
+            <span><strong>{elapsed.toFixed(1)} s</strong> of {limit} s</span>
+            <span>Best <strong data-testid="run-best">{best ? fmtNum.format(best.objective) : "—"}</strong></span>
+            <span>Bound <strong>{best ? fmtNum.format(best.bound) : "—"}</strong></span>
+            <span>Gap <strong>{best ? `${(best.gap * 100).toFixed(1)}%` : "—"}</strong></span>
+          </div>
+          <p className="muted run-note">
+            {finished
+              ? finished.status === "failed" ? finished.error ?? "The solver failed." : `The result is open below${finished.gap === 0 ? " — proven optimal" : ""}.`
+              : "A quick plan is ready within seconds; the solver keeps improving it until the time limit."}
+          </p>
+        </div>
+        <ObjectiveChart points={points} limit={limit} />
+      </div>
+    </section>
+  );
+}
+
+/** Best objective (solid) and lower bound (dashed) over solver time, as steps. */
+export function ObjectiveChart({ points, limit }: { points: ProgressPoint[]; limit: number }) {
+  const W = 320;
+  const H = 120;
+  const P = { l: 8, r: 8, t: 10, b: 20 };
+  const top = Math.max(1, ...points.map((p) => p.objective));
+  const x = (s: number) => P.l + (W - P.l - P.r) * Math.min(1, s / limit);
+  const y = (v: number) => P.t + (H - P.t - P.b) * (1 - v / top);
+  const steps = (key: "objective" | "bound") => {
+    let d = "";
+    points.forEach((p, i) => {
+      d += i === 0 ? `M${x(p.elapsed)},${y(p[key])}` : `H${x(p.elapsed)}V${y(p[key])}`;
+    });
+    if (points.length) d += `H${x(Math.max(points[points.length - 1].elapsed, 0))}`;
+    return d;
+  };
+  return (
+    <figure className="objective-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Best objective and bound over time">
+        <line x1={P.l} x2={W - P.r} y1={H - P.b} y2={H - P.b} className="axis" />
+        <text x={P.l} y={H - 5} className="axis-label">0 s</text>
+        <text x={W - P.r} y={H - 5} className="axis-label" textAnchor="end">{limit} s</text>
+        <path d={steps("bound")} className="line-bound" />
+        <path d={steps("objective")} className="line-objective" />
+        {points.map((p, i) => <circle key={i} cx={x(p.elapsed)} cy={y(p.objective)} r={2.5} className="dot-objective" />)}
+      </svg>
+      <figcaption className="chart-legend">
+        <span className="legend-item"><i className="swatch swatch-objective" />Best plan</span>
+        <span className="legend-item"><i className="swatch swatch-bound" />Lower bound</span>
+      </figcaption>
+    </figure>
+  );
+}
