@@ -376,3 +376,40 @@ def test_demo_factory_floor_screenshot(
                 shutil.copyfile(shot, SCREENSHOT)
         finally:
             browser.close()
+
+
+def test_a_machine_that_went_silent_is_flagged(
+    server: Server,
+    world: World,
+    chromium_path: str,  # noqa: F811
+) -> None:
+    """Its last report is an hour old: the tile says so instead of pretending it runs."""
+    from playwright.sync_api import expect, sync_playwright
+
+    key = _device_key(server.base)
+    _ingest(
+        server.base,
+        key,
+        [
+            {"id": "old-1", "ts": _ts(timedelta(hours=1)), "machine": "SMT-1-PNP1",
+             "type": "state", "state": "producing"},
+        ],
+    )  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1280, "height": 800})
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.goto(server.base + "/floor")
+            tile = page.locator("[data-testid=machine-tile][data-machine=SMT-1-PNP1]")
+            expect(tile).to_have_class(re.compile(r"\bis-silent\b"))
+            expect(tile.get_by_test_id("machine-silent")).to_contain_text("No data for 1:00:")
+            # A fresh report clears the flag within a second.
+            _ingest(
+                server.base,
+                key,
+                [{"id": "new-1", "ts": _ts(), "machine": "SMT-1-PNP1", "type": "state",
+                  "state": "idle"}],
+            )  # fmt: skip
+            expect(tile).not_to_have_class(re.compile(r"\bis-silent\b"), timeout=ONE_SECOND)
+        finally:
+            browser.close()

@@ -4,7 +4,7 @@ shift and the order its line is working on. Read by the live hub and the floor A
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,8 +18,31 @@ from linewise.domains.production.models import (
     OrderOperation,
     ProductionOrder,
 )
-from linewise.ingest.models import CountEvent, StateInterval
+from linewise.ingest.models import CountEvent, StateEvent, StateInterval, TelemetrySample
 from linewise.kpi.calendar import CalendarSpec, shift_containing, site_date_of, site_day
+
+# A machine that has sent nothing for this long is shown as silent (a gateway or network
+# outage), whatever its last state was: its last state is then a guess, not a fact.
+SILENT_AFTER_S = 600
+
+
+def last_seen(db: Session, machine_ids: list[int]) -> dict[int, datetime]:
+    """The newest event of any kind per machine (index-only lookups per table)."""
+    seen: dict[int, datetime] = {}
+    for model in (StateEvent, CountEvent, TelemetrySample):
+        rows = db.execute(
+            select(model.machine_id, func.max(model.ts))
+            .where(model.machine_id.in_(machine_ids))
+            .group_by(model.machine_id)
+        ).all()
+        for machine_id, ts in rows:
+            if ts is not None:
+                # func.max bypasses the column type on SQLite: normalise to aware UTC.
+                value = ts if isinstance(ts, datetime) else datetime.fromisoformat(str(ts))
+                value = value if value.tzinfo else value.replace(tzinfo=UTC)
+                if machine_id not in seen or value > seen[machine_id]:
+                    seen[machine_id] = value
+    return seen
 
 
 def current_shift(db: Session, now: datetime) -> dict[str, Any]:
@@ -99,6 +122,7 @@ def machine_rows(
     }
     line_ids = {r[0].line_id for r in rows}
     running = running_orders(db, line_ids)
+    seen = last_seen(db, ids)
     out = []
     for machine, line_code, area_id in rows:
         iv = open_intervals.get(machine.id)
@@ -119,6 +143,9 @@ def machine_rows(
                 "since": iv.start.isoformat() if iv else None,
                 "good": good,
                 "reject": reject,
+                "last_seen": seen[machine.id].isoformat() if machine.id in seen else None,
+                "silent": machine.id in seen
+                and (now - seen[machine.id]).total_seconds() > SILENT_AFTER_S,
                 "order": running.get(machine.line_id),
             }
         )
@@ -200,6 +227,7 @@ def floor_snapshot(
     return {
         "type": "snapshot",
         "at": now.isoformat(),
+        "silent_after_s": SILENT_AFTER_S,
         "shift": {
             "code": shift["code"],
             "start": shift["start"].isoformat(),

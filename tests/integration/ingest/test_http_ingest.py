@@ -177,3 +177,32 @@ def test_recorder_bounds_memory_then_writes_everything(engine: Engine, world: Wo
         recorder.stop()
     assert sum(r.accepted for r in results) == 20
     assert recorder.pending == 0
+
+
+def test_floor_marks_machines_that_went_silent(
+    device: TestClient, as_role: dict[str, TestClient], world: World
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    def stamp(delta: timedelta) -> str:
+        return (datetime.now(UTC) - delta).isoformat().replace("+00:00", "Z")
+
+    old, fresh = stamp(timedelta(hours=1)), stamp(timedelta(seconds=5))
+    device.post(
+        "/api/v1/ingest",
+        json=[
+            {"id": "a", "ts": old, "machine": "SMT-1-PNP1", "type": "state", "state": "producing"},
+            {"id": "b", "ts": old, "machine": "TEST-1-ICT", "type": "state", "state": "producing"},
+            {"id": "c", "ts": fresh, "machine": "TEST-1-ICT", "type": "telemetry",
+             "signals": {"temperature_c": 30.5}},
+        ],
+    )  # fmt: skip
+    floor = as_role["manager"].get("/api/v1/floor").json()
+    machines = {m["code"]: m for line in floor["lines"] for m in line["machines"]}
+    # Still "producing" as last reported, but nothing heard for an hour: silent.
+    assert machines["SMT-1-PNP1"]["state"] == "producing"
+    assert machines["SMT-1-PNP1"]["silent"] is True
+    # Telemetry counts as a sign of life.
+    assert machines["TEST-1-ICT"]["silent"] is False
+    assert machines["TEST-1-ICT"]["last_seen"].startswith(fresh[:19])
+    assert floor["silent_after_s"] == 600
