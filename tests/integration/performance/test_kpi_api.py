@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -58,9 +60,17 @@ def test_machine_day_figures_are_hand_checkable(
     assert six["kpis"]["oee"] == APPROX(k["oee"])
 
 
+def _now_is(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
+    monkeypatch.setattr("linewise.domains.performance.api.utcnow", lambda: instant)
+
+
 def test_shift_week_and_range_windows(
-    as_role: dict[str, TestClient], world: World, day_data: dict[str, int]
+    as_role: dict[str, TestClient],
+    world: World,
+    day_data: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _now_is(monkeypatch, datetime(2026, 12, 1, tzinfo=UTC))  # the whole week is past
     pnp = world.machine_ids["SMT-1-PNP1"]
     client = as_role["admin"]
     shift = client.get(f"/api/v1/kpi/machine/{pnp}", params={"day": DAY, "shift": "A"}).json()
@@ -72,6 +82,7 @@ def test_shift_week_and_range_windows(
     week = client.get(f"/api/v1/kpi/machine/{pnp}", params={"week": "2026-W48"}).json()
     assert week["window"]["start"] == "2026-11-22T23:00:00+00:00"
     assert week["window"]["hours"] == 7 * 24
+    assert week["window"]["end_clipped_to_now"] is False
     # Mon..Sun shifts, but only Monday has data: the rest is unknown (no data), not hidden.
     assert week["time_elements_s"]["pbt"] == 7 * 27000
     assert week["time_elements_s"]["unknown"] == 1800 + 6 * 27000
@@ -192,3 +203,43 @@ def test_pareto_by_reason_machine_and_count(
         f"/api/v1/kpi/site/{site}/pareto", params={"day": DAY, "include_idle": "true"}
     ).json()
     assert idle["total_duration_s"] == by_reason["total_duration_s"]  # idle was in the break
+
+
+def test_windows_end_at_now_so_today_and_this_week_are_right_while_they_run(
+    as_role: dict[str, TestClient],
+    world: World,
+    day_data: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 09:00 UTC on the data day the hours still to come are neither planned nor unknown."""
+    pnp = world.machine_ids["SMT-1-PNP1"]
+    client = as_role["manager"]
+    _now_is(monkeypatch, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    today = client.get(f"/api/v1/kpi/machine/{pnp}").json()
+    window = today["window"]
+    assert (window["kind"], window["label"]) == ("day", DAY)
+    assert window["end"] == "2026-11-23T23:00:00+00:00"  # the day asked for
+    assert window["computed_end"] == "2026-11-23T09:00:00+00:00"
+    assert window["end_clipped_to_now"] is True
+    assert window["hours"] == 10
+    t = today["time_elements_s"]
+    # 05:00-09:00 of shift A (its break starts at 09:00 UTC): 30 min down, 30 min offline.
+    assert (t["pbt"], t["adot"], t["unknown"]) == (4 * 3600, 1800, 1800)
+    assert today["kpis"]["availability"] == APPROX(3 * 3600 / (4 * 3600))
+    assert today["kpis"]["throughput_rate_per_hour"] == APPROX(510 / 10)  # 12:30 is to come
+    same = client.get(
+        f"/api/v1/kpi/machine/{pnp}",
+        params={"from": "2026-11-22T23:00:00Z", "to": "2026-11-23T09:00:00Z"},
+    ).json()
+    assert same["time_elements_s"] == t and same["window"]["end_clipped_to_now"] is False
+    week = client.get(f"/api/v1/kpi/machine/{pnp}", params={"week": "2026-W48"}).json()
+    assert week["window"]["end_clipped_to_now"] is True
+    assert week["time_elements_s"] == t  # the days still to come are not planned time yet
+    trend = client.get(f"/api/v1/kpi/machine/{pnp}/trend", params={"bucket": "hour"}).json()
+    assert trend["buckets"][-1]["end"] == "2026-11-23T09:00:00+00:00"
+    pareto = client.get(f"/api/v1/kpi/machine/{pnp}/pareto").json()
+    assert pareto["window"]["end_clipped_to_now"] is True
+    assert pareto["total_duration_s"] == 1800  # the minor stop at 11:00 has not happened yet
+    future = client.get(f"/api/v1/kpi/machine/{pnp}", params={"day": "2026-11-24"}).json()
+    assert future["window"]["hours"] == 0 and future["time_elements_s"]["pbt"] == 0
+    assert future["kpis"]["oee"] is None

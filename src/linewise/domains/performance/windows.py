@@ -2,6 +2,11 @@
 
 People ask in site-local terms ("today", "shift A on Monday", "week 10"); the engine
 measures UTC windows. The conversion happens here, once, with the site's time zone.
+
+A window never extends past ``now``: the hours still to come of "today" or "this week"
+would count as planned time without data (unknown) and pull availability and OEE down
+while the day runs. The asked window is kept for the answer, the computed one ends at
+``now`` and the answer says so (``end_clipped_to_now``).
 """
 
 from __future__ import annotations
@@ -18,19 +23,36 @@ WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 @dataclass(frozen=True)
 class ResolvedWindow:
-    window: TimeWindow
+    window: TimeWindow  # what is computed: never past the instant the question was asked
     kind: str  # range | day | shift | week
     label: str
+    asked_end: datetime | None = None  # set when ``window`` was cut at now
+
+    @property
+    def end_clipped_to_now(self) -> bool:
+        return self.asked_end is not None
 
     def as_dict(self, timezone: str) -> dict[str, object]:
+        """``end`` is the end asked for; ``computed_end`` and ``hours`` what was measured."""
         return {
             "start": self.window.start.isoformat(),
-            "end": self.window.end.isoformat(),
+            "end": (self.asked_end or self.window.end).isoformat(),
+            "computed_end": self.window.end.isoformat(),
+            "end_clipped_to_now": self.end_clipped_to_now,
             "kind": self.kind,
             "label": self.label,
             "timezone": timezone,
             "hours": self.window.duration.total_seconds() / 3600,
         }
+
+
+def clipped_to_now(resolved: ResolvedWindow, now: datetime) -> ResolvedWindow:
+    """The window cut at ``now`` (a window wholly in the future becomes empty)."""
+    window = resolved.window
+    if window.end <= now:
+        return resolved
+    end = max(now, window.start)
+    return ResolvedWindow(TimeWindow(window.start, end), resolved.kind, resolved.label, window.end)
 
 
 def parse_week(text: str) -> date:
@@ -56,7 +78,22 @@ def resolve_window(
     shift: str | None = None,
     week: str | None = None,
 ) -> ResolvedWindow:
-    """One UTC window from the query; with nothing given, today in the site's zone."""
+    """One UTC window from the query, cut at ``now``; with nothing given, today so far."""
+    return clipped_to_now(
+        _asked_window(calendar, now, start=start, end=end, day=day, shift=shift, week=week), now
+    )
+
+
+def _asked_window(
+    calendar: CalendarSpec,
+    now: datetime,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    day: date | None,
+    shift: str | None,
+    week: str | None,
+) -> ResolvedWindow:
     tz = calendar.timezone
     if start is not None or end is not None:
         if start is None or end is None:
