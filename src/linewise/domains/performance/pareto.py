@@ -2,7 +2,8 @@
 
 Reasons people assigned to stops replace the machine's (missing) reason, so once the
 unassigned queue is worked off the Pareto shows real causes instead of "unassigned".
-Whole closed days come from the per machine-day stop rollups, edges from the stops.
+Whole closed days come from the per machine-day stop rollups (grouped in SQL), the
+edges from the stops of an exact evaluation of just the edges.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linewise.core.errors import NotFound
 from linewise.domains.performance import rollups
-from linewise.domains.performance.service import Scope, compute
+from linewise.domains.performance.loader import calendar_warnings, unpriced_warnings
+from linewise.domains.performance.service import Scope, edge_evaluations
 from linewise.domains.performance.windows import ResolvedWindow
 from linewise.kpi import (
     Convention,
@@ -41,8 +44,38 @@ def pareto_of(
     include_idle: bool,
     now: datetime,
 ) -> dict[str, Any]:
-    computed = compute(db, scope, resolved.window, Convention.ISO_22400, now)
-    line_of = {m.code: m.line_code for m, _ in computed.machines}
+    """Stop groups of whole closed days summed in SQL, plus the stops of the edges.
+
+    Only what the Pareto needs is computed: no figures, no per-machine rollup sums. The
+    edges (or the whole window when no closed day fits in it) are evaluated exactly; the
+    warnings are the ones the figures would give (calendar, units without a PRU).
+    """
+    if not scope.machines:
+        raise NotFound(f"{scope.label} has no machines you may see")
+    window = resolved.window
+    states = frozenset(
+        {MachineState.DOWN, MachineState.IDLE} if include_idle else {MachineState.DOWN}
+    )
+    durations: dict[str, timedelta] = {}
+    counts: dict[str, int] = {}
+    unpriced: dict[int, int] = {}
+    rolled = rollups.rolled_range(scope.calendars.timezone, scope.machines, window, now)
+    if rolled is not None:
+        try:
+            rollups.ensure_days(db, scope.machines, scope.calendars, rolled.first, rolled.last, now)
+            unpriced = rollups.rolled_unpriced(db, scope.machines, rolled)
+            durations, counts = rollups.pareto_groups(
+                db, scope.machines, rolled, by, include_minor, states
+            )
+        except rollups.StaleRollups:  # invalidated while being read: answer exactly
+            rolled, durations, counts, unpriced = None, {}, {}, {}
+    edges = [window] if rolled is None else rolled.edges(window)
+    stops = [
+        s
+        for _, e in edge_evaluations(db, scope, edges, Convention.ISO_22400, now, unpriced)
+        for s in e.stops
+    ]
+    line_of = {m.code: m.line_code for m in scope.machines}
     keys: dict[str, StopKey] = {
         "reason": by_reason,
         "fault": by_fault,
@@ -50,19 +83,13 @@ def pareto_of(
         "line": by_line(line_of),
         "shift": by_shift(scope.calendars.site),
     }
-    states = frozenset(
-        {MachineState.DOWN, MachineState.IDLE} if include_idle else {MachineState.DOWN}
-    )
-    durations, counts = group_stops(computed.total.stops, keys[by], include_minor, states)
-    if computed.rolled is not None:
-        # Whole closed days: the groups were summed per machine-day when they were rolled
-        # up; the stops above are only those of the exactly computed edges.
-        days = rollups.pareto_groups(db, scope.machines, computed.rolled, by, include_minor, states)
-        for group, lost in days[0].items():
-            durations[group] = durations.get(group, timedelta(0)) + lost
-        for group, n in days[1].items():
-            counts[group] = counts.get(group, 0) + n
+    edge_durations, edge_counts = group_stops(stops, keys[by], include_minor, states)
+    for group, lost in edge_durations.items():
+        durations[group] = durations.get(group, timedelta(0)) + lost
+    for group, n in edge_counts.items():
+        counts[group] = counts.get(group, 0) + n
     rows = rank(durations, counts, measure)
+    warnings = calendar_warnings(scope.calendars) + unpriced_warnings(scope.machines, unpriced)
     return {
         "scope": scope.as_dict(),
         "window": resolved.as_dict(scope.calendars.timezone),
@@ -73,5 +100,5 @@ def pareto_of(
         "total_duration_s": sum(r.duration_s for r in rows),
         "total_count": sum(r.count for r in rows),
         "rows": [asdict(r) for r in rows],
-        "warnings": computed.warnings,
+        "warnings": warnings,
     }

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.people.models import ShiftCalendar
@@ -157,6 +158,16 @@ def calendars(db: Session, site_id: int) -> tuple[dict[str, Any] | None, dict[in
     return site_cal, by_line
 
 
+_INTERVAL_COLUMNS = (
+    StateInterval.machine_id,
+    StateInterval.start,
+    StateInterval.end,
+    StateInterval.state,
+    StateInterval.reason,
+    StateInterval.fault,
+)
+
+
 @dataclass(frozen=True)
 class IntervalRow:
     machine_id: int
@@ -167,54 +178,56 @@ class IntervalRow:
     fault: str | None
 
 
+# Intervals rarely last longer than this: one range query over all machines of a scope
+# finds the interval in force at a window's start for almost all of them.
+LOOKBACK = timedelta(hours=12)
+
+
 def intervals(
     db: Session, machine_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[IntervalRow]]:
     """Intervals overlapping [start, end) per machine, including the one open at ``start``.
 
-    The lower bound is the start of the interval in force at ``start`` (a correlated
-    max), so the (machine, start) index is used and history before it is never scanned.
+    One set-based range query over the (machine, start) index for all machines, reaching
+    ``LOOKBACK`` before ``start``; only a machine whose interval in force at ``start``
+    began even earlier costs one more indexed look-up. (A correlated "latest start before
+    the window" bound per row made the database visit every earlier interval of every
+    machine: seconds for a window late in a year of data.)
     """
-    inner = aliased(StateInterval)
-    first = (
-        select(func.max(inner.start))
-        .where(inner.machine_id == StateInterval.machine_id, inner.start <= start)
-        .scalar_subquery()
-    )
     stmt = (
-        select(
-            StateInterval.machine_id,
-            StateInterval.start,
-            StateInterval.end,
-            StateInterval.state,
-            StateInterval.reason,
-            StateInterval.fault,
-        )
+        select(*_INTERVAL_COLUMNS)
         .where(
             StateInterval.machine_id.in_(list(machine_ids)),
+            StateInterval.start >= start - LOOKBACK,
             StateInterval.start < end,
-            StateInterval.start >= func.coalesce(first, start),
         )
         .order_by(StateInterval.machine_id, StateInterval.start)
     )
-    out: dict[int, list[IntervalRow]] = defaultdict(list)
+    rows: dict[int, list[IntervalRow]] = defaultdict(list)
     for r in db.execute(stmt).all():
-        out[r.machine_id].append(IntervalRow(*r))
+        rows[r.machine_id].append(IntervalRow(*r))
+    out: dict[int, list[IntervalRow]] = {}
+    for machine_id in machine_ids:
+        found = rows.get(machine_id, [])
+        k = bisect_right([r.start for r in found], start)
+        if k:  # the last one starting at or before ``start`` is in force there
+            kept = found[k - 1 :]
+        else:
+            before = interval_before(db, machine_id, start, inclusive=True)
+            kept = ([before] if before is not None else []) + found
+        if kept:
+            out[machine_id] = kept
     return out
 
 
-def interval_before(db: Session, machine_id: int, start: datetime) -> IntervalRow | None:
-    """The machine's interval that starts last before ``start`` (to find a stop's head)."""
+def interval_before(
+    db: Session, machine_id: int, start: datetime, *, inclusive: bool = False
+) -> IntervalRow | None:
+    """The machine's interval that starts last before ``start`` (or at it, ``inclusive``)."""
+    bound = StateInterval.start <= start if inclusive else StateInterval.start < start
     row = db.execute(
-        select(
-            StateInterval.machine_id,
-            StateInterval.start,
-            StateInterval.end,
-            StateInterval.state,
-            StateInterval.reason,
-            StateInterval.fault,
-        )
-        .where(StateInterval.machine_id == machine_id, StateInterval.start < start)
+        select(*_INTERVAL_COLUMNS)
+        .where(StateInterval.machine_id == machine_id, bound)
         .order_by(StateInterval.start.desc())
         .limit(1)
     ).first()

@@ -352,6 +352,40 @@ def closed_until(tz: str, machines: Sequence[MachineRow], now: datetime) -> date
     return site_date_of(tz, now - timedelta(seconds=threshold))
 
 
+def _stored_days(
+    db: Session, machines: Sequence[MachineRow], first: date, last: date
+) -> dict[int, set[date]]:
+    """The days in [first, last] each machine has rows for.
+
+    Counted per machine in SQL first: when everything is there (the usual case once the
+    refresher ran) no day list is read at all; a quarter of 300 machines would be 27,000
+    rows to fetch just to find nothing missing.
+    """
+    ids = [m.id for m in machines]
+    expected = (last - first).days + 1
+    span = (MachineDayRollup.day >= first, MachineDayRollup.day <= last)
+    full = {
+        machine_id
+        for machine_id, n in db.execute(
+            select(MachineDayRollup.machine_id, func.count())
+            .where(MachineDayRollup.machine_id.in_(ids), *span)
+            .group_by(MachineDayRollup.machine_id)
+        ).all()
+        if n == expected
+    }
+    every_day = {first + timedelta(days=i) for i in range(expected)}
+    have: dict[int, set[date]] = defaultdict(set, {i: every_day for i in full})
+    partial = [i for i in ids if i not in full]
+    for chunk in range(0, len(partial), 500):
+        for machine_id, day in db.execute(
+            select(MachineDayRollup.machine_id, MachineDayRollup.day).where(
+                MachineDayRollup.machine_id.in_(partial[chunk : chunk + 500]), *span
+            )
+        ).all():
+            have[machine_id].add(day)
+    return have
+
+
 def ensure_days(
     db: Session,
     machines: Sequence[MachineRow],
@@ -361,19 +395,22 @@ def ensure_days(
     now: datetime,
 ) -> MasterData:
     """Make sure every machine has a row for every day in [first, last]; commits."""
+    return _ensure(db, machines, calendars, first, last, now)[0]
+
+
+def _ensure(
+    db: Session,
+    machines: Sequence[MachineRow],
+    calendars: Calendars,
+    first: date,
+    last: date,
+    now: datetime,
+) -> tuple[MasterData, int]:
     master = master_data(db, machines, calendars)
     sync_marks(db, machines, calendars, master)
     db.commit()
-    ids = [m.id for m in machines]
-    have: dict[int, set[date]] = defaultdict(set)
-    for machine_id, day in db.execute(
-        select(MachineDayRollup.machine_id, MachineDayRollup.day).where(
-            MachineDayRollup.machine_id.in_(ids),
-            MachineDayRollup.day >= first,
-            MachineDayRollup.day <= last,
-        )
-    ).all():
-        have[machine_id].add(day)
+    have = _stored_days(db, machines, first, last)
+    filled = 0
     chunk_start = first
     while chunk_start <= last:
         chunk_end = min(last, chunk_start + timedelta(days=FILL_CHUNK_DAYS - 1))
@@ -381,19 +418,24 @@ def ensure_days(
         missing = {m.id: [d for d in days if d not in have[m.id]] for m in machines}
         todo = [m for m in machines if missing[m.id]]
         if todo:
-            _fill_chunk(db, todo, calendars, {m.id: missing[m.id] for m in todo}, now)
+            filled += _fill_chunk(db, todo, calendars, {m.id: missing[m.id] for m in todo}, now)
             db.commit()
         chunk_start = chunk_end + ONE_DAY
-    return master
+    return master, filled
 
 
 def refresh(
     db: Session, machines: Sequence[MachineRow], calendars: Calendars, first: date, now: datetime
-) -> None:
-    """Fill every closed day from ``first`` on, ahead of queries (a background job)."""
+) -> int:
+    """Fill every closed day from ``first`` on, ahead of queries; the machine-days filled.
+
+    Also applies the stale marks and master-data changes, so rows that ingest or a
+    calendar change dropped are back before anyone asks for them.
+    """
     last = closed_until(calendars.timezone, machines, now) - ONE_DAY
-    if machines and first <= last:
-        ensure_days(db, machines, calendars, first, last, now)
+    if not machines or first > last:
+        return 0
+    return _ensure(db, machines, calendars, first, last, now)[1]
 
 
 # --- reading -------------------------------------------------------------------------
@@ -506,6 +548,31 @@ def rolled_evaluations(
     if len(out) != len(ids):
         raise StaleRollups(next(i for i in ids if i not in out))
     return out, uncounted
+
+
+def rolled_unpriced(
+    db: Session, machines: Sequence[MachineRow], rolled: RolledRange
+) -> dict[int, int]:
+    """Units without a product or PRU per machine over the rolled days (for warnings).
+
+    Also checks that every machine has every day, as ``rolled_evaluations`` does.
+    """
+    ids = [m.id for m in machines]
+    rows = db.execute(
+        select(MachineDayRollup.machine_id, func.count(), func.sum(MachineDayRollup.uncounted))
+        .where(
+            MachineDayRollup.machine_id.in_(ids),
+            MachineDayRollup.day >= rolled.first,
+            MachineDayRollup.day <= rolled.last,
+        )
+        .group_by(MachineDayRollup.machine_id)
+    ).all()
+    expected = (rolled.last - rolled.first).days + 1
+    days = {r[0]: int(r[1]) for r in rows}
+    for machine_id in ids:
+        if days.get(machine_id) != expected:
+            raise StaleRollups(machine_id)
+    return {r[0]: int(r[2]) for r in rows if r[2]}
 
 
 class StaleRollups(Exception):

@@ -41,6 +41,7 @@ from linewise.kpi import (
     evaluate_machine,
     trend,
 )
+from linewise.kpi.aggregate import StatesNear
 from linewise.kpi.evaluate import kpis_for
 
 
@@ -211,6 +212,34 @@ def compute(
     )
 
 
+def edge_evaluations(
+    db: Session,
+    scope: Scope,
+    edges: Sequence[TimeWindow],
+    convention: Convention,
+    now: datetime,
+    unpriced: dict[int, int],
+) -> list[tuple[int, Evaluation]]:
+    """Exact evaluations of the parts of a window that no rollup covers, per machine.
+
+    Each edge is loaded for all machines of the scope at once (set-based queries), never
+    machine by machine. Units that could not be priced are added to ``unpriced``.
+    """
+    out: list[tuple[int, Evaluation]] = []
+    for edge in edges:
+        loaded = load(db, scope.machines, scope.calendars, edge, now)
+        for m in loaded.machines:
+            # Only the states the edge sees (plus the whole of any stop it cuts), as the
+            # day rollups do: the engine's work then follows the edge, not the margins.
+            unit = loaded.units[m.id]
+            loaded.units[m.id] = replace(unit, states=StatesNear(unit.states).around(edge))
+        for m, e in zip(loaded.machines, evaluate_machines(loaded, edge, convention), strict=True):
+            out.append((m.id, e))
+        for machine_id, items in loaded.unpriced.items():
+            unpriced[machine_id] = unpriced.get(machine_id, 0) + sum(n for _, n in items)
+    return out
+
+
 def compute_rolled(
     db: Session,
     scope: Scope,
@@ -225,12 +254,10 @@ def compute_rolled(
     )
     middle, unpriced = rollups.rolled_evaluations(db, scope.machines, master, rolled, convention)
     parts: dict[int, list[Evaluation]] = {m.id: [middle[m.id]] for m in scope.machines}
-    for edge in rolled.edges(window):
-        loaded = load(db, scope.machines, scope.calendars, edge, now)
-        for m, e in zip(loaded.machines, evaluate_machines(loaded, edge, convention), strict=True):
-            parts[m.id].append(e)
-        for machine_id, items in loaded.unpriced.items():
-            unpriced[machine_id] = unpriced.get(machine_id, 0) + sum(n for _, n in items)
+    for machine_id, e in edge_evaluations(
+        db, scope, rolled.edges(window), convention, now, unpriced
+    ):
+        parts[machine_id].append(e)
     evaluations = [
         aggregate(sorted(parts[m.id], key=lambda e: e.window.start), m.code, convention)
         for m in scope.machines
