@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Events stamped further ahead than this are refused (a device clock gone wrong).
     ingest_max_future_s: int = 300
     ingest_max_pending_events: int = 200_000
+    # Seconds between background KPI rollup refreshes (run when ingest is quiet); 0 = off.
+    kpi_refresh_s: float = 60.0
 
 
 @lru_cache

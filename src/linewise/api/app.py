@@ -133,6 +133,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(factory(app), name=getattr(factory, "__name__", "background"))
         for factory in app.state.background
     ]
+    if settings.kpi_refresh_s > 0:
+        from linewise.domains.performance.refresher import run_refresher
+
+        refresh = run_refresher(app.state.session_factory, settings.kpi_refresh_s)
+        background.append(asyncio.create_task(refresh, name="linewise-kpi-refresh"))
     try:
         yield
     finally:

@@ -8,6 +8,7 @@ from linewise.cli.context import settings, unit_of_work
 from linewise.cli.demo import demo
 from linewise.cli.edge import edge
 from linewise.cli.exchange import export_command, import_command
+from linewise.cli.kpi import kpi
 from linewise.cli.simulate import simulate
 from linewise.cli.users import apikey_group, user_group
 
@@ -95,6 +96,7 @@ main.add_command(import_command)
 main.add_command(export_command)
 main.add_command(simulate)
 main.add_command(edge)
+main.add_command(kpi)
 
 
 if __name__ == "__main__":  # python -m linewise.cli.main
