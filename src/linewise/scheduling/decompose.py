@@ -1,12 +1,13 @@
 """Rolling-horizon decomposition for plans too large for one CP-SAT model.
 
-Jobs are taken in batches in the order the heuristic (by due date, then start) would run
-them. Each batch is optimised by CP-SAT while everything already committed stays frozen;
-then it is committed in turn. Only committed work that can still interact with the batch
-is put into the model: operations ending after the batch's earliest start ``t0`` plus,
-per resource, the last one before it (for its setup). Batch operations are kept at or
-after ``t0``, so the work left out can never be overlapped. The batch's warm start is the
-heuristic run on exactly that situation, so every batch is feasible from the start.
+Jobs are taken in batches by due date (then by their start in the heuristic plan). Each
+batch is optimised by CP-SAT while everything already committed stays frozen; then it is
+committed in turn. Only committed work that can still interact with the batch is put into
+the model: operations ending after the batch's earliest start ``t0`` in the heuristic
+plan, plus, per resource, the last one before it (for its setup). Batch operations are
+kept at or after ``t0``, so the work left out can never be overlapped. The batch's warm
+start is the best heuristic rule run on exactly that situation, so every batch is
+feasible from the start.
 
 The result is compared with the heuristic plan of the whole instance and the better one
 is returned: decomposition can only help.
@@ -19,7 +20,7 @@ import time
 from dataclasses import replace
 
 from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.dispatch import best_dispatch, dispatch
 from linewise.scheduling.model import (
     FrozenAssignment,
     Instance,
@@ -33,6 +34,8 @@ from linewise.scheduling.model import (
 from linewise.scheduling.objective import evaluate
 
 Key = tuple[str, int]
+# Below this share of the time, a batch is not worth a CP-SAT model: it keeps its warm start.
+MIN_BATCH_SECONDS = 0.5
 
 
 def _context_jobs(
@@ -70,11 +73,17 @@ def solve_decomposed(
     params: SolverParams | None = None,
     batch_size: int = 100,
 ) -> SolveResult:
-    """A plan for a large instance within ``params.time_limit``, never worse than dispatch."""
+    """A plan for a large instance within ``params.time_limit``, never worse than dispatch.
+
+    The limit is wall-clock time for everything. Each batch gets an equal share of what
+    is left; once the time is up, the remaining batches keep their warm starts (the
+    heuristic on the committed situation), so the answer always comes in time.
+    """
     config = config or ObjectiveConfig()
     params = params or SolverParams()
     started = time.monotonic()
-    heuristic, _ = best_dispatch(instance, config)
+    deadline = started + params.time_limit
+    heuristic, rule = best_dispatch(instance, config)
     heuristic_values = evaluate(instance, heuristic, config)
     first_start = {s.job_id: s.start for s in heuristic.operations if s.index == 0}
     order = sorted(
@@ -87,25 +96,20 @@ def solve_decomposed(
         if params.cancel is not None and params.cancel.is_set():
             return _fallback(instance, heuristic, config, started)
         batch_ids = {j.id for j in batch}
-        # Warm start: the heuristic with everything committed frozen.
-        full = replace(instance, jobs=(*_context_jobs(instance, committed, None), *batch))
-        warm, _ = best_dispatch(full, config)
-        batch_ops = _unpack(warm, batch_ids)
-        t0 = min(s.start for s in batch_ops)
+        # Work already committed that ends before the batch could start is left out
+        # (but for the last operation per resource, for its setup), which keeps each
+        # batch as small as the batch itself however far the plan has got. Batch work
+        # starts no earlier than in the heuristic plan of the whole instance.
+        t0 = min(first_start[j.id] for j in batch)
         raised = tuple(replace(j, release=max(j.release, t0)) for j in batch)
         sub = replace(instance, jobs=(*_context_jobs(instance, committed, t0), *raised))
-        sub_keys = {(j.id, i) for j in sub.jobs for i in range(len(j.operations))}
-        sub_warm = Plan(
-            tuple(
-                s
-                for s in warm.operations
-                if (s.job_id, s.index) in sub_keys or s.job_id in batch_ids
-            )
-        )
-        remaining = params.time_limit - (time.monotonic() - started)
-        budget = max(0.2, remaining / (len(batches) - n))
-        result = solve(sub, config, replace(params, time_limit=budget), warm_start=sub_warm)
-        for s in _unpack(result.plan, batch_ids):
+        warm = dispatch(sub, rule)
+        remaining = deadline - time.monotonic()
+        budget = remaining / (len(batches) - n)
+        if budget >= MIN_BATCH_SECONDS:
+            result = solve(sub, config, replace(params, time_limit=budget), warm_start=warm)
+            warm = result.plan
+        for s in _unpack(warm, batch_ids):
             committed[(s.job_id, s.index)] = s
     plan = Plan(tuple(sorted(committed.values(), key=lambda s: (s.start, s.resource, s.job_id))))
     values = evaluate(instance, plan, config)
