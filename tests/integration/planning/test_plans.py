@@ -40,6 +40,15 @@ def test_move_refused_with_the_rule_then_accepted(demo: Demo, db: Session) -> No
     assert r.status_code == 422
     assert r.json()["errors"][0]["rule"] == "eligibility"
 
+    # Into the weekend, when nobody works: refused by the calendar, in readable times.
+    start = datetime.fromisoformat(gantt["horizon_start"])
+    sunday = (start + timedelta(days=(6 - start.weekday()) % 7)).replace(hour=3, minute=0)
+    r = demo.planner.patch(url, json={"start": sunday.isoformat(), "version": version})
+    assert r.status_code == 422
+    calendar = [e for e in r.json()["errors"] if e["rule"] == "calendar"]
+    assert calendar, r.json()
+    assert "UTC" in calendar[0]["message"] and ".." not in calendar[0]["message"]
+
     # The last step of an order, moved after everything else on its line: valid.
     last = max(_ops(gantt), key=lambda op: (op["end"], op["seq"]))
     line_ops = [op for op in _ops(gantt) if op["line_id"] == last["line_id"]]

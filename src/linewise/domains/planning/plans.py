@@ -198,6 +198,37 @@ def _rule_of(message: str) -> str:
     return next((rule for needle, rule in _RULES if needle in message), "feasibility")
 
 
+_SPAN_RE = re.compile(r"\b(\d+)\.\.(\d+)\b")
+_AT_RE = re.compile(r"@(\d+)\b")
+_SECONDS_RE = re.compile(r"\b(\d+) s\b|\b(needs|expected) (\d+)\b")
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _humanize(problem: Problem, text: str) -> str:
+    """Solver seconds become times (UTC) and durations a planner can read."""
+
+    def when(seconds: str) -> str:
+        return problem.at(int(seconds)).strftime("%a %d %b %H:%M UTC")
+
+    text = _SPAN_RE.sub(lambda m: f"{when(m.group(1))} – {when(m.group(2))}", text)
+    text = _AT_RE.sub(lambda m: f" at {when(m.group(1))}", text)
+    return _SECONDS_RE.sub(
+        lambda m: (
+            _duration(int(m.group(1)))
+            if m.group(1)
+            else f"{m.group(2)} {_duration(int(m.group(3)))}"
+        ),
+        text,
+    )
+
+
 def _explain(problem: Problem, message: str, moved: Key) -> FieldError:
     """A validator sentence in order/operation terms, with the rule and the other op."""
     keys = [(m.group(1), int(m.group(2))) for m in _OP_RE.finditer(message)]
@@ -208,7 +239,7 @@ def _explain(problem: Problem, message: str, moved: Key) -> FieldError:
         ref = problem.refs.get(key)
         return f"{key[0]} op {key[1]}" if ref is None else f"{ref.order_number} step {ref.seq}"
 
-    text = _OP_RE.sub(lambda m: label((m.group(1), int(m.group(2)))), message)
+    text = _humanize(problem, _OP_RE.sub(lambda m: label((m.group(1), int(m.group(2)))), message))
     others = [k for k in keys if k != moved]
     other = problem.refs.get(others[0]) if others else None
     field = {"eligibility": "line_id", "calendar": "start"}.get(_rule_of(message), "start")
