@@ -33,8 +33,10 @@ from linewise.scheduling.objective import evaluate
 log = logging.getLogger("linewise.scheduling.runner")
 
 # Above this many operations one CP-SAT model gets too big for a short time limit; the
-# rolling-horizon decomposition takes over.
-DECOMPOSE_ABOVE = 1500
+# rolling-horizon decomposition takes over. Measured on the demo factory: 200 orders
+# (714 operations, 25 lines) in 10 s, one model did not improve on the heuristic while
+# batches of 100 orders cut the weighted tardiness by 42 %.
+DECOMPOSE_ABOVE = 400
 # Progress points kept per job: enough for a chart, bounded for a long solve.
 MAX_POINTS = 400
 # Solutions arriving closer together than this only replace the last point.
