@@ -7,10 +7,15 @@ Encoding, in short:
   option*: an optional fixed-size interval on ``start`` with its own start range. Exactly
   one option is chosen. A splittable operation crossing a calendar gap is an interval
   stretched over the gap, which blocks the resource there (nothing could run there anyway).
+  This costs one interval per window, so ``cpsat.py`` avoids it where it can: when all
+  resources share one calendar it builds the model in working time (``worktime.py``),
+  without calendars, and every operation has one option per eligible resource.
 - ``NoOverlap`` per resource over the option intervals.
 - Sequence-dependent setups: a ``Circuit`` per resource over the operations that may run
   there (plus a dummy depot node), with ``arc(i, j) ⇒ start_j ≥ end_i + setup(i, j)``.
   Only built where setups exist or changeovers are counted, so plain job shops stay lean.
+  With a warm start, arcs only join operations close to each other in its order (see
+  ``_arc_pairs``), since a full circuit is quadratic in the operations of a resource.
 - Skills: one ``Cumulative`` per skill at the peak shift capacity, with fixed "blocker"
   intervals taking away the capacity missing at other times.
 - Release, material and min/max waits are linear constraints; frozen operations are
