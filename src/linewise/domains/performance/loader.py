@@ -1,10 +1,10 @@
 """Turn stored rows into the KPI engine's inputs: WorkUnitData per machine, calendars, PRUs.
 
 The engine is pure; everything it needs about the database is decided here:
-- states are loaded a margin beyond the window so a stop cut by the window keeps its
-  whole length (minor or not is decided on the whole stop); a stop already running at
-  the margin is followed back to its first interval, so its start, reason and length
-  never depend on where the window happens to begin (day rollups rely on that);
+- states are the window's plus the whole of a stop the window cuts (minor or not is
+  decided on the whole stop): a stop running at the start is followed back to its first
+  interval, so its start, reason and length never depend on where the window happens to
+  begin (day rollups rely on that), one running at the end is followed for a day;
 - the open interval of a machine (no end yet) lasts until ``now``;
 - a count's product is its own or its operation's order product, and its PRU is the
   routing step's cycle on the machine's line × the machine's speed factor;
@@ -14,6 +14,7 @@ The engine is pure; everything it needs about the database is decided here:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -36,30 +37,85 @@ from linewise.kpi import (
     station_ideal_cycle_s,
 )
 
-STATE_MARGIN = timedelta(days=1)
+STATE_MARGIN = timedelta(days=1)  # how far a stop cut by the window's end is followed
+HEAD_LOOKBACK = timedelta(hours=2)  # read before the window, to find the stop heads there
 STOP_STATES = ("down", "idle")
+
+
+def _same_stop(a: repo.IntervalRow, b: repo.IntervalRow) -> bool:
+    return a.state == b.state and a.state in STOP_STATES and a.end == b.start
 
 
 def with_stop_heads(
     db: Session, states: dict[int, list[repo.IntervalRow]]
 ) -> dict[int, list[repo.IntervalRow]]:
-    """Prepend the earlier intervals of any stop that is already running at the margin.
+    """Prepend the earlier intervals of any stop that is already running at the start.
 
-    Only machines whose first loaded interval is a stop need a look back (one small
-    indexed query each, usually ending at once).
+    Only machines whose head was not settled by the rows already read need a look back
+    (one small indexed query each, usually ending at once).
     """
     for machine_id, rows in states.items():
         head: list[repo.IntervalRow] = []
         first = rows[0]
         while first.state in STOP_STATES:
             before = repo.interval_before(db, machine_id, first.start)
-            if before is None or before.state != first.state or before.end != first.start:
+            if before is None or not _same_stop(before, first):
                 break
             head.append(before)
             first = before
         if head:
             rows[:0] = reversed(head)
     return states
+
+
+def load_states(
+    db: Session, machine_ids: Sequence[int], window: TimeWindow
+) -> dict[int, list[repo.IntervalRow]]:
+    """Per machine: the intervals the window sees, plus the whole of any stop it cuts.
+
+    That is the interval in force at the start, every interval starting inside, a stop
+    running at the start followed back to its head and a stop running at the end
+    followed on for up to ``STATE_MARGIN`` — all the engine needs (a stop is classified
+    by its whole length and named by its first reason), and nothing more: reading a day
+    of margin on both sides made a few hours of edge cost three days of rows.
+    Set-based: one range query for all machines, one more for the stops still running
+    at the end; single look-ups only where a head or the interval in force lies further
+    back than ``HEAD_LOOKBACK``.
+    """
+    raw = repo.intervals_between(db, machine_ids, window.start - HEAD_LOOKBACK, window.end)
+    out: dict[int, list[repo.IntervalRow]] = {}
+    unsettled: dict[int, list[repo.IntervalRow]] = {}
+    for machine_id in machine_ids:
+        rows = raw.get(machine_id, [])
+        k = bisect_right([r.start for r in rows], window.start)
+        if k == 0:  # nothing in force among the rows read: look it up
+            before = repo.interval_before(db, machine_id, window.start, inclusive=True)
+            if before is not None:
+                rows, k = [before, *rows], 1
+        if not rows:
+            continue
+        i = max(k - 1, 0)
+        while i > 0 and _same_stop(rows[i - 1], rows[i]):
+            i -= 1
+        kept = rows[i:]
+        out[machine_id] = kept
+        if i == 0 and kept[0].state in STOP_STATES:
+            unsettled[machine_id] = kept  # the same list: heads land in ``out`` too
+    with_stop_heads(db, unsettled)
+    running = [
+        machine_id
+        for machine_id, rows in out.items()
+        if rows[-1].state in STOP_STATES and rows[-1].end is not None and rows[-1].end >= window.end
+    ]
+    if running:
+        tails = repo.intervals_between(db, running, window.end, window.end + STATE_MARGIN)
+        for machine_id in running:
+            rows = out[machine_id]
+            for r in tails.get(machine_id, []):
+                if not _same_stop(rows[-1], r):
+                    break
+                rows.append(r)
+    return out
 
 
 @dataclass
@@ -151,9 +207,7 @@ def load(
     line_pru: dict[int, dict[str, float]] = {
         line: {label: c.cycle_time_s for label, c in labels[line].values()} for line in line_ids
     }
-    states = with_stop_heads(
-        db, repo.intervals(db, ids, window.start - STATE_MARGIN, window.end + STATE_MARGIN)
-    )
+    states = load_states(db, ids, window)
     earliest = min(
         (rows[0].start for rows in states.values() if rows), default=window.start - STATE_MARGIN
     )

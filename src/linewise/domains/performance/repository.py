@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -178,27 +177,21 @@ class IntervalRow:
     fault: str | None
 
 
-# Intervals rarely last longer than this: one range query over all machines of a scope
-# finds the interval in force at a window's start for almost all of them.
-LOOKBACK = timedelta(hours=12)
-
-
-def intervals(
-    db: Session, machine_ids: Sequence[int], start: datetime, end: datetime
+def intervals_between(
+    db: Session, machine_ids: Sequence[int], since: datetime, end: datetime
 ) -> dict[int, list[IntervalRow]]:
-    """Intervals overlapping [start, end) per machine, including the one open at ``start``.
+    """Intervals starting in [since, end) per machine, in order: one indexed range query.
 
-    One set-based range query over the (machine, start) index for all machines, reaching
-    ``LOOKBACK`` before ``start``; only a machine whose interval in force at ``start``
-    began even earlier costs one more indexed look-up. (A correlated "latest start before
-    the window" bound per row made the database visit every earlier interval of every
-    machine: seconds for a window late in a year of data.)
+    Set-based for all machines of a scope at once; the caller finds the interval in force
+    at a window's start among them (a correlated "latest start before the window" bound
+    per row made the database visit every earlier interval of every machine: seconds
+    for a window late in a year of data).
     """
     stmt = (
         select(*_INTERVAL_COLUMNS)
         .where(
             StateInterval.machine_id.in_(list(machine_ids)),
-            StateInterval.start >= start - LOOKBACK,
+            StateInterval.start >= since,
             StateInterval.start < end,
         )
         .order_by(StateInterval.machine_id, StateInterval.start)
@@ -206,18 +199,7 @@ def intervals(
     rows: dict[int, list[IntervalRow]] = defaultdict(list)
     for r in db.execute(stmt).all():
         rows[r.machine_id].append(IntervalRow(*r))
-    out: dict[int, list[IntervalRow]] = {}
-    for machine_id in machine_ids:
-        found = rows.get(machine_id, [])
-        k = bisect_right([r.start for r in found], start)
-        if k:  # the last one starting at or before ``start`` is in force there
-            kept = found[k - 1 :]
-        else:
-            before = interval_before(db, machine_id, start, inclusive=True)
-            kept = ([before] if before is not None else []) + found
-        if kept:
-            out[machine_id] = kept
-    return out
+    return rows
 
 
 def interval_before(
