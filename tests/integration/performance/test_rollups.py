@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.models import ShiftPattern
 from linewise.domains.performance import downtime
+from linewise.domains.performance.loader import load_states
 from linewise.domains.performance.models import MachineDayRollup, RollupMark
 from linewise.domains.performance.pareto import pareto_of
 from linewise.domains.performance.service import (
@@ -259,3 +260,33 @@ def test_late_event_assignment_and_calendar_change_keep_rollups_exact(
     aoi.speed_factor = 1.1
     db.commit()
     _assert_same(db, "site", plant.site_id, windows)
+
+
+def test_loader_reads_the_window_and_the_whole_of_the_stops_it_cuts(
+    db: Session, engine: Engine, world: World, factory: dict[str, int]
+) -> None:
+    """The interval in force long before a window, a stop's later first reason, its head."""
+    t0 = datetime(2026, 10, 20, 4, 0, tzinfo=UTC)  # 06:00 local: shift A starts
+    at = lambda h: (t0 + timedelta(hours=h)).isoformat()  # noqa: E731
+    machine = "SMT-1-PNP1"
+    _ingest(engine, [
+        {"id": "p0", "ts": at(-72), "machine": machine, "type": "state", "state": "producing"},
+        {"id": "d1", "ts": at(1), "machine": machine, "type": "state", "state": "down"},
+        {"id": "d2", "ts": at(5), "machine": machine, "type": "state", "state": "down",
+         "reason": "nozzle_jam"},
+        {"id": "p1", "ts": at(7), "machine": machine, "type": "state", "state": "producing"},
+    ])  # fmt: skip
+    pnp = world.machine_ids[machine]
+    long_ago = load_states(db, [pnp], TimeWindow(t0 - timedelta(days=2), t0 - timedelta(days=1)))
+    assert [(r.state, r.start) for r in long_ago[pnp]] == [("producing", t0 - timedelta(hours=72))]
+    middle = TimeWindow(t0 + timedelta(hours=2), t0 + timedelta(hours=4))
+    rows = load_states(db, [pnp], middle)[pnp]
+    # In force at the start, then the rest of the stop (its reason comes later), no more.
+    assert [(r.state, r.reason) for r in rows] == [("down", None), ("down", "nozzle_jam")]
+    scope = resolve_scope(db, "machine", pnp, None)
+    got = pareto_of(db, scope, ResolvedWindow(middle, "range", "w"), "reason",
+                    ParetoMeasure.DURATION, True, False, NOW)["rows"]  # fmt: skip
+    assert [(r["key"], r["duration_s"], r["count"]) for r in got] == [("nozzle_jam", 7200, 0)]
+    # A window starting inside the stop's second interval still finds the stop's head.
+    late = load_states(db, [pnp], TimeWindow(t0 + timedelta(hours=6), t0 + timedelta(hours=8)))
+    assert [r.start for r in late[pnp]][:2] == [t0 + timedelta(hours=1), t0 + timedelta(hours=5)]
