@@ -33,6 +33,9 @@ from linewise.kpi import site_date_of
 log = logging.getLogger(__name__)
 MAX_DEFER = 10  # intervals a pass may wait for ingest to go quiet
 MAX_DAYS = 400  # the longest window a KPI query may ask for
+# Machines filled per transaction. On SQLite every transaction holds the write lock from
+# its start, so a pass works in small steps and ingest gets its turn between them.
+GROUP = 8
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def refresh_sites(
 
     ``days`` limits the pass to the last so many days; by default it reaches back to each
     site's first data. Commits as it goes (chunks of days), so an interrupted pass keeps
-    what it did; ``stop`` is asked between sites.
+    what it did; ``stop`` is asked between groups of machines.
     """
     stmt = select(Site.id, Site.code).order_by(Site.id)
     if site_codes:
@@ -84,9 +87,11 @@ def refresh_sites(
         else:
             first = _first_day(db, [m.id for m in machines], calendars.timezone, now)
         filled = 0
-        if first is not None:
-            filled = rollups.refresh(db, machines, calendars, first, now)
-        db.commit()
+        for i in range(0, len(machines), GROUP):
+            if first is None or stop():
+                break
+            filled += rollups.refresh(db, machines[i : i + GROUP], calendars, first, now)
+            db.commit()
         out.append(SiteRefresh(code, len(machines), first, filled))
     return out
 
