@@ -26,8 +26,9 @@ Correctness never depends on timing:
 - only *closed* days are cached: a day whose end is at least one threshold in the past,
   so no open stop can still turn from minor into a failure; today is always exact.
 
-Rows are filled lazily by the first query that needs them (or ahead of time by
-``refresh``), in chunks that are committed as they are done: the cache is shared, so
+Rows are filled ahead of queries by ``refresh`` (the server's background refresher and
+``linewise kpi refresh``, see ``refresher.py``) or else by the first query that needs
+them, in chunks that are committed as they are done: the cache is shared, so
 a fill is a job of its own and is kept even if the request that triggered it fails.
 """
 
