@@ -84,7 +84,7 @@ def _drag(page: Any, bar: Any, dx: float, dy: float = 0) -> None:
 
 
 def test_optimize_drag_publish_and_compare_a_scenario(
-    server: Server,
+    server: Server,  # noqa: F811
     world: World,
     chromium_path: str,  # noqa: F811
 ) -> None:
@@ -136,14 +136,20 @@ def test_optimize_drag_publish_and_compare_a_scenario(
                 assert _ok(api.get(f"/plans/{plan_id}"))["version"] == plan["version"]
 
                 # The last operation of the plan, later into free time: accepted.
-                bar_last = page.locator(f"[data-testid=gantt-bar][data-op='{last['operation_id']}']")
+                bar_last = page.locator(
+                    f"[data-testid=gantt-bar][data-op='{last['operation_id']}']"
+                )
                 bar_last.scroll_into_view_if_needed()
                 _drag(page, bar_last, 192)  # 3 hours at 64 px per hour
                 expect(page.get_by_test_id("move-ok")).to_be_visible()
                 expect(bar_last).not_to_have_attribute("data-start", last["start"])
                 moved_plan = _ok(api.get(f"/plans/{plan_id}"))
-                moved = next(o for o in _ops(moved_plan) if o["operation_id"] == last["operation_id"])
-                shift = datetime.fromisoformat(moved["start"]) - datetime.fromisoformat(last["start"])
+                moved = next(
+                    o for o in _ops(moved_plan) if o["operation_id"] == last["operation_id"]
+                )
+                shift = datetime.fromisoformat(moved["start"]) - datetime.fromisoformat(
+                    last["start"]
+                )
                 assert timedelta(hours=2, minutes=45) <= shift <= timedelta(hours=3, minutes=15)
                 assert moved_plan["version"] == plan["version"] + 1
 
@@ -171,14 +177,16 @@ def test_optimize_drag_publish_and_compare_a_scenario(
             comparison = page.get_by_test_id("comparison")
             expect(comparison).to_be_visible(timeout=20_000)
             expect(comparison.get_by_test_id("total-orders")).to_contain_text("+1")
-            expect(comparison.get_by_test_id("order-row").filter(has_text="RUSH-E2E")).to_contain_text("new")
+            expect(
+                comparison.get_by_test_id("order-row").filter(has_text="RUSH-E2E")
+            ).to_contain_text("new")
             expect(comparison.get_by_test_id("util-row")).to_have_count(2)
         finally:
             browser.close()
 
 
 def test_demo_factory_plan_renders_and_is_the_docs_screenshot(
-    server: Server,
+    server: Server,  # noqa: F811
     db: Session,
     password_hash: str,
     chromium_path: str,  # noqa: F811
@@ -191,7 +199,14 @@ def test_demo_factory_plan_renders_and_is_the_docs_screenshot(
     from linewise.domains.accounts.models import User
 
     load_factory(db, build_factory(datetime.now(UTC), orders=40), with_users=False)
-    db.add(User(username="planner", full_name="Paula Planner", password_hash=password_hash, role="planner"))
+    db.add(
+        User(
+            username="planner",
+            full_name="Paula Planner",
+            password_hash=password_hash,
+            role="planner",
+        )
+    )
     db.commit()
     with _client(server.base, "planner") as api:
         r = api.post("/schedules", json={"time_limit_s": 3, "num_workers": 2})
