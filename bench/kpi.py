@@ -2,7 +2,8 @@
 
 Generates state intervals and count events for N machines (bulk-inserted with the raw
 driver: executemany on SQLite, COPY on PostgreSQL), then times through the service:
-OEE of one machine-day, site OEE over a month and the downtime Pareto over a quarter,
+OEE of one machine-day, site OEE over a month, the downtime Pareto over a quarter, a
+quarter with ragged edges and "this month" at 14:30 on its last day (the open day),
 once on the exact path and then from the day rollups (after the refresher filled every
 closed day, whose time is reported too). It also measures ingest throughput (decode +
 write_events) with and without the rollup stale marks.
@@ -10,6 +11,8 @@ write_events) with and without the rollup stale marks.
     python bench/kpi.py --quick            # a few machines and months, seconds
     python bench/kpi.py                    # 300 machines x 1 year (minutes)
     python bench/kpi.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/kpi.py --keep DIR         # keep the data (DIR/kpi.db, PG lw_bench_keep)
+                                           # and reuse it on the next run: timings only
 
 Writes bench/results/kpi.json.
 """
@@ -44,7 +47,7 @@ from linewise.domains.performance.windows import ResolvedWindow
 from linewise.ingest import store
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
-from linewise.kpi import Convention, ParetoMeasure, TimeWindow, site_day
+from linewise.kpi import Convention, ParetoMeasure, TimeWindow, site_date_of, site_day
 
 RESULTS = Path(__file__).parent / "results" / "kpi.json"
 DEFAULT_PG = os.environ.get(
@@ -221,24 +224,47 @@ def ingest_rate(
     return events / (time.perf_counter() - t0)
 
 
+def _as_utc(value: Any) -> datetime:
+    """A raw timestamp column value (SQLite: text, naive UTC; PostgreSQL: aware)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _no_marks(conn: Any, touched: dict[int, datetime]) -> None:
     """Stand-in for the stale-mark upsert, to measure ingest without it."""
+
+
+def generated(engine: Engine) -> list[int] | None:
+    """The machine ids of a kept data set, or None when there is none yet."""
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT count(*) FROM sites")).scalar():
+            return None
+        return [r[0] for r in conn.execute(text("SELECT id FROM machines ORDER BY id"))]
 
 
 def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     upgrade(url)
     engine = make_engine(url)
-    ids = load_master(engine, args.machines)
-    with engine.connect() as conn:
-        product_ids = [r[0] for r in conn.execute(text("SELECT id FROM products ORDER BY id"))]
     start = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(hours=1)
-    rng = random.Random(1)
-    t0 = time.perf_counter()
-    n_int, n_cnt = bulk_insert(
-        engine, (synthetic(m, start, args.days, rng, product_ids) for m in ids)
-    )
-    load_s = time.perf_counter() - t0
-    print(f"[{name}] {n_int} intervals, {n_cnt} counts loaded in {load_s:.1f} s", flush=True)
+    kept = generated(engine) if args.keep else None
+    if kept is None:
+        ids = load_master(engine, args.machines)
+        with engine.connect() as conn:
+            product_ids = [r[0] for r in conn.execute(text("SELECT id FROM products ORDER BY id"))]
+        rng = random.Random(1)
+        t0 = time.perf_counter()
+        n_int, n_cnt = bulk_insert(
+            engine, (synthetic(m, start, args.days, rng, product_ids) for m in ids)
+        )
+        load_s = time.perf_counter() - t0
+        print(f"[{name}] {n_int} intervals, {n_cnt} counts loaded in {load_s:.1f} s", flush=True)
+    else:
+        ids, load_s = kept, 0.0
+        with engine.connect() as conn:
+            n_int = int(conn.execute(text("SELECT count(*) FROM state_intervals")).scalar() or 0)
+            n_cnt = int(conn.execute(text("SELECT count(*) FROM count_events")).scalar() or 0)
+        print(f"[{name}] reusing {n_int} intervals, {n_cnt} counts", flush=True)
     now = start + timedelta(days=args.days)
     db = Session(engine)
     site_id = db.scalar(text("SELECT id FROM sites"))
@@ -282,18 +308,28 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
     results["site_quarter_oee_ragged_edges"] = timed(
         lambda: compute(db, site_scope, ragged, iso, now), args.repeat
     )
+    # "This month" at 14:30 on the last day: the open current day is computed exactly.
+    midday = now - timedelta(hours=9, minutes=30)
+    to_date = TimeWindow(site_day(TZ, site_date_of(TZ, midday).replace(day=1)).start, midday)
+    results["site_month_to_date_oee"] = timed(
+        lambda: compute(db, site_scope, to_date, iso, midday), args.repeat
+    )
     codes = [r[0] for r in db.execute(text("SELECT code FROM machines ORDER BY id"))]
+    # After everything stored so far (a reused data set holds the last run's ingest too):
+    # the rates are for new events, not for late ones that rebuild intervals.
+    after = max(now, _as_utc(db.scalar(text('SELECT max("end") FROM state_intervals'))))
     db.close()
     # Interleaved, best of two each: the first batches of a run also warm caches.
     marking = store.mark_rollups_stale
     rates: dict[bool, list[float]] = {False: [], True: []}
+    run = uuid.uuid4().hex[:6]  # fresh event ids when the data set is reused
     for round_ in range(4):
         with_marks = round_ % 2 == 1
         store.mark_rollups_stale = marking if with_marks else _no_marks
         try:
-            start_at = now + timedelta(days=1 + 30 * round_)
+            start_at = after + timedelta(days=1 + 30 * round_)
             rates[with_marks].append(
-                ingest_rate(engine, codes[:20], start_at, args.ingest_events, f"r{round_}-")
+                ingest_rate(engine, codes[:20], start_at, args.ingest_events, f"{run}r{round_}-")
             )
         finally:
             store.mark_rollups_stale = marking
@@ -311,6 +347,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--ingest-events", type=int, default=20_000)
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL admin URL ('' to skip)")
+    parser.add_argument("--keep", default="", metavar="DIR", help="keep and reuse the data")
     args = parser.parse_args()
     if args.quick:
         args.machines, args.days, args.repeat, args.ingest_events = 5, 60, 3, 3000
@@ -320,14 +357,23 @@ def main() -> int:
         "python": sys.version.split()[0],
         "backends": {},
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        out["backends"]["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.db", args)
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        path = Path(args.keep).resolve() / "kpi.db"
+        out["backends"]["sqlite"] = run_backend("sqlite", f"sqlite:///{path}", args)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            out["backends"]["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.db", args)
     if args.pg:
-        name = f"lw_bench_{uuid.uuid4().hex[:8]}"
+        name = "lw_bench_keep" if args.keep else f"lw_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                exists = conn.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                if not exists:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
         except Exception as exc:  # report and carry on with SQLite only
             print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         else:
@@ -335,12 +381,14 @@ def main() -> int:
                 url = args.pg.rsplit("/", 1)[0] + f"/{name}"
                 out["backends"]["postgresql"] = run_backend("postgresql", url, args)
             finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                if not args.keep:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     print(f"\n{'query':<36}" + "".join(f"{b:>14}" for b in out["backends"]))
     keys: tuple[str, ...] = ("machine_day_oee_exact", "site_month_oee_exact", "machine_day_oee")
     keys += ("site_month_oee", "site_quarter_pareto", "site_quarter_oee_ragged_edges")
+    keys += ("site_month_to_date_oee",)
     for key in keys:
         row = "".join(f"{r[key]['median_ms']:>11.0f} ms" for r in out["backends"].values())
         print(f"{key:<36}{row}")
