@@ -33,7 +33,7 @@ class Server:
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, timeout=30, what="the server to answer")
+        wait_until(up, timeout=90, what="the server to answer")
 
     def kill(self) -> None:
         assert self.proc is not None

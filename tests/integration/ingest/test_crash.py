@@ -83,7 +83,8 @@ def test_kill_9_loses_nothing_acknowledged(server: tuple[Server, str, Any], db: 
                         break
                     failures += 1
 
-    sender = threading.Thread(target=send_all)
+    # A daemon: if the test fails half-way, a sender still waiting must not hang pytest.
+    sender = threading.Thread(target=send_all, daemon=True)
     sender.start()
     wait_until(lambda: len(acked) >= 20 * BATCH, timeout=60, what="20 acknowledged batches")
     srv.kill()  # mid-stream, while requests are in flight
