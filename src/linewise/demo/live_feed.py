@@ -21,6 +21,7 @@ from linewise.demo.factory import build_factory
 from linewise.domains.equipment.models import Site
 from linewise.ingest.events import decode
 from linewise.ingest.recorder import Overloaded, Recorder
+from linewise.kpi.calendar import site_date_of, site_day
 from linewise.simulation.engine import Simulation
 
 log = logging.getLogger("linewise.demo")
@@ -65,8 +66,12 @@ async def run_live_feed(
         return
     recorder: Recorder = app.state.recorder
     now = utcnow()
-    start = now - backfill
     spec = build_factory(anchor, orders=orders, seed=factory_seed)
+    # At least the whole site-local day so far: "today" on the KPI page then has data
+    # for every planned hour instead of an unknown morning.
+    midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
+    start = min(now - backfill, midnight)
+    backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)
     began = time.monotonic()
     history = sim.run_until(now)

@@ -111,6 +111,10 @@ class Recorder:
         self, events: list[Event], rejects: list[Reject], source: str
     ) -> Future[WriteResult]:
         job = _Job(events, rejects, source)
+        # Running from the start: a caller that gives up (a client disconnecting cancels
+        # its handler, and with it the awaited future) cannot cancel a write that will
+        # happen anyway; a cancelled future would make set_result fail in the writer.
+        job.future.set_running_or_notify_cancel()
         with self._lock:
             if self._pending and self._pending + job.size > self.max_pending:
                 raise Overloaded(self._pending)

@@ -206,3 +206,20 @@ def test_floor_marks_machines_that_went_silent(
     assert machines["TEST-1-ICT"]["silent"] is False
     assert machines["TEST-1-ICT"]["last_seen"].startswith(fresh[:19])
     assert floor["silent_after_s"] == 600
+
+
+def test_a_caller_that_gives_up_does_not_kill_the_writer(engine: Engine, world: World) -> None:
+    """A client that disconnects cancels its awaited future; the write still happens and
+    the writer thread lives on for everyone else."""
+    from linewise.ingest.events import decode
+
+    events, _ = decode([state(f"g{i}", i, SEQUENCE[i % 7]) for i in range(4)])
+    recorder = Recorder(engine, Bus())
+    first = recorder.submit(events[:2], [], "t")
+    assert first.cancel() is False  # already running: cannot be called off
+    recorder.start()
+    try:
+        assert first.result(timeout=30).accepted == 2
+        assert recorder.submit(events[2:], [], "t").result(timeout=30).accepted == 2
+    finally:
+        recorder.stop()
