@@ -39,6 +39,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "people:write": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
     "calendars:write": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
     "orders:write": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
+    # Stock levels and expected deliveries; booking a delivery in is also the floor's job.
+    "inventory:write": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
+    "inventory:receive": frozenset({_R.SUPERVISOR, _R.PLANNER, _R.MANAGER, _R.ADMIN}),
     # Release / hold / cancel an order.
     "orders:transition": frozenset({_R.SUPERVISOR, _R.PLANNER, _R.MANAGER, _R.ADMIN}),
     # Start / stop / report an operation on the floor.

@@ -1,10 +1,14 @@
-"""API shapes of materials."""
+"""API shapes of materials, stock levels and expected receipts."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
 
 from linewise.api.crud import Schema
+from linewise.domains.inventory.models import ReceiptStatus
 
 
 class MaterialIn(Schema):
@@ -16,3 +20,77 @@ class MaterialIn(Schema):
 class MaterialOut(MaterialIn):
     id: int
     version: int
+
+
+class MaterialRef(Schema):
+    id: int
+    code: str
+    name: str
+    unit: str
+
+
+# Quantities are in the material's unit (pcs, g, m ...), so they may be fractional.
+UNIT = "in the material's unit"
+
+
+class StockLevelIn(Schema):
+    material_id: int
+    quantity: float = Field(ge=0, le=1e12, description=UNIT)
+
+
+class StockLevelUpdate(Schema):
+    """A stock count or correction: the new quantity on hand."""
+
+    quantity: float | None = Field(None, ge=0, le=1e12)
+    version: int | None = None
+
+
+class StockLevelOut(Schema):
+    id: int
+    material_id: int
+    material: MaterialRef
+    quantity: float
+    updated_at: datetime
+    version: int
+
+
+class ReceiptIn(Schema):
+    material_id: int
+    quantity: float = Field(gt=0, le=1e12, description=UNIT)
+    expected_at: AwareDatetime
+    reference: str = Field("", max_length=80, description="purchase order / delivery note")
+
+
+class ReceiptUpdate(Schema):
+    """Reschedule, correct or cancel (``status: cancelled``) a receipt not yet received."""
+
+    material_id: int | None = None
+    quantity: float | None = Field(None, gt=0, le=1e12)
+    expected_at: AwareDatetime | None = None
+    reference: str | None = Field(None, max_length=80)
+    status: Literal["open", "cancelled"] | None = Field(
+        None, description="received only through POST /receipts/{id}/receive"
+    )
+    version: int | None = None
+
+
+class ReceiveIn(Schema):
+    version: int | None = None
+    received_at: AwareDatetime | None = Field(None, description="default: now")
+
+
+class ReceiptOut(Schema):
+    id: int
+    material_id: int
+    material: MaterialRef
+    quantity: float
+    expected_at: datetime
+    status: ReceiptStatus
+    reference: str
+    received_at: datetime | None
+    version: int
+
+
+class ReceiveOut(Schema):
+    receipt: ReceiptOut
+    stock: StockLevelOut

@@ -1,0 +1,80 @@
+"""Stock and receipt rules: what may change, and receiving a delivery into stock.
+
+A received receipt is history: its quantity is already in the stock figure, so changing
+or deleting it afterwards would make the two disagree silently. Corrections go to the
+stock level (a count), which is audited like every other change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import Conflict, FieldError, InvalidTransition, ValidationProblem
+from linewise.core.time import utcnow
+from linewise.domains.inventory import repository as repo
+from linewise.domains.inventory.models import Receipt, ReceiptStatus, StockLevel
+
+# A terminal's clock may run a little ahead of the server's.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def create_stock(db: Session, material_id: int, quantity: float) -> StockLevel:
+    if repo.stock_of_material(db, material_id) is not None:
+        raise Conflict(
+            f"material {material_id} already has a stock level; change that one",
+            errors=[FieldError("material_id", "already has a stock level")],
+        )
+    stock = StockLevel(material_id=material_id, quantity=quantity)
+    db.add(stock)
+    return stock
+
+
+def _refuse_if_received(receipt: Receipt, doing: str) -> None:
+    if receipt.status == ReceiptStatus.RECEIVED:
+        raise Conflict(
+            f"receipt {receipt.id} was received on {receipt.received_at:%Y-%m-%d %H:%M} UTC "
+            f"and is already in stock; it cannot be {doing} (correct the stock level instead)",
+            errors=[FieldError("status", "received")],
+        )
+
+
+def update_receipt(receipt: Receipt, data: dict[str, Any]) -> None:
+    _refuse_if_received(receipt, "changed")
+    for key, value in data.items():
+        if value is None:
+            if key == "reference":
+                value = ""
+            else:
+                continue  # not given (or explicitly null): keep
+        setattr(receipt, key, value)
+
+
+def check_deletable(receipt: Receipt) -> None:
+    _refuse_if_received(receipt, "deleted")
+
+
+def receive(db: Session, receipt: Receipt, at: datetime | None) -> StockLevel:
+    """Book the delivery in: the receipt is received and its quantity goes on hand."""
+    if receipt.status != ReceiptStatus.OPEN:
+        raise InvalidTransition(
+            f"receipt {receipt.id} is {receipt.status}; only an open receipt can be received",
+            errors=[FieldError("status", f"is {receipt.status}")],
+            allowed=[],
+        )
+    when = at or utcnow()
+    if when > utcnow() + CLOCK_SLACK:
+        raise ValidationProblem(
+            "a delivery cannot be received in the future",
+            errors=[FieldError("received_at", "is in the future")],
+        )
+    stock = repo.stock_of_material(db, receipt.material_id)
+    if stock is None:
+        stock = StockLevel(material_id=receipt.material_id, quantity=0.0)
+        db.add(stock)
+    stock.quantity = stock.quantity + receipt.quantity
+    receipt.status = ReceiptStatus.RECEIVED
+    receipt.received_at = when
+    return stock
