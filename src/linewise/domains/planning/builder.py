@@ -15,7 +15,9 @@ Decisions made here, because the data leaves room for them:
   available); further in-progress operations on the same line stay on that line but
   may be sequenced.
 - Order priority 1 (most urgent) .. 5 becomes the tardiness weight 5 .. 1.
-- Material availability is not modelled: there is no stock or delivery data yet.
+- Material: an order's first open operation starts no earlier than its BOM is covered
+  by stock and open receipts; a short order is planned from the horizon end, with a
+  warning (rules in ``materials.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import Operator, ShiftCalendar
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.changes import Changes, ExtraShift
+from linewise.domains.planning.materials import check_materials
 from linewise.domains.planning.problem import Key, LineRef, OpRef, Problem
 from linewise.domains.production.models import (
     OperationStatus,
@@ -447,8 +450,13 @@ def _build(
         job = builder.job(rush.key, None, product, ops, (rush.priority, rush.release, rush.due))
         if job is not None:
             jobs.append(job)
+    material = check_materials(db, orders, changes.rush_orders, start, end)
+    ctx.warnings += material.warnings
+    jobs = material.apply(jobs)
     instance = Instance(tuple(jobs), tuple(resources.values()), tuple(skill_shifts))
     lines = {
         ctx.resource_of[lid]: LineRef(lid, line.code, line.name) for lid, line in ctx.lines.items()
     }
-    return Problem(instance, start, end, builder.refs, lines, ctx.warnings)
+    return Problem(
+        instance, start, end, builder.refs, lines, ctx.warnings, materials=material.waits
+    )

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from linewise.core.errors import FieldError, ValidationProblem
 from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import Operator
+from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning import scenarios
 from linewise.domains.planning.models import PlannedOperation, PlanningScenario, SchedulePlan
+from linewise.domains.planning.problem import MaterialWait
 from linewise.domains.planning.schemas import (
     AbsentOperatorIn,
     ChangeIn,
@@ -68,8 +70,25 @@ def _op(row: PlannedOperation, line: Line | None, order_end: dict[str, Any]) -> 
     }
 
 
+def material_out(wait: MaterialWait | None) -> dict[str, Any] | None:
+    """What an order's first operation waits for: a receipt, or nothing known (short)."""
+    if wait is None:
+        return None
+    return {
+        "code": wait.code,
+        "name": wait.name,
+        "unit": wait.unit,
+        "until": wait.until,
+        "reference": wait.reference,
+        "short": wait.until is None,
+        "missing": wait.missing,
+    }
+
+
 def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
     rows = list(repo.plan_rows(db, plan.id))
+    problem = snapshot.load(plan.instance_blob)
+    waits = problem.materials
     lines = {line.id: line for line in repo.lines(db)}
     order_end: dict[str, Any] = {}
     order_start: dict[str, Any] = {}
@@ -80,7 +99,9 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
     by_order: dict[str, list[int]] = defaultdict(list)
     first: dict[str, PlannedOperation] = {}
     for r in rows:
-        by_line[r.line_id].append(_op(r, lines.get(r.line_id), order_end))
+        op = _op(r, lines.get(r.line_id), order_end)
+        op["material_wait"] = material_out(waits.get(r.job_key)) if r.op_index == 0 else None
+        by_line[r.line_id].append(op)
         by_order[r.order_number].append(r.id)
         first.setdefault(r.order_number, r)
     orders = []
@@ -99,11 +120,13 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
                 "late": tardy > 0,
                 "tardiness_s": tardy,
                 "operation_ids": ids,
+                "material_wait": material_out(waits.get(r.job_key)),
             }
         )
     orders.sort(key=lambda o: (o["start"], o["order_number"]))
     return {
         **summary(plan),
+        "warnings": problem.warnings,
         "lines": [
             {
                 "line_id": lid,

@@ -49,6 +49,22 @@ class LineRef:
     name: str
 
 
+@dataclass(frozen=True)
+class MaterialWait:
+    """The material an order's first operation waits for (see ``materials.py``).
+
+    ``until`` is when the receipt ``reference`` covers it; None when no known supply
+    does (the order is short by ``missing``, in the material's ``unit``).
+    """
+
+    code: str
+    name: str
+    until: datetime | None
+    reference: str = ""
+    missing: float = 0.0
+    unit: str = ""
+
+
 @dataclass
 class Problem:
     instance: Instance
@@ -57,6 +73,7 @@ class Problem:
     refs: dict[Key, OpRef]
     lines: dict[str, LineRef]  # engine resource id -> line
     warnings: list[str] = field(default_factory=list)
+    materials: dict[str, MaterialWait] = field(default_factory=dict)  # job id -> its wait
 
     def at(self, seconds: int) -> datetime:
         return self.start + timedelta(seconds=seconds)
@@ -129,6 +146,16 @@ def _ref_in(row: list[Any]) -> tuple[Key, OpRef]:
     return (row[0], row[1]), OpRef(row[2], row[3], row[4], row[5], row[6], row[7], due)
 
 
+def _wait_out(w: MaterialWait) -> list[Any]:
+    until = None if w.until is None else w.until.isoformat()
+    return [w.code, w.name, until, w.reference, w.missing, w.unit]
+
+
+def _wait_in(row: list[Any]) -> MaterialWait:
+    until = None if row[2] is None else datetime.fromisoformat(row[2])
+    return MaterialWait(row[0], row[1], until, row[3], row[4], row[5])
+
+
 def dump(problem: Problem) -> bytes:
     inst = problem.instance
     data = {
@@ -157,6 +184,7 @@ def dump(problem: Problem) -> bytes:
         "refs": [_ref_out(k, v) for k, v in problem.refs.items()],
         "lines": {rid: [ln.id, ln.code, ln.name] for rid, ln in problem.lines.items()},
         "warnings": problem.warnings,
+        "materials": {k: _wait_out(w) for k, w in problem.materials.items()},
     }
     return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
 
@@ -184,4 +212,5 @@ def load(blob: bytes) -> Problem:
         refs=dict(_ref_in(row) for row in data["refs"]),
         lines={rid: LineRef(*v) for rid, v in data["lines"].items()},
         warnings=list(data["warnings"]),
+        materials={k: _wait_in(v) for k, v in data.get("materials", {}).items()},
     )

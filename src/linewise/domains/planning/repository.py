@@ -18,6 +18,7 @@ from linewise.domains.planning.models import (
     ScheduleRun,
 )
 from linewise.domains.production.models import (
+    BomItem,
     OperationStatus,
     OrderOperation,
     OrderStatus,
@@ -54,6 +55,21 @@ def products_with_routing(db: Session, ids: Sequence[int] | None = None) -> Sequ
     if ids is not None:
         stmt = stmt.where(Product.id.in_(ids))
     return db.scalars(stmt).all()
+
+
+def bom_lines(db: Session, product_ids: Sequence[int]) -> dict[int, list[tuple[int, float]]]:
+    """Per product its components: (material id, quantity per unit)."""
+    out: dict[int, list[tuple[int, float]]] = {pid: [] for pid in product_ids}
+    if not product_ids:
+        return out
+    rows = db.execute(
+        select(BomItem.product_id, BomItem.material_id, BomItem.quantity_per_unit)
+        .where(BomItem.product_id.in_(product_ids))
+        .order_by(BomItem.product_id, BomItem.material_id)
+    ).all()
+    for pid, mid, per_unit in rows:
+        out[pid].append((mid, float(per_unit)))
+    return out
 
 
 def open_orders(db: Session, released_before: datetime) -> Sequence[ProductionOrder]:
