@@ -16,8 +16,9 @@ Encoding, in short:
   Only built where setups exist or changeovers are counted, so plain job shops stay lean.
   With a warm start, arcs only join operations close to each other in its order (see
   ``_arc_pairs``), since a full circuit is quadratic in the operations of a resource.
-- Skills: one ``Cumulative`` per skill at the peak shift capacity, with fixed "blocker"
-  intervals taking away the capacity missing at other times.
+- Skills: one ``Cumulative`` per Hall set of skills (``skills.py``: operators with several
+  skills are counted once) at the peak number of operators who hold one of them, with
+  fixed "blocker" intervals taking away the capacity missing at other times.
 - Release, material and min/max waits are linear constraints; frozen operations are
   fixed variables on their resource.
 """
@@ -33,6 +34,7 @@ from ortools.sat.python import cp_model
 from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.model import Instance, Level, ObjectiveConfig, Operation, Plan
 from linewise.scheduling.objective import bottleneck_of
+from linewise.scheduling.skills import label, skill_pools
 from linewise.scheduling.timetable import frozen_span
 
 Key = tuple[str, int]
@@ -299,40 +301,43 @@ def _add_setups(
 
 
 def _add_skills(shop: ShopModel, instance: Instance) -> None:
+    """One ``Cumulative`` per Hall set of skills (see ``skills.py``).
+
+    Its capacity is the peak number of operators present who hold a skill of the set;
+    fixed "blocker" intervals take away what is missing at other times.
+    """
     m, horizon = shop.model, shop.horizon
+    pools = skill_pools(instance)
     demands: dict[str, list[tuple[Key, int]]] = defaultdict(list)
     for job in instance.jobs:
         for i, op in enumerate(job.operations):
             if op.skill is not None and op.operators_needed > 0:
                 demands[op.skill].append(((job.id, i), op.operators_needed))
-    for skill, uses in demands.items():
-        changes: dict[int, int] = defaultdict(int)
-        for shift in instance.skill_shifts:
-            if shift.skill == skill:
-                changes[shift.window.start] += shift.capacity
-                changes[shift.window.end] -= shift.capacity
-        points = sorted(changes)
-        levels, level = [], 0
-        for t in points:
-            level += changes[t]
-            levels.append(level)
-        peak = max([*levels, 0])
+    spans: dict[Key, cp_model.IntervalVar] = {}
+    for skills in pools.sets:
+        uses = [use for skill in sorted(skills) for use in demands[skill]]
+        steps = pools.capacity_steps(skills)
+        peak = max([0, *(level for _, level in steps)])
         if peak == 0:
             m.add_bool_or([])  # the operators needed never exist: infeasible
             continue
+        points = [t for t, _ in steps]
+        name = label(skills)
         low = min([0, *points, *(shop.starts[k].proto.domain[0] for k, _ in uses)])
         segments = [(low, points[0] if points else horizon, peak)]
-        for t, nxt, lvl in zip(points, [*points[1:], horizon], levels, strict=True):
+        for (t, lvl), nxt in zip(steps, [*points[1:], horizon], strict=True):
             segments.append((t, max(nxt, t), peak - lvl))
         items, heights = [], []
         for start, end, missing in segments:
             if missing > 0 and end > start:
-                items.append(m.new_fixed_size_interval_var(start, end - start, f"block_{skill}"))
+                items.append(m.new_fixed_size_interval_var(start, end - start, f"block_{name}"))
                 heights.append(missing)
         for key, demand in uses:
-            lengths = [o.length for o in shop.options[key]]
-            size = m.new_int_var(min(lengths), max(lengths), "")
-            items.append(m.new_interval_var(shop.starts[key], size, shop.ends[key], ""))
+            if key not in spans:
+                lengths = [o.length for o in shop.options[key]]
+                size = m.new_int_var(min(lengths), max(lengths), "")
+                spans[key] = m.new_interval_var(shop.starts[key], size, shop.ends[key], "")
+            items.append(spans[key])
             heights.append(demand)
         m.add_cumulative(items, heights, peak)
 

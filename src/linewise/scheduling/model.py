@@ -9,6 +9,7 @@ same numbers. Converting from and to timezone-aware datetimes happens at the edg
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
@@ -168,17 +169,30 @@ class Resource:
         return self.default_changeover > 0 or any(s.duration > 0 for s in self.setups)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SkillShift:
-    """``capacity`` qualified operators of ``skill`` are present during ``window``.
+    """A crew: ``capacity`` operators who hold the ``skills`` are present during ``window``.
 
-    Shifts of the same skill add up where they overlap; outside every shift the capacity
-    of a skill is zero.
+    ``SkillShift("smt", w, 3)`` is three operators who hold only SMT;
+    ``SkillShift(("smt", "tht"), w, 1)`` is one operator who may run an SMT *or* a THT
+    operation, but never both at once. Crews add up where they overlap (two crews of the
+    same skills are simply more operators); outside every crew nobody holds a skill. How
+    crews become constraints is explained in ``skills.py``.
     """
 
-    skill: str
+    skills: frozenset[str]
     window: Window
     capacity: int
+
+    def __init__(self, skills: str | Iterable[str], window: Window, capacity: int) -> None:
+        crew = frozenset((skills,)) if isinstance(skills, str) else frozenset(skills)
+        if not crew:
+            raise ValueError("a skill shift needs at least one skill")
+        if capacity < 0:
+            raise ValueError(f"negative number of operators for {sorted(crew)}")
+        object.__setattr__(self, "skills", crew)
+        object.__setattr__(self, "window", window)
+        object.__setattr__(self, "capacity", capacity)
 
 
 @dataclass(frozen=True)

@@ -134,28 +134,96 @@ def _check_resources(instance: Instance, plan: Plan) -> list[str]:
     return problems
 
 
+def _short_of_operators(
+    needed: dict[str, int], present: dict[frozenset[str], int]
+) -> tuple[set[str], int, int] | None:
+    """``None`` if every operator needed can be given a present operator with the skill.
+
+    Otherwise a set of skills that cannot be staffed, with the operators needed for it and
+    those present who hold one of its skills. A max-flow from the skills (as much as
+    needed) through the crews holding them (each crew as many as present): the skills
+    still reachable in the residual graph at the end are such a set (Hall's theorem).
+    """
+    skills, crews = sorted(needed), sorted(present, key=sorted)
+    source, sink = 0, 1
+    node_of_skill = {skill: 2 + i for i, skill in enumerate(skills)}
+    residual: list[dict[int, int]] = [{} for _ in range(2 + len(skills) + len(crews))]
+
+    def edge(a: int, b: int, cap: int) -> None:
+        residual[a][b] = residual[a].get(b, 0) + cap
+        residual[b].setdefault(a, 0)
+
+    total = sum(needed.values())
+    for skill in skills:
+        edge(source, node_of_skill[skill], needed[skill])
+    for i, crew in enumerate(crews):
+        node = 2 + len(skills) + i
+        edge(node, sink, present[crew])
+        for skill in sorted(crew & needed.keys()):
+            edge(node_of_skill[skill], node, total)
+    flow = 0
+    while True:
+        came_from = {source: source}
+        queue = [source]
+        for a in queue:
+            for b, cap in residual[a].items():
+                if cap > 0 and b not in came_from:
+                    came_from[b] = a
+                    queue.append(b)
+        if sink not in came_from:
+            break
+        path, b = [], sink
+        while b != source:
+            path.append((came_from[b], b))
+            b = came_from[b]
+        push = min(residual[a][b] for a, b in path)
+        for a, b in path:
+            residual[a][b] -= push
+            residual[b][a] += push
+        flow += push
+    if flow == total:
+        return None
+    short = {skill for skill in skills if node_of_skill[skill] in came_from}
+    have = sum(n for crew, n in present.items() if crew & short)
+    return short, sum(needed[s] for s in short), have
+
+
 def _check_skills(instance: Instance, plan: Plan) -> list[str]:
     problems: list[str] = []
     ops = {(j.id, i): op for j in instance.jobs for i, op in enumerate(j.operations)}
-    usage: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    # (time, skill or crew, change): usage and presence only change at these instants.
+    changes: dict[int, list[tuple[str | frozenset[str], int]]] = defaultdict(list)
     for s in plan.operations:
         op = ops.get((s.job_id, s.index))
-        if op is not None and op.skill is not None and op.operators > 0:
-            usage[op.skill].append((s.start, s.end, op.operators))
-    for skill, uses in usage.items():
-        shifts = [sh for sh in instance.skill_shifts if sh.skill == skill]
-        # Usage and capacity only change at these instants; checking each one suffices.
-        instants = sorted(
-            {u[0] for u in uses} | {t for sh in shifts for t in (sh.window.start, sh.window.end)}
-        )
-        for t in instants:
-            used = sum(d for s, e, d in uses if s <= t < e)
-            if used == 0:
-                continue
-            capacity = sum(sh.capacity for sh in shifts if sh.window.start <= t < sh.window.end)
-            if used > capacity:
+        if op is not None and op.skill is not None and op.operators > 0 and s.end > s.start:
+            changes[s.start].append((op.skill, op.operators))
+            changes[s.end].append((op.skill, -op.operators))
+    for sh in instance.skill_shifts:
+        if sh.window.end > sh.window.start and sh.capacity > 0:
+            changes[sh.window.start].append((sh.skills, sh.capacity))
+            changes[sh.window.end].append((sh.skills, -sh.capacity))
+    needed: dict[str, int] = defaultdict(int)
+    present: dict[frozenset[str], int] = defaultdict(int)
+    for t in sorted(changes):
+        for what, n in changes[t]:
+            if isinstance(what, str):
+                needed[what] += n
+            else:
+                present[what] += n
+        running = {skill: n for skill, n in needed.items() if n > 0}
+        if not running:
+            continue
+        short = _short_of_operators(running, {c: n for c, n in present.items() if n > 0})
+        if short is not None:
+            skills, need, have = short
+            if len(skills) == 1:
                 problems.append(
-                    f"skill {skill}: {used} operators needed at {t}, {capacity} present"
+                    f"skill {min(skills)}: {need} operators needed at {t}, {have} present"
+                )
+            else:
+                problems.append(
+                    f"skills {'+'.join(sorted(skills))}: {need} operators needed at {t},"
+                    f" {have} present who hold them"
                 )
     return problems
 

@@ -33,7 +33,6 @@ from linewise.scheduling.model import (
     Job,
     Plan,
     ScheduledOperation,
-    SkillShift,
     Window,
 )
 from linewise.scheduling.timetable import SchedulingError, Timetable, frozen_span
@@ -102,7 +101,7 @@ def to_working_time(instance: Instance) -> tuple[Instance, WorkClock] | None:
     for shift in instance.skill_shifts:
         start, end = clock.work(shift.window.start), clock.work(shift.window.end)
         if end > start:  # a shift over a night or weekend has no working time
-            shifts.append(SkillShift(shift.skill, Window(start, end), shift.capacity))
+            shifts.append(replace(shift, window=Window(start, end)))
     resources = tuple(replace(r, calendar=None) for r in instance.resources)
     return Instance(tuple(jobs), resources, tuple(shifts), instance.name), clock
 

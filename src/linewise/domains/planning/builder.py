@@ -7,9 +7,13 @@ Decisions made here, because the data leaves room for them:
 - A line works in its own shift calendar, else its site's; without any calendar it is
   always available. Calendars reach well past the horizon, so work that does not fit
   the horizon is still placed (late) instead of making the problem infeasible.
-- Skills: per shift occurrence, the active operators of that shift code with the skill.
-  An operator with two skills counts for both (an optimistic capacity). A skill nobody
-  has is dropped from the operations with a warning, rather than blocking them forever.
+- Skills: per shift occurrence, the active operators of that shift code (less absent
+  ones) as crews, one per set of skills held: an operator with two skills is one person
+  who runs one operation at a time, and the engine counts him so. Across the gaps
+  between shifts the smaller neighbouring crew stands in. An extra shift has a regular
+  shift's largest crew, or the operators it names per skill (one skill each). A skill
+  nobody has is dropped from the operations with a warning, rather than blocking them
+  forever.
 - Setups: changing to a family costs the setup time of its routing step on that line.
 - One in-progress operation per line is frozen on it (from the first moment the line is
   available); further in-progress operations on the same line stay on that line but
@@ -186,29 +190,40 @@ def _skill_key(site_code: str, skill: str) -> str:
     return f"{site_code}/{skill}"
 
 
+Crew = dict[frozenset[str], int]  # the skill keys operators hold -> operators present
+
+
 def _skill_shifts(
     ctx: _Context, operators: Sequence[Operator], changes: Changes
 ) -> list[SkillShift]:
-    """Capacity per skill and shift occurrence, less absent operators."""
+    """Crews per shift occurrence, less absent operators.
+
+    Operators holding the same skills form one crew, so that an operator with two skills
+    is one person the engine gives one operation at a time (``scheduling/skills.py``).
+    """
     site_codes = {line.area.site.id: line.area.site.code for line in ctx.lines.values()}
     absent: dict[int, list[Span]] = defaultdict(list)
     for a in changes.absences:
         absent[a.operator_id].append((ctx.sec(a.start), ctx.sec(a.end)))
-    out: list[SkillShift] = []
-    regular: dict[str, int] = defaultdict(int)
+    by_site: dict[int, list[tuple[Span, Crew]]] = defaultdict(list)
     for shift in ctx.site_shifts:
-        capacity: dict[str, int] = defaultdict(int)
+        present: Crew = defaultdict(int)
+        code = site_codes[shift.site_id]
         for op in operators:
-            if op.shift_code != shift.code:
+            if op.shift_code != shift.code or not op.skills:
                 continue
             if any(a < shift.span[1] and shift.span[0] < b for a, b in absent[op.id]):
                 continue
-            for skill in op.skills:
-                capacity[_skill_key(site_codes[shift.site_id], skill)] += 1
-        for skill, n in capacity.items():
-            out.append(SkillShift(skill, Window(*shift.span), n))
-            regular[skill] = max(regular[skill], n)
-    out += _bridges(out)
+            present[frozenset(_skill_key(code, skill) for skill in op.skills)] += 1
+        by_site[shift.site_id].append((shift.span, dict(present)))
+    out: list[SkillShift] = []
+    regular: Crew = {}
+    for occurrences in by_site.values():
+        for span, crew in occurrences:
+            out += [SkillShift(skills, Window(*span), n) for skills, n in crew.items()]
+        out += _bridges(occurrences)
+        largest: Crew = max((crew for _span, crew in occurrences), key=_size)
+        regular.update(largest)
     for op in operators:
         for skill in op.skills:
             for code in site_codes.values():
@@ -218,35 +233,51 @@ def _skill_shifts(
     return out
 
 
-def _bridges(shifts: list[SkillShift]) -> list[SkillShift]:
-    """Capacity across the gaps between shifts: the smaller crew of the two sides.
+def _size(crew: Crew) -> int:
+    return sum(crew.values())
+
+
+def _crew_at(occurrences: list[tuple[Span, Crew]], t: int) -> Crew:
+    present: Crew = defaultdict(int)
+    for (a, b), crew in occurrences:
+        if a <= t < b:
+            for skills, n in crew.items():
+                present[skills] += n
+    return dict(present)
+
+
+def _bridges(occurrences: list[tuple[Span, Crew]]) -> list[SkillShift]:
+    """Crews across the gaps between a site's shifts: the smaller crew of the two sides.
 
     The engine counts an operator busy over the whole span of an operation, also across
     the night or weekend it is stretched over; without this a splittable operation longer
-    than one shift could never be placed. The line calendar still keeps work itself out
-    of the gaps.
+    than one shift could never be placed. The crew in force just before or just after the
+    gap, whichever has fewer operators, stands in for it: an operation stretched over
+    the gap runs on both sides, so that crew can staff it whenever both sides can. The
+    line calendar still keeps work itself out of the gaps.
     """
-    by_skill: dict[str, list[SkillShift]] = defaultdict(list)
-    for s in shifts:
-        by_skill[s.skill].append(s)
-    out = []
-    for skill, items in by_skill.items():
-        items.sort(key=lambda s: s.window.start)
-        if items[0].window.start > 0:
-            out.append(SkillShift(skill, Window(0, items[0].window.start), items[0].capacity))
-        for a, b in pairwise(items):
-            if a.window.end < b.window.start:
-                gap = Window(a.window.end, b.window.start)
-                out.append(SkillShift(skill, gap, min(a.capacity, b.capacity)))
-    return out
+    spans = _merge(span for span, _crew in occurrences)
+    if not spans:
+        return []
+    gaps: list[tuple[Span, Crew]] = []
+    if spans[0][0] > 0:
+        gaps.append(((0, spans[0][0]), _crew_at(occurrences, spans[0][0])))
+    for (_a, gap_start), (gap_end, _b) in pairwise(spans):
+        before, after = _crew_at(occurrences, gap_start - 1), _crew_at(occurrences, gap_end)
+        smaller = before if _size(before) <= _size(after) else after
+        gaps.append(((gap_start, gap_end), smaller))
+    return [
+        SkillShift(skills, Window(*span), n) for span, crew in gaps for skills, n in crew.items()
+    ]
 
 
 def _extra_crew(
-    ctx: _Context, extra: ExtraShift, regular: dict[str, int], site_codes: dict[int, str]
+    ctx: _Context, extra: ExtraShift, regular: Crew, site_codes: dict[int, str]
 ) -> list[SkillShift]:
+    """An extra shift's crew: a regular shift's largest, or operators of one skill each."""
     span = Window(max(0, ctx.sec(extra.start)), ctx.sec(extra.end))
     if extra.crew is None:
-        return [SkillShift(skill, span, n) for skill, n in regular.items()]
+        return [SkillShift(skills, span, n) for skills, n in regular.items()]
     return [
         SkillShift(_skill_key(code, skill), span, n)
         for skill, n in extra.crew.items()

@@ -126,6 +126,11 @@ def _op_in(d: dict[str, Any]) -> Operation:
     )
 
 
+def _crew_out(shift: SkillShift) -> str | list[str]:
+    """A crew's skills: a plain string for one skill (as stored before crews existed)."""
+    return next(iter(shift.skills)) if len(shift.skills) == 1 else sorted(shift.skills)
+
+
 def _ref_out(key: Key, ref: OpRef) -> list[Any]:
     due = None if ref.due is None else ref.due.isoformat()
     return [
@@ -180,7 +185,9 @@ def dump(problem: Problem) -> bytes:
             }
             for r in inst.resources
         ],
-        "skills": [[s.skill, s.window.start, s.window.end, s.capacity] for s in inst.skill_shifts],
+        "skills": [
+            [_crew_out(s), s.window.start, s.window.end, s.capacity] for s in inst.skill_shifts
+        ],
         "refs": [_ref_out(k, v) for k, v in problem.refs.items()],
         "lines": {rid: [ln.id, ln.code, ln.name] for rid, ln in problem.lines.items()},
         "warnings": problem.warnings,
