@@ -18,11 +18,12 @@ from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
-from linewise.domains.planning import gantt, plans, scenarios
+from linewise.domains.planning import adoption, gantt, moves, plans, scenarios
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlanningScenario, SchedulePlan, ScheduleRun
 from linewise.domains.planning.runtime import lifespan, runtime_of
 from linewise.domains.planning.schemas import (
+    AdoptIn,
     ChangeIn,
     MoveIn,
     PublishIn,
@@ -278,16 +279,25 @@ def move_operation(
     _p: Principal = Depends(WRITE),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Move one operation (new start and/or line) in a draft; 422 names the broken rule."""
+    """Move one operation (new start and/or line) in a draft; 422 names the broken rule.
+
+    ``mode=push`` also right-shifts the operations after it; ``move`` in the answer lists
+    what moved and by how much, and how the orders concerned end now.
+    """
     plan = plans.get_plan(db, plan_id)
     check_version(plan.version, if_match, body.version)
-    plans.move_operation(db, plan, operation_id, body.start, body.line_id)
+    report = moves.move_operation(db, plan, operation_id, body.start, body.line_id, body.mode)
     db.commit()
     response.headers["ETag"] = etag(plan.version)
-    return gantt.gantt(db, plan)
+    return {**gantt.gantt(db, plan), "move": report}
 
 
 # --- scenarios -------------------------------------------------------------------------
+
+
+def _scenario(db: Session, scenario: PlanningScenario) -> dict[str, Any]:
+    adopted = scenarios.adopted_plan(db, scenario.id)
+    return {**gantt.scenario_out(db, scenario), "adopted_plan_id": adopted.id if adopted else None}
 
 
 @router.post("/scenarios", status_code=201, tags=["planning"])
@@ -297,7 +307,7 @@ def create_scenario(
     """A what-if starting from a copy of the published plan (or ``baseline_plan_id``)."""
     scenario = scenarios.create(db, body.name, body.baseline_plan_id)
     db.commit()
-    return gantt.scenario_out(db, scenario)
+    return _scenario(db, scenario)
 
 
 @router.get("/scenarios", tags=["planning"])
@@ -305,14 +315,14 @@ def list_scenarios(
     _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     found = db.scalars(select(PlanningScenario).order_by(PlanningScenario.id.desc()).limit(100))
-    return [gantt.scenario_out(db, s) for s in found]
+    return [_scenario(db, s) for s in found]
 
 
 @router.get("/scenarios/{scenario_id}", tags=["planning"])
 def get_scenario(
     scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
-    return gantt.scenario_out(db, scenarios.get_scenario(db, scenario_id))
+    return _scenario(db, scenarios.get_scenario(db, scenario_id))
 
 
 @router.post("/scenarios/{scenario_id}/changes", status_code=201, tags=["planning"])
@@ -328,7 +338,7 @@ def add_change(
     payload = jsonable_encoder(body.model_dump(exclude={"kind"}))
     scenarios.add_change(db, scenario, body.kind, payload)
     db.commit()
-    return gantt.scenario_out(db, scenario)
+    return _scenario(db, scenario)
 
 
 @router.delete("/scenarios/{scenario_id}/changes/{change_id}", tags=["planning"])
@@ -344,7 +354,7 @@ def delete_change(
         raise NotFound(f"scenario {scenario_id} has no change {change_id}")
     scenario.changes.remove(change)
     db.commit()
-    return gantt.scenario_out(db, scenario)
+    return _scenario(db, scenario)
 
 
 @router.post(
@@ -369,3 +379,32 @@ def compare_scenario(
 ) -> dict[str, Any]:
     """Baseline vs scenario: totals, their delta, per order and per line figures."""
     return scenarios.compare(db, scenarios.get_scenario(db, scenario_id))
+
+
+@router.post("/scenarios/{scenario_id}/publish", tags=["planning"])
+def publish_scenario(
+    scenario_id: int,
+    body: AdoptIn | None = None,
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Adopt the scenario: its plan becomes the published plan the floor works from.
+
+    409 with every reason (``errors[].code``) when that is not safe: not solved with the
+    current changes, compared with a plan that is no longer the published one (re-base),
+    the factory changed since the solve, or a rush order that exists only here.
+    """
+    scenario = scenarios.get_scenario(db, scenario_id)
+    out = adoption.adopt(db, scenario, body.plan_id if body else None)
+    db.commit()
+    return {**out, "plan": gantt.summary(out["plan"])}
+
+
+@router.post("/scenarios/{scenario_id}/rebase", tags=["planning"])
+def rebase_scenario(
+    scenario_id: int, _p: Principal = Depends(WRITE), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    """Compare with the plan published now: its copy becomes the scenario's baseline."""
+    scenario = scenarios.rebase(db, scenarios.get_scenario(db, scenario_id))
+    db.commit()
+    return _scenario(db, scenario)

@@ -36,6 +36,7 @@ class PlanKind(StrEnum):
     OPTIMIZED = "optimized"  # the run's final result
     PROPOSAL = "proposal"  # re-planned around a disruption; accept = publish
     BASELINE = "baseline"  # a scenario's copy of the plan it started from
+    ADOPTED = "adopted"  # a scenario's plan taken over as the factory plan (its run_id)
 
 
 class RunState(StrEnum):

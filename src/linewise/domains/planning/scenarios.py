@@ -6,6 +6,7 @@ the scenario was made, whatever happens to the plan it came from.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -34,22 +35,26 @@ def get_scenario(db: Session, scenario_id: int) -> PlanningScenario:
     return scenario
 
 
-def create(db: Session, name: str, baseline_plan_id: int | None) -> PlanningScenario:
-    source = (
-        get_plan(db, baseline_plan_id) if baseline_plan_id is not None else repo.published_plan(db)
-    )
-    if source is None:
-        raise Conflict(
-            "there is no published plan to start from: publish a plan or name baseline_plan_id"
-        )
-    scenario = PlanningScenario(name=name)
-    db.add(scenario)
-    db.flush()
+BASELINE_REASON = "copy of plan {}"
+_BASELINE_RE = re.compile(r"^copy of plan (\d+)$")
+
+
+def copy_plan(
+    db: Session,
+    source: SchedulePlan,
+    *,
+    scenario_id: int | None,
+    kind: PlanKind,
+    reason: str,
+    run_id: int | None = None,
+) -> SchedulePlan:
+    """A new draft with the source's problem, figures and planned operations."""
     copy = SchedulePlan(
-        scenario_id=scenario.id,
-        kind=PlanKind.BASELINE,
+        run_id=run_id,
+        scenario_id=scenario_id,
+        kind=kind,
         status=PlanStatus.DRAFT,
-        reason=f"copy of plan {source.id}",
+        reason=reason,
         horizon_start=source.horizon_start,
         horizon_end=source.horizon_end,
         solver_status=source.solver_status,
@@ -65,6 +70,55 @@ def create(db: Session, name: str, baseline_plan_id: int | None) -> PlanningScen
         PlannedOperation(plan_id=copy.id, **{c: getattr(r, c) for c in columns})
         for r in repo.plan_rows(db, source.id)
     )
+    return copy
+
+
+def _copy_baseline(db: Session, scenario_id: int, source: SchedulePlan) -> SchedulePlan:
+    return copy_plan(
+        db,
+        source,
+        scenario_id=scenario_id,
+        kind=PlanKind.BASELINE,
+        reason=BASELINE_REASON.format(source.id),
+    )
+
+
+def baseline_source_id(baseline: SchedulePlan) -> int | None:
+    """The plan a baseline was copied from (its reason says so)."""
+    found = _BASELINE_RE.match(baseline.reason or "")
+    return int(found.group(1)) if found else None
+
+
+def create(db: Session, name: str, baseline_plan_id: int | None) -> PlanningScenario:
+    source = (
+        get_plan(db, baseline_plan_id) if baseline_plan_id is not None else repo.published_plan(db)
+    )
+    if source is None:
+        raise Conflict(
+            "there is no published plan to start from: publish a plan or name baseline_plan_id"
+        )
+    scenario = PlanningScenario(name=name)
+    db.add(scenario)
+    db.flush()
+    _copy_baseline(db, scenario.id, source)
+    return scenario
+
+
+def rebase(db: Session, scenario: PlanningScenario) -> PlanningScenario:
+    """Compare against the plan published now: a new baseline copy replaces the old one.
+
+    The scenario's changes stay; its plan must be solved again before it can be adopted.
+    """
+    source = repo.published_plan(db)
+    if source is None:
+        raise Conflict("there is no published plan to re-base on")
+    if repo.active_run(db, scenario.id) is not None:
+        raise Conflict(f"scenario {scenario.id} is being solved; wait for the run to end")
+    old = baseline_plan(db, scenario.id)
+    if old is not None:
+        db.delete(old)
+        db.flush()
+    _copy_baseline(db, scenario.id, source)
     return scenario
 
 
@@ -93,6 +147,17 @@ def scenario_plan(db: Session, scenario_id: int) -> SchedulePlan | None:
         .limit(1)
     ).first()
     return None if run is None or run.plan_id is None else db.get(SchedulePlan, run.plan_id)
+
+
+def adopted_plan(db: Session, scenario_id: int) -> SchedulePlan | None:
+    """The latest factory plan adopted from this scenario (its run ties it here)."""
+    return db.scalars(
+        select(SchedulePlan)
+        .join(ScheduleRun, ScheduleRun.id == SchedulePlan.run_id)
+        .where(ScheduleRun.scenario_id == scenario_id, SchedulePlan.kind == PlanKind.ADOPTED)
+        .order_by(SchedulePlan.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _figures(db: Session, plan: SchedulePlan) -> tuple[Any, ...]:

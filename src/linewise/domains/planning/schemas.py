@@ -74,9 +74,12 @@ class RunOut(BaseModel):
 
 
 class MoveIn(Strict):
+    """``strict`` moves this operation only; ``push`` right-shifts the work after it."""
+
     start: AwareDatetime | None = None
     line_id: int | None = None
     version: int | None = None
+    mode: Literal["strict", "push"] = "strict"
 
     @model_validator(mode="after")
     def _something(self) -> MoveIn:
@@ -87,6 +90,12 @@ class MoveIn(Strict):
 
 class PublishIn(Strict):
     version: int | None = None
+
+
+class AdoptIn(Strict):
+    """``plan_id``: the scenario plan the planner compared; refused if solved again since."""
+
+    plan_id: int | None = None
 
 
 class ScenarioIn(Strict):

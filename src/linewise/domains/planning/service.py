@@ -164,6 +164,7 @@ class PlanningRuntime:
         def prepare() -> Instance:
             with session_scope(self.session_factory) as db:
                 changes = request.extra
+                rows: list[tuple[int, str, dict[str, Any]]] = []
                 if request.scenario_id is not None:
                     scenario = db.get(PlanningScenario, request.scenario_id)
                     rows = [(c.id, c.kind, c.payload) for c in scenario.changes] if scenario else []
@@ -172,6 +173,9 @@ class PlanningRuntime:
                 run = db.get(ScheduleRun, run_id)
                 if run is not None:
                     run.state = RunState.RUNNING
+                    if request.scenario_id is not None:
+                        # Adopting the plan later checks it was solved with today's changes.
+                        run.params = {**run.params, "change_ids": sorted(r[0] for r in rows)}
             built.append(problem)
             return problem.instance
 

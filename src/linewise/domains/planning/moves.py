@@ -1,0 +1,278 @@
+"""Moving one operation of a draft plan by hand: strictly, or pushing what follows.
+
+``strict`` changes the dragged operation only. ``push`` also right-shifts the operations
+after it on its line and in its routing, transitively, to the earliest times their
+setups, calendars, minimum waits and operators allow (``linewise.scheduling.push``);
+nothing moves earlier, and work in progress (frozen in the plan's problem, or started on
+the floor since) never moves: a push that needs it to is refused.
+
+Either way the result is checked by the engine's independent validator against the
+problem stored with the plan, and refused (422) with the rule it breaks and the other
+operation involved, in times and durations a planner reads.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
+from linewise.core.time import utcnow
+from linewise.domains.planning import problem as snapshot
+from linewise.domains.planning import repository as repo
+from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
+from linewise.domains.planning.plans import engine_plan, objective_of, setups_before
+from linewise.domains.planning.problem import Key, Problem
+from linewise.domains.production.models import OperationStatus, OrderOperation
+from linewise.scheduling import ObjectiveConfig, Plan, ScheduledOperation, validate
+from linewise.scheduling.calendar import CalendarIndex
+from linewise.scheduling.push import PushRefused, Shift, push, span_at
+
+MoveMode = Literal["strict", "push"]
+
+_OP_RE = re.compile(r"job (\S+) op (\d+)")
+_RULES = (
+    ("overlap", "overlap"),
+    ("setup", "setup"),
+    ("not eligible", "eligibility"),
+    ("before the release", "release"),
+    ("before material", "material"),
+    ("after op", "precedence"),
+    ("window of", "calendar"),
+    ("outside the calendar", "calendar"),
+    ("available time", "calendar"),
+    ("frozen", "frozen"),
+    ("skill", "skills"),
+)
+
+
+def _rule_of(message: str) -> str:
+    return next((rule for needle, rule in _RULES if needle in message), "feasibility")
+
+
+_SPAN_RE = re.compile(r"\b(\d+)\.\.(\d+)\b")
+_AT_RE = re.compile(r"@(\d+)\b")
+_SECONDS_RE = re.compile(r"\b(\d+) s\b|\b(needs|expected) (\d+)\b")
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _humanize(problem: Problem, text: str) -> str:
+    """Solver seconds become times (UTC) and durations a planner can read."""
+
+    def when(seconds: str) -> str:
+        return problem.at(int(seconds)).strftime("%a %d %b %H:%M UTC")
+
+    text = _SPAN_RE.sub(lambda m: f"{when(m.group(1))} – {when(m.group(2))}", text)
+    text = _AT_RE.sub(lambda m: f" at {when(m.group(1))}", text)
+    return _SECONDS_RE.sub(
+        lambda m: (
+            _duration(int(m.group(1)))
+            if m.group(1)
+            else f"{m.group(2)} {_duration(int(m.group(3)))}"
+        ),
+        text,
+    )
+
+
+def _label(problem: Problem, key: Key) -> str:
+    ref = problem.refs.get(key)
+    return f"{key[0]} op {key[1]}" if ref is None else f"{ref.order_number} step {ref.seq}"
+
+
+def _field_error(problem: Problem, message: str, rule: str, other: Key | None) -> FieldError:
+    text = _OP_RE.sub(lambda m: _label(problem, (m.group(1), int(m.group(2)))), message)
+    ref = None if other is None else problem.refs.get(other)
+    return FieldError(
+        {"eligibility": "line_id"}.get(rule, "start"),
+        _humanize(problem, text),
+        rule=rule,
+        other_operation_id=None if ref is None else ref.operation_id,
+        other_order_number=None if ref is None else ref.order_number,
+    )
+
+
+def _explain(problem: Problem, message: str, moved: Key) -> FieldError:
+    """A validator sentence in order/operation terms, with the rule and the other op."""
+    keys = [(m.group(1), int(m.group(2))) for m in _OP_RE.finditer(message)]
+    if "after op" in message and keys:
+        keys.append((keys[0][0], int(message.split("after op ")[1].split()[0])))
+    others = [k for k in keys if k != moved]
+    return _field_error(problem, message, _rule_of(message), others[0] if others else None)
+
+
+def _refused(problem: Problem, key: Key, errors: list[FieldError]) -> ValidationProblem:
+    ref = problem.refs[key]
+    return ValidationProblem(
+        f"cannot move {ref.order_number} step {ref.seq} there: "
+        + "; ".join(e["message"] for e in errors),
+        errors=errors,
+    )
+
+
+def _pinned(db: Session, problem: Problem, rows: list[PlannedOperation]) -> frozenset[Key]:
+    """Operations a push must not move: frozen in the plan, or started on the floor."""
+    ids = [r.operation_id for r in rows if r.operation_id is not None]
+    running = set(
+        db.scalars(
+            select(OrderOperation.id).where(
+                OrderOperation.id.in_(ids), OrderOperation.status == OperationStatus.IN_PROGRESS
+            )
+        )
+    )
+    return frozenset((r.job_key, r.op_index) for r in rows if r.frozen or r.operation_id in running)
+
+
+def move_operation(
+    db: Session,
+    plan: SchedulePlan,
+    operation_id: int,
+    start: datetime | None,
+    line_id: int | None,
+    mode: MoveMode = "strict",
+) -> dict[str, Any]:
+    """Move (and in ``push`` mode make room), validate, save; what moved and by how much."""
+    if plan.status != PlanStatus.DRAFT:
+        raise Conflict(f"plan {plan.id} is {plan.status}; only drafts can be edited")
+    problem = snapshot.load(plan.instance_blob)
+    key = problem.key_of_operation(operation_id)
+    if key is None:
+        raise NotFound(f"operation {operation_id} is not part of plan {plan.id}")
+    rows = list(repo.plan_rows(db, plan.id))
+    before = engine_plan(problem, rows)
+    current = before.by_key()[key]
+    resource = current.resource
+    if line_id is not None:
+        found = problem.resource_of_line(line_id)
+        if found is None:
+            raise ValidationProblem(
+                f"line {line_id} is not part of this plan",
+                errors=[FieldError("line_id", "unknown line", rule="eligibility")],
+            )
+        resource = found
+    begin = current.start if start is None else problem.seconds(start)
+    pushed: tuple[Shift, ...] = ()
+    if mode == "push":
+        try:
+            result = push(
+                problem.instance, before, key, resource, begin, _pinned(db, problem, rows)
+            )
+        except PushRefused as refused:
+            other = None if refused.blocking == key else refused.blocking
+            error = _field_error(problem, refused.message, refused.rule, other)
+            raise _refused(problem, key, [error]) from refused
+        after, pushed = result.plan, result.pushed
+    else:
+        job = next(j for j in problem.instance.jobs if j.id == key[0])
+        calendar = CalendarIndex(problem.instance.resource(resource).calendar)
+        span = span_at(job.operations[key[1]], resource, begin, calendar)
+        moved = ScheduledOperation(key[0], key[1], resource, *span)
+        after = Plan(tuple(moved if (s.job_id, s.index) == key else s for s in before.operations))
+    old = set(validate(problem.instance, before))
+    new = [m for m in validate(problem.instance, after) if m not in old]
+    if new:
+        raise _refused(problem, key, [_explain(problem, m, key) for m in new])
+    _save(problem, plan, rows, after)
+    return _report(problem, mode, before, after, key, pushed)
+
+
+def _save(problem: Problem, plan: SchedulePlan, rows: list[PlannedOperation], after: Plan) -> None:
+    placed = after.by_key()
+    setups = setups_before(problem, after)
+    for r in rows:
+        s = placed[(r.job_key, r.op_index)]
+        line = problem.lines[s.resource].id
+        start, end = problem.at(s.start), problem.at(s.end)
+        if (r.line_id, r.start, r.end) != (line, start, end):
+            r.line_id, r.start, r.end = line, start, end
+        r.setup_s = setups[(r.job_key, r.op_index)]
+    plan.objective = objective_of(problem, after, ObjectiveConfig())
+    plan.solver_status = "edited"
+    plan.updated_at = utcnow()  # bumps the version: moves are optimistic-concurrency checked
+
+
+def _report(
+    problem: Problem, mode: MoveMode, before: Plan, after: Plan, key: Key, pushed: tuple[Shift, ...]
+) -> dict[str, Any]:
+    """What moved and by how much, and how the orders concerned end now."""
+    was, now = before.by_key()[key], after.by_key()[key]
+    ref = problem.refs[key]
+
+    def place(s: ScheduledOperation) -> dict[str, Any]:
+        return {
+            "line_id": problem.lines[s.resource].id,
+            "line_code": problem.lines[s.resource].code,
+            "start": problem.at(s.start),
+            "end": problem.at(s.end),
+        }
+
+    moved_ops = []
+    for shift in pushed:
+        other = problem.refs[(shift.job_id, shift.index)]
+        moved_ops.append(
+            {
+                "operation_id": other.operation_id,
+                "order_number": other.order_number,
+                "seq": other.seq,
+                "line_id": problem.lines[shift.resource].id,
+                "line_code": problem.lines[shift.resource].code,
+                "from_start": problem.at(shift.old_start),
+                "to_start": problem.at(shift.new_start),
+                "from_end": problem.at(shift.old_end),
+                "to_end": problem.at(shift.new_end),
+                "delay_s": shift.delay,
+            }
+        )
+    return {
+        "mode": mode,
+        "operation_id": ref.operation_id,
+        "order_number": ref.order_number,
+        "seq": ref.seq,
+        "from": place(was),
+        "to": place(now),
+        "pushed": moved_ops,
+        "orders": _order_changes(problem, before, after, {key[0]} | {s.job_id for s in pushed}),
+    }
+
+
+def _order_changes(
+    problem: Problem, before: Plan, after: Plan, job_ids: set[str]
+) -> list[dict[str, Any]]:
+    """End and tardiness before and after of the orders whose end moved."""
+    jobs = {j.id: j for j in problem.instance.jobs}
+
+    def ends(plan: Plan) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s in plan.operations:
+            if s.job_id in job_ids:
+                out[s.job_id] = max(out.get(s.job_id, s.end), s.end)
+        return out
+
+    old, new = ends(before), ends(after)
+    out = []
+    for job_id in sorted(job_ids):
+        if old[job_id] == new[job_id]:
+            continue
+        due = jobs[job_id].due
+        ref = problem.refs[(job_id, 0)]
+        out.append(
+            {
+                "order_number": ref.order_number,
+                "due_date": ref.due,
+                "end_before": problem.at(old[job_id]),
+                "end_after": problem.at(new[job_id]),
+                "tardiness_before_s": 0 if due is None else max(0, old[job_id] - due),
+                "tardiness_after_s": 0 if due is None else max(0, new[job_id] - due),
+            }
+        )
+    return out
