@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from linewise.core.errors import Conflict
 from linewise.demo.factory import build_factory
 from linewise.demo.load import load_factory
 from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.planning.builder import build_problem
 from linewise.domains.production.models import OrderOperation, ProductionOrder
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -59,3 +60,18 @@ def test_load_into_database(db: Session) -> None:
     assert verify(db).ok
     with pytest.raises(Conflict):
         load_factory(db, build_factory(NOW), with_users=False)
+
+
+def test_demo_orders_wait_for_deliveries_and_one_is_short(db: Session) -> None:
+    spec = build_factory(NOW)
+    assert spec.stock and spec.receipts
+    load_factory(db, spec, with_users=False)
+    db.commit()
+    problem = build_problem(db, NOW, timedelta(days=14))
+    short = [w for w in problem.warnings if "short of" in w]
+    assert len(short) == 1 and "IC-PMIC" in short[0], problem.warnings
+    waiting = {k: w for k, w in problem.materials.items() if w.until is not None}
+    assert len(waiting) >= 3
+    assert {w.code for w in waiting.values()} == {"IC-PMIC", "XFMR"}
+    assert all(w.until > NOW for w in waiting.values())
+    assert not [w for w in problem.warnings if "not checked" in w]

@@ -9,7 +9,9 @@ the same arguments describe the same factory.
 
 from __future__ import annotations
 
+import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -108,6 +110,16 @@ class OrderSpec:
 
 
 @dataclass(frozen=True)
+class ReceiptSpec:
+    """An open purchase delivery: ``quantity`` of ``material`` expected at ``expected``."""
+
+    reference: str
+    material: str
+    quantity: float
+    expected: datetime
+
+
+@dataclass(frozen=True)
 class FactorySpec:
     site_code: str
     site_name: str
@@ -122,6 +134,8 @@ class FactorySpec:
     reasons: tuple[ReasonSpec, ...]
     customers: dict[str, str]  # customer order number -> customer
     orders: tuple[OrderSpec, ...]
+    stock: dict[str, float] = field(default_factory=dict)  # material code -> on hand
+    receipts: tuple[ReceiptSpec, ...] = ()
 
     def line(self, code: str) -> LineSpec:
         return next(line for line in self.lines if line.code == code)
@@ -427,6 +441,59 @@ def _orders(
     return customers, tuple(specs)
 
 
+def _requirements(
+    products: tuple[ProductSpec, ...], orders: tuple[OrderSpec, ...]
+) -> list[tuple[OrderSpec, dict[str, float]]]:
+    """Orders still to kit, in the order planning serves them (due, priority, number)."""
+    boms = {p.code: p.bom for p in products}
+    waiting = [o for o in orders if o.status != "in_progress"]
+    waiting.sort(key=lambda o: (o.due, o.priority, o.number))
+    return [(o, {m: q * o.quantity for m, q in boms[o.product].items()}) for o in waiting]
+
+
+def _supply(
+    now: datetime, products: tuple[ProductSpec, ...], orders: tuple[OrderSpec, ...]
+) -> tuple[dict[str, float], tuple[ReceiptSpec, ...]]:
+    """Stock and open deliveries, derived from the orders (no randomness of its own).
+
+    Most materials are plentiful: stock for all orders and half as much again, so that a
+    what-if rush order does not starve the others. Power-management ICs (power supplies
+    and LED drivers) cover the first third of their orders from stock; the rest waits
+    for a delivery in three days, which is a little short: the last order that needs
+    them gets half of what it needs, so it is short. Transformers (power supplies only)
+    cover the first half from stock, the rest waits four days. Planning so has orders
+    waiting for two deliveries and one shortage.
+    """
+    day = now.replace(minute=0, second=0, microsecond=0)
+    needs = _requirements(products, orders)
+    total: dict[str, float] = defaultdict(float)
+    for _o, need in needs:
+        for code, qty in need.items():
+            total[code] += qty
+    stock = {code: float(math.ceil(qty * 1.5)) for code, qty in total.items()}
+    receipts = [
+        ReceiptSpec(
+            "PUR-70001", "R-0402", float(math.ceil(total["R-0402"] * 0.5)), day + timedelta(days=5)
+        ),
+        ReceiptSpec(
+            "PUR-70002", "PASTE", float(math.ceil(total["PASTE"] * 0.5)), day + timedelta(days=8)
+        ),
+    ]
+    pmic = [need["IC-PMIC"] for _o, need in needs if "IC-PMIC" in need]
+    if pmic:
+        stock["IC-PMIC"] = sum(pmic[: (len(pmic) + 2) // 3])
+        late = sum(pmic[:-1]) + pmic[-1] / 2 - stock["IC-PMIC"]
+        if late > 0:
+            receipts.append(ReceiptSpec("PUR-70003", "IC-PMIC", late, day + timedelta(days=3)))
+    xfmr = [need["XFMR"] for _o, need in needs if "XFMR" in need]
+    if xfmr:
+        stock["XFMR"] = sum(xfmr[: (len(xfmr) + 1) // 2])
+        late = sum(xfmr) - stock["XFMR"]
+        if late > 0:
+            receipts.append(ReceiptSpec("PUR-70004", "XFMR", late, day + timedelta(days=4)))
+    return dict(sorted(stock.items())), tuple(receipts)
+
+
 def build_factory(
     now: datetime | None = None,
     *,
@@ -447,6 +514,7 @@ def build_factory(
     products = _products(lines)
     operators = _operators(rng, line_groups)
     customers, order_specs = _orders(rng, now, products, orders, quantity_scale)
+    stock, receipts = _supply(now, products, order_specs)
     year = now.astimezone(UTC).year
     return FactorySpec(
         site_code="PLANT-1",
@@ -470,4 +538,6 @@ def build_factory(
         reasons=DOWNTIME_REASONS + SCRAP_REASONS + REWORK_REASONS,
         customers=customers,
         orders=order_specs,
+        stock=stock,
+        receipts=receipts,
     )

@@ -13,7 +13,7 @@ from linewise.core.security import Role
 from linewise.demo.factory import FactorySpec
 from linewise.domains.accounts.service import create_user
 from linewise.domains.equipment.models import Area, Line, Machine, Site
-from linewise.domains.inventory.models import Material
+from linewise.domains.inventory.models import Material, Receipt, StockLevel
 from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
 from linewise.domains.production.models import (
     BomItem,
@@ -82,6 +82,18 @@ def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> 
         for code, (name, unit) in spec.materials.items()
     }
     db.add_all(materials.values())
+    db.add_all(
+        StockLevel(material=materials[code], quantity=qty) for code, qty in spec.stock.items()
+    )
+    db.add_all(
+        Receipt(
+            material=materials[r.material],
+            quantity=r.quantity,
+            expected_at=r.expected,
+            reference=r.reference,
+        )
+        for r in spec.receipts
+    )
     products: dict[str, Product] = {}
     for ps in spec.products:
         product = Product(code=ps.code, name=ps.name, family=ps.family)
