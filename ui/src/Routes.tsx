@@ -3,6 +3,7 @@ import { match, navigate, useLocation, type Location } from "./router";
 import { CalendarsPage } from "./pages/CalendarsPage";
 import { DowntimePage } from "./pages/DowntimePage";
 import { FloorPage } from "./pages/FloorPage";
+import { InventoryPage } from "./pages/InventoryPage";
 import { KpiPage } from "./pages/KpiPage";
 import { LinesPage } from "./pages/LinesPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -29,6 +30,7 @@ const ROUTES: [string, Render][] = [
   ["/products", () => <ProductsPage />],
   ["/products/:id", (p) => <ProductsPage selectedId={Number(p.id)} />],
   ["/lines", () => <LinesPage />],
+  ["/inventory", () => <InventoryPage />],
   ["/operators", () => <OperatorsPage />],
   ["/calendars", () => <CalendarsPage />],
   ["/reason-codes", () => <ReasonCodesPage />],

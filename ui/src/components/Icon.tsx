@@ -3,6 +3,7 @@ const PATHS = {
   orders: "M9 5h10M9 12h10M9 19h10M4.5 5h.01M4.5 12h.01M4.5 19h.01",
   products: "M12 3 3 7.5v9L12 21l9-4.5v-9L12 3Zm0 0v18M3 7.5l9 4.5 9-4.5",
   lines: "M3 17h18M5 17V9h4v8M10 17V5h4v12M15 17v-6h4v6",
+  inventory: "M3 21V8l9-5 9 5v13M7 21v-8h10v8M7 17h10",
   operators: "M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6ZM21 19v-1a4 4 0 0 0-3-3.9M15 4.1a3 3 0 0 1 0 5.8",
   calendars: "M4 6h16v14H4zM4 10h16M8 3v4M16 3v4",
   reasons: "M4 4h10l6 6v10H4zM14 4v6h6M8 14h8M8 17h5",

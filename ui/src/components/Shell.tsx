@@ -27,6 +27,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
     items: [
       { to: "/products", label: "Products", icon: "products" },
       { to: "/lines", label: "Lines & machines", icon: "lines" },
+      { to: "/inventory", label: "Inventory", icon: "inventory" },
       { to: "/operators", label: "Operators", icon: "operators" },
       { to: "/calendars", label: "Calendars", icon: "calendars" },
       { to: "/reason-codes", label: "Reason codes", icon: "reasons" },

@@ -16,6 +16,7 @@ import { RunProgress } from "../schedule/RunProgress";
 import { ScheduleTabs } from "../schedule/ScheduleTabs";
 import { ZOOM_PRESETS, presetOf, type ZoomPreset } from "../schedule/timeaxis";
 import "../schedule/schedule.css";
+import { PlanWarnings } from "../schedule/materials";
 
 type Feedback =
   | { kind: "refused"; title: string; errors: MoveError[] }
@@ -254,6 +255,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       {detail && (
         <>
           {detail.proposal && detail.reason && <div className="notice proposal-note">Proposal: {detail.reason}</div>}
+          <PlanWarnings warnings={detail.warnings} />
           <dl className="facts sched-facts">
             <div className="fact"><dt>Orders</dt><dd>{detail.orders.length}</dd></div>
             <div className="fact"><dt>Operations</dt><dd>{ops.length}</dd></div>

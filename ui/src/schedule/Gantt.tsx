@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { PlanDetail, PlannedOp } from "./api";
 import { colorScale, type ColorBy } from "./colors";
+import { MaterialWaitRow } from "./materials";
 import {
   DAY, HOUR, addDays, clampZoom, majorTicks, minorTicks, startOfDay, weekends,
 } from "./timeaxis";
@@ -418,6 +419,7 @@ export function OpFacts({ op }: { op: PlannedOp }) {
       <div className="tip-row">{fmtTime.format(Date.parse(op.start))} → {fmtTime.format(Date.parse(op.end))} ({dur >= 120 ? `${(dur / 60).toFixed(1)} h` : `${Math.round(dur)} min`})</div>
       {op.setup_s > 0 && <div className="tip-row">Setup before: {Math.round(op.setup_s / 60)} min</div>}
       {op.due_date && <div className="tip-row">Order due {fmtTime.format(Date.parse(op.due_date))}</div>}
+      <MaterialWaitRow wait={op.material_wait} />
     </>
   );
 }

@@ -56,6 +56,17 @@ export interface PlanSummary {
   published_at: string | null;
 }
 
+/** The material an order's first operation waits for; `short`: nothing known covers it. */
+export interface MaterialWait {
+  code: string;
+  name: string;
+  unit: string;
+  until: string | null;
+  reference: string;
+  short: boolean;
+  missing: number;
+}
+
 export interface PlannedOp {
   id: number;
   operation_id: number;
@@ -72,6 +83,7 @@ export interface PlannedOp {
   due_date: string | null;
   late: boolean;
   frozen: boolean;
+  material_wait?: MaterialWait | null;
 }
 
 export interface PlanLine {
@@ -91,9 +103,11 @@ export interface PlanOrder {
   late: boolean;
   tardiness_s: number;
   operation_ids: number[];
+  material_wait?: MaterialWait | null;
 }
 
 export interface PlanDetail extends PlanSummary {
+  warnings?: string[];
   lines: PlanLine[];
   orders: PlanOrder[];
 }

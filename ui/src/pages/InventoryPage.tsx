@@ -1,0 +1,110 @@
+import { useState } from "react";
+import { PageHeader } from "../components/PageHeader";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { fmtDateTimeShort, fmtNumber } from "../format";
+import { listReceipts, listStock, receiveReceipt, type Receipt, type ReceiptStatus } from "../inventory/api";
+import { useApi } from "../useApi";
+
+const FILTERS: (ReceiptStatus | "all")[] = ["open", "received", "cancelled", "all"];
+const LABEL: Record<string, string> = { all: "All", open: "Open", received: "Received", cancelled: "Cancelled" };
+const BADGE: Record<ReceiptStatus, string> = { open: "status-released", received: "status-completed", cancelled: "status-cancelled" };
+
+/** Stock on hand per material and the deliveries planning counts on. */
+export function InventoryPage() {
+  const data = useApi(() => Promise.all([listStock(), listReceipts()]), []);
+  const [filter, setFilter] = useState<ReceiptStatus | "all">("open");
+  const [busy, setBusy] = useState<number | null>(null);
+  const [actionError, setActionError] = useState<unknown>();
+  const header = <PageHeader title="Inventory" subtitle="Stock on hand and expected deliveries: planning starts an order once its material is there." />;
+  if (data.error) return <>{header}<ErrorState error={data.error} onRetry={data.reload} /></>;
+  if (!data.data) return <>{header}<Loading /></>;
+  const [stock, receipts] = data.data;
+  const shown = receipts.filter((r) => filter === "all" || r.status === filter);
+  const openOf = (materialId: number) =>
+    receipts.filter((r) => r.status === "open" && r.material_id === materialId).reduce((sum, r) => sum + r.quantity, 0);
+
+  const receive = async (r: Receipt) => {
+    setBusy(r.id);
+    setActionError(undefined);
+    try {
+      await receiveReceipt(r);
+      data.reload();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <>
+      {header}
+      <section className="panel" data-testid="stock">
+        <h2 className="panel-title">Stock on hand</h2>
+        {stock.length === 0 ? <Empty>No stock recorded. Materials without a stock level are not checked by planning.</Empty> : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr><th>Material</th><th className="num">On hand</th><th className="num">Open deliveries</th><th>Unit</th><th>Updated</th></tr>
+              </thead>
+              <tbody>
+                {stock.map((s) => (
+                  <tr key={s.id}>
+                    <td><div className="strong mono">{s.material.code}</div><div className="sub">{s.material.name}</div></td>
+                    <td className="num">{fmtNumber(s.quantity)}</td>
+                    <td className="num">{openOf(s.material_id) ? fmtNumber(openOf(s.material_id)) : <span className="muted">—</span>}</td>
+                    <td>{s.material.unit}</td>
+                    <td>{fmtDateTimeShort(s.updated_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="panel" data-testid="receipts">
+        <h2 className="panel-title">Deliveries</h2>
+        <div className="filter-chips" role="group" aria-label="Filter by status">
+          {FILTERS.map((f) => (
+            <button key={f} type="button" className={`filter-chip${filter === f ? " on" : ""}`}
+              aria-pressed={filter === f} onClick={() => setFilter(f)}>
+              {LABEL[f]} <span className="count">{f === "all" ? receipts.length : receipts.filter((r) => r.status === f).length}</span>
+            </button>
+          ))}
+        </div>
+        {actionError !== undefined && <ErrorState error={actionError} />}
+        {shown.length === 0 ? <Empty>No {filter === "all" ? "" : `${LABEL[filter].toLowerCase()} `}deliveries.</Empty> : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr><th>Expected</th><th>Material</th><th className="num">Quantity</th><th>Reference</th><th>Status</th><th /></tr>
+              </thead>
+              <tbody>
+                {shown.map((r) => (
+                  <tr key={r.id} data-testid="receipt-row">
+                    <td>{fmtDateTimeShort(r.expected_at)}</td>
+                    <td><div className="strong mono">{r.material.code}</div><div className="sub">{r.material.name}</div></td>
+                    <td className="num">{fmtNumber(r.quantity)} {r.material.unit}</td>
+                    <td>{r.reference || <span className="muted">—</span>}</td>
+                    <td>
+                      <span className={`badge ${BADGE[r.status]}`}>{LABEL[r.status]}</span>
+                      {r.received_at && <div className="sub">{fmtDateTimeShort(r.received_at)}</div>}
+                    </td>
+                    <td className="num">
+                      {r.status === "open" && (
+                        <button type="button" className="btn" disabled={busy !== null} onClick={() => receive(r)}>
+                          {busy === r.id ? "Receiving…" : "Receive"}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
