@@ -263,6 +263,10 @@ def _run(
     solver.parameters.num_workers = params.num_workers
     solver.parameters.random_seed = params.random_seed
     solver.parameters.log_search_progress = params.log_search
+    # Branch on the order of interval pairs inside each no-overlap as the search goes.
+    # On ft10 with 2 workers this took reaching the optimum (930) within 10 s from 4 of
+    # 6 seeds to 14 of 14 (median 2.5 s); sequencing is the hard part of every model here.
+    solver.parameters.use_dynamic_precedence_in_disjunctive = True
     options = sum(len(o) for o in shop.options.values())
     if options > 2 * len(shop.options):
         # Probing scales badly with many optional (calendar/flexible) intervals and can eat

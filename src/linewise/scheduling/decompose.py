@@ -15,12 +15,13 @@ is returned: decomposition can only help.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import replace
 
 from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.dispatch import best_dispatch, dispatch
+from linewise.scheduling.dispatch import Rule, best_dispatch, dispatch
 from linewise.scheduling.model import (
     FrozenAssignment,
     Instance,
@@ -34,8 +35,12 @@ from linewise.scheduling.model import (
 from linewise.scheduling.objective import evaluate
 
 Key = tuple[str, int]
-# Below this share of the time, a batch is not worth a CP-SAT model: it keeps its warm start.
+# Below this many seconds, a batch is not worth a CP-SAT model: it keeps its warm start.
 MIN_BATCH_SECONDS = 0.5
+# Share of the time limit the heuristic rules may take on the whole instance.
+HEURISTIC_SHARE = 0.25
+# Margin on the estimated dispatch time still needed (contexts grow, the machine is busy).
+SAFETY = 1.5
 
 
 def _context_jobs(
@@ -72,18 +77,34 @@ def solve_decomposed(
     config: ObjectiveConfig | None = None,
     params: SolverParams | None = None,
     batch_size: int = 100,
+    warm_start: tuple[Plan, Rule] | None = None,
 ) -> SolveResult:
     """A plan for a large instance within ``params.time_limit``, never worse than dispatch.
 
-    The limit is wall-clock time for everything. Each batch gets an equal share of what
-    is left; once the time is up, the remaining batches keep their warm starts (the
-    heuristic on the committed situation), so the answer always comes in time.
+    The limit is wall-clock time for everything. ``warm_start`` is the heuristic plan of
+    the whole instance and the rule that made it, if the caller has it already;
+    otherwise the rules run here, within ``HEURISTIC_SHARE`` of the limit.
+
+    Every batch needs its own dispatch run (its warm start) whatever happens, so that
+    time is reserved first, estimated from the slowest dispatch per operation seen so
+    far; CP-SAT gets an equal share of what is left per remaining batch, and a batch
+    whose share is below ``MIN_BATCH_SECONDS`` keeps its warm start. If the run falls
+    behind even so, the rest is dispatched in one go, and if that cannot finish in time
+    either, the heuristic plan of the whole instance is returned. So the answer always
+    comes within the limit (up to one batch's overrun on a badly misjudged estimate).
     """
     config = config or ObjectiveConfig()
     params = params or SolverParams()
     started = time.monotonic()
     deadline = started + params.time_limit
-    heuristic, rule = best_dispatch(instance, config)
+    if warm_start is None:
+        budget = params.time_limit * HEURISTIC_SHARE
+        began = time.monotonic()
+        heuristic, rule = best_dispatch(instance, config, time_budget=budget)
+        per_op = (time.monotonic() - began) / max(1, instance.operation_count)
+    else:
+        heuristic, rule = warm_start
+        per_op = 0.0  # learnt from the first batch
     heuristic_values = evaluate(instance, heuristic, config)
     first_start = {s.job_id: s.start for s in heuristic.operations if s.index == 0}
     order = sorted(
@@ -91,31 +112,99 @@ def solve_decomposed(
         key=lambda j: (math.inf if j.due is None else j.due, first_start[j.id], j.id),
     )
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    ops_from = list(
+        itertools.accumulate(
+            (sum(len(j.operations) for j in b) for b in reversed(batches)), initial=0
+        )
+    )[::-1]  # ops_from[n]: operations in batches n and later
     committed: dict[Key, ScheduledOperation] = {}
     for n, batch in enumerate(batches):
         if params.cancel is not None and params.cancel.is_set():
             return _fallback(instance, heuristic, config, started)
-        batch_ids = {j.id for j in batch}
-        # Work already committed that ends before the batch could start is left out
-        # (but for the last operation per resource, for its setup), which keeps each
-        # batch as small as the batch itself however far the plan has got. Batch work
-        # starts no earlier than in the heuristic plan of the whole instance.
-        t0 = min(first_start[j.id] for j in batch)
-        raised = tuple(replace(j, release=max(j.release, t0)) for j in batch)
-        sub = replace(instance, jobs=(*_context_jobs(instance, committed, t0), *raised))
-        warm = dispatch(sub, rule)
-        remaining = deadline - time.monotonic()
-        budget = remaining / (len(batches) - n)
+        left = deadline - time.monotonic()
+        reserve = SAFETY * per_op * ops_from[n]
+        if n and left < reserve:
+            rest = [job for later in batches[n:] for job in later]
+            if left < per_op * ops_from[n]:  # not even one dispatch of the rest fits
+                return _fallback(instance, heuristic, config, started)
+            committed.update(_dispatch_batch(instance, committed, rest, first_start, rule)[0])
+            break
+        began = time.monotonic()
+        placed, sub, warm = _dispatch_batch(instance, committed, batch, first_start, rule)
+        sub_ops = sub.operation_count
+        per_op = max(per_op, (time.monotonic() - began) / max(1, sub_ops))
+        left = deadline - time.monotonic()
+        budget = (left - SAFETY * per_op * ops_from[n + 1]) / (len(batches) - n)
         if budget >= MIN_BATCH_SECONDS:
-            result = solve(sub, config, replace(params, time_limit=budget), warm_start=warm)
-            warm = result.plan
-        for s in _unpack(warm, batch_ids):
-            committed[(s.job_id, s.index)] = s
+            inner = replace(params, time_limit=budget, on_progress=None)
+            result = solve(sub, config, inner, warm_start=warm)
+            batch_ids = {j.id for j in batch}
+            placed = {(s.job_id, s.index): s for s in _unpack(result.plan, batch_ids)}
+        committed.update(placed)
+        if params.on_progress is not None:
+            _report(instance, committed, heuristic, config, params, started)
     plan = Plan(tuple(sorted(committed.values(), key=lambda s: (s.start, s.resource, s.job_id))))
     values = evaluate(instance, plan, config)
     if heuristic_values.key(config) <= values.key(config):
         return _fallback(instance, heuristic, config, started)
     return SolveResult(SolveStatus.FEASIBLE, plan, values, (), time.monotonic() - started)
+
+
+def _dispatch_batch(
+    instance: Instance,
+    committed: dict[Key, ScheduledOperation],
+    batch: list[Job],
+    first_start: dict[str, int],
+    rule: Rule,
+) -> tuple[dict[Key, ScheduledOperation], Instance, Plan]:
+    """The batch planned by ``rule`` around the committed work: its operations, the
+    sub-instance and the sub-instance's plan (the warm start for CP-SAT).
+
+    Work already committed that ends before the batch could start is left out (but for
+    the last operation per resource, for its setup), which keeps each sub-instance as
+    small as the batch itself however far the plan has got. Batch work starts no
+    earlier than in the heuristic plan of the whole instance.
+    """
+    t0 = min(first_start[j.id] for j in batch)
+    raised = tuple(replace(j, release=max(j.release, t0)) for j in batch)
+    sub = replace(instance, jobs=(*_context_jobs(instance, committed, t0), *raised))
+    warm = dispatch(sub, rule)
+    batch_ids = {j.id for j in batch}
+    return {(s.job_id, s.index): s for s in _unpack(warm, batch_ids)}, sub, warm
+
+
+def _report(
+    instance: Instance,
+    committed: dict[Key, ScheduledOperation],
+    heuristic: Plan,
+    config: ObjectiveConfig,
+    params: SolverParams,
+    started: float,
+) -> None:
+    """Progress after a batch: the first objective level over the committed batches plus
+    the heuristic's plan for the jobs not committed yet (a projection, not a plan).
+
+    Only tardiness and makespan depend on job ends alone and are cheap to project; for
+    the other levels nothing is reported until the end.
+    """
+    assert params.on_progress is not None
+    level = config.levels[0]
+    if level not in ("weighted_tardiness", "makespan"):
+        return
+    ends = {s.job_id: s.end for s in heuristic.operations}  # last operation wins below
+    for s in heuristic.operations:
+        ends[s.job_id] = max(ends[s.job_id], s.end)
+    last = {j.id: len(j.operations) - 1 for j in instance.jobs}
+    for (job_id, index), s in committed.items():
+        if index == last[job_id]:
+            ends[job_id] = s.end
+    if level == "makespan":
+        value = float(max(ends.values(), default=0))
+    else:
+        value = float(
+            sum(j.weight * max(0, ends[j.id] - j.due) for j in instance.jobs if j.due is not None)
+        )
+    params.on_progress(time.monotonic() - started, value, 0.0, 1.0 if value > 0 else 0.0)
 
 
 def _fallback(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -107,6 +108,31 @@ class _Dispatcher:
             return (-work_left, cursor.ready)
         return (cursor.job.due - work_left, cursor.ready)
 
+    def _candidates(
+        self,
+        queue: dict[int, int],
+        pending: list[tuple[int, int, int]],
+        shortlist: list[tuple[tuple[float, int], int, int]],
+        t: int,
+    ) -> list[int]:
+        """Up to ``SHORTLIST`` waiting jobs ready by ``t``, best by the cheap key first.
+
+        Entries are removed lazily: one whose job has moved on (or was taken by another
+        resource) no longer matches ``queue`` and is dropped when it surfaces.
+        """
+        while pending and pending[0][0] <= t:
+            _, k, index = heapq.heappop(pending)
+            if queue.get(k) == index:
+                heapq.heappush(shortlist, (self._shortlist_key(k), k, index))
+        found: list[tuple[tuple[float, int], int, int]] = []
+        while shortlist and len(found) < SHORTLIST:
+            entry = heapq.heappop(shortlist)
+            if queue.get(entry[1]) == entry[2]:
+                found.append(entry)
+        for entry in found:
+            heapq.heappush(shortlist, entry)
+        return [entry[1] for entry in found]
+
     def _priority(self, cursor: _JobCursor, resource: str, t: int) -> tuple[float, ...]:
         """Smaller is better."""
         job, i = cursor.job, cursor.next_index
@@ -138,10 +164,7 @@ class _Dispatcher:
         job = cursor.job
         chain = _chain(job, cursor.next_index)
         head_ready = cursor.ready
-        # Past everything placed so far (and past the last calendar or shift change) the
-        # surroundings no longer change, so a chain failing there fails everywhere.
-        quiet = max([self.table.last_change, *(s.end for s in self.placed.values())])
-        span = sum(max(m.duration for m in job.operations[i].modes) for i in chain)
+        quiet: int | None = None
         while True:
             mark = self.table.mark()
             push = self._try_chain(job, chain, head_ready)
@@ -151,7 +174,14 @@ class _Dispatcher:
             self.table.rollback(mark)
             for i in chain:
                 self.placed.pop((job.id, i), None)
-            if head_ready > quiet + 2 * span + self.table.longest_setup:
+            if quiet is None:
+                # Past everything placed so far (and past the last calendar or shift
+                # change) the surroundings no longer change, so a chain failing there
+                # fails everywhere. Only computed on this rare path: it scans the plan.
+                quiet = max([self.table.last_change, *(s.end for s in self.placed.values())])
+                span = sum(max(m.duration for m in job.operations[i].modes) for i in chain)
+                quiet += 2 * span + self.table.longest_setup
+            if head_ready > quiet:
                 raise SchedulingError(f"job {job.id}: no start satisfies its maximum waits")
             head_ready += push
 
@@ -200,6 +230,11 @@ class _Dispatcher:
         # could next start work.
         waiting: dict[str, dict[int, int]] = {r.id: {} for r in self.instance.resources}
         readies: dict[str, list[tuple[int, int, int]]] = {r: [] for r in waiting}
+        # The same entries once more, moved into ``shortlist`` (keyed by the cheap
+        # pre-selection key) as soon as a decision time reaches their ready time, so that
+        # a decision looks at a few heap tops instead of scanning the whole queue.
+        pending: dict[str, list[tuple[int, int, int]]] = {r: [] for r in waiting}
+        shortlist: dict[str, list[tuple[tuple[float, int], int, int]]] = {r: [] for r in waiting}
         events: list[tuple[int, str]] = []
         planned: dict[str, int] = {}
 
@@ -227,6 +262,7 @@ class _Dispatcher:
             for mode in cursor.job.operations[cursor.next_index].modes:
                 waiting[mode.resource][k] = cursor.next_index
                 heapq.heappush(readies[mode.resource], (cursor.ready, k, cursor.next_index))
+                heapq.heappush(pending[mode.resource], (cursor.ready, k, cursor.next_index))
                 schedule(mode.resource)
 
         for k, cursor in enumerate(self.cursors):
@@ -248,9 +284,9 @@ class _Dispatcher:
                 planned.pop(resource)
                 schedule(resource)
                 continue
-            candidates = [j for j in waiting[resource] if self.cursors[j].ready <= t]
-            if len(candidates) > SHORTLIST:
-                candidates = heapq.nsmallest(SHORTLIST, candidates, key=self._shortlist_key)
+            candidates = self._candidates(
+                waiting[resource], pending[resource], shortlist[resource], t
+            )
             chosen = min(candidates, key=lambda j: self._priority(self.cursors[j], resource, t))
             cursor = self.cursors[chosen]
             first = cursor.next_index
@@ -276,13 +312,29 @@ def dispatch(instance: Instance, rule: Rule = "atcs") -> Plan:
 
 
 def best_dispatch(
-    instance: Instance, config: ObjectiveConfig | None = None, rules: tuple[Rule, ...] = RULES
+    instance: Instance,
+    config: ObjectiveConfig | None = None,
+    rules: tuple[Rule, ...] = RULES,
+    time_budget: float | None = None,
 ) -> tuple[Plan, Rule]:
-    """Run each rule and keep the lexicographically best plan (rules are cheap)."""
+    """Run the rules in turn and keep the lexicographically best plan.
+
+    With ``time_budget`` (seconds), a further rule only runs if it is expected to end
+    within the budget, taking the slowest rule so far as the estimate; the first rule
+    always runs. On very large plans one rule takes seconds, and the time belongs to the
+    optimiser; ATCS comes first because it is the best rule for tardiness.
+    """
     config = config or ObjectiveConfig()
-    scored = []
+    started = time.monotonic()
+    slowest = 0.0
+    scored: list[tuple[tuple[int, ...], Rule, Plan]] = []
     for rule in rules:
+        elapsed = time.monotonic() - started
+        if scored and time_budget is not None and elapsed + slowest > time_budget:
+            break
+        began = time.monotonic()
         plan = dispatch(instance, rule)
+        slowest = max(slowest, time.monotonic() - began)
         scored.append((evaluate(instance, plan, config).key(config), rule, plan))
     best = min(scored, key=lambda s: s[0])
     return best[2], best[1]

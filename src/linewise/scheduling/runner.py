@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.decompose import solve_decomposed
-from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.decompose import HEURISTIC_SHARE, solve_decomposed
+from linewise.scheduling.dispatch import Rule, best_dispatch
 from linewise.scheduling.model import Instance, ObjectiveConfig, SolveResult, SolveStatus
 from linewise.scheduling.objective import evaluate
 
@@ -119,6 +119,7 @@ class SolveJob:
         self._result: SolveResult | None = None
         self._error: str | None = None
         self._started = 0.0
+        self._rule: Rule = "atcs"  # the rule behind the heuristic plan
         self._thread = threading.Thread(target=self._run, name=f"linewise-{name}", daemon=True)
 
     # --- control ---------------------------------------------------------------------
@@ -202,7 +203,9 @@ class SolveJob:
 
     def _plan_heuristically(self, instance: Instance) -> SolveResult:
         config = self.settings.config
-        plan, _rule = best_dispatch(instance, config)
+        # On a large plan one rule takes seconds: leave most of the limit to optimising.
+        budget = self.settings.time_limit * HEURISTIC_SHARE
+        plan, self._rule = best_dispatch(instance, config, time_budget=budget)
         values = evaluate(instance, plan, config)
         elapsed = time.monotonic() - self._started
         result = SolveResult(SolveStatus.FALLBACK_HEURISTIC, plan, values, (), elapsed, elapsed)
@@ -227,5 +230,7 @@ class SolveJob:
             cancel=self.cancel_event,
         )
         if instance.operation_count > DECOMPOSE_ABOVE:
-            return solve_decomposed(instance, self.settings.config, params)
+            return solve_decomposed(
+                instance, self.settings.config, params, warm_start=(heuristic.plan, self._rule)
+            )
         return solve(instance, self.settings.config, params, warm_start=heuristic.plan)

@@ -48,3 +48,24 @@ def test_decomposition_is_valid_and_not_worse_than_the_heuristic() -> None:
     heuristic, _ = best_dispatch(inst, config)
     assert result.objective.key(config) <= evaluate(inst, heuristic, config).key(config)
     assert result.status in (SolveStatus.FEASIBLE, SolveStatus.FALLBACK_HEURISTIC)
+
+
+def test_time_budget_runs_only_the_first_rule_when_exhausted() -> None:
+    inst = factory(orders=30, lines=8)
+    _plan, rule = best_dispatch(inst, ObjectiveConfig(), time_budget=0.0)
+    assert rule == "atcs"
+
+
+def test_decomposition_keeps_a_short_time_limit_and_reports_progress() -> None:
+    # 600 orders in batches of 20: 30 batches, each needing its own dispatch; with a
+    # 1.5 s limit there is no time for CP-SAT in most of them, and the run must still
+    # answer (near) the limit with a valid plan instead of dispatching batch after batch.
+    inst = factory(orders=600, lines=12, seed=3)
+    seen: list[float] = []
+    params = SolverParams(
+        time_limit=1.5, num_workers=2, on_progress=lambda t, obj, b, g: seen.append(obj)
+    )
+    result = solve_decomposed(inst, ObjectiveConfig(), params, batch_size=20)
+    assert validate(inst, result.plan) == []
+    assert result.wall_time < 1.5 + 1.0
+    assert seen, "a decomposed run reports progress after its batches"

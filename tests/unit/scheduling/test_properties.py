@@ -127,12 +127,14 @@ def test_cpsat_is_valid_and_never_worse_than_its_warm_start(
         assert result.levels[0].value == result.objective.level(result.levels[0].level)
 
 
-def test_heuristic_is_fast_on_a_few_thousand_operations() -> None:
+def test_heuristic_plans_a_few_thousand_operations_validly() -> None:
+    # Its speed is measured by bench/factory.py (a timed assertion here would flake on a
+    # busy machine); this checks the shortlist and lazy queues keep every operation.
     inst = random_instance(7, jobs=800, resources=20, skill_share=0.002)
-    started = time.monotonic()
-    plan = dispatch(inst, "atcs")
-    assert time.monotonic() - started < 1.5  # well under a second on a quiet machine
-    assert len(plan.operations) == inst.operation_count
+    for rule in RULES:
+        plan = dispatch(inst, rule)
+        assert len(plan.operations) == inst.operation_count
+        assert validate(inst, plan) == []
 
 
 def test_progress_reports_and_cancel_stops_the_search() -> None:
