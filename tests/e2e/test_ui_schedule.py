@@ -1,7 +1,9 @@
 """The Schedule page in a real browser: a planner optimizes (live progress over SSE), sees
 the Gantt, drags an operation onto a conflicting slot (refused and explained, the bar goes
-back) and then onto a free one (accepted, and the API agrees), publishes, and compares a
-what-if scenario with a rush order against the published plan.
+back) and then onto a free one (accepted, and the API agrees), drops one onto the next
+(which is pushed along), publishes, compares a what-if scenario with a rush order against
+the published plan, and publishes the scenario (refused while the rush order exists only
+there, accepted without it).
 
 The demo factory test renders a realistic plan (hundreds of bars) and refreshes the docs
 screenshot with `LINEWISE_UPDATE_SCREENSHOTS=1`.
@@ -153,6 +155,21 @@ def test_optimize_drag_publish_and_compare_a_scenario(
                 assert timedelta(hours=2, minutes=45) <= shift <= timedelta(hours=3, minutes=15)
                 assert moved_plan["version"] == plan["version"] + 1
 
+                # The first operation of SMT-1 dropped to end inside the second: pushing
+                # (the default) moves the second and what follows, and says so.
+                a_start, b_start = (datetime.fromisoformat(o["start"]) for o in (first, second))
+                a_hours = (datetime.fromisoformat(first["end"]) - a_start) / timedelta(hours=1)
+                lead = min(0.25, a_hours / 2)  # hours before the second starts
+                _drag(page, bar_a, ((b_start - a_start) / timedelta(hours=1) - lead) * 64)
+                expect(page.get_by_test_id("move-ok")).to_contain_text("following operation")
+                expect(bar_b).not_to_have_attribute("data-start", second["start"])
+                pushed_plan = _ok(api.get(f"/plans/{plan_id}"))
+                pushed = next(
+                    o for o in _ops(pushed_plan) if o["operation_id"] == second["operation_id"]
+                )
+                assert datetime.fromisoformat(pushed["start"]) > b_start
+                assert pushed_plan["version"] == plan["version"] + 2
+
                 # Publish, with a confirmation.
                 page.get_by_test_id("publish").click()
                 dialog = page.get_by_role("dialog")
@@ -181,6 +198,22 @@ def test_optimize_drag_publish_and_compare_a_scenario(
                 comparison.get_by_test_id("order-row").filter(has_text="RUSH-E2E")
             ).to_contain_text("new")
             expect(comparison.get_by_test_id("util-row")).to_have_count(2)
+
+            # Publishing the what-if: refused while its rush order exists nowhere else;
+            # without it, solved again, it becomes the plan the floor works from.
+            comparison.get_by_test_id("publish-scenario").click()
+            page.get_by_role("dialog").get_by_role("button", name="Publish").click()
+            expect(page.get_by_test_id("publish-refused")).to_contain_text("RUSH-E2E")
+            page.get_by_test_id("change-item").get_by_role("button", name="Remove").click()
+            expect(page.get_by_test_id("change-item")).to_have_count(0)
+            page.get_by_role("button", name="Solve scenario").click()
+            expect(page.get_by_test_id("publish-refused")).to_have_count(0, timeout=20_000)
+            comparison.get_by_test_id("publish-scenario").click()
+            page.get_by_role("dialog").get_by_role("button", name="Publish").click()
+            expect(page.get_by_test_id("scenario-published")).to_contain_text("published")
+            with _client(server.base, "planner") as api:
+                live = _ok(api.get("/plans", params={"status": "published"}))
+                assert [p["kind"] for p in live] == ["adopted"]
         finally:
             browser.close()
 

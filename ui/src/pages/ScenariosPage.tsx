@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, listLines, listOperators, listProducts } from "../api";
 import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
@@ -6,10 +6,11 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { navigate } from "../router";
 import { useApi } from "../useApi";
 import {
-  addChange, compareScenario, createScenario, deleteChange, listPlans, listRuns, listScenarios, solveScenario,
-  startOrFollow, type ChangeKind, type Comparison, type Run, type Scenario, type ScenarioChange,
+  addChange, compareScenario, createScenario, deleteChange, listPlans, listRuns, listScenarios, publishScenario,
+  rebaseScenario, solveScenario, startOrFollow, type Adopted, type AdoptRefusal, type ChangeKind, type Comparison,
+  type Run, type Scenario, type ScenarioChange,
 } from "../schedule/api";
-import { TimeLimitSelect, fmtHours, fmtWhen } from "../schedule/bits";
+import { Confirm, TimeLimitSelect, fmtHours, fmtWhen } from "../schedule/bits";
 import { RunProgress } from "../schedule/RunProgress";
 import { ScheduleTabs } from "../schedule/ScheduleTabs";
 import "../schedule/schedule.css";
@@ -90,7 +91,10 @@ export function ScenariosPage({ query }: { query: URLSearchParams }) {
           {scenarios.error !== undefined && <ErrorState error={scenarios.error} onRetry={scenarios.reload} />}
           {!scenarios.data && scenarios.error === undefined && <Loading />}
           {scenarios.data && !selected && <Empty>Pick a scenario or create one.</Empty>}
-          {selected && <ScenarioDetail key={selected.id} scenario={selected} onChanged={scenarios.reload} />}
+          {selected && (
+            <ScenarioDetail key={selected.id} scenario={selected}
+              onChanged={() => { scenarios.reload(); published.reload(); }} />
+          )}
         </div>
       </div>
     </div>
@@ -311,8 +315,106 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
       </section>
       {run && <RunProgress key={run.id} run={run} title="Solving scenario" onDone={onDone} onClose={() => setRun(null)} />}
       {compareError !== undefined && <ErrorState error={compareError} onRetry={loadComparison} />}
-      {comparison && <ComparisonView cmp={comparison} />}
+      {comparison && (
+        <ComparisonView cmp={comparison} actions={
+          <PublishScenario key={comparison.scenario_plan_id} scenario={scenario} cmp={comparison} describe={(c) => describe(c, lineCode, productCode, operatorName)}
+            onRebased={() => { onChanged(); loadComparison(); }} onPublished={onChanged} />
+        } />
+      )}
     </>
+  );
+}
+
+/**
+ * Adopt the scenario: its plan becomes the published plan. The server refuses (409) when
+ * that is not safe any more and says why; an outdated baseline can be re-based here.
+ */
+function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
+  scenario: Scenario;
+  cmp: Comparison;
+  describe: (c: ScenarioChange) => string;
+  onRebased: () => void;
+  onPublished: () => void;
+}) {
+  const [confirm, setConfirm] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<Adopted | null>(null);
+  const [refused, setRefused] = useState<AdoptRefusal[] | null>(null);
+  const [rebased, setRebased] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const assumed = scenario.changes.filter((c) => c.kind !== "rush_order");
+
+  const publish = async () => {
+    setBusy(true);
+    setError(undefined);
+    setRefused(null);
+    try {
+      setDone(await publishScenario(scenario.id, cmp.scenario_plan_id));
+      onPublished();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        setRefused(e.errors.length ? (e.errors as AdoptRefusal[]) : [{ field: "plan_id", message: e.detail }]);
+      } else setError(e);
+    } finally {
+      setBusy(false);
+      setConfirm(false);
+    }
+  };
+  const rebase = async () => {
+    setError(undefined);
+    try {
+      await rebaseScenario(scenario.id);
+      setRefused(null);
+      setRebased(true);
+      onRebased();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const outdated = refused?.find((r) => r.code === "baseline_outdated");
+
+  return (
+    <div className="adopt">
+      <div className="adopt-row">
+        {scenario.adopted_plan_id && !done && (
+          <span className="muted">Published as <Link to={`/schedule?plan=${scenario.adopted_plan_id}`}>plan #{scenario.adopted_plan_id}</Link></span>
+        )}
+        <button type="button" className="btn btn-primary" data-testid="publish-scenario" onClick={() => setConfirm(true)} disabled={busy || done !== null}>
+          Publish this plan
+        </button>
+      </div>
+      {done && (
+        <div className="move-feedback fb-ok" role="status" data-testid="scenario-published">
+          <span>
+            Plan <Link to={`/schedule?plan=${done.plan.id}`}>#{done.plan.id}</Link> is published: the floor works from it now
+            {done.superseded_plan_id ? <>; plan #{done.superseded_plan_id} is superseded</> : null}.
+            {done.assumptions.length > 0 && <> It assumes: {done.assumptions.map((a) => a.text).join("; ")}.</>}
+          </span>
+        </div>
+      )}
+      {rebased && <p className="muted small-note">Re-based on the published plan: solve the scenario again, then publish.</p>}
+      {refused && (
+        <div className="move-feedback fb-refused" role="alert" data-testid="publish-refused">
+          <strong>This scenario cannot be published now.</strong>
+          <ul>{refused.map((r, i) => <li key={i}>{r.message}</li>)}</ul>
+          {outdated && <button type="button" className="btn" onClick={rebase}>Re-base on plan #{outdated.published_plan_id}</button>}
+        </div>
+      )}
+      {error !== undefined && <ErrorState error={error} />}
+      {confirm && (
+        <Confirm title={`Publish the plan of “${scenario.name}”?`} confirmLabel="Publish" busy={busy}
+          onConfirm={publish} onCancel={() => setConfirm(false)}>
+          <p>The floor and the operator terminals will work from this scenario's plan (#{cmp.scenario_plan_id}). The plan published now is superseded.</p>
+          {assumed.length > 0 && (
+            <>
+              <p>It was planned assuming:</p>
+              <ul>{assumed.map((c) => <li key={c.id}>{describe(c)}</li>)}</ul>
+              <p className="muted">These are recorded with the published plan.</p>
+            </>
+          )}
+        </Confirm>
+      )}
+    </div>
   );
 }
 
@@ -339,11 +441,12 @@ function signed(v: number, fmt: (v: number) => string): string {
   return `${v > 0 ? "+" : "−"}${fmt(Math.abs(v))}`;
 }
 
-function ComparisonView({ cmp }: { cmp: Comparison }) {
+function ComparisonView({ cmp, actions }: { cmp: Comparison; actions?: ReactNode }) {
   const orders = [...cmp.orders].sort((a, b) => b.delta_tardiness_s - a.delta_tardiness_s || a.order_number.localeCompare(b.order_number));
   return (
     <section className="panel" data-testid="comparison">
       <h2 className="panel-title">Scenario vs baseline <span className="muted">plan #{cmp.scenario_plan_id} vs #{cmp.baseline_plan_id}</span></h2>
+      {actions}
       <dl className="cmp-totals">
         {TOTALS.filter((t) => typeof cmp.scenario[t.key] === "number").map((t) => {
           const d = cmp.delta[t.key] ?? cmp.scenario[t.key] - cmp.baseline[t.key];

@@ -7,7 +7,7 @@ import { navigate } from "../router";
 import { useApi } from "../useApi";
 import {
   getPlan, listPlans, listRuns, moveOperation, publishPlan, rejectPlan, startOrFollow, startRun,
-  type MoveError, type PlanDetail, type PlannedOp, type PlanSummary, type Run,
+  type MoveError, type MoveReport, type PlanDetail, type PlannedOp, type PlanSummary, type Run,
 } from "../schedule/api";
 import { Confirm, PlanStatusBadge, TimeLimitSelect, fmtHours, fmtWhen, planLabel } from "../schedule/bits";
 import type { ColorBy } from "../schedule/colors";
@@ -20,7 +20,7 @@ import { PlanWarnings } from "../schedule/materials";
 
 type Feedback =
   | { kind: "refused"; title: string; errors: MoveError[] }
-  | { kind: "ok"; text: string }
+  | { kind: "ok"; text: string; pushed?: number[] }
   | { kind: "error"; text: string };
 
 const fmtMove = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -35,8 +35,32 @@ const RULE_LABEL: Record<string, string> = {
   calendar: "Outside working time",
   frozen: "Frozen operation",
   skills: "No qualified operator",
+  cycle: "Would push itself",
+  max_wait: "Waits too long",
   feasibility: "Not feasible",
 };
+
+function listed(items: string[], shown = 3): string {
+  const more = items.length - shown;
+  return items.slice(0, shown).join(", ") + (more > 0 ? ` and ${more} more` : "");
+}
+
+/** "Moved PO-1 step 2 to SMT-1, Thu 09:00. Moved 3 following operations; PO-7 now 2.0 h late." */
+function moveSummary(op: PlannedOp, report: MoveReport, start: Date): string {
+  const parts = [`Moved ${op.order_number} step ${op.seq} to ${report.to.line_code}, ${fmtMove.format(start)}.`];
+  const n = report.pushed.length;
+  if (n > 0) {
+    const most = Math.max(...report.pushed.map((p) => p.delay_s));
+    parts.push(`Moved ${n} following operation${n === 1 ? "" : "s"} (by up to ${fmtHours(most)}).`);
+  }
+  const worse = report.orders.filter((o) => o.tardiness_after_s > o.tardiness_before_s);
+  const better = report.orders.filter((o) => o.tardiness_after_s < o.tardiness_before_s);
+  const late = worse.map((o) => `${o.order_number} now ${fmtHours(o.tardiness_after_s)} late`);
+  const sooner = better.map((o) => `${o.order_number} ${o.tardiness_after_s ? `now ${fmtHours(o.tardiness_after_s)} late` : "now on time"}`);
+  if (late.length) parts.push(`${listed(late)}.`);
+  if (sooner.length) parts.push(`${listed(sooner)}.`);
+  return parts.join(" ");
+}
 
 /** Plans as a Gantt (by line or by order), optimize runs with live progress, publish. */
 export function SchedulePage({ query }: { query: URLSearchParams }) {
@@ -114,6 +138,8 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
   const [lateOnly, setLateOnly] = useState(false);
   const [selected, setSelected] = useState<PlannedOp | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
+  // Push (default): the following operations make room; strict: only this one moves.
+  const [push, setPush] = useState(true);
   const [nowSignal, setNowSignal] = useState(0);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -125,14 +151,17 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
   const onMove = useCallback(async ({ op, start, lineId }: MoveRequest): Promise<boolean> => {
     if (!detail) return false;
-    const body: { start: string; version: number; line_id?: number } = { start: start.toISOString(), version: detail.version };
+    const body: { start: string; version: number; line_id?: number; mode: "push" | "strict" } = {
+      start: start.toISOString(), version: detail.version, mode: push ? "push" : "strict",
+    };
     if (lineId !== op.line_id) body.line_id = lineId;
     try {
-      const next = await moveOperation(detail.id, op.operation_id, body);
+      const { move, ...next } = await moveOperation(detail.id, op.operation_id, body);
       setDetail(next);
       const moved = next.lines.flatMap((l) => l.operations).find((o) => o.operation_id === op.operation_id);
       setSelected(moved ?? null);
-      setFeedback({ kind: "ok", text: `Moved ${op.order_number} step ${op.seq} to ${moved?.line_code ?? op.line_code}, ${fmtMove.format(start)}.` });
+      const pushed = move.pushed.flatMap((p) => (p.operation_id === null ? [] : [p.operation_id]));
+      setFeedback({ kind: "ok", text: moveSummary(op, move, start), pushed });
       return true;
     } catch (e) {
       if (e instanceof ApiError && e.status === 422) {
@@ -145,11 +174,12 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       }
       return false;
     }
-  }, [detail, loadDetail]);
+  }, [detail, loadDetail, push]);
 
   const conflicts = useMemo(() => new Set(
     feedback?.kind === "refused" ? feedback.errors.flatMap((e) => (e.other_operation_id ? [e.other_operation_id] : [])) : [],
   ), [feedback]);
+  const pushedOps = useMemo(() => new Set(feedback?.kind === "ok" ? feedback.pushed ?? [] : []), [feedback]);
 
   // --- publish / accept / reject ----------------------------------------------------------
   const [confirm, setConfirm] = useState<PlanSummary | null>(null);
@@ -255,6 +285,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       {detail && (
         <>
           {detail.proposal && detail.reason && <div className="notice proposal-note">Proposal: {detail.reason}</div>}
+          {detail.kind === "adopted" && detail.reason && <div className="notice proposal-note" data-testid="adopted-note">From a what-if scenario: {detail.reason}</div>}
           <PlanWarnings warnings={detail.warnings} />
           <dl className="facts sched-facts">
             <div className="fact"><dt>Orders</dt><dd>{detail.orders.length}</dd></div>
@@ -288,6 +319,11 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
             <label className="check">
               <input type="checkbox" checked={lateOnly} onChange={(e) => setLateOnly(e.target.checked)} /> Highlight late
             </label>
+            {editable && (
+              <label className="check" title="When a moved operation runs into the next ones, shift them (and what follows them) later instead of refusing the move">
+                <input type="checkbox" checked={push} onChange={(e) => setPush(e.target.checked)} data-testid="push-mode" /> Push following work
+              </label>
+            )}
             <div className="gantt-legend" aria-hidden="true">
               <span><i className="lg lg-setup" />Setup</span>
               <span><i className="lg lg-late" />Late order</span>
@@ -295,7 +331,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
               <span><i className="lg lg-now" />Now</span>
             </div>
           </div>
-          {editable && <p className="muted sched-hint">Drag an operation to move it (sideways in time, up or down to another line). Ctrl + wheel or pinch to zoom.</p>}
+          {editable && <p className="muted sched-hint">Drag an operation to move it (sideways in time, up or down to another line){push ? "; the operations after it make room" : ""}. Ctrl + wheel or pinch to zoom.</p>}
 
           {feedback && (
             <div className={`move-feedback fb-${feedback.kind}`} role={feedback.kind === "ok" ? "status" : "alert"}
@@ -322,7 +358,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
           {ops.length === 0 ? <Empty>This plan has no operations.</Empty> : (
             <Gantt plan={detail} mode={mode} pxPerHour={pxPerHour} onZoom={setPxPerHour} colorBy={colorBy}
               familyOf={familyOf} editable={editable} onMove={onMove} onSelect={setSelected}
-              selectedId={selected?.id ?? null} highlightOps={conflicts} lateOnly={lateOnly} now={now}
+              selectedId={selected?.id ?? null} highlightOps={conflicts} pushedOps={pushedOps} lateOnly={lateOnly} now={now}
               scrollToNowSignal={nowSignal} />
           )}
 

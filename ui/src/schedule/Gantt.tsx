@@ -95,7 +95,7 @@ function spanOf(plan: PlanDetail): [number, number] {
  */
 export function Gantt({
   plan, mode, pxPerHour, onZoom, colorBy, familyOf, editable, onMove, onSelect, selectedId,
-  highlightOps, lateOnly, now, scrollToNowSignal,
+  highlightOps, pushedOps, lateOnly, now, scrollToNowSignal,
 }: {
   plan: PlanDetail;
   mode: GanttMode;
@@ -108,6 +108,8 @@ export function Gantt({
   onSelect: (op: PlannedOp | null) => void;
   selectedId: number | null;
   highlightOps: Set<number>;
+  /** Operations the last move pushed along (operation ids), marked until the next. */
+  pushedOps?: Set<number>;
   lateOnly: boolean;
   now: number;
   scrollToNowSignal: number;
@@ -306,6 +308,7 @@ export function Gantt({
     if (isPending) classes.push("pending");
     if (selectedId === op.id) classes.push("selected");
     if (highlightOps.has(op.operation_id)) classes.push("conflict");
+    if (pushedOps?.has(op.operation_id)) classes.push("pushed");
     if (lateOnly && !op.late) classes.push("dim");
     const label = mode === "line" ? op.order_number : `${op.line_code} · ${op.name}`;
     return (

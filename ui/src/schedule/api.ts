@@ -112,6 +112,47 @@ export interface PlanDetail extends PlanSummary {
   orders: PlanOrder[];
 }
 
+export type MoveMode = "strict" | "push";
+
+export interface MovePlace {
+  line_id: number;
+  line_code: string;
+  start: string;
+  end: string;
+}
+
+/** What a move changed: the operation, those pushed along, and the orders' new ends. */
+export interface MoveReport {
+  mode: MoveMode;
+  operation_id: number;
+  order_number: string;
+  seq: number;
+  from: MovePlace;
+  to: MovePlace;
+  pushed: {
+    operation_id: number | null;
+    order_number: string;
+    seq: number;
+    line_id: number;
+    line_code: string;
+    from_start: string;
+    to_start: string;
+    delay_s: number;
+  }[];
+  orders: {
+    order_number: string;
+    due_date: string | null;
+    end_before: string;
+    end_after: string;
+    tardiness_before_s: number;
+    tardiness_after_s: number;
+  }[];
+}
+
+export interface MovedPlan extends PlanDetail {
+  move: MoveReport;
+}
+
 /** A refused move: the rule it breaks and the other operation involved. */
 export interface MoveError extends FieldError {
   rule?: string;
@@ -134,7 +175,22 @@ export interface Scenario {
   created_at: string;
   baseline_plan_id: number | null;
   plan_id: number | null;
+  adopted_plan_id: number | null;
   changes: ScenarioChange[];
+}
+
+/** Why a scenario cannot be published: ``code`` says what to do (see docs/api.md). */
+export interface AdoptRefusal extends FieldError {
+  code?: string;
+  published_plan_id?: number;
+}
+
+export interface Adopted {
+  plan: PlanSummary;
+  scenario_id: number;
+  scenario_plan_id: number;
+  superseded_plan_id: number | null;
+  assumptions: { change_id: number; kind: ChangeKind; text: string }[];
 }
 
 export interface Totals {
@@ -221,8 +277,8 @@ export const listPlans = (scenarioId?: number) => get<PlanSummary[]>("/plans", {
 export const getPlan = (id: number) => get<PlanDetail>(`/plans/${id}`);
 export const publishPlan = (id: number, version: number) => post<PlanSummary>(`/plans/${id}/publish`, { version });
 export const rejectPlan = (id: number) => post<PlanSummary>(`/plans/${id}/reject`, {});
-export const moveOperation = (planId: number, operationId: number, body: { start?: string; line_id?: number; version: number }) =>
-  send<PlanDetail>("PATCH", `/plans/${planId}/operations/${operationId}`, body);
+export const moveOperation = (planId: number, operationId: number, body: { start?: string; line_id?: number; version: number; mode?: MoveMode }) =>
+  send<MovedPlan>("PATCH", `/plans/${planId}/operations/${operationId}`, body);
 
 export const listScenarios = () => get<Scenario[]>("/scenarios");
 export const createScenario = (name: string, baselinePlanId?: number) =>
@@ -231,6 +287,9 @@ export const addChange = (id: number, change: Record<string, unknown>) => post<S
 export const deleteChange = (id: number, changeId: number) => send<Scenario>("DELETE", `/scenarios/${id}/changes/${changeId}`);
 export const solveScenario = (id: number, body: RunBody) => post<Run>(`/scenarios/${id}/solve`, body);
 export const compareScenario = (id: number) => get<Comparison>(`/scenarios/${id}/compare`);
+/** Adopt: the scenario's plan becomes the published plan (409 lists every reason why not). */
+export const publishScenario = (id: number, planId: number) => send<Adopted>("POST", `/scenarios/${id}/publish`, { plan_id: planId });
+export const rebaseScenario = (id: number) => send<Scenario>("POST", `/scenarios/${id}/rebase`);
 
 /**
  * Start a run; when one is already going (409) follow that one instead of failing: the

@@ -17,7 +17,7 @@ export function fmtHours(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
 }
 
-const KIND_LABEL: Record<string, string> = { optimized: "Optimized", heuristic: "Quick plan", proposal: "Proposal", manual: "Manual" };
+const KIND_LABEL: Record<string, string> = { optimized: "Optimized", heuristic: "Quick plan", proposal: "Proposal", manual: "Manual", adopted: "From scenario" };
 
 export function planLabel(p: PlanSummary): string {
   return `#${p.id} ${KIND_LABEL[p.kind] ?? p.kind} · ${p.status} · ${fmtWhen(p.created_at)}`;
