@@ -41,6 +41,9 @@ from dataclasses import dataclass, replace
 from linewise.scheduling.errors import SchedulingError
 from linewise.scheduling.model import Instance, SkillShift
 
+# Earlier than any time in a plan (times are seconds from the horizon start).
+_NEVER = -(2**62)
+
 # Per group of linked skills; beyond it the group's crews are narrowed (see above).
 MAX_HALL_SETS = 64
 
@@ -181,59 +184,49 @@ def skill_pools(instance: Instance) -> SkillPools:
 
 
 class SkillBoard:
-    """Operators in use per Hall set against the operators present who may do the work.
+    """Free operators over time per Hall set: the operators present who may do the work,
+    less those already in use.
 
-    Placing an operation of skill s only has to respect the sets containing s: the
-    others are unchanged by it.
+    Each set keeps one step function of its headroom (sorted breakpoints and the free
+    operators from each on), so a check looks only at the steps its span overlaps and a
+    placement only touches the steps it covers; scanning the operations in use instead
+    cost seconds on plans of thousands. Placing an operation of skill s only has to
+    respect the sets containing s: the others are unchanged by it.
     """
 
     def __init__(self, instance: Instance) -> None:
         pools = skill_pools(instance)
         self.sets = pools.sets
-        self.cap_times: list[list[int]] = []
-        self.cap_values: list[list[int]] = []
+        self.times: list[list[int]] = []
+        self.free: list[list[int]] = []
         self.sets_of: dict[str, list[int]] = defaultdict(list)
         for k, skills in enumerate(pools.sets):
             steps = pools.capacity_steps(skills)
-            self.cap_times.append([t for t, _ in steps])
-            self.cap_values.append([v for _, v in steps])
+            # Before the first shift nobody is there: a leading step of zero at -inf.
+            self.times.append([_NEVER, *(t for t, _ in steps)])
+            self.free.append([0, *(v for _, v in steps)])
             for s in sorted(skills):
                 self.sets_of[s].append(k)
         self.single = {s: pools.capacity_steps(frozenset((s,))) for s in self.sets_of}
         self.single_times = {s: [t for t, _ in steps] for s, steps in self.single.items()}
-        self.use_starts: list[list[int]] = [[] for _ in pools.sets]
-        self.use: list[list[tuple[int, int, int]]] = [[] for _ in pools.sets]
-        self.longest: list[int] = [0 for _ in pools.sets]
 
     def capacity(self, skill: str, t: int) -> int:
         """Operators present at ``t`` who hold ``skill`` (whatever else they are doing)."""
         i = bisect_right(self.single_times.get(skill, []), t) - 1
         return self.single[skill][i][1] if i >= 0 else 0
 
-    def _set_capacity(self, k: int, t: int) -> int:
-        i = bisect_right(self.cap_times[k], t) - 1
-        return self.cap_values[k][i] if i >= 0 else 0
-
-    def _overlapping(self, k: int, start: int, end: int) -> list[tuple[int, int, int]]:
-        starts, uses = self.use_starts[k], self.use[k]
-        lo = bisect_left(starts, start - self.longest[k])
-        hi = bisect_left(starts, end)
-        return [u for u in uses[lo:hi] if u[1] > start]
-
     def _push_set(self, k: int, start: int, end: int, demand: int) -> int | None:
-        overlapping = self._overlapping(k, start, end)
-        times = self.cap_times[k]
-        points = {start}
-        points.update(p for u in overlapping for p in u[:2] if start < p < end)
-        points.update(times[bisect_right(times, start) : bisect_left(times, end)])
-        for p in sorted(points):
-            used = sum(u[2] for u in overlapping if u[0] <= p < u[1])
-            if used + demand > self._set_capacity(k, p):
-                later = [u[1] for u in overlapping if u[1] > p]
-                later += times[bisect_right(times, p) : bisect_right(times, p) + 1]
-                if not later:
-                    raise SchedulingError(f"not enough operators with skill {label(self.sets[k])}")
-                return min(later)
+        times, free = self.times[k], self.free[k]
+        i = bisect_right(times, start) - 1
+        while i < len(times) and times[i] < end:
+            if free[i] < demand:
+                # Every start before the next step with enough headroom would cover this
+                # step (it starts in a short step itself, or spans into this one).
+                for j in range(i + 1, len(times)):
+                    if free[j] >= demand:
+                        return times[j]
+                raise SchedulingError(f"not enough operators with skill {label(self.sets[k])}")
+            i += 1
         return None
 
     def push_needed(self, skill: str, start: int, end: int, demand: int) -> int | None:
@@ -251,19 +244,27 @@ class SkillBoard:
                 return later
         return None
 
-    def add(self, skill: str, start: int, end: int, demand: int) -> None:
-        if demand <= 0:
-            return
+    def _split(self, k: int, t: int) -> int:
+        """Index of the step starting at ``t``, creating it if needed."""
+        times, free = self.times[k], self.free[k]
+        i = bisect_left(times, t)
+        if i == len(times) or times[i] != t:
+            times.insert(i, t)
+            free.insert(i, free[i - 1])
+        return i
+
+    def _take(self, skill: str, start: int, end: int, demand: int) -> None:
         for k in self.sets_of.get(skill, ()):
-            i = bisect_right(self.use_starts[k], start)
-            self.use_starts[k].insert(i, start)
-            self.use[k].insert(i, (start, end, demand))
-            self.longest[k] = max(self.longest[k], end - start)
+            lo = self._split(k, start)
+            hi = self._split(k, end)
+            free = self.free[k]
+            for i in range(lo, hi):
+                free[i] -= demand
+
+    def add(self, skill: str, start: int, end: int, demand: int) -> None:
+        if demand > 0 and end > start:
+            self._take(skill, start, end, demand)
 
     def remove(self, skill: str, start: int, end: int, demand: int) -> None:
-        if demand <= 0:
-            return
-        for k in self.sets_of.get(skill, ()):
-            i = self.use[k].index((start, end, demand))
-            del self.use_starts[k][i]
-            del self.use[k][i]
+        if demand > 0 and end > start:
+            self._take(skill, start, end, -demand)
