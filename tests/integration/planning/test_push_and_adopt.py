@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.core.audit import AuditRecord
+from linewise.domains.planning import adoption
 from linewise.domains.production.models import OrderOperation, ProductionOrder
 from tests.integration.planning.conftest import QUICK, Demo, plan_problems
 
@@ -115,7 +117,9 @@ def _codes(r: Any) -> set[str]:
     return {e["code"] for e in r.json()["errors"]}
 
 
-def test_adopting_a_scenario_publishes_its_plan_unless_stale(demo: Demo, db: Session) -> None:
+def test_adopting_a_scenario_publishes_its_plan_unless_stale(
+    demo: Demo, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = demo.solve()["plan_id"]
     demo.publish(first)
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=26)
@@ -146,21 +150,28 @@ def test_adopting_a_scenario_publishes_its_plan_unless_stale(demo: Demo, db: Ses
     assert _codes(demo.planner.post(publish, json={})) == {"changes_edited"}
     demo.planner.delete(f"/api/v1/scenarios/{sid}/changes/{extra['id']}")
 
-    # The factory changed since the solve: a due date, and a step completed.
+    # The factory changed since the solve: a due date, a step completed, and an order
+    # released only after the scenario starts it.
     db.rollback()
-    planned = demo.planner.get(f"/api/v1/plans/{scenario_plan}").json()
-    order_op = next(op for op in _ops(planned).values() if not op["frozen"])
+    planned = _ops(demo.planner.get(f"/api/v1/plans/{scenario_plan}").json()).values()
+    order_op = next(op for op in planned if not op["frozen"])
     order = db.get(ProductionOrder, order_op["order_id"])
     step = db.get(OrderOperation, order_op["operation_id"])
-    assert order is not None and step is not None
-    due = order.due_date
+    soon = min(
+        (op for op in planned if op["order_id"] != order_op["order_id"] and not op["frozen"]),
+        key=lambda op: op["start"],
+    )
+    later = db.get(ProductionOrder, soon["order_id"])
+    assert order is not None and step is not None and later is not None
+    due, release = order.due_date, later.release_date
     order.due_date = due + timedelta(days=2)
     step.status = "completed"
+    later.release_date = _when(soon) + timedelta(hours=1)
     db.commit()
     r = demo.planner.post(publish, json={})
-    assert _codes(r) >= {"order_changed", "operation_closed"}
-    assert order.number in r.json()["detail"]
-    order.due_date, step.status = due, "pending"  # back as it was: fit again
+    assert _codes(r) >= {"order_changed", "operation_closed", "waits_changed"}
+    assert order.number in r.json()["detail"] and later.number in r.json()["detail"]
+    order.due_date, step.status, later.release_date = due, "pending", release  # back: fit again
     db.commit()
 
     # Another plan published meanwhile: the comparison is outdated until re-based.
@@ -175,6 +186,9 @@ def test_adopting_a_scenario_publishes_its_plan_unless_stale(demo: Demo, db: Ses
     assert _codes(demo.planner.post(publish, json={})) == {"solved_before_rebase"}
     scenario_plan = demo.solve(QUICK, url=f"/api/v1/scenarios/{sid}/solve")["plan_id"]
 
+    # Minutes later (the horizon moved on; short orders are planned from its end): fine.
+    later_now = datetime.now(UTC) + timedelta(minutes=7)
+    monkeypatch.setattr(adoption, "utcnow", lambda: later_now)
     r = demo.planner.post(publish, json={"plan_id": scenario_plan})
     assert r.status_code == 200, r.text
     out = r.json()

@@ -11,8 +11,9 @@ What is safe to publish, and what is refused (409, every reason in ``errors``):
 - The factory must still be the one it was solved for. The open work is rebuilt as a
   solve would build it now and compared operation by operation: every operation the
   scenario plans is still open; no order is new (or newly released inside the plan's
-  horizon); due dates, priorities, quantities and routing times are unchanged; work
-  started since runs on the line where the scenario plans it.
+  horizon); due dates, priorities, quantities and routing times are unchanged; nothing
+  is planned before its release or its material now allows; work started since runs on
+  the line where the scenario plans it.
 - A rush order is refused: it exists only in the scenario, so the floor could not report
   work on it. Create the order for real, remove the change and solve again.
 
@@ -32,7 +33,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError
@@ -50,7 +50,7 @@ from linewise.domains.planning.models import (
     ScheduleRun,
 )
 from linewise.domains.planning.problem import Key, Problem
-from linewise.domains.production.models import OperationStatus, OrderOperation
+from linewise.domains.production.models import OperationStatus
 from linewise.scheduling import Job, Operation
 
 # A refusal lists at most this many operations or orders per reason, then counts the rest.
@@ -149,11 +149,7 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
     now = utcnow().replace(second=0, microsecond=0)  # as a solve run starts
     fresh = build_problem(db, now, plan.horizon_end - plan.horizon_start)
     old_ops, new_ops = _by_operation(solved), _by_operation(fresh)
-    ids = sorted(old_ops.keys() | new_ops.keys())
-    found = db.execute(
-        select(OrderOperation.id, OrderOperation.status).where(OrderOperation.id.in_(ids))
-    )
-    status: dict[int, str] = {op_id: state for op_id, state in found}
+    status = repo.operation_statuses(db, sorted(old_ops.keys() | new_ops.keys()))
     rows = {r.operation_id: r for r in repo.plan_rows(db, plan.id) if r.operation_id}
     line_code = {line.id: line.code for line in repo.lines(db)}
 
@@ -181,7 +177,7 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
         for op_id, (key, _op) in new_ops.items()
         if op_id not in old_ops and key[0] in old_orders
     ]
-    terms, resized, moved = set(), [], []
+    terms, resized, moved, waits = set(), [], [], []
     for op_id, (key, op) in old_ops.items():
         if op_id not in new_ops:
             continue
@@ -190,8 +186,12 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
         old_due, new_due = solved.refs[key].due, fresh.refs[fkey].due
         if old_due != new_due or old_job.weight != new_job.weight:
             terms.add(key[0])
+        row = rows.get(op_id)
+        if row is not None and fop.frozen is None:
+            waits += _later_wait(
+                solved, op, fresh, fop, new_job.release, row.start, label(fresh, fkey)
+            )
         if status.get(op_id) == OperationStatus.IN_PROGRESS:
-            row = rows.get(op_id)
             resource = fresh.resource_of_line(row.line_id) if row is not None else None
             if resource not in fop.resources:
                 running_on = ", ".join(fresh.lines[r].code for r in fop.resources)
@@ -209,6 +209,7 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
         (sorted(terms), "due date or priority changed", "order_changed"),
         (resized, "quantity or routing times changed", "quantity_changed"),
         (moved, "started since on another line than planned", "started_elsewhere"),
+        (waits, "planned before its release or material", "waits_changed"),
     ]
     for items, what, code in facts:
         if items:
@@ -220,6 +221,32 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
                 )
             )
     return errors
+
+
+def _later_wait(
+    solved: Problem,
+    op: Operation,
+    fresh: Problem,
+    fop: Operation,
+    release: int,
+    planned: datetime,
+    name: str,
+) -> list[str]:
+    """The operation's release or material now comes after the scenario starts it.
+
+    Work short of material is planned from the horizon end, which moves with the time of
+    the build: it only counts when it was not short when the scenario was solved.
+    """
+    if fop.material_ready >= _horizon(fresh):
+        return [] if op.material_ready >= _horizon(solved) else [f"{name} is short of material"]
+    ready = max(release, fop.material_ready)
+    if ready > 0 and planned < fresh.at(ready):
+        return [f"{name} can start {_when(fresh.at(ready))} at the earliest"]
+    return []
+
+
+def _horizon(problem: Problem) -> int:
+    return int((problem.end - problem.start).total_seconds())
 
 
 def _job(problem: Problem, job_id: str) -> Job:

@@ -17,7 +17,6 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
@@ -27,7 +26,7 @@ from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
 from linewise.domains.planning.plans import engine_plan, objective_of, setups_before
 from linewise.domains.planning.problem import Key, Problem
-from linewise.domains.production.models import OperationStatus, OrderOperation
+from linewise.domains.production.models import OperationStatus
 from linewise.scheduling import ObjectiveConfig, Plan, ScheduledOperation, validate
 from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.push import PushRefused, Shift, push, span_at
@@ -123,14 +122,15 @@ def _refused(problem: Problem, key: Key, errors: list[FieldError]) -> Validation
 def _pinned(db: Session, problem: Problem, rows: list[PlannedOperation]) -> frozenset[Key]:
     """Operations a push must not move: frozen in the plan, or started on the floor."""
     ids = [r.operation_id for r in rows if r.operation_id is not None]
-    running = set(
-        db.scalars(
-            select(OrderOperation.id).where(
-                OrderOperation.id.in_(ids), OrderOperation.status == OperationStatus.IN_PROGRESS
-            )
+    status = repo.operation_statuses(db, ids)
+    return frozenset(
+        (r.job_key, r.op_index)
+        for r in rows
+        if r.frozen
+        or (
+            r.operation_id is not None and status.get(r.operation_id) == OperationStatus.IN_PROGRESS
         )
     )
-    return frozenset((r.job_key, r.op_index) for r in rows if r.frozen or r.operation_id in running)
 
 
 def move_operation(

@@ -127,6 +127,16 @@ def next_on_line(
     return [(r[0], r[1]) for r in rows]
 
 
+def operation_statuses(db: Session, operation_ids: Sequence[int]) -> dict[int, str]:
+    """The floor status of order operations (missing ids were deleted)."""
+    if not operation_ids:
+        return {}
+    rows = db.execute(
+        select(OrderOperation.id, OrderOperation.status).where(OrderOperation.id.in_(operation_ids))
+    ).all()
+    return {op_id: status for op_id, status in rows}
+
+
 def active_run(db: Session, scenario_id: int | None) -> ScheduleRun | None:
     scope = (
         ScheduleRun.scenario_id.is_(None)
