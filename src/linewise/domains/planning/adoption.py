@@ -87,7 +87,7 @@ def _solve_state(db: Session, scenario: PlanningScenario, run: ScheduleRun) -> l
         errors.append(
             FieldError(
                 "changes",
-                "the scenario's changes were edited after it was solved; solve it again",
+                "the scenario's changes are not the ones it was solved with; solve it again",
                 code="changes_edited",
             )
         )
