@@ -373,21 +373,35 @@ def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
 
 
 def _stage_progress(
-    rng: random.Random, product: ProductSpec, quantity: int, done_stages: int
+    rng: random.Random,
+    product: ProductSpec,
+    quantity: int,
+    done_stages: int,
+    busy: set[str],
 ) -> dict[int, OperationProgress]:
-    """``done_stages`` stages completed, the next one running part-way."""
+    """``done_stages`` stages completed, the next one running part-way on a free line.
+
+    A line runs one order at a time: the running stage takes the first eligible line not
+    in ``busy`` (and marks it busy); with every eligible line busy the order waits
+    between stages instead. (Putting all running work on the first line of its type
+    stacked hundreds of overlapping "running" operations on one line at 10,000 orders.)
+    """
     progress: dict[int, OperationProgress] = {}
     for step in product.steps:
-        line = next(iter(step.cycle_time_s))
         if step.seq <= done_stages:
+            line = next(iter(step.cycle_time_s))
             scrap = round(quantity * rng.uniform(0.0, 0.02))
             progress[step.seq] = OperationProgress(
                 "completed", good=quantity - scrap, scrap=scrap, line=line
             )
         elif step.seq == done_stages + 1:
+            free = next((line for line in step.cycle_time_s if line not in busy), None)
+            if free is None:
+                break
+            busy.add(free)
             good = round(quantity * rng.uniform(0.15, 0.8))
             progress[step.seq] = OperationProgress(
-                "in_progress", good=good, scrap=rng.randint(0, 3), line=line
+                "in_progress", good=good, scrap=rng.randint(0, 3), line=free
             )
     return progress
 
@@ -416,13 +430,14 @@ def _orders(
         drafts.append((due, product, quantity, release, priority, numbers[i % len(numbers)]))
     drafts.sort(key=lambda d: (d[0], d[1].code))
     specs = []
+    busy: set[str] = set()
     for i, (due, product, quantity, release, priority, customer) in enumerate(drafts):
         # The orders nearest to their due date are already on the floor or released.
         status, progress = "planned", {}
         if i < max(1, count // 8):
             status = "in_progress"
             done = 1 + i % max(1, len(product.steps) - 1)
-            progress = _stage_progress(rng, product, quantity, done)
+            progress = _stage_progress(rng, product, quantity, done, busy)
         elif i < max(2, count // 3):
             status = "released"
         specs.append(

@@ -197,7 +197,14 @@ class _Dispatcher:
                 assert op.max_wait is not None
                 latest = prev_end + op.max_wait
             best: tuple[int, int, str] | None = None
-            for mode in op.modes:
+            # With dozens of eligible lines, try them by a cheap lower bound on the end
+            # (calendars and operators can only delay) and stop once none can beat the
+            # best exact fit: most lines are never looked at in detail.
+            for bound, mode in sorted(
+                ((self.table.end_bound(op, m, ready), m) for m in op.modes), key=lambda b: b[0]
+            ):
+                if best is not None and bound > best[1]:
+                    break
                 fit = self.table.earliest(op, mode.resource, ready)
                 if fit is not None and (best is None or (fit[1], fit[0]) < (best[1], best[0])):
                     best = (fit[0], fit[1], mode.resource)

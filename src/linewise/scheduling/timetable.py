@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.errors import SchedulingError
-from linewise.scheduling.model import Instance, Operation, Resource
+from linewise.scheduling.model import Instance, Mode, Operation, Resource
 from linewise.scheduling.skills import SkillBoard
 
 __all__ = ["SchedulingError", "Timetable", "frozen_span"]
@@ -81,6 +81,13 @@ class Timetable:
             + [s.duration for r in instance.resources for s in r.setups]
         )
         return table
+
+    def end_bound(self, op: Operation, mode: Mode, t: int) -> int:
+        """A lower bound on the end ``earliest`` finds for ``op`` on ``mode``'s resource."""
+        state = self.resources[mode.resource]
+        if state.last_family is not None:
+            t = max(t, state.free_at + state.resource.setup(state.last_family, op.family))
+        return t + mode.duration
 
     def earliest(self, op: Operation, resource: str, t: int) -> tuple[int, int] | None:
         """Earliest feasible span for ``op`` on ``resource`` starting at or after ``t``."""
