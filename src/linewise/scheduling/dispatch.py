@@ -270,7 +270,11 @@ class _Dispatcher:
                 waiting[mode.resource][k] = cursor.next_index
                 heapq.heappush(readies[mode.resource], (cursor.ready, k, cursor.next_index))
                 heapq.heappush(pending[mode.resource], (cursor.ready, k, cursor.next_index))
-                schedule(mode.resource)
+                at = planned.get(mode.resource)
+                if at is None or at > cursor.ready:
+                    # A job ready no earlier than the resource's next decision cannot
+                    # bring that decision forward: skip the recomputation.
+                    schedule(mode.resource)
 
         for k, cursor in enumerate(self.cursors):
             nxt = cursor.next_index

@@ -217,17 +217,17 @@ class SkillBoard:
 
     def _push_set(self, k: int, start: int, end: int, demand: int) -> int | None:
         times, free = self.times[k], self.free[k]
-        i = bisect_right(times, start) - 1
-        while i < len(times) and times[i] < end:
-            if free[i] < demand:
-                # Every start before the next step with enough headroom would cover this
-                # step (it starts in a short step itself, or spans into this one).
-                for j in range(i + 1, len(times)):
-                    if free[j] >= demand:
-                        return times[j]
-                raise SchedulingError(f"not enough operators with skill {label(self.sets[k])}")
-            i += 1
-        return None
+        lo = bisect_right(times, start) - 1
+        hi = bisect_left(times, end, lo + 1)
+        if min(free[lo:hi]) >= demand:  # the common case, without a Python-level loop
+            return None
+        i = next(i for i in range(lo, hi) if free[i] < demand)
+        # Every start before the next step with enough headroom would cover this step
+        # (it starts in a short step itself, or spans into this one).
+        for j in range(i + 1, len(times)):
+            if free[j] >= demand:
+                return times[j]
+        raise SchedulingError(f"not enough operators with skill {label(self.sets[k])}")
 
     def push_needed(self, skill: str, start: int, end: int, demand: int) -> int | None:
         """``None`` if ``demand`` fits over ``[start, end)``, else a later start to try.
@@ -258,8 +258,7 @@ class SkillBoard:
             lo = self._split(k, start)
             hi = self._split(k, end)
             free = self.free[k]
-            for i in range(lo, hi):
-                free[i] -= demand
+            free[lo:hi] = [f - demand for f in free[lo:hi]]
 
     def add(self, skill: str, start: int, end: int, demand: int) -> None:
         if demand > 0 and end > start:
