@@ -4,10 +4,10 @@
 Prints, per instance, the best known bounds, the heuristic makespan and its gap, CP-SAT's
 makespan and gap at each time limit and its time to first solution; then mean gaps per
 family. Every plan is checked by the independent validator. Results go to
-``bench/results/jssp.json``.
+``bench/results/jssp.json`` (or ``--out``).
 
 Usage: bench/jssp.py [--quick] [--instances GLOB] [--limits 10,60] [--workers 2]
-                     [--data PATH]
+                     [--data PATH] [--out FILE]
 The data path defaults to the ``LINEWISE_DATA_PATH`` setting (``../shared/data``,
 relative to the repository).
 """
@@ -104,8 +104,9 @@ def summarise(rows: list[dict[str, Any]], limits: list[float]) -> dict[str, Any]
     groups: dict[str, Callable[[str], bool]] = {
         "ft": lambda n: n.startswith("ft"),
         "la01-la40": lambda n: n.startswith("la"),
+        "ta01-ta80": lambda n: n.startswith("ta"),
         "mk01-mk10": lambda n: n.startswith("mk"),
-        "other": lambda n: not n.startswith(("ft", "la", "mk")),
+        "other": lambda n: not n.startswith(("ft", "la", "ta", "mk")),
         "all": lambda n: True,
     }
     summary: dict[str, Any] = {}
@@ -134,6 +135,7 @@ def main() -> int:
     parser.add_argument("--limits", default="10,60", help="CP-SAT time limits in seconds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", default=None, help="data path (default: the setting)")
+    parser.add_argument("--out", default=str(REPO / "bench" / "results" / "jssp.json"))
     args = parser.parse_args()
     root = data_root(args.data)
     limits = [QUICK_LIMIT] if args.quick else [float(x) for x in args.limits.split(",")]
@@ -157,11 +159,11 @@ def main() -> int:
         print_row(row, limits)
         rows.append(row)
     summary = summarise(rows, limits)
-    out = REPO / "bench" / "results" / "jssp.json"
+    out = Path(args.out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"limits": limits, "workers": args.workers, "rows": rows, "summary": summary}
     out.write_text(json.dumps(payload, indent=2))
-    print(f"wrote {out.relative_to(REPO)}")
+    print(f"wrote {out}")
     invalid = [r["instance"] for r in rows for c in r["cpsat"].values() if not c["valid"]]
     return 1 if invalid else 0
 

@@ -33,7 +33,7 @@ from linewise.scheduling.model import (
     SolveResult,
     SolveStatus,
 )
-from linewise.scheduling.objective import evaluate
+from linewise.scheduling.objective import evaluate, lower_bound
 from linewise.scheduling.timetable import SchedulingError
 from linewise.scheduling.worktime import decode, to_work_plan, to_working_time
 
@@ -219,12 +219,19 @@ def solve(
     results: list[LevelResult] = []
     from_solver = False  # the plan to return came from CP-SAT (ties included)
     first_solution: float | None = None
+    current = hint_values  # of the model's plan that the hint holds now
     for n, level in enumerate(levels):
         remaining = deadline - time.monotonic()
         if remaining <= 0.05 or (params.cancel is not None and params.cancel.is_set()):
             break
-        budget = remaining if n == len(levels) - 1 else remaining * FIRST_LEVELS_SHARE
         expr = shop.objectives[level]
+        floor = lower_bound(model_instance, level)
+        if current.level(level) <= floor:
+            # Nothing to gain on this level: keep it and hand its time to the next.
+            results.append(LevelResult(level, current.level(level), floor, True))
+            shop.model.add(expr <= current.level(level))
+            continue
+        budget = remaining if n == len(levels) - 1 else remaining * FIRST_LEVELS_SHARE
         if n == 0:
             shop.model.add(expr <= hint_values.level(level))
         shop.model.minimize(expr)
@@ -236,7 +243,9 @@ def solve(
         value, bound = round(solver.objective_value), round(solver.best_objective_bound)
         results.append(LevelResult(level, value, bound, status == cp_model.OPTIMAL))
         found: Plan | None = _extract(shop, solver)
-        if converted is not None and found is not None:
+        assert found is not None
+        current = evaluate(model_instance, found, config)
+        if converted is not None:
             found = _decoded(instance, found)
         if found is not None:
             found_values = evaluate(instance, found, config)
@@ -245,6 +254,12 @@ def solve(
         shop.model.add(expr <= value)
         _hint(shop, _all_values(shop, solver))
     wall = time.monotonic() - started
+    proven = len(results) == len(levels) and all(r.optimal for r in results)
+    if not from_solver and proven and converted is None and candidates is None:
+        # Every level met its lower bound without a search: the warm start is optimal.
+        return SolveResult(
+            SolveStatus.OPTIMAL, heuristic, heuristic_values, tuple(results), wall, 0.0
+        )
     if not from_solver:
         return SolveResult(
             SolveStatus.FALLBACK_HEURISTIC, heuristic, heuristic_values, tuple(results), wall

@@ -58,6 +58,7 @@ class Node:
     key: Key
     family: str
     present: cp_model.IntVar | int
+    frozen: bool = False
 
 
 @dataclass
@@ -228,7 +229,7 @@ def _add_operation(
         else:
             present = m.new_bool_var(f"p_{name}_{resource}")
             m.add(sum(lits) == present)
-        nodes[resource].append(Node(key, op.family, present))
+        nodes[resource].append(Node(key, op.family, present, op.frozen is not None))
 
 
 def _arc_pairs(items: list[Node], near: Plan | None) -> list[tuple[int, int]]:
@@ -294,6 +295,11 @@ def _add_setups(
             lit = m.new_bool_var(f"a_{resource.id}_{a}_{b}")
             arcs.append((a, b, lit))
             used[(na.key, nb.key)] = lit
+            if na.frozen and nb.frozen:
+                # Both stay where they are whatever the model says; in working time a
+                # setup that really spans a break can look too short, which must not make
+                # the model infeasible.
+                continue
             setup = resource.setup(na.family, nb.family)
             m.add(shop.starts[nb.key] >= shop.ends[na.key] + setup).only_enforce_if(lit)
         m.add_circuit(arcs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from linewise.scheduling.model import Instance, ObjectiveConfig, ObjectiveValues, Plan
+from linewise.scheduling.model import Instance, Level, ObjectiveConfig, ObjectiveValues, Plan
 
 
 def bottleneck_of(instance: Instance, config: ObjectiveConfig) -> str:
@@ -51,3 +51,28 @@ def evaluate(instance: Instance, plan: Plan, config: ObjectiveConfig) -> Objecti
             idle = max(e for _, e, _ in ops) - ops[0][0] - sum(e - s for s, e, _ in ops)
     makespan = max((s.end for s in plan.operations), default=0)
     return ObjectiveValues(tardiness, makespan, idle, changeovers)
+
+
+def lower_bound(instance: Instance, level: Level) -> int:
+    """A bound no plan can beat, cheap enough to check before starting a solver.
+
+    Zero for the sums; for the makespan, where no resource has a calendar, the latest
+    end of any job's routing run back to back from its release, materials and minimum
+    waits on its fastest resources (frozen work as it stands). A solver whose warm start
+    already meets this bound has nothing to do on that level; in rolling-horizon batches
+    that is common (no tardiness, makespan set by frozen work), and skipping the level
+    saves a presolve that can take most of a batch's seconds.
+    """
+    if level != "makespan" or any(r.calendar is not None for r in instance.resources):
+        return 0
+    bound = 0
+    for job in instance.jobs:
+        t = job.release
+        for i, op in enumerate(job.operations):
+            if op.frozen is not None:
+                t = op.frozen.start + op.duration_on(op.frozen.resource)
+                continue
+            earliest = max(t + (op.min_wait if i else 0), op.material_ready, job.release)
+            t = earliest + min(m.duration for m in op.modes)
+        bound = max(bound, t)
+    return bound
