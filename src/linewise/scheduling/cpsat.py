@@ -242,11 +242,9 @@ def solve(
             break
         value, bound = round(solver.objective_value), round(solver.best_objective_bound)
         results.append(LevelResult(level, value, bound, status == cp_model.OPTIMAL))
-        found: Plan | None = _extract(shop, solver)
-        assert found is not None
-        current = evaluate(model_instance, found, config)
-        if converted is not None:
-            found = _decoded(instance, found)
+        in_model = _extract(shop, solver)
+        current = evaluate(model_instance, in_model, config)
+        found = in_model if converted is None else _decoded(instance, in_model)
         if found is not None:
             found_values = evaluate(instance, found, config)
             if found_values.key(config) <= best_values.key(config):

@@ -10,15 +10,20 @@ complete plan and only ever keeps changes that are no worse:
    interchangeable resources (resources linked by shared eligible operations).
 2. Everything else stays where it is. The sub-instance holds the window's operations as
    free work and, as frozen single-operation jobs, what they can meet: the fixed work on
-   the group's resources inside the window's span (plus the one before it, for its setup),
-   the fixed work anywhere that needs operators during the span, and a *wall* per group
-   resource from the span's end on, standing in for all later work there.
+   the group's resources inside the window's span (plus the one before it, for its
+   setup); a *wall* per group resource from the first fixed operation after the span
+   on, standing in for all later work there (without a setup of its own: in working
+   time a real setup across a break looks longer than it is, so the setup into that
+   operation is checked in wall-clock time when the result is put back); and the fixed
+   work that needs operators during the span, on stand-in resources without setups.
 3. A free operation starts no earlier than the window and after its routing predecessor;
    if its successor is fixed, it must end in time for it: a due date with a weight larger
    than the whole window's tardiness, so that CP-SAT's first level, capped at the warm
    start's value, cannot trade a missed successor for anything.
 4. CP-SAT re-sequences and re-assigns the window, warm-started from the current plan;
-   the result is put back and kept if the whole plan's objective is no worse.
+   the result is put back and kept if it still fits its fixed neighbours (routing and
+   the setup into each wall, checked directly, whatever the objective levels are) and
+   the whole plan's objective is no worse.
 
 Operations tied to a neighbour by a maximum wait are left alone. The caller validates
 the final plan independently (``validate``) and keeps the starting plan otherwise.
@@ -170,7 +175,6 @@ class _Neighbourhood:
                 # bounded in time.
                 walls[resource] = max([end, *(s.end for s in kept)])
         reach = max(walls.values())
-        self.start, self.end = start, reach
         kept_keys = {(s.job_id, s.index) for s in context}
         ghosts: list[ScheduledOperation] = []
         for s in fixed:
@@ -289,8 +293,25 @@ class _Neighbourhood:
                 ops.append(ScheduledOperation(sub_id, k, s.resource, s.start, s.end))
         return ops
 
-    def setups_kept(self, instance: Instance, merged: dict[Key, ScheduledOperation]) -> bool:
-        """Whether the work now in front of each wall leaves the setup into what follows."""
+    def fits(self, instance: Instance, merged: dict[Key, ScheduledOperation]) -> bool:
+        """Whether the window's new work fits the fixed work around it: each run after
+        its routing predecessor and before its successor (their minimum waits kept), and
+        the setup before the operation behind each wall.
+
+        Successors are enforced in the model only through due dates, which count only
+        when tardiness is an objective level; this check holds for every configuration.
+        """
+        for sub_id, (job_id, first) in self.runs.items():
+            steps = self.jobs[job_id].operations
+            last = first + self.lengths[sub_id] - 1
+            if first > 0:
+                prev, head = merged[(job_id, first - 1)], merged[(job_id, first)]
+                if prev.end + steps[first].min_wait > head.start:
+                    return False
+            if last + 1 < len(steps):
+                tail, nxt = merged[(job_id, last)], merged[(job_id, last + 1)]
+                if tail.end + steps[last + 1].min_wait > nxt.start:
+                    return False
         by_id = {r.id: r for r in instance.resources}
         for resource, nxt in self.next_on.items():
             ahead = [s for s in merged.values() if s.resource == resource and s.end <= nxt.start]
@@ -327,7 +348,7 @@ def improve(
     current = plan.by_key()
     values = evaluate(instance, plan, config)
     jobs = {j.id: j for j in instance.jobs}
-    groups = [g for g in resource_groups(instance)]
+    groups = resource_groups(instance)
     offsets = dict.fromkeys(groups, 0)
     windows = accepted = improved = 0
     turn = 0
@@ -354,7 +375,7 @@ def improve(
         windows += 1
         candidate = dict(current)
         candidate.update(hood.placed(result.plan))
-        if not hood.setups_kept(instance, candidate):
+        if not hood.fits(instance, candidate):
             continue
         new_plan = Plan(tuple(candidate.values()))
         new_values = evaluate(instance, new_plan, config)
