@@ -295,12 +295,12 @@ def _add_setups(
             lit = m.new_bool_var(f"a_{resource.id}_{a}_{b}")
             arcs.append((a, b, lit))
             used[(na.key, nb.key)] = lit
-            if na.frozen and nb.frozen:
-                # Both stay where they are whatever the model says; in working time a
-                # setup that really spans a break can look too short, which must not make
-                # the model infeasible.
-                continue
-            setup = resource.setup(na.family, nb.family)
+            # Between two frozen operations the setup is not asked for: both stay where
+            # they are, and in working time a setup that really spans a break can look
+            # too short, which must not make the model infeasible. The arc still orders
+            # them in time (the circuit follows time only through these constraints).
+            both_frozen = na.frozen and nb.frozen
+            setup = 0 if both_frozen else resource.setup(na.family, nb.family)
             m.add(shop.starts[nb.key] >= shop.ends[na.key] + setup).only_enforce_if(lit)
         m.add_circuit(arcs)
         shop.arcs[resource.id] = used

@@ -41,15 +41,18 @@ def test_every_window_warm_start_is_a_valid_plan_of_its_sub_instance() -> None:
             assert set(hood.placed(hood.warm)) == free
 
 
+@pytest.mark.parametrize("seed", [3, 5])
 @pytest.mark.parametrize(
     "config", [ObjectiveConfig(), ObjectiveConfig(levels=("makespan", "changeovers"))]
 )
-def test_improve_keeps_the_plan_valid_and_never_worse(config: ObjectiveConfig) -> None:
+def test_improve_keeps_the_plan_valid_and_never_worse(seed: int, config: ObjectiveConfig) -> None:
     # Makespan first: successors' due dates are no objective there, so the routing must
-    # still hold through the check made when a window's result is put back.
-    inst = factory(orders=80, lines=8, seed=5)
+    # still hold through the check made when a window's result is put back. Seeds 3 and
+    # 5 gave setup violations when arcs between two frozen operations had no time
+    # constraint at all (the circuit then need not follow time).
+    inst = factory(orders=80, lines=8, seed=seed)
     start = dispatch(inst, "edd")
-    plan, values, stats = improve(inst, start, config, SolverParams(time_limit=4.0), window_ops=30)
+    plan, values, stats = improve(inst, start, config, SolverParams(time_limit=3.0), window_ops=30)
     assert stats.windows >= 1
     assert validate(inst, plan) == []
     assert values == evaluate(inst, plan, config)
