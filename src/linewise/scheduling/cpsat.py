@@ -188,6 +188,7 @@ def solve(
     config: ObjectiveConfig | None = None,
     params: SolverParams | None = None,
     warm_start: Plan | None = None,
+    free_until: int | None = None,
 ) -> SolveResult:
     """Best plan found within the time limit; never worse than the heuristic plan.
 
@@ -195,6 +196,13 @@ def solve(
     building included. Where all resources share one calendar the model is built in
     working time (see ``worktime.py``) and every solution is decoded back into exact
     wall-clock times; the levels' values and bounds are then those of that model.
+
+    ``free_until`` (latest start of every operation not frozen) is for sub-problems cut
+    out of a plan, with its later work frozen: they are solved in wall-clock time with
+    the calendars in the model. Working time is conservative about setups across
+    breaks (a setup a break would absorb takes working seconds there), so the warm start
+    of such a window, packed tightly against frozen work, is often not a solution in
+    working time, and repairing it pushes work past what is frozen behind it.
     """
     config = config or ObjectiveConfig()
     params = params or SolverParams()
@@ -203,7 +211,7 @@ def solve(
     heuristic = warm_start if warm_start is not None else best_dispatch(instance, config)[0]
     heuristic_values = evaluate(instance, heuristic, config)
     best, best_values = heuristic, heuristic_values
-    converted = to_working_time(instance)
+    converted = to_working_time(instance) if free_until is None else None
     model_instance, hint = instance, heuristic
     if converted is not None:
         try:
@@ -213,7 +221,7 @@ def solve(
             converted = None
     hint_values = evaluate(model_instance, hint, config)
     candidates = _candidates(instance, hint) if _with_setups(instance, config) else None
-    shop = build_model(model_instance, config, hint_values.makespan, candidates, hint)
+    shop = build_model(model_instance, config, hint_values.makespan, candidates, hint, free_until)
     _hint(shop, _complete(shop, shop.plan_values(hint), params, deadline))
     levels = [lvl for lvl in config.levels if lvl not in shop.trivial]
     results: list[LevelResult] = []

@@ -140,13 +140,18 @@ def build_model(
     upper: int,
     candidates: dict[Key, tuple[str, ...]] | None = None,
     near: Plan | None = None,
+    free_until: int | None = None,
 ) -> ShopModel:
     """The model; ``upper`` is a makespan known to be achievable (the warm start).
 
     ``candidates`` narrows the resources an operation may use (all eligible by default).
     ``near`` (the warm start) limits setup arcs to operations close in its order.
+    ``free_until`` is the latest start of any operation that is not frozen, for callers
+    that fix everything after a point in time (window search): with calendars in the
+    model, it keeps the placement options to the windows before it.
     """
     horizon = _horizon(instance, upper)
+    latest = horizon if free_until is None else min(horizon, free_until)
     shop = ShopModel(cp_model.CpModel(), horizon)
     calendars = {r.id: CalendarIndex(r.calendar) for r in instance.resources}
     earliest = _earliest_starts(instance)
@@ -158,7 +163,7 @@ def build_model(
             if candidates is not None and key in candidates and op.frozen is None:
                 allowed = candidates[key]
                 op = replace(op, modes=tuple(m for m in op.modes if m.resource in allowed))
-            _add_operation(shop, key, op, calendars, earliest[key], intervals, nodes)
+            _add_operation(shop, key, op, calendars, earliest[key], latest, intervals, nodes)
             if i > 0:
                 gap = shop.starts[key] - shop.ends[(job.id, i - 1)]
                 shop.model.add(gap >= op.min_wait)
@@ -178,10 +183,11 @@ def _add_operation(
     op: Operation,
     calendars: dict[str, CalendarIndex],
     earliest: int,
+    latest: int,
     intervals: dict[str, list[cp_model.IntervalVar]],
     nodes: dict[str, list[Node]],
 ) -> None:
-    m, horizon = shop.model, shop.horizon
+    m = shop.model
     name = f"{key[0]}_{key[1]}"
     if op.frozen is not None:
         start, end = frozen_span(op, calendars[op.frozen.resource])
@@ -191,7 +197,7 @@ def _add_operation(
             (mode.resource, o.earliest, o.latest, o.length)
             for mode in op.modes
             for o in calendars[mode.resource].placement_options(
-                mode.duration, op.splittable, earliest, horizon
+                mode.duration, op.splittable, earliest, latest
             )
         ]
     if not raw:
@@ -276,6 +282,10 @@ def _add_setups(
     for resource in instance.resources:
         items = nodes.get(resource.id, [])
         if len({n.family for n in items}) < 2 or not (resource.has_setups or counted):
+            continue
+        if all(n.frozen for n in items):
+            # Nothing to decide (the stand-in resources of window search): its
+            # changeovers are a constant the objective can leave out.
             continue
         arcs: list[tuple[int, int, cp_model.LiteralT]] = []
         used: dict[tuple[Key, Key], cp_model.IntVar] = {}

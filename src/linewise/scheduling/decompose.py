@@ -9,19 +9,25 @@ kept at or after ``t0``, so the work left out can never be overlapped. The batch
 start is the best heuristic rule run on exactly that situation, so every batch is
 feasible from the start.
 
-The result is compared with the heuristic plan of the whole instance and the better one
-is returned: decomposition can only help.
+The batches get half of the time after the heuristics; window search (``improve.py``)
+re-sequences lines in the rest, from the better of the batches' plan and the heuristic
+plan. Batches move whole jobs and so gain on tardiness; windows gain on changeovers.
+Where batch models are too large to improve in their seconds (three in a row without
+a gain), the batches are given up and windows get all the time. The result is never
+worse than the heuristic plan of the whole instance: decomposition can only help.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import time
 from dataclasses import replace
 
 from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.dispatch import Rule, best_dispatch, dispatch
+from linewise.scheduling.dispatch import Heuristic, best_dispatch, dispatch
+from linewise.scheduling.improve import improve
 from linewise.scheduling.model import (
     FrozenAssignment,
     Instance,
@@ -33,12 +39,23 @@ from linewise.scheduling.model import (
     SolveStatus,
 )
 from linewise.scheduling.objective import evaluate
+from linewise.scheduling.validate import validate
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str, int]
 # Below this many seconds, a batch is not worth a CP-SAT model: it keeps its warm start.
 MIN_BATCH_SECONDS = 0.5
 # Share of the time limit the heuristic rules may take on the whole instance.
 HEURISTIC_SHARE = 0.25
+# Share of the time after the heuristics for the batches; window search (``improve``)
+# gets the rest. Batches move whole jobs (tardiness), windows re-sequence lines
+# (changeovers): on the demo factory at 200 orders each gains on its own level.
+BATCH_SHARE = 0.5
+# Batches are given up for window search when this many in a row gained nothing.
+GIVE_UP_AFTER = 3
+# Below this many seconds left, window search is not started.
+MIN_WINDOW_SECONDS = 1.0
 # Margin on the estimated dispatch time still needed (contexts grow, the machine is busy).
 SAFETY = 1.5
 
@@ -77,7 +94,7 @@ def solve_decomposed(
     config: ObjectiveConfig | None = None,
     params: SolverParams | None = None,
     batch_size: int = 100,
-    warm_start: tuple[Plan, Rule] | None = None,
+    warm_start: tuple[Plan, Heuristic] | None = None,
 ) -> SolveResult:
     """A plan for a large instance within ``params.time_limit``, never worse than dispatch.
 
@@ -106,6 +123,8 @@ def solve_decomposed(
         heuristic, rule = warm_start
         per_op = 0.0  # learnt from the first batch
     heuristic_values = evaluate(instance, heuristic, config)
+    # The batches get their share of what is left; window search the rest.
+    batch_deadline = time.monotonic() + (deadline - time.monotonic()) * BATCH_SHARE
     first_start = {s.job_id: s.start for s in heuristic.operations if s.index == 0}
     order = sorted(
         instance.jobs,
@@ -118,36 +137,59 @@ def solve_decomposed(
         )
     )[::-1]  # ops_from[n]: operations in batches n and later
     committed: dict[Key, ScheduledOperation] = {}
+    solved = gained = 0
     for n, batch in enumerate(batches):
         if params.cancel is not None and params.cancel.is_set():
             return _fallback(instance, heuristic, config, started)
-        left = deadline - time.monotonic()
+        left = batch_deadline - time.monotonic()
         reserve = SAFETY * per_op * ops_from[n]
         if n and left < reserve:
             rest = [job for later in batches[n:] for job in later]
             if left < per_op * ops_from[n]:  # not even one dispatch of the rest fits
-                return _fallback(instance, heuristic, config, started)
+                committed = {}
+                break
             committed.update(_dispatch_batch(instance, committed, rest, first_start, rule)[0])
             break
         began = time.monotonic()
         placed, sub, warm = _dispatch_batch(instance, committed, batch, first_start, rule)
         sub_ops = sub.operation_count
         per_op = max(per_op, (time.monotonic() - began) / max(1, sub_ops))
-        left = deadline - time.monotonic()
+        left = batch_deadline - time.monotonic()
         budget = (left - SAFETY * per_op * ops_from[n + 1]) / (len(batches) - n)
         if budget >= MIN_BATCH_SECONDS:
             inner = replace(params, time_limit=budget, on_progress=None)
             result = solve(sub, config, inner, warm_start=warm)
             batch_ids = {j.id for j in batch}
             placed = {(s.job_id, s.index): s for s in _unpack(result.plan, batch_ids)}
+            solved += 1
+            gained += result.objective.key(config) < evaluate(sub, warm, config).key(config)
+            if solved >= GIVE_UP_AFTER and not gained:
+                # Batch models too large to improve in their seconds (orders that flow
+                # for days keep most of the plan in every batch's context): the time
+                # is worth more to window search, from the heuristic plan.
+                committed = {}
+                break
         committed.update(placed)
         if params.on_progress is not None:
             _report(instance, committed, heuristic, config, params, started)
-    plan = Plan(tuple(sorted(committed.values(), key=lambda s: (s.start, s.resource, s.job_id))))
-    values = evaluate(instance, plan, config)
-    if heuristic_values.key(config) <= values.key(config):
+    best, best_values = heuristic, heuristic_values
+    if len(committed) == instance.operation_count:
+        plan = Plan(tuple(sorted(committed.values(), key=lambda s: (s.start, s.resource))))
+        values = evaluate(instance, plan, config)
+        if values.key(config) < best_values.key(config):
+            best, best_values = plan, values
+    left = deadline - time.monotonic()
+    if left >= MIN_WINDOW_SECONDS and not (params.cancel is not None and params.cancel.is_set()):
+        improved, values, _stats = improve(instance, best, config, replace(params, time_limit=left))
+        if values.key(config) < best_values.key(config):
+            problems = validate(instance, improved)
+            if problems:  # a bug in window search must not reach a plan
+                log.error("window search made an invalid plan, kept the last: %s", problems[:3])
+            else:
+                best, best_values = improved, values
+    if best is heuristic:
         return _fallback(instance, heuristic, config, started)
-    return SolveResult(SolveStatus.FEASIBLE, plan, values, (), time.monotonic() - started)
+    return SolveResult(SolveStatus.FEASIBLE, best, best_values, (), time.monotonic() - started)
 
 
 def _dispatch_batch(
@@ -155,7 +197,7 @@ def _dispatch_batch(
     committed: dict[Key, ScheduledOperation],
     batch: list[Job],
     first_start: dict[str, int],
-    rule: Rule,
+    rule: Heuristic,
 ) -> tuple[dict[Key, ScheduledOperation], Instance, Plan]:
     """The batch planned by ``rule`` around the committed work: its operations, the
     sub-instance and the sub-instance's plan (the warm start for CP-SAT).

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
+from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.model import Instance, Level, ObjectiveConfig, ObjectiveValues, Plan
+from linewise.scheduling.timetable import frozen_span
 
 
 def bottleneck_of(instance: Instance, config: ObjectiveConfig) -> str:
@@ -58,13 +60,27 @@ def lower_bound(instance: Instance, level: Level) -> int:
 
     Zero for the sums; for the makespan, where no resource has a calendar, the latest
     end of any job's routing run back to back from its release, materials and minimum
-    waits on its fastest resources (frozen work as it stands). A solver whose warm start
+    waits on its fastest resources (frozen work as it stands); with calendars, the
+    latest end of frozen work (breaks could stretch any chain). A solver whose warm start
     already meets this bound has nothing to do on that level; in rolling-horizon batches
     that is common (no tardiness, makespan set by frozen work), and skipping the level
     saves a presolve that can take most of a batch's seconds.
     """
-    if level != "makespan" or any(r.calendar is not None for r in instance.resources):
+    if level != "makespan":
         return 0
+    if any(r.calendar is not None for r in instance.resources):
+        # With calendars only the frozen work is cheap to time exactly; window search
+        # freezes the end of the plan, so this is often already the makespan.
+        calendars = {r.id: CalendarIndex(r.calendar) for r in instance.resources}
+        return max(
+            (
+                frozen_span(op, calendars[op.frozen.resource])[1]
+                for job in instance.jobs
+                for op in job.operations
+                if op.frozen is not None
+            ),
+            default=0,
+        )
     bound = 0
     for job in instance.jobs:
         t = job.release

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from linewise.scheduling.cpsat import SolverParams, solve
 from linewise.scheduling.decompose import HEURISTIC_SHARE, solve_decomposed
-from linewise.scheduling.dispatch import Rule, best_dispatch
+from linewise.scheduling.dispatch import Heuristic, best_dispatch
 from linewise.scheduling.model import Instance, ObjectiveConfig, SolveResult, SolveStatus
 from linewise.scheduling.objective import evaluate
 
@@ -119,7 +119,7 @@ class SolveJob:
         self._result: SolveResult | None = None
         self._error: str | None = None
         self._started = 0.0
-        self._rule: Rule = "atcs"  # the rule behind the heuristic plan
+        self._rule = Heuristic()  # the rule behind the heuristic plan
         self._thread = threading.Thread(target=self._run, name=f"linewise-{name}", daemon=True)
 
     # --- control ---------------------------------------------------------------------

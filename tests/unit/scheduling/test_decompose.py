@@ -4,7 +4,7 @@ import random
 
 from linewise.scheduling.cpsat import SolverParams
 from linewise.scheduling.decompose import solve_decomposed
-from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.dispatch import Heuristic, best_dispatch
 from linewise.scheduling.model import (
     Instance,
     Job,
@@ -53,7 +53,7 @@ def test_decomposition_is_valid_and_not_worse_than_the_heuristic() -> None:
 def test_time_budget_runs_only_the_first_rule_when_exhausted() -> None:
     inst = factory(orders=30, lines=8)
     _plan, rule = best_dispatch(inst, ObjectiveConfig(), time_budget=0.0)
-    assert rule == "atcs"
+    assert rule == Heuristic("atcs")
 
 
 def test_decomposition_keeps_a_short_time_limit_and_reports_progress() -> None:
