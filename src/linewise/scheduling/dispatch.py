@@ -213,7 +213,9 @@ class _Dispatcher:
         )
         # Without a due date every job counts as late, where ATCS reduces to weighted SPT
         # with setups: a sensible makespan rule that differs from EDD and MWKR.
-        op_due = due - (work_left - min(m.duration for m in op.modes))
+        # The work after this operation (``remaining`` sums shortest durations).
+        after = cursor.remaining[i + 1] if i + 1 < len(cursor.remaining) else 0
+        op_due = due - after
         slack = 0.0 if job.due is None else max(op_due - p - t, 0.0)
         index = (
             (job.weight / p)
@@ -367,15 +369,13 @@ class _Dispatcher:
             for mode in cursor.job.operations[first].modes:
                 waiting[mode.resource].pop(chosen, None)
             self._place_chain(cursor)
-            touched = {
-                m.resource
-                for op in cursor.job.operations[first : cursor.next_index]
-                for m in op.modes
-            }
+            # The other resources this job was waiting for keep their events: taking a
+            # job away or booking a resource can only make a decision later, and an event
+            # that comes too early is re-planned when it is popped (above). Re-planning
+            # them all here cost most of the time with dozens of eligible lines per step.
             planned.pop(resource)
             enqueue(chosen)
-            for r in touched | {resource}:
-                schedule(r)
+            schedule(resource)
         ops = sorted(self.placed.values(), key=lambda s: (s.start, s.resource, s.job_id, s.index))
         return Plan(tuple(ops))
 
