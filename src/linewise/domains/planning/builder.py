@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -369,7 +369,7 @@ class _JobBuilder:
             resource = self.resources[self.ctx.resource_of[pinned]]
             start = _frozen_start(self.ctx, resource, operation)
             frozen = FrozenAssignment(resource.id, start)
-            operation = Operation(**{**operation.__dict__, "frozen": frozen})
+            operation = replace(operation, frozen=frozen)
         return operation
 
     def job(
