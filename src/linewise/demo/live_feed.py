@@ -12,16 +12,18 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from linewise.core.time import utcnow
-from linewise.demo.factory import build_factory
+from linewise.demo.factory import FactorySpec, build_factory
 from linewise.domains.equipment.models import Site
 from linewise.ingest.events import decode
 from linewise.ingest.recorder import Overloaded, Recorder
-from linewise.kpi.calendar import site_date_of, site_day
+from linewise.kpi.calendar import local_to_utc, site_date_of, site_day
 from linewise.simulation.engine import Simulation
 
 log = logging.getLogger("linewise.demo")
@@ -41,6 +43,19 @@ async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
         result = await asyncio.wrap_future(future)
         accepted += result.accepted
     return accepted
+
+
+def last_shift_start(spec: FactorySpec, now: datetime) -> datetime | None:
+    """The start of the latest shift that began before ``now`` (within a week)."""
+    zone = ZoneInfo(spec.timezone)
+    today = site_date_of(spec.timezone, now)
+    starts = [
+        local_to_utc(zone, day, clock_time.fromisoformat(shift.start))
+        for day in (today - timedelta(days=back) for back in range(8))
+        for shift in spec.shifts
+        if day.weekday() in shift.weekdays
+    ]
+    return max((s for s in starts if s <= now), default=None)
 
 
 def demo_anchor(app: FastAPI) -> datetime | None:
@@ -70,7 +85,9 @@ async def run_live_feed(
     # At least the whole site-local day so far: "today" on the KPI page then has data
     # for every planned hour instead of an unknown morning.
     midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
-    start = min(now - backfill, midnight)
+    # On a weekend or before the first shift the day so far holds no production; the
+    # last shift worked is then replayed too, so the demo never opens on an empty plant.
+    start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
     backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)
     began = time.monotonic()

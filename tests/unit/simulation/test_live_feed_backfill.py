@@ -1,0 +1,26 @@
+"""Which history the demo feed replays: never an empty plant on a weekend or at dawn."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from linewise.demo.factory import build_factory
+from linewise.demo.live_feed import last_shift_start
+
+# Demo shifts run Monday to Friday, 06:00-22:00 Berlin time (UTC+1 in December).
+SPEC = build_factory(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
+
+
+def test_on_a_saturday_the_friday_late_shift_is_the_last_one() -> None:
+    saturday = datetime(2026, 12, 5, 7, 30, tzinfo=UTC)
+    assert last_shift_start(SPEC, saturday) == datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+
+
+def test_on_monday_before_six_it_is_still_friday() -> None:
+    dawn = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # 05:00 in Berlin
+    assert last_shift_start(SPEC, dawn) == datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+
+
+def test_during_a_shift_it_is_that_shift() -> None:
+    tuesday = datetime(2026, 12, 8, 9, 15, tzinfo=UTC)  # 10:15 in Berlin
+    assert last_shift_start(SPEC, tuesday) == datetime(2026, 12, 8, 5, 0, tzinfo=UTC)
