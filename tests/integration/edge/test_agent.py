@@ -150,7 +150,8 @@ def test_outage_loses_nothing_and_replays_in_order(
                 await step(plc.set_holding(0, [12]))  # down, fault 12
                 # A step returns on the first new event; under load one left over from
                 # the step before can be it, so wait for the stored state itself.
-                await wait_for(lambda: states(db, pnp)[-1][0] == "down", "the down state")
+                down = [("down", "12", "nozzle_jam")]
+                await wait_for(lambda: states(db, pnp)[-1:] == down, "the down state")
                 await wait_for(lambda: len(agent.buffer) == 0, "the online events to be sent")
                 assert states(db, pnp)[-1] == ("down", "12", "nozzle_jam")
 
