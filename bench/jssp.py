@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "jssp.json"))
     args = parser.parse_args()
     root = data_root(args.data)
-    limits = [QUICK_LIMIT] if args.quick else [float(x) for x in args.limits.split(",")]
+    limits = [QUICK_LIMIT] if args.quick else [float(x) for x in args.limits.split(",") if x]
     jssp_bounds = read_bounds(root / "jssp" / "bounds.csv")
     fjsp_bounds = read_bounds(root / "fjsp" / "bounds.csv")
     catalogue: list[tuple[str, Path, Bounds, bool]] = [

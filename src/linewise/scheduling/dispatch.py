@@ -20,7 +20,7 @@ import heapq
 import itertools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from linewise.scheduling.model import (
@@ -31,7 +31,7 @@ from linewise.scheduling.model import (
     ScheduledOperation,
 )
 from linewise.scheduling.objective import evaluate
-from linewise.scheduling.timetable import SchedulingError, Timetable, frozen_span
+from linewise.scheduling.timetable import NEVER, SchedulingError, Timetable, frozen_span
 
 Rule = Literal["edd", "atcs", "mwkr"]
 RULES: tuple[Rule, ...] = ("atcs", "edd", "mwkr")
@@ -115,6 +115,26 @@ class _JobCursor:
     remaining: list[int]  # remaining work (shortest durations) from each index on
 
 
+@dataclass
+class _Queue:
+    """The jobs whose next operation may run on exactly ``members``.
+
+    Operations eligible on the same set of lines (every SMT step of a product family on
+    the 60 SMT lines of a large factory, say) share one queue instead of being copied
+    into each line's own: at 10,000 orders on 300 lines, the per-line copies and their
+    lazy clean-up were most of the dispatch time.
+    """
+
+    members: tuple[str, ...]
+    waiting: dict[int, int] = field(default_factory=dict)  # job -> op index
+    readies: list[tuple[int, int, int]] = field(default_factory=list)  # (ready, job, index)
+    # The same entries once more, moved into ``shortlist`` (keyed by the cheap
+    # pre-selection key) as soon as a decision time reaches their ready time, so that a
+    # decision looks at a few heap tops instead of scanning the whole queue.
+    pending: list[tuple[int, int, int]] = field(default_factory=list)
+    shortlist: list[tuple[tuple[float, int], int, int]] = field(default_factory=list)
+
+
 def _chain(job: Job, index: int) -> list[int]:
     """``index`` and the following operations tied to it by a maximum wait."""
     chain = [index]
@@ -171,29 +191,30 @@ class _Dispatcher:
             return (-work_left, cursor.ready)
         return (cursor.job.due - work_left, cursor.ready)
 
-    def _candidates(
-        self,
-        queue: dict[int, int],
-        pending: list[tuple[int, int, int]],
-        shortlist: list[tuple[tuple[float, int], int, int]],
-        t: int,
-    ) -> list[int]:
+    def _candidates(self, queues: list[_Queue], t: int) -> list[int]:
         """Up to ``SHORTLIST`` waiting jobs ready by ``t``, best by the cheap key first.
 
         Entries are removed lazily: one whose job has moved on (or was taken by another
-        resource) no longer matches ``queue`` and is dropped when it surfaces.
+        resource) no longer matches its queue's ``waiting`` and is dropped when it
+        surfaces.
         """
-        while pending and pending[0][0] <= t:
-            _, k, index = heapq.heappop(pending)
-            if queue.get(k) == index:
-                heapq.heappush(shortlist, (self._shortlist_key(k), k, index))
         found: list[tuple[tuple[float, int], int, int]] = []
-        while shortlist and len(found) < SHORTLIST:
-            entry = heapq.heappop(shortlist)
-            if queue.get(entry[1]) == entry[2]:
-                found.append(entry)
-        for entry in found:
-            heapq.heappush(shortlist, entry)
+        for queue in queues:
+            waiting, pending, shortlist = queue.waiting, queue.pending, queue.shortlist
+            while pending and pending[0][0] <= t:
+                _, k, index = heapq.heappop(pending)
+                if waiting.get(k) == index:
+                    heapq.heappush(shortlist, (self._shortlist_key(k), k, index))
+            taken: list[tuple[tuple[float, int], int, int]] = []
+            while shortlist and len(taken) < SHORTLIST:
+                entry = heapq.heappop(shortlist)
+                if waiting.get(entry[1]) == entry[2]:
+                    taken.append(entry)
+            for entry in taken:
+                heapq.heappush(shortlist, entry)
+            found += taken
+        if len(queues) > 1:
+            found = heapq.nsmallest(SHORTLIST, found)
         return [entry[1] for entry in found]
 
     def _priority(self, cursor: _JobCursor, resource: str, t: int) -> tuple[float, ...]:
@@ -262,24 +283,24 @@ class _Dispatcher:
                 assert op.max_wait is not None
                 latest = prev_end + op.max_wait
             best: tuple[int, int, str] | None = None
-            # With dozens of eligible lines, try them by a cheap lower bound on the end
-            # (calendars and operators can only delay) and stop once none can beat the
-            # best exact fit: most lines are never looked at in detail.
-            for bound, mode in sorted(
-                ((self.table.end_bound(op, m, ready), m) for m in op.modes), key=lambda b: b[0]
-            ):
-                if best is not None and bound > best[1]:
+            best_key = (NEVER, NEVER)
+            memo: dict[tuple[int, int], int | None] = {}
+            # With dozens of eligible lines, try them by a lower bound on the end and stop
+            # once none can beat the best exact fit: most lines are never looked at in
+            # detail. Between equal ends, a line that needs no changeover wins.
+            for bound, setup, mode in self.table.lines_by_bound(op, ready):
+                if (bound, setup) >= best_key:
                     break
-                fit = self.table.earliest(op, mode.resource, ready)
-                if fit is not None and (best is None or (fit[1], fit[0]) < (best[1], best[0])):
-                    best = (fit[0], fit[1], mode.resource)
+                fit = self.table.earliest(op, mode.resource, ready, memo)
+                if fit is not None and (fit[1], setup) < best_key:
+                    best, best_key = (fit[0], fit[1], mode.resource), (fit[1], setup)
             if best is None:
                 raise SchedulingError(f"job {job.id} operation {i} fits no calendar")
             if latest is not None and best[0] > latest:
                 earliest_start = min(
                     f[0]
                     for m in op.modes
-                    if (f := self.table.earliest(op, m.resource, ready)) is not None
+                    if (f := self.table.earliest(op, m.resource, ready, memo)) is not None
                 )
                 if earliest_start > latest:
                     return earliest_start - latest
@@ -287,7 +308,7 @@ class _Dispatcher:
                     (
                         (f[0], f[1], m.resource)
                         for m in op.modes
-                        if (f := self.table.earliest(op, m.resource, ready)) is not None
+                        if (f := self.table.earliest(op, m.resource, ready, memo)) is not None
                         and f[0] <= latest
                     ),
                     key=lambda b: (b[1], b[0]),
@@ -297,26 +318,39 @@ class _Dispatcher:
         return None
 
     def run(self) -> Plan:
-        # Per resource: the waiting jobs (job -> op index) and a heap of their ready times
-        # (lazily cleaned). Globally: one live event per resource, keyed by the time it
-        # could next start work.
-        waiting: dict[str, dict[int, int]] = {r.id: {} for r in self.instance.resources}
-        readies: dict[str, list[tuple[int, int, int]]] = {r: [] for r in waiting}
-        # The same entries once more, moved into ``shortlist`` (keyed by the cheap
-        # pre-selection key) as soon as a decision time reaches their ready time, so that
-        # a decision looks at a few heap tops instead of scanning the whole queue.
-        pending: dict[str, list[tuple[int, int, int]]] = {r: [] for r in waiting}
-        shortlist: dict[str, list[tuple[tuple[float, int], int, int]]] = {r: [] for r in waiting}
+        # One queue per set of eligible resources (lazily cleaned heaps of the waiting
+        # jobs); globally one live event per resource, keyed by the time it could next
+        # start work.
+        queues: list[_Queue] = []
+        queue_by_members: dict[tuple[str, ...], int] = {}
+        queues_of: dict[str, list[_Queue]] = {r.id: [] for r in self.instance.resources}
+        queue_of_op: list[list[int]] = []
+        for cursor in self.cursors:
+            ids = []
+            for op in cursor.job.operations:
+                members = tuple(sorted({m.resource for m in op.modes}))
+                if members not in queue_by_members:
+                    queue_by_members[members] = len(queues)
+                    queues.append(_Queue(members))
+                    for r in members:
+                        queues_of[r].append(queues[-1])
+                ids.append(queue_by_members[members])
+            queue_of_op.append(ids)
+        states = self.table.resources
         events: list[tuple[int, str]] = []
         planned: dict[str, int] = {}
 
         def decision_time(resource: str) -> int | None:
-            queue, heap = waiting[resource], readies[resource]
-            while heap and queue.get(heap[0][1]) != heap[0][2]:
-                heapq.heappop(heap)
-            if not heap:
+            first: int | None = None
+            for queue in queues_of[resource]:
+                waiting, heap = queue.waiting, queue.readies
+                while heap and waiting.get(heap[0][1]) != heap[0][2]:
+                    heapq.heappop(heap)
+                if heap and (first is None or heap[0][0] < first):
+                    first = heap[0][0]
+            if first is None:
                 return None
-            return max(heap[0][0], self.table.resources[resource].free_at)
+            return max(first, states[resource].free_at)
 
         def schedule(resource: str) -> None:
             t = decision_time(resource)
@@ -328,18 +362,23 @@ class _Dispatcher:
 
         def enqueue(k: int) -> None:
             cursor = self.cursors[k]
-            if cursor.next_index >= len(cursor.job.operations):
+            index = cursor.next_index
+            if index >= len(cursor.job.operations):
                 return
-            cursor.ready = self._ready_time(cursor)
-            for mode in cursor.job.operations[cursor.next_index].modes:
-                waiting[mode.resource][k] = cursor.next_index
-                heapq.heappush(readies[mode.resource], (cursor.ready, k, cursor.next_index))
-                heapq.heappush(pending[mode.resource], (cursor.ready, k, cursor.next_index))
-                at = planned.get(mode.resource)
-                if at is None or at > cursor.ready:
-                    # A job ready no earlier than the resource's next decision cannot
-                    # bring that decision forward: skip the recomputation.
-                    schedule(mode.resource)
+            ready = cursor.ready = self._ready_time(cursor)
+            queue = queues[queue_of_op[k][index]]
+            queue.waiting[k] = index
+            heapq.heappush(queue.readies, (ready, k, index))
+            heapq.heappush(queue.pending, (ready, k, index))
+            for resource in queue.members:
+                # One more waiting job can only bring a decision forward, to
+                # max(ready, free_at): no need to recompute the resource's queue heads.
+                # A planned time that is too early stays; it is re-planned when popped.
+                t = max(ready, states[resource].free_at)
+                at = planned.get(resource)
+                if at is None or t < at:
+                    planned[resource] = t
+                    heapq.heappush(events, (t, resource))
 
         for k, cursor in enumerate(self.cursors):
             nxt = cursor.next_index
@@ -360,19 +399,14 @@ class _Dispatcher:
                 planned.pop(resource)
                 schedule(resource)
                 continue
-            candidates = self._candidates(
-                waiting[resource], pending[resource], shortlist[resource], t
-            )
+            candidates = self._candidates(queues_of[resource], t)
             chosen = min(candidates, key=lambda j: self._priority(self.cursors[j], resource, t))
             cursor = self.cursors[chosen]
-            first = cursor.next_index
-            for mode in cursor.job.operations[first].modes:
-                waiting[mode.resource].pop(chosen, None)
+            queues[queue_of_op[chosen][cursor.next_index]].waiting.pop(chosen)
             self._place_chain(cursor)
             # The other resources this job was waiting for keep their events: taking a
             # job away or booking a resource can only make a decision later, and an event
-            # that comes too early is re-planned when it is popped (above). Re-planning
-            # them all here cost most of the time with dozens of eligible lines per step.
+            # that comes too early is re-planned when it is popped (above).
             planned.pop(resource)
             enqueue(chosen)
             schedule(resource)

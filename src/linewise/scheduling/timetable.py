@@ -7,15 +7,19 @@ maximum wait is placed tentatively and rolled back when a later step does not fi
 
 from __future__ import annotations
 
+import heapq
 from bisect import insort
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.errors import SchedulingError
-from linewise.scheduling.model import Instance, Mode, Operation, Resource
+from linewise.scheduling.model import Instance, Mode, Operation, Resource, Window
 from linewise.scheduling.skills import SkillBoard
 
-__all__ = ["SchedulingError", "Timetable", "frozen_span"]
+__all__ = ["NEVER", "SchedulingError", "Timetable", "frozen_span"]
+
+NEVER = 2**62  # an end bound for work that fits no window
 
 
 @dataclass
@@ -57,7 +61,13 @@ class Timetable:
 
     @classmethod
     def for_instance(cls, instance: Instance) -> Timetable:
-        states = {r.id: ResourceState(r, CalendarIndex(r.calendar)) for r in instance.resources}
+        # Lines with the same calendar share one index, so that a placement can look the
+        # calendar up once for all of them (``end_bounds``).
+        indexes: dict[tuple[Window, ...] | None, CalendarIndex] = {}
+        for r in instance.resources:
+            if r.calendar not in indexes:
+                indexes[r.calendar] = CalendarIndex(r.calendar)
+        states = {r.id: ResourceState(r, indexes[r.calendar]) for r in instance.resources}
         board = SkillBoard(instance)
         for job in instance.jobs:
             for op in job.operations:
@@ -82,15 +92,59 @@ class Timetable:
         )
         return table
 
-    def end_bound(self, op: Operation, mode: Mode, t: int) -> int:
-        """A lower bound on the end ``earliest`` finds for ``op`` on ``mode``'s resource."""
-        state = self.resources[mode.resource]
-        if state.last_family is not None:
-            t = max(t, state.free_at + state.resource.setup(state.last_family, op.family))
-        return t + mode.duration
+    def lines_by_bound(self, op: Operation, t: int) -> Iterator[tuple[int, int, Mode]]:
+        """``op``'s modes by a lower bound on the end ``earliest`` finds starting at or
+        after ``t``, as ``(bound, setup, mode)``, smallest ``(bound, setup)`` first.
 
-    def earliest(self, op: Operation, resource: str, t: int) -> tuple[int, int] | None:
-        """Earliest feasible span for ``op`` on ``resource`` starting at or after ``t``."""
+        Setup and calendar are counted, frozen work and operators not (they can only
+        delay). Called for every placement with dozens of eligible lines, and the caller
+        stops after the first few, so the calendar is only looked up lazily: lines come
+        in order of setup + duration alone (a weaker bound) and are moved to a heap of
+        calendar bounds while they could still come first. Idle lines with one calendar
+        share a start: the calendar is looked up once for them.
+        """
+        family, splittable, states = op.family, op.splittable, self.resources
+        loose: list[tuple[int, int, int, int]] = []  # (bound, setup, start, mode index)
+        for n, mode in enumerate(op.modes):
+            state = states[mode.resource]
+            start, setup = t, 0
+            if state.last_family is not None:
+                setup = state.resource.setup(state.last_family, family)
+                start = max(t, state.free_at + setup)
+            loose.append((start + mode.duration, setup, start, n))
+        loose.sort()
+        ends: dict[tuple[int, int, int], int] = {}
+        tight: list[tuple[int, int, int]] = []  # (bound, setup, mode index)
+        i = 0
+        while True:
+            while i < len(loose) and (not tight or loose[i][:2] < tight[0][:2]):
+                _, setup, start, n = loose[i]
+                i += 1
+                mode = op.modes[n]
+                calendar = states[mode.resource].calendar
+                key = (id(calendar), start, mode.duration)
+                end = ends.get(key)
+                if end is None:
+                    fit = calendar.earliest_fit(start, mode.duration, splittable)
+                    end = ends[key] = NEVER if fit is None else fit[1]
+                heapq.heappush(tight, (end, setup, n))
+            if not tight:
+                return
+            end, setup, n = heapq.heappop(tight)
+            yield end, setup, op.modes[n]
+
+    def earliest(
+        self,
+        op: Operation,
+        resource: str,
+        t: int,
+        skill_memo: dict[tuple[int, int], int | None] | None = None,
+    ) -> tuple[int, int] | None:
+        """Earliest feasible span for ``op`` on ``resource`` starting at or after ``t``.
+
+        ``skill_memo`` caches operator checks by span while one operation is tried on
+        several lines (the check does not depend on the line).
+        """
         state = self.resources[resource]
         res, duration, family = state.resource, op.duration_on(resource), op.family
         if state.last_family is not None:
@@ -113,7 +167,13 @@ class Timetable:
                 t = max(t + 1, clash[1] + res.setup(clash[2], family))
                 continue
             if op.skill is not None:
-                later = self.skills.push_needed(op.skill, start, end, op.operators_needed)
+                if skill_memo is None:
+                    later = self.skills.push_needed(op.skill, start, end, op.operators_needed)
+                elif (start, end) in skill_memo:
+                    later = skill_memo[(start, end)]
+                else:
+                    later = self.skills.push_needed(op.skill, start, end, op.operators_needed)
+                    skill_memo[(start, end)] = later
                 if later is not None:
                     t = max(t + 1, later)
                     continue

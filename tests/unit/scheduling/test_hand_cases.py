@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.dispatch import best_dispatch
+from linewise.scheduling.dispatch import RULES, best_dispatch, dispatch
 from linewise.scheduling.model import (
     FrozenAssignment,
     Instance,
@@ -128,6 +128,26 @@ def test_default_changeover_applies_between_different_families() -> None:
     for plan in (heuristic(inst), cpsat(inst)):
         assert validate(inst, plan) == []
         assert evaluate(inst, plan, ObjectiveConfig()).makespan == 7
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_dispatch_prefers_the_line_without_changeover_when_ends_tie(rule: str) -> None:
+    # Both lines end their shift at 10; the next job can only start at 100 on either,
+    # so both would finish it at 110, but only line b already runs its family.
+    cal = (Window(0, 10), Window(100, 200))
+    setups = (SetupTime("red", "blue", 1),)
+    inst = Instance(
+        (
+            job("x", op(("a", 5), family="red")),
+            job("y", op(("b", 8), family="blue")),
+            job("z", op(("a", 10), ("b", 10), family="blue"), release=10),
+        ),
+        (Resource("a", calendar=cal, setups=setups), Resource("b", calendar=cal, setups=setups)),
+    )
+    plan = dispatch(inst, rule)  # type: ignore[arg-type]
+    assert validate(inst, plan) == []
+    assert plan.by_key()[("z", 0)].resource == "b"
+    assert evaluate(inst, plan, ObjectiveConfig()).changeovers == 0
 
 
 def test_flexible_routing_uses_the_faster_line() -> None:
