@@ -282,6 +282,11 @@ class _Dispatcher:
                 ready = max(prev_end + op.min_wait, op.material_ready, job.release)
                 assert op.max_wait is not None
                 latest = prev_end + op.max_wait
+            elif i > 0 and op.max_wait is not None:
+                # A head with a maximum wait follows frozen work (otherwise it would be
+                # in its predecessor's chain), which cannot move: the wait is kept if
+                # any line allows it, else the work starts as early as it can.
+                latest = self.placed[(job.id, i - 1)].end + op.max_wait
             best: tuple[int, int, str] | None = None
             best_key = (NEVER, NEVER)
             memo: dict[tuple[int, int], int | None] = {}
@@ -302,8 +307,9 @@ class _Dispatcher:
                     for m in op.modes
                     if (f := self.table.earliest(op, m.resource, ready, memo)) is not None
                 )
-                if earliest_start > latest:
+                if earliest_start > latest and i != chain[0]:
                     return earliest_start - latest
+                latest = max(latest, earliest_start)
                 best = min(
                     (
                         (f[0], f[1], m.resource)

@@ -175,6 +175,26 @@ def test_max_wait_is_respected_by_delaying_the_predecessor() -> None:
     assert evaluate(inst, cpsat(inst), ObjectiveConfig()).makespan == 14
 
 
+def test_max_wait_after_frozen_work_takes_the_line_that_keeps_it() -> None:
+    # a's first step is running (frozen, ends at 10); its second must start by 12. The
+    # fast line would finish it first (20..22) but only after other frozen work, so the
+    # slow line, free at once, is the one that keeps the wait.
+    inst = Instance(
+        (
+            job(
+                "a",
+                op(("m", 10), frozen=FrozenAssignment("m", 0)),
+                op(("fast", 2), ("slow", 15), max_wait=2),
+            ),
+            job("other", op(("fast", 10), frozen=FrozenAssignment("fast", 10))),
+        ),
+        (Resource("m"), Resource("fast"), Resource("slow")),
+    )
+    for plan in (heuristic(inst), cpsat(inst)):
+        assert validate(inst, plan) == []
+        assert plan.by_key()[("a", 1)].resource == "slow"
+
+
 def test_lexicographic_tardiness_before_makespan() -> None:
     # Urgent job u (due 3, weight 10) must go first although that lengthens the makespan.
     inst = Instance(
