@@ -62,7 +62,7 @@ def run_instance(
         "lb": bounds.lb,
         "ub": bounds.ub,
         "heuristic": h,
-        "heuristic_rule": rule,
+        "heuristic_rule": str(rule),
         "heuristic_gap_pct": gap(h, bounds),
         "heuristic_seconds": heuristic_time,
         "cpsat": {},
