@@ -293,12 +293,12 @@ class _Dispatcher:
             # With dozens of eligible lines, try them by a lower bound on the end and stop
             # once none can beat the best exact fit: most lines are never looked at in
             # detail. Between equal ends, a line that needs no changeover wins.
-            for bound, setup, line in self.table.lines_by_bound(op, ready):
+            for bound, setup, mode in self.table.lines_by_bound(op, ready):
                 if (bound, setup) >= best_key:
                     break
-                fit = self.table.earliest(op, line, ready, memo)
+                fit = self.table.earliest(op, mode.resource, ready, memo)
                 if fit is not None and (fit[1], setup) < best_key:
-                    best, best_key = (fit[0], fit[1], line), (fit[1], setup)
+                    best, best_key = (fit[0], fit[1], mode.resource), (fit[1], setup)
             if best is None:
                 raise SchedulingError(f"job {job.id} operation {i} fits no calendar")
             if latest is not None and best[0] > latest:

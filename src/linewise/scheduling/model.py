@@ -85,7 +85,7 @@ class Operation:
         if self.frozen is not None and self.frozen.resource not in self.resources:
             raise ValueError(f"frozen on {self.frozen.resource}, which is not eligible")
 
-    @cached_property
+    @property
     def resources(self) -> tuple[str, ...]:
         return tuple(m.resource for m in self.modes)
 
@@ -94,21 +94,6 @@ class Operation:
         # Looked up for every candidate line of every decision; with a hundred eligible
         # lines a scan of ``modes`` was a visible share of a large dispatch.
         return {m.resource: m.duration for m in self.modes}
-
-    @property
-    def durations(self) -> dict[str, int]:
-        """Duration per eligible resource (do not modify: it is cached)."""
-        return self._durations
-
-    @cached_property
-    def positions(self) -> dict[str, int]:
-        """Index in ``modes`` per eligible resource: the order in which equal choices
-        are broken (the order the routing lists its lines in)."""
-        return {m.resource: i for i, m in enumerate(self.modes)}
-
-    @cached_property
-    def shortest(self) -> int:
-        return min(m.duration for m in self.modes)
 
     def duration_on(self, resource: str) -> int:
         return self._durations[resource]

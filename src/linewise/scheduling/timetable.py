@@ -8,13 +8,13 @@ maximum wait is placed tentatively and rolled back when a later step does not fi
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, insort
+from bisect import insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.errors import SchedulingError
-from linewise.scheduling.model import Instance, Operation, Resource, Window
+from linewise.scheduling.model import Instance, Mode, Operation, Resource, Window
 from linewise.scheduling.skills import SkillBoard
 
 __all__ = ["NEVER", "SchedulingError", "Timetable", "frozen_span"]
@@ -30,14 +30,6 @@ class ResourceState:
     last_family: str | None = None
     # Frozen work as (start, end, family), sorted; new work is fitted around it.
     frozen: list[tuple[int, int, str]] = field(default_factory=list)
-    # The ``Timetable.by_free_at`` lists this resource is in, kept sorted as it is booked.
-    orders: list[list[tuple[int, str]]] = field(default_factory=list)
-
-    def set_free_at(self, t: int) -> None:
-        for order in self.orders:
-            del order[bisect_left(order, (self.free_at, self.resource.id))]
-            insort(order, (t, self.resource.id))
-        self.free_at = t
 
 
 def frozen_span(op: Operation, calendar: CalendarIndex) -> tuple[int, int]:
@@ -66,13 +58,11 @@ class Timetable:
 
     last_change: int = 0  # after this, calendars, shifts and frozen work are steady
     longest_setup: int = 0
-    # Per set of eligible lines (an operation's ``resources``): (free_at, line), sorted.
-    by_free_at: dict[tuple[str, ...], list[tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
     def for_instance(cls, instance: Instance) -> Timetable:
         # Lines with the same calendar share one index, so that a placement can look the
-        # calendar up once for all of them (``lines_by_bound``).
+        # calendar up once for all of them (``end_bounds``).
         indexes: dict[tuple[Window, ...] | None, CalendarIndex] = {}
         for r in instance.resources:
             if r.calendar not in indexes:
@@ -102,64 +92,46 @@ class Timetable:
         )
         return table
 
-    def _free_at_order(self, op: Operation) -> list[tuple[int, str]]:
-        key = op.resources
-        order = self.by_free_at.get(key)
-        if order is None:
-            order = self.by_free_at[key] = sorted((self.resources[r].free_at, r) for r in key)
-            for r in key:
-                self.resources[r].orders.append(order)
-        return order
-
-    def lines_by_bound(self, op: Operation, t: int) -> Iterator[tuple[int, int, str]]:
-        """``op``'s eligible lines by a lower bound on the end ``earliest`` finds starting
-        at or after ``t``, as ``(bound, setup, line)``, smallest ``(bound, setup)`` first.
+    def lines_by_bound(self, op: Operation, t: int) -> Iterator[tuple[int, int, Mode]]:
+        """``op``'s modes by a lower bound on the end ``earliest`` finds starting at or
+        after ``t``, as ``(bound, setup, mode)``, smallest ``(bound, setup)`` first.
 
         Setup and calendar are counted, frozen work and operators not (they can only
-        delay). Called for every placement with up to a hundred eligible lines, and the
-        caller stops after the first few, so lines are looked at lazily: in order of the
-        time they are free (kept sorted as they are booked), and the calendar only for
-        lines that could still come first. Idle lines with one calendar share a start:
-        the calendar is looked up once for them.
+        delay). Called for every placement with dozens of eligible lines, and the caller
+        stops after the first few, so the calendar is only looked up lazily: lines come
+        in order of setup + duration alone (a weaker bound) and are moved to a heap of
+        calendar bounds while they could still come first. Idle lines with one calendar
+        share a start: the calendar is looked up once for them.
         """
         family, splittable, states = op.family, op.splittable, self.resources
-        durations, positions, shortest = op.durations, op.positions, op.shortest
-        order = self._free_at_order(op)
-        # Two stages, in the order a full sort would give: ``loose`` holds visited lines
-        # by (setup + duration bound, setup, start, position), ``tight`` the lines whose
-        # calendar was looked up, by (bound, setup, position). A line is visited while
-        # its free time plus the shortest duration is no later than the loose top;
-        # unvisited lines can then only come after it.
-        loose: list[tuple[int, int, int, int]] = []
-        tight: list[tuple[int, int, int]] = []
+        loose: list[tuple[int, int, int, int]] = []  # (bound, setup, start, mode index)
+        for n, mode in enumerate(op.modes):
+            state = states[mode.resource]
+            start, setup = t, 0
+            if state.last_family is not None:
+                setup = state.resource.setup(state.last_family, family)
+                start = max(t, state.free_at + setup)
+            loose.append((start + mode.duration, setup, start, n))
+        loose.sort()
         ends: dict[tuple[int, int, int], int] = {}
+        tight: list[tuple[int, int, int]] = []  # (bound, setup, mode index)
         i = 0
         while True:
-            while i < len(order) and (not loose or max(t, order[i][0]) + shortest <= loose[0][0]):
-                free_at, line = order[i]
+            while i < len(loose) and (not tight or loose[i][:2] < tight[0][:2]):
+                _, setup, start, n = loose[i]
                 i += 1
-                state = states[line]
-                start, setup = t, 0
-                if state.last_family is not None:
-                    setup = state.resource.setup(state.last_family, family)
-                    start = max(t, free_at + setup)
-                heapq.heappush(loose, (start + durations[line], setup, start, positions[line]))
-            if loose and (not tight or loose[0][:2] < tight[0][:2]):
-                _, setup, start, n = heapq.heappop(loose)
-                resource = op.modes[n].resource
-                duration = durations[resource]
-                calendar = states[resource].calendar
-                key = (id(calendar), start, duration)
+                mode = op.modes[n]
+                calendar = states[mode.resource].calendar
+                key = (id(calendar), start, mode.duration)
                 end = ends.get(key)
                 if end is None:
-                    fit = calendar.earliest_fit(start, duration, splittable)
+                    fit = calendar.earliest_fit(start, mode.duration, splittable)
                     end = ends[key] = NEVER if fit is None else fit[1]
                 heapq.heappush(tight, (end, setup, n))
-                continue
             if not tight:
                 return
             end, setup, n = heapq.heappop(tight)
-            yield end, setup, op.modes[n].resource
+            yield end, setup, op.modes[n]
 
     def earliest(
         self,
@@ -215,8 +187,7 @@ class Timetable:
             skill_use = (op.skill, start, end, op.operators_needed)
             self.skills.add(*skill_use)
         self.undo_log.append((state, state.free_at, state.last_family, skill_use))
-        state.set_free_at(end)
-        state.last_family = op.family
+        state.free_at, state.last_family = end, op.family
 
     def mark(self) -> int:
         return len(self.undo_log)
@@ -224,7 +195,6 @@ class Timetable:
     def rollback(self, mark: int) -> None:
         while len(self.undo_log) > mark:
             state, free_at, family, skill_use = self.undo_log.pop()
-            state.set_free_at(free_at)
-            state.last_family = family
+            state.free_at, state.last_family = free_at, family
             if skill_use is not None:
                 self.skills.remove(*skill_use)
