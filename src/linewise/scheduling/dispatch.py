@@ -20,6 +20,7 @@ import heapq
 import itertools
 import math
 import time
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -128,11 +129,13 @@ class _Queue:
     members: tuple[str, ...]
     waiting: dict[int, int] = field(default_factory=dict)  # job -> op index
     readies: list[tuple[int, int, int]] = field(default_factory=list)  # (ready, job, index)
-    # The same entries once more, moved into ``shortlist`` (keyed by the cheap
-    # pre-selection key) as soon as a decision time reaches their ready time, so that a
-    # decision looks at a few heap tops instead of scanning the whole queue.
+    # The same entries once more, moved into ``shortlist`` (sorted by the pre-selection
+    # key) as soon as a decision time reaches their ready time, so that a decision reads
+    # the first few entries instead of scanning the whole queue. A job leaves the
+    # shortlist when it is chosen (``listed`` finds its entry), the only way it leaves.
     pending: list[tuple[int, int, int]] = field(default_factory=list)
-    shortlist: list[tuple[tuple[float, int], int, int]] = field(default_factory=list)
+    shortlist: list[tuple[tuple[float, ...], int]] = field(default_factory=list)
+    listed: dict[int, tuple[tuple[float, ...], int]] = field(default_factory=dict)
 
 
 def _chain(job: Job, index: int) -> list[int]:
@@ -152,15 +155,29 @@ class _Dispatcher:
         self.k1, self.k2 = heuristic.k1, heuristic.k2
         self.table = Timetable.for_instance(instance)
         self.placed: dict[tuple[str, int], ScheduledOperation] = {}
-        durations = [m.duration for j in instance.jobs for op in j.operations for m in op.modes]
-        self.mean_duration = max(1.0, sum(durations) / max(1, len(durations)))
+        # Per distinct modes tuple (shared by orders of one product and quantity):
+        # (total duration, number of modes, shortest duration).
+        summaries: dict[int, tuple[int, int, int]] = {}
+        total = count = 0
+        shortest_of: list[list[int]] = []
+        for job in instance.jobs:
+            shortest = []
+            for op in job.operations:
+                summary = summaries.get(id(op.modes))
+                if summary is None:
+                    durations = [m.duration for m in op.modes]
+                    summary = (sum(durations), len(durations), min(durations))
+                    summaries[id(op.modes)] = summary
+                total, count = total + summary[0], count + summary[1]
+                shortest.append(summary[2])
+            shortest_of.append(shortest)
+        self.mean_duration = max(1.0, total / max(1, count))
         self.mean_setup = {
             r.id: max(1.0, float(r.default_changeover), *(float(s.duration) for s in r.setups))
             for r in instance.resources
         }
         self.cursors: list[_JobCursor] = []
-        for job in instance.jobs:
-            shortest = [min(m.duration for m in op.modes) for op in job.operations]
+        for job, shortest in zip(instance.jobs, shortest_of, strict=True):
             remaining = list(itertools.accumulate(reversed(shortest)))[::-1]
             cursor = _JobCursor(job, 0, job.release, remaining)
             for i, op in enumerate(job.operations):
@@ -183,67 +200,71 @@ class _Dispatcher:
             ready = max(ready, self.placed[(job.id, i - 1)].end + op.min_wait)
         return ready
 
-    def _shortlist_key(self, k: int) -> tuple[float, int]:
-        """Cheap pre-selection: the full rule is only evaluated on a shortlist."""
+    def _shortlist_key(self, k: int) -> tuple[float, ...]:
+        """The pre-selection key: for EDD and MWKR the rule's own priority (it does not
+        depend on the line), so the first entry is the choice; for ATCS a cheap stand-in
+        (slack without the line's duration and setup), the full rule then ranks the first
+        ``SHORTLIST``."""
         cursor = self.cursors[k]
         work_left = cursor.remaining[cursor.next_index]
-        if self.rule == "mwkr" or cursor.job.due is None:
+        if self.rule == "mwkr":
+            return (-work_left, cursor.ready)
+        if self.rule == "edd":
+            due = math.inf if cursor.job.due is None else cursor.job.due
+            return (due, -work_left, cursor.ready)
+        if cursor.job.due is None:
             return (-work_left, cursor.ready)
         return (cursor.job.due - work_left, cursor.ready)
 
     def _candidates(self, queues: list[_Queue], t: int) -> list[int]:
-        """Up to ``SHORTLIST`` waiting jobs ready by ``t``, best by the cheap key first.
-
-        Entries are removed lazily: one whose job has moved on (or was taken by another
-        resource) no longer matches its queue's ``waiting`` and is dropped when it
-        surfaces.
-        """
-        found: list[tuple[tuple[float, int], int, int]] = []
+        """Waiting jobs ready by ``t``, best by the pre-selection key first: the best one
+        for EDD and MWKR, up to ``SHORTLIST`` for ATCS."""
+        limit = SHORTLIST if self.rule == "atcs" else 1
+        found: list[tuple[tuple[float, ...], int]] = []
         for queue in queues:
             waiting, pending, shortlist = queue.waiting, queue.pending, queue.shortlist
             while pending and pending[0][0] <= t:
                 _, k, index = heapq.heappop(pending)
                 if waiting.get(k) == index:
-                    heapq.heappush(shortlist, (self._shortlist_key(k), k, index))
-            taken: list[tuple[tuple[float, int], int, int]] = []
-            while shortlist and len(taken) < SHORTLIST:
-                entry = heapq.heappop(shortlist)
-                if waiting.get(entry[1]) == entry[2]:
-                    taken.append(entry)
-            for entry in taken:
-                heapq.heappush(shortlist, entry)
-            found += taken
+                    entry = (self._shortlist_key(k), k)
+                    insort(shortlist, entry)
+                    queue.listed[k] = entry
+            found += shortlist[:limit]
         if len(queues) > 1:
-            found = heapq.nsmallest(SHORTLIST, found)
+            found = heapq.nsmallest(limit, found)
         return [entry[1] for entry in found]
 
-    def _priority(self, cursor: _JobCursor, resource: str, t: int) -> tuple[float, ...]:
-        """Smaller is better."""
-        job, i = cursor.job, cursor.next_index
-        op = job.operations[i]
-        work_left = cursor.remaining[i]
-        if self.rule == "mwkr":
-            return (-work_left, cursor.ready)
-        due = math.inf if job.due is None else job.due
-        if self.rule == "edd":
-            return (due, -work_left, cursor.ready)
-        p = op.duration_on(resource)
+    def _choose(self, candidates: list[int], resource: str, t: int) -> int:
+        """The candidate the rule likes best on ``resource`` at ``t``."""
+        if self.rule != "atcs":
+            return candidates[0]
         state = self.table.resources[resource]
-        setup = (
-            0 if state.last_family is None else state.resource.setup(state.last_family, op.family)
-        )
-        # Without a due date every job counts as late, where ATCS reduces to weighted SPT
-        # with setups: a sensible makespan rule that differs from EDD and MWKR.
-        # The work after this operation (``remaining`` sums shortest durations).
-        after = cursor.remaining[i + 1] if i + 1 < len(cursor.remaining) else 0
-        op_due = due - after
-        slack = 0.0 if job.due is None else max(op_due - p - t, 0.0)
-        index = (
-            (job.weight / p)
-            * math.exp(-slack / (self.k1 * self.mean_duration))
-            * math.exp(-setup / (self.k2 * self.mean_setup[resource]))
-        )
-        return (-index, -work_left, cursor.ready)
+        last, line = state.last_family, state.resource
+        slack_scale = self.k1 * self.mean_duration
+        setup_scale = self.k2 * self.mean_setup[resource]
+        best, best_key = candidates[0], (math.inf, 0, 0)
+        for k in candidates:
+            cursor = self.cursors[k]
+            job, i = cursor.job, cursor.next_index
+            op = job.operations[i]
+            p = self.table.duration_on(op, resource)
+            setup = 0 if last is None else line.setup(last, op.family)
+            # Without a due date every job counts as late, where ATCS reduces to weighted
+            # SPT with setups: a sensible makespan rule that differs from EDD and MWKR.
+            if job.due is None:
+                slack = 0.0
+            else:
+                # The operation's own due date leaves room for the work after it
+                # (``remaining`` sums shortest durations).
+                after = cursor.remaining[i + 1] if i + 1 < len(cursor.remaining) else 0
+                slack = max(job.due - after - p - t, 0.0)
+            index = (
+                (job.weight / p) * math.exp(-slack / slack_scale) * math.exp(-setup / setup_scale)
+            )
+            key = (-index, -cursor.remaining[i], cursor.ready)
+            if key < best_key:
+                best, best_key = k, key
+        return best
 
     def _place_chain(self, cursor: _JobCursor) -> None:
         """Place the next operation (and its max-wait chain) at the earliest it fits."""
@@ -293,12 +314,16 @@ class _Dispatcher:
             # With dozens of eligible lines, try them by a lower bound on the end and stop
             # once none can beat the best exact fit: most lines are never looked at in
             # detail. Between equal ends, a line that needs no changeover wins.
-            for bound, setup, mode in self.table.lines_by_bound(op, ready):
-                if (bound, setup) >= best_key:
-                    break
-                fit = self.table.earliest(op, mode.resource, ready, memo)
-                if fit is not None and (fit[1], setup) < best_key:
-                    best, best_key = (fit[0], fit[1], mode.resource), (fit[1], setup)
+            lines = self.table.lines_by_bound(op, ready)
+            try:
+                for bound, setup, resource, duration in lines:
+                    if (bound, setup) >= best_key:
+                        break
+                    fit = self.table.earliest(op, resource, ready, memo, duration)
+                    if fit is not None and (fit[1], setup) < best_key:
+                        best, best_key = (fit[0], fit[1], resource), (fit[1], setup)
+            finally:
+                lines.close()
             if best is None:
                 raise SchedulingError(f"job {job.id} operation {i} fits no calendar")
             if latest is not None and best[0] > latest:
@@ -331,16 +356,20 @@ class _Dispatcher:
         queue_by_members: dict[tuple[str, ...], int] = {}
         queues_of: dict[str, list[_Queue]] = {r.id: [] for r in self.instance.resources}
         queue_of_op: list[list[int]] = []
+        queue_of_modes: dict[int, int] = {}  # by id of a modes tuple (see __init__)
         for cursor in self.cursors:
             ids = []
             for op in cursor.job.operations:
-                members = tuple(sorted({m.resource for m in op.modes}))
-                if members not in queue_by_members:
-                    queue_by_members[members] = len(queues)
-                    queues.append(_Queue(members))
-                    for r in members:
-                        queues_of[r].append(queues[-1])
-                ids.append(queue_by_members[members])
+                found = queue_of_modes.get(id(op.modes))
+                if found is None:
+                    members = tuple(sorted({m.resource for m in op.modes}))
+                    if members not in queue_by_members:
+                        queue_by_members[members] = len(queues)
+                        queues.append(_Queue(members))
+                        for r in members:
+                            queues_of[r].append(queues[-1])
+                    found = queue_of_modes[id(op.modes)] = queue_by_members[members]
+                ids.append(found)
             queue_of_op.append(ids)
         states = self.table.resources
         events: list[tuple[int, str]] = []
@@ -406,9 +435,12 @@ class _Dispatcher:
                 schedule(resource)
                 continue
             candidates = self._candidates(queues_of[resource], t)
-            chosen = min(candidates, key=lambda j: self._priority(self.cursors[j], resource, t))
+            chosen = self._choose(candidates, resource, t)
             cursor = self.cursors[chosen]
-            queues[queue_of_op[chosen][cursor.next_index]].waiting.pop(chosen)
+            queue = queues[queue_of_op[chosen][cursor.next_index]]
+            queue.waiting.pop(chosen)
+            entry = queue.listed.pop(chosen)
+            del queue.shortlist[bisect_left(queue.shortlist, entry)]
             self._place_chain(cursor)
             # The other resources this job was waiting for keep their events: taking a
             # job away or booking a resource can only make a decision later, and an event

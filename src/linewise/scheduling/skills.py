@@ -37,6 +37,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import repeat
+from operator import sub
 
 from linewise.scheduling.errors import SchedulingError
 from linewise.scheduling.model import Instance, SkillShift
@@ -244,21 +246,21 @@ class SkillBoard:
                 return later
         return None
 
-    def _split(self, k: int, t: int) -> int:
-        """Index of the step starting at ``t``, creating it if needed."""
-        times, free = self.times[k], self.free[k]
-        i = bisect_left(times, t)
-        if i == len(times) or times[i] != t:
-            times.insert(i, t)
-            free.insert(i, free[i - 1])
-        return i
-
     def _take(self, skill: str, start: int, end: int, demand: int) -> None:
+        # Called for every placement on every Hall set of its skill (eight per placement
+        # on the large demo factory), so the step splits are inlined and the update is a
+        # C-level map rather than a Python loop over the covered steps.
         for k in self.sets_of.get(skill, ()):
-            lo = self._split(k, start)
-            hi = self._split(k, end)
-            free = self.free[k]
-            free[lo:hi] = [f - demand for f in free[lo:hi]]
+            times, free = self.times[k], self.free[k]
+            lo = bisect_left(times, start)
+            if lo == len(times) or times[lo] != start:
+                times.insert(lo, start)
+                free.insert(lo, free[lo - 1])
+            hi = bisect_left(times, end, lo)
+            if hi == len(times) or times[hi] != end:
+                times.insert(hi, end)
+                free.insert(hi, free[hi - 1])
+            free[lo:hi] = map(sub, free[lo:hi], repeat(demand, hi - lo))
 
     def add(self, skill: str, start: int, end: int, demand: int) -> None:
         if demand > 0 and end > start:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -87,6 +87,9 @@ class _Context:
     site_shifts: list[_Shift]
     skills: dict[str, int]  # skill key -> operators who have it
     warnings: list[str]
+    # Orders of one product and quantity share one modes tuple: the engine caches its
+    # per-operation line tables by it, and a big plan takes less memory.
+    modes_cache: dict[tuple[int, int, int | None], tuple[Mode, ...]] = field(default_factory=dict)
 
     def sec(self, instant: datetime) -> int:
         return int((instant - self.start).total_seconds())
@@ -317,6 +320,14 @@ class _OpenOp:
 
 
 def _modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode, ...]:
+    key = (op.step.id, op.quantity, only_line)
+    cached = ctx.modes_cache.get(key)
+    if cached is None:
+        cached = ctx.modes_cache[key] = _new_modes(ctx, op, only_line)
+    return cached
+
+
+def _new_modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode, ...]:
     modes = []
     for e in op.step.eligible:
         if only_line is not None and e.line_id != only_line:
