@@ -114,6 +114,11 @@ class _JobCursor:
     next_index: int
     ready: int  # earliest start of the next operation
     remaining: list[int]  # remaining work (shortest durations) from each index on
+    # Of the next operation, set when it joins a queue (read for every ATCS candidate):
+    durations: dict[str, int] = field(default_factory=dict)  # per eligible line
+    # Due date of the next operation: the job's, less the work after it (``remaining``
+    # sums shortest durations); None without a due date.
+    op_due: int | None = None
 
 
 @dataclass
@@ -242,25 +247,21 @@ class _Dispatcher:
         last, line = state.last_family, state.resource
         slack_scale = self.k1 * self.mean_duration
         setup_scale = self.k2 * self.mean_setup[resource]
+        setups: dict[str, int] = {}  # by family: a handful per decision
         best, best_key = candidates[0], (math.inf, 0, 0)
         for k in candidates:
             cursor = self.cursors[k]
-            job, i = cursor.job, cursor.next_index
-            op = job.operations[i]
-            p = self.table.duration_on(op, resource)
-            setup = 0 if last is None else line.setup(last, op.family)
+            i = cursor.next_index
+            p = cursor.durations[resource]
+            setup = 0
+            if last is not None:
+                family = cursor.job.operations[i].family
+                found = setups.get(family)
+                setup = setups[family] = line.setup(last, family) if found is None else found
             # Without a due date every job counts as late, where ATCS reduces to weighted
             # SPT with setups: a sensible makespan rule that differs from EDD and MWKR.
-            if job.due is None:
-                slack = 0.0
-            else:
-                # The operation's own due date leaves room for the work after it
-                # (``remaining`` sums shortest durations).
-                after = cursor.remaining[i + 1] if i + 1 < len(cursor.remaining) else 0
-                slack = max(job.due - after - p - t, 0.0)
-            index = (
-                (job.weight / p) * math.exp(-slack / slack_scale) * math.exp(-setup / setup_scale)
-            )
+            slack = 0 if cursor.op_due is None else max(cursor.op_due - p - t, 0)
+            index = (cursor.job.weight / p) * math.exp(-slack / slack_scale - setup / setup_scale)
             key = (-index, -cursor.remaining[i], cursor.ready)
             if key < best_key:
                 best, best_key = k, key
@@ -401,6 +402,12 @@ class _Dispatcher:
             if index >= len(cursor.job.operations):
                 return
             ready = cursor.ready = self._ready_time(cursor)
+            if self.rule == "atcs":
+                job = cursor.job
+                cursor.durations = self.table.durations(job.operations[index])
+                if job.due is not None:
+                    after = cursor.remaining[index + 1] if index + 1 < len(cursor.remaining) else 0
+                    cursor.op_due = job.due - after
             queue = queues[queue_of_op[k][index]]
             queue.waiting[k] = index
             heapq.heappush(queue.readies, (ready, k, index))

@@ -229,15 +229,18 @@ class Timetable:
             heapq.heapify(heap)
         return part
 
-    def duration_on(self, op: Operation, resource: str) -> int:
-        """``op.duration_on(resource)``, looked up in a table shared by equal modes."""
+    def durations(self, op: Operation) -> dict[str, int]:
+        """``op``'s duration per eligible line, in a table shared by equal modes."""
         cached = self._durations.get(id(op.modes))
         if cached is None or cached[0] is not op.modes:
             cached = self._durations[id(op.modes)] = (
                 op.modes,
                 {m.resource: m.duration for m in op.modes},
             )
-        return cached[1][resource]
+        return cached[1]
+
+    def duration_on(self, op: Operation, resource: str) -> int:
+        return self.durations(op)[resource]
 
     def _moved(self, state: ResourceState) -> None:
         """Tell the parts holding the line about its new free time or last family."""
