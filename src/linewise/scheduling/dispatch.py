@@ -437,9 +437,13 @@ class _Dispatcher:
             t, resource = heapq.heappop(events)
             if planned.get(resource) != t:
                 continue  # superseded by a later event for this resource
-            if decision_time(resource) != t:  # it got busier through another decision
-                planned.pop(resource)
-                schedule(resource)
+            now = decision_time(resource)
+            if now != t:  # it got busier through another decision: re-plan it
+                if now is None:
+                    planned.pop(resource)
+                else:
+                    planned[resource] = now
+                    heapq.heappush(events, (now, resource))
                 continue
             candidates = self._candidates(queues_of[resource], t)
             chosen = self._choose(candidates, resource, t)

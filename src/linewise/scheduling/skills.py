@@ -81,10 +81,14 @@ def label(skills: Iterable[str]) -> str:
 def _needed_work(instance: Instance) -> dict[str, int]:
     """Operator-seconds needed per skill (shortest mode), for the skills operations need."""
     work: dict[str, int] = defaultdict(int)
+    shortest: dict[int, int] = {}  # by id of a modes tuple, which orders often share
     for job in instance.jobs:
         for op in job.operations:
             if op.skill is not None and op.operators_needed > 0:
-                work[op.skill] += op.operators_needed * min(m.duration for m in op.modes)
+                found = shortest.get(id(op.modes))
+                if found is None:
+                    found = shortest[id(op.modes)] = min(m.duration for m in op.modes)
+                work[op.skill] += op.operators_needed * found
     return dict(work)
 
 
