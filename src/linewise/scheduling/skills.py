@@ -168,7 +168,7 @@ def skill_pools(instance: Instance) -> SkillPools:
     """The Hall sets of ``instance`` and the crews restricted to the skills needed."""
     work = _needed_work(instance)
     crews = [
-        replace(sh, skills=sh.skills & work.keys())
+        replace(sh, skills=sh.skills.intersection(work))
         for sh in instance.skill_shifts
         if not sh.skills.isdisjoint(work.keys()) and sh.capacity > 0
     ]
