@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ortools.sat.python import cp_model
 
@@ -45,13 +46,19 @@ LARGE_MODEL = 20_000  # variables; see _tune_for_size
 MAX_MODES_WITH_SETUPS = 3  # eligible resources kept per operation when setups are modelled
 
 
+class CancelFlag(Protocol):
+    """A thread's or a process's event: set to ask the engine to stop."""
+
+    def is_set(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class SolverParams:
     time_limit: float = 10.0
     num_workers: int = 2
     random_seed: int = 0
     on_progress: ProgressCallback | None = None
-    cancel: threading.Event | None = None
+    cancel: CancelFlag | None = None
     log_search: bool = False
 
 
@@ -76,9 +83,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _watch_cancel(
-    solver: cp_model.CpSolver, cancel: threading.Event, done: threading.Event
-) -> None:
+def _watch_cancel(solver: cp_model.CpSolver, cancel: CancelFlag, done: threading.Event) -> None:
     """Stop the search as soon as ``cancel`` is set, even between two solutions."""
     while not done.wait(0.05):
         if cancel.is_set():

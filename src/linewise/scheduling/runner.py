@@ -8,8 +8,11 @@ version they saw, instead of polling.
 
 The job first builds the heuristic plan, which is the fallback: it is handed to
 ``on_heuristic`` before CP-SAT starts, so a usable plan exists within a second even if
-the solve is later cancelled or fails. Cancelling sets the engine's cancel event; the
-engine then stops and returns the best plan found so far, which the job keeps.
+the solve is later cancelled or fails. The optimiser itself runs in a child process
+(``isolation.py``): a crash in CP-SAT's native code ends that process, not the server,
+and the job then keeps the heuristic plan and says why in ``error``. Cancelling sets
+the engine's cancel event; the engine then stops and returns the best plan found so
+far, which the job keeps.
 
 Plain threads and dataclasses only, like the rest of the engine: whoever persists plans
 does so in the callbacks.
@@ -24,9 +27,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from linewise.scheduling.cpsat import SolverParams, solve
-from linewise.scheduling.decompose import HEURISTIC_SHARE, solve_decomposed
+from linewise.scheduling.cpsat import SolverParams
+from linewise.scheduling.decompose import HEURISTIC_SHARE
 from linewise.scheduling.dispatch import Heuristic, best_dispatch
+from linewise.scheduling.isolation import (
+    OptimiserFailed,
+    OptimiseTask,
+    Target,
+    optimise_isolated,
+    run_engine,
+)
 from linewise.scheduling.model import Instance, ObjectiveConfig, SolveResult, SolveStatus
 from linewise.scheduling.objective import evaluate
 
@@ -83,6 +93,8 @@ class JobSettings:
     num_workers: int = 2
     random_seed: int = 0
     config: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    # What the child process runs (see ``isolation.py``); tests swap in a crashing one.
+    target: Target = run_engine
 
 
 HeuristicHook = Callable[[SolveResult], None]
@@ -189,9 +201,16 @@ class SolveJob:
         try:
             instance = self._prepare()
             heuristic = self._plan_heuristically(instance)
-            result = self._optimise(instance, heuristic)
+            error = None
+            try:
+                result = self._optimise(instance, heuristic)
+            except OptimiserFailed as exc:
+                # The heuristic plan is a valid plan: keep it, and say why it is all
+                # there is.
+                log.error("solve job: %s; keeping the heuristic plan", exc)
+                result, error = heuristic, f"{exc}; the heuristic plan is kept"
             state = JobState.CANCELLED if self.cancel_event.is_set() else JobState.SUCCEEDED
-            self._change(result=result, state=state)
+            self._change(result=result, state=state, error=error)
         except Exception as exc:
             log.exception("solve job failed")
             self._change(error=f"{exc.__class__.__name__}: {exc}", state=JobState.FAILED)
@@ -226,11 +245,13 @@ class SolveJob:
             time_limit=max(0.1, self.settings.time_limit - elapsed),
             num_workers=self.settings.num_workers,
             random_seed=self.settings.random_seed,
-            on_progress=self._progress,
-            cancel=self.cancel_event,
         )
-        if instance.operation_count > DECOMPOSE_ABOVE:
-            return solve_decomposed(
-                instance, self.settings.config, params, warm_start=(heuristic.plan, self._rule)
-            )
-        return solve(instance, self.settings.config, params, warm_start=heuristic.plan)
+        task = OptimiseTask(
+            instance,
+            self.settings.config,
+            params,
+            decompose=instance.operation_count > DECOMPOSE_ABOVE,
+            warm_plan=heuristic.plan,
+            warm_rule=self._rule,
+        )
+        return optimise_isolated(task, self._progress, self.cancel_event, self.settings.target)

@@ -110,7 +110,9 @@ export function RunProgress({ run: initial, onDone, onClose, title = "Optimizing
           </div>
           <p className="muted run-note">
             {finished
-              ? finished.status === "failed" ? finished.error ?? "The solver failed." : `The result is open below${finished.gap === 0 ? " — proven optimal" : ""}.`
+              ? finished.status === "failed"
+                ? finished.error ?? "The solver failed."
+                : `${finished.error ? `${finished.error}. ` : ""}The result is open below${finished.gap === 0 ? " — proven optimal" : ""}.`
               : "A quick plan is ready within seconds; the solver keeps improving it until the time limit."}
           </p>
         </div>
