@@ -15,7 +15,8 @@ complete plan and only ever keeps changes that are no worse:
    on, standing in for all later work there (without a setup of its own: in working
    time a real setup across a break looks longer than it is, so the setup into that
    operation is checked in wall-clock time when the result is put back); and the fixed
-   work that needs operators during the span, on stand-in resources without setups.
+   work that needs operators during the span where operators are tight for the window
+   (``_tight_spans``), on stand-in resources without setups.
 3. A free operation starts no earlier than the window and after its routing predecessor;
    if its successor is fixed, it must end in time for it: a due date with a weight larger
    than the whole window's tardiness, so that CP-SAT's first level, capped at the warm
@@ -39,6 +40,7 @@ the warm start was not a solution there, and repairing it pushed work past the w
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -57,6 +59,7 @@ from linewise.scheduling.model import (
     SetupTime,
 )
 from linewise.scheduling.objective import evaluate
+from linewise.scheduling.skills import SkillPools, skill_pools
 
 Key = tuple[str, int]
 SEP = "\x00"
@@ -124,6 +127,99 @@ def _wall(resource: Resource, at: int, until: int) -> tuple[int, int, int]:
     return at, end, max(1, available)
 
 
+Spans = dict[str, list[tuple[int, int]]]  # by skill: sorted, disjoint (start, end)
+
+
+def _tight_spans(
+    pools: SkillPools,
+    free: list[ScheduledOperation],
+    fixed: list[ScheduledOperation],
+    jobs: dict[str, Job],
+    lines: int,
+) -> Spans:
+    """Per skill, when fixed work leaves too few operators for the window's own work.
+
+    The window's free operations run on ``lines`` lines, at most one at a time on each,
+    so in a Hall set S they need at most D(S), the ``lines`` largest demands among them.
+    Where the operators present for S less those the fixed work uses are at least D(S),
+    no placement of the window can break S; only where they fall short does the fixed
+    work there matter. A fixed operation that needs operators only outside those spans
+    (for every set holding its skill) can be left out of the window's model without
+    allowing anything the full plan would not: at 10,000 orders a window on one line
+    met about 8,000 such operations, and building their model took most of each window's
+    time. Returned per skill: the tight spans of all sets holding it, merged.
+    """
+
+    def needs(s: ScheduledOperation) -> tuple[str, int] | None:
+        op = jobs[s.job_id].operations[s.index]
+        if op.skill is None or op.operators_needed <= 0 or s.end <= s.start:
+            return None
+        return op.skill, op.operators_needed
+
+    free_needs = [n for s in free if (n := needs(s)) is not None]
+    fixed_needs = [(s, n) for s in fixed if (n := needs(s)) is not None]
+    if not fixed_needs:
+        return {}
+    lo = min(s.start for s, _ in fixed_needs)
+    hi = max(s.end for s, _ in fixed_needs)
+    spans: Spans = defaultdict(list)
+    for skills in pools.sets:
+        demands = sorted((d for skill, d in free_needs if skill in skills), reverse=True)
+        most = sum(demands[:lines])
+        if most == 0:
+            continue  # the window needs nobody of this set: it cannot break it
+        change: dict[int, int] = defaultdict(int)  # change of headroom at t
+        for t, level in _level_changes(pools.capacity_steps(skills)):
+            change[t] += level
+        for s, (skill, demand) in fixed_needs:
+            if skill in skills:
+                change[s.start] -= demand
+                change[s.end] += demand
+        headroom, open_at = 0, None
+        found: list[tuple[int, int]] = []
+        for t in sorted(change):
+            headroom += change[t]
+            if headroom < most and open_at is None:
+                open_at = t
+            elif headroom >= most and open_at is not None:
+                found.append((open_at, t))
+                open_at = None
+        if open_at is not None:
+            found.append((open_at, max(hi, open_at + 1)))
+        found = [(a, b) for a, b in found if b > lo and a < hi]
+        for skill in skills:
+            spans[skill].extend(found)
+    for skill, found in spans.items():
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(found):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        spans[skill] = merged
+    return spans
+
+
+def _level_changes(steps: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(t, level from t on)`` steps as ``(t, change at t)``."""
+    out, level = [], 0
+    for t, new in steps:
+        out.append((t, new - level))
+        level = new
+    return out
+
+
+def _meets(s: ScheduledOperation, spans: Spans, jobs: dict[str, Job]) -> bool:
+    """Whether ``s`` runs during a tight span of its skill."""
+    skill = jobs[s.job_id].operations[s.index].skill
+    found = spans.get(skill) if skill is not None else None
+    if not found:
+        return False
+    # Disjoint and sorted: only the last span starting before s ends can reach into it.
+    i = bisect_left(found, (s.end,))
+    return i > 0 and found[i - 1][1] > s.start
+
+
 def _movable(job: Job, index: int) -> bool:
     op = job.operations[index]
     if op.frozen is not None or op.max_wait is not None:
@@ -136,7 +232,11 @@ class _Neighbourhood:
     """The sub-instance for one window and how to map its plan back."""
 
     def __init__(
-        self, instance: Instance, plan: dict[Key, ScheduledOperation], free: set[Key]
+        self,
+        instance: Instance,
+        plan: dict[Key, ScheduledOperation],
+        free: set[Key],
+        pools: SkillPools | None = None,
     ) -> None:
         self.jobs = {j.id: j for j in instance.jobs}
         group = {plan[k].resource for k in free}
@@ -188,6 +288,11 @@ class _Neighbourhood:
                 # Needs operators while the window's work runs (elsewhere, or behind its
                 # resource's wall): kept on a stand-in resource without setups.
                 ghosts.append(s)
+        if pools is not None and ghosts:
+            tight = _tight_spans(
+                pools, [plan[k] for k in free], [*context, *ghosts], self.jobs, len(group)
+            )
+            ghosts = [s for s in ghosts if _meets(s, tight, self.jobs)]
         sub_jobs = [self._frozen_job(s, s.resource) for s in context]
         sub_jobs += [self._frozen_job(s, GHOST + s.resource) for s in ghosts]
         extra = tuple(
@@ -375,6 +480,7 @@ def improve(
     values = evaluate(instance, plan, config)
     jobs = {j.id: j for j in instance.jobs}
     groups = resource_groups(instance)
+    pools = skill_pools(instance)
     windows = accepted = improved = 0
     turn = 0
     sets: list[tuple[str, ...]] = []
@@ -399,7 +505,7 @@ def improve(
         chosen = on_group[at : at + window_ops]
         offsets[group] = at + max(1, window_ops // 2) if at + window_ops < len(on_group) else 0
         free = {(s.job_id, s.index) for s in chosen}
-        hood = _Neighbourhood(instance, current, free)
+        hood = _Neighbourhood(instance, current, free, pools)
         budget = min(WINDOW_SECONDS, deadline - time.monotonic())
         inner = replace(params, time_limit=budget, on_progress=None)
         result = solve(hood.instance, config, inner, hood.warm, hood.free_until)
