@@ -12,7 +12,9 @@ turned into an engine instance by the planning builder (calendars, setups, skill
 in-progress work frozen), then planned by EDD, ATC(S) and CP-SAT at each time limit
 (rolling-horizon decomposition above the runner's size threshold). Every plan is checked
 by the independent validator. Reported: weighted tardiness, makespan, changeovers, time
-to the first feasible plan, wall time and the process's peak resident memory so far.
+to the first feasible plan, wall time, the benchmark process's peak resident memory so
+far, and for CP-SAT the peak of the child process it ran in (as in the server, see
+``scheduling/isolation.py``; a crash there costs one row, not the run).
 Results go to ``bench/results/factory.json``.
 
 Usage: bench/factory.py [--quick] [--sizes 200,2000,10000] [--limits 10,60] [--workers 2]
@@ -46,9 +48,12 @@ from linewise.scheduling import (  # noqa: E402
     SolverParams,
     dispatch,
     evaluate,
-    solve,
-    solve_decomposed,
     validate,
+)
+from linewise.scheduling.isolation import (  # noqa: E402
+    OptimiserFailed,
+    OptimiseTask,
+    optimise_isolated,
 )
 from linewise.scheduling.runner import DECOMPOSE_ABOVE  # noqa: E402
 
@@ -163,13 +168,20 @@ def run_size(orders: int, limits: list[float], workers: int) -> dict[str, Any]:
         )
     for limit in limits:
         params = SolverParams(time_limit=limit, num_workers=workers)
+        decompose = instance.operation_count > DECOMPOSE_ABOVE
+        method = f"CP-SAT decomposed {limit:g}s" if decompose else f"CP-SAT {limit:g}s"
         started = time.monotonic()
-        if instance.operation_count > DECOMPOSE_ABOVE:
-            result = solve_decomposed(instance, CONFIG, params)
-            method = f"CP-SAT decomposed {limit:g}s"
-        else:
-            result = solve(instance, CONFIG, params)
-            method = f"CP-SAT {limit:g}s"
+        # In a child process, as the runner does: a crash in CP-SAT's native code (see
+        # scheduling/isolation.py) then costs one row, not the whole benchmark. The wall
+        # time includes handing the instance to the child, as it does in the server.
+        task = OptimiseTask(instance, CONFIG, params, decompose, None, None)
+        child: dict[str, float] = {}
+        try:
+            result = optimise_isolated(task, stats=child)
+        except OptimiserFailed as exc:
+            print(f"{method}: {exc}", file=sys.stderr)
+            rows.append({"method": method, "failed": str(exc), "wall_s": None})
+            continue
         wall = time.monotonic() - started
         # The warm start (best dispatch) is CP-SAT's first feasible plan when it finds none
         # sooner; decomposition reports no solution times of its own.
@@ -183,6 +195,7 @@ def run_size(orders: int, limits: list[float], workers: int) -> dict[str, Any]:
                 bound=result.bound,
                 first_feasible_s=None if first is None else round(first, 2),
                 wall_s=round(wall, 2),
+                solver_peak_rss_mb=round(child["peak_rss_mb"], 1),
             )
         )
     return {**info, "results": rows}
@@ -197,13 +210,17 @@ def print_table(size: dict[str, Any]) -> None:
     )
     print(
         f"{'method':<26}{'w. tardiness':>14}{'makespan h':>12}{'changeovers':>13}"
-        f"{'1st feas s':>12}{'wall s':>9}{'peak MB':>9}  valid"
+        f"{'1st feas s':>12}{'wall s':>9}{'peak MB':>9}{'solver MB':>11}  valid"
     )
     for r in size["results"]:
+        if "failed" in r:
+            print(f"{r['method']:<26}failed: {r['failed']}")
+            continue
         first = "-" if r["first_feasible_s"] is None else f"{r['first_feasible_s']:.2f}"
         print(
             f"{r['method']:<26}{r['weighted_tardiness']:>14}{r['makespan_h']:>12}"
             f"{r['changeovers']:>13}{first:>12}{r['wall_s']:>9}{r['peak_rss_mb']:>9}"
+            f"{r.get('solver_peak_rss_mb', '-'):>11}"
             f"  {r['valid']}"
         )
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import resource
 import signal
 import threading
 import time
@@ -44,6 +45,8 @@ CANCEL_GRACE_S = 15.0
 # On top of the time limit: model building, pickling and process start are not all
 # inside the engine's own clock. A child past this is considered hung and is killed.
 OVERRUN_GRACE_S = 60.0
+# Kept back from the child's time limit for sending its plan back.
+RETURN_MARGIN_S = 0.3
 
 
 class OptimiserFailed(RuntimeError):
@@ -60,6 +63,10 @@ class OptimiseTask:
     decompose: bool
     warm_plan: Plan | None
     warm_rule: Heuristic | None
+    # time.monotonic() when the parent handed the task over (the clock is system-wide
+    # on Linux): handing over a large instance takes a second or more, which the child
+    # takes off its time limit so that the whole run keeps to it.
+    sent_at: float | None = None
 
 
 Target = Callable[[OptimiseTask, SolverParams], SolveResult]
@@ -84,13 +91,19 @@ def _child(
     def progress(elapsed: float, objective: float, bound: float, gap: float) -> None:
         conn.send(("progress", (elapsed, objective, bound, gap)))
 
-    params = replace(task.params, on_progress=progress, cancel=cancel)
+    limit = task.params.time_limit
+    if task.sent_at is not None:
+        spent = time.monotonic() - task.sent_at
+        if 0 <= spent < limit:  # otherwise the clocks do not compare: keep the limit
+            limit = max(0.1, limit - spent - RETURN_MARGIN_S)
+    params = replace(task.params, time_limit=limit, on_progress=progress, cancel=cancel)
     try:
         result = target(task, params)
     except BaseException as exc:  # reported to the parent, which raises it there
         conn.send(("error", f"{exc.__class__.__name__}: {exc}", traceback.format_exc()))
     else:
-        conn.send(("result", result))
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        conn.send(("result", result, peak_kib / 1024))
     finally:
         conn.close()
 
@@ -126,18 +139,24 @@ def optimise_isolated(
     on_progress: Callable[[float, float, float, float], None] | None = None,
     cancel: CancelFlag | None = None,
     target: Target = run_engine,
+    stats: dict[str, float] | None = None,
 ) -> SolveResult:
     """Run ``target`` (by default the engine) on ``task`` in a child process.
 
     ``on_progress`` is called in this thread for every progress point the child sends;
     setting ``cancel`` asks the child to stop and hand back its best plan. Raises
     ``OptimiserFailed`` if the child dies, hangs or fails; the message says which.
-    ``target`` must be a module-level function (it is pickled by name).
+    ``target`` must be a module-level function (it is pickled by name). ``stats``, if
+    given, receives the child's peak resident memory as ``peak_rss_mb`` (a benchmark
+    cannot see it otherwise: the child belongs to the fork server).
     """
     ctx = _mp_context()
     receiver, sender = ctx.Pipe(duplex=False)
     shared_cancel = ctx.Event()
-    task = replace(task, params=replace(task.params, on_progress=None, cancel=None))
+    sent_at = time.monotonic()
+    task = replace(
+        task, params=replace(task.params, on_progress=None, cancel=None), sent_at=sent_at
+    )
     process = ctx.Process(  # type: ignore[attr-defined]
         target=_child,
         args=(target, task, sender, shared_cancel),
@@ -146,8 +165,7 @@ def optimise_isolated(
     )
     process.start()
     sender.close()  # the child holds its end; EOF here then means the child is gone
-    started = time.monotonic()
-    deadline = started + task.params.time_limit + OVERRUN_GRACE_S
+    deadline = sent_at + task.params.time_limit + OVERRUN_GRACE_S
     cancelled_at: float | None = None
     try:
         while True:
@@ -174,6 +192,8 @@ def optimise_isolated(
                 on_progress(*message[1])
             elif kind == "result":
                 result: SolveResult = message[1]
+                if stats is not None:
+                    stats["peak_rss_mb"] = message[2]
                 return result
             elif kind == "error":
                 raise OptimiserFailed(f"the optimiser failed: {message[1]}")

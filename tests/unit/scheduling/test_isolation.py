@@ -72,7 +72,9 @@ def waits_for_cancel(task: OptimiseTask, params: SolverParams) -> SolveResult:
 def test_the_engine_runs_in_a_child_and_its_plan_comes_back_valid() -> None:
     task = _task()
     points: list[tuple[float, float, float, float]] = []
-    result = optimise_isolated(task, lambda *p: points.append(p))
+    stats: dict[str, float] = {}
+    result = optimise_isolated(task, lambda *p: points.append(p), stats=stats)
+    assert stats["peak_rss_mb"] > 10  # the child's own memory: the engine is loaded there
     assert validate(task.instance, result.plan) == []
     heuristic = evaluate(task.instance, task.warm_plan, CONFIG)  # type: ignore[arg-type]
     assert result.objective.key(CONFIG) <= heuristic.key(CONFIG)
