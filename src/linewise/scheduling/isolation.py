@@ -165,7 +165,13 @@ def optimise_isolated(
         name="linewise-optimiser",
         daemon=True,
     )
-    process.start()
+    try:
+        # Writes the pickled task to the child: fails if the child dies meanwhile.
+        process.start()
+    except OSError as exc:
+        receiver.close()
+        sender.close()
+        raise OptimiserFailed(f"The optimiser process could not be started ({exc})") from exc
     sender.close()  # the child holds its end; EOF here then means the child is gone
     deadline = sent_at + task.params.time_limit + OVERRUN_GRACE_S
     cancelled_at: float | None = None
@@ -177,18 +183,18 @@ def optimise_isolated(
                 deadline = min(deadline, cancelled_at + CANCEL_GRACE_S)
             if time.monotonic() > deadline:
                 raise OptimiserFailed(
-                    "the optimiser did not finish in time and was stopped"
+                    "The optimiser did not finish in time and was stopped"
                     if cancelled_at is None
-                    else "the optimiser did not stop after cancelling and was stopped"
+                    else "The optimiser did not stop after cancelling and was stopped"
                 )
             if not receiver.poll(0.05):
                 continue
             try:
                 message: tuple[Any, ...] = receiver.recv()
-            except EOFError:
+            except (EOFError, OSError):
                 process.join(5)
                 exit_text = _describe_exit(process.exitcode)
-                raise OptimiserFailed(f"the optimiser process {exit_text}") from None
+                raise OptimiserFailed(f"The optimiser process {exit_text}") from None
             kind = message[0]
             if kind == "progress" and on_progress is not None:
                 on_progress(*message[1])
@@ -198,7 +204,7 @@ def optimise_isolated(
                     stats["peak_rss_mb"] = message[2]
                 return result
             elif kind == "error":
-                raise OptimiserFailed(f"the optimiser failed: {message[1]}")
+                raise OptimiserFailed(f"The optimiser failed: {message[1]}")
     finally:
         receiver.close()
         process.join(1)

@@ -209,6 +209,10 @@ class SolveJob:
                 # there is.
                 log.error("solve job: %s; keeping the heuristic plan", exc)
                 result, error = heuristic, f"{exc}; the heuristic plan is kept"
+                # Better plans the optimiser reported died with it: the last progress
+                # point is the plan the run ends with, not one that no longer exists.
+                first = float(heuristic.objective.level(self.settings.config.levels[0]))
+                self._progress(0.0, first, 0.0, 1.0 if first > 0 else 0.0)
             state = JobState.CANCELLED if self.cancel_event.is_set() else JobState.SUCCEEDED
             self._change(result=result, state=state, error=error)
         except Exception as exc:

@@ -50,6 +50,13 @@ def segfault(task: OptimiseTask, params: SolverParams) -> SolveResult:
     raise AssertionError("unreachable")
 
 
+def reports_then_segfaults(task: OptimiseTask, params: SolverParams) -> SolveResult:
+    """A progress point (an impossible objective, to tell it apart), then a crash."""
+    assert params.on_progress is not None
+    params.on_progress(0.0, -1.0, 0.0, 0.0)
+    return segfault(task, params)
+
+
 def raises(task: OptimiseTask, params: SolverParams) -> SolveResult:
     raise ValueError("model has no operations on line X")
 
@@ -113,7 +120,8 @@ def test_cancel_reaches_the_child_which_hands_back_its_plan() -> None:
 
 def test_a_solve_job_whose_optimiser_crashes_keeps_the_heuristic_plan() -> None:
     inst = random_instance(5, jobs=6)
-    job = SolveJob(lambda: inst, JobSettings(time_limit=5.0, num_workers=1, target=segfault))
+    settings = JobSettings(time_limit=5.0, num_workers=1, target=reports_then_segfaults)
+    job = SolveJob(lambda: inst, settings)
     job.start()
     assert job.join(60)
     snap = job.snapshot()
@@ -122,3 +130,7 @@ def test_a_solve_job_whose_optimiser_crashes_keeps_the_heuristic_plan() -> None:
     assert snap.result.status == SolveStatus.FALLBACK_HEURISTIC
     assert validate(inst, snap.result.plan) == []
     assert snap.error is not None and "SIGSEGV" in snap.error and "heuristic plan" in snap.error
+    # The child's point (-1) arrived before the crash; the chart ends on the plan the
+    # run keeps instead.
+    kept = snap.result.objective.level(JobSettings().config.levels[0])
+    assert snap.points[-1].objective == kept
