@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test install ui lint typecheck pytest serve clean bench
 
-$(STAMP): requirements.lock pyproject.toml
+# setup.py builds the compiled dispatcher (optional: skipped without a C++ compiler).
+$(STAMP): requirements.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
