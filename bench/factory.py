@@ -11,7 +11,9 @@ is loaded into a fresh SQLite file,
 turned into an engine instance by the planning builder (calendars, setups, skills,
 in-progress work frozen), then planned by EDD, ATC(S) and CP-SAT at each time limit
 (rolling-horizon decomposition above the runner's size threshold). Every plan is checked
-by the independent validator. Reported: weighted tardiness, makespan, changeovers, time
+by the independent validator. Each rule is also run by the Python reference dispatcher
+in the same run: its time is the baseline for the compiled kernel's, and both plans
+must be identical. Reported: weighted tardiness, makespan, changeovers, time
 to the first feasible plan, wall time, the benchmark process's peak resident memory so
 far, and for CP-SAT the peak of the child process it ran in (as in the server, see
 ``scheduling/isolation.py``; a crash there costs one row, not the run).
@@ -46,10 +48,13 @@ from linewise.scheduling import (  # noqa: E402
     ObjectiveConfig,
     Plan,
     SolverParams,
+    best_dispatch,
     dispatch,
     evaluate,
+    native,
     validate,
 )
+from linewise.scheduling.dispatch import dispatch_python, portfolio_for  # noqa: E402
 from linewise.scheduling.isolation import (  # noqa: E402
     OptimiserFailed,
     OptimiseTask,
@@ -160,12 +165,42 @@ def run_size(orders: int, limits: list[float], workers: int) -> dict[str, Any]:
     instance, info = instance_for(orders)
     rows = []
     for rule, label in (("edd", "EDD"), ("atcs", "ATC")):
+        # Cold: the packing for the compiled kernel is counted in every rule's time.
+        native.forget()
         started = time.monotonic()
         plan = dispatch(instance, rule)  # type: ignore[arg-type]
         took = time.monotonic() - started
+        # The baseline in the same run: the Python reference, which must agree exactly.
+        started = time.monotonic()
+        reference = dispatch_python(instance, rule)  # type: ignore[arg-type]
+        python_s = time.monotonic() - started
         rows.append(
-            row(instance, plan, label, first_feasible_s=round(took, 2), wall_s=round(took, 2))
+            row(
+                instance,
+                plan,
+                label,
+                first_feasible_s=round(took, 3),
+                wall_s=round(took, 3),
+                compiled=native.available(),
+                python_s=round(python_s, 3),
+                speedup=round(python_s / took, 1),
+                same_as_python=plan == reference,
+            )
         )
+    native.forget()
+    started = time.monotonic()
+    plan, best = best_dispatch(instance, CONFIG)
+    took = time.monotonic() - started
+    rows.append(
+        row(
+            instance,
+            plan,
+            f"portfolio ({len(portfolio_for(instance))} rules)",
+            best_rule=str(best),
+            first_feasible_s=None,
+            wall_s=round(took, 2),
+        )
+    )
     for limit in limits:
         params = SolverParams(time_limit=limit, num_workers=workers)
         decompose = instance.operation_count > DECOMPOSE_ABOVE
@@ -212,6 +247,7 @@ def print_table(size: dict[str, Any]) -> None:
         f"{'method':<26}{'w. tardiness':>14}{'makespan h':>12}{'changeovers':>13}"
         f"{'1st feas s':>12}{'wall s':>9}{'peak MB':>9}{'solver MB':>11}  valid"
     )
+    rules = [r for r in size["results"] if "python_s" in r]
     for r in size["results"]:
         if "failed" in r:
             print(f"{r['method']:<26}failed: {r['failed']}")
@@ -222,6 +258,11 @@ def print_table(size: dict[str, Any]) -> None:
             f"{r['changeovers']:>13}{first:>12}{r['wall_s']:>9}{r['peak_rss_mb']:>9}"
             f"{r.get('solver_peak_rss_mb', '-'):>11}"
             f"  {r['valid']}"
+        )
+    for r in rules:
+        print(
+            f"{r['method']} in Python (reference, same run): {r['python_s']:.2f} s,"
+            f" compiled {r['wall_s']:.3f} s ({r['speedup']}x), same plan: {r['same_as_python']}"
         )
 
 

@@ -69,6 +69,12 @@ def packed(instance: Instance) -> Packed:
     return result
 
 
+def forget() -> None:
+    """Drop the kept packing (benchmarks time a cold dispatch with it)."""
+    global _last
+    _last = None
+
+
 def pack(instance: Instance) -> Packed:
     resources = instance.resources
     res_index = {r.id: n for n, r in enumerate(resources)}
