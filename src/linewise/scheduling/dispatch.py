@@ -12,6 +12,9 @@ when a later link cannot start in time, the chain is undone and its head is retr
 later, so the heuristic never returns a plan that breaks a maximum wait.
 
 The plan is both the fallback when CP-SAT finds nothing and CP-SAT's warm start.
+
+``dispatch`` runs the compiled port of this module (``native.py``) when it is built;
+the Python here is the reference it is tested against and the fallback without it.
 """
 
 from __future__ import annotations
@@ -493,9 +496,9 @@ def best_dispatch(
 
     With ``time_budget`` (seconds), a further heuristic only runs if it is expected to
     end within the budget, taking the slowest so far as the estimate; the first always
-    runs. On very large plans one rule takes seconds, and the time belongs to the
-    optimiser; ATCS with the textbook pair comes first because it is the best single
-    rule for tardiness.
+    runs. On very large plans the whole portfolio takes seconds (about 7 s at 10,000
+    orders, compiled), and the time belongs to the optimiser; ATCS with the textbook
+    pair comes first because it is the best single rule for tardiness.
     """
     config = config or ObjectiveConfig()
     heuristics = heuristics or portfolio_for(instance)

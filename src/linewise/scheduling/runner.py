@@ -226,7 +226,7 @@ class SolveJob:
 
     def _plan_heuristically(self, instance: Instance) -> SolveResult:
         config = self.settings.config
-        # On a large plan one rule takes seconds: leave most of the limit to optimising.
+        # On a large plan the portfolio takes seconds: leave most of the limit to optimising.
         budget = self.settings.time_limit * HEURISTIC_SHARE
         plan, self._rule = best_dispatch(instance, config, time_budget=budget)
         values = evaluate(instance, plan, config)
