@@ -911,11 +911,10 @@ bool view_of(PyObject* tuple, Py_ssize_t index, Arrays& arrays, View<T>& out) {
 // Field order: keep in step with FIELDS in native.py.
 enum Field : Py_ssize_t {
     F_SCALARS,      // i64: last_change, longest_setup, families, skills
-    F_MEAN,         // f64: mean_duration
     F_RES,          // i64 per resource: calendar, table, rank
     F_MEAN_SETUP,   // f64 per resource
-    F_CAL_OFF,      // i64 calendars + 1 (always-available calendars have no windows and a -1 flag)
-    F_CAL_ALWAYS,   // i64 per calendar
+    F_CAL_OFF,      // i64 calendars + 1
+    F_CAL_ALWAYS,   // i64 per calendar: 1 = always available (and no windows)
     F_CAL_WINDOWS,  // i64 start, end pairs
     F_TABLE_OFF,    // i64 tables + 1
     F_TABLE_DEFAULT,
@@ -946,8 +945,8 @@ bool unpack(PyObject* tuple, Input& in) {
     Arrays arrays;
     View<i64> sc, res, cal_off, cal_always, cal_w, t_off, t_def, t_pairs, p_off, p_mem, m_off, m,
         mp_off, mp, mq, q_off, q_mem, jobs, ops, s_off, s_steps, so_off, so;
-    View<double> mean, mean_setup;
-    if (!view_of(tuple, F_SCALARS, arrays, sc) || !view_of(tuple, F_MEAN, arrays, mean) ||
+    View<double> mean_setup;
+    if (!view_of(tuple, F_SCALARS, arrays, sc) ||
         !view_of(tuple, F_RES, arrays, res) || !view_of(tuple, F_MEAN_SETUP, arrays, mean_setup) ||
         !view_of(tuple, F_CAL_OFF, arrays, cal_off) ||
         !view_of(tuple, F_CAL_ALWAYS, arrays, cal_always) ||
@@ -968,7 +967,6 @@ bool unpack(PyObject* tuple, Input& in) {
     in.longest_setup = sc[1];
     in.families = sc[2];
     std::size_t skills = std::size_t(sc[3]);
-    in.mean_duration = mean[0];
     std::size_t R = mean_setup.size;
     in.mean_setup.assign(mean_setup.data, mean_setup.data + R);
     in.states.assign(R, State{});
@@ -1061,6 +1059,14 @@ bool unpack(PyObject* tuple, Input& in) {
             frozen.insert(std::upper_bound(frozen.begin(), frozen.end(), item), item);
         }
     }
+    // Mean processing time over every operation's modes, as _Dispatcher.__init__ has it
+    // (exact integer sums, one division).
+    i64 total = 0, count = 0;
+    for (const Op& op : in.ops) {
+        for (const auto& mode : in.modesets[op.modes].modes) total += mode.second;
+        count += i64(in.modesets[op.modes].modes.size());
+    }
+    in.mean_duration = std::max(1.0, double(total) / double(std::max<i64>(1, count)));
     std::size_t S = s_off.size - 1;
     in.board.times.assign(S, {});
     in.board.free.assign(S, {});

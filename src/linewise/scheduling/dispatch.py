@@ -181,10 +181,7 @@ class _Dispatcher:
                 shortest.append(summary[2])
             shortest_of.append(shortest)
         self.mean_duration = max(1.0, total / max(1, count))
-        self.mean_setup = {
-            r.id: max(1.0, float(r.default_changeover), *(float(s.duration) for s in r.setups))
-            for r in instance.resources
-        }
+        self.mean_setup = {r.id: max(1.0, float(r.longest_setup)) for r in instance.resources}
         self.cursors: list[_JobCursor] = []
         for job, shortest in zip(instance.jobs, shortest_of, strict=True):
             remaining = list(itertools.accumulate(reversed(shortest)))[::-1]

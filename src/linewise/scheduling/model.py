@@ -169,6 +169,11 @@ class Resource:
         return 0 if before == after else self.default_changeover
 
     @property
+    def longest_setup(self) -> int:
+        """The longest changeover this line can need (its table or the default)."""
+        return max([self.default_changeover, *(s.duration for s in self.setups)])
+
+    @property
     def has_setups(self) -> bool:
         return self.default_changeover > 0 or any(s.duration > 0 for s in self.setups)
 

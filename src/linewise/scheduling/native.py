@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from linewise.scheduling.calendar import CalendarIndex
 from linewise.scheduling.errors import SchedulingError
-from linewise.scheduling.model import Instance, Mode, Plan, ScheduledOperation, Window
-from linewise.scheduling.skills import SkillBoard, label
-from linewise.scheduling.timetable import frozen_span
+from linewise.scheduling.model import Instance, Mode, Plan, ScheduledOperation
+from linewise.scheduling.skills import label
+from linewise.scheduling.timetable import Timetable, frozen_span
 
 _kernel: ModuleType | None
 try:
@@ -76,10 +75,13 @@ def forget() -> None:
 
 
 def pack(instance: Instance) -> Packed:
+    # The Python dispatcher's own starting point: calendars, frozen work and the
+    # operators it uses, the time after which nothing changes, the longest setup.
+    table = Timetable.for_instance(instance)
     resources = instance.resources
     res_index = {r.id: n for n, r in enumerate(resources)}
     rank = {rid: n for n, rid in enumerate(sorted(res_index))}
-    calendar_ids: dict[tuple[Window, ...] | None, int] = {}
+    calendar_ids: dict[int, int] = {}  # by id of the CalendarIndex lines share
     table_ids: dict[tuple[object, int], int] = {}
     res = array("q")
     mean_setup = array("d")
@@ -87,14 +89,14 @@ def pack(instance: Instance) -> Packed:
     table_off, table_default, table_pairs = array("q", [0]), array("q"), array("q")
     families = sorted({op.family for job in instance.jobs for op in job.operations})
     family_id = {f: n for n, f in enumerate(families)}
-    kind: list[tuple[int, int]] = []
     for r in resources:
-        cid = calendar_ids.get(r.calendar)
+        calendar = table.resources[r.id].calendar
+        cid = calendar_ids.get(id(calendar))
         if cid is None:
-            cid = calendar_ids[r.calendar] = len(calendar_ids)
-            cal_always.append(1 if r.calendar is None else 0)
-            for w in r.calendar or ():
-                cal_windows.extend((w.start, w.end))
+            cid = calendar_ids[id(calendar)] = len(calendar_ids)
+            cal_always.append(1 if calendar.always else 0)
+            for start, end in zip(calendar.starts, calendar.ends, strict=True):
+                cal_windows.extend((start, end))
             cal_off.append(len(cal_windows) // 2)
         tid = table_ids.get((r.setups, r.default_changeover))
         if tid is None:
@@ -105,17 +107,12 @@ def pack(instance: Instance) -> Packed:
                 if s.before in family_id and s.after in family_id:
                     table_pairs.extend((family_id[s.before], family_id[s.after], s.duration))
             table_off.append(len(table_pairs) // 3)
-        kind.append((cid, tid))
         res.extend((cid, tid, rank[r.id]))
-        mean_setup.append(
-            max(1.0, float(r.default_changeover), *(float(s.duration) for s in r.setups))
-        )
+        mean_setup.append(max(1.0, float(r.longest_setup)))
 
-    board = SkillBoard(instance)
+    board = table.skills
     skill_names = list(board.sets_of)
     skill_id = {s: n for n, s in enumerate(skill_names)}
-    calendars = {r.id: r.calendar for r in resources}
-    calendar_index: dict[str, CalendarIndex] = {}
 
     parts: dict[tuple[str, ...], int] = {}
     part_off, part_members = array("q", [0]), array("q")
@@ -128,17 +125,17 @@ def pack(instance: Instance) -> Packed:
         array("q"),
         array("q"),
     )
-    modeset_by_id: dict[int, tuple[tuple[Mode, ...], int, int]] = {}
+    modeset_by_id: dict[int, tuple[tuple[Mode, ...], int]] = {}
     modeset_by_value: dict[tuple[Mode, ...], int] = {}
 
     def modeset(op_modes: tuple[Mode, ...]) -> int:
         found = modeset_by_value.get(op_modes)
         if found is not None:
             return found
-        groups: dict[tuple[int, tuple[int, int]], list[str]] = {}
+        groups: dict[tuple[int, int], list[str]] = {}
         for m in op_modes:
             modes.extend((res_index[m.resource], m.duration))
-            groups.setdefault((m.duration, kind[res_index[m.resource]]), []).append(m.resource)
+            groups.setdefault((m.duration, table.kind_of(m.resource)), []).append(m.resource)
         modes_off.append(len(modes) // 2)
         for (duration, _), members in groups.items():
             key = tuple(sorted(members))
@@ -163,9 +160,6 @@ def pack(instance: Instance) -> Packed:
     job_rank = {jid: n for n, jid in enumerate(sorted(j.id for j in instance.jobs))}
     op_job: list[int] = []
     op_index: list[int] = []
-    total = count = 0
-    releases = [0]
-    frozen_ends: list[int] = []
     for k, job in enumerate(instance.jobs):
         jobs.extend(
             (
@@ -178,25 +172,15 @@ def pack(instance: Instance) -> Packed:
                 len(job.operations),
             )
         )
-        releases.append(job.release)
         for i, op in enumerate(job.operations):
             cached = modeset_by_id.get(id(op.modes))
             if cached is None or cached[0] is not op.modes:
-                work = sum(m.duration for m in op.modes)
-                cached = modeset_by_id[id(op.modes)] = (op.modes, modeset(op.modes), work)
-            total += cached[2]
-            count += len(op.modes)
-            releases.append(op.material_ready)
+                cached = modeset_by_id[id(op.modes)] = (op.modes, modeset(op.modes))
             frozen_res, frozen_start, frozen_end = -1, 0, 0
             if op.frozen is not None:
                 rid = op.frozen.resource
-                if rid not in calendar_index:
-                    calendar_index[rid] = CalendarIndex(calendars[rid])
-                frozen_start, frozen_end = frozen_span(op, calendar_index[rid])
+                frozen_start, frozen_end = frozen_span(op, table.resources[rid].calendar)
                 frozen_res = res_index[rid]
-                frozen_ends.append(frozen_end)
-                if op.skill is not None:
-                    board.add(op.skill, frozen_start, frozen_end, op.operators_needed)
             skill = -1
             if op.skill is not None:
                 skill = skill_id.get(op.skill, -1)
@@ -231,18 +215,11 @@ def pack(instance: Instance) -> Packed:
         sets_of.extend(board.sets_of.get(name, ()))
         sets_of_off.append(len(sets_of))
 
-    finite = [w.start for r in resources for w in r.calendar or ()]
-    shifts = [t for sh in instance.skill_shifts for t in (sh.window.start, sh.window.end)]
-    last_change = max([0, *finite, *shifts, *frozen_ends, *releases])
-    longest_setup = max(
-        [0, *(r.default_changeover for r in resources)]
-        + [s.duration for r in resources for s in r.setups]
+    scalars = array(
+        "q", (table.last_change, table.longest_setup, max(1, len(families)), len(skill_names))
     )
-    scalars = array("q", (last_change, longest_setup, max(1, len(families)), len(skill_names)))
-    mean = array("d", (max(1.0, total / max(1, count)),))
     arrays = (
         scalars,
-        mean,
         res,
         mean_setup,
         cal_off,
@@ -278,6 +255,19 @@ def pack(instance: Instance) -> Packed:
     )
 
 
+def _message(p: Packed, kind: int, a: int, b: int) -> str:
+    """The message Python raises for the kernel's error ``kind`` (see the .cpp)."""
+    if kind == 1:
+        return f"job {p.job_ids[a]}: no start satisfies its maximum waits"
+    if kind == 2:
+        return f"job {p.job_ids[a]} operation {b} fits no calendar"
+    if kind == 4:
+        return f"not enough operators with skill {p.set_labels[a]}"
+    if kind == 5:
+        return f"not enough operators with skill {p.skill_names[a]}"
+    return "placement did not converge"
+
+
 def dispatch_native(instance: Instance, rule: str, k1: float, k2: float) -> Plan:
     """The plan ``dispatch._Dispatcher(instance, Heuristic(rule, k1, k2)).run()`` returns."""
     if _kernel is None:
@@ -285,17 +275,7 @@ def dispatch_native(instance: Instance, rule: str, k1: float, k2: float) -> Plan
     p = packed(instance)
     out = _kernel.run(p.arrays, _RULE_CODES[rule], k1, k2)
     if out[0] != 0:
-        kind, a, b = out
-        job = p.job_ids[a] if kind in (1, 2) else ""
-        raise SchedulingError(
-            {
-                1: f"job {job}: no start satisfies its maximum waits",
-                2: f"job {job} operation {b} fits no calendar",
-                3: "placement did not converge",
-                4: f"not enough operators with skill {p.set_labels[a] if kind == 4 else ''}",
-                5: f"not enough operators with skill {p.skill_names[a] if kind == 5 else ''}",
-            }[kind]
-        )
+        raise SchedulingError(_message(p, *out))
     _, resource, start, end, order = out
     res = memoryview(resource).cast("q")
     starts = memoryview(start).cast("q")

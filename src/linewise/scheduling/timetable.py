@@ -113,11 +113,13 @@ class Timetable:
             op.material_ready for j in instance.jobs for op in j.operations
         ]
         table.last_change = max([0, *finite, *shifts, *frozen, *releases])
-        table.longest_setup = max(
-            [0, *(r.default_changeover for r in instance.resources)]
-            + [s.duration for r in instance.resources for s in r.setups]
-        )
+        table.longest_setup = max([0, *(r.longest_setup for r in instance.resources)])
         return table
+
+    def kind_of(self, resource: str) -> int:
+        """Lines of one kind share calendar and setups: equal durations make them
+        interchangeable (``parts_of``)."""
+        return self._kind[resource]
 
     def lines_by_bound(
         self, op: Operation, t: int
