@@ -15,6 +15,7 @@ lexicographically with the heuristic's, so the result is never worse than the wa
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -67,18 +68,37 @@ def relative_gap(objective: float, bound: float) -> float:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, params: SolverParams, started: float) -> None:
+    """Notes the first solution's time and reports progress on the first level.
+
+    Reported values are those the plan itself will show: ``value_of`` the solution
+    (decoded to wall-clock time and evaluated, where the model is in working time), and
+    never worse than ``best``, the best plan so far (the warm start's at first), which is
+    the one ``solve`` would return. ``value_of`` None: nothing is reported (a later level
+    is being searched; its values are in other units than the chart's first level).
+    """
+
+    def __init__(
+        self,
+        params: SolverParams,
+        started: float,
+        value_of: Callable[[_Progress], float | None] | None = None,
+        best: float = math.inf,
+    ) -> None:
         super().__init__()
         self.params, self.started = params, started
+        self.value_of, self.best = value_of, best
         self.first_solution: float | None = None
 
     def on_solution_callback(self) -> None:
         elapsed = time.monotonic() - self.started
         if self.first_solution is None:
             self.first_solution = elapsed
-        if self.params.on_progress is not None:
-            obj, bound = self.objective_value, self.best_objective_bound
-            self.params.on_progress(elapsed, obj, bound, relative_gap(obj, bound))
+        if self.params.on_progress is not None and self.value_of is not None:
+            value = self.value_of(self)
+            if value is not None and value <= self.best:
+                self.best = value
+                bound = self.best_objective_bound
+                self.params.on_progress(elapsed, value, bound, relative_gap(value, bound))
         if self.params.cancel is not None and self.params.cancel.is_set():
             self.stop_search()
 
@@ -91,7 +111,9 @@ def _watch_cancel(solver: cp_model.CpSolver, cancel: CancelFlag, done: threading
             return
 
 
-def _extract(shop: ShopModel, solver: cp_model.CpSolver) -> Plan:
+def _extract(
+    shop: ShopModel, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback
+) -> Plan:
     ops = []
     for key, start in shop.starts.items():
         chosen = next(
@@ -248,7 +270,18 @@ def solve(
         if n == 0:
             shop.model.add(expr <= hint_values.level(level))
         shop.model.minimize(expr)
-        solver, callback, status = _run(shop, params, budget, started)
+        value_of = None
+        if n == 0 and level == config.levels[0] and params.on_progress is not None:
+
+            def value_of(solution: _Progress) -> float | None:
+                in_model = _extract(shop, solution)
+                found = in_model if converted is None else _decoded(instance, in_model)
+                if found is None:
+                    return None
+                return float(evaluate(instance, found, config).level(config.levels[0]))
+
+        progress = _Progress(params, started, value_of, float(best_values.level(level)))
+        solver, callback, status = _run(shop, params, budget, progress)
         if first_solution is None:
             first_solution = callback.first_solution
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -282,7 +315,7 @@ def solve(
 
 
 def _run(
-    shop: ShopModel, params: SolverParams, budget: float, started: float
+    shop: ShopModel, params: SolverParams, budget: float, callback: _Progress
 ) -> tuple[cp_model.CpSolver, _Progress, cp_model.CpSolverStatus]:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = budget
@@ -299,7 +332,6 @@ def _run(
         # a short time limit in presolve before the warm start is even loaded.
         solver.parameters.cp_model_probing_level = 0
     _tune_for_size(shop, solver)
-    callback = _Progress(params, started)
     done = threading.Event()
     watcher = None
     if params.cancel is not None:

@@ -86,3 +86,26 @@ def test_cpsat_in_working_time_is_valid_and_not_worse() -> None:
         assert validate(inst, result.plan) == []
         assert result.objective.key(config) <= heuristic.key(config)
         assert result.wall_time < 2 + 0.5
+
+
+def test_progress_is_in_the_plans_own_terms() -> None:
+    # In working time CP-SAT's objective counts working seconds; the chart and the plan
+    # show wall-clock weighted tardiness. Progress must be the latter: never better than
+    # the plan returned, never rising, and only the first level (makespan values would
+    # otherwise continue the tardiness chart).
+    config = ObjectiveConfig()
+    for seed in range(3):
+        inst = _calendar_shop(seed)
+        assert to_working_time(inst) is not None
+        heuristic, _ = best_dispatch(inst, config)
+        first = evaluate(inst, heuristic, config).weighted_tardiness
+        reports: list[float] = []
+
+        def note(_t: float, objective: float, _b: float, _g: float, to: list[float] = reports):
+            to.append(objective)
+
+        result = solve(inst, config, SolverParams(time_limit=3, num_workers=2, on_progress=note))
+        assert reports, seed
+        assert reports == sorted(reports, reverse=True)
+        assert reports[0] <= first
+        assert reports[-1] >= result.objective.weighted_tardiness
