@@ -16,6 +16,7 @@ dozen rules on the same instance.
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from array import array
@@ -35,8 +36,17 @@ except ImportError:  # built without a compiler: the Python dispatcher runs inst
     _kernel = None
 
 _RULE_CODES = {"atcs": 0, "edd": 1, "mwkr": 2}
-_OP_FIELDS = 11
-_JOB_FIELDS = 7
+# Arrays ``pack`` hands the kernel; a kernel built from another version of the .cpp
+# (an install not rebuilt after an update) reads a different number and is not used.
+_FIELDS = 24
+if _kernel is not None and _kernel.FIELDS != _FIELDS:
+    logging.getLogger(__name__).warning(
+        "compiled dispatcher is stale (%s fields, %s expected): rebuild with `make install`;"
+        " dispatching in Python",
+        _kernel.FIELDS,
+        _FIELDS,
+    )
+    _kernel = None
 
 
 def available() -> bool:
@@ -244,6 +254,7 @@ def pack(instance: Instance) -> Packed:
         sets_of_off,
         sets_of,
     )
+    assert len(arrays) == _FIELDS
     return Packed(
         arrays,
         [j.id for j in instance.jobs],
