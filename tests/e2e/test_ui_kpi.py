@@ -9,8 +9,9 @@ shows up under that reason in the downtime Pareto.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,8 +24,10 @@ from tests.e2e.test_ui_floor import (
     _ingest,
     _new_browser_page,
     _sign_in_ui,
-    _ts,
     server,  # noqa: F401  (fixture)
+)
+from tests.e2e.test_ui_floor import (
+    _ts as _ts_now,
 )
 from tests.e2e.test_ui_orders import (
     _ok,
@@ -82,8 +85,26 @@ def _plan_every_hour_and_reasons(c: httpx.Client, world: World) -> None:
         )
 
 
-def _raw_events() -> list[dict[str, Any]]:
+def story_shift(now: datetime, tz: str = "Europe/Berlin") -> timedelta:
+    """How far back the 20-minute story must move to lie within one local day.
+
+    The page's "today" starts at the plant's midnight: in the first minutes of a day the
+    story would straddle it. It then ends two minutes before midnight instead, and the
+    browser's clock is set to that moment (the test's "now")."""
+    local = now.astimezone(ZoneInfo(tz))
+    since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return since_midnight + timedelta(minutes=2) if since_midnight < STORY else timedelta(0)
+
+
+STORY = timedelta(minutes=25)  # the events' span, with room for a slow test
+
+
+def _raw_events(shift: timedelta = timedelta(0)) -> list[dict[str, Any]]:
     """20 minutes of a pick-and-place: producing, a 4-minute stop without a reason, producing."""
+
+    def _ts(ago: timedelta) -> str:
+        return _ts_now(ago + shift)
+
     return [
         {"id": "kpi-1", "ts": _ts(timedelta(minutes=20)), "type": "state", "state": "producing"},
         {
@@ -134,11 +155,14 @@ def test_kpi_page_explains_figures_and_the_reason_queue_feeds_the_pareto(
 
     with _admin(server.base, PASSWORD) as admin:
         _plan_every_hour_and_reasons(admin, world)
-    _ingest(server.base, _device_key(server.base), _raw_events_for_machine())
+    shift = story_shift(datetime.now(UTC))
+    _ingest(server.base, _device_key(server.base), _raw_events_for_machine(shift))
 
     with sync_playwright() as pw:
         # a 10" tablet in landscape
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1280, "height": 800})
+        # The page's "now" (its day and the end of its windows) is the story's.
+        page.clock.set_fixed_time(datetime.now(UTC) - shift)
         try:
             # A supervisor of the SMT area: sees SMT-1 and may assign reasons.
             _sign_in_ui(page, server.base, "supervisor", PASSWORD)
@@ -227,5 +251,5 @@ def test_kpi_page_explains_figures_and_the_reason_queue_feeds_the_pareto(
             browser.close()
 
 
-def _raw_events_for_machine() -> list[dict[str, Any]]:
-    return [e | {"machine": MACHINE} for e in _raw_events()]
+def _raw_events_for_machine(shift: timedelta = timedelta(0)) -> list[dict[str, Any]]:
+    return [e | {"machine": MACHINE} for e in _raw_events(shift)]
