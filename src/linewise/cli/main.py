@@ -48,7 +48,13 @@ def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | Non
         cfg = cfg.model_copy(update={"port": port})
     if upgrade:
         run_upgrade(cfg.database_url)
-    uvicorn.run(create_app(cfg), host=host or cfg.host, port=port or cfg.port, log_level="info")
+    uvicorn.run(
+        create_app(cfg),
+        host=host or cfg.host,
+        port=port or cfg.port,
+        log_level="info",
+        **cfg.proxy_options(),
+    )
 
 
 @main.group()
