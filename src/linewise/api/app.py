@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 
 import linewise
 from linewise.api import audit as audit_api
-from linewise.api import errors
+from linewise.api import docs_ui, errors
 from linewise.api.deps import Principal, require
+from linewise.api.headers import SecurityHeaders
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
 from linewise.config import Settings, get_settings
@@ -168,7 +169,7 @@ def create_app(
         title="Linewise",
         version=linewise.__version__,
         description="Manufacturing operations platform: plan, run, monitor, explain.",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by docs_ui, not from a CDN
         openapi_url=f"{API_PREFIX}/openapi.json",
         lifespan=lifespan,
     )
@@ -185,6 +186,8 @@ def create_app(
     )
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)
+    docs_ui.install(app, f"{API_PREFIX}/openapi.json")
+    app.add_middleware(SecurityHeaders, api_prefix=f"{API_PREFIX}/")
     app.include_router(api_router())
     _mount_ui(app, WEB_DIST)
     return app
