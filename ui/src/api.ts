@@ -75,10 +75,24 @@ export interface OrderSummary {
   status: OrderStatus;
   progress: number;
   current_stage: Stage | null;
+  /** The published plan that places this order (null: not in it). */
+  plan_id: number | null;
+  planned_start: string | null;
+  planned_finish: string | null;
+  /** Live estimate of the finish: reserved, always null for now. */
+  eta: string | null;
+  /** The finish judged against the due date; see finish_basis. */
+  finish: string | null;
+  finish_basis: FinishBasis | null;
+  /** finish − due date in seconds; negative: ahead of the due date. */
+  late_by_s: number | null;
   late: boolean;
   completed_at: string | null;
   version: number;
 }
+
+/** actual: completed at; eta: live estimate; plan: published plan; now: not done, the plan (if any) already past. */
+export type FinishBasis = "actual" | "eta" | "plan" | "now";
 
 export interface Operation {
   id: number;
@@ -94,10 +108,15 @@ export interface Operation {
   line: Ref | null;
   started_at: string | null;
   completed_at: string | null;
+  planned_start: string | null;
+  planned_finish: string | null;
+  planned_line: Ref | null;
   version: number;
 }
 
 export interface OrderDetail extends OrderSummary {
+  /** IANA time zone of the order's site: its times are shown there. */
+  site_timezone: string | null;
   operations: Operation[];
 }
 
