@@ -343,3 +343,46 @@ def test_the_migration_keeps_the_first_calendar_of_each_site_and_line(tmp_path: 
     engine.dispose()
     assert kept == ["S1", "L1"]
     assert sorted(patterns) == [1, 3]
+
+
+def test_a_registered_source_adds_outages_and_overtime_for_every_reader(
+    db: Session, two_sites: TwoSites
+) -> None:
+    """The seam for maintenance windows and overtime: one source, seen by all readers."""
+    from collections.abc import Collection, Mapping
+
+    from linewise.domains.people.working_time import (
+        Adjustments,
+        register_source,
+        unregister_source,
+    )
+    from linewise.kpi.calendar import PlannedShift, PlannedStop
+
+    chicago = two_sites.line_ids["CHI-1"]
+    maintenance = PlannedStop(NOW + timedelta(hours=1), NOW + timedelta(hours=2), "maintenance")
+    # Overtime on Chicago's holiday, Thursday 08:00-12:00 local.
+    overtime = PlannedShift(
+        "OT",
+        date(2026, 12, 10),
+        datetime(2026, 12, 10, 14, 0, tzinfo=UTC),
+        datetime(2026, 12, 10, 18, 0, tzinfo=UTC),
+    )
+
+    def source(
+        db: Session, line_ids: Collection[int], window: TimeWindow
+    ) -> Mapping[int, Adjustments]:
+        return {chicago: Adjustments((overtime,), (maintenance,))} if chicago in line_ids else {}
+
+    register_source(source)
+    try:
+        scheduler = _scheduler_windows(db, two_sites)
+        kpis = _kpi_windows(db, two_sites)
+    finally:
+        unregister_source(source)
+    assert scheduler == kpis
+    assert sum(b - a for a, b in kpis["CHI-1"]) / 3600 == pytest.approx(5 - 1 + 4 + 8)
+    assert (3600, 7200) not in kpis["CHI-1"]  # the maintenance hour is a gap
+    assert (
+        int((overtime.start - NOW).total_seconds()),
+        int((overtime.end - NOW).total_seconds()),
+    ) in kpis["CHI-1"]
