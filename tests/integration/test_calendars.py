@@ -386,3 +386,44 @@ def test_a_registered_source_adds_outages_and_overtime_for_every_reader(
         int((overtime.start - NOW).total_seconds()),
         int((overtime.end - NOW).total_seconds()),
     ) in kpis["CHI-1"]
+
+
+def test_work_on_the_second_site_is_staffed_by_that_sites_shift_crews(
+    db: Session, two_sites: TwoSites
+) -> None:
+    """Crews follow their site's calendar, and an operation needs its own site's crew."""
+    from linewise.domains.people.models import Operator
+    from linewise.domains.production.models import Product, RoutingStep, RoutingStepLine
+    from linewise.domains.production.service import create_order
+
+    product = Product(code="CHI-BOARD", name="Chicago board", family="chi")
+    product.steps = [
+        RoutingStep(
+            seq=1,
+            name="SMT",
+            work_center_type="SMT",
+            skill="smt",
+            eligible=[RoutingStepLine(line_id=two_sites.line_ids["CHI-1"], cycle_time_s=10)],
+        )
+    ]
+    db.add_all([product, Operator(code="OP-CHI", name="Chicago", skills=["smt"], shift_code="D")])
+    db.flush()
+    create_order(
+        db,
+        {
+            "number": "PO-CHI",
+            "product_id": product.id,
+            "quantity": 60,
+            "due_date": NOW + timedelta(days=2),
+            "priority": 3,
+        },
+    )
+    db.commit()
+    problem = build_problem(db, NOW, HORIZON)
+    (job,) = problem.instance.jobs
+    assert job.operations[0].skill == "CHI/smt"
+    crews = [s for s in problem.instance.skill_shifts if s.skills == frozenset({"CHI/smt"})]
+    # Chicago's D shift today, 12:00-20:30 UTC, is staffed (from NOW on).
+    assert any(s.window.start <= 0 < s.window.end and s.capacity == 1 for s in crews), (
+        problem.instance.skill_shifts
+    )

@@ -312,7 +312,14 @@ class _JobBuilder:
         self.busy_lines: set[int] = set()
         self.refs: dict[Key, OpRef] = {}
 
-    def operation(self, product: Product, op: _OpenOp, head: bool, site: str) -> Operation | None:
+    def _site_code(self, op: _OpenOp) -> str | None:
+        """The site of the lines the step runs on: its crews work that site's shifts."""
+        for e in op.step.eligible:
+            if e.line_id in self.ctx.lines:
+                return self.ctx.lines[e.line_id].area.site.code
+        return None
+
+    def operation(self, product: Product, op: _OpenOp, head: bool) -> Operation | None:
         row = op.row
         running = row is not None and row.status == OperationStatus.IN_PROGRESS
         pinned = row.line_id if running and row is not None else None
@@ -320,7 +327,8 @@ class _JobBuilder:
         if not modes:
             return None
         skill = None
-        if op.step.skill:
+        site = self._site_code(op)
+        if op.step.skill and site is not None:
             key = _skill_key(site, op.step.skill)
             if self.ctx.skills.get(key):
                 skill = key
@@ -350,10 +358,9 @@ class _JobBuilder:
         weights: tuple[int, datetime | None, datetime],
     ) -> Job | None:
         priority, release, due = weights
-        site = next(iter(self.ctx.lines.values())).area.site.code
         built: list[Operation] = []
         for op in ops:
-            operation = self.operation(product, op, head=not built, site=site)
+            operation = self.operation(product, op, head=not built)
             if operation is None:
                 self.ctx.warnings.append(f"{key}: {op.step.name} has no eligible line; skipped")
                 continue
