@@ -12,8 +12,12 @@ show the same shifts. Rules:
   plus what registered sources add per line: overtime (extra shift occurrences) and
   planned outages such as maintenance windows. Nothing stores those yet; a later module
   (maintenance plans, overtime) registers a ``WorkingTimeSource`` and every reader sees
-  its windows without changing. What-if changes of a scenario (a line down, an extra
-  shift) stay with the scheduler: they are not facts of the factory.
+  its windows: the scheduler's line windows and the KPI evaluations over a window
+  (``WorkingTime.planned`` / ``adjusted``). Still to follow when the first source comes:
+  KPI trend buckets and day rollups expand the ``CalendarSpec`` themselves, so they
+  need the same adjustments, and a rollup must turn stale when a source's windows change.
+  What-if changes of a scenario (a line down, an extra shift) stay with the scheduler:
+  they are not facts of the factory.
 - Without any calendar a line has no planned time. The KPIs then count nothing as
   planned; the scheduler treats such a line as always available (``LineCalendar.found``).
 """
