@@ -9,6 +9,9 @@ calendar: the API refuses a second, and so does the database.
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -289,54 +292,75 @@ def test_the_database_refuses_a_second_calendar(db: Session, world: World) -> No
         db.rollback()
 
 
-def test_the_migration_keeps_the_first_calendar_of_each_site_and_line(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it yet, to migrate step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    from tests.services import PG_URL, missing
+
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        missing(f"PostgreSQL at {PG_URL} ({exc.__class__.__name__})")
+    name = f"linewise_test_calmig_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migration_keeps_the_first_calendar_of_each_site_and_line(empty_url: str) -> None:
     from alembic import command
 
     from linewise.core.migrate import alembic_config, upgrade
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), "0001")
-    engine: Engine = create_engine(url)
-    now = "2026-01-01 00:00:00"
+    command.upgrade(alembic_config(empty_url), "0001")
+    engine: Engine = create_engine(empty_url)
+    stamps = "1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"  # version, created_at, updated_at
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO sites (id, code, name, timezone, version, created_at, updated_at) "
-                "VALUES (1, 'P1', 'P1', 'UTC', 1, :now, :now)"
-            ),
-            {"now": now},
+                f"VALUES (1, 'P1', 'P1', 'UTC', {stamps})"
+            )
         )
         conn.execute(
             text(
                 "INSERT INTO areas (id, site_id, code, name, version, created_at, updated_at) "
-                "VALUES (1, 1, 'A', 'A', 1, :now, :now)"
-            ),
-            {"now": now},
+                f"VALUES (1, 1, 'A', 'A', {stamps})"
+            )
         )
         conn.execute(
             text(
                 "INSERT INTO lines (id, area_id, code, name, type, version, created_at, "
-                "updated_at) VALUES (1, 1, 'L', 'L', 'SMT', 1, :now, :now)"
-            ),
-            {"now": now},
+                f"updated_at) VALUES (1, 1, 'L', 'L', 'SMT', {stamps})"
+            )
         )
         for cid, code, line in [(1, "S1", None), (2, "S2", None), (3, "L1", 1), (4, "L2", 1)]:
             conn.execute(
                 text(
                     "INSERT INTO shift_calendars (id, code, name, site_id, line_id, version, "
-                    "created_at, updated_at) VALUES (:id, :code, :code, 1, :line, 1, :now, :now)"
+                    f"created_at, updated_at) VALUES (:id, :code, :code, 1, :line, {stamps})"
                 ),
-                {"id": cid, "code": code, "line": line, "now": now},
+                {"id": cid, "code": code, "line": line},
             )
             conn.execute(
                 text(
-                    'INSERT INTO shift_patterns (calendar_id, code, name, start, "end", '
-                    "weekdays, breaks, version) VALUES (:id, 'A', 'A', '06:00', '14:00', "
+                    'INSERT INTO shift_patterns (id, calendar_id, code, name, start, "end", '
+                    "weekdays, breaks, version) VALUES (:id, :id, 'A', 'A', '06:00', '14:00', "
                     "'[0]', '[]', 1)"
                 ),
                 {"id": cid},
             )
-    upgrade(url)
+    upgrade(empty_url)
     with engine.connect() as conn:
         kept = conn.execute(text("SELECT code FROM shift_calendars ORDER BY id")).scalars().all()
         patterns = conn.execute(text("SELECT calendar_id FROM shift_patterns")).scalars().all()
