@@ -33,6 +33,8 @@ export interface FloorMachine {
   reject: number;
   /** Newest event of any kind from this machine; null if it never sent anything. */
   last_seen?: string | null;
+  /** The shift its good / reject are counted in: its own line's (or site's) calendar. */
+  shift?: Shift;
   order: RunningOrder | null;
 }
 
@@ -43,6 +45,8 @@ export interface FloorLine {
   type: string;
   area_id: number;
   area_code: string;
+  /** This line's current shift (lines of different sites or calendars differ). */
+  shift?: Shift;
   machines: FloorMachine[];
 }
 
@@ -111,7 +115,8 @@ export function applyDiff(floor: Floor, diff: Diff): Floor {
     // the word on orders whose progress changed, so it wins.
     let order = mine.length > 0 ? mine[0].order : line.order;
     if (lineKey in diff.lines) order = diff.lines[lineKey];
-    return { ...line, machines, order };
+    const shift = mine.find((m) => m.shift)?.shift ?? line.shift;
+    return { ...line, machines, order, shift };
   });
   return { ...floor, lines };
 }

@@ -10,7 +10,7 @@ from sqlalchemy import ScalarSelect, Subquery, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.domains.equipment.models import Area, Line, Machine
-from linewise.domains.people.models import Operator, ShiftCalendar
+from linewise.domains.people.models import Operator
 from linewise.domains.planning.models import (
     PlannedOperation,
     PlanStatus,
@@ -36,14 +36,6 @@ OPEN_OPERATION_STATES = (OperationStatus.PENDING, OperationStatus.IN_PROGRESS)
 def lines(db: Session) -> Sequence[Line]:
     return db.scalars(
         select(Line).options(selectinload(Line.area).selectinload(Area.site)).order_by(Line.code)
-    ).all()
-
-
-def calendars(db: Session) -> Sequence[ShiftCalendar]:
-    return db.scalars(
-        select(ShiftCalendar).options(
-            selectinload(ShiftCalendar.patterns), selectinload(ShiftCalendar.holidays)
-        )
     ).all()
 
 
