@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 
 import linewise
 from linewise.api import audit as audit_api
-from linewise.api import errors
+from linewise.api import errors, openapi
 from linewise.api.deps import Principal, require
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
+from linewise.api.schemas import HealthOut
 from linewise.config import Settings, get_settings
 from linewise.core import audit
 from linewise.core.bus import Bus
@@ -45,7 +46,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
 
-    @router.get("/health", tags=["meta"])
+    @router.get("/health", tags=["meta"], response_model=HealthOut)
     def health(_p: Principal = Depends(require(PUBLIC))) -> dict[str, Any]:
         return {"status": "ok", "version": linewise.__version__}
 
@@ -186,5 +187,6 @@ def create_app(
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)
     app.include_router(api_router())
+    openapi.install(app)
     _mount_ui(app, WEB_DIST)
     return app
