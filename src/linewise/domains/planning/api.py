@@ -211,7 +211,12 @@ def list_plans(
     return [gantt.summary(p) for p in db.scalars(stmt)]
 
 
-@router.get("/plans/published/next", response_model=NextOperationsOut, tags=["planning"])
+@router.get(
+    "/plans/published/next",
+    response_model=NextOperationsOut,
+    response_model_exclude_unset=True,
+    tags=["planning"],
+)
 def next_operations(
     line_id: int,
     limit: int = Query(5, ge=1, le=50),
