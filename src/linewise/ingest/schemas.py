@@ -7,8 +7,10 @@ the REST snapshot is the same document, so they stay strings here.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from linewise.core.schemas import ResponseModel
+from linewise.kpi import MachineState
 
 
 class RejectOut(ResponseModel):
@@ -62,7 +64,7 @@ class MachineStatusOut(ResponseModel):
     line_id: int
     line_code: str
     area_id: int
-    state: str
+    state: MachineState
     reason: str | None
     fault: str | None
     since: str | None
@@ -92,7 +94,7 @@ class ShiftOut(ResponseModel):
 
 
 class FloorOut(ResponseModel):
-    type: str
+    type: Literal["snapshot"]
     at: str
     silent_after_s: int
     shift: ShiftOut
@@ -103,7 +105,7 @@ class IntervalOut(ResponseModel):
     id: int
     start: datetime
     end: datetime | None
-    state: str
+    state: MachineState
     reason: str | None
     fault: str | None
 

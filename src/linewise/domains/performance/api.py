@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -20,8 +19,10 @@ from linewise.domains.performance.schemas import (
     AssignmentOut,
     ExplainOut,
     FiguresOut,
+    ParetoBy,
     ParetoOut,
     ReasonTreeOut,
+    ScopeKind,
     TrendOut,
     UnassignedPageOut,
 )
@@ -32,21 +33,6 @@ from linewise.kpi import BucketSize, Convention, ParetoMeasure
 router = APIRouter(tags=["kpi"])
 READ = "kpi:read"
 ASSIGN = "downtime:assign"
-
-
-class ScopeKind(StrEnum):
-    machine = "machine"
-    line = "line"
-    area = "area"
-    site = "site"
-
-
-class ParetoBy(StrEnum):
-    reason = "reason"
-    fault = "fault"
-    machine = "machine"
-    line = "line"
-    shift = "shift"
 
 
 class WindowQuery:

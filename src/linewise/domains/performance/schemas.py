@@ -7,17 +7,34 @@ counts follow ISO 22400 (PQ, GQ, ...).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from linewise.core.schemas import ResponseModel
+from linewise.kpi import BucketSize, Convention, MachineState, ParetoMeasure
+
+
+class ScopeKind(StrEnum):
+    machine = "machine"
+    line = "line"
+    area = "area"
+    site = "site"
+
+
+class ParetoBy(StrEnum):
+    reason = "reason"
+    fault = "fault"
+    machine = "machine"
+    line = "line"
+    shift = "shift"
 
 
 class ScopeOut(ResponseModel):
     """What the answer is about; ``restricted_to_areas``: a site seen by an area user."""
 
-    kind: str
+    kind: ScopeKind
     id: int
     code: str
     name: str
@@ -32,7 +49,7 @@ class WindowOut(ResponseModel):
     end: str
     computed_end: str
     end_clipped_to_now: bool
-    kind: str
+    kind: Literal["range", "day", "shift", "week"]
     label: str
     timezone: str
     hours: float
@@ -125,7 +142,7 @@ class FiguresOut(ResponseModel):
 
     scope: ScopeOut
     window: WindowOut
-    convention: str
+    convention: Convention
     kpis: KpisOut
     time_elements_s: TimeElementsOut
     counts: CountsOut
@@ -148,8 +165,8 @@ class TrendBucketOut(ResponseModel):
 class TrendOut(ResponseModel):
     scope: ScopeOut
     window: WindowOut
-    convention: str
-    bucket: str
+    convention: Convention
+    bucket: BucketSize
     buckets: list[TrendBucketOut]
     warnings: list[str]
 
@@ -165,8 +182,8 @@ class ParetoRowOut(ResponseModel):
 class ParetoOut(ResponseModel):
     scope: ScopeOut
     window: WindowOut
-    by: str
-    measure: str
+    by: ParetoBy
+    measure: ParetoMeasure
     include_minor: bool
     include_idle: bool
     total_duration_s: float
@@ -218,7 +235,7 @@ class SourcesOut(ResponseModel):
 
 class StopOut(ResponseModel):
     work_unit: str
-    state: str
+    state: MachineState
     start: str
     end: str
     duration_s: float
@@ -254,7 +271,7 @@ class ExplainOut(ResponseModel):
     scope: ScopeOut
     parts: list[str]
     window: WindowOut
-    convention: str
+    convention: Convention
     time_elements_s: TimeElementsOut
     counts: CountsOut
     products: list[ProductCountsOut]
