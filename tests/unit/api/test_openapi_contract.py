@@ -141,3 +141,18 @@ def test_error_bodies_match_the_documented_schema(app: FastAPI) -> None:
         problem = ProblemDetails.model_validate(response.json())
         assert problem.status == status
     assert ProblemDetails.model_validate(invalid.json()).errors[0].field
+
+
+def test_cli_prints_the_document_without_a_server(
+    app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from linewise.cli.main import main
+
+    # The configured database is never opened: a path that cannot exist is fine.
+    monkeypatch.setenv("LINEWISE_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    result = CliRunner().invoke(main, ["openapi"])
+    assert result.exit_code == 0, result.output
+    assert result.output == document_text(app)
+    assert not (tmp_path / "missing").exists()
