@@ -23,11 +23,20 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Statuses a route raises beyond what its declaration implies, and why.
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
-    # Too many failed sign-ins from one client (accounts.service.LoginLimiter).
-    ("POST", "/api/v1/auth/login"): (429,),
+    # Wrong credentials on a public route; too many failed sign-ins (LoginLimiter).
+    ("POST", "/api/v1/auth/login"): (401, 429),
     # Body over the size limit; recorder behind (Retry-After).
     ("POST", "/api/v1/ingest"): (413, 503),
 }
+# Changes that conflict with nothing stored: signing in and out, appending machine events
+# (a repeated event is answered as a duplicate, not a conflict).
+NEVER_CONFLICT = frozenset(
+    {
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/ingest"),
+    }
+)
 
 DESCRIPTIONS = {
     401: "Not signed in, or the session or bearer token is invalid.",
@@ -87,7 +96,7 @@ def problem_statuses(
         statuses |= {401, 403}
     if "{" in path:
         statuses.add(404)
-    if method in WRITE_METHODS:
+    if method in WRITE_METHODS and (method, path) not in NEVER_CONFLICT:
         statuses.add(409)
     params = operation.get("parameters", [])
     if params or "requestBody" in operation:
