@@ -27,6 +27,8 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/auth/login"): (401, 429),
     # Body over the size limit; recorder behind (Retry-After).
     ("POST", "/api/v1/ingest"): (413, 503),
+    # A read that needs state: no baseline, or not solved yet.
+    ("GET", "/api/v1/scenarios/{scenario_id}/compare"): (409,),
 }
 # Changes that conflict with nothing stored: signing in and out, appending machine events
 # (a repeated event is answered as a duplicate, not a conflict).
