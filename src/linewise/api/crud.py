@@ -30,7 +30,11 @@ M = TypeVar("M", bound=Base)
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True, extra="forbid")
+    # In a response every field is present, defaults included: the OpenAPI document
+    # says so (required), and the UI's generated types need no "possibly undefined".
+    model_config = ConfigDict(
+        from_attributes=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
 
 class PageOut(BaseModel, Generic[T]):
