@@ -76,7 +76,9 @@ def _materials(db: Session, names: list[str]) -> None:
 def test_dimension_bomb_reads_only_the_real_rows(
     as_role: dict[str, TestClient], world: World
 ) -> None:
-    body = _claim_dimension(_xlsx([["code", "name", "unit"], ["M1", "Tape", "pcs"]]), "A1:XFD8000")
+    # Two real rows, a blank-looking cell in row 8000 and a claim of 16,384 columns.
+    rows: list[list[object]] = [["code", "name", "unit"], ["M1", "Tape", "pcs"]]
+    body = _claim_dimension(_xlsx([*rows, *[[] for _ in range(7997)], [" "]]), "A1:XFD8000")
     assert len(body) < 8000
     tracemalloc.start()
     try:
