@@ -16,11 +16,12 @@ Characters XML cannot carry are replaced by U+FFFD in XLSX so stored data never 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -99,7 +100,9 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _xlsx_rows(source: IO[bytes], sheet: str | None, limits: Limits) -> Iterator[list[Any]]:
+def _xlsx_rows(
+    source: IO[bytes], sheet: str | None, limits: Limits
+) -> Generator[list[Any], None, None]:
     """Raw rows of one sheet, streamed; an empty list for a blank row."""
     try:
         with zipfile.ZipFile(source) as archive:
@@ -131,7 +134,7 @@ def _xlsx_rows(source: IO[bytes], sheet: str | None, limits: Limits) -> Iterator
         wb.close()
 
 
-def _csv_rows(source: IO[bytes]) -> Iterator[list[Any]]:
+def _csv_rows(source: IO[bytes]) -> Generator[list[Any], None, None]:
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     line = 0
     try:
@@ -171,6 +174,12 @@ def read_rows(
     limits = limits or Limits()
     source = io.BytesIO(content) if isinstance(content, bytes) else content
     raw = _xlsx_rows(source, sheet, limits) if fmt == "xlsx" else _csv_rows(source)
+    # Closed here, while ``source`` is still open, not whenever it is collected.
+    with contextlib.closing(raw):
+        return _collect(raw, fmt, limits)
+
+
+def _collect(raw: Iterable[list[Any]], fmt: str, limits: Limits) -> tuple[list[str], list[Row]]:
     header: list[str] | None = None
     rows: list[Row] = []
     too_long: list[FieldError] = []

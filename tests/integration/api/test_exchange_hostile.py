@@ -15,14 +15,18 @@ import time
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from linewise.config import Settings
+from linewise.cli.main import main
+from linewise.config import Settings, get_settings
 from linewise.domains.inventory.models import Material
 from linewise.exchange import api as exchange_api
 from tests.conftest import World, login
@@ -156,12 +160,22 @@ def test_too_many_rows_or_columns_is_refused_naming_the_limit(
     assert r.json()["errors"][0]["row"] == 2
 
 
-def test_long_csv_field_is_422_with_row_and_column(
-    as_role: dict[str, TestClient], world: World
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_long_cell_is_422_with_row_and_column(
+    as_role: dict[str, TestClient], world: World, settings: Settings, fmt: str
 ) -> None:
     planner = as_role["planner"]
-    body = f"code,name,unit\nM1,Tape,pcs\nM2,{'x' * 140_000},pcs\n".encode()
-    r = _upload(planner, "materials", "m.csv", body)
+    rows: list[list[object]] = [["code", "name", "unit"], ["M1", "Tape", "pcs"]]
+    if fmt == "csv":
+        # Over the csv module's own 131,072-character field limit, which used to be a 500.
+        rows.append(["M2", "x" * 140_000, "pcs"])
+        body = "".join(",".join(map(str, r)) + "\n" for r in rows).encode()
+    else:
+        # openpyxl cuts what it writes at Excel's 32,767; a lower limit shows the check.
+        settings.import_max_cell_chars = 10_000
+        rows.append(["M2", "x" * 20_000, "pcs"])
+        body = _xlsx(rows)
+    r = _upload(planner, "materials", f"m.{fmt}", body)
     assert r.status_code == 422, r.text
     problem = r.json()
     assert [(e["row"], e["column"]) for e in problem["errors"]] == [(3, "name")]
@@ -258,3 +272,24 @@ def test_health_answers_while_an_import_is_parsed(
     assert health.status_code == 200
     assert waited < 1, f"/health waited {waited:.1f} s behind the import"
     assert result == {"status": 200}
+
+
+def test_cli_import_applies_the_limits(
+    engine: Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "materials.csv"
+    path.write_text("code,name,unit\n" + "".join(f"M{i},Material {i},pcs\n" for i in range(4)))
+    monkeypatch.setenv("LINEWISE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("LINEWISE_IMPORT_MAX_ROWS", "3")
+    get_settings.cache_clear()
+    try:
+        refused = CliRunner().invoke(main, ["import", "materials", str(path)])
+        monkeypatch.setenv("LINEWISE_IMPORT_MAX_ROWS", "4")
+        get_settings.cache_clear()
+        done = CliRunner().invoke(main, ["import", "materials", str(path)])
+    finally:
+        get_settings.cache_clear()
+    assert refused.exit_code == 1
+    assert "LINEWISE_IMPORT_MAX_ROWS" in refused.output
+    assert done.exit_code == 0, done.output
+    assert "4 created" in done.output
