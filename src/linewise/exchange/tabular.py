@@ -20,6 +20,7 @@ import contextlib
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ Row = tuple[int, dict[str, str]]
 # Limits.max_cell_chars refuse it with its row and column. Process-wide, set once.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
-# What a spreadsheet program may run as a formula when a cell starts with it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text the CSV guard prefixes with ': what a spreadsheet program may run as a formula
+# (= + - @, tab, CR at the start), after any quotes already there, so that "'=x" is
+# written "''=x" and the import, dropping one quote, gets back exactly what was stored.
+GUARDED = re.compile("'*[=+\\-@\t\r]")
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,7 @@ def _normalise_header(cells: Sequence[str]) -> list[str]:
 
 def _unquote(text: str) -> str:
     """Undo the export's formula guard, so an exported CSV imports back unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
+    return text[1:] if text.startswith("'") and GUARDED.match(text, 1) else text
 
 
 def _xlsx_rows(
@@ -244,7 +245,7 @@ def _collect(raw: Iterable[list[Any]], fmt: str, limits: Limits) -> tuple[list[s
 
 def guard_formula(text: str) -> str:
     """Text a spreadsheet program would run as a formula, made inert with a leading '."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if GUARDED.match(text) else text
 
 
 def _csv_text(value: Any) -> str:

@@ -218,7 +218,7 @@ def test_exported_csv_imports_back_unchanged(
     as_role: dict[str, TestClient], world: World, db: Session
 ) -> None:
     planner = as_role["planner"]
-    names = [n.strip() for n in FORMULAS] + ["'quoted", "-5"]
+    names = [n.strip() for n in FORMULAS] + ["'quoted", "-5", "'=quoted", "''+2"]
     _materials(db, names)
     body = planner.get("/api/v1/export/materials").content
     r = _upload(planner, "materials", "m.csv", body)
