@@ -124,11 +124,17 @@ def _xlsx_rows(
             limit=limits.max_unpacked_bytes,
         )
     try:
-        ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-        if isinstance(ws, ReadOnlyWorksheet):
-            # The declared <dimension> is the writer's claim, not the data: without this,
-            # every row is padded to the claimed width and rows are invented up to its end.
-            ws.reset_dimensions()
+        named = wb[sheet] if sheet and sheet in wb.sheetnames else None
+        sheets: list[ReadOnlyWorksheet] = [named] if isinstance(named, ReadOnlyWorksheet) else []
+        sheets += [w for w in wb.worksheets if isinstance(w, ReadOnlyWorksheet)]
+        if not sheets:  # e.g. a workbook of chart sheets only
+            raise ValidationProblem(
+                "the workbook has no worksheet", errors=[FieldError("file", "no worksheet")]
+            )
+        ws: Any = sheets[0]  # the stubs type iter_rows for the writable Worksheet only
+        # The declared <dimension> is the writer's claim, not the data: trusted, it padded
+        # every row to the claimed width and invented empty rows up to the claimed end.
+        ws.reset_dimensions()
         for cells in ws.iter_rows(values_only=True):
             yield list(cells)
     finally:
