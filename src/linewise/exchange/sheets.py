@@ -16,9 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from linewise.core.text import Name
 from linewise.domains.equipment.models import LineType
 
+# The largest value an INTEGER column holds on every database (PostgreSQL: 32 bits);
+# a bigger number is a cell error, not a 500 from the driver.
+MAX_INT = 2**31 - 1
+
 
 class RowModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # "inf" and "nan" parse as floats; no cycle time or quantity is either.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _split(value: object) -> list[str]:
@@ -44,7 +49,7 @@ class RoutingRow(RowModel):
     """One row per routing step and eligible line (a step on two lines takes two rows)."""
 
     product_code: Name = Field(min_length=1)
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_INT)
     name: Name = Field(min_length=1, max_length=200)
     work_center_type: LineType
     line_code: Name = Field(min_length=1)

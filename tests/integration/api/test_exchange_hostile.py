@@ -187,12 +187,27 @@ def test_long_cell_is_422_with_row_and_column(
 def test_control_characters_in_names_are_refused_by_cell(
     as_role: dict[str, TestClient], world: World
 ) -> None:
-    body = b"code,name,unit\nM1,tape\x18reel,pcs\nM2,Tape,pcs\n"
+    body = b"code,name,unit\nM1,tape\x18reel,pcs\nM2,Tape,pcs\nM3,nul\x00byte,pcs\n"
     r = _upload(as_role["planner"], "materials", "m.csv", body)
     assert r.status_code == 422, r.text
     errors = r.json()["errors"]
-    assert [(e["row"], e["column"]) for e in errors] == [(2, "name")]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "name"), (4, "name")]
     assert "U+0018" in errors[0]["message"]
+    assert "U+0000" in errors[1]["message"]
+
+
+def test_out_of_range_numbers_are_cell_errors(as_role: dict[str, TestClient], world: World) -> None:
+    header = "product_code,seq,name,work_center_type,line_code,cycle_time_s\n"
+    body = (
+        header
+        + "CTRL-100,99999999999,SMT,SMT,SMT-1,30\n"  # past a 32-bit column: was a 500 on PG
+        + "CTRL-100,2,Test,TEST,TEST-1,inf\n"
+        + "CTRL-100,3,Pack,TEST,TEST-1,nan\n"
+    ).encode()
+    r = _upload(as_role["planner"], "routings", "r.csv", body)
+    assert r.status_code == 422, r.text
+    cells = [(e["row"], e["column"]) for e in r.json()["errors"]]
+    assert cells == [(2, "seq"), (3, "cycle_time_s"), (4, "cycle_time_s")]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
