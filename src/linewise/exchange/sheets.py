@@ -9,9 +9,10 @@ database) live in the importer. Column names are the field names. Text cells are
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from linewise.core.text import Name
 from linewise.domains.equipment.models import LineType
@@ -81,12 +82,22 @@ class OperatorRow(RowModel):
     )
 
 
+def _plausible_date(value: datetime) -> datetime:
+    # Year 1 or 9999 with an offset cannot be converted to UTC to be stored (a 500).
+    if not 1900 <= value.year <= 9998:
+        raise ValueError("must be a date between the years 1900 and 9998")
+    return value
+
+
+PlausibleDate = Annotated[datetime, AfterValidator(_plausible_date)]
+
+
 class OrderRow(RowModel):
     number: Name = Field(min_length=1, max_length=60)
     product_code: Name = Field(min_length=1)
     quantity: int = Field(gt=0, le=10_000_000)
-    due_date: datetime
-    release_date: datetime | None = None
+    due_date: PlausibleDate
+    release_date: PlausibleDate | None = None
     priority: int = Field(3, ge=1, le=5)
     customer_order: Name | None = None
     customer: Name | None = None

@@ -210,6 +210,21 @@ def test_out_of_range_numbers_are_cell_errors(as_role: dict[str, TestClient], wo
     assert cells == [(2, "seq"), (3, "cycle_time_s"), (4, "cycle_time_s")]
 
 
+def test_dates_beyond_what_can_be_stored_are_cell_errors(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    body = (
+        b"number,product_code,quantity,due_date,release_date\n"
+        b"PO-1,CTRL-100,5,9999-12-31T23:59:59-14:00,\n"  # no UTC for it: was a 500
+        b"PO-2,CTRL-100,5,2030-01-10,0001-01-01T00:00:00+14:00\n"
+        b"PO-3,CTRL-100,5,2030-01-10,2030-01-01\n"
+    )
+    r = _upload(as_role["planner"], "orders", "o.csv", body)
+    assert r.status_code == 422, r.text
+    cells = [(e["row"], e["column"]) for e in r.json()["errors"]]
+    assert cells == [(2, "due_date"), (3, "release_date")]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_exports_write_formula_text_as_inert_text(
     as_role: dict[str, TestClient], world: World, db: Session, fmt: str
