@@ -31,7 +31,8 @@ def _split(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     text = str(value or "")
-    return [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    return list(dict.fromkeys(parts))  # "SMT;SMT" is SMT (twice broke a unique key: 500)
 
 
 class ProductRow(RowModel):
@@ -56,8 +57,8 @@ class RoutingRow(RowModel):
     line_code: Name = Field(min_length=1)
     cycle_time_s: float = Field(gt=0)
     setup_time_s: float = Field(0.0, ge=0)
-    setup_family: Name = ""
-    skill: Name = ""
+    setup_family: Name = Field("", max_length=60)
+    skill: Name = Field("", max_length=60)
     splittable: bool = True
     min_wait_s: float = Field(0.0, ge=0)
     max_wait_s: float | None = Field(None, ge=0)
@@ -74,7 +75,7 @@ class OperatorRow(RowModel):
     name: Name = Field(min_length=1, max_length=200)
     skills: list[Name] = Field(default_factory=list)
     areas: list[Name] = Field(default_factory=list, description="area codes")
-    shift_code: Name | None = None
+    shift_code: Name | None = Field(None, max_length=40)
     active: bool = True
 
     _lists = field_validator("skills", "areas", mode="before")(
@@ -99,8 +100,8 @@ class OrderRow(RowModel):
     due_date: PlausibleDate
     release_date: PlausibleDate | None = None
     priority: int = Field(3, ge=1, le=5)
-    customer_order: Name | None = None
-    customer: Name | None = None
+    customer_order: Name | None = Field(None, max_length=60)
+    customer: Name | None = Field(None, max_length=200)
 
 
 def site_local(value: datetime, zone: ZoneInfo, *, end_of_day: bool) -> datetime:

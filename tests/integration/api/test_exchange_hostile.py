@@ -29,6 +29,7 @@ from linewise.cli.main import main
 from linewise.config import Settings, get_settings
 from linewise.domains.inventory.models import Material
 from linewise.exchange import api as exchange_api
+from linewise.exchange.sheets import columns
 from tests.conftest import World, login
 
 FORMULAS = [
@@ -194,6 +195,52 @@ def test_control_characters_in_names_are_refused_by_cell(
     assert [(e["row"], e["column"]) for e in errors] == [(2, "name"), (4, "name")]
     assert "U+0018" in errors[0]["message"]
     assert "U+0000" in errors[1]["message"]
+
+
+# One valid row per sheet (in the conftest world), and values to put in each cell in turn.
+VALID_ROWS = {
+    "products": ["P-X", "Prod", "fam"],
+    "materials": ["M-X", "Mat", "pcs"],
+    "routings": ["CTRL-100", "1", "SMT", "SMT", "SMT-1", "30", "0", "", "", "true", "0", ""],
+    "bom": ["CTRL-100", "M-0", "1"],
+    "operators": ["O-1", "Op", "smt", "SMT", "", "true"],
+    "orders": ["PO-1", "CTRL-100", "5", "2030-01-10", "", "3", "", ""],
+}
+HOSTILE_CELLS = [
+    "",
+    "-1",
+    "1e309",
+    "NaN",
+    "9223372036854775808",
+    "2147483648",
+    "x" * 61,  # past the 60-character columns
+    "x" * 201,
+    "=1+1",
+    "2030-13-45",
+    "0001-01-01T00:00:00+14:00",
+    "SMT;SMT",  # an area twice broke a unique key
+    "nul\x00",
+]
+
+
+@pytest.mark.parametrize("sheet", list(VALID_ROWS))
+def test_no_cell_value_is_a_server_error(app: FastAPI, world: World, sheet: str) -> None:
+    client = login(TestClient(app, raise_server_exceptions=False), "admin")
+    client.post("/api/v1/import/materials", files={"file": ("m.csv", b"code,name\nM-0,M\n")})
+    cols = columns(sheet)
+    failures = []
+    for index, column in enumerate(cols):
+        for value in HOSTILE_CELLS:
+            row = list(VALID_ROWS[sheet])
+            row[index] = value
+            out = io.StringIO()
+            csv.writer(out).writerows([cols, row])
+            r = _upload(client, sheet, "f.csv", out.getvalue().encode(), dry_run="true")
+            if r.status_code >= 500:
+                failures.append((column, value[:12], r.status_code))
+            elif r.status_code == 422:
+                assert {e["column"] for e in r.json()["errors"]} <= set(cols), r.text
+    assert failures == []
 
 
 def test_out_of_range_numbers_are_cell_errors(as_role: dict[str, TestClient], world: World) -> None:
