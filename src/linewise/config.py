@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     ingest_max_pending_events: int = 200_000
     # Seconds between background KPI rollup refreshes (run when ingest is quiet); 0 = off.
     kpi_refresh_s: float = 60.0
+    # Spreadsheet imports (POST /import/{sheet} and `linewise import`) are bounded so one
+    # file cannot take the server's memory or time; each refusal names its setting.
+    import_max_bytes: int = Field(
+        default=20 * 1024 * 1024, description="largest upload accepted, in bytes (else 413)"
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        description="largest XLSX content once unzipped, in bytes (else 413)",
+    )
+    import_max_rows: int = Field(default=50_000, description="most data rows per file (else 413)")
+    import_max_columns: int = Field(default=100, description="most columns per row (else 422)")
+    # Excel's own limit for one cell; a longer cell is refused with its row and column.
+    import_max_cell_chars: int = 32_767
 
     def proxy_options(self) -> dict[str, Any]:
         """uvicorn's forwarded-header options: on only for the configured proxies."""

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from linewise.cli.context import unit_of_work
+from linewise.cli.context import settings, unit_of_work
 from linewise.exchange.exporter import export_sheet
 from linewise.exchange.importer import import_rows
 from linewise.exchange.sheets import SHEETS, columns
-from linewise.exchange.tabular import detect_format, read_rows
+from linewise.exchange.tabular import Limits, detect_format, read_rows
 
 SHEET = click.Choice(list(SHEETS))
 
@@ -24,11 +24,12 @@ SHEET = click.Choice(list(SHEETS))
 def import_command(sheet: str, file: Path, partial: bool, dry_run: bool) -> None:
     """Import SHEET (products, materials, routings, bom, operators, orders) from a CSV or
     XLSX FILE. The whole file is validated first; one bad row means nothing is written
-    unless --partial is given. Columns: see `linewise export SHEET -`.
+    unless --partial is given. Columns: see `linewise export SHEET -`. The row, column
+    and cell limits of the API apply (LINEWISE_IMPORT_MAX_ROWS and friends).
     """
-    content = file.read_bytes()
-    with unit_of_work(actor="cli:import") as db:
-        _h, rows = read_rows(content, detect_format(file.name, content), sheet)
+    limits = Limits.from_settings(settings())
+    with unit_of_work(actor="cli:import") as db, file.open("rb") as source:
+        _h, rows = read_rows(source, detect_format(file.name, source), sheet, limits)
         result = import_rows(db, sheet, rows, partial=partial, dry_run=dry_run)
     for e in result.errors:
         click.echo(f"row {e.row}, column {e.column}: {e.message}", err=True)

@@ -2,21 +2,80 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.types import Message
 
 from linewise.api.crud import commit
 from linewise.api.deps import Principal, get_db, require
+from linewise.config import Settings
+from linewise.core.errors import FieldError, PayloadTooLarge
 from linewise.exchange.exporter import export_sheet
 from linewise.exchange.importer import import_rows
 from linewise.exchange.schemas import ImportOut
-from linewise.exchange.tabular import detect_format, read_rows
+from linewise.exchange.tabular import Limits, detect_format, read_rows
 
-router = APIRouter(tags=["import / export"])
-MAX_UPLOAD = 20 * 1024 * 1024
+# Room for the multipart framing and the form's other parts around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the file is larger than {limit} bytes (setting LINEWISE_IMPORT_MAX_BYTES)",
+        errors=[FieldError("file", f"at most {limit} bytes")],
+        limit=limit,
+    )
+
+
+class _BodyTooLarge(HTTPException):
+    # An HTTPException, so that FastAPI lets it out of the form parsing unchanged.
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+class LimitedUploadRoute(APIRoute):
+    """Refuses a body over LINEWISE_IMPORT_MAX_BYTES while it arrives, not after.
+
+    A Content-Length over the limit is refused before a byte is read; a chunked body
+    as soon as what has arrived passes it, so an upload costs at most the limit.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            settings: Settings = request.app.state.settings
+            limit = settings.import_max_bytes
+            allowed = limit + MULTIPART_OVERHEAD
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > allowed:
+                raise _too_large(limit)
+            received = 0
+            receive = request.receive
+
+            async def counting() -> Message:
+                nonlocal received
+                message = await receive()
+                received += len(message.get("body", b""))
+                if received > allowed:
+                    raise _BodyTooLarge()
+                return message
+
+            try:
+                return await handler(Request(request.scope, counting))
+            except _BodyTooLarge:
+                raise _too_large(limit) from None
+
+        return limited
+
+
+router = APIRouter(tags=["import / export"], route_class=LimitedUploadRoute)
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -38,7 +97,8 @@ class FileFormat(StrEnum):
 
 
 @router.post("/import/{sheet}", response_model=ImportOut)
-async def import_sheet(
+def import_sheet(
+    request: Request,
     sheet: Sheet,
     file: UploadFile = File(..., description="CSV (UTF-8, ',' or ';') or XLSX"),
     partial: bool = Query(False, description="write the valid rows even if some are bad"),
@@ -49,15 +109,22 @@ async def import_sheet(
     """Validate the whole file, then write it; a bad row means nothing is written.
 
     Every bad row is reported with its row number (as Excel shows it), column and reason.
+    Files over the limits (LINEWISE_IMPORT_MAX_BYTES, _MAX_ROWS, _MAX_COLUMNS,
+    _MAX_CELL_CHARS, _MAX_UNPACKED_BYTES) are refused with 413 or 422 naming the limit.
     """
-    from linewise.core.errors import FieldError, ValidationProblem
-
-    content = await file.read(MAX_UPLOAD + 1)
-    if len(content) > MAX_UPLOAD:
-        raise ValidationProblem(
-            "file too large", errors=[FieldError("file", f"at most {MAX_UPLOAD} bytes")]
-        )
-    _header, rows = read_rows(content, detect_format(file.filename, content), sheet.value)
+    # A plain def: FastAPI runs it in the thread pool, so parsing and writing a large
+    # file never holds up the event loop (and /health) while it works.
+    settings: Settings = request.app.state.settings
+    if file.size is not None and file.size > settings.import_max_bytes:
+        raise _too_large(settings.import_max_bytes)
+    source = file.file  # spooled to disk by the form parser, read here as a stream
+    source.seek(0)
+    _header, rows = read_rows(
+        source,
+        detect_format(file.filename, source),
+        sheet.value,
+        Limits.from_settings(settings),
+    )
     result = import_rows(db, sheet.value, rows, partial=partial, dry_run=dry_run)
     commit(db)
     return result.as_dict()

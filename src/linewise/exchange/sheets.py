@@ -2,71 +2,80 @@
 
 One pydantic model per sheet parses a row on its own (types, ranges, required cells);
 cross-row and database checks (does the line exist, is the product in the file or the
-database) live in the importer. Column names are the field names.
+database) live in the importer. Column names are the field names. Text cells are
+``Name``s: a control character in one is refused with its row and column.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from linewise.core.text import Name
 from linewise.domains.equipment.models import LineType
+
+# The largest value an INTEGER column holds on every database (PostgreSQL: 32 bits);
+# a bigger number is a cell error, not a 500 from the driver.
+MAX_INT = 2**31 - 1
 
 
 class RowModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # "inf" and "nan" parse as floats; no cycle time or quantity is either.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _split(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     text = str(value or "")
-    return [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    return list(dict.fromkeys(parts))  # "SMT;SMT" is SMT (twice broke a unique key: 500)
 
 
 class ProductRow(RowModel):
-    code: str = Field(min_length=1, max_length=60)
-    name: str = Field(min_length=1, max_length=200)
-    family: str = Field("", max_length=60)
+    code: Name = Field(min_length=1, max_length=60)
+    name: Name = Field(min_length=1, max_length=200)
+    family: Name = Field("", max_length=60)
 
 
 class MaterialRow(RowModel):
-    code: str = Field(min_length=1, max_length=60)
-    name: str = Field(min_length=1, max_length=200)
-    unit: str = Field("pcs", min_length=1, max_length=20)
+    code: Name = Field(min_length=1, max_length=60)
+    name: Name = Field(min_length=1, max_length=200)
+    unit: Name = Field("pcs", min_length=1, max_length=20)
 
 
 class RoutingRow(RowModel):
     """One row per routing step and eligible line (a step on two lines takes two rows)."""
 
-    product_code: str = Field(min_length=1)
-    seq: int = Field(ge=1)
-    name: str = Field(min_length=1, max_length=200)
+    product_code: Name = Field(min_length=1)
+    seq: int = Field(ge=1, le=MAX_INT)
+    name: Name = Field(min_length=1, max_length=200)
     work_center_type: LineType
-    line_code: str = Field(min_length=1)
+    line_code: Name = Field(min_length=1)
     cycle_time_s: float = Field(gt=0)
     setup_time_s: float = Field(0.0, ge=0)
-    setup_family: str = ""
-    skill: str = ""
+    setup_family: Name = Field("", max_length=60)
+    skill: Name = Field("", max_length=60)
     splittable: bool = True
     min_wait_s: float = Field(0.0, ge=0)
     max_wait_s: float | None = Field(None, ge=0)
 
 
 class BomRow(RowModel):
-    product_code: str = Field(min_length=1)
-    material_code: str = Field(min_length=1)
+    product_code: Name = Field(min_length=1)
+    material_code: Name = Field(min_length=1)
     quantity_per_unit: float = Field(gt=0)
 
 
 class OperatorRow(RowModel):
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
-    skills: list[str] = Field(default_factory=list)
-    areas: list[str] = Field(default_factory=list, description="area codes")
-    shift_code: str | None = None
+    code: Name = Field(min_length=1, max_length=40)
+    name: Name = Field(min_length=1, max_length=200)
+    skills: list[Name] = Field(default_factory=list)
+    areas: list[Name] = Field(default_factory=list, description="area codes")
+    shift_code: Name | None = Field(None, max_length=40)
     active: bool = True
 
     _lists = field_validator("skills", "areas", mode="before")(
@@ -74,15 +83,25 @@ class OperatorRow(RowModel):
     )
 
 
+def _plausible_date(value: datetime) -> datetime:
+    # Year 1 or 9999 with an offset cannot be converted to UTC to be stored (a 500).
+    if not 1900 <= value.year <= 9998:
+        raise ValueError("must be a date between the years 1900 and 9998")
+    return value
+
+
+PlausibleDate = Annotated[datetime, AfterValidator(_plausible_date)]
+
+
 class OrderRow(RowModel):
-    number: str = Field(min_length=1, max_length=60)
-    product_code: str = Field(min_length=1)
+    number: Name = Field(min_length=1, max_length=60)
+    product_code: Name = Field(min_length=1)
     quantity: int = Field(gt=0, le=10_000_000)
-    due_date: datetime
-    release_date: datetime | None = None
+    due_date: PlausibleDate
+    release_date: PlausibleDate | None = None
     priority: int = Field(3, ge=1, le=5)
-    customer_order: str | None = None
-    customer: str | None = None
+    customer_order: Name | None = Field(None, max_length=60)
+    customer: Name | None = Field(None, max_length=200)
 
 
 def site_local(value: datetime, zone: ZoneInfo, *, end_of_day: bool) -> datetime:
