@@ -20,6 +20,7 @@ from linewise.api import errors
 from linewise.api.deps import Principal, require
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
+from linewise.api.projections import ingest_projections
 from linewise.config import Settings, get_settings
 from linewise.core import audit
 from linewise.core.bus import Bus
@@ -181,7 +182,10 @@ def create_app(
     app.state.background = list(background or [])
     app.state.bus = Bus()
     app.state.recorder = Recorder(
-        engine, app.state.bus, max_pending_events=settings.ingest_max_pending_events
+        engine,
+        app.state.bus,
+        projections=ingest_projections(),
+        max_pending_events=settings.ingest_max_pending_events,
     )
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from linewise.core.bus import Bus, MachineChanges
 from linewise.ingest.events import Event, Reject
+from linewise.ingest.projections import Projection
 from linewise.ingest.store import References, WriteResult, write_events
 
 log = logging.getLogger("linewise.recorder")
@@ -72,11 +74,16 @@ class Recorder:
         engine: Engine,
         bus: Bus,
         *,
+        projections: Sequence[Projection] = (),
         max_pending_events: int = 200_000,
         max_transaction_events: int = 20_000,
     ) -> None:
+        """``projections`` run in this order in every write transaction; the application
+        registers them at assembly (see ``linewise.api.projections``). Without any, the
+        recorder stores raw events only."""
         self.engine = engine
         self.bus = bus
+        self.projections: list[Projection] = list(projections)
         self.refs = References()
         self.max_pending = max_pending_events
         self.max_transaction = max_transaction_events
@@ -100,6 +107,10 @@ class Recorder:
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
+
+    def register(self, projection: Projection) -> None:
+        """Add a projection after the registered ones (before the writer starts)."""
+        self.projections.append(projection)
 
     @property
     def pending(self) -> int:
@@ -195,7 +206,15 @@ class Recorder:
     def _transaction(self, jobs: list[_Job]) -> list[WriteResult]:
         with self.engine.begin() as conn:
             results = [
-                write_events(conn, self.refs, job.events, job.rejects, job.source) for job in jobs
+                write_events(
+                    conn,
+                    self.refs,
+                    job.events,
+                    job.rejects,
+                    job.source,
+                    projections=self.projections,
+                )
+                for job in jobs
             ]
             if conn.dialect.name == "postgresql":
                 from linewise.ingest.notify import notify_payload

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from linewise.api.projections import ingest_projections
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.migrate import upgrade
 from linewise.demo.factory import FactorySpec, build_factory
@@ -36,6 +37,8 @@ from linewise.kpi import (
     expand_calendar,
 )
 from linewise.simulation import GroundTruth, Simulation
+
+PROJECTIONS = ingest_projections()
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday; the demo orders hang off it
 DAYS = 7
@@ -113,7 +116,7 @@ def ingest_week(path: Path, spec: FactorySpec) -> tuple[Simulation, int]:
         events, rejects = decode(pending, now=sim.end)
         assert rejects == []
         with engine.begin() as conn:
-            result = write_events(conn, refs, events, rejects, "simulator")
+            result = write_events(conn, refs, events, rejects, "simulator", projections=PROJECTIONS)
         assert result.rejected == [] and result.duplicates == 0
         written += result.accepted
         pending.clear()
