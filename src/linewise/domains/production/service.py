@@ -156,8 +156,10 @@ def act_on_operation(
             f"order {order.number} is '{order.status}'; release it before working on it",
             errors=[FieldError("action", f"order is {order.status}")],
         )
-    if action == "start":
-        if line_id is not None:
+    if action in ("start", "resume"):
+        # A running stage runs somewhere: the floor, the order and the scheduler (which
+        # freezes it on its line) must agree where. "resume" of a pending stage starts it.
+        if line_id is not None and (action == "start" or op.line_id is None):
             _check_line_for(db, order, op, line_id)
             op.line_id = line_id
         if op.line_id is None:
