@@ -136,6 +136,7 @@ class FactorySpec:
     orders: tuple[OrderSpec, ...]
     stock: dict[str, float] = field(default_factory=dict)  # material code -> on hand
     receipts: tuple[ReceiptSpec, ...] = ()
+    as_of: datetime | None = None  # the instant the factory describes; history lies before it
 
     def line(self, code: str) -> LineSpec:
         return next(line for line in self.lines if line.code == code)
@@ -555,4 +556,5 @@ def build_factory(
         orders=order_specs,
         stock=stock,
         receipts=receipts,
+        as_of=now,
     )

@@ -120,3 +120,16 @@ def test_a_machine_at_work_puts_the_stage_on_its_line_and_the_plan_freezes_it_th
     assert stored is not None and stored.version == created  # machine facts are no edit
     order_row = db.get(ProductionOrder, order["id"])
     assert order_row is not None and order_row.status == "in_progress"
+
+
+def test_one_message_starts_several_orders(
+    device: TestClient, as_role: dict[str, TestClient], world: World
+) -> None:
+    planner = as_role["planner"]
+    orders = [_released_order(planner, world, f"PO-M{i}") for i in range(3)]
+    events = [count(f"m{i}", i, 2, order=f"PO-M{i}", operation=1) for i in range(3)]
+    assert device.post("/api/v1/ingest", json=events).json()["accepted"] == 3
+    for order in orders:
+        detail = planner.get(f"/api/v1/orders/{order['id']}").json()
+        assert detail["status"] == "in_progress"
+        assert detail["operations"][0]["good_qty"] == 2

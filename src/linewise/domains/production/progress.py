@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from linewise.domains.production.models import (
@@ -161,7 +161,11 @@ _WRITE_STAGE = (
 )
 _START_ORDER = (
     update(_ORDERS)
-    .where(_ORDERS.c.id == bindparam("b_id"), _ORDERS.c.status.in_(_STARTABLE_ORDERS))
+    # Spelled out, not IN (...): an expanding parameter cannot be sent as executemany.
+    .where(
+        _ORDERS.c.id == bindparam("b_id"),
+        or_(*(_ORDERS.c.status == s for s in _STARTABLE_ORDERS)),
+    )
     .values(status=OrderStatus.IN_PROGRESS)
 )
 
