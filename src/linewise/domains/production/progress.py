@@ -128,7 +128,9 @@ def report_work(op: OrderOperation, work: Work) -> None:
     op.status, op.line_id = after.status, after.line_id
     op.good_qty, op.scrap_qty, op.rework_qty = after.good, after.scrap, after.rework
     op.started_at = after.started_at
-    op.order.status = order_status_after(op.order.status, after.status)
+    order_status = order_status_after(op.order.status, after.status)
+    if order_status != op.order.status:  # no needless UPDATE (and version bump) of the order
+        op.order.status = order_status
 
 
 def mark_started(op: OrderOperation, at: datetime) -> None:
