@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine
 from linewise.core.migrate import upgrade
 from linewise.domains.equipment.models import Area, Line, Machine, Site
@@ -218,7 +218,7 @@ def ingest_rate(
         else:
             items.append({"id": f"{prefix}{i}", "ts": stamp, "machine": machine, "type": "count",
                           "good": 3, "reject": 0, "product": "P-A"})  # fmt: skip
-    refs = References()
+    refs = References(order_references())
     t0 = time.perf_counter()
     for i in range(0, len(items), 1000):
         decoded, rejects = decode(items[i : i + 1000], now=t + timedelta(days=1))

@@ -20,7 +20,7 @@ from linewise.api import errors
 from linewise.api.deps import Principal, require
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.config import Settings, get_settings
 from linewise.core import audit
 from linewise.core.bus import Bus
@@ -185,6 +185,7 @@ def create_app(
         engine,
         app.state.bus,
         projections=ingest_projections(),
+        orders=order_references(),
         max_pending_events=settings.ingest_max_pending_events,
     )
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from linewise.core.bus import Bus, MachineChanges
 from linewise.ingest.events import Event, Reject
 from linewise.ingest.projections import Projection
-from linewise.ingest.store import References, WriteResult, write_events
+from linewise.ingest.store import OrderLookup, References, WriteResult, write_events
 
 log = logging.getLogger("linewise.recorder")
 NOTIFY_CHANNEL = "linewise_live"
@@ -75,16 +75,18 @@ class Recorder:
         bus: Bus,
         *,
         projections: Sequence[Projection] = (),
+        orders: OrderLookup | None = None,
         max_pending_events: int = 200_000,
         max_transaction_events: int = 20_000,
     ) -> None:
-        """``projections`` run in this order in every write transaction; the application
-        registers them at assembly (see ``linewise.api.projections``). Without any, the
-        recorder stores raw events only."""
+        """``projections`` run in this order in every write transaction, and ``orders``
+        resolves the order stages counts name; the application registers both at
+        assembly (see ``linewise.api.projections``). Without projections, the recorder
+        stores raw events only."""
         self.engine = engine
         self.bus = bus
         self.projections: list[Projection] = list(projections)
-        self.refs = References()
+        self.refs = References(orders)
         self.max_pending = max_pending_events
         self.max_transaction = max_transaction_events
         self.origin = uuid.uuid4().hex[:12]  # tells our own NOTIFYs from other processes'

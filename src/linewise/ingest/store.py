@@ -13,19 +13,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.dialects import postgresql
 
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
-from linewise.domains.production.models import (
-    OperationStatus,
-    OrderOperation,
-    Product,
-    ProductionOrder,
-)
 from linewise.ingest.events import CountIn, Event, Reject, StateIn, TelemetryIn
 from linewise.ingest.models import CountEvent, QuarantinedEvent, StateEvent, TelemetrySample
 from linewise.ingest.projections import (
@@ -64,18 +58,32 @@ class WriteResult:
         self.operations |= other.operations
 
 
-class References:
-    """Caches of machine codes, products and order operations; reloaded on a miss.
+class OrderLookup(Protocol):
+    """Resolves the order stage and product a count names; the production domain
+    registers one when the application is assembled."""
 
-    Machines and orders are created rarely and read on every event, so a miss (a new
-    machine or order) costs one query and everything else is a dict lookup.
+    def operation(
+        self, conn: Connection, order: str, seq: int | None, line_id: int
+    ) -> tuple[int, int] | None:
+        """(operation id, product id) of an order's step; without a step, the one on
+        this line."""
+        ...
+
+    def product(self, conn: Connection, code: str) -> int | None: ...
+
+
+class References:
+    """Caches of machine codes (reloaded on a miss), and the order lookup.
+
+    Machines are created rarely and read on every event, so a miss (a new machine)
+    costs one query and everything else is a dict lookup. Without an order lookup,
+    counts that name an order or a product are refused as unknown.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, orders: OrderLookup | None = None) -> None:
         self._lock = threading.Lock()
         self.machines: dict[str, MachineRef] = {}
-        self.products: dict[str, int] = {}
-        self.operations: dict[tuple[str, int], tuple[int, int]] = {}  # -> (op id, product id)
+        self.orders = orders
 
     def machine(self, conn: Connection, code: str) -> MachineRef | None:
         ref = self.machines.get(code)
@@ -95,40 +103,14 @@ class References:
         return ref
 
     def product(self, conn: Connection, code: str) -> int | None:
-        if code not in self.products:
-            pid = conn.scalar(select(Product.id).where(Product.code == code))
-            if pid is None:
-                return None
-            self.products[code] = pid
-        return self.products[code]
+        return None if self.orders is None else self.orders.product(conn, code)
 
     def operation(
         self, conn: Connection, order: str, seq: int | None, line_id: int
     ) -> tuple[int, int] | None:
-        """(operation id, product id) of an order's step; without a step, the one on this line."""
-        key = (order, seq or 0)
-        if key in self.operations:
-            return self.operations[key]
-        stmt = (
-            select(OrderOperation.id, ProductionOrder.product_id, OrderOperation.seq)
-            .join(ProductionOrder)
-            .where(ProductionOrder.number == order)
-        )
-        if seq is not None:
-            stmt = stmt.where(OrderOperation.seq == seq)
-        else:
-            # Which stage runs on this line: the running one first, then the first open one.
-            running = OrderOperation.status == OperationStatus.IN_PROGRESS
-            stmt = stmt.where(OrderOperation.line_id == line_id).order_by(
-                running.desc(), OrderOperation.seq
-            )
-        row = conn.execute(stmt.limit(1)).first()
-        if row is None:
+        if self.orders is None:
             return None
-        found = (int(row.id), int(row.product_id))
-        if seq is not None:  # the line-based guess can change as the order moves on
-            self.operations[key] = found
-        return found
+        return self.orders.operation(conn, order, seq, line_id)
 
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DATETIME stores

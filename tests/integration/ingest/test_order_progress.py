@@ -35,6 +35,41 @@ def _released_order(planner: TestClient, world: World, number: str) -> dict[str,
     return dict(r.json())
 
 
+def _second_smt_line(db: Session, world: World) -> Line:
+    """SMT-2, a second line for the SMT step, with two stations: its printer (first) and
+    its pick & place (last, the line's output)."""
+    smt = db.get(Line, world.line_ids["SMT-1"])
+    assert smt is not None
+    smt2 = Line(area_id=smt.area_id, code="SMT-2", name="SMT line 2", type="SMT")
+    printer = Machine(line=smt2, code="SMT-2-PRN", name="Printer", kind="printer", position=1)
+    pnp = Machine(line=smt2, code="SMT-2-PNP", name="P&P", kind="pnp", position=2)
+    db.add_all([smt2, printer, pnp])
+    step = db.scalars(
+        select(RoutingStep).where(RoutingStep.product_id == world.product_id, RoutingStep.seq == 1)
+    ).one()
+    step.eligible.append(RoutingStepLine(line=smt2, cycle_time_s=30))
+    db.commit()
+    return smt2
+
+
+def test_a_count_without_a_step_finds_the_stage_its_line_can_run(
+    device: TestClient, as_role: dict[str, TestClient], db: Session, world: World
+) -> None:
+    smt2 = _second_smt_line(db, world)
+    planner = as_role["planner"]
+    order = _released_order(planner, world, "PO-NOSTEP")
+    r = device.post(
+        "/api/v1/ingest", json=[count("n1", 5, 4, machine="SMT-2-PNP", order="PO-NOSTEP")]
+    )
+    assert r.json()["accepted"] == 1, r.json()  # was refused: the stage had no line yet
+    op = planner.get(f"/api/v1/orders/{order['id']}").json()["operations"][0]
+    assert (op["status"], op["line"]["id"], op["good_qty"]) == ("in_progress", smt2.id, 4)
+    # The TEST line's machine names no step either: the order's test stage it is.
+    device.post("/api/v1/ingest", json=[count("n2", 9, 2, machine="TEST-1-ICT", order="PO-NOSTEP")])
+    ops = planner.get(f"/api/v1/orders/{order['id']}").json()["operations"]
+    assert [(o["status"], o["good_qty"]) for o in ops] == [("in_progress", 4), ("in_progress", 2)]
+
+
 def test_the_same_count_twice_in_one_request_moves_progress_once(
     device: TestClient, as_role: dict[str, TestClient], world: World
 ) -> None:
@@ -74,18 +109,7 @@ def test_a_machine_at_work_puts_the_stage_on_its_line_and_the_plan_freezes_it_th
 ) -> None:
     """The demo showed SMT-1 running an order whose SMT stage read "pending, line not
     assigned", and the optimizer planned that stage on SMT-2."""
-    smt = db.get(Line, world.line_ids["SMT-1"])
-    assert smt is not None
-    smt2 = Line(area_id=smt.area_id, code="SMT-2", name="SMT line 2", type="SMT")
-    # SMT-2 has two stations: its printer (first) and its pick & place (last, output).
-    printer = Machine(line=smt2, code="SMT-2-PRN", name="Printer", kind="printer", position=1)
-    pnp = Machine(line=smt2, code="SMT-2-PNP", name="P&P", kind="pnp", position=2)
-    db.add_all([smt2, printer, pnp])
-    step = db.scalars(
-        select(RoutingStep).where(RoutingStep.product_id == world.product_id, RoutingStep.seq == 1)
-    ).one()
-    step.eligible.append(RoutingStepLine(line=smt2, cycle_time_s=30))
-    db.commit()
+    smt2 = _second_smt_line(db, world)
     planner = as_role["planner"]
     order = _released_order(planner, world, "PO-LINE")
     assert order["operations"][0]["line"] is None  # two eligible lines: undecided

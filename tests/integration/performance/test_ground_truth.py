@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.migrate import upgrade
 from linewise.demo.factory import FactorySpec, build_factory
@@ -107,7 +107,7 @@ def ingest_week(path: Path, spec: FactorySpec) -> tuple[Simulation, int]:
         load_factory(db, spec, with_users=False)
         db.commit()
     sim = Simulation(spec, START, timedelta(days=DAYS), seed=SEED)
-    refs = References()
+    refs = References(order_references())
     written = 0
     pending: list[dict[str, object]] = []
 

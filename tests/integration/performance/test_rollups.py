@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.models import ShiftPattern
 from linewise.domains.performance import downtime
@@ -109,7 +109,7 @@ def _events(machines: list[str], seed: int) -> list[dict[str, Any]]:
 
 
 def _ingest(engine: Engine, items: list[dict[str, Any]]) -> None:
-    refs = References()
+    refs = References(order_references())
     for i in range(0, len(items), 500):
         decoded, rejects = decode(items[i : i + 500], now=NOW + timedelta(days=1))
         with engine.begin() as conn:

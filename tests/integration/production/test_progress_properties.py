@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_session_factory
 from linewise.core.errors import Problem
 from linewise.core.time import utcnow
@@ -181,7 +181,7 @@ def test_progress_invariants_hold_under_any_interleaving(
         _add_second_line(db, world)
     lines = {str(r[0]): int(r[1]) for r in db.execute(select(Line.code, Line.id))}
     sessions = make_session_factory(engine)
-    refs = References()
+    refs = References(order_references())
     order_id, op_id, number = _new_order(sessions, world)
     counts, actions = scenario
     model = Model()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_session_factory
 from linewise.domains.production import service
 from linewise.domains.production.models import OrderOperation, OrderStatus, ProductionOrder
@@ -45,7 +45,9 @@ def test_a_report_on_a_stage_read_before_counts_arrived_keeps_the_counts(
           "good": 7, "reject": 0, "order": "PO-R", "operation": 1}]
     )  # fmt: skip
     with engine.begin() as conn:  # ... when the line's counts are committed
-        write_events(conn, References(), events, [], "t", projections=ingest_projections())
+        write_events(
+            conn, References(order_references()), events, [], "t", projections=ingest_projections()
+        )
     service.report_quantities(request, op, 5, 1, 0)
     request.commit()
     request.close()
