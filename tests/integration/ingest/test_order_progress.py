@@ -102,6 +102,15 @@ def test_counts_start_a_pending_stage_at_the_count_time(
     assert datetime.fromisoformat(op["started_at"]) == T0 + timedelta(seconds=30)
     assert detail["status"] == "in_progress"
     assert detail["operations"][1]["status"] == "pending"
+    # The operator starts it on the terminal too: confirmed, not a conflict; the
+    # machine's earlier work stays its start.
+    r = as_role["admin"].post(
+        f"/api/v1/orders/{order['id']}/operations/{op['id']}/actions",
+        json={"action": "start", "version": op["version"]},
+    )
+    assert r.status_code == 200, r.text
+    again = r.json()["operations"][0]
+    assert (again["status"], again["started_at"]) == ("in_progress", op["started_at"])
 
 
 def test_a_machine_at_work_puts_the_stage_on_its_line_and_the_plan_freezes_it_there(

@@ -224,7 +224,7 @@ def test_progress_invariants_hold_under_any_interleaving(
             done = _terminal(sessions, order_id, op_id, act, lines[line] if line else None)
             after = utcnow()
             allowed = {
-                "start": model.status in ("pending", "on_hold"),
+                "start": model.status in ("pending", "on_hold", "in_progress"),
                 "report": model.status == "in_progress",
                 "hold": model.status == "in_progress",
                 "resume": model.status == "on_hold",  # from pending it needs a line

@@ -175,7 +175,10 @@ def act_on_operation(
         "hold": OperationStatus.ON_HOLD,
         "complete": OperationStatus.COMPLETED,
     }[action]
-    check_operation_transition(op.status, target)
+    # Machines start stages too: an operator pressing "start" on a stage the line has
+    # already started confirms it (and may name its line) instead of getting a conflict.
+    if not (action == "start" and op.status == OperationStatus.IN_PROGRESS):
+        check_operation_transition(op.status, target)
     now = utcnow()
     if target == OperationStatus.IN_PROGRESS:
         progress.mark_started(op, now)
