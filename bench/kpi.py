@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine
 from linewise.core.migrate import upgrade
 from linewise.domains.equipment.models import Area, Line, Machine, Site
@@ -48,6 +49,8 @@ from linewise.ingest import store
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
 from linewise.kpi import Convention, ParetoMeasure, TimeWindow, site_date_of, site_day
+
+PROJECTIONS = ingest_projections()
 
 RESULTS = Path(__file__).parent / "results" / "kpi.json"
 DEFAULT_PG = os.environ.get(
@@ -215,12 +218,12 @@ def ingest_rate(
         else:
             items.append({"id": f"{prefix}{i}", "ts": stamp, "machine": machine, "type": "count",
                           "good": 3, "reject": 0, "product": "P-A"})  # fmt: skip
-    refs = References()
+    refs = References(order_references())
     t0 = time.perf_counter()
     for i in range(0, len(items), 1000):
         decoded, rejects = decode(items[i : i + 1000], now=t + timedelta(days=1))
         with engine.begin() as conn:
-            write_events(conn, refs, decoded, rejects, "bench")
+            write_events(conn, refs, decoded, rejects, "bench", projections=PROJECTIONS)
     return events / (time.perf_counter() - t0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
@@ -65,6 +66,31 @@ def test_load_into_database(db: Session) -> None:
     assert verify(db).ok
     with pytest.raises(Conflict):
         load_factory(db, build_factory(NOW), with_users=False)
+
+
+def test_demo_history_lies_in_the_past_and_agrees_with_its_quantities(db: Session) -> None:
+    """Stage times used to count forward from the release date, which can lie ahead:
+    at 02:10 a stage read "Completed 6 Dec 18:00"."""
+    load_factory(db, build_factory(NOW), with_users=False)
+    db.commit()
+    ops = db.scalars(select(OrderOperation)).all()
+    worked = [op for op in ops if op.status != "pending"]
+    assert worked
+    for op in ops:
+        stamps = [t for t in (op.started_at, op.completed_at) if t is not None]
+        assert all(t <= NOW for t in stamps), (op.order.number, op.seq, stamps)
+        if op.status == "pending":
+            assert op.good_qty == op.scrap_qty == 0 and not stamps
+        else:
+            assert op.started_at is not None and op.line_id is not None
+        if op.status == "completed":
+            assert op.started_at is not None and op.completed_at is not None
+            assert op.started_at < op.completed_at
+    for order in {op.order for op in worked}:
+        done = [op for op in order.operations if op.status != "pending"]
+        for earlier, later in pairwise(done):
+            assert earlier.completed_at is not None and later.started_at is not None
+            assert earlier.completed_at <= later.started_at
 
 
 def test_demo_orders_wait_for_deliveries_and_one_is_short(db: Session) -> None:

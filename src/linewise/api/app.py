@@ -21,6 +21,7 @@ from linewise.api.deps import Principal, require
 from linewise.api.headers import SecurityHeaders
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
+from linewise.api.projections import ingest_projections, order_references
 from linewise.api.schemas import HealthOut
 from linewise.config import Settings, get_settings
 from linewise.core import audit
@@ -183,7 +184,11 @@ def create_app(
     app.state.background = list(background or [])
     app.state.bus = Bus()
     app.state.recorder = Recorder(
-        engine, app.state.bus, max_pending_events=settings.ingest_max_pending_events
+        engine,
+        app.state.bus,
+        projections=ingest_projections(),
+        orders=order_references(),
+        max_pending_events=settings.ingest_max_pending_events,
     )
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)

@@ -442,4 +442,5 @@ def build_factory(
         orders=order_specs,
         stock=stock,
         receipts=receipts,
+        as_of=now,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict
 from linewise.core.security import Role
+from linewise.core.time import utcnow
 from linewise.domains.accounts.service import create_user
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.inventory.models import Material, Receipt, StockLevel
@@ -226,10 +227,30 @@ def _add_orders(
                 scrap_qty=prog.scrap if prog else 0,
                 rework_qty=prog.rework if prog else 0,
             )
-            if prog is not None:
-                # Plausible history: earlier stages started earlier.
-                op.started_at = os_.release + timedelta(hours=8 * (step.seq - 1))
-                if prog.status == OperationStatus.COMPLETED:
-                    op.completed_at = op.started_at + timedelta(hours=6)
             order.operations.append(op)
+        _place_history(order.operations, os_.quantity, spec.as_of or utcnow())
         db.add(order)
+
+
+STAGE_HOURS = 6  # how long a finished demo stage took
+STAGE_GAP_HOURS = 1  # the wait between two stages
+
+
+def _place_history(ops: list[OrderOperation], quantity: int, now: datetime) -> None:
+    """Actual start and end of the stages already worked on, all before ``now``.
+
+    Counted back from ``now``: the running stage started as long ago as its good share
+    took (a stage takes ``STAGE_HOURS``), each finished stage ended an hour before the
+    next one started. (Counting forward from the release date put finished stages in the
+    future, since a release date can lie ahead.)
+    """
+    worked = [op for op in ops if op.status != OperationStatus.PENDING]
+    next_start = now
+    for op in reversed(worked):
+        if op.status == OperationStatus.COMPLETED:
+            op.completed_at = next_start - timedelta(hours=STAGE_GAP_HOURS)
+            op.started_at = op.completed_at - timedelta(hours=STAGE_HOURS)
+        else:
+            share = min(1.0, (op.good_qty or 0) / max(1, quantity))
+            op.started_at = now - timedelta(hours=max(0.25, STAGE_HOURS * share))
+        next_start = op.started_at

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -22,7 +23,8 @@ from sqlalchemy.exc import DBAPIError
 
 from linewise.core.bus import Bus, MachineChanges
 from linewise.ingest.events import Event, Reject
-from linewise.ingest.store import References, WriteResult, write_events
+from linewise.ingest.projections import Projection
+from linewise.ingest.store import OrderLookup, References, WriteResult, write_events
 
 log = logging.getLogger("linewise.recorder")
 NOTIFY_CHANNEL = "linewise_live"
@@ -72,12 +74,19 @@ class Recorder:
         engine: Engine,
         bus: Bus,
         *,
+        projections: Sequence[Projection] = (),
+        orders: OrderLookup | None = None,
         max_pending_events: int = 200_000,
         max_transaction_events: int = 20_000,
     ) -> None:
+        """``projections`` run in this order in every write transaction, and ``orders``
+        resolves the order stages counts name; the application registers both at
+        assembly (see ``linewise.api.projections``). Without projections, the recorder
+        stores raw events only."""
         self.engine = engine
         self.bus = bus
-        self.refs = References()
+        self.projections: list[Projection] = list(projections)
+        self.refs = References(orders)
         self.max_pending = max_pending_events
         self.max_transaction = max_transaction_events
         self.origin = uuid.uuid4().hex[:12]  # tells our own NOTIFYs from other processes'
@@ -100,6 +109,10 @@ class Recorder:
             self._queue.put(None)
             self._thread.join(timeout)
             self._thread = None
+
+    def register(self, projection: Projection) -> None:
+        """Add a projection after the registered ones (before the writer starts)."""
+        self.projections.append(projection)
 
     @property
     def pending(self) -> int:
@@ -195,7 +208,15 @@ class Recorder:
     def _transaction(self, jobs: list[_Job]) -> list[WriteResult]:
         with self.engine.begin() as conn:
             results = [
-                write_events(conn, self.refs, job.events, job.rejects, job.source) for job in jobs
+                write_events(
+                    conn,
+                    self.refs,
+                    job.events,
+                    job.rejects,
+                    job.source,
+                    projections=self.projections,
+                )
+                for job in jobs
             ]
             if conn.dialect.name == "postgresql":
                 from linewise.ingest.notify import notify_payload

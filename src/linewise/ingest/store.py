@@ -1,50 +1,33 @@
 """Write decoded events in one transaction: raw rows, projections, quarantine.
 
 Idempotent: a (machine, event id) pair that is already stored is counted as a duplicate
-and changes nothing. State intervals of a machine are rebuilt from its raw state events
-starting at the interval that contains the earliest new event, so events that arrive out
-of order still give the right intervals. The KPI day rollups of every machine touched are
-marked stale from the earliest instant that changed (see performance/rollups.py).
+and changes nothing. What is derived from the events (state intervals, order progress,
+KPI rollup marks, ...) is kept by the projections registered with the recorder (see
+projections.py), which see only the newly stored events.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol
 
-from sqlalchemy import (
-    Connection,
-    Table,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.dialects import postgresql
 
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
-from linewise.domains.performance.marks import mark_rollups_stale
-from linewise.domains.production.models import (
-    OperationStatus,
-    OrderOperation,
-    Product,
-    ProductionOrder,
-)
 from linewise.ingest.events import CountIn, Event, Reject, StateIn, TelemetryIn
-from linewise.ingest.models import (
-    CountEvent,
-    QuarantinedEvent,
-    StateEvent,
-    StateInterval,
-    TelemetrySample,
+from linewise.ingest.models import CountEvent, QuarantinedEvent, StateEvent, TelemetrySample
+from linewise.ingest.projections import (
+    Projection,
+    StoredBatch,
+    StoredCount,
+    StoredSample,
+    StoredState,
 )
 
 
@@ -75,18 +58,32 @@ class WriteResult:
         self.operations |= other.operations
 
 
-class References:
-    """Caches of machine codes, products and order operations; reloaded on a miss.
+class OrderLookup(Protocol):
+    """Resolves the order stage and product a count names; the production domain
+    registers one when the application is assembled."""
 
-    Machines and orders are created rarely and read on every event, so a miss (a new
-    machine or order) costs one query and everything else is a dict lookup.
+    def operation(
+        self, conn: Connection, order: str, seq: int | None, line_id: int
+    ) -> tuple[int, int] | None:
+        """(operation id, product id) of an order's step; without a step, the one on
+        this line."""
+        ...
+
+    def product(self, conn: Connection, code: str) -> int | None: ...
+
+
+class References:
+    """Caches of machine codes (reloaded on a miss), and the order lookup.
+
+    Machines are created rarely and read on every event, so a miss (a new machine)
+    costs one query and everything else is a dict lookup. Without an order lookup,
+    counts that name an order or a product are refused as unknown.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, orders: OrderLookup | None = None) -> None:
         self._lock = threading.Lock()
         self.machines: dict[str, MachineRef] = {}
-        self.products: dict[str, int] = {}
-        self.operations: dict[tuple[str, int], tuple[int, int]] = {}  # -> (op id, product id)
+        self.orders = orders
 
     def machine(self, conn: Connection, code: str) -> MachineRef | None:
         ref = self.machines.get(code)
@@ -106,40 +103,14 @@ class References:
         return ref
 
     def product(self, conn: Connection, code: str) -> int | None:
-        if code not in self.products:
-            pid = conn.scalar(select(Product.id).where(Product.code == code))
-            if pid is None:
-                return None
-            self.products[code] = pid
-        return self.products[code]
+        return None if self.orders is None else self.orders.product(conn, code)
 
     def operation(
         self, conn: Connection, order: str, seq: int | None, line_id: int
     ) -> tuple[int, int] | None:
-        """(operation id, product id) of an order's step; without a step, the one on this line."""
-        key = (order, seq or 0)
-        if key in self.operations:
-            return self.operations[key]
-        stmt = (
-            select(OrderOperation.id, ProductionOrder.product_id, OrderOperation.seq)
-            .join(ProductionOrder)
-            .where(ProductionOrder.number == order)
-        )
-        if seq is not None:
-            stmt = stmt.where(OrderOperation.seq == seq)
-        else:
-            # Which stage runs on this line: the running one first, then the first open one.
-            running = OrderOperation.status == OperationStatus.IN_PROGRESS
-            stmt = stmt.where(OrderOperation.line_id == line_id).order_by(
-                running.desc(), OrderOperation.seq
-            )
-        row = conn.execute(stmt.limit(1)).first()
-        if row is None:
+        if self.orders is None:
             return None
-        found = (int(row.id), int(row.product_id))
-        if seq is not None:  # the line-based guess can change as the order moves on
-            self.operations[key] = found
-        return found
+        return self.orders.operation(conn, order, seq, line_id)
 
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DATETIME stores
@@ -192,81 +163,39 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[tup
     return {(r[0], r[1]) for r in result.all()}
 
 
-def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return a[1:] == b[1:]
+def _stored(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert ``rows`` and return the ones this call stored, each event once.
 
-
-_LOCK_NAMESPACE = 0x4C57  # "LW": advisory locks of the interval projection
-
-
-def lock_machines(conn: Connection, machine_ids: Iterable[int]) -> None:
-    """Serialise interval rebuilds of the same machine across processes (PostgreSQL).
-
-    Locks are taken in ascending machine order, so two writers never wait on each other
-    in a cycle; SQLite has one writer at a time anyway.
+    The same event can come twice in one submission (a gateway that resends inside one
+    message); only its first copy is offered to the database, so that projections see
+    each stored event exactly once.
     """
-    if conn.dialect.name != "postgresql":
-        return
-    for machine_id in sorted(machine_ids):
-        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, machine_id)))
-
-
-# Built once: the rebuild runs per machine and batch, and building the expressions
-# each time cost more than running them.
-_CONTAINING = select(func.max(StateInterval.start)).where(
-    StateInterval.machine_id == bindparam("m"), StateInterval.start <= bindparam("t")
-)
-_DELETE_FROM = delete(StateInterval).where(
-    StateInterval.machine_id == bindparam("m"), StateInterval.start >= bindparam("t")
-)
-_EVENTS_FROM = (
-    select(StateEvent.ts, StateEvent.state, StateEvent.reason, StateEvent.fault)
-    .where(StateEvent.machine_id == bindparam("m"), StateEvent.ts >= bindparam("t"))
-    .order_by(StateEvent.ts, StateEvent.id)
-)
-
-
-def rebuild_intervals(conn: Connection, machine_id: int, since: datetime) -> datetime:
-    """Recompute a machine's intervals from the one containing ``since`` onwards.
-
-    Returns where the rebuild started: nothing before that instant changed.
-    """
-    start = conn.scalar(_CONTAINING, {"m": machine_id, "t": since}) or since
-    conn.execute(_DELETE_FROM, {"m": machine_id, "t": start})
-    events = conn.execute(_EVENTS_FROM, {"m": machine_id, "t": start}).all()
-    merged: list[tuple[Any, ...]] = []
-    for ev in events:
-        row = tuple(ev)
-        if merged and _same(merged[-1], row):
-            continue  # a repeated state is a heartbeat, not a new interval
-        merged.append(row)
-    if not merged:
-        return start
-    rows = [
-        {
-            "machine_id": machine_id,
-            "start": ev[0],
-            "end": merged[i + 1][0] if i + 1 < len(merged) else None,
-            "state": ev[1],
-            "reason": ev[2],
-            "fault": ev[3],
-        }
-        for i, ev in enumerate(merged)
-    ]
-    # Zero-length intervals (two changes in one instant) carry no time: drop them.
-    rows = [r for r in rows if r["end"] is None or r["end"] > r["start"]]
-    conn.execute(insert(StateInterval), rows)
-    return start
+    unique: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault((row["machine_id"], row["event_id"]), row)
+    inserted = _insert(conn, table, list(unique.values()))
+    return [row for key, row in unique.items() if key in inserted]
 
 
 def write_events(
-    conn: Connection, refs: References, events: list[Event], rejects: list[Reject], source: str
+    conn: Connection,
+    refs: References,
+    events: list[Event],
+    rejects: list[Reject],
+    source: str,
+    *,
+    projections: Sequence[Projection],
 ) -> WriteResult:
-    """Store one batch inside the caller's transaction."""
+    """Store one batch inside the caller's transaction, then run the projections.
+
+    Only events stored for the first time reach the projections: a resend, or a second
+    copy inside the same batch, is answered as a duplicate and changes nothing.
+    """
     result = WriteResult(rejected=list(rejects))
     states: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
+    machines: dict[int, MachineRef] = {}
     for ev in events:
         machine = refs.machine(conn, ev.machine)
         if machine is None:
@@ -276,6 +205,7 @@ def write_events(
                 )
             )
             continue
+        machines[machine.id] = machine
         base = {"machine_id": machine.id, "event_id": ev.id, "ts": ev.ts}
         if isinstance(ev, StateIn):
             states.append({**base, "state": ev.state, "reason": ev.reason, "fault": ev.fault})
@@ -315,64 +245,47 @@ def write_events(
                     "rework": ev.rework,
                     "operation_id": operation_id,
                     "product_id": product_id,
-                    "_last": machine.last_on_line,
                 }
             )
         elif isinstance(ev, TelemetryIn):
             samples.append({**base, "signals": dict(ev.signals), "units": ev.units})
-    inserted_states = _insert(conn, StateEvent.__table__, states)
-    last_station = {(c["machine_id"], c["event_id"]) for c in counts if c.pop("_last")}
-    inserted_counts = _insert(conn, CountEvent.__table__, counts)
-    inserted_samples = _insert(conn, TelemetrySample.__table__, samples)
-    result.accepted = len(inserted_states) + len(inserted_counts) + len(inserted_samples)
-    result.duplicates = len(states) + len(counts) + len(samples) - result.accepted
-
-    earliest: dict[int, datetime] = {}
-    for row in states:
-        if (row["machine_id"], row["event_id"]) in inserted_states:
-            m = row["machine_id"]
-            earliest[m] = min(earliest.get(m, row["ts"]), row["ts"])
-    lock_machines(conn, earliest)
-    touched: dict[int, datetime] = {}  # machine -> earliest instant whose KPIs changed
-    for machine_id, since in sorted(earliest.items()):
-        touched[machine_id] = rebuild_intervals(conn, machine_id, since)
-    result.state_machines = set(earliest)
-
-    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in counts:
-        if (row["machine_id"], row["event_id"]) not in inserted_counts:
-            continue
-        result.count_machines.add(row["machine_id"])
-        m = row["machine_id"]
-        touched[m] = min(touched.get(m, row["ts"]), row["ts"])
-        if row["operation_id"] is not None and (row["machine_id"], row["event_id"]) in last_station:
-            d = deltas[row["operation_id"]]
-            d[0] += row["good"]
-            d[1] += row["reject"]
-            d[2] += row["rework"]
-    mark_rollups_stale(conn, touched)
-    if deltas:
-        # Progress counts come from the line's last station only, so that an order's
-        # good quantity is what left the line, not the sum over its stations.
-        ops = cast(Table, OrderOperation.__table__)
-        conn.execute(
-            update(ops)
-            .where(ops.c.id == bindparam("op_id"))
-            .values(
-                good_qty=ops.c.good_qty + bindparam("g"),
-                scrap_qty=ops.c.scrap_qty + bindparam("r"),
-                rework_qty=ops.c.rework_qty + bindparam("w"),
-            ),
-            [{"op_id": k, "g": v[0], "r": v[1], "w": v[2]} for k, v in sorted(deltas.items())],
+    batch = StoredBatch(received_at=utcnow())
+    batch.states = [
+        StoredState(r["machine_id"], r["event_id"], r["ts"], r["state"], r["reason"], r["fault"])
+        for r in _stored(conn, StateEvent.__table__, states)
+    ]
+    batch.counts = [
+        StoredCount(
+            machine_id=r["machine_id"],
+            line_id=machines[r["machine_id"]].line_id,
+            last_on_line=machines[r["machine_id"]].last_on_line,
+            event_id=r["event_id"],
+            ts=r["ts"],
+            good=r["good"],
+            reject=r["reject"],
+            rework=r["rework"],
+            operation_id=r["operation_id"],
+            product_id=r["product_id"],
         )
-        result.operations = set(deltas)
+        for r in _stored(conn, CountEvent.__table__, counts)
+    ]
+    batch.samples = [
+        StoredSample(r["machine_id"], r["event_id"], r["ts"])
+        for r in _stored(conn, TelemetrySample.__table__, samples)
+    ]
+    result.accepted = len(batch.states) + len(batch.counts) + len(batch.samples)
+    result.duplicates = len(states) + len(counts) + len(samples) - result.accepted
+    for projection in projections:
+        projection.apply(conn, batch)
+    result.state_machines = {s.machine_id for s in batch.states}
+    result.count_machines = {c.machine_id for c in batch.counts}
+    result.operations = set(batch.operations)
     if result.rejected:
-        now = utcnow()
         conn.execute(
             insert(QuarantinedEvent),
             [
                 {
-                    "received_at": now,
+                    "received_at": batch.received_at,
                     "source": source[:200],
                     "payload": r.payload,
                     "reason": r.reason,

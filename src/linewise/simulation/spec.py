@@ -129,6 +129,7 @@ class FactorySpec:
     orders: tuple[OrderSpec, ...]
     stock: dict[str, float] = field(default_factory=dict)  # material code -> on hand
     receipts: tuple[ReceiptSpec, ...] = ()
+    as_of: datetime | None = None  # the instant the factory describes; history lies before it
 
     def line(self, code: str) -> LineSpec:
         return next(line for line in self.lines if line.code == code)

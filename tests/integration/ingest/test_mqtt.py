@@ -9,6 +9,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,45 @@ def test_broker_restart_loses_nothing_acknowledged(
             pub.disconnect()
     stored = list(db.scalars(select(StateEvent.event_id)))
     assert len(stored) == len(set(stored))  # exactly once
+
+
+def test_the_same_count_twice_in_one_message_moves_the_order_once(
+    settings: Settings, engine: Engine, db: Session, world: World, broker: tuple[str, int]
+) -> None:
+    from linewise.domains.production.models import OrderOperation
+    from linewise.domains.production.service import create_order
+    from linewise.ingest.models import CountEvent
+
+    order = create_order(
+        db,
+        {"number": "PO-MQ", "product_id": world.product_id, "quantity": 100,
+         "due_date": datetime(2099, 1, 1, tzinfo=UTC)},
+    )  # fmt: skip
+    order.status = "released"
+    db.commit()
+    op_id = order.operations[0].id
+
+    def good() -> int:
+        db.rollback()
+        return int(db.scalar(select(OrderOperation.good_qty).where(OrderOperation.id == op_id)))
+
+    host, port = broker
+    app = _app(settings, engine, host, port, f"g{uuid.uuid4().hex[:6]}")
+    with TestClient(app) as client:
+        _connected(client, app)
+        pub = _publisher(host, port)
+        try:
+            twice = {"id": "q1", "ts": ts(0), "good": 7, "order": "PO-MQ", "operation": 1}
+            message = json.dumps([twice, twice])
+            pub.publish(TOPIC.format(kind="count"), message, qos=1).wait_for_publish(5)
+            wait_until(lambda: _count(db, CountEvent) == 1, what="the count stored")
+            assert good() == 7  # was 14: progress summed per row of the message
+            # The message again, then a new count: once that is in, the resend was seen.
+            pub.publish(TOPIC.format(kind="count"), message, qos=1).wait_for_publish(5)
+            after = json.dumps({**twice, "id": "q2", "ts": ts(1), "good": 1})
+            pub.publish(TOPIC.format(kind="count"), after, qos=1).wait_for_publish(5)
+            wait_until(lambda: _count(db, CountEvent) == 2, what="the second count stored")
+            assert good() == 8
+        finally:
+            pub.loop_stop()
+            pub.disconnect()

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.migrate import upgrade
 from linewise.demo.factory import build_factory
@@ -37,6 +38,8 @@ from linewise.kpi import (
 )
 from linewise.simulation import GroundTruth, Simulation
 from linewise.simulation.spec import FactorySpec
+
+PROJECTIONS = ingest_projections()
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday; the demo orders hang off it
 DAYS = 7
@@ -105,7 +108,7 @@ def ingest_week(path: Path, spec: FactorySpec) -> tuple[Simulation, int]:
         load_factory(db, spec, with_users=False)
         db.commit()
     sim = Simulation(spec, START, timedelta(days=DAYS), seed=SEED)
-    refs = References()
+    refs = References(order_references())
     written = 0
     pending: list[dict[str, object]] = []
 
@@ -114,7 +117,7 @@ def ingest_week(path: Path, spec: FactorySpec) -> tuple[Simulation, int]:
         events, rejects = decode(pending, now=sim.end)
         assert rejects == []
         with engine.begin() as conn:
-            result = write_events(conn, refs, events, rejects, "simulator")
+            result = write_events(conn, refs, events, rejects, "simulator", projections=PROJECTIONS)
         assert result.rejected == [] and result.duplicates == 0
         written += result.accepted
         pending.clear()

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from linewise.api.projections import ingest_projections, order_references
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.models import ShiftPattern
 from linewise.domains.performance import downtime
@@ -46,6 +47,8 @@ from linewise.kpi import (
     site_day,
 )
 from tests.conftest import World
+
+PROJECTIONS = ingest_projections()
 
 TZ = "Europe/Berlin"
 FIRST = date(2026, 10, 20)
@@ -106,11 +109,11 @@ def _events(machines: list[str], seed: int) -> list[dict[str, Any]]:
 
 
 def _ingest(engine: Engine, items: list[dict[str, Any]]) -> None:
-    refs = References()
+    refs = References(order_references())
     for i in range(0, len(items), 500):
         decoded, rejects = decode(items[i : i + 500], now=NOW + timedelta(days=1))
         with engine.begin() as conn:
-            result = write_events(conn, refs, decoded, rejects, "test")
+            result = write_events(conn, refs, decoded, rejects, "test", projections=PROJECTIONS)
         assert not result.rejected, result.rejected[:3]
 
 

@@ -1,6 +1,8 @@
 """Ingest's side of the KPI day rollups: mark machines stale where new events landed.
 
-Kept apart from ``rollups.py`` so that ingest imports one small function and no KPI code.
+Registered with the recorder as an ingest projection when the application is assembled,
+after the state intervals (it reads how far back their rebuild reached). Kept apart
+from ``rollups.py`` so that it pulls in no KPI code.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from linewise.domains.performance.models import RollupMark
+from linewise.ingest.projections import StoredBatch
 
 
 def mark_rollups_stale(conn: Connection, touched: dict[int, datetime]) -> None:
@@ -39,3 +42,17 @@ def mark_rollups_stale(conn: Connection, touched: dict[int, datetime]) -> None:
             for m, t in sorted(touched.items())
         ],
     )
+
+
+class RollupMarks:
+    """Marks each machine's rollups stale from the earliest instant the batch changed:
+    where its intervals were rebuilt from, or its earliest new count."""
+
+    name = "kpi-rollup-marks"
+
+    def apply(self, conn: Connection, batch: StoredBatch) -> None:
+        touched = dict(batch.changed_from)
+        for count in batch.counts:
+            known = touched.get(count.machine_id)
+            touched[count.machine_id] = count.ts if known is None else min(known, count.ts)
+        mark_rollups_stale(conn, touched)

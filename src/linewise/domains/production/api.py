@@ -434,7 +434,7 @@ def report_operation(
     area = op.line.area_id if op.line else None
     if not principal.may_touch_area(area):
         raise Forbidden("this operation runs on a line outside your areas")
-    service.report_quantities(op, body.good, body.scrap, body.rework)
+    service.report_quantities(db, op, body.good, body.scrap, body.rework)
     commit(db)
     return detail(db, repo.get_order(db, order_id))
 

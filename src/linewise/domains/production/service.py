@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.production import progress
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -149,13 +150,16 @@ def act_on_operation(
 ) -> None:
     """start | hold | resume | complete one operation, keeping the order status in step."""
     allowed = may_touch_area if callable(may_touch_area) else (lambda _a: True)
+    progress.reread(db, op)  # machine counts may have started it since it was read
     if order.status not in (OrderStatus.RELEASED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD):
         raise Conflict(
             f"order {order.number} is '{order.status}'; release it before working on it",
             errors=[FieldError("action", f"order is {order.status}")],
         )
-    if action == "start":
-        if line_id is not None:
+    if action in ("start", "resume"):
+        # A running stage runs somewhere: the floor, the order and the scheduler (which
+        # freezes it on its line) must agree where. "resume" of a pending stage starts it.
+        if line_id is not None and (action == "start" or op.line_id is None):
             _check_line_for(db, order, op, line_id)
             op.line_id = line_id
         if op.line_id is None:
@@ -171,14 +175,17 @@ def act_on_operation(
         "hold": OperationStatus.ON_HOLD,
         "complete": OperationStatus.COMPLETED,
     }[action]
-    check_operation_transition(op.status, target)
+    # Machines start stages too: an operator pressing "start" on a stage the line has
+    # already started confirms it (and may name its line) instead of getting a conflict.
+    if not (action == "start" and op.status == OperationStatus.IN_PROGRESS):
+        check_operation_transition(op.status, target)
     now = utcnow()
     if target == OperationStatus.IN_PROGRESS:
-        op.started_at = op.started_at or now
+        progress.mark_started(op, now)
         if order.status in (OrderStatus.RELEASED, OrderStatus.ON_HOLD):
             order.status = OrderStatus.IN_PROGRESS
     if target == OperationStatus.COMPLETED:
-        op.completed_at = now
+        progress.mark_completed(op, now)
     op.status = target
     remaining = [
         o
@@ -201,15 +208,23 @@ def _check_line_for(db: Session, order: ProductionOrder, op: OrderOperation, lin
         )
 
 
-def report_quantities(op: OrderOperation, good: int, scrap: int, rework: int) -> None:
+def report_quantities(
+    db: Session,
+    op: OrderOperation,
+    good: int,
+    scrap: int,
+    rework: int,
+    at: datetime | None = None,
+) -> None:
+    """A terminal report: the same progress rule as a machine count (see progress.py)."""
+    progress.reread(db, op)
     if op.status != OperationStatus.IN_PROGRESS:
         raise Conflict(
             f"operation {op.seq} is '{op.status}'; start it before reporting quantities",
             errors=[FieldError("good", "operation not in progress")],
         )
-    op.good_qty += good
-    op.scrap_qty += scrap
-    op.rework_qty += rework
+    work = progress.Work(at or utcnow(), op.line_id, good, scrap, rework)
+    progress.report_work(op, work)
 
 
 def apply_routing(

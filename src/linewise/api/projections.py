@@ -1,0 +1,22 @@
+"""What the domains plug into ingest: projections, in the order the recorder runs them,
+and the lookup of the order stages that counts name.
+
+Assembled here, above the domains, so that ingest imports none of them: ingest keeps
+its own state intervals, production registers order progress, performance the KPI
+rollup marks (which read how far back the intervals changed, so they come last).
+"""
+
+from __future__ import annotations
+
+from linewise.domains.performance.marks import RollupMarks
+from linewise.domains.production.progress import OrderProgressProjection
+from linewise.domains.production.references import OrderReferences
+from linewise.ingest.projections import Projection, StateIntervals
+
+
+def ingest_projections() -> list[Projection]:
+    return [StateIntervals(), OrderProgressProjection(), RollupMarks()]
+
+
+def order_references() -> OrderReferences:
+    return OrderReferences()
