@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
-from linewise.api.crud import commit
 from linewise.api.deps import Principal, get_db, require
 from linewise.exchange.exporter import export_sheet
 from linewise.exchange.importer import import_rows
@@ -58,7 +57,7 @@ async def import_sheet(
         )
     _header, rows = read_rows(content, detect_format(file.filename, content), sheet.value)
     result = import_rows(db, sheet.value, rows, partial=partial, dry_run=dry_run)
-    commit(db)
+    db.flush()
     return result.as_dict()
 
 

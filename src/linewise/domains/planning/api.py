@@ -253,7 +253,6 @@ def publish_plan(
     if if_match is not None or (body is not None and body.version is not None):
         check_version(plan.version, if_match, body.version if body else None)
     plans.publish(db, plan)
-    db.commit()
     return gantt.summary(plan)
 
 
@@ -265,7 +264,6 @@ def reject_plan(
 ) -> dict[str, Any]:
     """Turn a proposal (or any draft) down; it stays for the record."""
     plan = plans.reject(db, plans.get_plan(db, plan_id))
-    db.commit()
     return gantt.summary(plan)
 
 
@@ -287,7 +285,7 @@ def move_operation(
     plan = plans.get_plan(db, plan_id)
     check_version(plan.version, if_match, body.version)
     report = moves.move_operation(db, plan, operation_id, body.start, body.line_id, body.mode)
-    db.commit()
+    db.flush()  # the new version for the ETag; the request commits
     response.headers["ETag"] = etag(plan.version)
     return {**gantt.gantt(db, plan), "move": report}
 
@@ -306,7 +304,6 @@ def create_scenario(
 ) -> dict[str, Any]:
     """A what-if starting from a copy of the published plan (or ``baseline_plan_id``)."""
     scenario = scenarios.create(db, body.name, body.baseline_plan_id)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -337,7 +334,6 @@ def add_change(
     gantt.check_change_references(db, body)
     payload = jsonable_encoder(body.model_dump(exclude={"kind"}))
     scenarios.add_change(db, scenario, body.kind, payload)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -353,7 +349,6 @@ def delete_change(
     if change is None:
         raise NotFound(f"scenario {scenario_id} has no change {change_id}")
     scenario.changes.remove(change)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -396,7 +391,6 @@ def publish_scenario(
     """
     scenario = scenarios.get_scenario(db, scenario_id)
     out = adoption.adopt(db, scenario, body.plan_id if body else None)
-    db.commit()
     return {**out, "plan": gantt.summary(out["plan"])}
 
 
@@ -406,5 +400,4 @@ def rebase_scenario(
 ) -> dict[str, Any]:
     """Compare with the plan published now: its copy becomes the scenario's baseline."""
     scenario = scenarios.rebase(db, scenarios.get_scenario(db, scenario_id))
-    db.commit()
     return _scenario(db, scenario)

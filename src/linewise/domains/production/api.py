@@ -13,7 +13,6 @@ from linewise.api.crud import (
     check_references,
     check_unique,
     check_version,
-    commit,
     crud_router,
     etag,
     get_or_404,
@@ -159,7 +158,7 @@ def put_routing(
         ],
     )
     _bump(product)
-    commit(db)
+    db.flush()
     db.refresh(product)
     response.headers["ETag"] = etag(product.version)
     return routing_out(product)
@@ -209,7 +208,7 @@ def put_bom(
     db.flush()
     product.bom.extend(BomItem(**i.model_dump()) for i in body.items)
     _bump(product)
-    commit(db)
+    db.flush()
     db.refresh(product)
     response.headers["ETag"] = etag(product.version)
     return bom_out(product)
@@ -324,7 +323,7 @@ def create_order(
     check_references(db, ProductionOrder, data)
     check_unique(db, ProductionOrder, data, None)
     order = service.create_order(db, data)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order.id)
     response.headers["ETag"] = etag(order.version)
     return detail(order)
@@ -349,7 +348,7 @@ def update_order(
         if value is None and key in ("due_date", "priority"):
             continue
         setattr(order, key, value)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(order)
@@ -368,7 +367,7 @@ def transition_order(
     order = repo.get_order(db, order_id)
     check_version(order.version, if_match, body.version)
     service.transition_order(order, body.to)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(order)
@@ -390,7 +389,7 @@ def operation_action(
     op = repo.get_operation(order, op_id)
     check_version(op.version, if_match, body.version)
     service.act_on_operation(db, order, op, body.action, body.line_id, principal.may_touch_area)
-    commit(db)
+    db.flush()
     return detail(repo.get_order(db, order_id))
 
 
@@ -411,7 +410,7 @@ def report_operation(
     if not principal.may_touch_area(area):
         raise Forbidden("this operation runs on a line outside your areas")
     service.report_quantities(op, body.good, body.scrap, body.rework)
-    commit(db)
+    db.flush()
     return detail(repo.get_order(db, order_id))
 
 
