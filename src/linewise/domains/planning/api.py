@@ -21,7 +21,7 @@ from linewise.domains.equipment.models import Line
 from linewise.domains.planning import adoption, gantt, moves, plans, scenarios
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlanningScenario, SchedulePlan, ScheduleRun
-from linewise.domains.planning.runtime import lifespan, runtime_of
+from linewise.domains.planning.runtime import runtime_of
 from linewise.domains.planning.schemas import (
     AdoptIn,
     ChangeIn,
@@ -34,7 +34,7 @@ from linewise.domains.planning.schemas import (
 )
 from linewise.domains.planning.service import PlanningRuntime, RunRequest, run_view
 
-router = APIRouter(lifespan=lifespan)
+router = APIRouter()
 READ = require("schedules:read")
 WRITE = require("schedules:write")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from linewise.core import events
 from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.production.events import OperationStatusChanged, QuantitiesReported
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -188,6 +190,15 @@ def act_on_operation(
     if not remaining:
         order.status = OrderStatus.COMPLETED
         order.completed_at = now
+    changed = OperationStatusChanged(
+        order.id, op.id, op.line_id, now, _actor(db), action, str(target), str(order.status)
+    )
+    events.record(db, changed)
+
+
+def _actor(db: Session) -> str:
+    # Set by the request's authentication for the audit log; the same name here.
+    return str(db.info.get("actor", ""))
 
 
 def _check_line_for(db: Session, order: ProductionOrder, op: OrderOperation, line_id: int) -> None:
@@ -210,6 +221,13 @@ def report_quantities(op: OrderOperation, good: int, scrap: int, rework: int) ->
     op.good_qty += good
     op.scrap_qty += scrap
     op.rework_qty += rework
+    db = object_session(op)
+    if db is not None:
+        at = utcnow()
+        reported = QuantitiesReported(
+            op.order_id, op.id, op.line_id, at, _actor(db), good, scrap, rework
+        )
+        events.record(db, reported)
 
 
 def apply_routing(
