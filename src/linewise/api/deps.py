@@ -131,7 +131,8 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
         raise Unauthorized("sign in or send a bearer token")
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
-    # End the read transaction now: on SQLite every transaction holds the write lock
+    # The one commit before the request's end, and it writes nothing: it ends the read
+    # transaction of the authentication. On SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for the recorder)
     # must not hold it meanwhile. The handler's own queries open a new transaction.
     db.commit()
