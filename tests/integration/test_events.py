@@ -182,3 +182,33 @@ def test_the_floor_shows_a_terminal_action_live(
             assert r.status_code == 200, r.text
             diff = ws.receive_json()
             assert diff["lines"][str(world.line_ids["SMT-1"])]["good"] == 7, diff
+
+
+def test_terminal_actions_publish_after_commit_and_refusals_nothing(
+    app: FastAPI, as_role: dict[str, TestClient], world: World
+) -> None:
+    heard: list[DomainEvent] = []
+    app.state.bus.subscribe(heard.append, DomainEvent)
+    planner, operator = as_role["planner"], as_role["operator"]
+    r = planner.post(
+        "/api/v1/orders",
+        json={"number": "PO-EV", "product_id": world.product_id, "quantity": 10,
+              "due_date": "2030-01-10T12:00:00Z"},
+    )  # fmt: skip
+    oid = r.json()["id"]
+    r = planner.post(f"/api/v1/orders/{oid}/transitions", json={"to": "released", "version": 1})
+    smt = r.json()["operations"][0]
+    ops = f"/api/v1/orders/{oid}/operations/{smt['id']}"
+    refused = operator.post(f"{ops}/reports", json={"good": 3})
+    assert refused.status_code == 409  # not started yet
+    assert heard == []
+    assert operator.post(f"{ops}/actions", json={"action": "start", "version": 1}).is_success
+    assert operator.post(f"{ops}/reports", json={"good": 3, "scrap": 1}).is_success
+    started, reported = heard
+    assert isinstance(started, OperationStatusChanged)
+    assert (started.operation_id, started.line_id, started.action, started.status) == (
+        smt["id"], world.line_ids["SMT-1"], "start", "in_progress",
+    )  # fmt: skip
+    assert started.actor == "user:operator" and started.order_status == "in_progress"
+    assert isinstance(reported, QuantitiesReported)
+    assert (reported.order_id, reported.good, reported.scrap, reported.rework) == (oid, 3, 1, 0)
