@@ -102,6 +102,10 @@ class Recorder:
             self._thread = None
 
     @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
     def pending(self) -> int:
         return self._pending
 
