@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UI_STAMP := src/linewise/web/dist/index.html
 PYTEST_ARGS ?=
 
-.PHONY: demo test install ui lint typecheck pytest serve clean bench
+.PHONY: demo test install ui openapi lint typecheck pytest serve clean bench
 
 # setup.py builds the compiled dispatcher (optional: skipped without a C++ compiler).
 $(STAMP): requirements.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
@@ -22,7 +22,20 @@ install: $(STAMP)
 $(UI_STAMP): $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts -type f 2>/dev/null)
 	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-ui: $(UI_STAMP)
+# `make ui` regenerates the API document and the UI's types from the server first
+# (`make openapi` alone does just that); `make test` checks they are current.
+ui: openapi
+	$(MAKE) --no-print-directory $(UI_STAMP)
+
+# openapi-typescript lives in a package of its own: it needs TypeScript 5's compiler API,
+# which the UI's TypeScript 7 no longer ships.
+OPENAPI_TOOL := ui/tools/openapi/node_modules/.package-lock.json
+$(OPENAPI_TOOL): ui/tools/openapi/package.json ui/tools/openapi/package-lock.json
+	cd ui/tools/openapi && npm ci --no-audit --no-fund --loglevel=error
+
+openapi: $(STAMP) $(OPENAPI_TOOL)
+	$(BIN)/linewise openapi --output ui/openapi.json
+	cd ui/tools/openapi && node generate.mjs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -46,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/jssp.py --quick
 
 clean:
-	rm -rf $(VENV) ui/node_modules src/linewise/web/dist var
+	rm -rf $(VENV) ui/node_modules ui/tools/openapi/node_modules src/linewise/web/dist var

@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from linewise.core.db import make_engine, make_session_factory  # noqa: E402
 from linewise.core.migrate import upgrade  # noqa: E402
-from linewise.demo.factory import FactorySpec, build_factory  # noqa: E402
+from linewise.demo.factory import build_factory  # noqa: E402
 from linewise.demo.load import load_factory  # noqa: E402
 from linewise.domains.planning.builder import build_problem  # noqa: E402
 from linewise.scheduling import (  # noqa: E402
@@ -61,6 +61,7 @@ from linewise.scheduling.isolation import (  # noqa: E402
     optimise_isolated,
 )
 from linewise.scheduling.runner import DECOMPOSE_ABOVE  # noqa: E402
+from linewise.simulation.spec import FactorySpec  # noqa: E402
 
 CONFIG = ObjectiveConfig()
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday morning: reproducible calendars

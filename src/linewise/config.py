@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     session_hours: int = 12
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed
+    # (comma-separated IPs or networks). Empty: the peer address is the client, so nobody
+    # can dodge sign-in throttling by sending the header himself.
+    trusted_proxies: str = ""
     data_path: Path = Path("../shared/data")
     # MQTT ingest: mqtt://user:password@host:1883 or mqtts://host:8883; unset = no broker.
     mqtt_url: str | None = None
@@ -40,6 +45,11 @@ class Settings(BaseSettings):
     ingest_max_pending_events: int = 200_000
     # Seconds between background KPI rollup refreshes (run when ingest is quiet); 0 = off.
     kpi_refresh_s: float = 60.0
+
+    def proxy_options(self) -> dict[str, Any]:
+        """uvicorn's forwarded-header options: on only for the configured proxies."""
+        proxies = ",".join(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+        return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
 
 
 @lru_cache

@@ -7,20 +7,21 @@ const BASE = "/api/v1";
 const CSRF_KEY = "linewise.csrf";
 const CSRF_COOKIE = "lw_csrf";
 
-// ---- response types (mirror the OpenAPI schemas) ----
+// ---- response types: generated from the server's OpenAPI document (api.gen.ts) ----
+// The names the pages import are aliases of the generated schemas; `make openapi`
+// regenerates api.gen.ts when the server's routes change.
 
-export type Role = "operator" | "supervisor" | "planner" | "manager" | "admin";
-export type OrderStatus =
-  | "planned"
-  | "released"
-  | "in_progress"
-  | "on_hold"
-  | "completed"
-  | "cancelled";
-export type OperationStatus = "pending" | "in_progress" | "on_hold" | "completed" | "cancelled";
-export type LineType = "SMT" | "DIP" | "TEST" | "PACK" | "OTHER";
-export type ReasonCategory = "downtime" | "scrap" | "rework";
+import type { components } from "./api.gen";
 
+export type Schemas = components["schemas"];
+
+export type Role = Schemas["Role"];
+export type OrderStatus = Schemas["OrderStatus"];
+export type OperationStatus = Schemas["OperationStatus"];
+export type LineType = Schemas["LineType"];
+export type ReasonCategory = Schemas["ReasonCategory"];
+
+/** A page of a list route (every PageOut_* schema has this shape). */
 export interface Page<T> {
   items: T[];
   total: number;
@@ -28,209 +29,33 @@ export interface Page<T> {
   offset: number;
 }
 
-export interface User {
-  id: number;
-  username: string;
-  full_name: string;
-  role: Role;
-  active: boolean;
-  area_ids: number[];
-  version: number;
-}
-
-export interface LoginOut {
-  user: User;
-  csrf_token: string;
-}
-
-export interface Ref {
-  id: number;
-  code: string;
-  name: string;
-}
-
-export interface CustomerOrderRef {
-  id: number;
-  number: string;
-  customer: string;
-}
-
-export interface Stage {
-  seq: number;
-  name: string;
-  work_center_type: string;
-  status: OperationStatus;
-  progress: number;
-}
-
-export interface OrderSummary {
-  id: number;
-  number: string;
-  customer_order: CustomerOrderRef | null;
-  product: Ref;
-  quantity: number;
-  release_date: string | null;
-  due_date: string;
-  priority: number;
-  status: OrderStatus;
-  progress: number;
-  current_stage: Stage | null;
-  late: boolean;
-  completed_at: string | null;
-  version: number;
-}
-
-export interface Operation {
-  id: number;
-  seq: number;
-  name: string;
-  work_center_type: string;
-  status: OperationStatus;
-  quantity: number;
-  good_qty: number;
-  scrap_qty: number;
-  rework_qty: number;
-  progress: number;
-  line: Ref | null;
-  started_at: string | null;
-  completed_at: string | null;
-  version: number;
-}
-
-export interface OrderDetail extends OrderSummary {
-  operations: Operation[];
-}
-
-export interface Product {
-  id: number;
-  code: string;
-  name: string;
-  family: string;
-  version: number;
-}
-
-export interface EligibleLine {
-  line_id: number;
-  line_code: string;
-  cycle_time_s: number;
-}
-
-export interface RoutingStep {
-  id: number;
-  seq: number;
-  name: string;
-  work_center_type: LineType;
-  setup_time_s: number;
-  setup_family: string;
-  skill: string;
-  splittable: boolean;
-  min_wait_s: number;
-  max_wait_s: number | null;
-  eligible: EligibleLine[];
-}
-
-export interface Routing {
-  product_id: number;
-  version: number;
-  steps: RoutingStep[];
-}
-
-export interface Site {
-  id: number;
-  code: string;
-  name: string;
-  timezone: string;
-  version: number;
-}
-
-export interface Area {
-  id: number;
-  site_id: number;
-  code: string;
-  name: string;
-  version: number;
-}
-
-export interface Line {
-  id: number;
-  area_id: number;
-  code: string;
-  name: string;
-  type: LineType;
-  version: number;
-}
-
-export interface Machine {
-  id: number;
-  line_id: number;
-  code: string;
-  name: string;
-  kind: string;
-  position: number;
-  speed_factor: number;
-  minor_stop_threshold_s: number;
-  version: number;
-}
-
-export interface Operator {
-  id: number;
-  code: string;
-  name: string;
-  skills: string[];
-  area_ids: number[];
-  shift_code: string | null;
-  active: boolean;
-  version: number;
-}
-
-export interface ShiftBreak {
-  start: string;
-  minutes: number;
-}
-
-export interface ShiftPattern {
-  id: number;
-  code: string;
-  name: string;
-  start: string;
-  end: string;
-  weekdays: number[];
-  breaks: ShiftBreak[];
-}
-
-export interface Holiday {
-  id: number;
-  day: string;
-  name: string;
-}
-
-export interface Calendar {
-  id: number;
-  code: string;
-  name: string;
-  site_id: number;
-  line_id: number | null;
-  patterns: ShiftPattern[];
-  holidays: Holiday[];
-  version: number;
-}
-
-export interface ReasonCode {
-  id: number;
-  code: string;
-  name: string;
-  category: ReasonCategory;
-  machine_class: string | null;
-  parent_id: number | null;
-  version: number;
-}
+export type User = Schemas["UserOut"];
+export type LoginOut = Schemas["LoginOut"];
+export type Ref = Schemas["ProductRef"] | Schemas["LineRef"];
+export type CustomerOrderRef = Schemas["CustomerOrderRef"];
+export type Stage = Schemas["StageOut"];
+export type OrderSummary = Schemas["OrderSummary"];
+export type Operation = Schemas["OperationOut"];
+export type OrderDetail = Schemas["OrderDetail"];
+export type Product = Schemas["ProductOut"];
+export type EligibleLine = Schemas["EligibleLineOut"];
+export type RoutingStep = Schemas["RoutingStepOut"];
+export type Routing = Schemas["RoutingOut"];
+export type Site = Schemas["SiteOut"];
+export type Area = Schemas["AreaOut"];
+export type Line = Schemas["LineOut"];
+export type Machine = Schemas["MachineOut"];
+export type Operator = Schemas["OperatorOut"];
+export type ShiftBreak = Schemas["BreakIn"];
+export type ShiftPattern = Schemas["ShiftPatternOut"];
+export type Holiday = Schemas["HolidayOut"];
+export type Calendar = Schemas["CalendarOut"];
+export type ReasonCode = Schemas["ReasonCodeOut"];
 
 // ---- errors ----
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** One field's problem in a problem+json body (`errors[]`). */
+export type FieldError = Schemas["FieldProblem"];
 
 /** An API failure as problem+json: a human `detail` plus per-field `errors`. */
 export class ApiError extends Error {

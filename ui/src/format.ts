@@ -16,6 +16,20 @@ export function fmtDateTime(iso: string | null | undefined): string {
   return iso ? dateTime.format(new Date(iso)) : "—";
 }
 
+const zoned = new Map<string, Intl.DateTimeFormat>();
+
+/** Like fmtDateTime, in a given IANA time zone (a site's) instead of the browser's. */
+export function fmtDateTimeIn(iso: string | null | undefined, timeZone: string | null | undefined): string {
+  if (!iso) return "—";
+  if (!timeZone) return fmtDateTime(iso);
+  let f = zoned.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone });
+    zoned.set(timeZone, f);
+  }
+  return f.format(new Date(iso));
+}
+
 /** Like fmtDateTime, without the year when it is the current one (dense tables). */
 export function fmtDateTimeShort(iso: string): string {
   const d = new Date(iso);
@@ -59,6 +73,14 @@ export function fmtDuration(seconds: number): string {
   if (seconds < 60) return `${+seconds.toFixed(1)} s`;
   if (seconds < 3600) return `${+(seconds / 60).toFixed(1)} min`;
   return `${+(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A span that can run to days ("45 min", "5.5 h", "3.2 days"): lateness, slack. */
+export function fmtSpan(seconds: number): string {
+  const s = Math.abs(seconds);
+  if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min`;
+  if (s < 48 * 3600) return `${+(s / 3600).toFixed(1)} h`;
+  return `${+(s / 86_400).toFixed(1)} days`;
 }
 
 const STATUS_LABELS: Record<string, string> = {

@@ -14,10 +14,12 @@ from sqlalchemy import Engine
 
 import linewise
 from linewise.api import audit as audit_api
-from linewise.api import errors
+from linewise.api import docs_ui, errors, openapi
 from linewise.api.deps import Principal, require
+from linewise.api.headers import SecurityHeaders
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
+from linewise.api.schemas import HealthOut
 from linewise.config import Settings, get_settings
 from linewise.core import audit, events
 from linewise.core.bus import Bus
@@ -43,7 +45,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
 
-    @router.get("/health", tags=["meta"])
+    @router.get("/health", tags=["meta"], response_model=HealthOut)
     def health(_p: Principal = Depends(require(PUBLIC))) -> dict[str, Any]:
         return {"status": "ok", "version": linewise.__version__}
 
@@ -124,7 +126,7 @@ def create_app(
         title="Linewise",
         version=linewise.__version__,
         description="Manufacturing operations platform: plan, run, monitor, explain.",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by docs_ui, not from a CDN
         openapi_url=f"{API_PREFIX}/openapi.json",
         lifespan=lifespan,
     )
@@ -145,6 +147,9 @@ def create_app(
     )
     app.state.live_hub = LiveHub(app.state.session_factory, app.state.bus)
     errors.install(app)
+    docs_ui.install(app, f"{API_PREFIX}/openapi.json")
+    app.add_middleware(SecurityHeaders, api_prefix=f"{API_PREFIX}/")
     app.include_router(api_router())
+    openapi.install(app)
     _mount_ui(app, WEB_DIST)
     return app

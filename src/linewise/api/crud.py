@@ -30,7 +30,11 @@ M = TypeVar("M", bound=Base)
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True, extra="forbid")
+    # In a response every field is present, defaults included: the OpenAPI document
+    # says so (required), and the UI's generated types need no "possibly undefined".
+    model_config = ConfigDict(
+        from_attributes=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -167,6 +171,7 @@ def crud_router(
     scope: Callable[[Select[Any], Principal], Select[Any]] | None = None,
     area_of: Callable[[Session, Any], int | None] | None = None,
     special: dict[str, Callable[[Session, Any, Any], None]] | None = None,
+    validate: Callable[[Session, dict[str, Any], int | None], None] | None = None,
     tag: str,
 ) -> APIRouter:
     """List / get / create / update / delete for a flat resource.
@@ -174,7 +179,8 @@ def crud_router(
     ``scope`` narrows lists for area-scoped roles; ``area_of`` tells which area a record
     (or the data for a new one) belongs to, so area-scoped writers stay in their areas.
     ``special`` maps fields that are not plain columns (e.g. many-to-many ids) to a
-    function that applies them to the record.
+    function that applies them to the record. ``validate`` checks rules beyond columns
+    (the data, and the record's id on updates) and raises a ``Problem``.
     """
     special = special or {}
     router = APIRouter(tags=[tag])
@@ -257,6 +263,8 @@ def crud_router(
         _ensure_area(db, principal, data)
         extras = {k: data.pop(k) for k in list(data) if k in special}
         check_references(db, model, data)
+        if validate is not None:
+            validate(db, data, None)
         check_unique(db, model, data, None)
         obj = model(**data)
         for key, value in extras.items():
@@ -295,6 +303,8 @@ def crud_router(
                     f"{key} cannot be empty", errors=[FieldError(key, "may not be null")]
                 )
         check_references(db, model, data)
+        if validate is not None:
+            validate(db, data, item_id)
         check_unique(db, model, data, item_id)
         for key, value in data.items():
             setattr(obj, key, value)

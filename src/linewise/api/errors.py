@@ -101,7 +101,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        problem = Problem(str(exc.detail), status=exc.status_code)
+        # Keep the exception's headers: a 405 must say which methods are Allowed.
+        headers = dict(exc.headers) if exc.headers else None
+        problem = Problem(str(exc.detail), status=exc.status_code, headers=headers)
         problem.title = {404: "Not found", 405: "Method not allowed"}.get(
             exc.status_code, "HTTP error"
         )

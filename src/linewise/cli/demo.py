@@ -68,4 +68,4 @@ def demo(serve: bool, orders: int, seed: int, live: bool, speed: float) -> None:
             click.echo("The simulator replays today so far (at least 8 hours), then runs live.")
         click.echo(f"\nLinewise is starting on {url}  (API docs: {url}/docs; stop with Ctrl+C)\n")
         app = create_app(cfg, background=background)  # type: ignore[arg-type]
-        uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning")
+        uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", **cfg.proxy_options())

@@ -48,7 +48,39 @@ def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | Non
         cfg = cfg.model_copy(update={"port": port})
     if upgrade:
         run_upgrade(cfg.database_url)
-    uvicorn.run(create_app(cfg), host=host or cfg.host, port=port or cfg.port, log_level="info")
+    uvicorn.run(
+        create_app(cfg),
+        host=host or cfg.host,
+        port=port or cfg.port,
+        log_level="info",
+        **cfg.proxy_options(),
+    )
+
+
+@main.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def openapi(output: str | None) -> None:
+    """Print the API's OpenAPI document (JSON) without starting a server.
+
+    The UI's TypeScript types are generated from it: `make openapi`.
+    """
+    from pathlib import Path
+
+    from linewise.api.app import create_app
+    from linewise.api.openapi import document_text
+
+    # An in-memory database: building the document must not touch the configured one.
+    text = document_text(create_app(settings().model_copy(update={"database_url": "sqlite://"})))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.group()

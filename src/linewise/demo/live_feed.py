@@ -19,12 +19,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from linewise.core.time import utcnow
-from linewise.demo.factory import FactorySpec, build_factory
+from linewise.demo.factory import build_factory
 from linewise.domains.equipment.models import Site
 from linewise.ingest.events import decode
 from linewise.ingest.recorder import Overloaded, Recorder
 from linewise.kpi.calendar import local_to_utc, site_date_of, site_day
 from linewise.simulation.engine import Simulation
+from linewise.simulation.spec import FactorySpec
 
 log = logging.getLogger("linewise.demo")
 CHUNK = 5000

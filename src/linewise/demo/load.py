@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict
 from linewise.core.security import Role
-from linewise.demo.factory import FactorySpec
 from linewise.domains.accounts.service import create_user
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.inventory.models import Material, Receipt, StockLevel
@@ -26,6 +25,7 @@ from linewise.domains.production.models import (
     RoutingStepLine,
 )
 from linewise.domains.quality.models import ReasonCode
+from linewise.simulation.spec import FactorySpec
 
 # Demo users: one per role. Only `linewise demo` creates them, and it says so loudly.
 DEMO_PASSWORD = "linewise-demo"

@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from linewise.ingest.events import STATES
+from linewise.kpi.states import MachineState
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", min_length=1, max_length=40)]
 StateName = Literal["producing", "setup", "idle", "down", "planned_stop", "offline"]
-assert set(STATES) == set(StateName.__args__)  # type: ignore[attr-defined]
+assert {s.value for s in MachineState} == set(StateName.__args__)  # type: ignore[attr-defined]
 
 
 class _Strict(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from linewise.api.deps import Principal, get_db, require
 from linewise.exchange.exporter import export_sheet
 from linewise.exchange.importer import import_rows
+from linewise.exchange.schemas import ImportOut
 from linewise.exchange.tabular import detect_format, read_rows
 
 router = APIRouter(tags=["import / export"])
@@ -35,7 +36,7 @@ class FileFormat(StrEnum):
     xlsx = "xlsx"
 
 
-@router.post("/import/{sheet}")
+@router.post("/import/{sheet}", response_model=ImportOut)
 async def import_sheet(
     sheet: Sheet,
     file: UploadFile = File(..., description="CSV (UTF-8, ',' or ';') or XLSX"),
@@ -61,7 +62,16 @@ async def import_sheet(
     return result.as_dict()
 
 
-@router.get("/export/{sheet}")
+@router.get(
+    "/export/{sheet}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The sheet as a file (Content-Disposition: attachment).",
+            "content": {media.split(";")[0]: {} for media in MEDIA.values()},
+        }
+    },
+)
 def export(
     sheet: Sheet,
     format: FileFormat = Query(FileFormat.csv),

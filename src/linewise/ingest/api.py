@@ -25,6 +25,13 @@ from linewise.ingest.events import decode_body
 from linewise.ingest.floor import floor_snapshot, machine_rows
 from linewise.ingest.models import QuarantinedEvent, StateInterval
 from linewise.ingest.recorder import Overloaded, Recorder
+from linewise.ingest.schemas import (
+    FloorOut,
+    IngestOut,
+    MachineIntervalsOut,
+    MachineStatusOut,
+    QuarantinePageOut,
+)
 
 router = APIRouter(tags=["machine data"])
 MAX_BODY = 16 * 1024 * 1024
@@ -40,7 +47,7 @@ def recorder_of(request: Request) -> Recorder:
     return recorder
 
 
-@router.post("/ingest")
+@router.post("/ingest", response_model=IngestOut)
 async def ingest(
     request: Request, principal: Principal = Depends(require(DEVICE_INGEST))
 ) -> dict[str, Any]:
@@ -74,7 +81,7 @@ async def ingest(
     }
 
 
-@router.get("/ingest/quarantine")
+@router.get("/ingest/quarantine", response_model=QuarantinePageOut)
 def quarantine(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
@@ -106,7 +113,7 @@ def _areas(principal: Principal) -> frozenset[int] | None:
     return principal.area_ids if principal.area_scoped else None
 
 
-@router.get("/floor")
+@router.get("/floor", response_model=FloorOut)
 def floor(
     principal: Principal = Depends(require("floor:read")),
     db: Session = Depends(get_db),
@@ -115,7 +122,7 @@ def floor(
     return floor_snapshot(db, area_ids=_areas(principal))
 
 
-@router.get("/machines/{machine_id}/status")
+@router.get("/machines/{machine_id}/status", response_model=MachineStatusOut)
 def machine_status(
     machine_id: int,
     principal: Principal = Depends(require("floor:read")),
@@ -130,7 +137,7 @@ def machine_status(
     return rows[0]
 
 
-@router.get("/machines/{machine_id}/intervals")
+@router.get("/machines/{machine_id}/intervals", response_model=MachineIntervalsOut)
 def machine_intervals(
     machine_id: int,
     start: AwareDatetime = Query(..., alias="from"),

@@ -1,8 +1,12 @@
 """What the shop floor looks like now: each machine's state, since when, counts this
-shift and the order its line is working on. Read by the live hub and the floor API."""
+shift and the order its line is working on. Read by the live hub and the floor API.
+
+"This shift" is per line, from the one calendar provider (the line's own calendar, else
+its site's, in the site's time zone), so a plant with two sites counts each on its own."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,15 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from linewise.core.time import utcnow
-from linewise.domains.equipment.models import Area, Line, Machine, Site
-from linewise.domains.people.models import ShiftCalendar
+from linewise.domains.equipment.models import Area, Line, Machine
+from linewise.domains.people.working_time import WorkingTime
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
     ProductionOrder,
 )
 from linewise.ingest.models import CountEvent, StateEvent, StateInterval, TelemetrySample
-from linewise.kpi.calendar import CalendarSpec, shift_containing, site_date_of, site_day
+from linewise.kpi.calendar import CalendarSpec, CurrentPeriod, current_period
+from linewise.kpi.intervals import TimeWindow
 
 # A machine that has sent nothing for this long is shown as silent (a gateway or network
 # outage), whatever its last state was: its last state is then a guess, not a fact.
@@ -45,36 +50,51 @@ def last_seen(db: Session, machine_ids: list[int]) -> dict[int, datetime]:
     return seen
 
 
-def current_shift(db: Session, now: datetime) -> dict[str, Any]:
-    """The site's shift containing ``now``, else the site-local day (no shift running)."""
-    site = db.scalars(select(Site).order_by(Site.id)).first()
-    if site is None:
-        return {"code": None, "start": now - timedelta(hours=8), "end": now}
-    cal = db.scalars(
-        select(ShiftCalendar)
-        .where(ShiftCalendar.site_id == site.id, ShiftCalendar.line_id.is_(None))
-        .order_by(ShiftCalendar.id)
-    ).first()
-    if cal is not None and cal.patterns:
-        spec = CalendarSpec.from_records(
-            site.timezone,
-            [
-                {
-                    "code": p.code,
-                    "start": p.start,
-                    "end": p.end,
-                    "weekdays": p.weekdays,
-                    "breaks": p.breaks,
-                }
-                for p in cal.patterns
-            ],
-            [h.day for h in cal.holidays],
+def _shift_out(period: CurrentPeriod) -> dict[str, Any]:
+    return {
+        "code": period.code,
+        "start": period.window.start.isoformat(),
+        "end": period.window.end.isoformat(),
+    }
+
+
+def line_shifts(db: Session, line_ids: Collection[int], now: datetime) -> dict[int, CurrentPeriod]:
+    """Each line's "this shift" from its own calendar, else its site's, in the site's zone."""
+    if not line_ids:
+        return {}
+    return WorkingTime.for_lines(db, line_ids).current(line_ids, now)
+
+
+def site_shift(db: Session, now: datetime) -> CurrentPeriod:
+    """The first site's shift (or day): the headline of a floor that shows no line."""
+    calendars = WorkingTime.load(db)
+    if not calendars.timezones:
+        return CurrentPeriod(None, TimeWindow(now - timedelta(hours=8), now))
+    site_id = min(calendars.timezones)
+    spec = calendars.site_spec(site_id) or CalendarSpec(calendars.timezone(site_id), ())
+    return current_period(spec, now)
+
+
+def _counts_since(
+    db: Session, machine_ids: list[int], since: dict[int, datetime]
+) -> dict[int, tuple[int, int]]:
+    """Good and reject per machine since its own shift start (one query per distinct start)."""
+    by_start: dict[datetime, list[int]] = defaultdict(list)
+    for machine_id in machine_ids:
+        by_start[since[machine_id]].append(machine_id)
+    out: dict[int, tuple[int, int]] = {}
+    for start, ids in by_start.items():
+        rows = db.execute(
+            select(
+                CountEvent.machine_id,
+                func.sum(CountEvent.good).label("good"),
+                func.sum(CountEvent.reject).label("reject"),
+            )
+            .where(CountEvent.machine_id.in_(ids), CountEvent.ts >= start)
+            .group_by(CountEvent.machine_id)
         )
-        shift = shift_containing(spec, now)
-        if shift is not None:
-            return {"code": shift.code, "start": shift.start, "end": shift.end}
-    day = site_day(site.timezone, site_date_of(site.timezone, now))
-    return {"code": None, "start": day.start, "end": day.end}
+        out.update({r.machine_id: (int(r.good or 0), int(r.reject or 0)) for r in rows})
+    return out
 
 
 def machine_rows(
@@ -107,20 +127,10 @@ def machine_rows(
             )
         )
     }
-    shift = current_shift(db, now)
-    counts = {
-        r.machine_id: (int(r.good or 0), int(r.reject or 0))
-        for r in db.execute(
-            select(
-                CountEvent.machine_id,
-                func.sum(CountEvent.good).label("good"),
-                func.sum(CountEvent.reject).label("reject"),
-            )
-            .where(CountEvent.machine_id.in_(ids), CountEvent.ts >= shift["start"])
-            .group_by(CountEvent.machine_id)
-        )
-    }
     line_ids = {r[0].line_id for r in rows}
+    # Each machine counts "this shift" of its own line's (or site's) calendar.
+    shifts = line_shifts(db, line_ids, now)
+    counts = _counts_since(db, ids, {r[0].id: shifts[r[0].line_id].window.start for r in rows})
     running = running_orders(db, line_ids)
     seen = last_seen(db, ids)
     out = []
@@ -143,6 +153,7 @@ def machine_rows(
                 "since": iv.start.isoformat() if iv else None,
                 "good": good,
                 "reject": reject,
+                "shift": _shift_out(shifts[machine.line_id]),
                 "last_seen": seen[machine.id].isoformat() if machine.id in seen else None,
                 "silent": machine.id in seen
                 and (now - seen[machine.id]).total_seconds() > SILENT_AFTER_S,
@@ -210,8 +221,10 @@ def floor_snapshot(
     stmt = select(Line, Area.code).join(Area).order_by(Line.code)
     if area_ids is not None:
         stmt = stmt.where(Line.area_id.in_(list(area_ids)))
+    rows = db.execute(stmt).all()
+    shifts = line_shifts(db, [line.id for line, _ in rows], now)
     lines = []
-    for line, area_code in db.execute(stmt).all():
+    for line, area_code in rows:
         lines.append(
             {
                 "id": line.id,
@@ -220,18 +233,16 @@ def floor_snapshot(
                 "type": line.type,
                 "area_id": line.area_id,
                 "area_code": area_code,
+                "shift": _shift_out(shifts[line.id]),
                 "machines": [m for m in machines if m["line_id"] == line.id],
             }
         )
-    shift = current_shift(db, now)
+    # The headline: the first line's shift (lines of several sites each carry their own).
+    headline = shifts[rows[0][0].id] if rows else site_shift(db, now)
     return {
         "type": "snapshot",
         "at": now.isoformat(),
         "silent_after_s": SILENT_AFTER_S,
-        "shift": {
-            "code": shift["code"],
-            "start": shift["start"].isoformat(),
-            "end": shift["end"].isoformat(),
-        },
+        "shift": _shift_out(headline),
         "lines": lines,
     }

@@ -169,6 +169,15 @@ class PlannedTime:
         """Add e.g. one machine's planned maintenance windows."""
         return PlannedTime(self.window, self.shifts, self.planned_stops + tuple(extra))
 
+    def with_extra_shifts(self, extra: Iterable[PlannedShift]) -> PlannedTime:
+        """Add overtime: extra shift occurrences (and their breaks) overlapping the window."""
+        added = tuple(s for s in extra if s.window.overlap(self.window))
+        if not added:
+            return self
+        shifts = tuple(sorted(self.shifts + added, key=lambda s: (s.start, s.code)))
+        breaks = tuple(b for s in added for b in s.breaks)
+        return PlannedTime(self.window, shifts, self.planned_stops + breaks)
+
 
 def _occurrence(zone: ZoneInfo, spec: ShiftSpec, day: date) -> PlannedShift:
     end_day = day + timedelta(days=1) if spec.end <= spec.start else day
@@ -234,9 +243,87 @@ def site_date_of(timezone: str, instant: datetime) -> date:
     return as_utc(instant).astimezone(ZoneInfo(timezone)).date()
 
 
+@dataclass(frozen=True, slots=True)
+class CurrentPeriod:
+    """What "this shift" means at an instant: the running shift, else the site-local day."""
+
+    code: str | None  # the shift's code; None when no shift is running
+    window: TimeWindow
+
+
+def current_period(calendar: CalendarSpec, instant: datetime) -> CurrentPeriod:
+    """The shift containing ``instant``, else the site-local day it falls on."""
+    shift = shift_containing(calendar, instant)
+    if shift is not None:
+        return CurrentPeriod(shift.code, shift.window)
+    return CurrentPeriod(
+        None, site_day(calendar.timezone, site_date_of(calendar.timezone, instant))
+    )
+
+
 def shift_containing(calendar: CalendarSpec, instant: datetime) -> PlannedShift | None:
     """The shift occurrence that contains ``instant``; the latest-starting one if several."""
     instant = as_utc(instant)
     around = TimeWindow(instant - timedelta(days=2), instant + timedelta(days=1))
     found = [s for s in expand_calendar(calendar, around).shifts if s.window.contains(instant)]
     return max(found, key=lambda s: s.start) if found else None
+
+
+# Working time as integer seconds from an origin: the scheduler's view of a calendar.
+Span = tuple[int, int]
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, disjoint spans covering the same time (touching spans are joined)."""
+    out: list[Span] = []
+    for a, b in sorted(s for s in spans if s[1] > s[0]):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def subtract_span(spans: Sequence[Span], cut: Span) -> list[Span]:
+    """``spans`` less the time in ``cut``."""
+    out: list[Span] = []
+    for a, b in spans:
+        if cut[1] <= a or b <= cut[0]:
+            out.append((a, b))
+            continue
+        if a < cut[0]:
+            out.append((a, cut[0]))
+        if cut[1] < b:
+            out.append((cut[1], b))
+    return out
+
+
+def seconds_since(origin: datetime, instant: datetime) -> int:
+    """Whole seconds from ``origin`` to ``instant``, never before the origin."""
+    return max(0, int((instant - origin).total_seconds()))
+
+
+def available_spans(planned: PlannedTime, origin: datetime) -> list[Span]:
+    """Time available for work: the shifts less breaks and planned stops, from ``origin``.
+
+    This is the same planned busy time the KPIs count (shifts minus planned stops), so
+    the scheduler plans exactly on the time the KPIs measure against.
+    """
+    spans = merge_spans(
+        (seconds_since(origin, s.start), seconds_since(origin, s.end)) for s in planned.shifts
+    )
+    for stop in planned.planned_stops:
+        spans = subtract_span(
+            spans, (seconds_since(origin, stop.start), seconds_since(origin, stop.end))
+        )
+    return spans
+
+
+def shift_spans(planned: PlannedTime, origin: datetime) -> list[tuple[str, Span]]:
+    """Each shift occurrence as (code, span) from ``origin``; those wholly before it left out."""
+    out = []
+    for s in planned.shifts:
+        span = (seconds_since(origin, s.start), seconds_since(origin, s.end))
+        if span[1] > span[0]:
+            out.append((s.code, span))
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from linewise.demo.factory import ShiftSpec
+from linewise.simulation.spec import ShiftSpec
 from linewise.simulation.timefmt import from_ms, to_ms
 
 WORK = "work"

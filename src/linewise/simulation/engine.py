@@ -14,13 +14,13 @@ import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from linewise.demo.factory import FactorySpec
 from linewise.simulation.calendar import ShiftTimeline
 from linewise.simulation.events import Event, EventFactory
 from linewise.simulation.ground_truth import GroundTruth, TruthRecorder
 from linewise.simulation.line import LineContext, LineProcess
 from linewise.simulation.model import SimParams
 from linewise.simulation.orders import OrderBook
+from linewise.simulation.spec import FactorySpec
 from linewise.simulation.timefmt import from_ms, to_ms
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linewise.demo.factory import FactorySpec
+from linewise.simulation.spec import FactorySpec
 from linewise.simulation.timefmt import iso
 
 Event = dict[str, Any]

@@ -20,13 +20,13 @@ import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 
-from linewise.demo.factory import LineSpec
 from linewise.simulation.calendar import WORK, ShiftTimeline
 from linewise.simulation.events import Event, EventFactory
 from linewise.simulation.ground_truth import Breakdown, OperationTruth, Setup, TruthRecorder
 from linewise.simulation.machines import PRODUCING, MachineRuntime, StateKey
 from linewise.simulation.model import SimParams
 from linewise.simulation.orders import OpState, OrderBook
+from linewise.simulation.spec import LineSpec
 from linewise.simulation.timefmt import from_ms
 
 Wait = tuple[int, bool]

@@ -11,8 +11,8 @@ import math
 import random
 from collections.abc import Callable
 
-from linewise.demo.factory import MachineSpec
 from linewise.simulation.model import FailureMode, MachineClassParams, SimParams
+from linewise.simulation.spec import MachineSpec
 
 StateKey = tuple[str, str | None, str | None]  # state, reason, fault
 PRODUCING: StateKey = ("producing", None, None)

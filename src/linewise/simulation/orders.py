@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linewise.demo.factory import FactorySpec, OrderSpec, ProductSpec, StepSpec
+from linewise.simulation.spec import FactorySpec, OrderSpec, ProductSpec, StepSpec
 from linewise.simulation.timefmt import to_ms
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.migrate import upgrade
-from linewise.demo.factory import FactorySpec, build_factory
+from linewise.demo.factory import build_factory
 from linewise.demo.load import load_factory
 from linewise.domains.equipment.models import Site
 from linewise.domains.performance.service import compute, resolve_scope
@@ -36,6 +36,7 @@ from linewise.kpi import (
     expand_calendar,
 )
 from linewise.simulation import GroundTruth, Simulation
+from linewise.simulation.spec import FactorySpec
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday; the demo orders hang off it
 DAYS = 7

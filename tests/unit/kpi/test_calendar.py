@@ -119,3 +119,32 @@ def test_naive_datetimes_and_unknown_zones_are_refused() -> None:
         TimeWindow(utc("2026-03-02", "05:00").replace(tzinfo=None), utc("2026-03-02", "06:00"))
     with pytest.raises(Exception):  # noqa: B017 - zoneinfo raises its own error type
         CalendarSpec("Mars/Olympus", ())
+
+
+def test_current_period_is_the_running_shift_else_the_site_day() -> None:
+    from linewise.kpi import current_period
+
+    cal = calendar(shift("A", "06:00", "14:00", frozenset({0, 1, 2, 3, 4})))
+    running = current_period(cal, utc("2026-03-02", "08:00"))  # Monday 09:00 Berlin
+    assert (running.code, running.window.start) == ("A", utc("2026-03-02", "05:00"))
+    evening = current_period(cal, utc("2026-03-02", "20:00"))
+    assert evening.code is None
+    assert evening.window == site_day(BERLIN, date(2026, 3, 2))
+
+
+def test_working_spans_are_shifts_less_breaks_stops_and_plus_overtime() -> None:
+    from linewise.kpi.calendar import PlannedShift, available_spans
+
+    cal = calendar(shift("A", "06:00", "14:00", frozenset({0}), b1000=30))
+    origin = utc("2026-03-02", "00:00")
+    planned = expand_calendar(cal, window("2026-03-02", "00:00", "00:00", "2026-03-03"))
+    maintenance = PlannedStop(utc("2026-03-02", "12:00"), utc("2026-03-02", "13:00"))
+    overtime = PlannedShift(
+        "OT", date(2026, 3, 2), utc("2026-03-02", "13:00"), utc("2026-03-02", "15:00")
+    )
+    spans = available_spans(
+        planned.with_planned_stops([maintenance]).with_extra_shifts([overtime]), origin
+    )
+    h = 3600
+    # 05:00-09:00, break, 09:30-12:00, maintenance, 13:00-15:00 (shift end joined by overtime)
+    assert spans == [(5 * h, 9 * h), (9 * h + 1800, 12 * h), (13 * h, 15 * h)]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linewise.demo.factory import FactorySpec, build_factory
+from linewise.demo.factory import build_factory
 from linewise.simulation import Event, GroundTruth, Simulation
+from linewise.simulation.spec import FactorySpec
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 

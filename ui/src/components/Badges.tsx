@@ -7,7 +7,7 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function LateBadge() {
   return (
-    <span className="badge badge-late" title="Past its due date">
+    <span className="badge badge-late" title="Finishes after its due date (actually, or in the published plan)">
       Late
     </span>
   );

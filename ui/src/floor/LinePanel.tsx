@@ -1,12 +1,15 @@
 import { LineOrder } from "./LineOrder";
 import { MachineTile } from "./MachineTile";
-import type { Floor } from "./model";
+import type { Floor, Shift } from "./model";
+import { ShiftLabel, sameShift } from "./ShiftLabel";
 import { useNow } from "./useNow";
 
 type Line = Floor["lines"][number];
 
-export function LinePanel({ line, skewMs, reasons }: {
+export function LinePanel({ line, skewMs, reasons, headline }: {
   line: Line;
+  /** The shift in the page header: a line in another shift says which one it counts in. */
+  headline?: Shift;
   skewMs: number;
   reasons: ReadonlyMap<string, string>;
 }) {
@@ -23,6 +26,9 @@ export function LinePanel({ line, skewMs, reasons }: {
             <span className="line-type">{line.type}</span>
           </h2>
           <div className="line-name">{line.name} · {line.area_code}</div>
+          {headline && line.shift && !sameShift(line.shift, headline) ? (
+            <ShiftLabel shift={line.shift} testId="line-shift-label" />
+          ) : null}
         </div>
         <LineOrder order={line.order} now={now} />
       </div>

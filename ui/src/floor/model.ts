@@ -1,63 +1,17 @@
 // The live floor as the server describes it (GET /floor, WebSocket /live), and the
 // pure functions that keep a client-side copy current from the snapshot and its diffs.
+import type { components } from "../api.gen";
 
-export type MachineState = "producing" | "setup" | "idle" | "down" | "planned_stop" | "offline";
+// GET /floor's types are aliases of the schemas generated from the server (../api.gen.ts);
+// the WebSocket's first message is the same snapshot, its diffs carry the same rows.
+type Schemas = components["schemas"];
 
-export interface RunningOrder {
-  order_id: number;
-  number: string;
-  operation_id: number;
-  seq: number;
-  name: string;
-  quantity: number;
-  good: number;
-  scrap: number;
-  progress: number;
-  due_date: string;
-}
-
-export interface FloorMachine {
-  id: number;
-  code: string;
-  name: string;
-  kind: string;
-  position: number;
-  line_id: number;
-  line_code: string;
-  area_id: number;
-  state: MachineState;
-  reason: string | null;
-  fault: string | null;
-  since: string | null;
-  good: number;
-  reject: number;
-  /** Newest event of any kind from this machine; null if it never sent anything. */
-  last_seen?: string | null;
-  order: RunningOrder | null;
-}
-
-export interface FloorLine {
-  id: number;
-  code: string;
-  name: string;
-  type: string;
-  area_id: number;
-  area_code: string;
-  machines: FloorMachine[];
-}
-
-export interface Shift {
-  code: string | null;
-  start: string;
-  end: string;
-}
-
-export interface Snapshot {
-  type: "snapshot";
-  at: string;
-  shift: Shift;
-  lines: FloorLine[];
-}
+export type MachineState = Schemas["MachineState"];
+export type RunningOrder = Schemas["RunningOrderOut"];
+export type FloorMachine = Schemas["MachineStatusOut"];
+export type FloorLine = Schemas["FloorLineOut"];
+export type Shift = Schemas["ShiftOut"];
+export type Snapshot = Schemas["FloorOut"];
 
 export interface Diff {
   type: "diff";
@@ -111,7 +65,8 @@ export function applyDiff(floor: Floor, diff: Diff): Floor {
     // the word on orders whose progress changed, so it wins.
     let order = mine.length > 0 ? mine[0].order : line.order;
     if (lineKey in diff.lines) order = diff.lines[lineKey];
-    return { ...line, machines, order };
+    const shift = mine.find((m) => m.shift)?.shift ?? line.shift;
+    return { ...line, machines, order, shift };
   });
   return { ...floor, lines };
 }

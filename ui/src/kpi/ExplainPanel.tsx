@@ -192,7 +192,7 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
                   <td className="num nowrap">{span(s.duration_s)}</td>
                   <td className="num nowrap">{span(s.lost_s)}</td>
                   <td>{s.reason ?? <span className="flag flag-unassigned">unassigned</span>}{s.fault && <span className="muted"> · {s.fault}</span>}</td>
-                  <td>{s.intervals.map((l, i) => <SourceAnchor key={i} link={l} text="intervals" />)}</td>
+                  <td>{s.intervals.map((l, i) => l.kind === "interval" && <SourceAnchor key={i} link={l} text="intervals" />)}</td>
                 </tr>
               ))}
             </tbody>
@@ -238,8 +238,7 @@ function Sources({ element, src, machineCode }: {
   );
 }
 
-function SourceAnchor({ link, text }: { link: SourceLink; text: string }) {
-  if (!link.href) return null;
+function SourceAnchor({ link, text }: { link: Extract<SourceLink, { kind: "interval" }>; text: string }) {
   return (
     <a className="source-link" href={link.href} target="_blank" rel="noreferrer"
       title={`Machine ${link.machine_id} state intervals ${link.start} – ${link.end ?? "now"}`}>

@@ -41,7 +41,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
         key: `__others__${rest.length}`,
         duration_s: rest.reduce((a, r) => a + r.duration_s, 0),
         count: rest.reduce((a, r) => a + r.count, 0),
-        share: rest.reduce((a, r) => a + r.share, 0),
+        share: rest.reduce((a, r) => a + (r.share ?? 0), 0),
         cumulative_share: 1,
       },
     ];
@@ -60,7 +60,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
   const yc = (share: number) => PAD.top + plotH * (1 - share);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   const axisValue = (v: number) => (measure === "count" ? num(v) : v >= 3600 ? `${+(v / 3600).toFixed(1)} h` : `${Math.round(v / 60)} min`);
-  const line = shown.map((r, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${yc(r.cumulative_share).toFixed(1)}`).join("");
+  const line = shown.map((r, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${yc(r.cumulative_share ?? 0).toFixed(1)}`).join("");
 
   return (
     <figure className="chart pareto-chart" ref={ref}>
@@ -80,7 +80,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
             <g key={r.key} data-testid="pareto-bar" data-key={r.key}>
               <rect x={x(i) - barW / 2} y={y(v)} width={barW} height={Math.max(0, PAD.top + plotH - y(v))}
                 rx={3} className={unassigned ? "bar bar-unassigned" : "bar"}>
-                <title>{`${label(r.key)}: ${fmt(v)} (${pct(r.share)}, cumulative ${pct(r.cumulative_share)})`}</title>
+                <title>{`${label(r.key)}: ${fmt(v)} (${pct(r.share)}, cumulative ${pct(r.cumulative_share ?? 0)})`}</title>
               </rect>
               <text x={x(i)} y={y(v) - 5} className="bar-value" textAnchor="middle">
                 {measure === "count" ? num(v) : axisValue(v)}
@@ -94,8 +94,8 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
         })}
         <path d={line} fill="none" className="cumulative" />
         {shown.map((r, i) => (
-          <circle key={r.key} cx={x(i)} cy={yc(r.cumulative_share)} r={3.5} className="cumulative-dot">
-            <title>{`Cumulative up to ${label(r.key)}: ${pct(r.cumulative_share)}`}</title>
+          <circle key={r.key} cx={x(i)} cy={yc(r.cumulative_share ?? 0)} r={3.5} className="cumulative-dot">
+            <title>{`Cumulative up to ${label(r.key)}: ${pct(r.cumulative_share ?? 0)}`}</title>
           </circle>
         ))}
       </svg>
@@ -112,7 +112,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
         <thead><tr><th>Group</th><th>Lost time</th><th>Stops</th><th>Share</th><th>Cumulative</th></tr></thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.key}><th>{labelOf(r.key)}</th><td>{span(r.duration_s)}</td><td>{r.count}</td><td>{pct(r.share)}</td><td>{pct(r.cumulative_share)}</td></tr>
+            <tr key={r.key}><th>{labelOf(r.key)}</th><td>{span(r.duration_s)}</td><td>{r.count}</td><td>{pct(r.share)}</td><td>{pct(r.cumulative_share ?? 0)}</td></tr>
           ))}
         </tbody>
       </table>

@@ -54,7 +54,8 @@ export function FloorPage({ wall }: { wall: boolean }) {
     body = (
       <div className={`floor-lines${status === "live" ? "" : " is-stale"}`}>
         {floor.lines.map((line) => (
-          <LinePanel key={line.id} line={line} skewMs={floor.skewMs} reasons={reasons} />
+          <LinePanel key={line.id} line={line} skewMs={floor.skewMs} reasons={reasons}
+            headline={floor.shift} />
         ))}
       </div>
     );

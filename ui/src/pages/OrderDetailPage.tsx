@@ -5,7 +5,7 @@ import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
 import { ProgressBar } from "../components/ProgressBar";
 import { ErrorState, Loading, StaleNotice } from "../components/States";
-import { fmtDateTime, fmtNumber, fmtRelative } from "../format";
+import { fmtDateTimeIn, fmtNumber, fmtRelative, fmtSpan } from "../format";
 import { useApi, usePolling } from "../useApi";
 
 export function OrderDetailPage({ id }: { id: number }) {
@@ -24,7 +24,12 @@ export function OrderDetailPage({ id }: { id: number }) {
       <PageHeader
         back={back}
         title={<span className="title-with-badges">{o.number} <StatusBadge status={o.status} />{o.late && <LateBadge />}</span>}
-        subtitle={`${o.product.code} — ${o.product.name}`}
+        subtitle={
+          <>
+            {o.product.code} — {o.product.name}
+            {o.site_timezone && <span className="muted" data-testid="time-zone"> · times in {o.site_timezone}</span>}
+          </>
+        }
         actions={
           <button type="button" className="btn" onClick={order.reload} disabled={order.loading}>
             Refresh
@@ -40,7 +45,7 @@ export function OrderDetailPage({ id }: { id: number }) {
         ) : (
           <ol className="timeline" aria-label="Stage timeline">
             {o.operations.map((op) => (
-              <StageStep key={op.id} op={op} current={o.current_stage?.seq === op.seq} />
+              <StageStep key={op.id} op={op} current={o.current_stage?.seq === op.seq} zone={o.site_timezone} />
             ))}
           </ol>
         )}
@@ -49,15 +54,50 @@ export function OrderDetailPage({ id }: { id: number }) {
   );
 }
 
+/** How the order's finish compares to its due date, in words (the server's one verdict). */
+function latenessText(o: OrderDetail): string {
+  if (o.late_by_s === null) return o.status === "cancelled" ? "Cancelled" : "Not in the published plan yet";
+  const span = fmtSpan(o.late_by_s);
+  const early = o.late_by_s <= 0;
+  switch (o.finish_basis) {
+    case "actual":
+      return early ? `Completed ${span} before due` : `Completed late by ${span}`;
+    case "now":
+      return o.planned_finish
+        ? `Late by ${span} so far — the plan's finish has passed`
+        : `Late by ${span} so far — not in the published plan`;
+    default:
+      return early ? `${span} before due` : `Late by ${span}`;
+  }
+}
+
 function OrderFacts({ order: o }: { order: OrderDetail }) {
   const done = o.status === "completed";
+  const zone = o.site_timezone;
   return (
     <dl className="facts">
       <div className={`fact${o.late ? " fact-late" : ""}`} data-testid="due-date">
         <dt>Due</dt>
-        <dd>{fmtDateTime(o.due_date)}</dd>
-        <dd className="sub">{o.late ? (done ? "Completed late" : `Late — due ${fmtRelative(o.due_date)}`) : done ? "Completed on time" : fmtRelative(o.due_date)}</dd>
+        <dd>{fmtDateTimeIn(o.due_date, zone)}</dd>
+        <dd className="sub">{done ? (o.late ? "Completed late" : "Completed on time")
+          : o.late && Date.parse(o.due_date) <= Date.now() ? `Late — due ${fmtRelative(o.due_date)}`
+          : `Due ${fmtRelative(o.due_date)}`}</dd>
       </div>
+      <div className={`fact${o.late ? " fact-late" : ""}`} data-testid="planned-finish">
+        <dt>{done ? "Finished" : "Planned finish"}</dt>
+        <dd>
+          {done ? fmtDateTimeIn(o.completed_at, zone)
+            : o.planned_finish ? fmtDateTimeIn(o.planned_finish, zone)
+            : <span className="muted">Not planned</span>}
+        </dd>
+        <dd className="sub" data-testid="lateness">{latenessText(o)}</dd>
+      </div>
+      {o.eta && (
+        <div className="fact" data-testid="eta">
+          <dt>Estimated finish</dt>
+          <dd>{fmtDateTimeIn(o.eta, zone)}</dd>
+        </div>
+      )}
       <div className="fact">
         <dt>Quantity</dt>
         <dd>{fmtNumber(o.quantity)}</dd>
@@ -75,8 +115,15 @@ function OrderFacts({ order: o }: { order: OrderDetail }) {
       </div>
       <div className="fact">
         <dt>Planned release</dt>
-        <dd>{o.release_date ? fmtDateTime(o.release_date) : <span className="muted">Not set</span>}</dd>
+        <dd>{o.release_date ? fmtDateTimeIn(o.release_date, zone) : <span className="muted">Not set</span>}</dd>
       </div>
+      {o.planned_start && !done && (
+        <div className="fact">
+          <dt>Planned start</dt>
+          <dd>{fmtDateTimeIn(o.planned_start, zone)}</dd>
+          <dd className="sub">Published plan #{o.plan_id}</dd>
+        </div>
+      )}
       {o.customer_order && (
         <div className="fact">
           <dt>Customer order</dt>
@@ -84,18 +131,13 @@ function OrderFacts({ order: o }: { order: OrderDetail }) {
           <dd className="sub">{o.customer_order.customer}</dd>
         </div>
       )}
-      {o.completed_at && (
-        <div className="fact">
-          <dt>Completed</dt>
-          <dd>{fmtDateTime(o.completed_at)}</dd>
-        </div>
-      )}
     </dl>
   );
 }
 
-function StageStep({ op, current }: { op: Operation; current: boolean }) {
+function StageStep({ op, current, zone }: { op: Operation; current: boolean; zone: string | null }) {
   const done = op.status === "completed";
+  const at = (iso: string | null) => fmtDateTimeIn(iso, zone);
   return (
     <li className={`step step-${op.status}${current ? " step-current" : ""}`} data-testid="stage"
       aria-current={current ? "step" : undefined}>
@@ -115,8 +157,16 @@ function StageStep({ op, current }: { op: Operation; current: boolean }) {
         <ProgressBar value={op.progress} tone={done ? "done" : "default"} label={`Progress of ${op.name}`} />
         <div className="step-meta muted">
           <span>Line: {op.line ? op.line.code : "not assigned"}</span>
-          {op.started_at && <span>Started {fmtDateTime(op.started_at)}</span>}
-          {op.completed_at && <span>Completed {fmtDateTime(op.completed_at)}</span>}
+          <span data-testid="stage-planned">
+            {op.planned_start && op.planned_finish
+              ? <>Planned {at(op.planned_start)} → {at(op.planned_finish)}{op.planned_line && ` on ${op.planned_line.code}`}</>
+              : "Not in the published plan"}
+          </span>
+          {op.started_at && (
+            <span data-testid="stage-actual">
+              Actual {at(op.started_at)} → {op.completed_at ? at(op.completed_at) : "running"}
+            </span>
+          )}
         </div>
       </div>
     </li>

@@ -7,7 +7,7 @@ import { PageHeader } from "../components/PageHeader";
 import { Pagination } from "../components/Pagination";
 import { ProgressBar } from "../components/ProgressBar";
 import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
-import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, statusLabel } from "../format";
+import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, fmtSpan, statusLabel } from "../format";
 import { navigate } from "../router";
 import { useApi, usePolling } from "../useApi";
 
@@ -96,6 +96,7 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
         ))}
         <span className="chip-divider" aria-hidden="true" />
         <button type="button" className={`filter-chip chip-late${late ? " on" : ""}`} aria-pressed={late}
+          title="Orders that finished, or in the published plan finish, after their due date"
           onClick={() => update({ late: !late })}>
           Late only
         </button>
@@ -163,7 +164,14 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
       <td className="num">{fmtNumber(o.quantity)}</td>
       <td>
         <div className="nowrap" title={fmtDateTime(o.due_date)}>{fmtDateTimeShort(o.due_date)}</div>
-        {!done && <div className={`sub${o.late ? " text-late" : ""}`}>{fmtRelative(o.due_date)}</div>}
+        {!done && (
+          <div className={`sub${o.late ? " text-late" : ""}`}
+            title={o.planned_finish ? `Planned finish ${fmtDateTime(o.planned_finish)}` : undefined}>
+            {o.late && o.late_by_s !== null
+              ? `Late by ${fmtSpan(o.late_by_s)}${o.finish_basis === "plan" ? " (plan)" : ""}`
+              : fmtRelative(o.due_date)}
+          </div>
+        )}
       </td>
       <td>
         <div className="status-cell">

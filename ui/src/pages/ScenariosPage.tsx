@@ -419,7 +419,7 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
 }
 
 interface TotalSpec {
-  key: string;
+  key: keyof Comparison["delta"];
   label: string;
   fmt: (v: number) => string;
   better: "lower" | "higher" | "none";

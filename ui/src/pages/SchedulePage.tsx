@@ -150,7 +150,8 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
   const editable = detail?.status === "draft" && detail.scenario_id === null;
 
   const onMove = useCallback(async ({ op, start, lineId }: MoveRequest): Promise<boolean> => {
-    if (!detail) return false;
+    // Only factory plans are editable; their operations all exist (operation_id set).
+    if (!detail || op.operation_id === null) return false;
     const body: { start: string; version: number; line_id?: number; mode: "push" | "strict" } = {
       start: start.toISOString(), version: detail.version, mode: push ? "push" : "strict",
     };

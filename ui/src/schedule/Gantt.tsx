@@ -307,8 +307,9 @@ export function Gantt({
     if (isDragged) classes.push("dragging");
     if (isPending) classes.push("pending");
     if (selectedId === op.id) classes.push("selected");
-    if (highlightOps.has(op.operation_id)) classes.push("conflict");
-    if (pushedOps?.has(op.operation_id)) classes.push("pushed");
+    // A scenario's rush order has no order operation yet (operation_id null).
+    if (op.operation_id !== null && highlightOps.has(op.operation_id)) classes.push("conflict");
+    if (op.operation_id !== null && pushedOps?.has(op.operation_id)) classes.push("pushed");
     if (lateOnly && !op.late) classes.push("dim");
     const label = mode === "line" ? op.order_number : `${op.line_code} · ${op.name}`;
     return (

@@ -1,34 +1,16 @@
 // Types and calls of the planning routes (/schedules, /plans, /scenarios).
 import { ApiError, get, post, type FieldError } from "../api";
+import type { components } from "../api.gen";
 
-export type Level = "weighted_tardiness" | "makespan" | "bottleneck_idle" | "changeovers";
+// Response types are aliases of the schemas generated from the server (../api.gen.ts).
+type Schemas = components["schemas"];
+
+export type Level = NonNullable<Schemas["ObjectiveIn"]["levels"]>[number];
 export type RunStatus = "queued" | "running" | "succeeded" | "cancelled" | "failed" | string;
 export type PlanStatus = "draft" | "published" | "rejected" | "superseded" | string;
 
-export interface ProgressPoint {
-  elapsed: number;
-  objective: number;
-  bound: number;
-  gap: number;
-}
-
-export interface Run {
-  id: number;
-  kind: string;
-  status: RunStatus;
-  scenario_id: number | null;
-  params: { time_limit_s?: number; horizon_days?: number; [k: string]: unknown };
-  reason: string | null;
-  created_at: string;
-  finished_at: string | null;
-  progress: ProgressPoint[];
-  best_objective: number | null;
-  bound: number | null;
-  gap: number | null;
-  heuristic_plan_id: number | null;
-  plan_id: number | null;
-  error: string | null;
-}
+export type ProgressPoint = Schemas["ProgressPointOut"];
+export type Run = Schemas["RunOut"];
 
 export interface RunBody {
   horizon_days?: number;
@@ -37,121 +19,19 @@ export interface RunBody {
   objective?: { levels: Level[] };
 }
 
-export interface PlanSummary {
-  id: number;
-  version: number;
-  kind: string;
-  status: PlanStatus;
-  proposal: boolean;
-  reason: string | null;
-  run_id: number | null;
-  scenario_id: number | null;
-  horizon_start: string;
-  horizon_end: string;
-  solver_status: string | null;
-  objective: Record<string, number> | null;
-  bound: number | null;
-  gap: number | null;
-  created_at: string;
-  published_at: string | null;
-}
-
+export type PlanSummary = Schemas["PlanSummaryOut"];
 /** The material an order's first operation waits for; `short`: nothing known covers it. */
-export interface MaterialWait {
-  code: string;
-  name: string;
-  unit: string;
-  until: string | null;
-  reference: string;
-  short: boolean;
-  missing: number;
-}
+export type MaterialWait = Schemas["MaterialWaitOut"];
+export type PlannedOp = Schemas["GanttOperationOut"];
+export type PlanLine = Schemas["GanttLineOut"];
+export type PlanOrder = Schemas["GanttOrderOut"];
+export type PlanDetail = Schemas["GanttOut"];
 
-export interface PlannedOp {
-  id: number;
-  operation_id: number;
-  order_id: number;
-  order_number: string;
-  product_code: string;
-  seq: number;
-  name: string;
-  line_id: number;
-  line_code: string;
-  start: string;
-  end: string;
-  setup_s: number;
-  due_date: string | null;
-  late: boolean;
-  frozen: boolean;
-  material_wait?: MaterialWait | null;
-}
-
-export interface PlanLine {
-  line_id: number;
-  line_code: string;
-  line_name: string;
-  operations: PlannedOp[];
-}
-
-export interface PlanOrder {
-  order_id: number;
-  order_number: string;
-  product_code: string;
-  due_date: string | null;
-  start: string;
-  end: string;
-  late: boolean;
-  tardiness_s: number;
-  operation_ids: number[];
-  material_wait?: MaterialWait | null;
-}
-
-export interface PlanDetail extends PlanSummary {
-  warnings?: string[];
-  lines: PlanLine[];
-  orders: PlanOrder[];
-}
-
-export type MoveMode = "strict" | "push";
-
-export interface MovePlace {
-  line_id: number;
-  line_code: string;
-  start: string;
-  end: string;
-}
-
+export type MoveMode = Schemas["MoveReportOut"]["mode"];
+export type MovePlace = Schemas["PlacementOut"];
 /** What a move changed: the operation, those pushed along, and the orders' new ends. */
-export interface MoveReport {
-  mode: MoveMode;
-  operation_id: number;
-  order_number: string;
-  seq: number;
-  from: MovePlace;
-  to: MovePlace;
-  pushed: {
-    operation_id: number | null;
-    order_number: string;
-    seq: number;
-    line_id: number;
-    line_code: string;
-    from_start: string;
-    to_start: string;
-    delay_s: number;
-  }[];
-  orders: {
-    order_number: string;
-    due_date: string | null;
-    end_before: string;
-    end_after: string;
-    tardiness_before_s: number;
-    tardiness_after_s: number;
-  }[];
-}
-
-export interface MovedPlan extends PlanDetail {
-  move: MoveReport;
-}
+export type MoveReport = Schemas["MoveReportOut"];
+export type MovedPlan = Schemas["MovedGanttOut"];
 
 /** A refused move: the rule it breaks and the other operation involved. */
 export interface MoveError extends FieldError {
@@ -160,24 +40,9 @@ export interface MoveError extends FieldError {
   other_order_number?: string | null;
 }
 
-export type ChangeKind = "line_down" | "rush_order" | "absent_operator" | "extra_shift";
-
-export interface ScenarioChange {
-  id: number;
-  kind: ChangeKind;
-  [field: string]: unknown;
-}
-
-export interface Scenario {
-  id: number;
-  name: string;
-  version: number;
-  created_at: string;
-  baseline_plan_id: number | null;
-  plan_id: number | null;
-  adopted_plan_id: number | null;
-  changes: ScenarioChange[];
-}
+export type ScenarioChange = Scenario["changes"][number];
+export type ChangeKind = ScenarioChange["kind"];
+export type Scenario = Schemas["ScenarioOut"];
 
 /** Why a scenario cannot be published: ``code`` says what to do (see docs/api.md). */
 export interface AdoptRefusal extends FieldError {
@@ -185,55 +50,10 @@ export interface AdoptRefusal extends FieldError {
   published_plan_id?: number;
 }
 
-export interface Adopted {
-  plan: PlanSummary;
-  scenario_id: number;
-  scenario_plan_id: number;
-  superseded_plan_id: number | null;
-  assumptions: { change_id: number; kind: ChangeKind; text: string }[];
-}
-
-export interface Totals {
-  weighted_tardiness: number;
-  tardiness_s: number;
-  late_orders: number;
-  orders: number;
-  makespan_s: number;
-  changeovers: number;
-  idle_s: number;
-  utilization: number;
-  [k: string]: number;
-}
-
-export interface LineFigures {
-  line_code: string;
-  available_s: number;
-  busy_s: number;
-  setup_s: number;
-  idle_s: number;
-  utilization: number;
-  [k: string]: unknown;
-}
-
-export interface Comparison {
-  scenario_id: number;
-  baseline_plan_id: number;
-  scenario_plan_id: number;
-  baseline: Totals;
-  scenario: Totals;
-  delta: Record<string, number>;
-  orders: {
-    order_number: string;
-    due_date: string | null;
-    baseline_end: string | null;
-    scenario_end: string | null;
-    baseline_tardiness_s: number | null;
-    scenario_tardiness_s: number | null;
-    delta_tardiness_s: number;
-    only_in: "scenario" | "baseline" | null;
-  }[];
-  lines: { line_id: number; line_code: string; baseline: LineFigures | null; scenario: LineFigures | null }[];
-}
+export type Adopted = Schemas["AdoptionOut"];
+export type Totals = Schemas["PlanTotalsOut"];
+export type LineFigures = Schemas["LineFiguresOut"];
+export type Comparison = Schemas["ComparisonOut"];
 
 const BASE = "/api/v1";
 

@@ -48,20 +48,21 @@ def login(
 ) -> Any:
     settings = request.app.state.settings
     limiter: service.LoginLimiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "unknown"
-    keys = (f"user:{body.username.lower()}", f"ip:{client}")
-    limiter.check(*keys)
+    # The peer address; uvicorn replaces it by X-Forwarded-For only from trusted proxies.
+    address = request.client.host if request.client else "unknown"
+    limiter.check(body.username, address)
     try:
         user = service.authenticate_password(db, body.username, body.password)
     except Unauthorized:
-        limiter.failed(*keys)
+        limiter.failed(body.username, address)
         raise
-    limiter.succeeded(keys[0])
+    limiter.succeeded(body.username, address)
     token, csrf = service.open_session(db, user, settings.session_hours)
     db.info["actor"] = f"user:{user.username}"
     db.flush()
     max_age = settings.session_hours * 3600
-    secure = settings.cookie_secure
+    # Behind an HTTPS proxy (trusted, see LINEWISE_TRUSTED_PROXIES) the cookie is Secure.
+    secure = settings.cookie_secure or request.url.scheme == "https"
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure
     )

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from linewise.core.errors import FieldError, TooManyRequests, Unauthorized, ValidationProblem
+from linewise.core.errors import FieldError, Unauthorized, ValidationProblem
 from linewise.core.security import (
     Role,
     burn_password_check,
@@ -23,57 +19,8 @@ from linewise.core.security import (
 )
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKey, ApiKeyScope, User, UserSession
+from linewise.domains.accounts.throttle import LoginLimiter as LoginLimiter
 from linewise.domains.equipment.service import areas_by_ids
-
-
-@dataclass
-class LoginLimiter:
-    """Sliding-window limit of failed sign-ins per username and per client address.
-
-    In memory, per process: enough to stop password guessing against one server; a
-    multi-process deployment multiplies the limit by the number of processes.
-    """
-
-    max_failures: int = 5
-    window_s: float = 300.0
-    # One address may try several accounts (a shared terminal), so it gets more room.
-    address_factor: int = 4
-    clock: object = time.monotonic
-    _fails: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _now(self) -> float:
-        return float(self.clock())  # type: ignore[operator]
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(key, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
-
-    def check(self, *keys: str) -> None:
-        now = self._now()
-        with self._lock:
-            for key in keys:
-                q = self._recent(key, now)
-                limit = self.max_failures * (self.address_factor if key.startswith("ip:") else 1)
-                if len(q) >= limit:
-                    retry = int(self.window_s - (now - q[0])) + 1
-                    raise TooManyRequests(
-                        f"too many failed sign-ins; try again in {retry} s",
-                        headers={"Retry-After": str(retry)},
-                        retry_after=retry,
-                    )
-
-    def failed(self, *keys: str) -> None:
-        now = self._now()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeeded(self, username_key: str) -> None:
-        with self._lock:
-            self._fails.pop(username_key, None)
 
 
 def authenticate_password(db: Session, username: str, password: str) -> User:

@@ -12,6 +12,7 @@ from linewise.api.deps import Principal
 from linewise.domains.people.models import Operator, ShiftCalendar, operator_areas
 from linewise.domains.people.schemas import CalendarIn, CalendarOut, OperatorIn, OperatorOut
 from linewise.domains.people.service import (
+    check_one_calendar,
     replace_holidays,
     replace_patterns,
     set_operator_areas,
@@ -57,6 +58,7 @@ router.include_router(
         sortable={"code": ShiftCalendar.code},
         filters={"site_id": ShiftCalendar.site_id, "line_id": ShiftCalendar.line_id},
         special={"patterns": replace_patterns, "holidays": replace_holidays},
+        validate=check_one_calendar,
         tag="people",
     )
 )

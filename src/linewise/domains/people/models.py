@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from linewise.core.db import Base
@@ -35,10 +35,30 @@ class Operator(IdMixin, VersionedMixin, TimestampMixin, Base):
 
 
 class ShiftCalendar(IdMixin, VersionedMixin, TimestampMixin, Base):
-    """A site's (or one line's) working time; planned operation time comes from here."""
+    """A site's (or one line's) working time; planned operation time comes from here.
+
+    One per site (``line_id`` empty) and one per line, so that every reader resolves the
+    same calendar (``working_time.py``); the partial unique indexes hold it in the database.
+    """
 
     __tablename__ = "shift_calendars"
     __audited__ = True
+    __table_args__ = (
+        Index(
+            "uq_shift_calendars_site",
+            "site_id",
+            unique=True,
+            sqlite_where=text("line_id IS NULL"),
+            postgresql_where=text("line_id IS NULL"),
+        ),
+        Index(
+            "uq_shift_calendars_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("line_id IS NOT NULL"),
+            postgresql_where=text("line_id IS NOT NULL"),
+        ),
+    )
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))

@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linewise.core.errors import Conflict, FieldError, ValidationProblem
 from linewise.domains.equipment.service import areas_by_ids
+from linewise.domains.people import repository as repo
 from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
 
 
@@ -20,3 +22,40 @@ def replace_patterns(db: Session, cal: ShiftCalendar, patterns: list[dict[str, A
 
 def replace_holidays(db: Session, cal: ShiftCalendar, holidays: list[dict[str, Any]]) -> None:
     cal.holidays = [Holiday(**h) for h in holidays]
+
+
+def check_one_calendar(db: Session, data: dict[str, Any], own_id: int | None) -> None:
+    """At most one calendar per site and one per line; a line's calendar is on its site.
+
+    With two, readers would have to pick one, and they used to pick differently (the
+    scheduler planned on shifts the KPIs never counted). ``data`` is a new calendar or
+    the fields of an update (the stored values fill in what it leaves out).
+    """
+    current = db.get(ShiftCalendar, own_id) if own_id is not None else None
+    site_id = data.get("site_id")
+    if site_id is None:
+        if current is None:
+            return  # the schema refuses a calendar without a site
+        site_id = current.site_id
+    line_id = data.get("line_id") if "line_id" in data or current is None else current.line_id
+    if line_id is not None:
+        line_site = repo.site_of_line(db, line_id)
+        if line_site is not None and line_site != site_id:
+            raise ValidationProblem(
+                f"line {line_id} belongs to site {line_site}, not to site {site_id}",
+                errors=[FieldError("line_id", f"is on site {line_site}")],
+            )
+    other = repo.calendar_of_scope(db, site_id, line_id, own_id)
+    if other is None:
+        return
+    if line_id is None:
+        raise Conflict(
+            f"site {site_id} already has a calendar ({other.code}); a site has one calendar: "
+            "change that one, or give a line its own calendar with line_id",
+            errors=[FieldError("site_id", f"already has calendar {other.code} (id {other.id})")],
+        )
+    raise Conflict(
+        f"line {line_id} already has a calendar ({other.code}); a line has one calendar: "
+        "change that one",
+        errors=[FieldError("line_id", f"already has calendar {other.code} (id {other.id})")],
+    )

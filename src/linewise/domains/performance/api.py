@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +14,17 @@ from linewise.core.time import utcnow
 from linewise.domains.performance import downtime
 from linewise.domains.performance.explaining import explain_scope
 from linewise.domains.performance.pareto import pareto_of
+from linewise.domains.performance.schemas import (
+    AssignmentOut,
+    ExplainOut,
+    FiguresOut,
+    ParetoBy,
+    ParetoOut,
+    ReasonTreeOut,
+    ScopeKind,
+    TrendOut,
+    UnassignedPageOut,
+)
 from linewise.domains.performance.service import Scope, figures, resolve_scope, trend_of
 from linewise.domains.performance.windows import ResolvedWindow, resolve_window
 from linewise.kpi import BucketSize, Convention, ParetoMeasure
@@ -22,21 +32,6 @@ from linewise.kpi import BucketSize, Convention, ParetoMeasure
 router = APIRouter(tags=["kpi"])
 READ = "kpi:read"
 ASSIGN = "downtime:assign"
-
-
-class ScopeKind(StrEnum):
-    machine = "machine"
-    line = "line"
-    area = "area"
-    site = "site"
-
-
-class ParetoBy(StrEnum):
-    reason = "reason"
-    fault = "fault"
-    machine = "machine"
-    line = "line"
-    shift = "shift"
 
 
 class WindowQuery:
@@ -71,7 +66,7 @@ def _prepare(
     return resolved_scope, window, now
 
 
-@router.get("/kpi/{scope}/{scope_id}")
+@router.get("/kpi/{scope}/{scope_id}", response_model=FiguresOut, response_model_exclude_unset=True)
 def kpi_figures(
     scope: ScopeKind,
     scope_id: int,
@@ -89,7 +84,11 @@ def kpi_figures(
     return figures(db, sc, window, convention, now)
 
 
-@router.get("/kpi/{scope}/{scope_id}/explain")
+@router.get(
+    "/kpi/{scope}/{scope_id}/explain",
+    response_model=ExplainOut,
+    response_model_exclude_unset=True,
+)
 def kpi_explain(
     scope: ScopeKind,
     scope_id: int,
@@ -104,7 +103,7 @@ def kpi_explain(
     return explain_scope(db, sc, window, convention, now, source_limit)
 
 
-@router.get("/kpi/{scope}/{scope_id}/trend")
+@router.get("/kpi/{scope}/{scope_id}/trend", response_model=TrendOut)
 def kpi_trend(
     scope: ScopeKind,
     scope_id: int,
@@ -118,7 +117,7 @@ def kpi_trend(
     return trend_of(db, sc, window, bucket, convention, now)
 
 
-@router.get("/kpi/{scope}/{scope_id}/pareto")
+@router.get("/kpi/{scope}/{scope_id}/pareto", response_model=ParetoOut)
 def kpi_pareto(
     scope: ScopeKind,
     scope_id: int,
@@ -134,7 +133,7 @@ def kpi_pareto(
     return pareto_of(db, sc, window, by.value, measure, include_minor, include_idle, now)
 
 
-@router.get("/downtime/unassigned")
+@router.get("/downtime/unassigned", response_model=UnassignedPageOut)
 def downtime_unassigned(
     since: AwareDatetime | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
@@ -149,7 +148,7 @@ def downtime_unassigned(
     )
 
 
-@router.get("/downtime/reasons")
+@router.get("/downtime/reasons", response_model=ReasonTreeOut)
 def downtime_reasons(
     machine_id: int = Query(...),
     principal: Principal = Depends(require(READ)),
@@ -171,7 +170,7 @@ class AssignmentIn(BaseModel):
     note: str = Field("", max_length=500)
 
 
-@router.post("/downtime/assignments")
+@router.post("/downtime/assignments", response_model=AssignmentOut)
 def downtime_assign(
     body: AssignmentIn,
     principal: Principal = Depends(require(ASSIGN)),

@@ -19,14 +19,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linewise.domains.people.working_time import SiteCalendars, WorkingTime, adjusted
 from linewise.domains.performance import repository as repo
 from linewise.domains.performance.repository import CycleRow, MachineRow
 from linewise.kpi import (
-    CalendarSpec,
     CountRecord,
     Evaluation,
     PlannedTime,
@@ -118,32 +117,13 @@ def load_states(
     return out
 
 
-@dataclass
-class Calendars:
-    timezone: str
-    site: CalendarSpec
-    lines: dict[int, CalendarSpec]
-    has_site_calendar: bool
-
-    def of_line(self, line_id: int) -> CalendarSpec:
-        return self.lines.get(line_id, self.site)
+# A scope's calendars come from the one calendar provider (``people.working_time``).
+Calendars = SiteCalendars
 
 
 def load_calendars(db: Session, site_id: int) -> Calendars:
-    timezone = repo.site_timezone(db, site_id)
-    site_rec, line_recs = repo.calendars(db, site_id)
-
-    def spec(rec: dict[str, Any] | None) -> CalendarSpec:
-        if rec is None:
-            return CalendarSpec(timezone, ())
-        return CalendarSpec.from_records(timezone, rec["patterns"], rec["holidays"])
-
-    return Calendars(
-        timezone,
-        spec(site_rec),
-        {line: spec(rec) for line, rec in line_recs.items()},
-        site_rec is not None,
-    )
+    """The site's calendar and its lines' own calendars, as every other reader sees them."""
+    return WorkingTime.load(db, [site_id]).site(site_id)
 
 
 def interval_label(machine_id: int, start: datetime, end: datetime | None) -> str:
@@ -202,7 +182,9 @@ def load(
     ids = [m.id for m in machines]
     warnings = calendar_warnings(calendars)
     line_ids = sorted({m.line_id for m in machines})
-    planned = {line: expand_calendar(calendars.of_line(line), window) for line in line_ids}
+    planned = adjusted(
+        db, {line: expand_calendar(calendars.of_line(line), window) for line in line_ids}, window
+    )
     labels = _cycle_labels(repo.line_cycles(db, line_ids))
     line_pru: dict[int, dict[str, float]] = {
         line: {label: c.cycle_time_s for label, c in labels[line].values()} for line in line_ids

@@ -1,4 +1,7 @@
-"""Queries behind the KPIs: machines of a scope, calendars, intervals, counts, ideal cycles."""
+"""Queries behind the KPIs: machines of a scope, intervals, counts, ideal cycles.
+
+Calendars come from the one calendar provider, ``linewise.domains.people.working_time``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Area, Line, Machine, Site
-from linewise.domains.people.models import ShiftCalendar
 from linewise.domains.performance.models import DowntimeAssignment
 from linewise.domains.production.models import (
     OrderOperation,
@@ -123,38 +125,6 @@ def machines(
     if area_ids is not None:
         stmt = stmt.where(Line.area_id.in_(list(area_ids)))
     return [MachineRow(**r._asdict()) for r in db.execute(stmt).all()]
-
-
-def site_timezone(db: Session, site_id: int) -> str:
-    return str(db.scalar(select(Site.timezone).where(Site.id == site_id)))
-
-
-def calendars(db: Session, site_id: int) -> tuple[dict[str, Any] | None, dict[int, dict[str, Any]]]:
-    """The site's calendar and any line calendars, as plain records (patterns, holidays)."""
-    site_cal: dict[str, Any] | None = None
-    by_line: dict[int, dict[str, Any]] = {}
-    rows = db.scalars(
-        select(ShiftCalendar).where(ShiftCalendar.site_id == site_id).order_by(ShiftCalendar.id)
-    ).all()
-    for cal in rows:
-        record = {
-            "patterns": [
-                {
-                    "code": p.code,
-                    "start": p.start,
-                    "end": p.end,
-                    "weekdays": list(p.weekdays),
-                    "breaks": list(p.breaks),
-                }
-                for p in cal.patterns
-            ],
-            "holidays": [h.day for h in cal.holidays],
-        }
-        if cal.line_id is None:
-            site_cal = site_cal or record
-        else:
-            by_line.setdefault(cal.line_id, record)
-    return site_cal, by_line
 
 
 _INTERVAL_COLUMNS = (

@@ -24,12 +24,19 @@ from linewise.domains.planning.models import PlanningScenario, SchedulePlan, Sch
 from linewise.domains.planning.runtime import runtime_of
 from linewise.domains.planning.schemas import (
     AdoptIn,
+    AdoptionOut,
     ChangeIn,
+    ComparisonOut,
+    GanttOut,
+    MovedGanttOut,
     MoveIn,
+    NextOperationsOut,
+    PlanSummaryOut,
     PublishIn,
     RunIn,
     RunOut,
     ScenarioIn,
+    ScenarioOut,
     ScenarioRunIn,
 )
 from linewise.domains.planning.service import PlanningRuntime, RunRequest, run_view
@@ -119,7 +126,12 @@ def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(jsonable_encoder(data))}\n\n"
 
 
-@router.get("/schedules/{run_id}/events", tags=["planning"])
+@router.get(
+    "/schedules/{run_id}/events",
+    tags=["planning"],
+    response_class=StreamingResponse,
+    responses={200: {"description": "An event stream.", "content": {"text/event-stream": {}}}},
+)
 def run_events(
     run_id: int,
     request: Request,
@@ -180,7 +192,7 @@ def run_events(
 # --- plans -----------------------------------------------------------------------------
 
 
-@router.get("/plans", tags=["planning"])
+@router.get("/plans", response_model=list[PlanSummaryOut], tags=["planning"])
 def list_plans(
     status: str | None = None,
     scenario_id: int | None = None,
@@ -199,7 +211,12 @@ def list_plans(
     return [gantt.summary(p) for p in db.scalars(stmt)]
 
 
-@router.get("/plans/published/next", tags=["planning"])
+@router.get(
+    "/plans/published/next",
+    response_model=NextOperationsOut,
+    response_model_exclude_unset=True,
+    tags=["planning"],
+)
 def next_operations(
     line_id: int,
     limit: int = Query(5, ge=1, le=50),
@@ -227,7 +244,7 @@ def next_operations(
     }
 
 
-@router.get("/plans/{plan_id}", tags=["planning"])
+@router.get("/plans/{plan_id}", response_model=GanttOut, tags=["planning"])
 def get_plan(
     plan_id: int,
     response: Response,
@@ -240,7 +257,7 @@ def get_plan(
     return gantt.gantt(db, plan)
 
 
-@router.post("/plans/{plan_id}/publish", tags=["planning"])
+@router.post("/plans/{plan_id}/publish", response_model=PlanSummaryOut, tags=["planning"])
 def publish_plan(
     plan_id: int,
     body: PublishIn | None = None,
@@ -256,7 +273,7 @@ def publish_plan(
     return gantt.summary(plan)
 
 
-@router.post("/plans/{plan_id}/reject", tags=["planning"])
+@router.post("/plans/{plan_id}/reject", response_model=PlanSummaryOut, tags=["planning"])
 def reject_plan(
     plan_id: int,
     _p: Principal = Depends(WRITE),
@@ -267,7 +284,9 @@ def reject_plan(
     return gantt.summary(plan)
 
 
-@router.patch("/plans/{plan_id}/operations/{operation_id}", tags=["planning"])
+@router.patch(
+    "/plans/{plan_id}/operations/{operation_id}", response_model=MovedGanttOut, tags=["planning"]
+)
 def move_operation(
     plan_id: int,
     operation_id: int,
@@ -298,7 +317,7 @@ def _scenario(db: Session, scenario: PlanningScenario) -> dict[str, Any]:
     return {**gantt.scenario_out(db, scenario), "adopted_plan_id": adopted.id if adopted else None}
 
 
-@router.post("/scenarios", status_code=201, tags=["planning"])
+@router.post("/scenarios", status_code=201, response_model=ScenarioOut, tags=["planning"])
 def create_scenario(
     body: ScenarioIn, _p: Principal = Depends(WRITE), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
@@ -307,7 +326,7 @@ def create_scenario(
     return _scenario(db, scenario)
 
 
-@router.get("/scenarios", tags=["planning"])
+@router.get("/scenarios", response_model=list[ScenarioOut], tags=["planning"])
 def list_scenarios(
     _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
@@ -315,14 +334,19 @@ def list_scenarios(
     return [_scenario(db, s) for s in found]
 
 
-@router.get("/scenarios/{scenario_id}", tags=["planning"])
+@router.get("/scenarios/{scenario_id}", response_model=ScenarioOut, tags=["planning"])
 def get_scenario(
     scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     return _scenario(db, scenarios.get_scenario(db, scenario_id))
 
 
-@router.post("/scenarios/{scenario_id}/changes", status_code=201, tags=["planning"])
+@router.post(
+    "/scenarios/{scenario_id}/changes",
+    status_code=201,
+    response_model=ScenarioOut,
+    tags=["planning"],
+)
 def add_change(
     scenario_id: int,
     body: ChangeIn,
@@ -337,7 +361,9 @@ def add_change(
     return _scenario(db, scenario)
 
 
-@router.delete("/scenarios/{scenario_id}/changes/{change_id}", tags=["planning"])
+@router.delete(
+    "/scenarios/{scenario_id}/changes/{change_id}", response_model=ScenarioOut, tags=["planning"]
+)
 def delete_change(
     scenario_id: int,
     change_id: int,
@@ -368,7 +394,7 @@ def solve_scenario(
     return run_view(runtime, _get_run(db, run_id))
 
 
-@router.get("/scenarios/{scenario_id}/compare", tags=["planning"])
+@router.get("/scenarios/{scenario_id}/compare", response_model=ComparisonOut, tags=["planning"])
 def compare_scenario(
     scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
@@ -376,7 +402,7 @@ def compare_scenario(
     return scenarios.compare(db, scenarios.get_scenario(db, scenario_id))
 
 
-@router.post("/scenarios/{scenario_id}/publish", tags=["planning"])
+@router.post("/scenarios/{scenario_id}/publish", response_model=AdoptionOut, tags=["planning"])
 def publish_scenario(
     scenario_id: int,
     body: AdoptIn | None = None,
@@ -394,7 +420,7 @@ def publish_scenario(
     return {**out, "plan": gantt.summary(out["plan"])}
 
 
-@router.post("/scenarios/{scenario_id}/rebase", tags=["planning"])
+@router.post("/scenarios/{scenario_id}/rebase", response_model=ScenarioOut, tags=["planning"])
 def rebase_scenario(
     scenario_id: int, _p: Principal = Depends(WRITE), db: Session = Depends(get_db)
 ) -> dict[str, Any]:

@@ -36,7 +36,8 @@ from itertools import pairwise
 from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Line
-from linewise.domains.people.models import Operator, ShiftCalendar
+from linewise.domains.people.models import Operator
+from linewise.domains.people.working_time import WorkingTime
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.changes import Changes, ExtraShift
 from linewise.domains.planning.materials import check_materials
@@ -48,7 +49,14 @@ from linewise.domains.production.models import (
     ProductionOrder,
     RoutingStep,
 )
-from linewise.kpi.calendar import CalendarSpec, expand_calendar
+from linewise.kpi.calendar import (
+    Span,
+    available_spans,
+    expand_calendar,
+    merge_spans,
+    shift_spans,
+    subtract_span,
+)
 from linewise.kpi.intervals import TimeWindow
 from linewise.scheduling import (
     FrozenAssignment,
@@ -65,8 +73,6 @@ from linewise.scheduling.calendar import CalendarIndex
 
 # Calendars (and so the latest possible end of work) reach this far past the horizon.
 CALENDAR_OVERFLOW = timedelta(days=60)
-
-Span = tuple[int, int]
 
 
 @dataclass
@@ -95,61 +101,14 @@ class _Context:
         return int((instant - self.start).total_seconds())
 
 
-def _merge(spans: Iterable[Span]) -> list[Span]:
-    out: list[Span] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0]):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _subtract(spans: list[Span], cut: Span) -> list[Span]:
-    out: list[Span] = []
-    for a, b in spans:
-        if cut[1] <= a or b <= cut[0]:
-            out.append((a, b))
-            continue
-        if a < cut[0]:
-            out.append((a, cut[0]))
-        if cut[1] < b:
-            out.append((cut[1], b))
-    return out
-
-
-def _spec(cal: ShiftCalendar, timezone: str) -> CalendarSpec:
-    patterns = [
-        {"code": p.code, "start": p.start, "end": p.end, "weekdays": p.weekdays, "breaks": p.breaks}
-        for p in cal.patterns
-    ]
-    return CalendarSpec.from_records(timezone, patterns, [h.day for h in cal.holidays])
-
-
-def _working_spans(
-    spec: CalendarSpec, ctx_start: datetime, until: datetime
-) -> tuple[list[Span], list[tuple[str, Span]]]:
-    """Available spans (shifts minus breaks) and the shift occurrences, in seconds."""
-    planned = expand_calendar(spec, TimeWindow(ctx_start, until))
-
-    def sec(t: datetime) -> int:
-        return max(0, int((t - ctx_start).total_seconds()))
-
-    shifts = [(s.code, (sec(s.start), sec(s.end))) for s in planned.shifts]
-    spans = _merge(span for _c, span in shifts)
-    for stop in planned.planned_stops:
-        spans = _subtract(spans, (sec(stop.start), sec(stop.end)))
-    return spans, [(c, s) for c, s in shifts if s[1] > s[0]]
-
-
 def _context(
     db: Session, start: datetime, end: datetime, changes: Changes, overflow: timedelta
 ) -> _Context:
     until = end + overflow
     lines = {line.id: line for line in repo.lines(db)}
-    cals = repo.calendars(db)
-    site_cal = {c.site_id: c for c in cals if c.line_id is None}
-    line_cal = {c.line_id: c for c in cals if c.line_id is not None}
+    calendars = WorkingTime.load(db)
+    reach = TimeWindow(start, until)
+    planned = calendars.planned(lines, reach)
     ctx = _Context(
         start,
         end,
@@ -164,20 +123,19 @@ def _context(
     site_shifts_done: set[int] = set()
     for lid, line in lines.items():
         site = line.area.site
-        cal = line_cal.get(lid) or site_cal.get(site.id)
-        if cal is None:
-            ctx.line_windows[lid] = None
-        else:
-            spans, _ = _working_spans(_spec(cal, site.timezone), start, until)
-            ctx.line_windows[lid] = spans
-        if site.id not in site_shifts_done and site.id in site_cal:
+        # The line's working time from the one calendar provider: the KPIs count the same.
+        found = calendars.of_line(lid).found
+        ctx.line_windows[lid] = available_spans(planned[lid], start) if found else None
+        site_spec = calendars.site_spec(site.id)
+        if site.id not in site_shifts_done and site_spec is not None:
+            # Operators belong to the site's shifts (their shift code), line calendars aside.
             site_shifts_done.add(site.id)
-            _, shifts = _working_spans(_spec(site_cal[site.id], site.timezone), start, until)
+            shifts = shift_spans(expand_calendar(site_spec, reach), start)
             ctx.site_shifts += [_Shift(code, site.id, span) for code, span in shifts]
     for down in changes.downs:
         cut = (ctx.sec(down.start), ctx.sec(down.end))
         current = ctx.line_windows.get(down.line_id, [])
-        ctx.line_windows[down.line_id] = _subtract(
+        ctx.line_windows[down.line_id] = subtract_span(
             current if current is not None else [(0, ctx.calendar_end)], cut
         )
     for extra in changes.extra_shifts:
@@ -185,7 +143,7 @@ def _context(
             current = ctx.line_windows.get(lid)
             if current is not None:
                 span = (max(0, ctx.sec(extra.start)), ctx.sec(extra.end))
-                ctx.line_windows[lid] = _merge([*current, span])
+                ctx.line_windows[lid] = merge_spans([*current, span])
     return ctx
 
 
@@ -259,7 +217,7 @@ def _bridges(occurrences: list[tuple[Span, Crew]]) -> list[SkillShift]:
     the gap runs on both sides, so that crew can staff it whenever both sides can. The
     line calendar still keeps work itself out of the gaps.
     """
-    spans = _merge(span for span, _crew in occurrences)
+    spans = merge_spans(span for span, _crew in occurrences)
     if not spans:
         return []
     gaps: list[tuple[Span, Crew]] = []
@@ -354,7 +312,14 @@ class _JobBuilder:
         self.busy_lines: set[int] = set()
         self.refs: dict[Key, OpRef] = {}
 
-    def operation(self, product: Product, op: _OpenOp, head: bool, site: str) -> Operation | None:
+    def _site_code(self, op: _OpenOp) -> str | None:
+        """The site of the lines the step runs on: its crews work that site's shifts."""
+        for e in op.step.eligible:
+            if e.line_id in self.ctx.lines:
+                return self.ctx.lines[e.line_id].area.site.code
+        return None
+
+    def operation(self, product: Product, op: _OpenOp, head: bool) -> Operation | None:
         row = op.row
         running = row is not None and row.status == OperationStatus.IN_PROGRESS
         pinned = row.line_id if running and row is not None else None
@@ -362,7 +327,8 @@ class _JobBuilder:
         if not modes:
             return None
         skill = None
-        if op.step.skill:
+        site = self._site_code(op)
+        if op.step.skill and site is not None:
             key = _skill_key(site, op.step.skill)
             if self.ctx.skills.get(key):
                 skill = key
@@ -392,10 +358,9 @@ class _JobBuilder:
         weights: tuple[int, datetime | None, datetime],
     ) -> Job | None:
         priority, release, due = weights
-        site = next(iter(self.ctx.lines.values())).area.site.code
         built: list[Operation] = []
         for op in ops:
-            operation = self.operation(product, op, head=not built, site=site)
+            operation = self.operation(product, op, head=not built)
             if operation is None:
                 self.ctx.warnings.append(f"{key}: {op.step.name} has no eligible line; skipped")
                 continue

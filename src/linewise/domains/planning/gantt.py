@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import FieldError, ValidationProblem
+from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import Operator
 from linewise.domains.planning import problem as snapshot
@@ -22,7 +24,8 @@ from linewise.domains.planning.schemas import (
     LineDownIn,
     RushOrderIn,
 )
-from linewise.domains.production.models import Product
+from linewise.domains.production import lateness
+from linewise.domains.production.models import OrderStatus, Product
 
 
 def summary(plan: SchedulePlan) -> dict[str, Any]:
@@ -46,11 +49,37 @@ def summary(plan: SchedulePlan) -> dict[str, Any]:
     }
 
 
-def _late(row: PlannedOperation, order_end: dict[str, Any]) -> bool:
-    return row.due_date is not None and order_end[row.order_number] > row.due_date
+def _verdicts(
+    db: Session, first: dict[str, PlannedOperation], order_end: dict[str, datetime]
+) -> dict[str, lateness.Verdict]:
+    """Each order's lateness if it finished where this plan puts it, by the one rule.
+
+    An order that exists is judged on its current facts (status, due date, actual
+    finish), so the published plan's Gantt says what the Orders list and the order page
+    say. A scenario's rush order exists only in the plan: judged as open, on the plan.
+    """
+    now = utcnow()
+    ids = {r.order_id: number for number, r in first.items() if r.order_id is not None}
+    found = lateness.of_plan_finishes(db, {oid: order_end[n] for oid, n in ids.items()}, now)
+    out = {ids[oid]: verdict for oid, verdict in found.items()}
+    for number, r in first.items():
+        if number not in out:
+            out[number] = (
+                lateness.NOT_PLANNED
+                if r.due_date is None
+                else lateness.judge(
+                    status=OrderStatus.PLANNED,
+                    due=r.due_date,
+                    completed_at=None,
+                    planned_finish=order_end[number],
+                    eta=None,
+                    now=now,
+                )
+            )
+    return out
 
 
-def _op(row: PlannedOperation, line: Line | None, order_end: dict[str, Any]) -> dict[str, Any]:
+def _op(row: PlannedOperation, line: Line | None, late: bool) -> dict[str, Any]:
     return {
         "id": row.id,
         "operation_id": row.operation_id,
@@ -65,7 +94,7 @@ def _op(row: PlannedOperation, line: Line | None, order_end: dict[str, Any]) -> 
         "end": row.end,
         "setup_s": row.setup_s,
         "due_date": row.due_date,
-        "late": _late(row, order_end),
+        "late": late,
         "frozen": row.frozen,
     }
 
@@ -90,24 +119,26 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
     problem = snapshot.load(plan.instance_blob)
     waits = problem.materials
     lines = {line.id: line for line in repo.lines(db)}
-    order_end: dict[str, Any] = {}
-    order_start: dict[str, Any] = {}
+    order_end: dict[str, datetime] = {}
+    order_start: dict[str, datetime] = {}
+    first: dict[str, PlannedOperation] = {}
     for r in rows:
         order_end[r.order_number] = max(order_end.get(r.order_number, r.end), r.end)
         order_start[r.order_number] = min(order_start.get(r.order_number, r.start), r.start)
+        first.setdefault(r.order_number, r)
+    verdicts = _verdicts(db, first, order_end)
     by_line: dict[int, list[dict[str, Any]]] = defaultdict(list)
     by_order: dict[str, list[int]] = defaultdict(list)
-    first: dict[str, PlannedOperation] = {}
     for r in rows:
-        op = _op(r, lines.get(r.line_id), order_end)
+        op = _op(r, lines.get(r.line_id), verdicts[r.order_number].is_late)
         op["material_wait"] = material_out(waits.get(r.job_key)) if r.op_index == 0 else None
         by_line[r.line_id].append(op)
         by_order[r.order_number].append(r.id)
-        first.setdefault(r.order_number, r)
     orders = []
     for number, ids in by_order.items():
         r = first[number]
         end = order_end[number]
+        # The plan's own tardiness (what the solver minimised), beside the verdict.
         tardy = 0 if r.due_date is None else max(0, int((end - r.due_date).total_seconds()))
         orders.append(
             {
@@ -117,7 +148,8 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
                 "due_date": r.due_date,
                 "start": order_start[number],
                 "end": end,
-                "late": tardy > 0,
+                "late": verdicts[number].is_late,
+                "late_by_s": verdicts[number].late_by_s,
                 "tardiness_s": tardy,
                 "operation_ids": ids,
                 "material_wait": material_out(waits.get(r.job_key)),

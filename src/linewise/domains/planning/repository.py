@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ScalarSelect, Subquery, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.domains.equipment.models import Area, Line, Machine
-from linewise.domains.people.models import Operator, ShiftCalendar
+from linewise.domains.people.models import Operator
 from linewise.domains.planning.models import (
     PlannedOperation,
     PlanStatus,
@@ -35,14 +36,6 @@ OPEN_OPERATION_STATES = (OperationStatus.PENDING, OperationStatus.IN_PROGRESS)
 def lines(db: Session) -> Sequence[Line]:
     return db.scalars(
         select(Line).options(selectinload(Line.area).selectinload(Area.site)).order_by(Line.code)
-    ).all()
-
-
-def calendars(db: Session) -> Sequence[ShiftCalendar]:
-    return db.scalars(
-        select(ShiftCalendar).options(
-            selectinload(ShiftCalendar.patterns), selectinload(ShiftCalendar.holidays)
-        )
     ).all()
 
 
@@ -181,3 +174,90 @@ def down_machines(
 
 def run_with_trigger(db: Session, trigger: str) -> ScheduleRun | None:
     return db.scalars(select(ScheduleRun).where(ScheduleRun.trigger == trigger).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class PlannedSpan:
+    """One operation of an order as a plan places it: on which line, from when to when."""
+
+    order_id: int
+    operation_id: int | None
+    seq: int
+    line_id: int
+    line_code: str
+    line_name: str
+    start: datetime
+    end: datetime
+
+
+def published_plan_id() -> ScalarSelect[int]:
+    """The id of the factory's published plan, as a subquery (the same choice as
+    ``published_plan``: the newest published plan that is not a scenario's)."""
+    return (
+        select(SchedulePlan.id)
+        .where(SchedulePlan.status == PlanStatus.PUBLISHED, SchedulePlan.scenario_id.is_(None))
+        .order_by(SchedulePlan.published_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def published_order_span() -> Subquery:
+    """Per order in the published plan: its planned start and finish (``order_id``,
+    ``planned_start``, ``planned_finish``), for filters that join it onto orders."""
+    return (
+        select(
+            PlannedOperation.order_id.label("order_id"),
+            func.min(PlannedOperation.start).label("planned_start"),
+            func.max(PlannedOperation.end).label("planned_finish"),
+        )
+        .where(
+            PlannedOperation.plan_id == published_plan_id(),
+            PlannedOperation.order_id.is_not(None),
+        )
+        .group_by(PlannedOperation.order_id)
+        .subquery("published_order_span")
+    )
+
+
+def published_spans(db: Session, order_ids: Sequence[int]) -> tuple[int | None, list[PlannedSpan]]:
+    """The published plan's id and where and when it runs each operation of these orders."""
+    if not order_ids:
+        return None, []
+    plan = published_plan(db)
+    if plan is None:
+        return None, []
+    return plan.id, plan_spans(db, plan.id, order_ids)
+
+
+def plan_spans(db: Session, plan_id: int, order_ids: Sequence[int]) -> list[PlannedSpan]:
+    """Where and when one plan runs each operation of these orders."""
+    rows = db.execute(
+        select(
+            PlannedOperation.order_id,
+            PlannedOperation.operation_id,
+            PlannedOperation.seq,
+            PlannedOperation.line_id,
+            Line.code,
+            Line.name,
+            PlannedOperation.start,
+            PlannedOperation.end,
+        )
+        .join(Line, Line.id == PlannedOperation.line_id)
+        .where(PlannedOperation.plan_id == plan_id, PlannedOperation.order_id.in_(order_ids))
+        .order_by(PlannedOperation.order_id, PlannedOperation.seq)
+    ).all()
+    return [
+        PlannedSpan(
+            order_id=r[0],
+            operation_id=r[1],
+            seq=r[2],
+            line_id=r[3],
+            line_code=r[4],
+            line_name=r[5],
+            start=r[6],
+            end=r[7],
+        )
+        for r in rows
+        if r[0] is not None  # never: the filter leaves none, but the column is nullable
+    ]

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from linewise.core.schemas import ResponseModel
+
 Level = Literal["weighted_tardiness", "makespan", "bottleneck_idle", "changeovers"]
 
 
@@ -143,3 +145,288 @@ class ExtraShiftIn(_Window):
 ChangeIn = Annotated[
     LineDownIn | RushOrderIn | AbsentOperatorIn | ExtraShiftIn, Field(discriminator="kind")
 ]
+
+
+# --- plans, the Gantt, scenarios (responses) --------------------------------------------
+
+
+class PlanSummaryOut(ResponseModel):
+    id: int
+    version: int
+    kind: str
+    status: str
+    proposal: bool
+    reason: str | None
+    run_id: int | None
+    scenario_id: int | None
+    horizon_start: datetime
+    horizon_end: datetime
+    solver_status: str
+    objective: dict[str, int]
+    bound: float | None
+    gap: float | None
+    created_at: datetime
+    published_at: datetime | None
+
+
+class MaterialWaitOut(ResponseModel):
+    """What an order's first operation waits for: a receipt (``until``), or a shortage."""
+
+    code: str
+    name: str
+    unit: str
+    until: datetime | None
+    reference: str
+    short: bool
+    missing: float
+
+
+class GanttOperationOut(ResponseModel):
+    id: int
+    operation_id: int | None
+    order_id: int | None
+    order_number: str
+    product_code: str
+    seq: int
+    name: str
+    line_id: int
+    line_code: str | None
+    start: datetime
+    end: datetime
+    setup_s: int
+    due_date: datetime | None
+    late: bool
+    frozen: bool
+    material_wait: MaterialWaitOut | None
+
+
+class GanttLineOut(ResponseModel):
+    line_id: int
+    line_code: str
+    line_name: str
+    operations: list[GanttOperationOut]
+
+
+class GanttOrderOut(ResponseModel):
+    order_id: int | None
+    order_number: str
+    product_code: str
+    due_date: datetime | None
+    start: datetime
+    end: datetime
+    # The one lateness rule (production.lateness), as the order page and list say it.
+    late: bool
+    late_by_s: int | None
+    # The plan's own tardiness (working seconds past the due date, never negative).
+    tardiness_s: int
+    operation_ids: list[int]
+    material_wait: MaterialWaitOut | None
+
+
+class GanttOut(PlanSummaryOut):
+    """A plan with its operations by line and, per order, its span and lateness."""
+
+    warnings: list[str]
+    lines: list[GanttLineOut]
+    orders: list[GanttOrderOut]
+
+
+class PlacementOut(ResponseModel):
+    line_id: int
+    line_code: str
+    start: datetime
+    end: datetime
+
+
+class PushedOperationOut(ResponseModel):
+    operation_id: int | None
+    order_number: str
+    seq: int
+    line_id: int
+    line_code: str
+    from_start: datetime
+    to_start: datetime
+    from_end: datetime
+    to_end: datetime
+    delay_s: int
+
+
+class OrderEndChangeOut(ResponseModel):
+    order_number: str
+    due_date: datetime | None
+    end_before: datetime
+    end_after: datetime
+    tardiness_before_s: int
+    tardiness_after_s: int
+
+
+class MoveReportOut(ResponseModel):
+    """What moved and by how much, and how the orders concerned end now."""
+
+    mode: Literal["strict", "push"]
+    operation_id: int | None
+    order_number: str
+    seq: int
+    from_: PlacementOut = Field(alias="from")
+    to: PlacementOut
+    pushed: list[PushedOperationOut]
+    orders: list[OrderEndChangeOut]
+
+
+class MovedGanttOut(GanttOut):
+    move: MoveReportOut
+
+
+class NextOperationOut(ResponseModel):
+    operation_id: int | None
+    order_id: int | None
+    order_number: str
+    product_code: str
+    seq: int
+    name: str
+    start: datetime
+    end: datetime
+    setup_s: int
+    due_date: datetime | None
+    status: str | None
+
+
+class NextOperationsOut(ResponseModel):
+    """The published plan's next operations on a line (``plan_id`` null: none published)."""
+
+    plan_id: int | None
+    published_at: datetime | None = None
+    line_id: int
+    line_code: str
+    operations: list[NextOperationOut]
+
+
+# A scenario's changes as stored: the request's fields (times as ISO strings) and an id.
+class _ChangeOut(ResponseModel):
+    id: int
+
+
+class _WindowOut(_ChangeOut):
+    start: str
+    end: str
+
+
+class LineDownOut(_WindowOut):
+    kind: Literal["line_down"]
+    line_id: int
+
+
+class RushOrderOut(_ChangeOut):
+    kind: Literal["rush_order"]
+    product_id: int
+    quantity: int
+    due_date: str
+    release_date: str | None = None
+    priority: int = 1
+    number: str | None = None
+
+
+class AbsentOperatorOut(_WindowOut):
+    kind: Literal["absent_operator"]
+    operator_id: int
+
+
+class ExtraShiftOut(_WindowOut):
+    kind: Literal["extra_shift"]
+    line_ids: list[int] = []
+    crew: dict[str, int] | None = None
+
+
+ChangeOut = Annotated[
+    LineDownOut | RushOrderOut | AbsentOperatorOut | ExtraShiftOut, Field(discriminator="kind")
+]
+
+
+class ScenarioOut(ResponseModel):
+    id: int
+    name: str
+    version: int
+    created_at: datetime
+    baseline_plan_id: int | None
+    plan_id: int | None
+    changes: list[ChangeOut]
+    adopted_plan_id: int | None
+
+
+class PlanTotalsOut(ResponseModel):
+    weighted_tardiness: int
+    tardiness_s: int
+    late_orders: int
+    orders: int
+    makespan_end: datetime
+    makespan_s: int
+    changeovers: int
+    idle_s: int
+    utilization: float
+
+
+class PlanDeltaOut(ResponseModel):
+    """Scenario minus baseline, for every numeric total."""
+
+    weighted_tardiness: int
+    tardiness_s: int
+    late_orders: int
+    orders: int
+    makespan_s: int
+    changeovers: int
+    idle_s: int
+    utilization: float
+
+
+class OrderComparisonOut(ResponseModel):
+    order_number: str
+    due_date: datetime | None
+    baseline_end: datetime | None
+    scenario_end: datetime | None
+    baseline_tardiness_s: int | None
+    scenario_tardiness_s: int | None
+    delta_tardiness_s: int
+    only_in: Literal["scenario", "baseline"] | None
+
+
+class LineFiguresOut(ResponseModel):
+    line_id: int
+    line_code: str
+    available_s: int
+    busy_s: int
+    setup_s: int
+    idle_s: int
+    changeovers: int
+    utilization: float
+
+
+class LineComparisonOut(ResponseModel):
+    line_id: int
+    line_code: str
+    baseline: LineFiguresOut | None
+    scenario: LineFiguresOut | None
+
+
+class ComparisonOut(ResponseModel):
+    scenario_id: int
+    baseline_plan_id: int
+    scenario_plan_id: int
+    baseline: PlanTotalsOut
+    scenario: PlanTotalsOut
+    delta: PlanDeltaOut
+    orders: list[OrderComparisonOut]
+    lines: list[LineComparisonOut]
+
+
+class AssumptionOut(ResponseModel):
+    change_id: int
+    kind: str
+    text: str
+
+
+class AdoptionOut(ResponseModel):
+    plan: PlanSummaryOut
+    scenario_id: int
+    scenario_plan_id: int
+    superseded_plan_id: int | None
+    assumptions: list[AssumptionOut]

@@ -23,8 +23,9 @@ from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProb
 from linewise.core.query import ListParams, apply_sort, paginate
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.production import lateness, service
 from linewise.domains.production import repository as repo
-from linewise.domains.production import service
+from linewise.domains.production.lateness import OrderLateness, StagePlan
 from linewise.domains.production.models import (
     BomItem,
     CustomerOrder,
@@ -217,8 +218,9 @@ def put_bom(
 # --- production orders ----------------------------------------------------------------
 
 
-def summary(order: ProductionOrder) -> dict[str, Any]:
+def summary(order: ProductionOrder, late: OrderLateness) -> dict[str, Any]:
     stage = service.current_stage(order)
+    verdict = late.verdict
     return {
         "id": order.id,
         "number": order.number,
@@ -239,14 +241,31 @@ def summary(order: ProductionOrder) -> dict[str, Any]:
             "status": stage.status,
             "progress": round(service.operation_progress(stage), 4),
         },
-        "late": service.is_late(order),
+        "plan_id": late.plan_id,
+        "planned_start": late.planned_start,
+        "planned_finish": late.planned_finish,
+        "eta": late.eta,
+        "finish": verdict.finish,
+        "finish_basis": verdict.basis,
+        "late_by_s": verdict.late_by_s,
+        "late": verdict.is_late,
         "completed_at": order.completed_at,
         "version": order.version,
     }
 
 
-def detail(order: ProductionOrder) -> dict[str, Any]:
-    out = summary(order)
+def _planned_line(stage: StagePlan | None) -> dict[str, Any] | None:
+    if stage is None:
+        return None
+    return {"id": stage.line_id, "code": stage.line_code, "name": stage.line_name}
+
+
+def detail(db: Session, order: ProductionOrder) -> dict[str, Any]:
+    late = lateness.of_orders(db, [order])[order.id]
+    out = summary(order, late)
+    line_ids = [op.line_id for op in order.operations if op.line_id is not None]
+    line_ids += [s.line_id for s in late.stages.values()]
+    out["site_timezone"] = repo.site_timezone(db, line_ids)
     out["operations"] = [
         {
             "id": op.id,
@@ -262,9 +281,13 @@ def detail(order: ProductionOrder) -> dict[str, Any]:
             "line": op.line,
             "started_at": op.started_at,
             "completed_at": op.completed_at,
+            "planned_start": planned.start if planned else None,
+            "planned_finish": planned.end if planned else None,
+            "planned_line": _planned_line(planned),
             "version": op.version,
         }
         for op in order.operations
+        for planned in [late.stages.get(op.id)]
     ]
     return out
 
@@ -292,8 +315,9 @@ def list_orders(
     )
     stmt = apply_sort(stmt, params.sort, repo.ORDER_SORTABLE, [ProductionOrder.id])
     page = paginate(db, stmt, params)
+    verdicts = lateness.of_orders(db, page.items)
     return {
-        "items": [summary(o) for o in page.items],
+        "items": [summary(o, verdicts[o.id]) for o in page.items],
         "total": page.total,
         "limit": page.limit,
         "offset": page.offset,
@@ -309,7 +333,7 @@ def get_order(
 ) -> Any:
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
-    return detail(order)
+    return detail(db, order)
 
 
 @router.post("/orders", response_model=OrderDetail, status_code=201, tags=["orders"])
@@ -326,7 +350,7 @@ def create_order(
     db.flush()
     order = repo.get_order(db, order.id)
     response.headers["ETag"] = etag(order.version)
-    return detail(order)
+    return detail(db, order)
 
 
 @router.patch("/orders/{order_id}", response_model=OrderDetail, tags=["orders"])
@@ -351,7 +375,7 @@ def update_order(
     db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
-    return detail(order)
+    return detail(db, order)
 
 
 @router.post("/orders/{order_id}/transitions", response_model=OrderDetail, tags=["orders"])
@@ -370,7 +394,7 @@ def transition_order(
     db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
-    return detail(order)
+    return detail(db, order)
 
 
 @router.post(
@@ -390,7 +414,7 @@ def operation_action(
     check_version(op.version, if_match, body.version)
     service.act_on_operation(db, order, op, body.action, body.line_id, principal.may_touch_area)
     db.flush()
-    return detail(repo.get_order(db, order_id))
+    return detail(db, repo.get_order(db, order_id))
 
 
 @router.post(
@@ -411,7 +435,7 @@ def report_operation(
         raise Forbidden("this operation runs on a line outside your areas")
     service.report_quantities(op, body.good, body.scrap, body.rework)
     db.flush()
-    return detail(repo.get_order(db, order_id))
+    return detail(db, repo.get_order(db, order_id))
 
 
 @router.get("/orders/by-number/{number}", response_model=OrderDetail, tags=["orders"])
@@ -423,4 +447,4 @@ def get_order_by_number(
     order = repo.get_order_by_number(db, number)
     if order is None:
         raise NotFound(f"no production order numbered '{number}'")
-    return detail(order)
+    return detail(db, order)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.core.errors import FieldError, NotFound, ValidationProblem
 from linewise.core.time import utcnow
+from linewise.domains.equipment.models import Area, Line, Site
+from linewise.domains.planning import repository as planning
 from linewise.domains.production.models import (
     CustomerOrder,
     OrderOperation,
@@ -46,6 +48,7 @@ def order_query(
     late: bool | None,
     product_id: int | None,
     customer_order_id: int | None,
+    now: datetime | None = None,
 ) -> Select[Any]:
     stmt = select(ProductionOrder).options(*_eager())
     if statuses:
@@ -80,18 +83,42 @@ def order_query(
     if customer_order_id is not None:
         stmt = stmt.where(ProductionOrder.customer_order_id == customer_order_id)
     if late is not None:
-        now = utcnow()
-        open_late = and_(
-            ProductionOrder.status.not_in([OrderStatus.COMPLETED, OrderStatus.CANCELLED]),
-            ProductionOrder.due_date < now,
-        )
-        done_late = and_(
-            ProductionOrder.status == OrderStatus.COMPLETED,
-            ProductionOrder.completed_at > ProductionOrder.due_date,
-        )
-        cond = or_(open_late, done_late)
+        span = planning.published_order_span()
+        stmt = stmt.outerjoin(span, span.c.order_id == ProductionOrder.id)
+        cond = late_condition(span.c.planned_finish, now or utcnow())
         stmt = stmt.where(cond if late else ~cond)
     return stmt
+
+
+def late_condition(planned_finish: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+    """``lateness.judge``'s ``is_late`` in SQL, for filtering before pagination.
+
+    Completed: the actual finish is after the due date. Open: the published plan's
+    finish is after the due date, or the due date has passed (it cannot finish before
+    now). ``planned_finish`` is NULL for orders outside the published plan; the live
+    ETA, when it comes, goes in front of it here as it does in ``lateness.judge``.
+    """
+    done_late = and_(
+        ProductionOrder.status == OrderStatus.COMPLETED,
+        ProductionOrder.completed_at.is_not(None),
+        ProductionOrder.completed_at > ProductionOrder.due_date,
+    )
+    open_late = and_(
+        ProductionOrder.status.not_in([OrderStatus.COMPLETED, OrderStatus.CANCELLED]),
+        or_(
+            ProductionOrder.due_date < now,
+            # NULL-safe, so that the negation (late=false) keeps unplanned orders
+            and_(planned_finish.is_not(None), planned_finish > ProductionOrder.due_date),
+        ),
+    )
+    return or_(done_late, open_late)
+
+
+def orders_by_id(db: Session, ids: list[int]) -> list[ProductionOrder]:
+    """Orders without their operations (for verdicts over many orders)."""
+    if not ids:
+        return []
+    return list(db.scalars(select(ProductionOrder).where(ProductionOrder.id.in_(ids))))
 
 
 def get_order(db: Session, order_id: int) -> ProductionOrder:
@@ -114,3 +141,18 @@ def get_operation(order: ProductionOrder, op_id: int) -> OrderOperation:
         if op.id == op_id:
             return op
     raise NotFound(f"operation {op_id} is not part of order {order.number}")
+
+
+def site_timezone(db: Session, line_ids: list[int]) -> str | None:
+    """The time zone of the site of the first of these lines, else of the first site."""
+    zone = None
+    if line_ids:
+        zone = db.scalar(
+            select(Site.timezone)
+            .join(Area, Area.site_id == Site.id)
+            .join(Line, Line.area_id == Area.id)
+            .where(Line.id.in_(line_ids))
+            .order_by(Line.id)
+            .limit(1)
+        )
+    return zone or db.scalar(select(Site.timezone).order_by(Site.id).limit(1))

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from linewise.api.crud import Schema
 from linewise.domains.equipment.models import LineType
+from linewise.domains.production.lateness import FinishBasis
 from linewise.domains.production.models import OperationStatus, OrderStatus
 
 
@@ -146,6 +147,13 @@ class OperationOut(Schema):
     line: LineRef | None
     started_at: datetime | None
     completed_at: datetime | None
+    planned_start: datetime | None = Field(
+        description="start of this operation in the published plan (null: not in it)"
+    )
+    planned_finish: datetime | None = Field(
+        description="end of this operation in the published plan (null: not in it)"
+    )
+    planned_line: LineRef | None = Field(description="the line the published plan runs it on")
     version: int
 
 
@@ -180,12 +188,35 @@ class OrderSummary(Schema):
     status: OrderStatus
     progress: float
     current_stage: StageOut | None
-    late: bool
+    plan_id: int | None = Field(description="the published plan that places this order, if any")
+    planned_start: datetime | None = Field(
+        description="start of the order's first operation in the published plan"
+    )
+    planned_finish: datetime | None = Field(
+        description="end of the order's last operation in the published plan"
+    )
+    eta: datetime | None = Field(
+        description="live estimate of the finish; reserved for a later release, always null"
+    )
+    finish: datetime | None = Field(
+        description="the finish judged against the due date (see finish_basis); null: unknown"
+    )
+    finish_basis: FinishBasis | None = Field(
+        description="actual: completed at; eta; plan: planned finish; now: not done and "
+        "the plan (if any) ends before now"
+    )
+    late_by_s: int | None = Field(
+        description="finish − due date in seconds; negative: ahead of the due date"
+    )
+    late: bool = Field(description="finish is after the due date")
     completed_at: datetime | None
     version: int
 
 
 class OrderDetail(OrderSummary):
+    site_timezone: str | None = Field(
+        description="IANA time zone of the order's site, in which people read its times"
+    )
     operations: list[OperationOut]
 
 
