@@ -47,6 +47,9 @@ def recorder_of(request: Request) -> Recorder:
     return recorder
 
 
+recorder_of.needs_service = "recorder"  # type: ignore[attr-defined]  # documents the 503
+
+
 @router.post("/ingest", response_model=IngestOut)
 async def ingest(
     request: Request, principal: Principal = Depends(require(DEVICE_INGEST))

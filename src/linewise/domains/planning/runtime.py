@@ -18,3 +18,6 @@ def runtime_of(request: Request) -> PlanningRuntime:
     if runtime is None:
         raise ServiceUnavailable("the planner is not running: the server is starting or stopping")
     return runtime
+
+
+runtime_of.needs_service = "planning"  # type: ignore[attr-defined]  # documents the 503
