@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from linewise.api.live import router as live_router
 from linewise.api.projections import ingest_projections, order_references
 from linewise.api.schemas import HealthOut
 from linewise.config import Settings, get_settings
-from linewise.core import audit
+from linewise.core import audit, events
 from linewise.core.bus import Bus
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.security import PUBLIC
@@ -103,59 +101,16 @@ def _mount_ui(app: FastAPI, dist: Path) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the recorder, the live hub, the NOTIFY bridge and MQTT ingest; stop in reverse."""
-    settings: Settings = app.state.settings
-    recorder: Recorder = app.state.recorder
-    recorder.start()
-    await app.state.live_hub.start()
-    listener = None
-    if app.state.engine.dialect.name == "postgresql":
-        from linewise.ingest.notify import NotifyListener
+    """Start every background service in order (server/services.py); stop in reverse."""
+    from linewise.server.services import build_container
 
-        listener = NotifyListener(app.state.engine, app.state.bus, recorder.origin)
-        listener.start()
-        app.state.notify_listener = listener
-    mqtt_task = None
-    if settings.mqtt_url:
-        from linewise.ingest.mqtt import MqttIngest, MqttSettings
-
-        mqtt = MqttIngest(
-            MqttSettings.from_url(
-                settings.mqtt_url,
-                client_id=settings.mqtt_client_id,
-                share_group=settings.mqtt_share_group,
-                ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
-                default_port=settings.port,
-            ),
-            recorder,
-            timedelta(seconds=settings.ingest_max_future_s),
-        )
-        app.state.mqtt = mqtt
-        mqtt_task = asyncio.create_task(mqtt.run(), name="linewise-mqtt")
-    background = [
-        asyncio.create_task(factory(app), name=getattr(factory, "__name__", "background"))
-        for factory in app.state.background
-    ]
-    if settings.kpi_refresh_s > 0:
-        from linewise.domains.performance.refresher import run_refresher
-
-        refresh = run_refresher(app.state.session_factory, settings.kpi_refresh_s)
-        background.append(asyncio.create_task(refresh, name="linewise-kpi-refresh"))
+    container = build_container(app)
+    app.state.container = container
+    await container.start()
     try:
         yield
     finally:
-        for task in background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        if mqtt_task is not None:
-            mqtt_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await mqtt_task
-        await app.state.live_hub.stop()
-        if listener is not None:
-            listener.stop()
-        recorder.stop()
+        await container.stop()
 
 
 def create_app(
@@ -167,6 +122,7 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     audit.install()
+    events.install()
     app = FastAPI(
         title="Linewise",
         version=linewise.__version__,
@@ -177,12 +133,16 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.bus = Bus()
     app.state.session_factory = make_session_factory(engine)
+    # Events recorded on the app's sessions are published on its bus after commit.
+    info: dict[str, Any] = {}
+    events.bind_bus(info, app.state.bus)
+    app.state.session_factory.configure(info=info)
     app.state.login_limiter = LoginLimiter(
         max_failures=settings.login_max_failures, window_s=settings.login_window_seconds
     )
     app.state.background = list(background or [])
-    app.state.bus = Bus()
     app.state.recorder = Recorder(
         engine,
         app.state.bus,

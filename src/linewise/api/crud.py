@@ -157,15 +157,6 @@ def get_or_404(db: Session, model: type[M], id_: int) -> M:
     return obj
 
 
-def commit(db: Session) -> None:
-    """Commit, turning a constraint violation that slipped past the checks into a 409."""
-    try:
-        db.commit()
-    except IntegrityError as exc:
-        db.rollback()
-        raise Conflict(f"the change conflicts with existing data: {exc.orig}") from exc
-
-
 def crud_router(
     *,
     path: str,
@@ -279,7 +270,7 @@ def crud_router(
         for key, value in extras.items():
             special[key](db, obj, value)
         db.add(obj)
-        commit(db)
+        db.flush()  # the version for the ETag; the request commits
         response.status_code = 201
         response.headers["ETag"] = etag(obj.version)  # type: ignore[attr-defined]
         return out.model_validate(obj)
@@ -320,7 +311,7 @@ def crud_router(
         for key, value in extras.items():
             if value is not None:
                 special[key](db, obj, value)
-        commit(db)
+        db.flush()  # the version for the ETag; the request commits
         response.headers["ETag"] = etag(obj.version)  # type: ignore[attr-defined]
         return out.model_validate(obj)
 
@@ -343,9 +334,9 @@ def crud_router(
         check_version(obj.version, if_match, None) if if_match else None  # type: ignore[attr-defined]
         db.delete(obj)
         try:
-            db.commit()
+            # Flushed here, not left to the commit, to name what is still in use.
+            db.flush()
         except IntegrityError as exc:
-            db.rollback()
             raise Conflict(f"{noun} {item_id} is still in use and cannot be deleted") from exc
         return Response(status_code=204)
 

@@ -22,6 +22,7 @@ from linewise.core.security import (
     token_digest,
 )
 from linewise.core.time import utcnow
+from linewise.core.uow import unit_of_work
 from linewise.domains.accounts.models import ApiKey, ApiKeyScope, User, UserSession
 
 SESSION_COOKIE = "lw_session"
@@ -30,13 +31,26 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; handlers commit explicitly at the end of a change."""
-    session: Session = request.app.state.session_factory()
-    try:
+def _request_unit_of_work(request: Request) -> Iterator[Session]:
+    # Function scope (see get_db): the code after ``yield`` runs when the handler has
+    # returned and its response is serialized, but before that response is sent.
+    with unit_of_work(request.app.state.session_factory) as session:
         yield session
-    finally:
-        session.close()
+
+
+async def get_db(
+    session: Session = Depends(_request_unit_of_work, scope="function"),
+) -> Session:
+    """The request's session: ONE commit, after the handler succeeded; rollback on error.
+
+    Handlers never commit (they may flush). The commit must happen before the response
+    goes out, so that a failed commit (a stale version, a unique violation) answers 409
+    instead of a 200 for a change that was never saved. A yield dependency's teardown
+    runs after the response is sent unless it has ``scope="function"``; that scope is
+    given here, once, so every ``Depends(get_db)`` shares one function-scoped session.
+    Errors raised by the commit are mapped to problem+json in api/errors.py.
+    """
+    return session
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,8 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
         raise Unauthorized("sign in or send a bearer token")
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
-    # End the read transaction now: on SQLite every transaction holds the write lock
+    # The one commit before the request's end, and it writes nothing: it ends the read
+    # transaction of the authentication. On SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for the recorder)
     # must not hold it meanwhile. The handler's own queries open a new transaction.
     db.commit()

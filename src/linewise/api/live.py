@@ -30,6 +30,7 @@ from linewise.api.deps import (
 from linewise.core.bus import Bus, MachineChanges
 from linewise.core.errors import Problem
 from linewise.core.security import roles_for
+from linewise.domains.production.events import OperationEvent
 from linewise.ingest.floor import floor_snapshot, machine_rows, running_orders
 
 log = logging.getLogger("linewise.live")
@@ -66,20 +67,23 @@ class LiveHub:
         self._queue: asyncio.Queue[MachineChanges | _SnapshotRequest] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         if self._task is not None:
             return
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
-        self._unsubscribe = self.bus.subscribe(self._on_change)
+        self._unsubscribe = [
+            self.bus.subscribe(self._on_change, MachineChanges),
+            self.bus.subscribe(self._on_operation, OperationEvent),
+        ]
         self._task = self._loop.create_task(self._pump(), name="linewise-live-pump")
 
     async def stop(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
         task, loop = self._task, self._loop
         self._task = None
         if task is not None and loop is not None:
@@ -99,6 +103,15 @@ class LiveHub:
             return
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(q.put_nowait, changes)
+
+    def _on_operation(self, event: OperationEvent) -> None:
+        # A terminal action (start, hold, complete, report) changed an order's progress:
+        # the floor shows it now, not at the line's next machine event.
+        self._on_change(MachineChanges(operations=frozenset({event.operation_id})))
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
 
     def add(self, client: LiveClient) -> None:
         assert self._queue is not None and self._loop is not None
@@ -246,8 +259,10 @@ async def live(ws: WebSocket) -> None:
         await ws.accept()
         await ws.close(code=4000 + exc.status, reason=exc.detail[:120])
         return
-    await hub.start()
     await ws.accept()
+    if not hub.running:  # started by the service container, never from here
+        await ws.close(code=1013, reason="the server is starting or stopping; reconnect")
+        return
     client = LiveClient(principal.area_ids if principal.area_scoped else None)
     hub.add(client)
 

@@ -50,7 +50,7 @@ DESCRIPTIONS = {
     422: "Invalid input; `errors` names each field.",
     428: "An update needs If-Match or `version` in the body.",
     429: "Too many attempts; retry after the time in Retry-After.",
-    503: "Temporarily unable to accept the request; retry after Retry-After.",
+    503: "Temporarily unable: overloaded, or the server is starting or stopping; retry.",
 }
 
 
@@ -87,6 +87,18 @@ def route_permission(route: APIRoute) -> str | None:
             found = perm
         stack.extend(dep.dependencies)
     return found
+
+
+def route_needs_service(route: APIRoute) -> bool:
+    """Whether a dependency of the route needs a background service (``.needs_service``):
+    while the service container has not started it, the route answers 503."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if getattr(dep.call, "needs_service", None):
+            return True
+        stack.extend(dep.dependencies)
+    return False
 
 
 def problem_statuses(
@@ -132,7 +144,10 @@ def document_problems(doc: dict[str, Any], app: FastAPI) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's own shape; ours is problem+json
-            for status in problem_statuses(method, ctx.path, route_permission(route), operation):
+            statuses = problem_statuses(method, ctx.path, route_permission(route), operation)
+            if route_needs_service(route):
+                statuses = sorted({*statuses, 503})
+            for status in statuses:
                 responses[str(status)] = _problem_response(status)
             operation["responses"] = dict(sorted(responses.items()))
     # FastAPI's validation error schemas are no longer referenced by any operation.

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
-from linewise.api.crud import commit
 from linewise.api.deps import Principal, get_db, require
 from linewise.config import Settings
 from linewise.core.errors import FieldError, PayloadTooLarge
@@ -126,7 +125,6 @@ def import_sheet(
         Limits.from_settings(settings),
     )
     result = import_rows(db, sheet.value, rows, partial=partial, dry_run=dry_run)
-    commit(db)
     return result.as_dict()
 
 

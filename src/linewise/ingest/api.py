@@ -39,8 +39,15 @@ MAX_BODY = 16 * 1024 * 1024
 
 def recorder_of(request: Request) -> Recorder:
     recorder: Recorder = request.app.state.recorder
-    recorder.start()  # idempotent; the lifespan normally started it already
+    if not recorder.running:  # the service container starts it; never a request
+        raise ServiceUnavailable(
+            "ingest is not running: the server is starting or stopping; retry",
+            headers={"Retry-After": "1"},
+        )
     return recorder
+
+
+recorder_of.needs_service = "recorder"  # type: ignore[attr-defined]  # documents the 503
 
 
 @router.post("/ingest", response_model=IngestOut)

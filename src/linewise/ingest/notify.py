@@ -1,65 +1,67 @@
-"""Fan-out between ``linewise serve`` processes through PostgreSQL LISTEN/NOTIFY.
+"""Fan-out of domain events between ``linewise serve`` processes: PostgreSQL LISTEN/NOTIFY.
 
-The recorder NOTIFYs inside its transaction (so the notice is sent only if the write
-commits) with the ids of what changed; every process LISTENs and republishes other
-processes' notices on its own bus, so a WebSocket client of process B sees an event
-ingested by process A.
+Every committed event is NOTIFYed inside its own transaction (so the notice is sent only
+if the write commits): the unit of work does it for events recorded on a session
+(core/events.py), the recorder for its ``MachineChanges``. Every process LISTENs on the
+one channel, rebuilds the events of other processes by type and republishes them on its
+own bus, so a WebSocket client of process B sees an event ingested or a terminal action
+taken in process A.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine
 
-from linewise.core.bus import Bus, MachineChanges
+from linewise.core.bus import Bus
+from linewise.core.events import CHANNEL, MAX_PAYLOAD, MachineChanges, decode, encode
 from linewise.ingest.store import WriteResult
 
 log = logging.getLogger("linewise.notify")
-CHANNEL = "linewise_live"
-MAX_PAYLOAD = 7900  # PostgreSQL's limit is 8000 bytes
+__all__ = ["CHANNEL", "NotifyListener", "notify_payload", "parse_payload"]
 
 
 def notify_payload(results: Sequence[WriteResult], origin: str) -> str | None:
-    states = sorted({m for r in results for m in r.state_machines})
-    counts = sorted({m for r in results for m in r.count_machines})
-    ops = sorted({o for r in results for o in r.operations})
-    if not (states or counts or ops):
+    """The recorder's notice of one committed write, or None when nothing changed."""
+    changes = MachineChanges(
+        frozenset(m for r in results for m in r.state_machines),
+        frozenset(m for r in results for m in r.count_machines),
+        frozenset(o for r in results for o in r.operations),
+        origin,
+    )
+    if not changes:
         return None
-    payload = json.dumps({"o": origin, "s": states, "c": counts, "p": ops})
+    payload = encode(changes, origin)
     if len(payload) > MAX_PAYLOAD:
         # Too much to list: say "everything changed"; listeners then refresh all.
-        payload = json.dumps({"o": origin, "all": True})
+        payload = encode(MachineChanges(state_machines=frozenset({-1}), origin=origin), origin)
     return payload
 
 
 def parse_payload(payload: str) -> MachineChanges | None:
-    try:
-        data = json.loads(payload)
-    except json.JSONDecodeError:
+    """The ``MachineChanges`` in a notice (None for other events or garbage)."""
+    found = decode(payload)
+    if found is None or not isinstance(found[1], MachineChanges):
         return None
-    if data.get("all"):
-        return MachineChanges(origin=str(data.get("o", "")), state_machines=frozenset({-1}))
-    return MachineChanges(
-        frozenset(int(i) for i in data.get("s", [])),
-        frozenset(int(i) for i in data.get("c", [])),
-        frozenset(int(i) for i in data.get("p", [])),
-        str(data.get("o", "")),
-    )
+    return found[1]
 
 
 class NotifyListener:
-    """A thread holding one LISTEN connection; reconnects when the connection drops."""
+    """A thread holding one LISTEN connection; reconnects when the connection drops.
 
-    def __init__(self, engine: Engine, bus: Bus, own_origin: str) -> None:
+    ``own_origins`` are the origins of this process's publishers (its bus, its
+    recorder): their notices were already published here, at commit.
+    """
+
+    def __init__(self, engine: Engine, bus: Bus, own_origins: Iterable[str]) -> None:
         self.conninfo = engine.url.set(drivername="postgresql").render_as_string(
             hide_password=False
         )
         self.bus = bus
-        self.own_origin = own_origin
+        self.own_origins = frozenset(own_origins)
         self._stop = threading.Event()
         self.ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="linewise-listen", daemon=True)
@@ -81,9 +83,9 @@ class NotifyListener:
                     self.ready.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
-                            changes = parse_payload(note.payload)
-                            if changes is not None and changes.origin != self.own_origin:
-                                self.bus.publish(changes)
+                            found = decode(note.payload)
+                            if found is not None and found[0] not in self.own_origins:
+                                self.bus.publish(found[1])
             except Exception:
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)
                 self._stop.wait(1.0)

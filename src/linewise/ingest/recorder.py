@@ -115,6 +115,10 @@ class Recorder:
         self.projections.append(projection)
 
     @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
     def pending(self) -> int:
         return self._pending
 

@@ -24,6 +24,7 @@ from linewise.domains.performance import downtime
 from linewise.domains.performance.loader import load_states
 from linewise.domains.performance.models import MachineDayRollup, RollupMark
 from linewise.domains.performance.pareto import pareto_of
+from linewise.domains.performance.refresher import refresh_sites
 from linewise.domains.performance.service import (
     compute,
     line_block,
@@ -47,6 +48,7 @@ from linewise.kpi import (
     site_day,
 )
 from tests.conftest import World
+from tests.writes import recorded_writes
 
 PROJECTIONS = ingest_projections()
 
@@ -155,7 +157,21 @@ def _figures(computed: Any) -> dict[str, Any]:
 
 
 def _assert_same(db: Session, kind: str, scope_id: int, windows: list[TimeWindow]) -> int:
-    """Rollup path == exact path for figures and every Pareto grouping; returns #rolled."""
+    """Rollup path == exact path for figures and every Pareto grouping; returns #rolled.
+
+    The refresher fills the rollups first (queries never write), then every query runs
+    in a transaction that must stay clean.
+    """
+    refresh_sites(db, NOW)
+    db.commit()
+    with recorded_writes(db.get_bind()) as writes:  # type: ignore[arg-type]
+        rolled_used = _compare(db, kind, scope_id, windows)
+    assert writes == []
+    db.rollback()  # end the read snapshot, so the next ingest is seen (SQLite WAL)
+    return rolled_used
+
+
+def _compare(db: Session, kind: str, scope_id: int, windows: list[TimeWindow]) -> int:
     scope = resolve_scope(db, kind, scope_id, None)
     rolled_used = 0
     for window in windows:
@@ -186,7 +202,6 @@ def _assert_same(db: Session, kind: str, scope_id: int, windows: list[TimeWindow
                     "rows"
                 ]
                 assert got == [asdict(r) for r in want], (kind, by, window)
-    db.rollback()  # end the read snapshot, so the next ingest is seen (SQLite WAL)
     return rolled_used
 
 
@@ -226,6 +241,12 @@ def test_late_event_assignment_and_calendar_change_keep_rollups_exact(
     ])  # fmt: skip
     marks = dict(db.execute(select(RollupMark.machine_id, RollupMark.stale_since)).all())
     assert marks[pnp] is not None and marks[pnp] <= late
+    db.rollback()
+    # Before the refresher runs again, a query reads the days the mark leaves valid and
+    # computes the rest exactly: the same figures, and nothing written.
+    with recorded_writes(db.get_bind()) as writes:  # type: ignore[arg-type]
+        _compare(db, "site", plant.site_id, windows)
+    assert writes == []
     db.rollback()
     _assert_same(db, "site", plant.site_id, windows)
     after = summary(compute(db, scope, windows[1], Convention.ISO_22400, NOW).total)

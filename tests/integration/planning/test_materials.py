@@ -132,11 +132,12 @@ def test_plan_starts_the_order_after_its_delivery(
 ) -> None:
     supplied = _supplied_world(db, world)
     planner = as_role["planner"]
-    r = planner.post("/api/v1/schedules", json=QUICK)
-    assert r.status_code == 202, r.text
-    runtime: PlanningRuntime = app.state.planning
-    assert runtime.wait(r.json()["id"], 60.0)
-    run = planner.get(f"/api/v1/schedules/{r.json()['id']}").json()
+    with TestClient(app):  # the app's services, the planner among them, run
+        r = planner.post("/api/v1/schedules", json=QUICK)
+        assert r.status_code == 202, r.text
+        runtime: PlanningRuntime = app.state.planning
+        assert runtime.wait(r.json()["id"], 60.0)
+        run = planner.get(f"/api/v1/schedules/{r.json()['id']}").json()
     assert run["status"] == "succeeded", run
     gantt = planner.get(f"/api/v1/plans/{run['plan_id']}").json()
     ops = [op for line in gantt["lines"] for op in line["operations"]]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
 from linewise.domains.planning import problem as snapshot
+from linewise.domains.planning.events import ReplanProposed
 from linewise.domains.planning.models import SchedulePlan
 from linewise.domains.production.models import Product
 from linewise.scheduling.calendar import CalendarIndex
@@ -148,6 +149,8 @@ def test_a_machine_going_down_yields_a_proposal(demo: Demo, db: Session) -> None
         arrived.set()
 
     demo.runtime.on_proposal(seen)
+    announced: list[ReplanProposed] = []
+    demo.app.state.bus.subscribe(announced.append, ReplanProposed)
     db.rollback()
     _key, token = create_api_key(db, name="smt-gw", scope=ApiKeyScope.DEVICE, role=None)
     db.commit()
@@ -168,6 +171,7 @@ def test_a_machine_going_down_yields_a_proposal(demo: Demo, db: Session) -> None
     plan = demo.planner.get(f"/api/v1/plans/{proposals[0]}").json()
     assert plan["kind"] == "proposal" and plan["status"] == "draft" and plan["proposal"]
     assert "SMT-1-PNP1" in plan["reason"] and "nozzle_jam" in plan["reason"]
+    assert [(a.plan_id, a.reason) for a in announced] == [(proposals[0], plan["reason"])]
     assert plan_problems(db, proposals[0]) == []
     until = datetime.now(UTC) + timedelta(days=5) - timedelta(minutes=5)
     smt1 = next(ln for ln in plan["lines"] if ln["line_code"] == "SMT-1")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linewise.api.crud import PageOut, check_version, commit, get_or_404, list_params, page_out
+from linewise.api.crud import PageOut, check_version, get_or_404, list_params, page_out
 from linewise.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -59,7 +59,7 @@ def login(
     limiter.succeeded(body.username, address)
     token, csrf = service.open_session(db, user, settings.session_hours)
     db.info["actor"] = f"user:{user.username}"
-    commit(db)
+    db.flush()
     max_age = settings.session_hours * 3600
     # Behind an HTTPS proxy (trusted, see LINEWISE_TRUSTED_PROXIES) the cookie is Secure.
     secure = settings.cookie_secure or request.url.scheme == "https"
@@ -81,7 +81,7 @@ def logout(
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.close_session(db, token)
-        commit(db)
+        db.flush()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
@@ -127,7 +127,7 @@ def create_user(
     db: Session = Depends(get_db),
 ) -> Any:
     user = service.create_user(db, **body.model_dump())
-    commit(db)
+    db.flush()
     return UserOut.model_validate(user)
 
 
@@ -159,7 +159,7 @@ def update_user(
         if value is not None:
             setattr(user, key, value)
     user.updated_at = utcnow()
-    commit(db)
+    db.flush()
     return UserOut.model_validate(user)
 
 
@@ -180,7 +180,7 @@ def create_api_key(
     db: Session = Depends(get_db),
 ) -> Any:
     key, token = service.create_api_key(db, name=body.name, scope=body.scope, role=body.role)
-    commit(db)
+    db.flush()
     return {**ApiKeyOut.model_validate(key).model_dump(), "token": token}
 
 
@@ -192,7 +192,7 @@ def revoke_api_key(
 ) -> Response:
     key = get_or_404(db, ApiKey, key_id)
     key.revoked_at = key.revoked_at or utcnow()
-    commit(db)
+    db.flush()
     return Response(status_code=204)
 
 

@@ -7,20 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from linewise.api.crud import (
     PageOut,
     check_references,
     check_version,
-    commit,
     crud_router,
     etag,
     list_params,
     page_out,
 )
 from linewise.api.deps import Principal, get_db, require
-from linewise.core.errors import Conflict
 from linewise.core.query import ListParams, apply_sort, paginate
 from linewise.domains.inventory import repository as repo
 from linewise.domains.inventory import service
@@ -56,15 +53,6 @@ router.include_router(
         tag="inventory",
     )
 )
-
-
-def _commit(db: Session) -> None:
-    """Commit; a row changed by someone else since it was read becomes a 409."""
-    try:
-        commit(db)
-    except StaleDataError as exc:
-        db.rollback()
-        raise Conflict("the record changed at the same time; reload and try again") from exc
 
 
 # --- stock levels ------------------------------------------------------------------------
@@ -103,7 +91,7 @@ def create_stock(
 ) -> Any:
     check_references(db, StockLevel, body.model_dump())
     stock = service.create_stock(db, body.material_id, body.quantity)
-    _commit(db)
+    db.flush()
     response.headers["ETag"] = etag(stock.version)
     return StockLevelOut.model_validate(stock)
 
@@ -122,7 +110,7 @@ def update_stock(
     check_version(stock.version, if_match, body.version)
     if body.quantity is not None:
         stock.quantity = body.quantity
-    _commit(db)
+    db.flush()
     response.headers["ETag"] = etag(stock.version)
     return StockLevelOut.model_validate(stock)
 
@@ -138,7 +126,7 @@ def delete_stock(
     if if_match is not None:
         check_version(stock.version, if_match, None)
     db.delete(stock)
-    _commit(db)
+    db.flush()
     return Response(status_code=204)
 
 
@@ -190,7 +178,7 @@ def create_receipt(
     check_references(db, Receipt, data)
     receipt = Receipt(**data)
     db.add(receipt)
-    _commit(db)
+    db.flush()
     response.headers["ETag"] = etag(receipt.version)
     return ReceiptOut.model_validate(receipt)
 
@@ -210,7 +198,7 @@ def update_receipt(
     check_version(receipt.version, if_match, data.pop("version", None))
     check_references(db, Receipt, data)
     service.update_receipt(receipt, data)
-    _commit(db)
+    db.flush()
     db.refresh(receipt)
     response.headers["ETag"] = etag(receipt.version)
     return ReceiptOut.model_validate(receipt)
@@ -228,7 +216,7 @@ def delete_receipt(
         check_version(receipt.version, if_match, None)
     service.check_deletable(receipt)
     db.delete(receipt)
-    _commit(db)
+    db.flush()
     return Response(status_code=204)
 
 
@@ -245,7 +233,7 @@ def receive_receipt(
     receipt = repo.get_receipt(db, receipt_id)
     check_version(receipt.version, if_match, body.version)
     stock = service.receive(db, receipt, body.received_at)
-    _commit(db)
+    db.flush()
     db.refresh(receipt)
     db.refresh(stock)
     response.headers["ETag"] = etag(receipt.version)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from linewise.api.crud import commit
 from linewise.api.deps import Principal, get_db, require
 from linewise.core.time import utcnow
 from linewise.domains.performance import downtime
@@ -187,5 +186,4 @@ def downtime_assign(
         actor=principal.actor,
         area_ids=_areas(principal),
     )
-    commit(db)
     return downtime.assignment_out(row)

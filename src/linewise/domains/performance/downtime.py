@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from linewise.core import events
 from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProblem
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.performance import repository as repo
+from linewise.domains.performance.events import DowntimeReasonAssigned
 from linewise.domains.performance.models import DowntimeAssignment
 from linewise.domains.performance.rollups import invalidate_machine
 from linewise.domains.quality.models import ReasonCategory, ReasonCode
@@ -181,6 +183,7 @@ def assign(
     db.flush()
     # The days the stop covers hold its reason in their Pareto rollups.
     invalidate_machine(db, machine.id, start, stop.end)
+    events.record(db, DowntimeReasonAssigned(machine.id, start, reason.id, reason.code, actor))
     return row
 
 

@@ -61,8 +61,10 @@ def pareto_of(
     unpriced: dict[int, int] = {}
     rolled = rollups.rolled_range(scope.calendars.timezone, scope.machines, window, now)
     if rolled is not None:
+        master = rollups.master_data(db, scope.machines, scope.calendars)
+        rolled = rollups.readable_range(db, scope.machines, scope.calendars, master, rolled)
+    if rolled is not None:
         try:
-            rollups.ensure_days(db, scope.machines, scope.calendars, rolled.first, rolled.last, now)
             unpriced = rollups.rolled_unpriced(db, scope.machines, rolled)
             durations, counts = rollups.pareto_groups(
                 db, scope.machines, rolled, by, include_minor, states

@@ -26,10 +26,10 @@ Correctness never depends on timing:
 - only *closed* days are cached: a day whose end is at least one threshold in the past,
   so no open stop can still turn from minor into a failure; today is always exact.
 
-Rows are filled ahead of queries by ``refresh`` (the server's background refresher and
-``linewise kpi refresh``, see ``refresher.py``) or else by the first query that needs
-them, in chunks that are committed as they are done: the cache is shared, so
-a fill is a job of its own and is kept even if the request that triggered it fails.
+Rows are filled only by ``refresh`` (the server's background refresher and
+``linewise kpi refresh``, see ``refresher.py``), in chunks that are committed as they
+are done. A query never writes: it reads the days that are stored and still valid
+(``readable_range``) and computes the rest of its window exactly.
 """
 
 from __future__ import annotations
@@ -387,16 +387,51 @@ def _stored_days(
     return have
 
 
-def ensure_days(
+def readable_range(
     db: Session,
     machines: Sequence[MachineRow],
     calendars: Calendars,
-    first: date,
-    last: date,
-    now: datetime,
-) -> MasterData:
-    """Make sure every machine has a row for every day in [first, last]; commits."""
-    return _ensure(db, machines, calendars, first, last, now)[0]
+    master: MasterData,
+    rolled: RolledRange,
+) -> RolledRange | None:
+    """The days of ``rolled`` that every machine has stored and still valid; never writes.
+
+    A read does not fill or repair the cache (the refresher does): it uses the longest
+    run of days from ``rolled.first`` on that every machine has, whose fingerprint is
+    current and that no stale mark reaches; the rest of the window is computed exactly.
+    """
+    ids = [m.id for m in machines]
+    marks = {
+        r.machine_id: r
+        for r in db.execute(
+            select(RollupMark.machine_id, RollupMark.fingerprint, RollupMark.stale_since).where(
+                RollupMark.machine_id.in_(ids)
+            )
+        ).all()
+    }
+    last = rolled.last
+    for m in machines:
+        mark = marks.get(m.id)
+        if mark is None or mark.fingerprint != master.fingerprints[m.id]:
+            return None
+        if mark.stale_since is not None:
+            threshold = timedelta(seconds=m.minor_stop_threshold_s)
+            dropped_from = site_date_of(calendars.timezone, mark.stale_since - threshold)
+            last = min(last, dropped_from - ONE_DAY)
+    if last < rolled.first:
+        return None
+    have = _stored_days(db, machines, rolled.first, last)
+    for m in machines:
+        day = rolled.first
+        while day <= last and day in have[m.id]:
+            day += ONE_DAY
+        last = day - ONE_DAY
+        if last < rolled.first:
+            return None
+    tz = calendars.timezone
+    return RolledRange(
+        rolled.first, last, TimeWindow(site_day(tz, rolled.first).start, site_day(tz, last).end)
+    )
 
 
 def _ensure(

@@ -195,10 +195,13 @@ def compute(
     if use_rollups:
         rolled = rollups.rolled_range(scope.calendars.timezone, scope.machines, window, now)
     if rolled is not None:
-        try:
-            return compute_rolled(db, scope, window, convention, now, rolled)
-        except rollups.StaleRollups:
-            pass  # invalidated while being read: answer exactly this time
+        master = rollups.master_data(db, scope.machines, scope.calendars)
+        readable = rollups.readable_range(db, scope.machines, scope.calendars, master, rolled)
+        if readable is not None:
+            try:
+                return compute_rolled(db, scope, window, convention, now, readable, master)
+            except rollups.StaleRollups:
+                pass  # invalidated while being read: answer exactly this time
     loaded = load(db, scope.machines, scope.calendars, window, now)
     evaluations = evaluate_machines(loaded, window, convention)
     total = aggregate(evaluations, scope.label, convention)
@@ -247,11 +250,9 @@ def compute_rolled(
     convention: Convention,
     now: datetime,
     rolled: rollups.RolledRange,
+    master: rollups.MasterData,
 ) -> Computed:
     """Rolled days summed from the rollup tables, the edges of ``window`` computed exactly."""
-    master = rollups.ensure_days(
-        db, scope.machines, scope.calendars, rolled.first, rolled.last, now
-    )
     middle, unpriced = rollups.rolled_evaluations(db, scope.machines, master, rolled, convention)
     parts: dict[int, list[Evaluation]] = {m.id: [middle[m.id]] for m in scope.machines}
     for machine_id, e in edge_evaluations(

@@ -21,7 +21,7 @@ from linewise.domains.equipment.models import Line
 from linewise.domains.planning import adoption, gantt, moves, plans, scenarios
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlanningScenario, SchedulePlan, ScheduleRun
-from linewise.domains.planning.runtime import lifespan, runtime_of
+from linewise.domains.planning.runtime import runtime_of
 from linewise.domains.planning.schemas import (
     AdoptIn,
     AdoptionOut,
@@ -41,7 +41,7 @@ from linewise.domains.planning.schemas import (
 )
 from linewise.domains.planning.service import PlanningRuntime, RunRequest, run_view
 
-router = APIRouter(lifespan=lifespan)
+router = APIRouter()
 READ = require("schedules:read")
 WRITE = require("schedules:write")
 
@@ -270,7 +270,6 @@ def publish_plan(
     if if_match is not None or (body is not None and body.version is not None):
         check_version(plan.version, if_match, body.version if body else None)
     plans.publish(db, plan)
-    db.commit()
     return gantt.summary(plan)
 
 
@@ -282,7 +281,6 @@ def reject_plan(
 ) -> dict[str, Any]:
     """Turn a proposal (or any draft) down; it stays for the record."""
     plan = plans.reject(db, plans.get_plan(db, plan_id))
-    db.commit()
     return gantt.summary(plan)
 
 
@@ -306,7 +304,7 @@ def move_operation(
     plan = plans.get_plan(db, plan_id)
     check_version(plan.version, if_match, body.version)
     report = moves.move_operation(db, plan, operation_id, body.start, body.line_id, body.mode)
-    db.commit()
+    db.flush()  # the new version for the ETag; the request commits
     response.headers["ETag"] = etag(plan.version)
     return {**gantt.gantt(db, plan), "move": report}
 
@@ -325,7 +323,6 @@ def create_scenario(
 ) -> dict[str, Any]:
     """A what-if starting from a copy of the published plan (or ``baseline_plan_id``)."""
     scenario = scenarios.create(db, body.name, body.baseline_plan_id)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -361,7 +358,6 @@ def add_change(
     gantt.check_change_references(db, body)
     payload = jsonable_encoder(body.model_dump(exclude={"kind"}))
     scenarios.add_change(db, scenario, body.kind, payload)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -379,7 +375,6 @@ def delete_change(
     if change is None:
         raise NotFound(f"scenario {scenario_id} has no change {change_id}")
     scenario.changes.remove(change)
-    db.commit()
     return _scenario(db, scenario)
 
 
@@ -422,7 +417,6 @@ def publish_scenario(
     """
     scenario = scenarios.get_scenario(db, scenario_id)
     out = adoption.adopt(db, scenario, body.plan_id if body else None)
-    db.commit()
     return {**out, "plan": gantt.summary(out["plan"])}
 
 
@@ -432,5 +426,4 @@ def rebase_scenario(
 ) -> dict[str, Any]:
     """Compare with the plan published now: its copy becomes the scenario's baseline."""
     scenario = scenarios.rebase(db, scenarios.get_scenario(db, scenario_id))
-    db.commit()
     return _scenario(db, scenario)

@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from linewise.core import events
 from linewise.core.errors import Conflict, NotFound
 from linewise.core.time import utcnow
 from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
+from linewise.domains.planning.events import PlanPublished
 from linewise.domains.planning.models import (
     PlanKind,
     PlannedOperation,
@@ -161,6 +163,10 @@ def publish(db: Session, plan: SchedulePlan) -> SchedulePlan:
         current.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = utcnow()
+    if plan.id is None:
+        db.flush()
+    superseded = current.id if current is not None else None
+    events.record(db, PlanPublished(plan.id, superseded, plan.scenario_id))
     return plan
 
 

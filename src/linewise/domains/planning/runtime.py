@@ -1,51 +1,23 @@
-"""Wiring of the planning runtime into the app: created once, on first use or at startup.
+"""The planning runtime of a running app, for request handlers.
 
-Requests can arrive before (or without) the lifespan, e.g. from a test client used
-without a context manager, so the runtime is created lazily; the router's lifespan also
-creates it at startup, which is when interrupted runs are marked failed, and stops it.
+The service container (server/services.py) creates it at start-up, which is when runs
+left unfinished by a previous process are marked failed, and stops it; nothing creates
+it lazily. A request that arrives while it is not running gets a 503.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import AsyncIterator
-from typing import Any
+from fastapi import Request
 
-from fastapi import FastAPI, Request
-
-from linewise.domains.planning.disruption import DisruptionWatcher
+from linewise.core.errors import ServiceUnavailable
 from linewise.domains.planning.service import PlanningRuntime
-
-_create_lock = threading.Lock()
-
-
-def ensure_runtime(app: Any) -> PlanningRuntime:
-    state = app.state
-    with _create_lock:
-        runtime: PlanningRuntime | None = getattr(state, "planning", None)
-        if runtime is None:
-            runtime = PlanningRuntime(state.session_factory)
-            watcher = DisruptionWatcher(runtime)
-            state.planning_watcher = watcher
-            state.planning_unsubscribe = state.bus.subscribe(watcher)
-            state.planning = runtime
-        return runtime
 
 
 def runtime_of(request: Request) -> PlanningRuntime:
-    return ensure_runtime(request.app)
+    runtime: PlanningRuntime | None = getattr(request.app.state, "planning", None)
+    if runtime is None:
+        raise ServiceUnavailable("the planner is not running: the server is starting or stopping")
+    return runtime
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    ensure_runtime(app)
-    try:
-        yield
-    finally:
-        runtime: PlanningRuntime | None = getattr(app.state, "planning", None)
-        if runtime is not None:
-            app.state.planning_unsubscribe()
-            app.state.planning_watcher.close()
-            runtime.shutdown()
-            app.state.planning = None
+runtime_of.needs_service = "planning"  # type: ignore[attr-defined]  # documents the 503

@@ -1,7 +1,7 @@
 """Solve runs as tracked jobs: one at a time per scenario, plans saved as they appear.
 
-The runtime lives on ``app.state.planning``; it is created lazily (requests may arrive
-without the lifespan having run, e.g. in tests) and, when created, marks every run the
+The runtime lives on ``app.state.planning``; the service container creates it at
+start-up and, when created, it marks every run the
 database still calls queued or running as failed: jobs are threads of this process and
 do not survive a restart, so such a run can never finish.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from linewise.core import events
 from linewise.core.db import session_scope
 from linewise.core.errors import Conflict, NotFound
 from linewise.core.time import utcnow
@@ -24,6 +25,7 @@ from linewise.domains.planning import plans
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.builder import build_problem
 from linewise.domains.planning.changes import Changes, from_payloads
+from linewise.domains.planning.events import ReplanProposed
 from linewise.domains.planning.models import (
     PlanKind,
     PlanningScenario,
@@ -249,6 +251,10 @@ class PlanningRuntime:
                         reason=request.reason,
                     )
                     run.plan_id = plan.id
+                    if proposal:
+                        db.flush()
+                        proposed = ReplanProposed(plan.id, run_id, request.reason or "")
+                        events.record(db, proposed)
                 saved["final"] = run.plan_id
             elif snap.state != JobState.FAILED:
                 run.state = RunState.FAILED

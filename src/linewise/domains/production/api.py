@@ -13,7 +13,6 @@ from linewise.api.crud import (
     check_references,
     check_unique,
     check_version,
-    commit,
     crud_router,
     etag,
     get_or_404,
@@ -160,7 +159,7 @@ def put_routing(
         ],
     )
     _bump(product)
-    commit(db)
+    db.flush()
     db.refresh(product)
     response.headers["ETag"] = etag(product.version)
     return routing_out(product)
@@ -210,7 +209,7 @@ def put_bom(
     db.flush()
     product.bom.extend(BomItem(**i.model_dump()) for i in body.items)
     _bump(product)
-    commit(db)
+    db.flush()
     db.refresh(product)
     response.headers["ETag"] = etag(product.version)
     return bom_out(product)
@@ -348,7 +347,7 @@ def create_order(
     check_references(db, ProductionOrder, data)
     check_unique(db, ProductionOrder, data, None)
     order = service.create_order(db, data)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order.id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)
@@ -373,7 +372,7 @@ def update_order(
         if value is None and key in ("due_date", "priority"):
             continue
         setattr(order, key, value)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)
@@ -392,7 +391,7 @@ def transition_order(
     order = repo.get_order(db, order_id)
     check_version(order.version, if_match, body.version)
     service.transition_order(order, body.to)
-    commit(db)
+    db.flush()
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)
@@ -414,7 +413,7 @@ def operation_action(
     op = repo.get_operation(order, op_id)
     check_version(op.version, if_match, body.version)
     service.act_on_operation(db, order, op, body.action, body.line_id, principal.may_touch_area)
-    commit(db)
+    db.flush()
     return detail(db, repo.get_order(db, order_id))
 
 
@@ -435,7 +434,7 @@ def report_operation(
     if not principal.may_touch_area(area):
         raise Forbidden("this operation runs on a line outside your areas")
     service.report_quantities(db, op, body.good, body.scrap, body.rework)
-    commit(db)
+    db.flush()
     return detail(db, repo.get_order(db, order_id))
 
 

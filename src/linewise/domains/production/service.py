@@ -6,10 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from linewise.core import events
 from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
 from linewise.domains.production import progress
+from linewise.domains.production.events import OperationStatusChanged, QuantitiesReported
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -195,6 +197,15 @@ def act_on_operation(
     if not remaining:
         order.status = OrderStatus.COMPLETED
         order.completed_at = now
+    changed = OperationStatusChanged(
+        order.id, op.id, op.line_id, now, _actor(db), action, str(target), str(order.status)
+    )
+    events.record(db, changed)
+
+
+def _actor(db: Session) -> str:
+    # Set by the request's authentication for the audit log; the same name here.
+    return str(db.info.get("actor", ""))
 
 
 def _check_line_for(db: Session, order: ProductionOrder, op: OrderOperation, line_id: int) -> None:
@@ -225,6 +236,10 @@ def report_quantities(
         )
     work = progress.Work(at or utcnow(), op.line_id, good, scrap, rework)
     progress.report_work(op, work)
+    reported = QuantitiesReported(
+        op.order_id, op.id, op.line_id, work.at, _actor(db), good, scrap, rework
+    )
+    events.record(db, reported)
 
 
 def apply_routing(

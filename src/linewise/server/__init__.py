@@ -1,0 +1,1 @@
+"""App assembly: the service container that starts and stops every background service."""
