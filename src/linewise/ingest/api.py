@@ -20,10 +20,11 @@ from linewise.core.errors import (
     ValidationProblem,
 )
 from linewise.core.security import DEVICE_INGEST
-from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.equipment.models import Machine
+from linewise.ingest import repository
 from linewise.ingest.events import decode_body
 from linewise.ingest.floor import floor_snapshot, machine_rows
-from linewise.ingest.models import QuarantinedEvent, StateInterval
+from linewise.ingest.models import QuarantinedEvent
 from linewise.ingest.recorder import Overloaded, Recorder
 from linewise.ingest.schemas import (
     FloorOut,
@@ -150,24 +151,14 @@ def machine_intervals(
 ) -> dict[str, Any]:
     """State intervals overlapping [from, to): what KPIs and the explain view are built on."""
     machine = get_or_404(db, Machine, machine_id)
-    line = db.get(Line, machine.line_id)
-    if not principal.may_touch_area(line.area_id if line else None):
+    if not principal.may_touch_area(machine.line.area_id):
         from linewise.core.errors import Forbidden
 
         raise Forbidden("this machine is outside your areas")
     end_at: datetime = end or datetime.now(start.tzinfo)
     if end_at <= start:
         raise ValidationProblem("'to' must be after 'from'", errors=[FieldError("to", "<= from")])
-    rows = db.scalars(
-        select(StateInterval)
-        .where(
-            StateInterval.machine_id == machine_id,
-            StateInterval.start < end_at,
-            (StateInterval.end.is_(None)) | (StateInterval.end > start),
-        )
-        .order_by(StateInterval.start)
-        .limit(10_000)
-    ).all()
+    rows = repository.intervals_overlapping(db, machine_id, start, end_at)
     return {
         "machine_id": machine_id,
         "items": [

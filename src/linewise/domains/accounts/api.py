@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.api.crud import PageOut, check_version, get_or_404, list_params, page_out
@@ -18,10 +17,10 @@ from linewise.api.deps import (
     require,
 )
 from linewise.core.errors import Unauthorized
-from linewise.core.query import ListParams, apply_sort, paginate, text_filter
+from linewise.core.query import ListParams, paginate
 from linewise.core.security import AUTHENTICATED, PUBLIC
 from linewise.core.time import utcnow
-from linewise.domains.accounts import service
+from linewise.domains.accounts import repository, service
 from linewise.domains.accounts.models import ApiKey, User
 from linewise.domains.accounts.schemas import (
     ApiKeyCreated,
@@ -112,12 +111,7 @@ def list_users(
     _p: Principal = Depends(require("users:read")),
     db: Session = Depends(get_db),
 ) -> Any:
-    stmt = select(User)
-    cond = text_filter(params.q, [User.username, User.full_name])
-    if cond is not None:
-        stmt = stmt.where(cond)
-    stmt = apply_sort(stmt, params.sort, {"username": User.username, "role": User.role}, [User.id])
-    return page_out(paginate(db, stmt, params), UserOut)
+    return page_out(paginate(db, repository.users_listing(params), params), UserOut)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
@@ -169,8 +163,7 @@ def list_api_keys(
     _p: Principal = Depends(require("apikeys:write")),
     db: Session = Depends(get_db),
 ) -> Any:
-    stmt = apply_sort(select(ApiKey), params.sort, {"name": ApiKey.name}, [ApiKey.id])
-    return page_out(paginate(db, stmt, params), ApiKeyOut)
+    return page_out(paginate(db, repository.api_keys_listing(params), params), ApiKeyOut)
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201, tags=["users"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from linewise.api.crud import crud_router
 from linewise.api.deps import Principal
+from linewise.domains.equipment import repository
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.equipment.schemas import (
     AreaIn,
@@ -35,20 +36,19 @@ def _area_of_line(db: Session, data: Any) -> int | None:
 
 
 def _area_of_machine(db: Session, data: Any) -> int | None:
-    line = db.get(Line, _get(data, "line_id"))
-    return line.area_id if line else None
+    return repository.area_of_line(db, _get(data, "line_id"))
 
 
 def _scope_areas(stmt: Select[Any], p: Principal) -> Select[Any]:
-    return stmt.where(Area.id.in_(p.area_ids))
+    return repository.areas_within(stmt, p.area_ids)
 
 
 def _scope_lines(stmt: Select[Any], p: Principal) -> Select[Any]:
-    return stmt.where(Line.area_id.in_(p.area_ids))
+    return repository.lines_within(stmt, p.area_ids)
 
 
 def _scope_machines(stmt: Select[Any], p: Principal) -> Select[Any]:
-    return stmt.where(Machine.line_id.in_(select(Line.id).where(Line.area_id.in_(p.area_ids))))
+    return repository.machines_within(stmt, p.area_ids)
 
 
 router = APIRouter()

@@ -125,8 +125,7 @@ def delete_stock(
     stock = repo.get_stock(db, stock_id)
     if if_match is not None:
         check_version(stock.version, if_match, None)
-    db.delete(stock)
-    db.flush()
+    service.delete_stock(db, stock)
     return Response(status_code=204)
 
 
@@ -176,9 +175,7 @@ def create_receipt(
     """An expected delivery; it stays open until received or cancelled."""
     data = body.model_dump()
     check_references(db, Receipt, data)
-    receipt = Receipt(**data)
-    db.add(receipt)
-    db.flush()
+    receipt = service.create_receipt(db, data)
     response.headers["ETag"] = etag(receipt.version)
     return ReceiptOut.model_validate(receipt)
 
@@ -214,9 +211,7 @@ def delete_receipt(
     receipt = repo.get_receipt(db, receipt_id)
     if if_match is not None:
         check_version(receipt.version, if_match, None)
-    service.check_deletable(receipt)
-    db.delete(receipt)
-    db.flush()
+    service.delete_receipt(db, receipt)
     return Response(status_code=204)
 
 

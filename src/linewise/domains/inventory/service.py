@@ -52,8 +52,22 @@ def update_receipt(receipt: Receipt, data: dict[str, Any]) -> None:
         setattr(receipt, key, value)
 
 
-def check_deletable(receipt: Receipt) -> None:
+def create_receipt(db: Session, data: dict[str, Any]) -> Receipt:
+    receipt = Receipt(**data)
+    db.add(receipt)
+    db.flush()
+    return receipt
+
+
+def delete_receipt(db: Session, receipt: Receipt) -> None:
     _refuse_if_received(receipt, "deleted")
+    db.delete(receipt)
+    db.flush()
+
+
+def delete_stock(db: Session, stock: StockLevel) -> None:
+    db.delete(stock)
+    db.flush()
 
 
 def receive(db: Session, receipt: Receipt, at: datetime | None) -> StockLevel:

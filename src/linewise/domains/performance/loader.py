@@ -152,7 +152,7 @@ class Loaded:
         return {m.code: m for m in self.machines}
 
 
-def _cycle_labels(cycles: Sequence[CycleRow]) -> dict[int, dict[int, tuple[str, CycleRow]]]:
+def cycle_labels(cycles: Sequence[CycleRow]) -> dict[int, dict[int, tuple[str, CycleRow]]]:
     """line -> step id -> (product label, cycle); plus the product's default step under -pid."""
     rows: dict[int, dict[int, list[CycleRow]]] = defaultdict(lambda: defaultdict(list))
     for c in cycles:
@@ -185,7 +185,7 @@ def load(
     planned = adjusted(
         db, {line: expand_calendar(calendars.of_line(line), window) for line in line_ids}, window
     )
-    labels = _cycle_labels(repo.line_cycles(db, line_ids))
+    labels = cycle_labels(repo.line_cycles(db, line_ids))
     line_pru: dict[int, dict[str, float]] = {
         line: {label: c.cycle_time_s for label, c in labels[line].values()} for line in line_ids
     }

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.performance import repository as repo
 from linewise.domains.performance.loader import (
     Calendars,
-    _cycle_labels,
+    cycle_labels,
     load,
     with_assigned_reasons,
 )
@@ -144,7 +144,7 @@ class MasterData:
 
 
 def master_data(db: Session, machines: Sequence[MachineRow], calendars: Calendars) -> MasterData:
-    labels = _cycle_labels(repo.line_cycles(db, sorted({m.line_id for m in machines})))
+    labels = cycle_labels(repo.line_cycles(db, sorted({m.line_id for m in machines})))
     pru: dict[int, dict[str, float]] = {}
     fingerprints: dict[int, str] = {}
     site = _calendar_record(calendars.site)

@@ -10,17 +10,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.api.crud import check_version, etag
 from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProblem
 from linewise.core.time import utcnow
-from linewise.domains.equipment.models import Line
+from linewise.domains.equipment.repository import line_by_id
 from linewise.domains.planning import adoption, gantt, moves, plans, scenarios
 from linewise.domains.planning import repository as repo
-from linewise.domains.planning.models import PlanningScenario, SchedulePlan, ScheduleRun
+from linewise.domains.planning.models import PlanningScenario, ScheduleRun
 from linewise.domains.planning.runtime import runtime_of
 from linewise.domains.planning.schemas import (
     AdoptIn,
@@ -49,7 +48,7 @@ WRITE = require("schedules:write")
 
 
 def _get_run(db: Session, run_id: int) -> ScheduleRun:
-    run = db.get(ScheduleRun, run_id)
+    run = repo.get_run(db, run_id)
     if run is None:
         raise NotFound(f"schedule run {run_id} does not exist")
     return run
@@ -91,10 +90,7 @@ def list_runs(
     db: Session = Depends(get_db),
     runtime: PlanningRuntime = Depends(runtime_of),
 ) -> Any:
-    stmt = select(ScheduleRun).order_by(ScheduleRun.id.desc()).limit(limit)
-    if scenario_id is not None:
-        stmt = stmt.where(ScheduleRun.scenario_id == scenario_id)
-    return [run_view(runtime, r) for r in db.scalars(stmt)]
+    return [run_view(runtime, r) for r in repo.recent_runs(db, limit, scenario_id)]
 
 
 @router.get("/schedules/{run_id}", response_model=RunOut, tags=["planning"])
@@ -200,15 +196,7 @@ def list_plans(
     _p: Principal = Depends(READ),
     db: Session = Depends(get_db),
 ) -> list[dict[str, Any]]:
-    stmt = select(SchedulePlan).order_by(SchedulePlan.id.desc()).limit(limit)
-    if status is not None:
-        stmt = stmt.where(SchedulePlan.status == status)
-    stmt = stmt.where(
-        SchedulePlan.scenario_id.is_(None)
-        if scenario_id is None
-        else SchedulePlan.scenario_id == scenario_id
-    )
-    return [gantt.summary(p) for p in db.scalars(stmt)]
+    return [gantt.summary(p) for p in repo.recent_plans(db, limit, status, scenario_id)]
 
 
 @router.get(
@@ -224,7 +212,7 @@ def next_operations(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """What the floor does next on a line, from the published plan."""
-    line = db.get(Line, line_id)
+    line = line_by_id(db, line_id)
     if line is None:
         raise ValidationProblem(
             f"line {line_id} does not exist", errors=[FieldError("line_id", "unknown line")]
@@ -330,8 +318,7 @@ def create_scenario(
 def list_scenarios(
     _p: Principal = Depends(READ), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
-    found = db.scalars(select(PlanningScenario).order_by(PlanningScenario.id.desc()).limit(100))
-    return [_scenario(db, s) for s in found]
+    return [_scenario(db, s) for s in repo.recent_scenarios(db)]
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioOut, tags=["planning"])

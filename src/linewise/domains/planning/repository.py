@@ -13,6 +13,7 @@ from linewise.domains.equipment.models import Area, Line, Machine
 from linewise.domains.people.models import Operator
 from linewise.domains.planning.models import (
     PlannedOperation,
+    PlanningScenario,
     PlanStatus,
     RunState,
     SchedulePlan,
@@ -261,3 +262,35 @@ def plan_spans(db: Session, plan_id: int, order_ids: Sequence[int]) -> list[Plan
         for r in rows
         if r[0] is not None  # never: the filter leaves none, but the column is nullable
     ]
+
+
+def get_run(db: Session, run_id: int) -> ScheduleRun | None:
+    return db.get(ScheduleRun, run_id)
+
+
+def recent_runs(db: Session, limit: int, scenario_id: int | None) -> Sequence[ScheduleRun]:
+    stmt = select(ScheduleRun).order_by(ScheduleRun.id.desc()).limit(limit)
+    if scenario_id is not None:
+        stmt = stmt.where(ScheduleRun.scenario_id == scenario_id)
+    return db.scalars(stmt).all()
+
+
+def recent_plans(
+    db: Session, limit: int, status: str | None, scenario_id: int | None
+) -> Sequence[SchedulePlan]:
+    """Newest plans first: the base plans, or with ``scenario_id`` that scenario's."""
+    stmt = select(SchedulePlan).order_by(SchedulePlan.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(SchedulePlan.status == status)
+    stmt = stmt.where(
+        SchedulePlan.scenario_id.is_(None)
+        if scenario_id is None
+        else SchedulePlan.scenario_id == scenario_id
+    )
+    return db.scalars(stmt).all()
+
+
+def recent_scenarios(db: Session, limit: int = 100) -> Sequence[PlanningScenario]:
+    return db.scalars(
+        select(PlanningScenario).order_by(PlanningScenario.id.desc()).limit(limit)
+    ).all()

@@ -22,7 +22,7 @@ from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProblem
 from linewise.core.query import ListParams, apply_sort, paginate
 from linewise.core.time import utcnow
-from linewise.domains.equipment.models import Line
+from linewise.domains.equipment.repository import get_line, line_by_id
 from linewise.domains.production import lateness, service
 from linewise.domains.production import repository as repo
 from linewise.domains.production.lateness import OrderLateness, StagePlan
@@ -135,7 +135,7 @@ def put_routing(
     check_version(product.version, if_match, body.version)
     for i, step in enumerate(body.steps):
         for j, el in enumerate(step.eligible):
-            line = db.get(Line, el.line_id)
+            line = line_by_id(db, el.line_id)
             if line is None:
                 raise ValidationProblem(
                     "unknown line",
@@ -153,7 +153,7 @@ def put_routing(
         [
             (
                 step.model_dump(exclude={"eligible"}),
-                [(db.get_one(Line, e.line_id), e.cycle_time_s) for e in step.eligible],
+                [(get_line(db, e.line_id), e.cycle_time_s) for e in step.eligible],
             )
             for step in body.steps
         ],
