@@ -19,6 +19,7 @@ from linewise.api import audit as audit_api
 from linewise.api import docs_ui, errors, openapi
 from linewise.api.deps import Principal, require
 from linewise.api.headers import SecurityHeaders
+from linewise.api.int_bounds import bound_integer_inputs
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
 from linewise.api.schemas import HealthOut
@@ -190,6 +191,7 @@ def create_app(
     docs_ui.install(app, f"{API_PREFIX}/openapi.json")
     app.add_middleware(SecurityHeaders, api_prefix=f"{API_PREFIX}/")
     app.include_router(api_router())
+    bound_integer_inputs(app)
     openapi.install(app)
     _mount_ui(app, WEB_DIST)
     return app
