@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # can dodge sign-in throttling by sending the header himself.
     trusted_proxies: str = ""
     data_path: Path = Path("../shared/data")
+    # The audit chain's head, kept outside the database so that removing its last records
+    # or rewriting it is detected (docs/security.md); keep it where the database's users
+    # cannot write, and back it up with the database. Empty: no checkpoint.
+    audit_checkpoint: Path | None = Path("var/audit-checkpoint.json")
     # MQTT ingest: mqtt://user:password@host:1883 or mqtts://host:8883; unset = no broker.
     mqtt_url: str | None = None
     mqtt_client_id: str | None = Field(

@@ -167,6 +167,7 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     audit.install()
+    audit.anchor(engine, settings.audit_checkpoint)
     app = FastAPI(
         title="Linewise",
         version=linewise.__version__,
