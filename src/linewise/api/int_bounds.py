@@ -87,6 +87,13 @@ class _Binder:
         for info in model.model_fields.values():
             for sub in _models_in(info.annotation):
                 changed |= self.model(sub)
+            if _int_or_none(info.annotation):
+                # Bounds declared on the field count: ``Field(gt=0, le=240)`` stays as it is.
+                missing = missing_bounds(info.metadata)
+                if missing:
+                    info.metadata = [*info.metadata, *missing]
+                    changed = True
+                continue
             bounded = bound_ints(info.annotation)
             if bounded is not info.annotation:
                 info.annotation = bounded
