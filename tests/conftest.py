@@ -104,8 +104,11 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(engine: Engine) -> Settings:
-    return Settings(database_url=str(engine.url.render_as_string(hide_password=False)))
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=str(engine.url.render_as_string(hide_password=False)),
+        audit_checkpoint=tmp_path / "audit-checkpoint.json",
+    )
 
 
 @pytest.fixture

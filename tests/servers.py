@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 
 import httpx
 
@@ -15,6 +16,9 @@ from tests.services import wait_until
 class Server:
     def __init__(self, url: str, port: int) -> None:
         self.env = {**os.environ, "LINEWISE_DATABASE_URL": url, "LINEWISE_PORT": str(port)}
+        # The audit checkpoint of this test's database, not the working directory's var/.
+        checkpoint = os.path.join(tempfile.mkdtemp(prefix="linewise-audit-"), "checkpoint.json")
+        self.env.setdefault("LINEWISE_AUDIT_CHECKPOINT", checkpoint)
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None

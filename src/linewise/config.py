@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _empty_is_none(value: Any) -> Any:
+    return None if value == "" else value
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,12 @@ class Settings(BaseSettings):
     # can dodge sign-in throttling by sending the header himself.
     trusted_proxies: str = ""
     data_path: Path = Path("../shared/data")
+    # The audit chain's head, kept outside the database so that removing its last records
+    # or rewriting it is detected (docs/security.md); keep it where the database's users
+    # cannot write, and back it up with the database. Empty: no checkpoint.
+    audit_checkpoint: Annotated[Path | None, BeforeValidator(_empty_is_none)] = Path(
+        "var/audit-checkpoint.json"
+    )
     # MQTT ingest: mqtt://user:password@host:1883 or mqtts://host:8883; unset = no broker.
     mqtt_url: str | None = None
     mqtt_client_id: str | None = Field(

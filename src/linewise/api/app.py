@@ -17,6 +17,7 @@ from linewise.api import audit as audit_api
 from linewise.api import docs_ui, errors, openapi
 from linewise.api.deps import Principal, require
 from linewise.api.headers import SecurityHeaders
+from linewise.api.int_bounds import bound_integer_inputs
 from linewise.api.live import LiveHub
 from linewise.api.live import router as live_router
 from linewise.api.projections import ingest_projections, order_references
@@ -123,6 +124,7 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     audit.install()
     events.install()
+    audit.anchor(engine, settings.audit_checkpoint)
     app = FastAPI(
         title="Linewise",
         version=linewise.__version__,
@@ -155,6 +157,7 @@ def create_app(
     docs_ui.install(app, f"{API_PREFIX}/openapi.json")
     app.add_middleware(SecurityHeaders, api_prefix=f"{API_PREFIX}/")
     app.include_router(api_router())
+    bound_integer_inputs(app)
     openapi.install(app)
     _mount_ui(app, WEB_DIST)
     return app

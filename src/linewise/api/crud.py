@@ -171,13 +171,16 @@ def crud_router(
     scope: Callable[[Select[Any], Principal], Select[Any]] | None = None,
     area_of: Callable[[Session, Any], int | None] | None = None,
     special: dict[str, Callable[[Session, Any, Any], None]] | None = None,
+    guard: Callable[[Session, Principal, Any | None, dict[str, Any] | None], None] | None = None,
     validate: Callable[[Session, dict[str, Any], int | None], None] | None = None,
     tag: str,
 ) -> APIRouter:
     """List / get / create / update / delete for a flat resource.
 
     ``scope`` narrows lists for area-scoped roles; ``area_of`` tells which area a record
-    (or the data for a new one) belongs to, so area-scoped writers stay in their areas.
+    (or the data for a new one) belongs to, so area-scoped writers stay in their areas;
+    ``guard`` does the same for records with several areas: it gets the caller, the
+    record (None on create) and the data (None on delete) and raises a ``Problem``.
     ``special`` maps fields that are not plain columns (e.g. many-to-many ids) to a
     function that applies them to the record. ``validate`` checks rules beyond columns
     (the data, and the record's id on updates) and raises a ``Problem``.
@@ -261,6 +264,8 @@ def crud_router(
     ) -> Any:
         data = body.model_dump()  # type: ignore[attr-defined]
         _ensure_area(db, principal, data)
+        if guard is not None:
+            guard(db, principal, None, data)
         extras = {k: data.pop(k) for k in list(data) if k in special}
         check_references(db, model, data)
         if validate is not None:
@@ -295,6 +300,8 @@ def crud_router(
         obj = get_or_404(db, model, item_id)
         _ensure_area(db, principal, obj)
         data = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        if guard is not None:
+            guard(db, principal, obj, data)
         check_version(obj.version, if_match, data.pop("version", None))  # type: ignore[attr-defined]
         extras = {k: data.pop(k) for k in list(data) if k in special}
         for key, value in data.items():
@@ -331,6 +338,8 @@ def crud_router(
     ) -> Response:
         obj = get_or_404(db, model, item_id)
         _ensure_area(db, principal, obj)
+        if guard is not None:
+            guard(db, principal, obj, None)
         check_version(obj.version, if_match, None) if if_match else None  # type: ignore[attr-defined]
         db.delete(obj)
         try:

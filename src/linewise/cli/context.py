@@ -23,6 +23,7 @@ def unit_of_work(actor: str = "cli") -> Iterator[Session]:
     """One transaction; a Problem becomes a clean error message and exit code 1."""
     audit.install()
     engine = make_engine(settings().database_url)
+    audit.anchor(engine, settings().audit_checkpoint)
     try:
         with session_scope(make_session_factory(engine)) as db:
             db.info["actor"] = actor

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from linewise.cli.context import settings, unit_of_work
+from linewise.cli.audit import audit_group
+from linewise.cli.context import settings
 from linewise.cli.demo import demo
 from linewise.cli.edge import edge
 from linewise.cli.exchange import export_command, import_command
@@ -99,27 +100,7 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}: {url.split('@')[-1]}")
 
 
-@main.group("audit")
-def audit_group() -> None:
-    """The hash-chained audit log."""
-
-
-@audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the whole chain; name the first record that was tampered with."""
-    from linewise.core.audit import verify
-
-    with unit_of_work() as session:
-        result = verify(session)
-    if result.ok:
-        click.echo(f"audit log intact: {result.checked} records verified")
-        return
-    raise click.ClickException(
-        f"audit log TAMPERED at record {result.first_bad_seq}: {result.reason} "
-        f"({result.checked} records before it are intact)"
-    )
-
-
+main.add_command(audit_group)
 main.add_command(user_group)
 main.add_command(apikey_group)
 

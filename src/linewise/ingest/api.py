@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.api.crud import get_or_404
@@ -24,7 +23,7 @@ from linewise.domains.equipment.models import Machine
 from linewise.ingest import repository
 from linewise.ingest.events import decode_body
 from linewise.ingest.floor import floor_snapshot, machine_rows
-from linewise.ingest.models import QuarantinedEvent
+from linewise.ingest.quarantine import quarantine_page
 from linewise.ingest.recorder import Overloaded, Recorder
 from linewise.ingest.schemas import (
     FloorOut,
@@ -89,13 +88,14 @@ async def ingest(
 def quarantine(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
-    _p: Principal = Depends(require("machinedata:admin")),
+    principal: Principal = Depends(require("machinedata:admin")),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Refused events, newest first, with the reason and the payload as received."""
-    rows = db.scalars(
-        select(QuarantinedEvent).order_by(QuarantinedEvent.id.desc()).limit(limit).offset(offset)
-    ).all()
+    """Refused events, newest first, with the reason and the payload as received.
+
+    Supervisors see those of their areas' machines only (see ``ingest.quarantine``).
+    """
+    rows = quarantine_page(db, _areas(principal), limit, offset)
     return {
         "items": [
             {

@@ -95,8 +95,11 @@ def test_ndjson_with_bad_lines_keeps_the_good_ones(
     reasons = " | ".join(x["reason"] for x in body["rejected"])
     assert "no machine 'NOPE-9'" in reasons and "too far in the future" in reasons
     assert db.scalar(select(func.count()).select_from(QuarantinedEvent)) == 6
-    q = as_role["supervisor"].get("/api/v1/ingest/quarantine").json()["items"]
+    q = as_role["manager"].get("/api/v1/ingest/quarantine").json()["items"]
     assert len(q) == 6 and any("NOPE-9" in item["payload"] for item in q)
+    # a supervisor of SMT sees what names SMT's machine, not the unknown or unparseable
+    q = as_role["supervisor"].get("/api/v1/ingest/quarantine").json()["items"]
+    assert len(q) == 4 and all("SMT-1-PNP1" in item["payload"] for item in q)
     assert as_role["operator"].get("/api/v1/ingest/quarantine").status_code == 403
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from linewise.api.crud import crud_router
 from linewise.api.deps import Principal
@@ -13,6 +14,7 @@ from linewise.domains.people.models import Operator, ShiftCalendar, operator_are
 from linewise.domains.people.schemas import CalendarIn, CalendarOut, OperatorIn, OperatorOut
 from linewise.domains.people.service import (
     check_one_calendar,
+    check_operator_scope,
     replace_holidays,
     replace_patterns,
     set_operator_areas,
@@ -29,6 +31,15 @@ def _scope_operators(stmt: Select[Any], p: Principal) -> Select[Any]:
     )
 
 
+def _guard_operators(
+    db: Session, p: Principal, operator: Operator | None, data: dict[str, Any] | None
+) -> None:
+    new_area_ids = data.get("area_ids") if data is not None else None
+    if operator is None and new_area_ids is None:
+        new_area_ids = []
+    check_operator_scope(p.area_ids if p.area_scoped else None, operator, new_area_ids)
+
+
 router = APIRouter()
 router.include_router(
     crud_router(
@@ -42,6 +53,7 @@ router.include_router(
         sortable={"code": Operator.code, "name": Operator.name},
         filters={"shift_code": Operator.shift_code, "active": Operator.active},
         scope=_scope_operators,
+        guard=_guard_operators,
         special={"area_ids": set_operator_areas},
         tag="people",
     )

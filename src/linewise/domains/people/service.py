@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from linewise.core.errors import Conflict, FieldError, ValidationProblem
+from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.domains.equipment.service import areas_by_ids
 from linewise.domains.people import repository as repo
 from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
@@ -14,6 +14,42 @@ from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, Shi
 
 def set_operator_areas(db: Session, operator: Operator, area_ids: list[int]) -> None:
     operator.areas = areas_by_ids(db, area_ids)
+
+
+def check_operator_scope(
+    allowed: frozenset[int] | None,
+    operator: Operator | None,
+    new_area_ids: list[int] | None,
+) -> None:
+    """Keep an area-scoped writer (a supervisor) to the operators of their own areas.
+
+    ``allowed`` is the writer's areas (None: not area-scoped); ``operator`` the record
+    changed (None: a new one); ``new_area_ids`` the areas it is given (None: unchanged).
+    The operator must work only in the writer's areas, before and after: an operator
+    shared with another area, or with none, is the business of a role that sees both,
+    and moving one between areas takes someone responsible for both.
+    """
+    if allowed is None:
+        return
+    if operator is not None:
+        theirs = set(operator.area_ids)
+        if not theirs or not theirs <= allowed:
+            raise Forbidden(
+                f"operator {operator.code} works outside your areas",
+                errors=[FieldError("area_ids", "operator is not only in your areas")],
+            )
+    if new_area_ids is not None:
+        outside = sorted(set(new_area_ids) - allowed)
+        if outside:
+            raise Forbidden(
+                f"areas {outside} are not yours",
+                errors=[FieldError("area_ids", f"outside your areas: {outside}")],
+            )
+        if not new_area_ids:
+            raise Forbidden(
+                "an operator you manage must work in one of your areas",
+                errors=[FieldError("area_ids", "give at least one of your areas")],
+            )
 
 
 def replace_patterns(db: Session, cal: ShiftCalendar, patterns: list[dict[str, Any]]) -> None:
