@@ -1,15 +1,19 @@
 """MQTT ingest against a real Mosquitto: topics, acknowledgement after commit, shared
-subscriptions, bad payloads, and a broker restart in the middle of ingest."""
+subscriptions, bad payloads, a broker restart in the middle of ingest, a resumed
+session's first messages, and a real server killed with SIGKILL and a broker restart
+with the default settings."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import getpass
 import json
 import shutil
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -29,6 +33,7 @@ from linewise.ingest.models import QuarantinedEvent, StateEvent, TelemetrySample
 from linewise.ingest.mqtt import MqttIngest, MqttSettings
 from tests.conftest import World
 from tests.integration.ingest.conftest import state, ts
+from tests.servers import Server
 from tests.services import MQTT_HOST, MQTT_PORT, free_port, missing, port_open, wait_until
 
 TOPIC = "linewise/v1/P1/SMT-1/SMT-1-PNP1/{kind}"
@@ -283,3 +288,118 @@ def test_resumed_session_acknowledges_nothing_before_it_is_stored(
     assert redelivered == {f"q{i}" for i in range(n)}, (
         f"acknowledged unstored: {n - len(redelivered)}"
     )
+
+
+class _PacedPublisher(threading.Thread):
+    """A device: state events at QoS 1 at a steady rate until stopped, over a persistent
+    session that rides out broker restarts; remembers which the broker acknowledged."""
+
+    def __init__(self, port: int, rate: float) -> None:
+        super().__init__(daemon=True)  # a failing test must not leave pytest waiting
+        self.rate = rate
+        self.sent: dict[int, str] = {}  # message id -> event id
+        self.stop = threading.Event()
+        self.client = paho.Client(
+            paho.CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}",
+            clean_session=False,
+        )  # fmt: skip
+        self.client.reconnect_delay_set(0.05, 0.5)
+        self.client.max_queued_messages_set(0)  # unbounded while the broker is away
+        self.acked_mids: list[int] = []  # appended from paho's thread; fewer than 65,536
+        self.client.on_publish = lambda c, u, mid, rc, p: self.acked_mids.append(mid)
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def run(self) -> None:
+        start = time.monotonic()
+        i = 0
+        while not self.stop.is_set():
+            event = {"id": f"d{i}", "ts": ts(i), "state": ("producing", "idle", "down")[i % 3]}
+            # While the broker is away paho keeps the message and sends it on reconnecting.
+            info = self.client.publish(TOPIC.format(kind="state"), json.dumps(event), qos=1)
+            self.sent[info.mid] = event["id"]
+            i += 1
+            time.sleep(max(0.0, start + i / self.rate - time.monotonic()))  # the pace
+
+    def acknowledged(self) -> set[str]:
+        """The events the broker PUBACKed: those it promised to deliver."""
+        return {self.sent[mid] for mid in list(self.acked_mids)}
+
+    def wait_for(self, more: int) -> None:
+        target = len(self.sent) + more
+        wait_until(lambda: len(self.sent) >= target, timeout=30, what=f"{more} more events")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.join(10)
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.mark.slow
+def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
+    settings: Settings, db: Session, world: World, own_broker: dict[str, Any]
+) -> None:
+    """A real `linewise serve` with the default MQTT settings, fed by a device at a steady
+    rate: killed with SIGKILL mid-stream and started again, then the broker restarted.
+    Every event the broker acknowledged to the device is stored, and none twice."""
+    port = own_broker["port"]
+    srv = Server(settings.database_url, free_port())
+    for name in [k for k in srv.env if k.startswith("LINEWISE_MQTT_")]:
+        del srv.env[name]  # the defaults, whatever the environment says
+    srv.env["LINEWISE_MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
+    srv.start()
+
+    def stored() -> set[str]:
+        db.rollback()  # a fresh snapshot
+        return set(db.scalars(select(StateEvent.event_id)))
+
+    # Until Linewise has subscribed once there is no session to queue for: wait for it.
+    warmup = _publisher("127.0.0.1", port)
+    try:
+        for k in range(100):
+            event = {"id": f"w{k}", "ts": ts(-1), "state": "idle"}
+            warmup.publish(TOPIC.format(kind="state"), json.dumps(event), qos=1).wait_for_publish(5)
+            with contextlib.suppress(AssertionError):
+                wait_until(lambda: any(e.startswith("w") for e in stored()), timeout=0.5)
+                break
+        else:
+            raise AssertionError("Linewise never subscribed")
+    finally:
+        warmup.loop_stop()
+        warmup.disconnect()
+
+    device = _PacedPublisher(port, rate=250)
+    device.start()
+    try:
+        device.wait_for(400)
+        srv.kill()  # mid-stream
+        srv.start()
+        device.wait_for(400)  # the restarted process is consuming again
+        own_broker["stop"]()
+        own_broker["start"]()
+        device.wait_for(400)  # and devices publish again before Linewise resubscribes
+    finally:
+        device.stop.set()
+        device.join(10)
+    try:
+        wait_until(lambda: len(device.acknowledged()) == len(device.sent), timeout=15,
+                   what="the broker to acknowledge every event")  # fmt: skip
+        acked = device.acknowledged()
+        assert len(acked) >= 1200
+
+        def missing_ids() -> set[str]:
+            return acked - stored()
+
+        try:
+            wait_until(lambda: not missing_ids(), timeout=45, what="acknowledged events stored")
+        except AssertionError as exc:
+            lost = missing_ids()
+            raise AssertionError(
+                f"{len(lost)} of {len(acked)} acknowledged events lost: {sorted(lost)[:10]}"
+            ) from exc
+        rows = db.scalar(select(func.count()).select_from(StateEvent))
+        assert rows == len(stored())  # each exactly once
+    finally:
+        device.close()
+        srv.stop()
