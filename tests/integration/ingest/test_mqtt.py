@@ -341,7 +341,8 @@ def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
     settings: Settings, db: Session, world: World, own_broker: dict[str, Any]
 ) -> None:
     """A real `linewise serve` with the default MQTT settings, fed by a device at a steady
-    rate: killed with SIGKILL mid-stream and started again, then the broker restarted.
+    100 events/s: killed with SIGKILL mid-stream and started again, then the broker
+    restarted.
     Every event the broker acknowledged to the device is stored, and none twice."""
     port = own_broker["port"]
     srv = Server(settings.database_url, free_port())
@@ -369,16 +370,16 @@ def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
         warmup.loop_stop()
         warmup.disconnect()
 
-    device = _PacedPublisher(port, rate=250)
+    device = _PacedPublisher(port, rate=100)
     device.start()
     try:
-        device.wait_for(400)
+        device.wait_for(200)
         srv.kill()  # mid-stream
         srv.start()
-        device.wait_for(400)  # the restarted process is consuming again
+        device.wait_for(200)  # the restarted process is consuming again
         own_broker["stop"]()
         own_broker["start"]()
-        device.wait_for(400)  # and devices publish again before Linewise resubscribes
+        device.wait_for(200)  # and devices publish again before Linewise resubscribes
     finally:
         device.stop.set()
         device.join(10)
@@ -386,13 +387,14 @@ def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
         wait_until(lambda: len(device.acknowledged()) == len(device.sent), timeout=15,
                    what="the broker to acknowledge every event")  # fmt: skip
         acked = device.acknowledged()
-        assert len(acked) >= 1200
+        assert len(acked) >= 600
 
         def missing_ids() -> set[str]:
             return acked - stored()
 
         try:
-            wait_until(lambda: not missing_ids(), timeout=45, what="acknowledged events stored")
+            # Generous: a busy machine slows the server, not what it must end up storing.
+            wait_until(lambda: not missing_ids(), timeout=120, what="acknowledged events stored")
         except AssertionError as exc:
             lost = missing_ids()
             raise AssertionError(
@@ -402,4 +404,7 @@ def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
         assert rows == len(stored())  # each exactly once
     finally:
         device.close()
-        srv.stop()
+        try:
+            srv.stop()
+        except subprocess.TimeoutExpired:
+            srv.kill()  # still busy storing: never leave it running
