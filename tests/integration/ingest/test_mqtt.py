@@ -408,3 +408,35 @@ def test_kill_9_and_broker_restart_lose_nothing_acknowledged_with_defaults(
             srv.stop()
         except subprocess.TimeoutExpired:
             srv.kill()  # still busy storing: never leave it running
+
+
+def test_reconnect_back_off_is_short_and_starts_again_after_a_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the broker is away each second of waiting can cost data (a shared
+    subscription on a broker that forgets it), so the back-off tops out at 2 s, and a
+    connection that worked starts it again from the bottom (it used to stay at 10 s)."""
+    import aiomqtt
+
+    from linewise.ingest import mqtt
+
+    settings = MqttSettings("127.0.0.1", 1, None, None, False, "backoff", None)
+    ingest = MqttIngest(settings, _StuckRecorder(), timedelta(minutes=5))  # type: ignore[arg-type]
+    script = iter([False] * 6 + [True, False, False])  # True: connected, then lost
+    waits: list[float] = []
+
+    async def session() -> None:
+        if next(script):
+            ingest.sessions += 1
+        raise aiomqtt.MqttError("gone")
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+        if len(waits) == 9:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(ingest, "_session", session)
+    monkeypatch.setattr(mqtt.asyncio, "sleep", sleep)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(ingest.run())
+    assert waits == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 0.1, 0.2, 0.4]
