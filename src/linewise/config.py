@@ -48,7 +48,13 @@ class Settings(BaseSettings):
         description="persistent session id; default linewise-<host>-<port> so a restarted "
         "process gets the messages it had not acknowledged",
     )
-    mqtt_share_group: str = "linewise"  # processes in one group split the load
+    mqtt_share_group: str = Field(
+        default="",
+        description="empty: a plain subscription kept in the persistent session, for one "
+        "consuming process; a name: processes in that group split the messages "
+        "($share/<group>/...), lossless only on a broker that persists shared "
+        "subscriptions (docs/ingest.md)",
+    )
     mqtt_ca_file: Path | None = None
     # Events stamped further ahead than this are refused (a device clock gone wrong).
     ingest_max_future_s: int = 300
