@@ -27,18 +27,42 @@ _ENTRY = re.compile(r"""^\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*:""", 
 # JSX text: between a tag's closing ">" and the next "<" or "{", containing a letter.
 _JSX_TEXT = re.compile(r">([^<>{}]*[A-Za-zÄÖÜäöüß][^<>{}]*)(?=[<{])")
 # A user-facing prop given a template literal: its text outside ${…} must be language-free.
-_PROP_TEMPLATE = re.compile(r"""\b(title|placeholder|aria-label|alt|label)=\{`((?:[^`\\]|\\.)*)`\}""")
+_PROPS = r"\b(title|placeholder|aria-label|alt|label)="
+_PROP_TEMPLATE = re.compile(_PROPS + r"""\{`((?:[^`\\]|\\.)*)`\}""")
 # A user-facing prop with a literal string value.
-_PROP = re.compile(r"""\b(title|placeholder|aria-label|alt|label)=(?:"([^"]*)"|\{\s*["'`]([^"'`$]*)["'`]\s*\})""")
-# Literal strings in a JSX expression container that are a whole child: {"Save"} or {cond ? "A" : "B"}.
+_PROP = re.compile(_PROPS + r"""(?:"([^"]*)"|\{\s*["'`]([^"'`$]*)["'`]\s*\})""")
+# Literal strings that are a whole JSX child: {"Save"} or {cond ? "A" : "B"}.
 _EXPR_LITERAL = re.compile(r"""[{?:]\s*"([^"\n]*[A-Za-z][^"\n]*)"\s*(?=[}:])""")
+
+# Literals that are code, not text: class names, identifiers, colours, URLs, CSS.
+_CODE_PROP = re.compile(r"(className|key|type|role|tone|status|name|mode|to|variant)=\{?$")
+_NOT_TEXT = re.compile(r"[a-z0-9_\-]+( [a-z0-9_\-]+)*|[a-z][A-Za-z0-9]*|[#&/.].*|var\(.*")
 
 # Texts that are not language: brand, symbols, units, format glue.
 ALLOWED = {
-    "Linewise", "Deutsch", "English",
+    "Linewise",
+    "Deutsch",
+    "English",
     # ISO 22400 symbols are the same in every language
-    "OEE", "NEE", "MTBF", "MTTR", "ISO", "PRU", "PQ", "GQ", "SQ", "RQ", "IP", "GP",
-    "POT", "PDOT", "PBT", "APT", "ASUT", "ADET", "ADOT",
+    "OEE",
+    "NEE",
+    "MTBF",
+    "MTTR",
+    "ISO",
+    "PRU",
+    "PQ",
+    "GQ",
+    "SQ",
+    "RQ",
+    "IP",
+    "GP",
+    "POT",
+    "PDOT",
+    "PBT",
+    "APT",
+    "ASUT",
+    "ADET",
+    "ADOT",
 }
 
 
@@ -50,7 +74,9 @@ def _sources(suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(
         p
         for p in UI_SRC.rglob("*")
-        if p.suffix in suffixes and p.name != "api.gen.ts" and CATALOG_DIR not in p.parents
+        if p.suffix in suffixes
+        and p.name != "api.gen.ts"
+        and CATALOG_DIR not in p.parents
         and (UI_SRC / "i18n" / "en") not in p.parents
     )
 
@@ -116,9 +142,9 @@ def untranslated() -> list[str]:
             value = m.group(1)
             before = text[max(0, m.start() - 12) : m.start() + 1]
             # className={… ? "a" : "b"} and the like are not text
-            if re.search(r"(className|key|type|role|tone|status|name|mode|to|variant)=\{?$", before.rstrip("{?: ")):
+            if _CODE_PROP.search(before.rstrip("{?: ")):
                 continue
-            if re.fullmatch(r"[a-z0-9_\-]+( [a-z0-9_\-]+)*|[a-z][A-Za-z0-9]*|[#&/.].*|var\(.*", value.strip()) or not _is_language(value):
+            if _NOT_TEXT.fullmatch(value.strip()) or not _is_language(value):
                 continue
             line = text.count("\n", 0, m.start()) + 1
             found.append(f"{rel}:{line}: literal {value!r}")
