@@ -111,7 +111,7 @@ function roleLabel(role: string): string {
 }
 
 /** English/Deutsch: saved in the browser, defaults to the browser's language. */
-function LocaleSwitch() {
+export function LocaleSwitch() {
   const { locale, setLocale } = useT();
   return (
     <label className="locale-switch">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, login, type User } from "../api";
+import { LocaleSwitch } from "../components/Shell";
 import { t } from "../i18n";
 
 export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) => void; expired?: boolean }) {
@@ -57,6 +58,7 @@ export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) =>
         <button type="submit" className="btn btn-primary btn-block" disabled={busy || !username || !password}>
           {busy ? t("Signing in…") : t("Sign in")}
         </button>
+        <div className="login-locale"><LocaleSwitch /></div>
       </form>
     </div>
   );
