@@ -8,6 +8,7 @@ const de: Catalog = {
   "The floor below shows the last known state.": "Unten steht der zuletzt bekannte Zustand.",
   "Reconnect now": "Jetzt verbinden",
   "Since {time}": "Seit {time}",
+  "{days}d {hours}h": "{days} T {hours} h",
   "Machine states": "Maschinenzustände",
   "No order running": "Kein Auftrag läuft",
   "{good} / {quantity} good": "{good} / {quantity} gut",
