@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { currentUser, listSites, logout, setUnauthorizedHandler, type User } from "./api";
-import { t } from "./i18n";
+import { t, useT } from "./i18n";
 import { setSiteZone } from "./site";
 import { Shell } from "./components/Shell";
 import { ErrorState, Loading } from "./components/States";
@@ -18,6 +18,7 @@ async function loadSiteZone(): Promise<void> {
 /** Decides between the login page and the application from GET /auth/me. */
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
+  const { locale } = useT(); // a language switch re-renders the frame and re-mounts the page
 
   const check = useCallback(() => {
     setSession({ state: "checking" });
@@ -59,7 +60,7 @@ export function App() {
     case "signed-in":
       return (
         <Shell user={session.user} onSignOut={signOut}>
-          <Routes />
+          <Routes key={locale} />
         </Shell>
       );
   }

@@ -42,6 +42,7 @@ export function Shell({ user, onSignOut, children }: {
   onSignOut: () => void;
   children: ReactNode;
 }) {
+  useT(); // re-render the navigation when the language changes
   const { path, query } = useLocation();
   const active = (to: string) => path === to || path.startsWith(`${to}/`);
   // Wall mode (?wall=1): a screen on the shop floor shows the page alone, no navigation.

@@ -6,7 +6,7 @@
 // i18n/<locale>/*.ts, each exporting a default `Catalog`. They are merged when the app
 // loads, so a new page adds its own file instead of editing a shared one.
 // tests/unit/ui/test_i18n_catalog.py checks that every t("…") key has a German entry.
-import { Fragment, createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
 export type Locale = "en" | "de";
 export const LOCALES: { value: Locale; label: string }[] = [
@@ -110,8 +110,9 @@ function applyLocale(l: Locale) {
 }
 
 /**
- * Holds the locale. Switching re-mounts the tree below (keyed by locale) so that every
- * t() call and memoised formatter runs again in the new language; the URL keeps the place.
+ * Holds the locale. Components that read it with useT() re-render on a switch; App
+ * re-mounts the current page (keyed by locale) so that every t() call and memoised
+ * formatter in it runs again in the new language, while the session and URL stay.
  */
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [loc, setLoc] = useState<Locale>(current);
@@ -128,7 +129,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo(() => ({ locale: loc, setLocale, t }), [loc, setLocale]);
   return (
     <Ctx.Provider value={value}>
-      <Fragment key={loc}>{children}</Fragment>
+      {children}
     </Ctx.Provider>
   );
 }

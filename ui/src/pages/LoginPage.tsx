@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, login, type User } from "../api";
 import { LocaleSwitch } from "../components/Shell";
-import { t } from "../i18n";
+import { t, useT } from "../i18n";
 
 export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) => void; expired?: boolean }) {
+  useT(); // re-render when the language changes; what was typed stays
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
