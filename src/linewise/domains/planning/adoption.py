@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from linewise.core.errors import Conflict, FieldError
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.people.models import Operator
 from linewise.domains.planning import plans, scenarios
 from linewise.domains.planning import problem as snapshot
@@ -51,7 +52,6 @@ from linewise.domains.planning.models import (
     ScheduleRun,
 )
 from linewise.domains.planning.problem import Key, Problem
-from linewise.domains.planning.wording import local_when, site_zone
 from linewise.domains.production.models import OperationStatus
 from linewise.scheduling import Job, Operation
 

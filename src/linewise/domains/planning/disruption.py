@@ -20,11 +20,11 @@ from linewise.core.bus import MachineChanges
 from linewise.core.db import session_scope
 from linewise.core.errors import Conflict
 from linewise.core.time import utcnow
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.changes import Changes, LineDown
 from linewise.domains.planning.models import PlannedOperation
 from linewise.domains.planning.service import PlanningRuntime, RunRequest
-from linewise.domains.planning.wording import local_when, site_zone
 
 log = logging.getLogger("linewise.planning.disruption")
 

@@ -34,12 +34,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from linewise.domains.equipment.site_time import UTC_ZONE, local_when, site_zone
 from linewise.domains.inventory import repository as inventory
 from linewise.domains.inventory.models import Material
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.changes import RushOrder
 from linewise.domains.planning.problem import MaterialWait
-from linewise.domains.planning.wording import UTC_ZONE, local_when, site_zone
 from linewise.domains.production.models import OperationStatus, OrderStatus, ProductionOrder
 from linewise.scheduling import Job
 

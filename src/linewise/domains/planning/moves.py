@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
 from linewise.core.time import utcnow
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
 from linewise.domains.planning.plans import engine_plan, objective_of, setups_before
 from linewise.domains.planning.problem import Key, Problem
-from linewise.domains.planning.wording import local_when, site_zone
 from linewise.domains.production.models import OperationStatus
 from linewise.scheduling import ObjectiveConfig, Plan, ScheduledOperation, validate
 from linewise.scheduling.calendar import CalendarIndex

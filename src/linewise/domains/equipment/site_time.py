@@ -1,8 +1,8 @@
-"""Times in the planner's messages: in the site's time zone and labelled, never UTC.
+"""Times in server messages: in the site's time zone and labelled, never UTC.
 
-Refusals of a move and the assumptions of an adopted scenario are read next to a Gantt
-that shows the site's local time; a message in UTC made the same instant look like
-another hour. Linewise plans one site per installation, so the zone is the site's.
+Refusals of a move, the assumptions of an adopted scenario or a refused receipt are read
+next to pages that show the site's local time; a message in UTC made the same instant
+look like another hour. Linewise runs one site per installation, so the zone is the site's.
 """
 
 from __future__ import annotations
