@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
-import { currentUser, logout, setUnauthorizedHandler, type User } from "./api";
+import { currentUser, listSites, logout, setUnauthorizedHandler, type User } from "./api";
+import { t, useT } from "./i18n";
+import { setSiteZone } from "./site";
 import { Shell } from "./components/Shell";
 import { ErrorState, Loading } from "./components/States";
 import { LoginPage } from "./pages/LoginPage";
@@ -7,14 +9,24 @@ import { Routes } from "./Routes";
 
 type Session = { state: "checking" } | { state: "signed-out"; expired?: boolean } | { state: "signed-in"; user: User } | { state: "error"; error: unknown };
 
+/** Every time is shown in the site's zone: learn it before the first page renders. */
+async function loadSiteZone(): Promise<void> {
+  const sites = await listSites();
+  if (sites.length > 0) setSiteZone(sites[0].timezone, sites[0].name);
+}
+
 /** Decides between the login page and the application from GET /auth/me. */
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
+  const { locale } = useT(); // a language switch re-renders the frame and re-mounts the page
 
   const check = useCallback(() => {
     setSession({ state: "checking" });
     currentUser().then(
-      (user) => setSession(user ? { state: "signed-in", user } : { state: "signed-out" }),
+      async (user) => {
+        if (user) await loadSiteZone();
+        setSession(user ? { state: "signed-in", user } : { state: "signed-out" });
+      },
       (error: unknown) => setSession({ state: "error", error }),
     );
   }, []);
@@ -35,20 +47,20 @@ export function App() {
 
   switch (session.state) {
     case "checking":
-      return <div className="boot"><Loading label="Starting Linewise…" /></div>;
+      return <div className="boot"><Loading label={t("Starting Linewise…")} /></div>;
     case "error":
       return <div className="boot"><ErrorState error={session.error} onRetry={check} /></div>;
     case "signed-out":
       return (
         <LoginPage
           expired={session.expired}
-          onSignedIn={(user) => setSession({ state: "signed-in", user })}
+          onSignedIn={(user) => void loadSiteZone().then(() => setSession({ state: "signed-in", user }))}
         />
       );
     case "signed-in":
       return (
         <Shell user={session.user} onSignOut={signOut}>
-          <Routes />
+          <Routes key={locale} />
         </Shell>
       );
   }

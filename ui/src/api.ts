@@ -12,6 +12,7 @@ const CSRF_COOKIE = "lw_csrf";
 // regenerates api.gen.ts when the server's routes change.
 
 import type { components } from "./api.gen";
+import { t } from "./i18n";
 
 export type Schemas = components["schemas"];
 
@@ -140,7 +141,7 @@ async function request<T>(method: string, path: string, opts: { query?: Query; b
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
   } catch {
-    throw new ApiError(0, "Network error", "Cannot reach the Linewise server. Check the connection and try again.");
+    throw new ApiError(0, t("Network error"), t("Cannot reach the Linewise server. Check the connection and try again."));
   }
   if (!res.ok) {
     const err = await toError(res);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -109,6 +110,9 @@ def test_receiving_adds_to_stock_once(
     assert r.status_code == 409 and r.json()["errors"][0]["field"] == "status"
     r = planner.patch(url, json={"quantity": 1, "version": version})
     assert r.status_code == 409
+    # when it was received: in the site's time (Berlin), labelled, not UTC
+    detail = r.json()["detail"]
+    assert re.search(r"\d\d:\d\d CES?T", detail) and "UTC" not in detail, detail
     assert planner.delete(url).status_code == 409
     r = planner.get(f"{API}/receipts", params={"status": "received", "material_id": mat["id"]})
     assert r.json()["total"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,7 +49,10 @@ def test_move_refused_with_the_rule_then_accepted(demo: Demo, db: Session) -> No
     assert r.status_code == 422
     calendar = [e for e in r.json()["errors"] if e["rule"] == "calendar"]
     assert calendar, r.json()
-    assert "UTC" in calendar[0]["message"] and ".." not in calendar[0]["message"]
+    # the time in the site's zone (Berlin), labelled with it; never UTC, never solver seconds
+    message = calendar[0]["message"]
+    assert re.search(r"\d\d:\d\d CES?T", message), message
+    assert "UTC" not in message and ".." not in message
 
     # The last step of an order, moved after everything else on its line: valid.
     last = max(_ops(gantt), key=lambda op: (op["end"], op["seq"]))

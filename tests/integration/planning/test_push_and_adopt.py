@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -97,7 +98,8 @@ def test_push_refused_at_work_in_progress(demo: Demo, db: Session) -> None:
     problem = r.json()
     errors = problem["errors"]
     assert errors[0]["rule"] == "frozen" and errors[0]["other_operation_id"] == b["operation_id"]
-    assert b["order_number"] in problem["detail"] and "UTC" in problem["detail"]
+    assert b["order_number"] in problem["detail"]
+    assert re.search(r"\d\d:\d\d CES?T", problem["detail"]) and "UTC" not in problem["detail"]
     assert demo.planner.get(url).json()["version"] == gantt["version"]  # nothing saved
 
 
@@ -197,6 +199,9 @@ def test_adopting_a_scenario_publishes_its_plan_unless_stale(
     assert adopted["scenario_id"] is None and out["superseded_plan_id"] == second
     assert [a["kind"] for a in out["assumptions"]] == ["line_down"]
     assert "SMT-1 down" in out["assumptions"][0]["text"]
+    # in the site's local time, labelled with its zone: the Gantt beside it shows Berlin
+    text = out["assumptions"][0]["text"]
+    assert re.search(r"\d\d:\d\d CES?T", text) and "UTC" not in text, text
     assert "assumes: line SMT-1 down" in adopted["reason"]
     assert demo.planner.get(f"/api/v1/plans/{second}").json()["status"] == "superseded"
     assert demo.planner.get(f"/api/v1/scenarios/{sid}").json()["adopted_plan_id"] == adopted["id"]

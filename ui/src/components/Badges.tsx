@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { statusLabel } from "../format";
+import { t } from "../i18n";
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge status-${status}`}>{statusLabel(status)}</span>;
@@ -7,8 +8,8 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function LateBadge() {
   return (
-    <span className="badge badge-late" title="Finishes after its due date (actually, or in the published plan)">
-      Late
+    <span className="badge badge-late" title={t("Finishes after its due date (actually, or in the published plan)")}>
+      {t("Late")}
     </span>
   );
 }

@@ -1,4 +1,4 @@
-import { fmtNumber } from "../format";
+import { t } from "../i18n";
 
 export function Pagination({ offset, limit, total, onChange }: {
   offset: number;
@@ -11,19 +11,19 @@ export function Pagination({ offset, limit, total, onChange }: {
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));
   return (
-    <nav className="pagination" aria-label="Pagination">
+    <nav className="pagination" aria-label={t("Pagination")}>
       <span className="muted">
-        {fmtNumber(first)}–{fmtNumber(last)} of {fmtNumber(total)}
+        {t("{first}–{last} of {total}", { first, last, total })}
       </span>
       <div className="pagination-buttons">
         <button type="button" className="btn" disabled={offset === 0}
           onClick={() => onChange(Math.max(0, offset - limit))}>
-          ‹ Previous
+          {t("‹ Previous")}
         </button>
-        <span className="muted">Page {page} of {pages}</span>
+        <span className="muted">{t("Page {page} of {pages}", { page, pages })}</span>
         <button type="button" className="btn" disabled={offset + limit >= total}
           onClick={() => onChange(offset + limit)}>
-          Next ›
+          {t("Next ›")}
         </button>
       </div>
     </nav>

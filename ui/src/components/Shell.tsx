@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import type { User } from "../api";
+import { LOCALES, msg, t, useT, type Locale } from "../i18n";
+import { siteZone } from "../site";
 import { useLocation } from "../router";
 import { Icon, type IconName } from "./Icon";
 import { Link } from "./Link";
@@ -13,24 +15,24 @@ interface NavItem {
 // The main navigation; each entry has its route in Routes.tsx.
 const NAV: { section: string; items: NavItem[] }[] = [
   {
-    section: "Production",
+    section: msg("Production"),
     items: [
-      { to: "/floor", label: "Floor", icon: "floor" },
-      { to: "/orders", label: "Orders", icon: "orders" },
-      { to: "/schedule", label: "Schedule", icon: "schedule" },
-      { to: "/kpis", label: "KPIs", icon: "kpis" },
-      { to: "/downtime", label: "Downtime", icon: "downtime" },
+      { to: "/floor", label: msg("Floor"), icon: "floor" },
+      { to: "/orders", label: msg("Orders"), icon: "orders" },
+      { to: "/schedule", label: msg("Schedule"), icon: "schedule" },
+      { to: "/kpis", label: msg("KPIs"), icon: "kpis" },
+      { to: "/downtime", label: msg("Downtime"), icon: "downtime" },
     ],
   },
   {
-    section: "Master data",
+    section: msg("Master data"),
     items: [
-      { to: "/products", label: "Products", icon: "products" },
-      { to: "/lines", label: "Lines & machines", icon: "lines" },
-      { to: "/inventory", label: "Inventory", icon: "inventory" },
-      { to: "/operators", label: "Operators", icon: "operators" },
-      { to: "/calendars", label: "Calendars", icon: "calendars" },
-      { to: "/reason-codes", label: "Reason codes", icon: "reasons" },
+      { to: "/products", label: msg("Products"), icon: "products" },
+      { to: "/lines", label: msg("Lines & machines"), icon: "lines" },
+      { to: "/inventory", label: msg("Inventory"), icon: "inventory" },
+      { to: "/operators", label: msg("Operators"), icon: "operators" },
+      { to: "/calendars", label: msg("Calendars"), icon: "calendars" },
+      { to: "/reason-codes", label: msg("Reason codes"), icon: "reasons" },
     ],
   },
 ];
@@ -40,6 +42,7 @@ export function Shell({ user, onSignOut, children }: {
   onSignOut: () => void;
   children: ReactNode;
 }) {
+  useT(); // re-render the navigation when the language changes
   const { path, query } = useLocation();
   const active = (to: string) => path === to || path.startsWith(`${to}/`);
   // Wall mode (?wall=1): a screen on the shop floor shows the page alone, no navigation.
@@ -57,16 +60,16 @@ export function Shell({ user, onSignOut, children }: {
           </span>
           <span className="brand-name">Linewise</span>
         </div>
-        <nav className="nav" aria-label="Main">
+        <nav className="nav" aria-label={t("Main")}>
           {NAV.map((group) => (
             <div className="nav-group" key={group.section}>
-              <div className="nav-section">{group.section}</div>
+              <div className="nav-section">{t(group.section)}</div>
               {group.items.map((item) => (
                 <Link key={item.to} to={item.to}
                   className={`nav-link${active(item.to) ? " active" : ""}`}
                   aria-current={active(item.to) ? "page" : undefined}>
                   <Icon name={item.icon} />
-                  <span>{item.label}</span>
+                  <span>{t(item.label)}</span>
                 </Link>
               ))}
             </div>
@@ -78,14 +81,46 @@ export function Shell({ user, onSignOut, children }: {
           </div>
           <div className="user-meta">
             <div className="user-name" data-testid="current-user">{user.full_name || user.username}</div>
-            <div className="user-role">{user.role}</div>
+            <div className="user-role">{roleLabel(user.role)}</div>
           </div>
-          <button type="button" className="btn-icon" onClick={onSignOut} title="Sign out" aria-label="Sign out">
+          <button type="button" className="btn-icon" onClick={onSignOut} title={t("Sign out")} aria-label={t("Sign out")}>
             <Icon name="logout" />
           </button>
+        </div>
+        <div className="shell-prefs">
+          <LocaleSwitch />
+          <div className="muted shell-zone" data-testid="site-zone" title={t("All times on every page are in the site's time zone")}>
+            {t("Times in {zone}", { zone: siteZone() })}
+          </div>
         </div>
       </aside>}
       <main className="content">{children}</main>
     </div>
+  );
+}
+
+const ROLES: Record<string, string> = {
+  admin: msg("Administrator"),
+  planner: msg("Planner"),
+  supervisor: msg("Supervisor"),
+  operator: msg("Operator"),
+  manager: msg("Manager"),
+};
+
+function roleLabel(role: string): string {
+  return ROLES[role] ? t(ROLES[role]) : role;
+}
+
+/** English/Deutsch: saved in the browser, defaults to the browser's language. */
+export function LocaleSwitch() {
+  const { locale, setLocale } = useT();
+  return (
+    <label className="locale-switch">
+      <span className="sr-only">{t("Language")}</span>
+      <select aria-label={t("Language")} data-testid="locale-switch" value={locale}
+        onChange={(e) => setLocale(e.target.value as Locale)}>
+        {LOCALES.map((l) => <option key={l.value} value={l.value} lang={l.value}>{l.label}</option>)}
+      </select>
+    </label>
   );
 }

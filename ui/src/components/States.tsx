@@ -1,11 +1,12 @@
 import type { ReactNode } from "react";
 import { ApiError } from "../api";
+import { t } from "../i18n";
 
-export function Loading({ label = "Loading…" }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
   return (
     <div className="state" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" />
-      {label}
+      {label ?? t("Loading…")}
     </div>
   );
 }
@@ -13,7 +14,7 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 /** Shows a problem+json `detail` and any per-field messages, with a retry button. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const api = error instanceof ApiError ? error : null;
-  const title = api ? (api.status === 403 ? "Not allowed" : api.title) : "Something went wrong";
+  const title = api ? (api.status === 403 ? t("Not allowed") : api.title) : t("Something went wrong");
   const detail = api ? api.detail : error instanceof Error ? error.message : String(error);
   return (
     <div className="state state-error" role="alert">
@@ -30,7 +31,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
       )}
       {onRetry && (
         <button type="button" className="btn" onClick={onRetry}>
-          Try again
+          {t("Try again")}
         </button>
       )}
     </div>
@@ -46,8 +47,8 @@ export function StaleNotice({ error, onRetry }: { error: unknown; onRetry: () =>
   const detail = error instanceof ApiError ? error.detail || error.title : String(error);
   return (
     <div className="notice notice-inline" role="status">
-      <span>Could not refresh: {detail}</span>
-      <button type="button" className="btn-link" onClick={onRetry}>Retry</button>
+      <span>{t("Could not refresh: {detail}", { detail })}</span>
+      <button type="button" className="btn-link" onClick={onRetry}>{t("Retry")}</button>
     </div>
   );
 }

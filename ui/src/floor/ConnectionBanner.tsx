@@ -1,4 +1,5 @@
 import { useNow } from "./useNow";
+import { t } from "../i18n";
 
 /** Shown while the live connection is down: the screen is showing the last known state. */
 export function ConnectionBanner({ retryAt, onRetry }: { retryAt: number | null; onRetry: () => void }) {
@@ -8,10 +9,10 @@ export function ConnectionBanner({ retryAt, onRetry }: { retryAt: number | null;
     <div className="connection-banner" role="alert" data-testid="connection-banner">
       <span className="connection-dot" aria-hidden="true" />
       <div className="connection-text">
-        <strong>Connection lost — reconnecting</strong>
-        <span>{wait > 0 ? `Next try in ${wait} s.` : "Trying now…"} The floor below shows the last known state.</span>
+        <strong>{t("Connection lost — reconnecting")}</strong>
+        <span>{wait > 0 ? t("Next try in {wait} s.", { wait }) : t("Trying now…")} {t("The floor below shows the last known state.")}</span>
       </div>
-      <button type="button" className="btn" onClick={onRetry}>Reconnect now</button>
+      <button type="button" className="btn" onClick={onRetry}>{t("Reconnect now")}</button>
     </div>
   );
 }

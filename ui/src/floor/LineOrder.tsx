@@ -1,12 +1,13 @@
 import { LateBadge } from "../components/Badges";
 import { Link } from "../components/Link";
 import { ProgressBar } from "../components/ProgressBar";
-import { fmtDateTimeShort, fmtNumber } from "../format";
+import { fmtDateTimeShort } from "../format";
 import type { RunningOrder } from "./model";
+import { t } from "../i18n";
 
 /** The order a line is working on: which step, how far, and when it is due. */
 export function LineOrder({ order, now }: { order: RunningOrder | null; now: number }) {
-  if (!order) return <div className="line-order line-order-none">No order running</div>;
+  if (!order) return <div className="line-order line-order-none">{t("No order running")}</div>;
   const late = Date.parse(order.due_date) < now;
   return (
     <div className="line-order" data-testid="line-order">
@@ -15,11 +16,11 @@ export function LineOrder({ order, now }: { order: RunningOrder | null; now: num
         <span className="line-order-op" title={order.name}>{order.seq}. {order.name}</span>
       </div>
       <ProgressBar value={order.progress} tone={late ? "late" : order.progress >= 1 ? "done" : "default"}
-        label={`Progress of ${order.number}`} />
+        label={t("Progress of {name}", { name: order.number })} />
       <div className="line-order-meta">
-        <span>{fmtNumber(order.good)} / {fmtNumber(order.quantity)} good{order.scrap > 0 && ` · ${fmtNumber(order.scrap)} scrap`}</span>
+        <span>{t("{good} / {quantity} good", { good: order.good, quantity: order.quantity })}{order.scrap > 0 && ` · ${t("{scrap} scrap", { scrap: order.scrap })}`}</span>
         <span className={late ? "text-late" : undefined}>
-          Due {fmtDateTimeShort(order.due_date)} {late && <LateBadge />}
+          {t("Due {time}", { time: fmtDateTimeShort(order.due_date) })} {late && <LateBadge />}
         </span>
       </div>
     </div>

@@ -3,6 +3,7 @@ import { MachineTile } from "./MachineTile";
 import type { Floor, Shift } from "./model";
 import { ShiftLabel, sameShift } from "./ShiftLabel";
 import { useNow } from "./useNow";
+import { t } from "../i18n";
 
 type Line = Floor["lines"][number];
 
@@ -33,9 +34,9 @@ export function LinePanel({ line, skewMs, reasons, headline }: {
         <LineOrder order={line.order} now={now} />
       </div>
       {line.machines.length === 0 ? (
-        <p className="muted tiles-empty">No machines on this line.</p>
+        <p className="muted tiles-empty">{t("No machines on this line.")}</p>
       ) : (
-        <ol className="tiles" aria-label={`${line.code} machines in flow order`}>
+        <ol className="tiles" aria-label={t("{line} machines in flow order", { line: line.code })}>
           {line.machines.map((m) => (
             <MachineTile key={m.id} machine={m} skewMs={skewMs} reasons={reasons} />
           ))}

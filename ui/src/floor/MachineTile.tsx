@@ -4,6 +4,7 @@ import type { FloorMachine } from "./model";
 import { StateIcon } from "./StateIcon";
 import { reasonLabel, stateLabel } from "./states";
 import { fmtElapsed, useNow } from "./useNow";
+import { t } from "../i18n";
 
 /** Silent this long (the server uses the same limit), the last state is only a guess. */
 const SILENT_AFTER_MS = 600_000;
@@ -41,14 +42,14 @@ export function MachineTile({ machine: m, skewMs, reasons }: {
         {m.fault && <span className="tile-fault">{m.fault}</span>}
       </div>
       {silent && (
-        <div className="tile-silent" data-testid="machine-silent" title="No events received: check the machine's connection">
-          No data for {fmtElapsed(quietMs)}
+        <div className="tile-silent" data-testid="machine-silent" title={t("No events received: check the machine's connection")}>
+          {t("No data for {time}", { time: fmtElapsed(quietMs) })}
         </div>
       )}
-      <div className="tile-counts" aria-label="This shift">
-        <span title="Good parts this shift" data-testid="machine-good"><span className="count-label">Good</span> {fmtNumber(m.good)}</span>
-        <span title="Rejects this shift" data-testid="machine-reject">
-          <span className="count-label">Rej</span> {fmtNumber(m.reject)}
+      <div className="tile-counts" aria-label={t("This shift")}>
+        <span title={t("Good parts this shift")} data-testid="machine-good"><span className="count-label">{t("Good")}</span> {fmtNumber(m.good)}</span>
+        <span title={t("Rejects this shift")} data-testid="machine-reject">
+          <span className="count-label">{t("Rej")}</span> {fmtNumber(m.reject)}
         </span>
       </div>
     </li>

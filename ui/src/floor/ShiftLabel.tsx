@@ -1,7 +1,7 @@
+import { dateFormat, fmtTime } from "../format";
 import type { Shift } from "./model";
+import { t } from "../i18n";
 
-const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const day = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric" });
 
 /** True when `a` is missing (an older server) or the same shift occurrence as `b`. */
 export const sameShift = (a: Shift | undefined, b: Shift) =>
@@ -10,11 +10,11 @@ export const sameShift = (a: Shift | undefined, b: Shift) =>
 /** "Shift B · 14:00–22:00", or the day when no shift is running; counts are since its start. */
 export function ShiftLabel({ shift, testId = "shift-label" }: { shift: Shift; testId?: string }) {
   const start = new Date(shift.start);
-  const end = new Date(shift.end);
-  const span = `${time.format(start)}–${time.format(end)}`;
+    const span = `${fmtTime(shift.start)}–${fmtTime(shift.end)}`;
+  const day = dateFormat({ weekday: "short", month: "short", day: "numeric" }).format(start);
   return (
-    <span className="shift-label" data-testid={testId} title="Counts are for this shift">
-      {shift.code ? <>Shift <strong>{shift.code}</strong> · {span}</> : <>No shift running · {day.format(start)}</>}
+    <span className="shift-label" data-testid={testId} title={t("Counts are for this shift")}>
+      {shift.code ? <>{t("Shift")} <strong>{shift.code}</strong> · {span}</> : <>{t("No shift running")} · {day}</>}
     </span>
   );
 }

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import { t } from "../i18n";
 
 // One 1-second timer for the whole page, however many clocks are on screen. Ticks are
 // aligned to the wall-clock second so that every timer on a screen changes together.
@@ -37,7 +38,7 @@ export function fmtElapsed(ms: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
-  if (d > 0) return `${d}d ${h}h`;
+  if (d > 0) return t("{days}d {hours}h", { days: d, hours: h });
   if (h > 0) return `${h}:${pad(m)}:${pad(s)}`;
   return `${m}:${pad(s)}`;
 }

@@ -6,6 +6,10 @@ import { conventionLabel, kpiLabel, kpiValue, num, OVER_100_HINT, pct, secs, spa
 import { filledIn } from "./formulas";
 import { ELEMENTS, TimeBar, type ElementKey } from "./TimeBar";
 import { fmtWhen } from "./windows";
+import { stateLabel } from "../floor/states";
+import type { MachineState } from "../floor/model";
+import { fmtDecimal } from "../format";
+import { t } from "../i18n";
 
 export type Metric = KpiName | "line_oee";
 
@@ -51,11 +55,11 @@ export function ExplainPanel({ target, convention, machineCode, onClose }: {
               {target.windowLabel} · <span className="conv-tag">{conventionLabel(convention)}</span>
             </p>
           </div>
-          <button ref={closeRef} type="button" className="btn" onClick={onClose}>Close</button>
+          <button ref={closeRef} type="button" className="btn" onClick={onClose}>{t("Close")}</button>
         </header>
         <div className="sheet-body">
           {data.error ? <ErrorState error={data.error} onRetry={data.reload} />
-            : !data.data ? <Loading label="Explaining…" />
+            : !data.data ? <Loading label={t("Explaining…")} />
             : <ExplainBody ex={data.data} metric={target.metric} machineCode={machineCode} />}
         </div>
       </section>
@@ -78,7 +82,7 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
     <>
       <div className="explain-hero">
         <div>
-          <div className="muted">{metric === "line_oee" ? "Line OEE (output based)" : kpiLabel(main, ex.convention)}</div>
+          <div className="muted">{metric === "line_oee" ? t("Line OEE (output based)") : kpiLabel(main, ex.convention)}</div>
           <div className="hero-value" data-testid="explain-value">{kpiValue(main, mainValue)}</div>
         </div>
         <div className="hero-formula">
@@ -91,21 +95,21 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
           )}
         </div>
       </div>
-      {main === "effectiveness" && (mainValue ?? 0) > 1 && <p className="hint">{OVER_100_HINT}</p>}
+      {main === "effectiveness" && (mainValue ?? 0) > 1 && <p className="hint">{t(OVER_100_HINT)}</p>}
       {ex.warnings.map((w) => <p key={w} className="notice">{w}</p>)}
 
-      <h3 className="sheet-h3">Time elements</h3>
+      <h3 className="sheet-h3">{t("Time elements")}</h3>
       <TimeBar te={te} selected={element} onSelect={setElement} />
       <div className="table-wrap">
         <table className="table table-compact" data-testid="time-elements">
-          <thead><tr><th>Element</th><th>Meaning</th><th className="num">Time</th><th className="num">of PBT</th><th className="num">Sources</th></tr></thead>
+          <thead><tr><th>{t("Element")}</th><th>{t("Meaning")}</th><th className="num">{t("Time")}</th><th className="num">{t("of PBT")}</th><th className="num">{t("Sources")}</th></tr></thead>
           <tbody>
             {ELEMENTS.map((e) => {
               const sources = ex.sources[e.key];
               return (
                 <tr key={e.key} className={element === e.key ? "is-selected" : undefined}>
                   <th><span className={`el-swatch ${e.cls}`} />{e.key}</th>
-                  <td>{e.name}</td>
+                  <td>{t(e.name)}</td>
                   <td className="num nowrap">{span(te[e.field])}</td>
                   <td className="num">{e.key === "POT" || e.key === "PDOT" || !te.pbt ? "" : pct(te[e.field] / te.pbt)}</td>
                   <td className="num">
@@ -123,17 +127,19 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
         </table>
       </div>
       <p className="muted small">
-        Overtime (work outside the plan, counted in POT): {span(te.overtime)} · not planned: {span(te.not_planned)} ·
-        minor stops {span(te.adet_minor_stops)}, short idling {span(te.adet_idle_short)}, long idling {span(te.adet_idle_long)} (in ADET).
+        {t("Overtime (work outside the plan, counted in POT): {overtime} · not planned: {notPlanned} · minor stops {minor}, short idling {short}, long idling {long} (in ADET).", {
+          overtime: span(te.overtime), notPlanned: span(te.not_planned), minor: span(te.adet_minor_stops),
+          short: span(te.adet_idle_short), long: span(te.adet_idle_long),
+        })}
       </p>
       {element && ex.sources[element] && (
         <Sources element={element} src={ex.sources[element]} machineCode={machineCode} />
       )}
 
-      <h3 className="sheet-h3">Formulas with this answer's numbers</h3>
+      <h3 className="sheet-h3">{t("Formulas with this answer's numbers")}</h3>
       <div className="table-wrap">
         <table className="table table-compact formulas" data-testid="formulas">
-          <thead><tr><th>KPI</th><th>Formula</th><th>Filled in</th><th className="num">Value</th></tr></thead>
+          <thead><tr><th>{t("KPI")}</th><th>{t("Formula")}</th><th>{t("Filled in")}</th><th className="num">{t("Value")}</th></tr></thead>
           <tbody>
             {SHOWN.map((k) => (
               <tr key={k} className={k === main ? "is-selected" : undefined}>
@@ -147,7 +153,7 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
         </table>
       </div>
 
-      <h3 className="sheet-h3">Counts</h3>
+      <h3 className="sheet-h3">{t("Counts")}</h3>
       <dl className="count-facts">
         {(["PQ", "GQ", "SQ", "RQ", "IP", "GP"] as const).map((k) => (
           <div key={k}><dt>{k}</dt><dd>{num(c[k])}</dd></div>
@@ -158,13 +164,13 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
       {ex.products.length > 0 && (
         <div className="table-wrap">
           <table className="table table-compact" data-testid="products">
-            <thead><tr><th>Product</th><th>Machine</th><th className="num">PRU</th><th className="num">PQ</th><th className="num">GQ</th><th className="num">SQ</th><th className="num">RQ</th><th className="num">PRU × GQ</th></tr></thead>
+            <thead><tr><th>{t("Product")}</th><th>{t("Machine")}</th><th className="num">PRU</th><th className="num">PQ</th><th className="num">GQ</th><th className="num">SQ</th><th className="num">RQ</th><th className="num">PRU × GQ</th></tr></thead>
             <tbody>
               {ex.products.map((p) => (
                 <tr key={`${p.work_unit}-${p.product}`}>
                   <th className="mono">{p.product}</th>
                   <td className="mono">{p.work_unit}</td>
-                  <td className="num">{p.PRU_s === null ? "—" : `${+p.PRU_s.toFixed(2)} s`}</td>
+                  <td className="num">{p.PRU_s === null ? "—" : `${fmtDecimal(p.PRU_s, 2)} s`}</td>
                   <td className="num">{num(p.PQ)}</td>
                   <td className="num">{num(p.GQ)}</td>
                   <td className="num">{num(p.SQ)}</td>
@@ -178,28 +184,28 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
       )}
       <p className="muted small">{ex.counts_rule}</p>
 
-      <h3 className="sheet-h3">Stops <span className="muted">{ex.events.failures} failures, {ex.events.minor_stops} minor stops</span></h3>
-      {ex.stops.items.length === 0 ? <p className="muted">No stops in this window.</p> : (
+      <h3 className="sheet-h3">{t("Stops")} <span className="muted">{t("{failures} failures, {minor} minor stops", { failures: ex.events.failures, minor: ex.events.minor_stops })}</span></h3>
+      {ex.stops.items.length === 0 ? <p className="muted">{t("No stops in this window.")}</p> : (
         <div className="table-wrap stops-wrap">
           <table className="table table-compact" data-testid="stops">
-            <thead><tr><th>Machine</th><th>State</th><th>Start</th><th className="num">Duration</th><th className="num">Lost here</th><th>Reason</th><th>Data</th></tr></thead>
+            <thead><tr><th>{t("Machine")}</th><th>{t("State")}</th><th>{t("Start")}</th><th className="num">{t("Duration")}</th><th className="num">{t("Lost here")}</th><th>{t("Reason")}</th><th>{t("Data")}</th></tr></thead>
             <tbody>
               {ex.stops.items.slice().reverse().map((s) => (
                 <tr key={`${s.work_unit}-${s.start}`}>
                   <th className="mono">{s.work_unit}</th>
-                  <td>{s.state}{s.minor && <span className="flag flag-minor">minor</span>}</td>
+                  <td>{stateLabel(s.state as MachineState)}{s.minor && <span className="flag flag-minor">{t("minor")}</span>}</td>
                   <td className="nowrap">{fmtWhen(s.start)}</td>
                   <td className="num nowrap">{span(s.duration_s)}</td>
                   <td className="num nowrap">{span(s.lost_s)}</td>
-                  <td>{s.reason ?? <span className="flag flag-unassigned">unassigned</span>}{s.fault && <span className="muted"> · {s.fault}</span>}</td>
-                  <td>{s.intervals.map((l, i) => l.kind === "interval" && <SourceAnchor key={i} link={l} text="intervals" />)}</td>
+                  <td>{s.reason ?? <span className="flag flag-unassigned">{t("unassigned")}</span>}{s.fault && <span className="muted"> · {s.fault}</span>}</td>
+                  <td>{s.intervals.map((l, i) => l.kind === "interval" && <SourceAnchor key={i} link={l} text={t("intervals")} />)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {ex.stops.truncated && <p className="muted small">Showing {ex.stops.items.length} of {ex.stops.total} stops.</p>}
+      {ex.stops.truncated && <p className="muted small">{t("Showing {shown} of {total} stops.", { shown: ex.stops.items.length, total: ex.stops.total })}</p>}
     </>
   );
 }
@@ -211,7 +217,7 @@ function LineFormula({ line }: { line: LineBlock }) {
       <code>{line.formula}</code>
       <code>= ({parts.join(" + ") || "0"}) / {secs(line.pbt_s)}</code>
       <code>= {pct(line.oee_output_based)}</code>
-      <span className="muted small">Last station {line.last_station}; stations combined {pct(line.stations_combined_oee)}, lowest station {pct(line.lowest_station_oee)}.</span>
+      <span className="muted small">{t("Last station {station}; stations combined {combined}, lowest station {lowest}.", { station: line.last_station ?? "—", combined: pct(line.stations_combined_oee), lowest: pct(line.lowest_station_oee) })}</span>
     </>
   );
 }
@@ -223,14 +229,14 @@ function Sources({ element, src, machineCode }: {
 }) {
   return (
     <div className="sources" data-testid="sources">
-      <h4>{element}: {num(src.total)} source{src.total === 1 ? "" : "s"}{src.truncated ? ` (first ${src.links.length})` : ""}</h4>
+      <h4>{element}: {t("{count} sources", { count: src.total })}{src.truncated ? ` ${t("(first {count})", { count: src.links.length })}` : ""}</h4>
       <ul>
         {src.links.map((l, i) => (
           <li key={i}>
-            {l.kind === "interval" && <><span className="mono">{machineCode(l.machine_id!)}</span> {fmtWhen(l.start!)} – {l.end ? fmtWhen(l.end) : "now"}{l.end && <span className="muted"> ({span((new Date(l.end).getTime() - new Date(l.start!).getTime()) / 1000)})</span>} <SourceAnchor link={l} text="intervals" /></>}
-            {l.kind === "no_data" && <>No data {fmtWhen(l.start!)} – {fmtWhen(l.end!)}</>}
-            {(l.kind === "shift" || l.kind === "break" || l.kind === "other") && <>{l.kind === "other" ? "" : `${l.kind} `}<span className="mono">{l.label}</span></>}
-            {l.kind === "count" && <><span className="mono">{machineCode(l.machine_id!)}</span> count event <span className="mono">{l.event_id}</span></>}
+            {l.kind === "interval" && <><span className="mono">{machineCode(l.machine_id!)}</span> {fmtWhen(l.start!)} – {l.end ? fmtWhen(l.end) : t("now")}{l.end && <span className="muted"> ({span((new Date(l.end).getTime() - new Date(l.start!).getTime()) / 1000)})</span>} <SourceAnchor link={l} text={t("intervals")} /></>}
+            {l.kind === "no_data" && <>{t("No data")} {fmtWhen(l.start!)} – {fmtWhen(l.end!)}</>}
+            {(l.kind === "shift" || l.kind === "break" || l.kind === "other") && <>{l.kind === "other" ? "" : `${l.kind === "shift" ? t("Shift") : t("Break")} `}<span className="mono">{l.label}</span></>}
+            {l.kind === "count" && <><span className="mono">{machineCode(l.machine_id!)}</span> {t("count event")} <span className="mono">{l.event_id}</span></>}
           </li>
         ))}
       </ul>
@@ -241,7 +247,7 @@ function Sources({ element, src, machineCode }: {
 function SourceAnchor({ link, text }: { link: Extract<SourceLink, { kind: "interval" }>; text: string }) {
   return (
     <a className="source-link" href={link.href} target="_blank" rel="noreferrer"
-      title={`Machine ${link.machine_id} state intervals ${link.start} – ${link.end ?? "now"}`}>
+      title={t("Machine {id} state intervals {start} – {end}", { id: String(link.machine_id), start: fmtWhen(link.start), end: link.end ? fmtWhen(link.end) : t("now") })}>
       {text}
     </a>
   );

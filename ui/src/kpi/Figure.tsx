@@ -1,5 +1,6 @@
 import type { KpiName } from "./api";
 import { kpiValue, OVER_100_HINT } from "./format";
+import { t } from "../i18n";
 
 /** One figure as a button: tapping it opens its explanation. */
 export function Figure({ label, name, value, big, onExplain, testId }: {
@@ -14,11 +15,11 @@ export function Figure({ label, name, value, big, onExplain, testId }: {
   const text = kpiValue(name, value);
   return (
     <button type="button" className={`fig${big ? " fig-big" : ""}${over ? " fig-over" : ""}`}
-      onClick={onExplain} data-testid={testId} aria-label={`${label} ${text} — explain`}
-      title={over ? OVER_100_HINT : `Explain ${label}`}>
+      onClick={onExplain} data-testid={testId} aria-label={t("{label} {value} — explain", { label, value: text })}
+      title={over ? t(OVER_100_HINT) : t("Explain {label}", { label })}>
       <span className="fig-label">{label}</span>
       <span className="fig-value" data-value={value ?? ""}>{text}</span>
-      {over && <span className="fig-hint">ideal cycle too slow?</span>}
+      {over && <span className="fig-hint">{t("ideal cycle too slow?")}</span>}
     </button>
   );
 }

@@ -3,13 +3,14 @@ import type { Metric } from "./ExplainPanel";
 import { Figure } from "./Figure";
 import { conventionLabel, kpiLabel, pct } from "./format";
 import type { NamedWindow, RangeKey } from "./windows";
+import { t } from "../i18n";
 
 export type Explainer = (scope: ScopeRef, title: string, range: RangeKey, metric: Metric) => void;
 
 export const FACTORS: KpiName[] = ["availability", "effectiveness", "quality_ratio_time_weighted"];
 
 export function factorLabel(k: KpiName, convention: Convention): string {
-  return k === "quality_ratio_time_weighted" ? "Quality" : kpiLabel(k, convention);
+  return k === "quality_ratio_time_weighted" ? t("Quality") : kpiLabel(k, convention);
 }
 
 /** OEE and its three factors of one scope in one window. */
@@ -64,7 +65,7 @@ export function LineCard({ name, today, week, windows, convention, onExplain }: 
     return m.code.startsWith(`${code}-`) ? m.code.slice(code.length + 1) : m.code;
   };
   const explain = (range: RangeKey) => (metric: Metric) =>
-    onExplain(scope, `${code} — ${metric === "line_oee" ? "line OEE (output based)" : metric === "oee" ? "stations combined" : factorLabel(metric, convention)}`, range, metric);
+    onExplain(scope, `${code} — ${metric === "line_oee" ? t("line OEE (output based)") : metric === "oee" ? t("stations combined") : factorLabel(metric, convention)}`, range, metric);
 
   return (
     <article className="panel line-card" data-testid="line-card" data-line={code}
@@ -75,7 +76,7 @@ export function LineCard({ name, today, week, windows, convention, onExplain }: 
           <h3>{code}</h3>
           <span className="muted">{name}</span>
         </div>
-        <span className="conv-tag" title="Convention of the figures on this card">{conventionLabel(convention)}</span>
+        <span className="conv-tag" title={t("Convention of the figures on this card")}>{conventionLabel(convention)}</span>
       </header>
       <div className="line-windows">
         {(["today", "week"] as RangeKey[]).map((r) => {
@@ -83,23 +84,23 @@ export function LineCard({ name, today, week, windows, convention, onExplain }: 
           const block = blocks[r];
           return (
             <div key={r} className="line-window">
-              <FactorBlock figures={f} convention={convention} caption={r === "today" ? "Today" : "This week"}
+              <FactorBlock figures={f} convention={convention} caption={r === "today" ? t("Today") : t("This week")}
                 testPrefix={`line-${r}`} row
-                headline={{ label: "Line OEE", value: block?.oee_output_based ?? null, metric: "line_oee" }}
+                headline={{ label: t("Line OEE"), value: block?.oee_output_based ?? null, metric: "line_oee" }}
                 onExplain={explain(r)} />
               <div className="line-compare">
                 <button type="button" className="mini-fig" data-testid={`line-${r}-stations-oee`}
                   onClick={() => explain(r)("oee")}>
-                  Stations combined <strong>{pct(block?.stations_combined_oee ?? f.kpis.oee)}</strong>
+                  {t("Stations combined")} <strong>{pct(block?.stations_combined_oee ?? f.kpis.oee)}</strong>
                 </button>
-                <span className="mini-fig is-static">Lowest station {lowestOf(f)} <strong>{pct(block?.lowest_station_oee ?? null)}</strong></span>
+                <span className="mini-fig is-static">{t("Lowest station {code}", { code: lowestOf(f) })} <strong>{pct(block?.lowest_station_oee ?? null)}</strong></span>
               </div>
             </div>
           );
         })}
       </div>
-      <table className="stations" aria-label={`${code} stations, OEE`}>
-        <thead><tr><th>Station</th><th>OEE today</th><th className="num">Week</th></tr></thead>
+      <table className="stations" aria-label={t("{line} stations, OEE", { line: code })}>
+        <thead><tr><th>{t("Station")}</th><th>{t("OEE today")}</th><th className="num">{t("Week")}</th></tr></thead>
         <tbody>
           {machines.map((m) => {
             const w = weekOf.get(m.id);
@@ -108,18 +109,18 @@ export function LineCard({ name, today, week, windows, convention, onExplain }: 
               <tr key={m.id} className={isLow ? "is-lowest" : undefined}>
                 <th>
                   <span className="mono">{m.code.startsWith(`${code}-`) ? m.code.slice(code.length + 1) : m.code}</span>
-                  {isLow && <span className="flag flag-low">lowest</span>}
+                  {isLow && <span className="flag flag-low">{t("lowest")}</span>}
                 </th>
                 <td>
                   <button type="button" className="station-bar" data-testid="station-oee-today" data-machine={m.code}
-                    aria-label={`${m.code} OEE today ${pct(m.kpis.oee)} — explain`}
+                    aria-label={t("{code} OEE today {value} — explain", { code: m.code, value: pct(m.kpis.oee) })}
                     onClick={() => onExplain({ kind: "machine", id: m.id }, `${m.code} — OEE`, "today", "oee")}>
                     <span className="track"><span className="fill" style={{ width: `${Math.min(100, (m.kpis.oee ?? 0) * 100)}%` }} /></span>
                     <span className="val">{pct(m.kpis.oee)}</span>
                   </button>
                 </td>
                 <td className="num">
-                  <button type="button" className="btn-link" aria-label={`${m.code} OEE this week ${pct(w?.kpis.oee ?? null)} — explain`}
+                  <button type="button" className="btn-link" aria-label={t("{code} OEE this week {value} — explain", { code: m.code, value: pct(w?.kpis.oee ?? null) })}
                     onClick={() => onExplain({ kind: "machine", id: m.id }, `${m.code} — OEE`, "week", "oee")}>
                     {pct(w?.kpis.oee ?? null)}
                   </button>

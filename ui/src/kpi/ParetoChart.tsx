@@ -2,6 +2,8 @@ import { useId } from "react";
 import { useWidth } from "./useWidth";
 import type { ParetoMeasure, ParetoRow } from "./api";
 import { num, pct, span } from "./format";
+import { fmtDecimal } from "../format";
+import { t } from "../i18n";
 
 const H = 290;
 const PAD = { top: 16, right: 48, bottom: 92, left: 58 };
@@ -46,8 +48,8 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
       },
     ];
   }
-  const label = (key: string) => (key.startsWith("__others__") ? `Others (${key.slice(10)})` : labelOf(key));
-  const fmt = (v: number) => (measure === "count" ? `${num(v)} stops` : span(v));
+  const label = (key: string) => (key.startsWith("__others__") ? t("Others ({count})", { count: Number(key.slice(10)) }) : labelOf(key));
+  const fmt = (v: number) => (measure === "count" ? t("{count} stops", { count: v }) : span(v));
   const peak = Math.max(...shown.map(value), 0);
   const unit = measure === "count" ? 1 : peak >= 7200 ? 3600 : 60; // round ticks in min or h
   const top = niceTop(peak / unit) * unit;
@@ -59,18 +61,18 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
   const y = (v: number) => PAD.top + plotH * (1 - v / top);
   const yc = (share: number) => PAD.top + plotH * (1 - share);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
-  const axisValue = (v: number) => (measure === "count" ? num(v) : v >= 3600 ? `${+(v / 3600).toFixed(1)} h` : `${Math.round(v / 60)} min`);
+  const axisValue = (v: number) => (measure === "count" ? num(v) : v >= 3600 ? `${fmtDecimal(v / 3600)} h` : `${Math.round(v / 60)} min`);
   const line = shown.map((r, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${yc(r.cumulative_share ?? 0).toFixed(1)}`).join("");
 
   return (
     <figure className="chart pareto-chart" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t`} className="chart-svg">
         <title id={`${id}-t`}>{title}</title>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={yc(t)} y2={yc(t)} className="grid" />
-            <text x={PAD.left - 8} y={yc(t) + 4} className="axis-label" textAnchor="end">{axisValue(top * t)}</text>
-            <text x={W - PAD.right + 8} y={yc(t) + 4} className="axis-label">{Math.round(t * 100)}%</text>
+        {ticks.map((tick) => (
+          <g key={tick}>
+            <line x1={PAD.left} x2={W - PAD.right} y1={yc(tick)} y2={yc(tick)} className="grid" />
+            <text x={PAD.left - 8} y={yc(tick) + 4} className="axis-label" textAnchor="end">{axisValue(top * tick)}</text>
+            <text x={W - PAD.right + 8} y={yc(tick) + 4} className="axis-label">{Math.round(tick * 100)} %</text>
           </g>
         ))}
         {shown.map((r, i) => {
@@ -80,7 +82,7 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
             <g key={r.key} data-testid="pareto-bar" data-key={r.key}>
               <rect x={x(i) - barW / 2} y={y(v)} width={barW} height={Math.max(0, PAD.top + plotH - y(v))}
                 rx={3} className={unassigned ? "bar bar-unassigned" : "bar"}>
-                <title>{`${label(r.key)}: ${fmt(v)} (${pct(r.share)}, cumulative ${pct(r.cumulative_share ?? 0)})`}</title>
+                <title>{t("{label}: {value} ({share}, cumulative {cumulative})", { label: label(r.key), value: fmt(v), share: pct(r.share), cumulative: pct(r.cumulative_share ?? 0) })}</title>
               </rect>
               <text x={x(i)} y={y(v) - 5} className="bar-value" textAnchor="middle">
                 {measure === "count" ? num(v) : axisValue(v)}
@@ -95,21 +97,21 @@ export function ParetoChart({ title, rows, measure, labelOf }: {
         <path d={line} fill="none" className="cumulative" />
         {shown.map((r, i) => (
           <circle key={r.key} cx={x(i)} cy={yc(r.cumulative_share ?? 0)} r={3.5} className="cumulative-dot">
-            <title>{`Cumulative up to ${label(r.key)}: ${pct(r.cumulative_share ?? 0)}`}</title>
+            <title>{t("Cumulative up to {label}: {value}", { label: label(r.key), value: pct(r.cumulative_share ?? 0) })}</title>
           </circle>
         ))}
       </svg>
       <figcaption className="chart-legend">
-        <span className="legend-item"><span className="swatch swatch-bar" />{measure === "count" ? "Stops" : "Lost time"}</span>
-        <span className="legend-item"><span className="swatch swatch-unassigned" />Unassigned</span>
+        <span className="legend-item"><span className="swatch swatch-bar" />{measure === "count" ? t("Stops") : t("Lost time")}</span>
+        <span className="legend-item"><span className="swatch swatch-unassigned" />{t("Unassigned")}</span>
         <span className="legend-item">
           <svg width="26" height="10" aria-hidden="true"><line x1="1" x2="25" y1="5" y2="5" className="cumulative" /></svg>
-          Cumulative share
+          {t("Cumulative share")}
         </span>
       </figcaption>
       <table className="sr-only" data-testid="pareto-table">
         <caption>{title}</caption>
-        <thead><tr><th>Group</th><th>Lost time</th><th>Stops</th><th>Share</th><th>Cumulative</th></tr></thead>
+        <thead><tr><th>{t("Group")}</th><th>{t("Lost time")}</th><th>{t("Stops")}</th><th>{t("Share")}</th><th>{t("Cumulative")}</th></tr></thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.key}><th>{labelOf(r.key)}</th><td>{span(r.duration_s)}</td><td>{r.count}</td><td>{pct(r.share)}</td><td>{pct(r.cumulative_share ?? 0)}</td></tr>

@@ -1,17 +1,18 @@
 import type { TimeElements } from "./api";
 import { span } from "./format";
+import { msg, t } from "../i18n";
 
 export type ElementKey = "POT" | "PDOT" | "PBT" | "APT" | "ASUT" | "ADET" | "ADOT" | "unknown";
 
 export const ELEMENTS: { key: ElementKey; field: keyof TimeElements; name: string; cls: string }[] = [
-  { key: "POT", field: "pot", name: "Planned operation time", cls: "el-pot" },
-  { key: "PDOT", field: "pdot", name: "Planned down time (breaks, planned stops)", cls: "el-pdot" },
-  { key: "PBT", field: "pbt", name: "Planned busy time", cls: "el-pbt" },
-  { key: "APT", field: "apt", name: "Actual production time", cls: "el-apt" },
-  { key: "ASUT", field: "asut", name: "Actual setup time", cls: "el-asut" },
-  { key: "ADET", field: "adet", name: "Delay time (minor stops, waiting)", cls: "el-adet" },
-  { key: "ADOT", field: "adot", name: "Down time (failures)", cls: "el-adot" },
-  { key: "unknown", field: "unknown", name: "No data", cls: "el-unknown" },
+  { key: "POT", field: "pot", name: msg("Planned operation time"), cls: "el-pot" },
+  { key: "PDOT", field: "pdot", name: msg("Planned down time (breaks, planned stops)"), cls: "el-pdot" },
+  { key: "PBT", field: "pbt", name: msg("Planned busy time"), cls: "el-pbt" },
+  { key: "APT", field: "apt", name: msg("Actual production time"), cls: "el-apt" },
+  { key: "ASUT", field: "asut", name: msg("Actual setup time"), cls: "el-asut" },
+  { key: "ADET", field: "adet", name: msg("Delay time (minor stops, waiting)"), cls: "el-adet" },
+  { key: "ADOT", field: "adot", name: msg("Down time (failures)"), cls: "el-adot" },
+  { key: "unknown", field: "unknown", name: msg("No data"), cls: "el-unknown" },
 ];
 
 const W = 1000;
@@ -44,7 +45,7 @@ export function TimeBar({ te, selected, onSelect }: {
   const meta = (k: ElementKey) => ELEMENTS.find((e) => e.key === k)!;
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="time-bar" role="img"
-      aria-label={`Time elements: ${ELEMENTS.map((e) => `${e.key} ${span(te[e.field])}`).join(", ")}`}
+      aria-label={t("Time elements: {list}", { list: ELEMENTS.map((e) => `${e.key} ${span(te[e.field])}`).join(", ") })}
       data-testid="time-bar">
       {rows.map((row) =>
         row.parts.filter((p) => p.len > 0).map((p) => {
@@ -58,7 +59,7 @@ export function TimeBar({ te, selected, onSelect }: {
               tabIndex={onSelect ? -1 : undefined}>
               <rect x={sx(p.from) + 1} y={row.y} width={Math.max(1, w - 2)} height={ROW} rx={4} />
               {text && <text x={sx(p.from) + 10} y={row.y + ROW / 2 + 5}>{text}</text>}
-              <title>{`${p.key} — ${m.name}: ${span(p.len)}`}</title>
+              <title>{`${p.key} — ${t(m.name)}: ${span(p.len)}`}</title>
             </g>
           );
         }),

@@ -2,6 +2,7 @@ import { useId } from "react";
 import { useWidth } from "./useWidth";
 import type { KpiName, TrendBucket } from "./api";
 import { bucketLabel, pct } from "./format";
+import { t } from "../i18n";
 
 export interface Series {
   key: KpiName;
@@ -56,11 +57,11 @@ export function TrendChart({ title, buckets, series, onSelect }: {
     <figure className="chart trend-chart" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t`} className="chart-svg">
         <title id={`${id}-t`}>{title}</title>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)}
-              className={t === 1 ? "grid grid-100" : "grid"} />
-            <text x={PAD.left - 8} y={y(t) + 4} className="axis-label" textAnchor="end">{Math.round(t * 100)}%</text>
+        {ticks.map((tick) => (
+          <g key={tick}>
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(tick)} y2={y(tick)}
+              className={tick === 1 ? "grid grid-100" : "grid"} />
+            <text x={PAD.left - 8} y={y(tick) + 4} className="axis-label" textAnchor="end">{Math.round(tick * 100)} %</text>
           </g>
         ))}
         {buckets.map((b, i) =>
@@ -85,7 +86,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
         {onSelect && buckets.map((b, i) => (
           <rect key={`hit-${b.label}`} x={x(i) - step / 2} y={PAD.top} width={step} height={plotH}
             className="hit" role="button" tabIndex={0}
-            aria-label={`Explain ${bucketLabel(b.label)}: OEE ${pct(b.kpis.oee)}`}
+            aria-label={t("Explain {bucket}: OEE {value}", { bucket: bucketLabel(b.label), value: pct(b.kpis.oee) })}
             onClick={() => onSelect(b)}
             onKeyDown={(e) => {
               if (e.key === "Enter" || e.key === " ") {
@@ -110,7 +111,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
       <table className="sr-only">
         <caption>{title}</caption>
         <thead>
-          <tr><th>Bucket</th>{series.map((s) => <th key={s.key}>{s.label}</th>)}</tr>
+          <tr><th>{t("Bucket")}</th>{series.map((s) => <th key={s.key}>{s.label}</th>)}</tr>
         </thead>
         <tbody>
           {buckets.map((b) => (

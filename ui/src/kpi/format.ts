@@ -1,12 +1,15 @@
 // How KPI figures are written: percentages with one decimal, never clamped.
 import type { Convention, KpiName } from "./api";
+import { dateFormat } from "../format";
+import { locale, msg, t } from "../i18n";
 
-const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const one = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const int = { format: (v: number) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(v) };
+const one = { format: (v: number) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v) };
 
-/** 0.2637 → "26.4%"; null (not defined, e.g. nothing planned) → "—". 1.042 stays "104.2%". */
+/** 0.2637 → "26.4%" ("26,4 %" in German); null (not defined, e.g. nothing planned) → "—". 1.042 stays "104.2%". */
 export function pct(v: number | null | undefined): string {
-  return v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`;
+  if (v === null || v === undefined) return "—";
+  return new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
 }
 
 export function num(v: number): string {
@@ -35,41 +38,42 @@ export const CONVENTIONS: { value: Convention; label: string; note: string }[] =
   {
     value: "iso22400",
     label: "ISO 22400",
-    note: "Minor stops and waiting are down time (ADET): they lower availability.",
+    note: msg("Minor stops and waiting are down time (ADET): they lower availability."),
   },
   {
     value: "six_big_losses",
-    label: "Six big losses",
-    note: "Minor stops and short idling are run time: they lower performance. OEE is the same.",
+    label: msg("Six big losses"),
+    note: msg("Minor stops and short idling are run time: they lower performance. OEE is the same."),
   },
 ];
 
 export function conventionLabel(c: Convention): string {
-  return CONVENTIONS.find((x) => x.value === c)?.label ?? c;
+  const label = CONVENTIONS.find((x) => x.value === c)?.label;
+  return label ? t(label) : c;
 }
 
 export const KPI_LABELS: Record<KpiName, string> = {
-  availability: "Availability",
-  effectiveness: "Effectiveness",
-  quality_ratio: "Quality ratio",
-  quality_ratio_time_weighted: "Quality (time weighted)",
+  availability: msg("Availability"),
+  effectiveness: msg("Effectiveness"),
+  quality_ratio: msg("Quality ratio"),
+  quality_ratio_time_weighted: msg("Quality (time weighted)"),
   oee: "OEE",
   nee: "NEE",
-  technical_efficiency: "Technical efficiency",
-  setup_rate: "Setup rate",
-  allocation_efficiency: "Allocation efficiency",
-  throughput_rate_per_hour: "Throughput",
-  scrap_ratio: "Scrap ratio",
-  rework_ratio: "Rework ratio",
-  first_pass_yield: "First pass yield",
+  technical_efficiency: msg("Technical efficiency"),
+  setup_rate: msg("Setup rate"),
+  allocation_efficiency: msg("Allocation efficiency"),
+  throughput_rate_per_hour: msg("Throughput"),
+  scrap_ratio: msg("Scrap ratio"),
+  rework_ratio: msg("Rework ratio"),
+  first_pass_yield: msg("First pass yield"),
   mtbf_s: "MTBF",
   mttr_s: "MTTR",
 };
 
 /** Six big losses call effectiveness "performance". */
 export function kpiLabel(name: KpiName, convention: Convention): string {
-  if (name === "effectiveness" && convention === "six_big_losses") return "Performance";
-  return KPI_LABELS[name];
+  if (name === "effectiveness" && convention === "six_big_losses") return t("Performance");
+  return t(KPI_LABELS[name]);
 }
 
 /** A KPI value as shown: ratios in %, MTBF/MTTR as durations, throughput per hour. */
@@ -80,8 +84,9 @@ export function kpiValue(name: KpiName, v: number | null): string {
   return pct(v);
 }
 
-export const OVER_100_HINT =
-  "Above 100 %: the machine ran faster than its ideal cycle time (PRU) says — the ideal cycle time is probably too slow.";
+export const OVER_100_HINT = msg(
+  "Above 100 %: the machine ran faster than its ideal cycle time (PRU) says — the ideal cycle time is probably too slow.",
+);
 
 /** Trend labels: "2026-11-25T06:00+01:00" → "06:00"; "2026-11-25" → "Wed 25". */
 export function bucketLabel(label: string): string {
@@ -90,7 +95,7 @@ export function bucketLabel(label: string): string {
   const day = /^(\d{4})-(\d\d)-(\d\d)$/.exec(label);
   if (day) {
     const d = new Date(Date.UTC(+day[1], +day[2] - 1, +day[3]));
-    return `${["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()]} ${+day[3]}`;
+    return `${dateFormat({ weekday: "short" }, "UTC").format(d)} ${+day[3]}`;
   }
   return label;
 }

@@ -3,6 +3,10 @@
 // The API's day= and week= windows run to local midnight, so hours still to come would be
 // booked as planned time without data ("unknown") and pull every figure down. The page
 // asks for from = local midnight (or Monday) and to = now instead.
+import { dateFormat } from "../format";
+import { t } from "../i18n";
+import { siteZone } from "../site";
+import { localDate, localMidnight } from "../zoned";
 import type { Window } from "./api";
 
 export type RangeKey = "today" | "week";
@@ -10,34 +14,6 @@ export type RangeKey = "today" | "week";
 export interface NamedWindow extends Window {
   key: RangeKey;
   label: string;
-}
-
-function wallClock(tz: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
-}
-
-/** The local calendar date (as a UTC midnight timestamp) of an instant in `tz`. */
-function localDate(tz: string, utcMs: number): number {
-  const wall = wallClock(tz, utcMs);
-  return wall - (wall % 86_400_000);
-}
-
-/** The UTC instant of local midnight starting the date `dateMs` (a UTC midnight) in `tz`. */
-function localMidnight(tz: string, dateMs: number): number {
-  let t = dateMs - (wallClock(tz, dateMs) - dateMs);
-  t = dateMs - (wallClock(tz, t) - t); // second pass settles daylight-saving days
-  return t;
 }
 
 function isoWeek(dateMs: number): string {
@@ -49,7 +25,6 @@ function isoWeek(dateMs: number): string {
   return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
 }
 
-const dayFmt = new Intl.DateTimeFormat("en-US", { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" });
 
 export function windowsAt(tz: string, now: number): Record<RangeKey, NamedWindow> {
   const today = localDate(tz, now);
@@ -57,8 +32,8 @@ export function windowsAt(tz: string, now: number): Record<RangeKey, NamedWindow
   const to = new Date(now).toISOString();
   const from = (ms: number) => new Date(Math.min(localMidnight(tz, ms), now - 1000)).toISOString();
   return {
-    today: { key: "today", from: from(today), to, label: `Today, ${dayFmt.format(today)}` },
-    week: { key: "week", from: from(monday), to, label: `This week, ${isoWeek(today).replace("-", " ")}` },
+    today: { key: "today", from: from(today), to, label: t("Today, {day}", { day: dateFormat({ weekday: "short", month: "short", day: "numeric" }, "UTC").format(today) }) },
+    week: { key: "week", from: from(monday), to, label: t("This week, {week}", { week: isoWeek(today).replace("-", " ") }) },
   };
 }
 
@@ -68,15 +43,16 @@ export function windowOf(start: string, end: string, now: number): Window {
   return { from: start, to: new Date(Math.max(clippedEnd, new Date(start).getTime() + 1000)).toISOString() };
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+const DATE_TIME: Intl.DateTimeFormatOptions = { weekday: "short", month: "short", day: "numeric", ...TIME };
 
 export function fmtTime(iso: string): string {
-  return timeFmt.format(new Date(iso));
+  return dateFormat(TIME).format(new Date(iso));
 }
 
-/** "Wed, Nov 25, 10:32" — or "10:32" when it is today. */
+/** "Wed, Nov 25, 10:32" — or "10:32" when it is today (both in the site's zone). */
 export function fmtWhen(iso: string, now: number = Date.now()): string {
   const d = new Date(iso);
-  return d.toDateString() === new Date(now).toDateString() ? timeFmt.format(d) : dateTimeFmt.format(d);
+  const tz = siteZone();
+  return localDate(tz, d.getTime()) === localDate(tz, now) ? dateFormat(TIME).format(d) : dateFormat(DATE_TIME).format(d);
 }

@@ -8,6 +8,8 @@ import { assignReason, getReasonTree, listUnassigned, type ReasonNode, type Unas
 import { span } from "../kpi/format";
 import { fmtWhen } from "../kpi/windows";
 import "../kpi/kpi.css";
+import { zoneLabel } from "../format";
+import { t } from "../i18n";
 
 const keyOf = (s: UnassignedStop) => `${s.machine_id}@${s.start}`;
 
@@ -23,17 +25,17 @@ export function DowntimePage() {
   const onAssigned = useCallback((stop: UnassignedStop, reason: ReasonNode) => {
     setDone((d) => [...d, keyOf(stop)]);
     setSelected(null);
-    setMessage(`${stop.machine_code}, stop at ${fmtWhen(stop.start)}: “${reason.name}” assigned.`);
+    setMessage(t("{machine}, stop at {time}: “{reason}” assigned.", { machine: stop.machine_code, time: fmtWhen(stop.start), reason: reason.name }));
     queue.reload();
   }, [queue]);
 
   const header = (
-    <PageHeader title="Downtime reasons"
-      subtitle="Stops without a reason in your areas over the last 7 days, newest first. Tap a stop, then its reason."
-      actions={<Link to="/kpis" className="btn">Downtime Pareto</Link>} />
+    <PageHeader title={t("Downtime reasons")}
+      subtitle={<>{t("Stops without a reason in your areas over the last 7 days, newest first. Tap a stop, then its reason.")} <span data-testid="time-zone">{zoneLabel()}</span></>}
+      actions={<Link to="/kpis" className="btn">{t("Downtime Pareto")}</Link>} />
   );
   if (queue.error && !queue.data) return <>{header}<ErrorState error={queue.error} onRetry={queue.reload} /></>;
-  if (!queue.data) return <>{header}<Loading label="Loading stops…" /></>;
+  if (!queue.data) return <>{header}<Loading label={t("Loading stops…")} /></>;
 
   return (
     <div className="downtime-page">
@@ -41,9 +43,9 @@ export function DowntimePage() {
       {queue.error !== undefined && <StaleNotice error={queue.error} onRetry={queue.reload} />}
       {message && <div className="notice notice-ok" role="status" data-testid="assign-message">{message}</div>}
       <div className={`queue-layout${selected ? " has-selection" : ""}`}>
-        <section aria-label="Stops without a reason">
-          <div className="queue-count muted">{items.length} {items.length === 1 ? "stop" : "stops"} waiting</div>
-          {items.length === 0 ? <Empty>Every stop has its reason. Nothing to do.</Empty> : (
+        <section aria-label={t("Stops without a reason")}>
+          <div className="queue-count muted">{t("{count} stops waiting", { count: items.length })}</div>
+          {items.length === 0 ? <Empty>{t("Every stop has its reason. Nothing to do.")}</Empty> : (
             <ul className="queue" data-testid="queue">
               {items.map((s) => {
                 const on = selected !== null && keyOf(selected) === keyOf(s);
@@ -59,8 +61,8 @@ export function DowntimePage() {
                       <span className="q-when">{fmtWhen(s.start)}</span>
                       <span className="q-dur">{span(s.duration_s)}</span>
                       <span className="q-flags">
-                        {s.ongoing && <span className="flag flag-ongoing">ongoing</span>}
-                        {s.minor && <span className="flag flag-minor">minor</span>}
+                        {s.ongoing && <span className="flag flag-ongoing">{t("ongoing")}</span>}
+                        {s.minor && <span className="flag flag-minor">{t("minor")}</span>}
                         {s.fault && <span className="flag">{s.fault}</span>}
                       </span>
                     </button>
@@ -104,7 +106,7 @@ function ReasonPicker({ stop, onCancel, onAssigned }: {
   const option = (r: ReasonNode, general = false) => (
     <button key={r.id} type="button" className={`reason${choice?.id === r.id ? " on" : ""}`}
       aria-pressed={choice?.id === r.id} onClick={() => setChoice(r)}>
-      {general ? `${r.name} (other)` : r.name}
+      {general ? t("{name} (other)", { name: r.name }) : r.name}
       <span className="mono muted">{r.code}</span>
     </button>
   );
@@ -115,14 +117,14 @@ function ReasonPicker({ stop, onCancel, onAssigned }: {
     <section className="panel picker" aria-labelledby="picker-h" data-testid="reason-picker">
       <header className="card-head">
         <div>
-          <h2 id="picker-h">Why did {stop.machine_code} stop?</h2>
-          <span className="muted">{fmtWhen(stop.start)} · {span(stop.duration_s)}{stop.ongoing ? " and counting" : ""}{stop.fault ? ` · fault ${stop.fault}` : ""}</span>
+          <h2 id="picker-h">{t("Why did {machine} stop?", { machine: stop.machine_code })}</h2>
+          <span className="muted">{fmtWhen(stop.start)} · {span(stop.duration_s)}{stop.ongoing ? ` ${t("and counting")}` : ""}{stop.fault ? ` · ${t("fault {fault}", { fault: stop.fault })}` : ""}</span>
         </div>
-        <button type="button" className="btn" onClick={onCancel}>Cancel</button>
+        <button type="button" className="btn" onClick={onCancel}>{t("Cancel")}</button>
       </header>
       {tree.error ? <ErrorState error={tree.error} onRetry={tree.reload} />
-        : !tree.data ? <Loading label="Loading reasons…" />
-        : tree.data.reasons.length === 0 ? <Empty>No downtime reasons for {tree.data.machine_class} machines. Add them under <Link to="/reason-codes">Reason codes</Link>.</Empty>
+        : !tree.data ? <Loading label={t("Loading reasons…")} />
+        : tree.data.reasons.length === 0 ? <Empty>{t("No downtime reasons for {machineClass} machines. Add them under", { machineClass: tree.data.machine_class ?? "" })} <Link to="/reason-codes">{t("Reason codes")}</Link>.</Empty>
         : (
           <div className="reason-tree">
             {groups.map((g) => (
@@ -136,21 +138,21 @@ function ReasonPicker({ stop, onCancel, onAssigned }: {
             ))}
             {singles.length > 0 && (
               <fieldset className="reason-group">
-                <legend>General</legend>
+                <legend>{t("General")}</legend>
                 <div className="reason-grid">{singles.map((r) => option(r))}</div>
               </fieldset>
             )}
           </div>
         )}
       <label className="field note-field">
-        <span>Note (optional)</span>
-        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} placeholder="What happened?" />
+        <span>{t("Note (optional)")}</span>
+        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} placeholder={t("What happened?")} />
       </label>
       {error !== null && <AssignError error={error} />}
       <div className="picker-actions">
         <button type="button" className="btn btn-primary btn-xl" disabled={!choice || busy} onClick={submit}
           data-testid="assign">
-          {busy ? "Saving…" : choice ? `Assign “${choice.name}”` : "Choose a reason"}
+          {busy ? t("Saving…") : choice ? t("Assign “{reason}”", { reason: choice.name }) : t("Choose a reason")}
         </button>
       </div>
     </section>
@@ -166,7 +168,7 @@ function AssignError({ error }: { error: unknown }) {
   const api = error instanceof ApiError ? error : null;
   return (
     <div className="state state-error assign-error" role="alert" data-testid="assign-error">
-      <strong>{api ? (api.status === 403 ? "Not allowed" : api.title) : "Could not assign"}</strong>
+      <strong>{api ? (api.status === 403 ? t("Not allowed") : api.title) : t("Could not assign")}</strong>
       <span>{api ? api.detail : String(error)}</span>
       {api && api.errors.length > 0 && (
         <ul className="field-errors">{api.errors.map((e, i) => <li key={i}><code>{e.field}</code>: {e.message}</li>)}</ul>

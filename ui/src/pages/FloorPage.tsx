@@ -12,6 +12,7 @@ import { useWallMode } from "../floor/useWallMode";
 import { WallClock } from "../floor/WallClock";
 import { ApiError } from "../api";
 import { useApi } from "../useApi";
+import { t } from "../i18n";
 
 const NO_REASONS: ReadonlyMap<string, string> = new Map();
 
@@ -29,14 +30,14 @@ export function FloorPage({ wall }: { wall: boolean }) {
 
   const header = (
     <PageHeader
-      title={<span className="floor-title">Floor <LiveBadge status={status} /></span>}
+      title={<span className="floor-title">{t("Floor")} <LiveBadge status={status} /></span>}
       subtitle={floor ? <ShiftLabel shift={floor.shift} /> : undefined}
       actions={
         <>
           {wall && <WallClock />}
           <button type="button" className="btn" onClick={toggleWall} aria-pressed={wall}
             data-testid="wall-toggle">
-            {wall ? "Exit wall mode" : "Wall mode"}
+            {wall ? t("Exit wall mode") : t("Wall mode")}
           </button>
         </>
       }
@@ -45,11 +46,11 @@ export function FloorPage({ wall }: { wall: boolean }) {
 
   let body;
   if (status === "forbidden") {
-    body = <ErrorState error={new ApiError(403, "Not allowed", "This account may not watch the floor.")} />;
+    body = <ErrorState error={new ApiError(403, t("Not allowed"), t("This account may not watch the floor."))} />;
   } else if (!floor) {
-    body = <Loading label="Connecting to the floor…" />;
+    body = <Loading label={t("Connecting to the floor…")} />;
   } else if (floor.lines.length === 0) {
-    body = <Empty>No lines to show. Lines appear here once they are set up under Lines &amp; machines (and are in your areas).</Empty>;
+    body = <Empty>{t("No lines to show. Lines appear here once they are set up under Lines & machines (and are in your areas).")}</Empty>;
   } else {
     body = (
       <div className={`floor-lines${status === "live" ? "" : " is-stale"}`}>
@@ -78,7 +79,7 @@ function gridSize(floor: Floor): CSSProperties {
 }
 
 function LiveBadge({ status }: { status: LiveStatus }) {
-  const text = status === "live" ? "Live" : status === "reconnecting" ? "Offline" : status === "forbidden" ? "" : "Connecting";
+  const text = status === "live" ? t("Live") : status === "reconnecting" ? t("Offline") : status === "forbidden" ? "" : t("Connecting");
   if (!text) return null;
   return (
     <span className={`live-badge live-${status}`} data-testid="live-status">

@@ -1,12 +1,13 @@
 import { useState } from "react";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
-import { fmtDateTimeShort, fmtNumber } from "../format";
+import { fmtDateTimeShort, fmtNumber, zoneLabel } from "../format";
 import { listReceipts, listStock, receiveReceipt, type Receipt, type ReceiptStatus } from "../inventory/api";
 import { useApi } from "../useApi";
+import { msg, t } from "../i18n";
 
 const FILTERS: (ReceiptStatus | "all")[] = ["open", "received", "cancelled", "all"];
-const LABEL: Record<string, string> = { all: "All", open: "Open", received: "Received", cancelled: "Cancelled" };
+const LABEL: Record<string, string> = { all: msg("All"), open: msg("Open"), received: msg("Received"), cancelled: msg("Cancelled") };
 const BADGE: Record<ReceiptStatus, string> = { open: "status-released", received: "status-completed", cancelled: "status-cancelled" };
 
 /** Stock on hand per material and the deliveries planning counts on. */
@@ -15,7 +16,7 @@ export function InventoryPage() {
   const [filter, setFilter] = useState<ReceiptStatus | "all">("open");
   const [busy, setBusy] = useState<number | null>(null);
   const [actionError, setActionError] = useState<unknown>();
-  const header = <PageHeader title="Inventory" subtitle="Stock on hand and expected deliveries: planning starts an order once its material is there." />;
+  const header = <PageHeader title={t("Inventory")} subtitle={<>{t("Stock on hand and expected deliveries: planning starts an order once its material is there.")} <span data-testid="time-zone">{zoneLabel()}</span></>} />;
   if (data.error) return <>{header}<ErrorState error={data.error} onRetry={data.reload} /></>;
   if (!data.data) return <>{header}<Loading /></>;
   const [stock, receipts] = data.data;
@@ -40,12 +41,12 @@ export function InventoryPage() {
     <>
       {header}
       <section className="panel" data-testid="stock">
-        <h2 className="panel-title">Stock on hand</h2>
-        {stock.length === 0 ? <Empty>No stock recorded. Materials without a stock level are not checked by planning.</Empty> : (
+        <h2 className="panel-title">{t("Stock on hand")}</h2>
+        {stock.length === 0 ? <Empty>{t("No stock recorded. Materials without a stock level are not checked by planning.")}</Empty> : (
           <div className="table-wrap">
             <table className="table">
               <thead>
-                <tr><th>Material</th><th className="num">On hand</th><th className="num">Open deliveries</th><th>Unit</th><th>Updated</th></tr>
+                <tr><th>{t("Material")}</th><th className="num">{t("On hand")}</th><th className="num">{t("Open deliveries")}</th><th>{t("Unit")}</th><th>{t("Updated")}</th></tr>
               </thead>
               <tbody>
                 {stock.map((s) => (
@@ -64,21 +65,21 @@ export function InventoryPage() {
       </section>
 
       <section className="panel" data-testid="receipts">
-        <h2 className="panel-title">Deliveries</h2>
-        <div className="filter-chips" role="group" aria-label="Filter by status">
+        <h2 className="panel-title">{t("Deliveries")}</h2>
+        <div className="filter-chips" role="group" aria-label={t("Filter by status")}>
           {FILTERS.map((f) => (
             <button key={f} type="button" className={`filter-chip${filter === f ? " on" : ""}`}
               aria-pressed={filter === f} onClick={() => setFilter(f)}>
-              {LABEL[f]} <span className="count">{f === "all" ? receipts.length : receipts.filter((r) => r.status === f).length}</span>
+              {t(LABEL[f])} <span className="count">{f === "all" ? receipts.length : receipts.filter((r) => r.status === f).length}</span>
             </button>
           ))}
         </div>
         {actionError !== undefined && <ErrorState error={actionError} />}
-        {shown.length === 0 ? <Empty>No {filter === "all" ? "" : `${LABEL[filter].toLowerCase()} `}deliveries.</Empty> : (
+        {shown.length === 0 ? <Empty>{filter === "all" ? t("No deliveries.") : t("No deliveries with status “{status}”.", { status: t(LABEL[filter]) })}</Empty> : (
           <div className="table-wrap">
             <table className="table">
               <thead>
-                <tr><th>Expected</th><th>Material</th><th className="num">Quantity</th><th>Reference</th><th>Status</th><th /></tr>
+                <tr><th>{t("Expected")}</th><th>{t("Material")}</th><th className="num">{t("Quantity")}</th><th>{t("Reference")}</th><th>{t("Status")}</th><th /></tr>
               </thead>
               <tbody>
                 {shown.map((r) => (
@@ -88,13 +89,13 @@ export function InventoryPage() {
                     <td className="num">{fmtNumber(r.quantity)} {r.material.unit}</td>
                     <td>{r.reference || <span className="muted">—</span>}</td>
                     <td>
-                      <span className={`badge ${BADGE[r.status]}`}>{LABEL[r.status]}</span>
+                      <span className={`badge ${BADGE[r.status]}`}>{t(LABEL[r.status])}</span>
                       {r.received_at && <div className="sub">{fmtDateTimeShort(r.received_at)}</div>}
                     </td>
                     <td className="num">
                       {r.status === "open" && (
                         <button type="button" className="btn" disabled={busy !== null} onClick={() => receive(r)}>
-                          {busy === r.id ? "Receiving…" : "Receive"}
+                          {busy === r.id ? t("Receiving…") : t("Receive")}
                         </button>
                       )}
                     </td>

@@ -17,20 +17,27 @@ import { TimeBar } from "../kpi/TimeBar";
 import { TrendChart, type Series } from "../kpi/TrendChart";
 import { windowOf, windowsAt, type NamedWindow, type RangeKey } from "../kpi/windows";
 import "../kpi/kpi.css";
+import { dateFormat, zoneLabel } from "../format";
+import { msg, t } from "../i18n";
 
 const SERIES: Series[] = [
-  { key: "oee", label: "OEE", color: "#1d4ed8" },
-  { key: "availability", label: "Availability", color: "#0f9d6b", dash: "7 4" },
-  { key: "effectiveness", label: "Effectiveness", color: "#d97706", dash: "2 4" },
-  { key: "quality_ratio_time_weighted", label: "Quality", color: "#9333ea", dash: "10 3 2 3" },
+  { key: "oee", label: msg("OEE"), color: "#1d4ed8" },
+  { key: "availability", label: msg("Availability"), color: "#0f9d6b", dash: "7 4" },
+  { key: "effectiveness", label: msg("Effectiveness"), color: "#d97706", dash: "2 4" },
+  { key: "quality_ratio_time_weighted", label: msg("Quality"), color: "#9333ea", dash: "10 3 2 3" },
 ];
 
 const BY: { value: ParetoBy; label: string }[] = [
-  { value: "reason", label: "Reason" },
-  { value: "machine", label: "Machine" },
-  { value: "line", label: "Line" },
-  { value: "shift", label: "Shift" },
+  { value: "reason", label: msg("Reason") },
+  { value: "machine", label: msg("Machine") },
+  { value: "line", label: msg("Line") },
+  { value: "shift", label: msg("Shift") },
 ];
+
+/** A trend bucket's start in the site's zone ("Wed, 25 Nov, 14:00"), never the raw UTC label. */
+function bucketTitle(start: string): string {
+  return dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(start));
+}
 
 interface Overview {
   site: { today: Figures; week: Figures };
@@ -43,8 +50,8 @@ async function loadOverview(siteId: number, w: Record<RangeKey, NamedWindow>, c:
   const lines = await Promise.all(
     (today.lines ?? []).map(async (l) => {
       const line = { kind: "line", id: l.id } as const;
-      const [t, wk] = await Promise.all([getFigures(line, w.today, c), getFigures(line, w.week, c)]);
-      return { today: t, week: wk };
+      const [td, wk] = await Promise.all([getFigures(line, w.today, c), getFigures(line, w.week, c)]);
+      return { today: td, week: wk };
     }),
   );
   lines.sort((a, b) => a.today.scope.id - b.today.scope.id); // set-up order: the flow of material
@@ -99,31 +106,31 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
     windows && setTarget({ scope: s, title, window: windows[r], windowLabel: windows[r].label, metric });
 
   const lineName = (id: number) => lines.data?.find((l) => l.id === id)?.name ?? "";
-  const machineCode = (id: number) => machines.data?.find((m) => m.id === id)?.code ?? `machine ${id}`;
+  const machineCode = (id: number) => machines.data?.find((m) => m.id === id)?.code ?? t("machine {id}", { id: String(id) });
   const reasonName = useMemo(() => new Map((reasons.data ?? []).map((r) => [r.code, r.name])), [reasons.data]);
   const paretoLabel = (key: string) => {
-    if (key === "unassigned") return "Unassigned";
+    if (key === "unassigned") return t("Unassigned");
     if (by === "reason") return reasonName.get(key) ?? key;
     if (by === "shift") {
       const [shift, day] = key.split("@");
-      return day ? `Shift ${shift} · ${day.slice(5)}` : key;
+      return day ? `${t("Shift")} ${shift} · ${day.slice(5)}` : key;
     }
     return key;
   };
-  const scopeLabel = scope?.kind === "line" ? overview.data?.lines.find((l) => l.today.scope.id === scope.id)?.today.scope.code ?? "Line" : "Site";
+  const scopeLabel = scope?.kind === "line" ? overview.data?.lines.find((l) => l.today.scope.id === scope.id)?.today.scope.code ?? t("Line") : t("Site");
   const conv = CONVENTIONS.find((c) => c.value === convention)!;
 
   const header = (
     <PageHeader
-      title="KPIs"
-      subtitle={windows ? <>{site?.name} · {windows.today.label} · {windows.week.label} · times in {site?.timezone}</> : "OEE, its factors and the downtime behind them"}
+      title={t("KPIs")}
+      subtitle={windows ? <>{site?.name} · {windows.today.label} · {windows.week.label} · <span data-testid="time-zone">{zoneLabel(site?.timezone)}</span></> : t("OEE, its factors and the downtime behind them")}
       actions={
-        <div className="segmented" role="group" aria-label="Loss convention">
+        <div className="segmented" role="group" aria-label={t("Loss convention")}>
           {CONVENTIONS.map((c) => (
             <button key={c.value} type="button" aria-pressed={convention === c.value}
               className={convention === c.value ? "on" : undefined}
               onClick={() => setParam("convention", c.value === "iso22400" ? null : c.value)}>
-              {c.label}
+              {t(c.label)}
             </button>
           ))}
         </div>
@@ -132,9 +139,9 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
   );
 
   if (sites.error) return <>{header}<ErrorState error={sites.error} onRetry={sites.reload} /></>;
-  if (sites.data && !site) return <>{header}<Empty>No site is set up yet.</Empty></>;
+  if (sites.data && !site) return <>{header}<Empty>{t("No site is set up yet.")}</Empty></>;
   if (overview.error && !overview.data) return <>{header}<ErrorState error={overview.error} onRetry={overview.reload} /></>;
-  if (!overview.data || !windows || !scope) return <>{header}<Loading label="Computing KPIs…" /></>;
+  if (!overview.data || !windows || !scope) return <>{header}<Loading label={t("Computing KPIs…")} /></>;
 
   const { site: sf, lines: lf } = overview.data;
   const siteScope: ScopeRef = { kind: "site", id: sf.today.scope.id };
@@ -144,51 +151,53 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
     <div className="kpi-page">
       {header}
       <p className="conv-note" data-testid="convention-note">
-        <span className="conv-tag">{conv.label}</span> All figures on this page use the {conv.label} convention. {conv.note}
-        {" "}Percentages of time-weighted sums; tap any figure to see how it was computed.
+        <span className="conv-tag">{t(conv.label)}</span> {t("All figures on this page use the {convention} convention.", { convention: t(conv.label) })} {t(conv.note)}
+        {" "}{t("Percentages of time-weighted sums; tap any figure to see how it was computed.")}
       </p>
       {overview.error !== undefined && <StaleNotice error={overview.error} onRetry={overview.reload} />}
 
       <section className="panel site-summary" aria-labelledby="site-h" data-testid="site-summary"
         data-from={windows.today.from} data-to={windows.today.to}>
         <header className="card-head">
-          <h2 id="site-h">{sf.today.scope.name} <span className="muted">site</span></h2>
+          <h2 id="site-h">{sf.today.scope.name} <span className="muted">{t("site")}</span></h2>
           <span className="conv-tag">{conventionLabel(convention)}</span>
         </header>
         <div className="site-grid">
           {(["today", "week"] as RangeKey[]).map((r) => (
-            <FactorBlock key={r} figures={sf[r]} convention={convention} caption={r === "today" ? "Today" : "This week"}
+            <FactorBlock key={r} figures={sf[r]} convention={convention} caption={r === "today" ? t("Today") : t("This week")}
               testPrefix={`site-${r}`}
               onExplain={(m) => explain(siteScope, `${sf.today.scope.name} — ${m === "oee" ? "OEE" : m}`, r, m)} />
           ))}
           <div className="site-facts">
-            <div className="factor-caption">Today</div>
+            <div className="factor-caption">{t("Today")}</div>
             <dl className="count-facts">
-              <div><dt>Good</dt><dd>{num(sf.today.counts.GQ)}</dd></div>
-              <div><dt>Scrap</dt><dd>{num(sf.today.counts.SQ)}</dd></div>
-              <div><dt>Failures</dt><dd>{sf.today.events.failures}</dd></div>
-              <div><dt>Minor stops</dt><dd>{sf.today.events.minor_stops}</dd></div>
+              <div><dt>{t("Good")}</dt><dd>{num(sf.today.counts.GQ)}</dd></div>
+              <div><dt>{t("Scrap")}</dt><dd>{num(sf.today.counts.SQ)}</dd></div>
+              <div><dt>{t("Failures")}</dt><dd>{sf.today.events.failures}</dd></div>
+              <div><dt>{t("Minor stops")}</dt><dd>{sf.today.events.minor_stops}</dd></div>
             </dl>
             <Link to="/downtime" className={`queue-cta${openStops ? " has-open" : ""}`} data-testid="queue-link">
-              <strong>{openStops}</strong> {openStops === 1 ? "stop needs" : "stops need"} a reason →
+              <strong>{openStops}</strong> {t("stops need a reason →", { count: openStops })}
             </Link>
           </div>
         </div>
         <div className="site-timebar">
-          <div className="factor-caption">Today's time: POT → PDOT / PBT → APT · ASUT · ADET · ADOT · no data</div>
-          <button type="button" className="timebar-btn" aria-label="Explain today's time elements"
-            onClick={() => explain(siteScope, `${sf.today.scope.name} — time elements`, "today", "availability")}>
+          <div className="factor-caption">{t("Today's time: POT → PDOT / PBT → APT · ASUT · ADET · ADOT · no data")}</div>
+          <button type="button" className="timebar-btn" aria-label={t("Explain today's time elements")}
+            onClick={() => explain(siteScope, `${sf.today.scope.name} — ${t("time elements")}`, "today", "availability")}>
             <TimeBar te={sf.today.time_elements_s} />
           </button>
           <p className="muted small">
-            Planned busy {span(sf.today.time_elements_s.pbt)} · producing {span(sf.today.time_elements_s.apt)} · setup {span(sf.today.time_elements_s.asut)} ·
-            delays {span(sf.today.time_elements_s.adet)} · failures {span(sf.today.time_elements_s.adot)} · no data {span(sf.today.time_elements_s.unknown)}
+            {t("Planned busy {pbt} · producing {apt} · setup {asut} · delays {adet} · failures {adot} · no data {unknown}", {
+              pbt: span(sf.today.time_elements_s.pbt), apt: span(sf.today.time_elements_s.apt), asut: span(sf.today.time_elements_s.asut),
+              adet: span(sf.today.time_elements_s.adet), adot: span(sf.today.time_elements_s.adot), unknown: span(sf.today.time_elements_s.unknown),
+            })}
           </p>
         </div>
       </section>
 
-      <h2 className="section-title">Lines</h2>
-      {lf.length === 0 ? <Empty>No lines with machines in your areas.</Empty> : (
+      <h2 className="section-title">{t("Lines")}</h2>
+      {lf.length === 0 ? <Empty>{t("No lines with machines in your areas.")}</Empty> : (
         <div className="line-grid">
           {lf.map((l) => (
             <LineCard key={l.today.scope.id} name={lineName(l.today.scope.id)} today={l.today} week={l.week}
@@ -199,10 +208,10 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
       )}
 
       <div className="analysis-bar">
-        <h2 className="section-title">Trend and downtime</h2>
-        <div className="filter-chips" role="group" aria-label="Scope of trend and Pareto">
+        <h2 className="section-title">{t("Trend and downtime")}</h2>
+        <div className="filter-chips" role="group" aria-label={t("Scope of trend and Pareto")}>
           <button type="button" className={`filter-chip${scope.kind === "site" ? " on" : ""}`} aria-pressed={scope.kind === "site"}
-            onClick={() => setParam("scope", null)}>Site</button>
+            onClick={() => setParam("scope", null)}>{t("Site")}</button>
           {lf.map((l) => {
             const on = scope.kind === "line" && scope.id === l.today.scope.id;
             return (
@@ -211,11 +220,11 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
             );
           })}
           <span className="chip-divider" />
-          <div className="segmented" role="group" aria-label="Period">
+          <div className="segmented" role="group" aria-label={t("Period")}>
             {(["today", "week"] as RangeKey[]).map((r) => (
               <button key={r} type="button" aria-pressed={range === r} className={range === r ? "on" : undefined}
                 onClick={() => setParam("range", r === "today" ? null : r)}>
-                {r === "today" ? "Today, hourly" : "This week, daily"}
+                {r === "today" ? t("Today, hourly") : t("This week, daily")}
               </button>
             ))}
           </div>
@@ -225,50 +234,55 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
       <div className="analysis-grid">
         <section className="panel" aria-labelledby="trend-h">
           <header className="card-head">
-            <h3 id="trend-h">OEE and factors <span className="muted">{scopeLabel} · {range === "today" ? "per hour" : "per day"}</span></h3>
+            <h3 id="trend-h">{t("OEE and factors")} <span className="muted">{scopeLabel} · {range === "today" ? t("per hour") : t("per day")}</span></h3>
             <span className="conv-tag">{conventionLabel(convention)}</span>
           </header>
           {trend.error ? <ErrorState error={trend.error} onRetry={trend.reload} />
             : !trend.data ? <Loading />
-            : trend.data.buckets.length === 0 ? <Empty>No data in this window.</Empty>
-            : <TrendChart title={`${scopeLabel}: OEE, availability, effectiveness and quality ${range === "today" ? "per hour today" : "per day this week"} (${conventionLabel(convention)})`}
+            : trend.data.buckets.length === 0 ? <Empty>{t("No data in this window.")}</Empty>
+            : <TrendChart title={range === "today"
+                ? t("{scope}: OEE, availability, effectiveness and quality per hour today ({convention})", { scope: scopeLabel, convention: conventionLabel(convention) })
+                : t("{scope}: OEE, availability, effectiveness and quality per day this week ({convention})", { scope: scopeLabel, convention: conventionLabel(convention) })}
                 buckets={trend.data.buckets}
-                series={SERIES.map((s) => (s.key === "effectiveness" && convention === "six_big_losses" ? { ...s, label: "Performance" } : s))}
+                series={SERIES.map((s) => (s.key === "effectiveness" && convention === "six_big_losses" ? { ...s, label: t("Performance") } : { ...s, label: t(s.label) }))}
                 onSelect={(b) => setTarget({
-                  scope, title: `${scopeLabel} — ${b.label.replace("T", " ")}`, metric: "oee",
-                  window: windowOf(b.start, b.end, now), windowLabel: range === "today" ? "One hour" : "One day",
+                  scope, title: `${scopeLabel} — ${bucketTitle(b.start)}`, metric: "oee",
+                  window: windowOf(b.start, b.end, now), windowLabel: range === "today" ? t("One hour") : t("One day"),
                 })} />}
-          <p className="muted small">Tap an {range === "today" ? "hour" : "day"} to explain it. Gaps: nothing planned.</p>
+          <p className="muted small">{range === "today" ? t("Tap an hour to explain it. Gaps: nothing planned.") : t("Tap a day to explain it. Gaps: nothing planned.")}</p>
         </section>
 
         <section className="panel" aria-labelledby="pareto-h" data-testid="pareto">
           <header className="card-head">
-            <h3 id="pareto-h">Downtime Pareto <span className="muted">{scopeLabel} · {windows[range].label}</span></h3>
-            <span className="conv-tag" title="Stops are the same in both conventions">stops · any convention</span>
+            <h3 id="pareto-h">{t("Downtime Pareto")} <span className="muted">{scopeLabel} · {windows[range].label}</span></h3>
+            <span className="conv-tag" title={t("Stops are the same in both conventions")}>{t("stops · any convention")}</span>
           </header>
           <div className="pareto-controls">
-            <div className="segmented" role="group" aria-label="Group stops by">
+            <div className="segmented" role="group" aria-label={t("Group stops by")}>
               {BY.map((b) => (
                 <button key={b.value} type="button" aria-pressed={by === b.value} className={by === b.value ? "on" : undefined}
-                  onClick={() => setParam("by", b.value === "reason" ? null : b.value)}>{b.label}</button>
+                  onClick={() => setParam("by", b.value === "reason" ? null : b.value)}>{t(b.label)}</button>
               ))}
             </div>
-            <div className="segmented" role="group" aria-label="Measure">
+            <div className="segmented" role="group" aria-label={t("Measure")}>
               {(["duration", "count"] as ParetoMeasure[]).map((m) => (
                 <button key={m} type="button" aria-pressed={measure === m} className={measure === m ? "on" : undefined}
-                  onClick={() => setParam("measure", m === "duration" ? null : m)}>{m === "duration" ? "Lost time" : "Count"}</button>
+                  onClick={() => setParam("measure", m === "duration" ? null : m)}>{m === "duration" ? t("Lost time") : t("Count")}</button>
               ))}
             </div>
           </div>
           {pareto.error ? <ErrorState error={pareto.error} onRetry={pareto.reload} />
             : !pareto.data ? <Loading />
-            : pareto.data.rows.length === 0 ? <Empty>No stops in this window.</Empty>
+            : pareto.data.rows.length === 0 ? <Empty>{t("No stops in this window.")}</Empty>
             : <>
-                <ParetoChart title={`Downtime of ${scopeLabel} by ${by}, ${measure === "count" ? "number of stops" : "lost time"}`}
+                <ParetoChart title={measure === "count"
+                  ? t("Downtime of {scope} by {by}, number of stops", { scope: scopeLabel, by: t(BY.find((b) => b.value === by)?.label ?? by) })
+                  : t("Downtime of {scope} by {by}, lost time", { scope: scopeLabel, by: t(BY.find((b) => b.value === by)?.label ?? by) })}
                   rows={pareto.data.rows} measure={measure} labelOf={paretoLabel} />
                 <p className="muted small" data-testid="pareto-total">
-                  {measure === "count" ? `${num(pareto.data.total_count)} stops` : `${span(pareto.data.total_duration_s)} lost`} in {pareto.data.rows.length} groups
-                  {" "}(lost time = ADOT + minor stops inside planned busy time).
+                  {measure === "count" ? t("{count} stops", { count: pareto.data.total_count }) : t("{span} lost", { span: span(pareto.data.total_duration_s) })}{" "}
+                  {t("in {count} groups", { count: pareto.data.rows.length })}{" "}
+                  {t("(lost time = ADOT + minor stops inside planned busy time).")}
                 </p>
               </>}
         </section>

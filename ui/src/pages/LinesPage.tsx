@@ -3,15 +3,16 @@ import { Chip } from "../components/Badges";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useApi } from "../useApi";
+import { t } from "../i18n";
 
 /** Sites → areas → lines → machines, as one read-only tree. */
 export function LinesPage() {
   const data = useApi(() => Promise.all([listSites(), listAreas(), listLines(), listMachines()]), []);
-  const header = <PageHeader title="Lines & machines" subtitle="Sites, areas, production lines and the machines on each line." />;
+  const header = <PageHeader title={t("Lines & machines")} subtitle={t("Sites, areas, production lines and the machines on each line.")} />;
   if (data.error) return <>{header}<ErrorState error={data.error} onRetry={data.reload} /></>;
   if (!data.data) return <>{header}<Loading /></>;
   const [sites, areas, lines, machines] = data.data;
-  if (sites.length === 0) return <>{header}<Empty>No sites yet.</Empty></>;
+  if (sites.length === 0) return <>{header}<Empty>{t("No sites yet.")}</Empty></>;
   const machinesOf = (line: Line): Machine[] =>
     machines.filter((m) => m.line_id === line.id).sort((a, b) => a.position - b.position || a.code.localeCompare(b.code));
   return (
@@ -27,11 +28,11 @@ export function LinesPage() {
             return (
               <div key={area.id} className="panel">
                 <h3 className="panel-title">{area.name} <span className="muted">{area.code}</span></h3>
-                {areaLines.length === 0 ? <p className="muted">No lines in this area.</p> : (
+                {areaLines.length === 0 ? <p className="muted">{t("No lines in this area.")}</p> : (
                   <div className="table-wrap">
                     <table className="table table-fixed">
                       <thead>
-                        <tr><th className="col-line">Line</th><th className="col-type">Type</th><th>Machines (in flow order)</th></tr>
+                        <tr><th className="col-line">{t("Line")}</th><th className="col-type">{t("Type")}</th><th>{t("Machines (in flow order)")}</th></tr>
                       </thead>
                       <tbody>
                         {areaLines.map((line) => (
@@ -41,12 +42,12 @@ export function LinesPage() {
                             <td>
                               <div className="machine-flow">
                                 {machinesOf(line).map((m) => (
-                                  <span key={m.id} className="machine" title={`${m.kind} · speed ×${m.speed_factor}`}>
+                                  <span key={m.id} className="machine" title={`${m.kind} · ${t("speed ×{factor}", { factor: m.speed_factor })}`}>
                                     <span className="strong">{m.code}</span>
                                     <span className="sub">{m.name} · {m.kind}</span>
                                   </span>
                                 ))}
-                                {machinesOf(line).length === 0 && <span className="muted">No machines</span>}
+                                {machinesOf(line).length === 0 && <span className="muted">{t("No machines")}</span>}
                               </div>
                             </td>
                           </tr>

@@ -1,7 +1,10 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, login, type User } from "../api";
+import { LocaleSwitch } from "../components/Shell";
+import { t, useT } from "../i18n";
 
 export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) => void; expired?: boolean }) {
+  useT(); // re-render when the language changes; what was typed stays
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -14,7 +17,7 @@ export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) =>
     try {
       onSignedIn(await login(username.trim(), password));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "Error", String(err)));
+      setError(err instanceof ApiError ? err : new ApiError(0, t("Error"), String(err)));
       setBusy(false);
     }
   }
@@ -30,32 +33,33 @@ export function LoginPage({ onSignedIn, expired }: { onSignedIn: (user: User) =>
           </svg>
           <div>
             <h1>Linewise</h1>
-            <p className="muted">Manufacturing operations</p>
+            <p className="muted">{t("Manufacturing operations")}</p>
           </div>
         </div>
-        {expired && !error && <div className="notice">Your session has ended. Please sign in again.</div>}
+        {expired && !error && <div className="notice">{t("Your session has ended. Please sign in again.")}</div>}
         {error && (
           <div className="form-error" role="alert">
             {error.detail || error.title}
           </div>
         )}
         <label className="field">
-          <span>Username</span>
+          <span>{t("Username")}</span>
           <input name="username" autoComplete="username" autoCapitalize="none" autoFocus required
             value={username} onChange={(e) => setUsername(e.target.value)}
             aria-invalid={fieldError("username") ? true : undefined} />
           {fieldError("username") && <small className="field-message">{fieldError("username")}</small>}
         </label>
         <label className="field">
-          <span>Password</span>
+          <span>{t("Password")}</span>
           <input name="password" type="password" autoComplete="current-password" required
             value={password} onChange={(e) => setPassword(e.target.value)}
             aria-invalid={fieldError("password") ? true : undefined} />
           {fieldError("password") && <small className="field-message">{fieldError("password")}</small>}
         </label>
         <button type="submit" className="btn btn-primary btn-block" disabled={busy || !username || !password}>
-          {busy ? "Signing in…" : "Sign in"}
+          {busy ? t("Signing in…") : t("Sign in")}
         </button>
+        <div className="login-locale"><LocaleSwitch /></div>
       </form>
     </div>
   );

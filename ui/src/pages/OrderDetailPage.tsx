@@ -5,19 +5,20 @@ import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
 import { ProgressBar } from "../components/ProgressBar";
 import { ErrorState, Loading, StaleNotice } from "../components/States";
-import { fmtDateTimeIn, fmtNumber, fmtRelative, fmtSpan } from "../format";
+import { fmtDateTimeIn, fmtNumber, fmtRelative, fmtSpan, zoneLabel } from "../format";
 import { useApi, usePolling } from "../useApi";
+import { t } from "../i18n";
 
 export function OrderDetailPage({ id }: { id: number }) {
   const order = useApi(() => getOrder(id), [id]);
   usePolling(order.reload, 15_000);
   const back = (
     <Link to="/orders" className="back-link">
-      <Icon name="back" size={16} /> Orders
+      <Icon name="back" size={16} /> {t("Orders")}
     </Link>
   );
   if (order.error && !order.data) return <>{back}<ErrorState error={order.error} onRetry={order.reload} /></>;
-  if (!order.data) return <>{back}<Loading label="Loading order…" /></>;
+  if (!order.data) return <>{back}<Loading label={t("Loading order…")} /></>;
   const o = order.data;
   return (
     <>
@@ -27,23 +28,23 @@ export function OrderDetailPage({ id }: { id: number }) {
         subtitle={
           <>
             {o.product.code} — {o.product.name}
-            {o.site_timezone && <span className="muted" data-testid="time-zone"> · times in {o.site_timezone}</span>}
+            <span className="muted" data-testid="time-zone"> · {zoneLabel(o.site_timezone ?? undefined)}</span>
           </>
         }
         actions={
           <button type="button" className="btn" onClick={order.reload} disabled={order.loading}>
-            Refresh
+            {t("Refresh")}
           </button>
         }
       />
       {order.error !== undefined && <StaleNotice error={order.error} onRetry={order.reload} />}
       <OrderFacts order={o} />
       <section className="panel">
-        <h2 className="panel-title">Stages</h2>
+        <h2 className="panel-title">{t("Stages")}</h2>
         {o.operations.length === 0 ? (
-          <p className="muted">This order has no operations.</p>
+          <p className="muted">{t("This order has no operations.")}</p>
         ) : (
-          <ol className="timeline" aria-label="Stage timeline">
+          <ol className="timeline" aria-label={t("Stage timeline")}>
             {o.operations.map((op) => (
               <StageStep key={op.id} op={op} current={o.current_stage?.seq === op.seq} zone={o.site_timezone} />
             ))}
@@ -56,18 +57,18 @@ export function OrderDetailPage({ id }: { id: number }) {
 
 /** How the order's finish compares to its due date, in words (the server's one verdict). */
 function latenessText(o: OrderDetail): string {
-  if (o.late_by_s === null) return o.status === "cancelled" ? "Cancelled" : "Not in the published plan yet";
+  if (o.late_by_s === null) return o.status === "cancelled" ? t("Cancelled") : t("Not in the published plan yet");
   const span = fmtSpan(o.late_by_s);
   const early = o.late_by_s <= 0;
   switch (o.finish_basis) {
     case "actual":
-      return early ? `Completed ${span} before due` : `Completed late by ${span}`;
+      return early ? t("Completed {span} before due", { span }) : t("Completed late by {span}", { span });
     case "now":
       return o.planned_finish
-        ? `Late by ${span} so far — the plan's finish has passed`
-        : `Late by ${span} so far — not in the published plan`;
+        ? t("Late by {span} so far — the plan's finish has passed", { span })
+        : t("Late by {span} so far — not in the published plan", { span });
     default:
-      return early ? `${span} before due` : `Late by ${span}`;
+      return early ? t("{span} before due", { span }) : t("Late by {span}", { span });
   }
 }
 
@@ -77,56 +78,56 @@ function OrderFacts({ order: o }: { order: OrderDetail }) {
   return (
     <dl className="facts">
       <div className={`fact${o.late ? " fact-late" : ""}`} data-testid="due-date">
-        <dt>Due</dt>
+        <dt>{t("Due")}</dt>
         <dd>{fmtDateTimeIn(o.due_date, zone)}</dd>
-        <dd className="sub">{done ? (o.late ? "Completed late" : "Completed on time")
-          : o.late && Date.parse(o.due_date) <= Date.now() ? `Late — due ${fmtRelative(o.due_date)}`
-          : `Due ${fmtRelative(o.due_date)}`}</dd>
+        <dd className="sub">{done ? (o.late ? t("Completed late") : t("Completed on time"))
+          : o.late && Date.parse(o.due_date) <= Date.now() ? t("Late — due {when}", { when: fmtRelative(o.due_date) })
+          : t("Due {when}", { when: fmtRelative(o.due_date) })}</dd>
       </div>
       <div className={`fact${o.late ? " fact-late" : ""}`} data-testid="planned-finish">
-        <dt>{done ? "Finished" : "Planned finish"}</dt>
+        <dt>{done ? t("Finished") : t("Planned finish")}</dt>
         <dd>
           {done ? fmtDateTimeIn(o.completed_at, zone)
             : o.planned_finish ? fmtDateTimeIn(o.planned_finish, zone)
-            : <span className="muted">Not planned</span>}
+            : <span className="muted">{t("Not planned")}</span>}
         </dd>
         <dd className="sub" data-testid="lateness">{latenessText(o)}</dd>
       </div>
       {o.eta && (
         <div className="fact" data-testid="eta">
-          <dt>Estimated finish</dt>
+          <dt>{t("Estimated finish")}</dt>
           <dd>{fmtDateTimeIn(o.eta, zone)}</dd>
         </div>
       )}
       <div className="fact">
-        <dt>Quantity</dt>
+        <dt>{t("Quantity")}</dt>
         <dd>{fmtNumber(o.quantity)}</dd>
       </div>
       <div className="fact fact-wide">
-        <dt>Progress</dt>
-        <dd><ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label="Order progress" /></dd>
+        <dt>{t("Progress")}</dt>
+        <dd><ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={t("Order progress")} /></dd>
         <dd className="sub">
-          {o.current_stage ? `Current stage: ${o.current_stage.seq}. ${o.current_stage.name}` : done ? "All stages completed" : "No open stage"}
+          {o.current_stage ? t("Current stage: {seq}. {name}", { seq: String(o.current_stage.seq), name: o.current_stage.name }) : done ? t("All stages completed") : t("No open stage")}
         </dd>
       </div>
       <div className="fact">
-        <dt>Priority</dt>
+        <dt>{t("Priority")}</dt>
         <dd>{o.priority}</dd>
       </div>
       <div className="fact">
-        <dt>Planned release</dt>
-        <dd>{o.release_date ? fmtDateTimeIn(o.release_date, zone) : <span className="muted">Not set</span>}</dd>
+        <dt>{t("Planned release")}</dt>
+        <dd>{o.release_date ? fmtDateTimeIn(o.release_date, zone) : <span className="muted">{t("Not set")}</span>}</dd>
       </div>
       {o.planned_start && !done && (
         <div className="fact">
-          <dt>Planned start</dt>
+          <dt>{t("Planned start")}</dt>
           <dd>{fmtDateTimeIn(o.planned_start, zone)}</dd>
-          <dd className="sub">Published plan #{o.plan_id}</dd>
+          <dd className="sub">{t("Published plan #{id}", { id: String(o.plan_id) })}</dd>
         </div>
       )}
       {o.customer_order && (
         <div className="fact">
-          <dt>Customer order</dt>
+          <dt>{t("Customer order")}</dt>
           <dd>{o.customer_order.number}</dd>
           <dd className="sub">{o.customer_order.customer}</dd>
         </div>
@@ -147,24 +148,24 @@ function StageStep({ op, current, zone }: { op: Operation; current: boolean; zon
           <span className="step-name">{op.seq}. {op.name}</span>
           <Chip>{op.work_center_type}</Chip>
           <StatusBadge status={op.status} />
-          {current && <span className="current-tag">Current stage</span>}
+          {current && <span className="current-tag">{t("Current stage")}</span>}
         </div>
         <div className="step-qty">
-          <span><strong>{fmtNumber(op.good_qty)}</strong> / {fmtNumber(op.quantity)} good</span>
-          <span className={op.scrap_qty ? "text-late" : "muted"}>{fmtNumber(op.scrap_qty)} scrap</span>
-          <span className={op.rework_qty ? "text-warn" : "muted"}>{fmtNumber(op.rework_qty)} rework</span>
+          <span><strong>{fmtNumber(op.good_qty)}</strong> {t("/ {quantity} good", { quantity: op.quantity })}</span>
+          <span className={op.scrap_qty ? "text-late" : "muted"}>{t("{scrap} scrap", { scrap: op.scrap_qty })}</span>
+          <span className={op.rework_qty ? "text-warn" : "muted"}>{t("{rework} rework", { rework: op.rework_qty })}</span>
         </div>
-        <ProgressBar value={op.progress} tone={done ? "done" : "default"} label={`Progress of ${op.name}`} />
+        <ProgressBar value={op.progress} tone={done ? "done" : "default"} label={t("Progress of {name}", { name: op.name })} />
         <div className="step-meta muted">
-          <span>Line: {op.line ? op.line.code : "not assigned"}</span>
+          <span>{t("Line: {line}", { line: op.line ? op.line.code : t("not assigned") })}</span>
           <span data-testid="stage-planned">
             {op.planned_start && op.planned_finish
-              ? <>Planned {at(op.planned_start)} → {at(op.planned_finish)}{op.planned_line && ` on ${op.planned_line.code}`}</>
-              : "Not in the published plan"}
+              ? <>{t("Planned {start} → {finish}", { start: at(op.planned_start), finish: at(op.planned_finish) })}{op.planned_line && ` ${t("on {line}", { line: op.planned_line.code })}`}</>
+              : t("Not in the published plan")}
           </span>
           {op.started_at && (
             <span data-testid="stage-actual">
-              Actual {at(op.started_at)} → {op.completed_at ? at(op.completed_at) : "running"}
+              {t("Actual {start} → {finish}", { start: at(op.started_at), finish: op.completed_at ? at(op.completed_at) : t("running") })}
             </span>
           )}
         </div>

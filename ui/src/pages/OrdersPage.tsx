@@ -7,19 +7,20 @@ import { PageHeader } from "../components/PageHeader";
 import { Pagination } from "../components/Pagination";
 import { ProgressBar } from "../components/ProgressBar";
 import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
-import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, fmtSpan, statusLabel } from "../format";
+import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, fmtSpan, statusLabel, zoneLabel } from "../format";
 import { navigate } from "../router";
 import { useApi, usePolling } from "../useApi";
+import { msg, t } from "../i18n";
 
 const PAGE_SIZE = 25;
 const STATUSES: OrderStatus[] = ["planned", "released", "in_progress", "on_hold", "completed", "cancelled"];
 const SORTS: [string, string][] = [
-  ["due_date", "Due date (earliest first)"],
-  ["-due_date", "Due date (latest first)"],
-  ["number", "Order number"],
-  ["-priority", "Priority (highest first)"],
-  ["status", "Status"],
-  ["-created_at", "Newest first"],
+  ["due_date", msg("Due date (earliest first)")],
+  ["-due_date", msg("Due date (latest first)")],
+  ["number", msg("Order number")],
+  ["-priority", msg("Priority (highest first)")],
+  ["status", msg("Status")],
+  ["-created_at", msg("Newest first")],
 ];
 
 /** The filters live in the URL (?q=&status=&late=1&sort=&offset=) so back/forward and links keep them. */
@@ -73,21 +74,21 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
 
   return (
     <>
-      <PageHeader title="Orders" subtitle="Production orders, their current stage and progress." />
+      <PageHeader title={t("Orders")} subtitle={<>{t("Production orders, their current stage and progress.")} <span data-testid="time-zone">{zoneLabel()}</span></>} />
       <div className="toolbar">
         <label className="search">
           <Icon name="search" size={18} />
-          <input type="search" placeholder="Search order or product…" aria-label="Search orders"
+          <input type="search" placeholder={t("Search order or product…")} aria-label={t("Search orders")}
             value={search} onChange={(e) => setSearch(e.target.value)} />
         </label>
         <label className="select">
-          <span className="sr-only">Sort</span>
-          <select aria-label="Sort" value={sort} onChange={(e) => update({ sort: e.target.value })}>
-            {SORTS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+          <span className="sr-only">{t("Sort")}</span>
+          <select aria-label={t("Sort")} value={sort} onChange={(e) => update({ sort: e.target.value })}>
+            {SORTS.map(([value, label]) => <option key={value} value={value}>{t(label)}</option>)}
           </select>
         </label>
       </div>
-      <div className="filter-chips" role="group" aria-label="Filter by status">
+      <div className="filter-chips" role="group" aria-label={t("Filter by status")}>
         {STATUSES.map((s) => (
           <button key={s} type="button" className={`filter-chip${statuses.includes(s) ? " on" : ""}`}
             aria-pressed={statuses.includes(s)} onClick={() => toggleStatus(s)}>
@@ -96,13 +97,13 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
         ))}
         <span className="chip-divider" aria-hidden="true" />
         <button type="button" className={`filter-chip chip-late${late ? " on" : ""}`} aria-pressed={late}
-          title="Orders that finished, or in the published plan finish, after their due date"
+          title={t("Orders that finished, or in the published plan finish, after their due date")}
           onClick={() => update({ late: !late })}>
-          Late only
+          {t("Late only")}
         </button>
         {filtered && (
           <button type="button" className="btn-link" onClick={() => { setSearch(""); update({ q: "", statuses: [], late: false }); }}>
-            Clear filters
+            {t("Clear filters")}
           </button>
         )}
       </div>
@@ -118,11 +119,11 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
 function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean }) {
   if (!state.data) {
     if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
-    return <Loading label="Loading orders…" />;
+    return <Loading label={t("Loading orders…")} />;
   }
   const stale = state.error !== undefined && <StaleNotice error={state.error} onRetry={state.reload} />;
   if (state.data.items.length === 0)
-    return <>{stale}<Empty>{filtered ? "No orders match these filters." : "No production orders yet."}</Empty></>;
+    return <>{stale}<Empty>{filtered ? t("No orders match these filters.") : t("No production orders yet.")}</Empty></>;
   return (
     <>
     {stale}
@@ -130,13 +131,13 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
       <table className="table orders-table">
         <thead>
           <tr>
-            <th>Order</th>
-            <th>Product</th>
-            <th className="num" title="Quantity">Qty</th>
-            <th>Due</th>
-            <th>Status</th>
-            <th>Current stage</th>
-            <th className="col-progress">Progress</th>
+            <th>{t("Order")}</th>
+            <th>{t("Product")}</th>
+            <th className="num" title={t("Quantity")}>{t("Qty")}</th>
+            <th>{t("Due")}</th>
+            <th>{t("Status")}</th>
+            <th>{t("Current stage")}</th>
+            <th className="col-progress">{t("Progress")}</th>
           </tr>
         </thead>
         <tbody>
@@ -166,9 +167,9 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
         <div className="nowrap" title={fmtDateTime(o.due_date)}>{fmtDateTimeShort(o.due_date)}</div>
         {!done && (
           <div className={`sub${o.late ? " text-late" : ""}`}
-            title={o.planned_finish ? `Planned finish ${fmtDateTime(o.planned_finish)}` : undefined}>
+            title={o.planned_finish ? t("Planned finish {time}", { time: fmtDateTime(o.planned_finish) }) : undefined}>
             {o.late && o.late_by_s !== null
-              ? `Late by ${fmtSpan(o.late_by_s)}${o.finish_basis === "plan" ? " (plan)" : ""}`
+              ? (o.finish_basis === "plan" ? t("Late by {span} (plan)", { span: fmtSpan(o.late_by_s) }) : t("Late by {span}", { span: fmtSpan(o.late_by_s) }))
               : fmtRelative(o.due_date)}
           </div>
         )}
@@ -188,7 +189,7 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
         ) : <span className="muted">—</span>}
       </td>
       <td className="col-progress">
-        <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={`Progress of ${o.number}`} />
+        <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={t("Progress of {name}", { name: o.number })} />
       </td>
     </tr>
   );

@@ -6,6 +6,7 @@ import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDuration } from "../format";
 import { useApi } from "../useApi";
+import { t } from "../i18n";
 
 /** Products on the left; the selected product's routing on the right (/products/:id). */
 export function ProductsPage({ selectedId }: { selectedId?: number }) {
@@ -17,17 +18,17 @@ export function ProductsPage({ selectedId }: { selectedId?: number }) {
   );
   return (
     <>
-      <PageHeader title="Products" subtitle="What the factory makes and the routing each product follows." />
+      <PageHeader title={t("Products")} subtitle={t("What the factory makes and the routing each product follows.")} />
       <div className="split">
         <section className="panel split-list">
-          <input type="search" className="input" placeholder="Filter products…" aria-label="Filter products"
+          <input type="search" className="input" placeholder={t("Filter products…")} aria-label={t("Filter products")}
             value={filter} onChange={(e) => setFilter(e.target.value)} />
           {products.error ? (
             <ErrorState error={products.error} onRetry={products.reload} />
           ) : !products.data ? (
             <Loading />
           ) : shown.length === 0 ? (
-            <Empty>{needle ? "No product matches." : "No products yet."}</Empty>
+            <Empty>{needle ? t("No product matches.") : t("No products yet.")}</Empty>
           ) : (
             <ul className="list">
               {shown.map((p) => (
@@ -43,7 +44,7 @@ export function ProductsPage({ selectedId }: { selectedId?: number }) {
         </section>
         <section className="panel split-detail">
           {selectedId ? <ProductRouting key={selectedId} id={selectedId} /> : (
-            <Empty>Select a product to see its routing.</Empty>
+            <Empty>{t("Select a product to see its routing.")}</Empty>
           )}
         </section>
       </div>
@@ -54,34 +55,34 @@ export function ProductsPage({ selectedId }: { selectedId?: number }) {
 function ProductRouting({ id }: { id: number }) {
   const data = useApi(() => Promise.all([getProduct(id), getRouting(id)]), [id]);
   if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
-  if (!data.data) return <Loading label="Loading routing…" />;
+  if (!data.data) return <Loading label={t("Loading routing…")} />;
   const [product, routing]: [Product, Awaited<ReturnType<typeof getRouting>>] = data.data;
   return (
     <>
       <h2 className="panel-title">{product.code} — {product.name}</h2>
       <p className="muted">
-        Family {product.family || "—"} · routing version {routing.version} · {routing.steps.length} step{routing.steps.length === 1 ? "" : "s"}
+        {t("Family {family}", { family: product.family || "—" })} · {t("routing version {version}", { version: String(routing.version) })} · {t("{count} steps", { count: routing.steps.length })}
       </p>
       {routing.steps.length === 0 ? (
-        <Empty>This product has no routing yet.</Empty>
+        <Empty>{t("This product has no routing yet.")}</Empty>
       ) : (
         <div className="table-wrap">
           <table className="table">
             <thead>
               <tr>
                 <th className="num">#</th>
-                <th>Step</th>
-                <th>Work center · setup</th>
-                <th title="cycle time per unit on each line">Eligible lines · cycle</th>
+                <th>{t("Step")}</th>
+                <th>{t("Work center · setup")}</th>
+                <th title={t("cycle time per unit on each line")}>{t("Eligible lines · cycle")}</th>
               </tr>
             </thead>
             <tbody>
               {routing.steps.map((s) => {
                 const notes = [
-                  s.skill && `skill ${s.skill}`,
-                  !s.splittable && "not splittable",
-                  s.min_wait_s > 0 && `wait ≥ ${fmtDuration(s.min_wait_s)}`,
-                  s.max_wait_s !== null && `wait ≤ ${fmtDuration(s.max_wait_s)}`,
+                  s.skill && t("skill {skill}", { skill: s.skill }),
+                  !s.splittable && t("not splittable"),
+                  s.min_wait_s > 0 && t("wait ≥ {time}", { time: fmtDuration(s.min_wait_s) }),
+                  s.max_wait_s !== null && t("wait ≤ {time}", { time: fmtDuration(s.max_wait_s) }),
                 ].filter(Boolean);
                 return (
                   <tr key={s.id}>
@@ -93,8 +94,8 @@ function ProductRouting({ id }: { id: number }) {
                     <td>
                       <Chip>{s.work_center_type}</Chip>
                       <div className="sub">
-                        {s.setup_time_s ? `setup ${fmtDuration(s.setup_time_s)}` : "no setup"}
-                        {s.setup_family && ` · family ${s.setup_family}`}
+                        {s.setup_time_s ? t("setup {time}", { time: fmtDuration(s.setup_time_s) }) : t("no setup")}
+                        {s.setup_family && ` · ${t("family {family}", { family: s.setup_family })}`}
                       </div>
                     </td>
                     <td>

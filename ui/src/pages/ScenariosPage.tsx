@@ -14,25 +14,31 @@ import { Confirm, TimeLimitSelect, fmtHours, fmtWhen } from "../schedule/bits";
 import { RunProgress } from "../schedule/RunProgress";
 import { ScheduleTabs } from "../schedule/ScheduleTabs";
 import "../schedule/schedule.css";
+import { fmtDecimal, fmtPercent, zoneLabel } from "../format";
+import { msg, t } from "../i18n";
+import { siteZone } from "../site";
+import { instantOf, wallClock } from "../zoned";
 
 const KINDS: { value: ChangeKind; label: string }[] = [
-  { value: "line_down", label: "Line down" },
-  { value: "rush_order", label: "Rush order" },
-  { value: "absent_operator", label: "Absent operator" },
-  { value: "extra_shift", label: "Extra shift" },
+  { value: "line_down", label: msg("Line down") },
+  { value: "rush_order", label: msg("Rush order") },
+  { value: "absent_operator", label: msg("Absent operator") },
+  { value: "extra_shift", label: msg("Extra shift") },
 ];
 
-/** "2026-11-26T06:00" for a datetime-local input, in the browser's zone. */
+/** "2026-11-26T06:00" for a datetime-local input: the site's wall clock, not the browser's. */
 function localInput(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return new Date(wallClock(siteZone(), ms)).toISOString().slice(0, 16);
+}
+
+/** A datetime-local value read as the site's wall clock, as an ISO instant for the API. */
+function siteInstant(value: string): string {
+  return new Date(instantOf(siteZone(), Date.parse(`${value}:00Z`))).toISOString();
 }
 
 function nextHour(offsetH: number): string {
-  const t = new Date();
-  t.setMinutes(0, 0, 0);
-  return localInput(t.getTime() + (offsetH + 1) * 3_600_000);
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  return localInput(hour + (offsetH + 1) * 3_600_000);
 }
 
 /** What-if scenarios: start from the published plan, add changes, solve, compare. */
@@ -60,29 +66,29 @@ export function ScenariosPage({ query }: { query: URLSearchParams }) {
 
   return (
     <div className="schedule-page">
-      <PageHeader title="Schedule" subtitle="What-if scenarios: change the situation, re-plan, compare with the published plan"
+      <PageHeader title={t("Schedule")} subtitle={<>{t("What-if scenarios: change the situation, re-plan, compare with the published plan")} · <span data-testid="time-zone">{zoneLabel()}</span></>}
         actions={<ScheduleTabs active="scenarios" />} />
       <div className="scn-layout">
         <aside className="panel">
-          <h2 className="panel-title">Scenarios</h2>
+          <h2 className="panel-title">{t("Scenarios")}</h2>
           <form onSubmit={create} className="scn-create">
             <div className="field">
-              <label htmlFor="scn-name" className="field-label">Scenario name</label>
+              <label htmlFor="scn-name" className="field-label">{t("Scenario name")}</label>
               <input id="scn-name" className="input" value={name} onChange={(e) => setName(e.target.value)} required
-                placeholder="e.g. SMT-2 down Thursday" />
+                placeholder={t("e.g. SMT-2 down Thursday")} />
             </div>
             <p className="muted small-note">
-              Starts from {published.data ? <>the published plan #{published.data.id}</> : "the published plan"}.
+              {published.data ? t("Starts from the published plan #{id}.", { id: String(published.data.id) }) : t("Starts from the published plan.")}
             </p>
-            <button type="submit" className="btn btn-primary btn-block" disabled={!name.trim() || published.data === null}>Create scenario</button>
-            {published.data === null && <p className="muted small-note">Publish a plan first.</p>}
+            <button type="submit" className="btn btn-primary btn-block" disabled={!name.trim() || published.data === null}>{t("Create scenario")}</button>
+            {published.data === null && <p className="muted small-note">{t("Publish a plan first.")}</p>}
             {createError !== undefined && <ErrorState error={createError} />}
           </form>
           <div className="scn-list">
             {scenarios.data?.map((s) => (
               <Link key={s.id} to={`/schedule/scenarios?id=${s.id}`} className={`scn-item${s.id === selectedId ? " on" : ""}`}>
                 <strong>{s.name}</strong>
-                <small>{s.changes.length} change{s.changes.length === 1 ? "" : "s"} · {s.plan_id ? "solved" : "not solved"} · {fmtWhen(s.created_at)}</small>
+                <small>{t("{count} changes", { count: s.changes.length })} · {s.plan_id ? t("solved") : t("not solved")} · {fmtWhen(s.created_at)}</small>
               </Link>
             ))}
           </div>
@@ -90,7 +96,7 @@ export function ScenariosPage({ query }: { query: URLSearchParams }) {
         <div>
           {scenarios.error !== undefined && <ErrorState error={scenarios.error} onRetry={scenarios.reload} />}
           {!scenarios.data && scenarios.error === undefined && <Loading />}
-          {scenarios.data && !selected && <Empty>Pick a scenario or create one.</Empty>}
+          {scenarios.data && !selected && <Empty>{t("Pick a scenario or create one.")}</Empty>}
           {selected && (
             <ScenarioDetail key={selected.id} scenario={selected}
               onChanged={() => { scenarios.reload(); published.reload(); }} />
@@ -101,18 +107,26 @@ export function ScenariosPage({ query }: { query: URLSearchParams }) {
   );
 }
 
+function kindLabel(kind: string): string {
+  const k = KINDS.find((x) => x.value === kind);
+  return k ? t(k.label) : kind;
+}
+
 function describe(c: ScenarioChange, lineCode: (id: number) => string, productCode: (id: number) => string, operatorName: (id: number) => string): string {
   const span = c.kind === "rush_order" ? "" : `${fmtWhen(String(c.start))} – ${fmtWhen(String(c.end))}`;
   switch (c.kind) {
     case "line_down":
-      return `${lineCode(Number(c.line_id))} down ${span}`;
+      return t("{line} down {span}", { line: lineCode(Number(c.line_id)), span });
     case "rush_order":
-      return `${c.number ?? "New order"}: ${c.quantity} × ${productCode(Number(c.product_id))}, due ${fmtWhen(String(c.due_date))}, priority ${c.priority}`;
+      return t("{number}: {quantity} × {product}, due {due}, priority {priority}", {
+        number: c.number ? String(c.number) : t("New order"), quantity: Number(c.quantity), product: productCode(Number(c.product_id)),
+        due: fmtWhen(String(c.due_date)), priority: String(c.priority),
+      });
     case "absent_operator":
-      return `${operatorName(Number(c.operator_id))} absent ${span}`;
+      return t("{operator} absent {span}", { operator: operatorName(Number(c.operator_id)), span });
     case "extra_shift": {
       const ids = (c.line_ids as number[] | undefined) ?? [];
-      return `Extra shift ${span}${ids.length ? ` on ${ids.map(lineCode).join(", ")}` : " on all lines"}`;
+      return ids.length ? t("Extra shift {span} on {lines}", { span, lines: ids.map(lineCode).join(", ") }) : t("Extra shift {span} on all lines", { span });
     }
   }
 }
@@ -121,9 +135,9 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
   const lines = useApi(listLines, []);
   const products = useApi(listProducts, []);
   const operators = useApi(listOperators, []);
-  const lineCode = (id: number) => lines.data?.find((l) => l.id === id)?.code ?? `line ${id}`;
-  const productCode = (id: number) => products.data?.find((p) => p.id === id)?.code ?? `product ${id}`;
-  const operatorName = (id: number) => operators.data?.find((o) => o.id === id)?.name ?? `operator ${id}`;
+  const lineCode = (id: number) => lines.data?.find((l) => l.id === id)?.code ?? t("line {id}", { id: String(id) });
+  const productCode = (id: number) => products.data?.find((p) => p.id === id)?.code ?? t("product {id}", { id: String(id) });
+  const operatorName = (id: number) => operators.data?.find((o) => o.id === id)?.name ?? t("operator {id}", { id: String(id) });
 
   const [kind, setKind] = useState<ChangeKind>("line_down");
   const [lineId, setLineId] = useState("");
@@ -145,7 +159,7 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
   const add = async (e: FormEvent) => {
     e.preventDefault();
     setChangeError(undefined);
-    const iso = (v: string) => new Date(v).toISOString();
+    const iso = siteInstant;
     let body: Record<string, unknown>;
     if (kind === "line_down") body = { kind, line_id: Number(lineId || firstLine), start: iso(start), end: iso(end) };
     else if (kind === "rush_order") {
@@ -200,7 +214,7 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
     }
   };
   const onDone = useCallback((done: Run) => {
-    if (done.status === "failed") setSolveError(new Error(done.error ?? "The solve failed."));
+    if (done.status === "failed") setSolveError(new Error(done.error ?? t("The solve failed.")));
     else loadComparison();
     onChanged();
   }, [loadComparison, onChanged]);
@@ -212,29 +226,29 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
       <section className="panel">
         <h2 className="panel-title">{scenario.name}</h2>
         <p className="muted scn-meta">
-          Baseline plan #{scenario.baseline_plan_id ?? "—"}
-          {scenario.plan_id && <> · scenario plan <Link to={`/schedule?plan=${scenario.plan_id}`}>#{scenario.plan_id}</Link></>}
+          {t("Baseline plan #{id}", { id: String(scenario.baseline_plan_id ?? "—") })}
+          {scenario.plan_id && <> · {t("scenario plan")} <Link to={`/schedule?plan=${scenario.plan_id}`}>#{scenario.plan_id}</Link></>}
         </p>
-        <h3 className="sub-title">Changes</h3>
-        {scenario.changes.length === 0 && <p className="muted">No changes yet: the scenario is the published plan.</p>}
+        <h3 className="sub-title">{t("Changes")}</h3>
+        {scenario.changes.length === 0 && <p className="muted">{t("No changes yet: the scenario is the published plan.")}</p>}
         <ul className="change-list">
           {scenario.changes.map((c) => (
             <li key={c.id} className="change-item" data-testid="change-item">
-              <span><span className="change-kind">{KINDS.find((k) => k.value === c.kind)?.label ?? c.kind}</span>{describe(c, lineCode, productCode, operatorName)}</span>
-              <button type="button" className="btn-link" onClick={() => remove(c.id)}>Remove</button>
+              <span><span className="change-kind">{kindLabel(c.kind)}</span>{describe(c, lineCode, productCode, operatorName)}</span>
+              <button type="button" className="btn-link" onClick={() => remove(c.id)}>{t("Remove")}</button>
             </li>
           ))}
         </ul>
         <form onSubmit={add} className="form-row change-form">
           <div className="field">
-            <label htmlFor="chg-kind">Change</label>
+            <label htmlFor="chg-kind">{t("Change")}</label>
             <select id="chg-kind" className="input" value={kind} onChange={(e) => setKind(e.target.value as ChangeKind)}>
-              {KINDS.map((k) => <option key={k.value} value={k.value}>{k.label}</option>)}
+              {KINDS.map((k) => <option key={k.value} value={k.value}>{t(k.label)}</option>)}
             </select>
           </div>
           {kind === "line_down" && (
             <div className="field">
-              <label htmlFor="chg-line">Line</label>
+              <label htmlFor="chg-line">{t("Line")}</label>
               <select id="chg-line" className="input" value={lineId || String(firstLine ?? "")} onChange={(e) => setLineId(e.target.value)}>
                 {lines.data?.map((l) => <option key={l.id} value={l.id}>{l.code} · {l.name}</option>)}
               </select>
@@ -242,7 +256,7 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
           )}
           {kind === "absent_operator" && (
             <div className="field">
-              <label htmlFor="chg-op">Operator</label>
+              <label htmlFor="chg-op">{t("Operator")}</label>
               <select id="chg-op" className="input" value={operatorId || String(firstOperator ?? "")} onChange={(e) => setOperatorId(e.target.value)}>
                 {operators.data?.map((o) => <option key={o.id} value={o.id}>{o.name} ({o.code})</option>)}
               </select>
@@ -251,46 +265,46 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
           {kind === "rush_order" && (
             <>
               <div className="field">
-                <label htmlFor="chg-product">Product</label>
+                <label htmlFor="chg-product">{t("Product")}</label>
                 <select id="chg-product" className="input" value={productId || String(firstProduct ?? "")} onChange={(e) => setProductId(e.target.value)}>
                   {products.data?.map((p) => <option key={p.id} value={p.id}>{p.code} · {p.name}</option>)}
                 </select>
               </div>
               <div className="field narrow">
-                <label htmlFor="chg-qty">Quantity</label>
+                <label htmlFor="chg-qty">{t("Quantity")}</label>
                 <input id="chg-qty" className="input" type="number" min={1} value={quantity} onChange={(e) => setQuantity(e.target.value)} required />
               </div>
               <div className="field">
-                <label htmlFor="chg-due">Due</label>
+                <label htmlFor="chg-due">{t("Due")}</label>
                 <input id="chg-due" className="input" type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} required />
               </div>
               <div className="field narrow">
-                <label htmlFor="chg-prio">Priority</label>
+                <label htmlFor="chg-prio">{t("Priority")}</label>
                 <select id="chg-prio" className="input" value={priority} onChange={(e) => setPriority(e.target.value)}>
-                  {[1, 2, 3, 4, 5].map((p) => <option key={p} value={p}>{p}{p === 1 ? " (most urgent)" : ""}</option>)}
+                  {[1, 2, 3, 4, 5].map((p) => <option key={p} value={p}>{p === 1 ? t("1 (most urgent)") : p}</option>)}
                 </select>
               </div>
               <div className="field">
-                <label htmlFor="chg-number">Order number</label>
-                <input id="chg-number" className="input" value={number} onChange={(e) => setNumber(e.target.value)} placeholder="optional" />
+                <label htmlFor="chg-number">{t("Order number")}</label>
+                <input id="chg-number" className="input" value={number} onChange={(e) => setNumber(e.target.value)} placeholder={t("optional")} />
               </div>
             </>
           )}
           {needsWindow && (
             <>
               <div className="field">
-                <label htmlFor="chg-start">From</label>
+                <label htmlFor="chg-start">{t("From")}</label>
                 <input id="chg-start" className="input" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
               </div>
               <div className="field">
-                <label htmlFor="chg-end">Until</label>
+                <label htmlFor="chg-end">{t("Until")}</label>
                 <input id="chg-end" className="input" type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} required />
               </div>
             </>
           )}
           {kind === "extra_shift" && (
             <fieldset className="field line-checks-field">
-              <legend className="field-label">Lines (none = all)</legend>
+              <legend className="field-label">{t("Lines (none = all)")}</legend>
               <div className="line-checks">
                 {lines.data?.map((l) => (
                   <label key={l.id} className="check">
@@ -302,18 +316,18 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
               </div>
             </fieldset>
           )}
-          <button type="submit" className="btn">Add change</button>
+          <button type="submit" className="btn">{t("Add change")}</button>
         </form>
         {changeError !== undefined && <ErrorState error={changeError} />}
         <div className="solve-row">
           <TimeLimitSelect id="scn-limit" value={limit} onChange={setLimit} />
           <button type="button" className="btn btn-primary" onClick={solve} disabled={run !== null && run.finished_at === null && !comparison}>
-            Solve scenario
+            {t("Solve scenario")}
           </button>
         </div>
         {solveError !== undefined && <ErrorState error={solveError} />}
       </section>
-      {run && <RunProgress key={run.id} run={run} title="Solving scenario" onDone={onDone} onClose={() => setRun(null)} />}
+      {run && <RunProgress key={run.id} run={run} title={t("Solving scenario")} onDone={onDone} onClose={() => setRun(null)} />}
       {compareError !== undefined && <ErrorState error={compareError} onRetry={loadComparison} />}
       {comparison && (
         <ComparisonView cmp={comparison} actions={
@@ -377,39 +391,41 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
     <div className="adopt">
       <div className="adopt-row">
         {scenario.adopted_plan_id && !done && (
-          <span className="muted">Published as <Link to={`/schedule?plan=${scenario.adopted_plan_id}`}>plan #{scenario.adopted_plan_id}</Link></span>
+          <span className="muted">{t("Published as")} <Link to={`/schedule?plan=${scenario.adopted_plan_id}`}>{t("plan #{id}", { id: String(scenario.adopted_plan_id) })}</Link></span>
         )}
         <button type="button" className="btn btn-primary" data-testid="publish-scenario" onClick={() => setConfirm(true)} disabled={busy || done !== null}>
-          Publish this plan
+          {t("Publish this plan")}
         </button>
       </div>
       {done && (
         <div className="move-feedback fb-ok" role="status" data-testid="scenario-published">
           <span>
-            Plan <Link to={`/schedule?plan=${done.plan.id}`}>#{done.plan.id}</Link> is published: the floor works from it now
-            {done.superseded_plan_id ? <>; plan #{done.superseded_plan_id} is superseded</> : null}.
-            {done.assumptions.length > 0 && <> It assumes: {done.assumptions.map((a) => a.text).join("; ")}.</>}
+            <Link to={`/schedule?plan=${done.plan.id}`}>{t("Plan #{id}", { id: String(done.plan.id) })}</Link>{" "}
+            {done.superseded_plan_id
+              ? t("is published: the floor works from it now; plan #{old} is superseded.", { old: String(done.superseded_plan_id) })
+              : t("is published: the floor works from it now.")}
+            {done.assumptions.length > 0 && <> {t("It assumes: {assumptions}.", { assumptions: done.assumptions.map((a) => a.text).join("; ") })}</>}
           </span>
         </div>
       )}
-      {rebased && <p className="muted small-note">Re-based on the published plan: solve the scenario again, then publish.</p>}
+      {rebased && <p className="muted small-note">{t("Re-based on the published plan: solve the scenario again, then publish.")}</p>}
       {refused && (
         <div className="move-feedback fb-refused" role="alert" data-testid="publish-refused">
-          <strong>This scenario cannot be published now.</strong>
+          <strong>{t("This scenario cannot be published now.")}</strong>
           <ul>{refused.map((r, i) => <li key={i}>{r.message}</li>)}</ul>
-          {outdated && <button type="button" className="btn" onClick={rebase}>Re-base on plan #{outdated.published_plan_id}</button>}
+          {outdated && <button type="button" className="btn" onClick={rebase}>{t("Re-base on plan #{id}", { id: String(outdated.published_plan_id) })}</button>}
         </div>
       )}
       {error !== undefined && <ErrorState error={error} />}
       {confirm && (
-        <Confirm title={`Publish the plan of “${scenario.name}”?`} confirmLabel="Publish" busy={busy}
+        <Confirm title={t("Publish the plan of “{name}”?", { name: scenario.name })} confirmLabel={t("Publish")} busy={busy}
           onConfirm={publish} onCancel={() => setConfirm(false)}>
-          <p>The floor and the operator terminals will work from this scenario's plan (#{cmp.scenario_plan_id}). The plan published now is superseded.</p>
+          <p>{t("The floor and the operator terminals will work from this scenario's plan (#{id}). The plan published now is superseded.", { id: String(cmp.scenario_plan_id) })}</p>
           {assumed.length > 0 && (
             <>
-              <p>It was planned assuming:</p>
+              <p>{t("It was planned assuming:")}</p>
               <ul>{assumed.map((c) => <li key={c.id}>{describe(c)}</li>)}</ul>
-              <p className="muted">These are recorded with the published plan.</p>
+              <p className="muted">{t("These are recorded with the published plan.")}</p>
             </>
           )}
         </Confirm>
@@ -426,14 +442,14 @@ interface TotalSpec {
 }
 
 const TOTALS: TotalSpec[] = [
-  { key: "orders", label: "Orders", fmt: (v) => String(v), better: "none" },
-  { key: "late_orders", label: "Late orders", fmt: (v) => String(v), better: "lower" },
-  { key: "tardiness_s", label: "Total tardiness", fmt: fmtHours, better: "lower" },
-  { key: "weighted_tardiness", label: "Weighted tardiness", fmt: (v) => fmtHours(v), better: "lower" },
-  { key: "makespan_s", label: "Makespan", fmt: fmtHours, better: "lower" },
-  { key: "changeovers", label: "Changeovers", fmt: (v) => String(v), better: "lower" },
-  { key: "idle_s", label: "Idle time", fmt: fmtHours, better: "lower" },
-  { key: "utilization", label: "Utilization", fmt: (v) => `${(v * 100).toFixed(1)}%`, better: "higher" },
+  { key: "orders", label: msg("Orders"), fmt: (v) => String(v), better: "none" },
+  { key: "late_orders", label: msg("Late orders"), fmt: (v) => String(v), better: "lower" },
+  { key: "tardiness_s", label: msg("Total tardiness"), fmt: fmtHours, better: "lower" },
+  { key: "weighted_tardiness", label: msg("Weighted tardiness"), fmt: (v) => fmtHours(v), better: "lower" },
+  { key: "makespan_s", label: msg("Makespan"), fmt: fmtHours, better: "lower" },
+  { key: "changeovers", label: msg("Changeovers"), fmt: (v) => String(v), better: "lower" },
+  { key: "idle_s", label: msg("Idle time"), fmt: fmtHours, better: "lower" },
+  { key: "utilization", label: msg("Utilization"), fmt: (v) => `${fmtDecimal(v * 100)} %`, better: "higher" },
 ];
 
 function signed(v: number, fmt: (v: number) => string): string {
@@ -445,19 +461,19 @@ function ComparisonView({ cmp, actions }: { cmp: Comparison; actions?: ReactNode
   const orders = [...cmp.orders].sort((a, b) => b.delta_tardiness_s - a.delta_tardiness_s || a.order_number.localeCompare(b.order_number));
   return (
     <section className="panel" data-testid="comparison">
-      <h2 className="panel-title">Scenario vs baseline <span className="muted">plan #{cmp.scenario_plan_id} vs #{cmp.baseline_plan_id}</span></h2>
+      <h2 className="panel-title">{t("Scenario vs baseline")} <span className="muted">{t("plan #{a} vs #{b}", { a: String(cmp.scenario_plan_id), b: String(cmp.baseline_plan_id) })}</span></h2>
       {actions}
       <dl className="cmp-totals">
-        {TOTALS.filter((t) => typeof cmp.scenario[t.key] === "number").map((t) => {
-          const d = cmp.delta[t.key] ?? cmp.scenario[t.key] - cmp.baseline[t.key];
-          const tone = d === 0 || t.better === "none" ? "same" : (d < 0) === (t.better === "lower") ? "better" : "worse";
-          const fmtD = t.key === "utilization" ? (v: number) => `${(v * 100).toFixed(1)} pt` : t.fmt;
+        {TOTALS.filter((spec) => typeof cmp.scenario[spec.key] === "number").map((spec) => {
+          const d = cmp.delta[spec.key] ?? cmp.scenario[spec.key] - cmp.baseline[spec.key];
+          const tone = d === 0 || spec.better === "none" ? "same" : (d < 0) === (spec.better === "lower") ? "better" : "worse";
+          const fmtD = spec.key === "utilization" ? (v: number) => t("{points} pt", { points: fmtDecimal(v * 100) }) : spec.fmt;
           return (
-            <div key={t.key} className={`cmp-card ${tone}`} data-testid={`total-${t.key.replace(/_s$/, "").replace(/_/g, "-")}`}>
-              <dt>{t.label}</dt>
+            <div key={spec.key} className={`cmp-card ${tone}`} data-testid={`total-${spec.key.replace(/_s$/, "").replace(/_/g, "-")}`}>
+              <dt>{t(spec.label)}</dt>
               <dd className="cmp-vals" style={{ margin: 0 }}>
-                <span className="base" title="Baseline">{t.fmt(cmp.baseline[t.key])} →</span>
-                <span className="scn">{t.fmt(cmp.scenario[t.key])}</span>
+                <span className="base" title={t("Baseline")}>{spec.fmt(cmp.baseline[spec.key])} →</span>
+                <span className="scn">{spec.fmt(cmp.scenario[spec.key])}</span>
                 <span className={`delta ${tone}`}>{signed(d, fmtD)}</span>
               </dd>
             </div>
@@ -466,21 +482,21 @@ function ComparisonView({ cmp, actions }: { cmp: Comparison; actions?: ReactNode
       </dl>
       <div className="cmp-grid">
         <div>
-          <h3 className="sub-title">Tardiness per order <span className="muted">(biggest change first)</span></h3>
+          <h3 className="sub-title">{t("Tardiness per order")} <span className="muted">{t("(biggest change first)")}</span></h3>
           <div className="cmp-table-wrap">
             <table className="cmp-table">
               <thead>
-                <tr><th>Order</th><th>Due</th><th className="num">Baseline</th><th className="num">Scenario</th><th className="num">Δ</th></tr>
+                <tr><th>{t("Order")}</th><th>{t("Due")}</th><th className="num">{t("Baseline")}</th><th className="num">{t("Scenario")}</th><th className="num">Δ</th></tr>
               </thead>
               <tbody>
                 {orders.map((o) => {
                   const tone = o.delta_tardiness_s === 0 ? "same" : o.delta_tardiness_s > 0 ? "worse" : "better";
                   return (
                     <tr key={o.order_number} data-testid="order-row">
-                      <td><strong>{o.order_number}</strong>{o.only_in === "scenario" && <span className="chip new-chip">new</span>}{o.only_in === "baseline" && <span className="chip">removed</span>}</td>
+                      <td><strong>{o.order_number}</strong>{o.only_in === "scenario" && <span className="chip new-chip">{t("new")}</span>}{o.only_in === "baseline" && <span className="chip">{t("removed")}</span>}</td>
                       <td>{fmtWhen(o.due_date)}</td>
-                      <td className="num">{o.baseline_tardiness_s === null ? "—" : o.baseline_tardiness_s ? fmtHours(o.baseline_tardiness_s) : "on time"}</td>
-                      <td className="num">{o.scenario_tardiness_s === null ? "—" : o.scenario_tardiness_s ? fmtHours(o.scenario_tardiness_s) : "on time"}</td>
+                      <td className="num">{o.baseline_tardiness_s === null ? "—" : o.baseline_tardiness_s ? fmtHours(o.baseline_tardiness_s) : t("on time")}</td>
+                      <td className="num">{o.scenario_tardiness_s === null ? "—" : o.scenario_tardiness_s ? fmtHours(o.scenario_tardiness_s) : t("on time")}</td>
                       <td className={`num delta ${tone}`}>{o.delta_tardiness_s === 0 ? "±0" : signed(o.delta_tardiness_s, fmtHours)}</td>
                     </tr>
                   );
@@ -490,19 +506,19 @@ function ComparisonView({ cmp, actions }: { cmp: Comparison; actions?: ReactNode
           </div>
         </div>
         <div>
-          <h3 className="sub-title">Line utilization</h3>
-          <div className="util-legend"><span><i style={{ background: "#94a3b8" }} />Baseline</span><span><i style={{ background: "var(--primary)" }} />Scenario</span></div>
+          <h3 className="sub-title">{t("Line utilization")}</h3>
+          <div className="util-legend"><span><i style={{ background: "#94a3b8" }} />{t("Baseline")}</span><span><i style={{ background: "var(--primary)" }} />{t("Scenario")}</span></div>
           {cmp.lines.map((l) => {
             const b = l.baseline?.utilization ?? 0;
             const s = l.scenario?.utilization ?? 0;
             return (
               <div key={l.line_id} className="util-row" data-testid="util-row">
                 <span className="util-code">{l.line_code}</span>
-                <span className="util-bars" role="img" aria-label={`${l.line_code}: baseline ${(b * 100).toFixed(0)}%, scenario ${(s * 100).toFixed(0)}%`}>
+                <span className="util-bars" role="img" aria-label={t("{line}: baseline {a} %, scenario {b} %", { line: l.line_code, a: Math.round(b * 100), b: Math.round(s * 100) })}>
                   <span className="util-track"><span className="util-fill base" style={{ width: `${Math.min(100, b * 100)}%`, display: "block" }} /></span>
                   <span className="util-track"><span className="util-fill scn" style={{ width: `${Math.min(100, s * 100)}%`, display: "block" }} /></span>
                 </span>
-                <span className="util-val">{(b * 100).toFixed(0)}% → <strong>{(s * 100).toFixed(0)}%</strong></span>
+                <span className="util-val">{fmtPercent(b)} → <strong>{fmtPercent(s)}</strong></span>
               </div>
             );
           })}

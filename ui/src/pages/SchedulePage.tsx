@@ -9,7 +9,7 @@ import {
   getPlan, listPlans, listRuns, moveOperation, publishPlan, rejectPlan, startOrFollow, startRun,
   type MoveError, type MoveReport, type PlanDetail, type PlannedOp, type PlanSummary, type Run,
 } from "../schedule/api";
-import { Confirm, PlanStatusBadge, TimeLimitSelect, fmtHours, fmtWhen, planLabel } from "../schedule/bits";
+import { Confirm, PlanStatusBadge, TimeLimitSelect, fmtHours, fmtWhen, planKindLabel, planLabel } from "../schedule/bits";
 import type { ColorBy } from "../schedule/colors";
 import { Gantt, OpFacts, type GanttMode, type MoveRequest } from "../schedule/Gantt";
 import { RunProgress } from "../schedule/RunProgress";
@@ -17,46 +17,48 @@ import { ScheduleTabs } from "../schedule/ScheduleTabs";
 import { ZOOM_PRESETS, presetOf, type ZoomPreset } from "../schedule/timeaxis";
 import "../schedule/schedule.css";
 import { PlanWarnings } from "../schedule/materials";
+import { dateFormat, zoneLabel } from "../format";
+import { msg, t } from "../i18n";
 
 type Feedback =
   | { kind: "refused"; title: string; errors: MoveError[] }
   | { kind: "ok"; text: string; pushed?: number[] }
   | { kind: "error"; text: string };
 
-const fmtMove = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const fmtMove = { format: (d: Date) => dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d) };
 
 const RULE_LABEL: Record<string, string> = {
-  overlap: "Overlaps another operation",
-  setup: "No room for the setup",
-  eligibility: "Line cannot run this step",
-  release: "Before the order's release",
-  material: "Before material is available",
-  precedence: "Out of step order",
-  calendar: "Outside working time",
-  frozen: "Frozen operation",
-  skills: "No qualified operator",
-  cycle: "Would push itself",
-  max_wait: "Waits too long",
-  feasibility: "Not feasible",
+  overlap: msg("Overlaps another operation"),
+  setup: msg("No room for the setup"),
+  eligibility: msg("Line cannot run this step"),
+  release: msg("Before the order's release"),
+  material: msg("Before material is available"),
+  precedence: msg("Out of step order"),
+  calendar: msg("Outside working time"),
+  frozen: msg("Frozen operation"),
+  skills: msg("No qualified operator"),
+  cycle: msg("Would push itself"),
+  max_wait: msg("Waits too long"),
+  feasibility: msg("Not feasible"),
 };
 
 function listed(items: string[], shown = 3): string {
   const more = items.length - shown;
-  return items.slice(0, shown).join(", ") + (more > 0 ? ` and ${more} more` : "");
+  return items.slice(0, shown).join(", ") + (more > 0 ? ` ${t("and {count} more", { count: more })}` : "");
 }
 
 /** "Moved PO-1 step 2 to SMT-1, Thu 09:00. Moved 3 following operations; PO-7 now 2.0 h late." */
 function moveSummary(op: PlannedOp, report: MoveReport, start: Date): string {
-  const parts = [`Moved ${op.order_number} step ${op.seq} to ${report.to.line_code}, ${fmtMove.format(start)}.`];
+  const parts = [t("Moved {order} step {seq} to {line}, {time}.", { order: op.order_number, seq: String(op.seq), line: report.to.line_code, time: fmtMove.format(start) })];
   const n = report.pushed.length;
   if (n > 0) {
     const most = Math.max(...report.pushed.map((p) => p.delay_s));
-    parts.push(`Moved ${n} following operation${n === 1 ? "" : "s"} (by up to ${fmtHours(most)}).`);
+    parts.push(t("Moved {count} following operations (by up to {span}).", { count: n, span: fmtHours(most) }));
   }
   const worse = report.orders.filter((o) => o.tardiness_after_s > o.tardiness_before_s);
   const better = report.orders.filter((o) => o.tardiness_after_s < o.tardiness_before_s);
-  const late = worse.map((o) => `${o.order_number} now ${fmtHours(o.tardiness_after_s)} late`);
-  const sooner = better.map((o) => `${o.order_number} ${o.tardiness_after_s ? `now ${fmtHours(o.tardiness_after_s)} late` : "now on time"}`);
+  const late = worse.map((o) => t("{order} now {span} late", { order: o.order_number, span: fmtHours(o.tardiness_after_s) }));
+  const sooner = better.map((o) => (o.tardiness_after_s ? t("{order} now {span} late", { order: o.order_number, span: fmtHours(o.tardiness_after_s) }) : t("{order} now on time", { order: o.order_number })));
   if (late.length) parts.push(`${listed(late)}.`);
   if (sooner.length) parts.push(`${listed(sooner)}.`);
   return parts.join(" ");
@@ -128,7 +130,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
     setRunDone(true);
     plans.reload();
     const id = done.plan_id ?? done.heuristic_plan_id;
-    if (done.status === "failed") setRunError(new Error(done.error ?? "The run failed."));
+    if (done.status === "failed") setRunError(new Error(done.error ?? t("The run failed.")));
     if (id) navigate(`/schedule?plan=${id}${mode === "order" ? "&view=order" : ""}`);
   }, [plans, mode]);
 
@@ -168,7 +170,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       if (e instanceof ApiError && e.status === 422) {
         setFeedback({ kind: "refused", title: e.detail, errors: e.errors as MoveError[] });
       } else if (e instanceof ApiError && e.status === 409) {
-        setFeedback({ kind: "error", text: `${e.detail} The plan was reloaded.` });
+        setFeedback({ kind: "error", text: `${e.detail} ${t("The plan was reloaded.")}` });
         loadDetail(detail.id);
       } else {
         setFeedback({ kind: "error", text: e instanceof Error ? e.message : String(e) });
@@ -194,7 +196,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       setConfirm(null);
       plans.reload();
       if (plan.id === detail?.id) loadDetail(plan.id);
-      setFeedback({ kind: "ok", text: `Plan #${plan.id} is published: the floor works from it now.` });
+      setFeedback({ kind: "ok", text: t("Plan #{id} is published: the floor works from it now.", { id: String(plan.id) }) });
     } catch (e) {
       setActionError(e);
       setConfirm(null);
@@ -219,10 +221,10 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
   const header = (
     <PageHeader
-      title="Schedule"
+      title={t("Schedule")}
       subtitle={detail
-        ? <>Plan #{detail.id} · {detail.kind === "heuristic" ? "quick plan" : detail.kind} · {fmtWhen(detail.horizon_start)} – {fmtWhen(detail.horizon_end)}</>
-        : "Finite-capacity plan of all open orders"}
+        ? <>{t("Plan #{id}", { id: String(detail.id) })} · {planKindLabel(detail.kind)} · {fmtWhen(detail.horizon_start)} – {fmtWhen(detail.horizon_end)} · <span data-testid="time-zone">{zoneLabel()}</span></>
+        : <>{t("Finite-capacity plan of all open orders")} · <span data-testid="time-zone">{zoneLabel()}</span></>}
       actions={<ScheduleTabs active="plans" />}
     />
   );
@@ -233,23 +235,23 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
       <div className="sched-toolbar panel">
         <label className="inline-field grow" htmlFor="plan-pick">
-          <span>Plan</span>
+          <span>{t("Plan")}</span>
           <select id="plan-pick" className="input" value={planId ?? ""} data-testid="plan-picker"
             onChange={(e) => setParam("plan", e.target.value || null)}>
-            {!plans.data?.length && <option value="">No plans yet</option>}
+            {!plans.data?.length && <option value="">{t("No plans yet")}</option>}
             {(plans.data ?? []).map((p) => <option key={p.id} value={p.id}>{planLabel(p)}</option>)}
           </select>
         </label>
         {detail && <PlanStatusBadge plan={detail} />}
         {detail && detail.status === "draft" && detail.scenario_id === null && (
           <button type="button" className="btn" onClick={() => setConfirm(detail)} data-testid="publish">
-            {detail.proposal ? "Accept" : "Publish"}
+            {detail.proposal ? t("Accept") : t("Publish")}
           </button>
         )}
         <span className="toolbar-sep" />
         <TimeLimitSelect id="time-limit" value={limit} onChange={setLimit} />
         <button type="button" className="btn btn-primary" onClick={optimize} disabled={run !== null && !runDone}>
-          Optimize
+          {t("Optimize")}
         </button>
       </div>
 
@@ -259,17 +261,17 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
       {proposals.length > 0 && (
         <section className="panel proposals" data-testid="proposals">
-          <h2 className="panel-title">Proposals <span className="muted">re-planned around a disruption</span></h2>
+          <h2 className="panel-title">{t("Proposals")} <span className="muted">{t("re-planned around a disruption")}</span></h2>
           {proposals.map((p) => (
             <div key={p.id} className="proposal-row">
               <div>
-                <strong>Plan #{p.id}</strong> <span className="muted">· {fmtWhen(p.created_at)}</span>
-                <div className="proposal-reason">{p.reason ?? "No reason given"}</div>
+                <strong>{t("Plan #{id}", { id: String(p.id) })}</strong> <span className="muted">· {fmtWhen(p.created_at)}</span>
+                <div className="proposal-reason">{p.reason ?? t("No reason given")}</div>
               </div>
               <div className="proposal-actions">
-                <Link to={`/schedule?plan=${p.id}`} className="btn">View</Link>
-                <button type="button" className="btn btn-primary" onClick={() => setConfirm(p)}>Accept</button>
-                <button type="button" className="btn" onClick={() => reject(p)}>Reject</button>
+                <Link to={`/schedule?plan=${p.id}`} className="btn">{t("View")}</Link>
+                <button type="button" className="btn btn-primary" onClick={() => setConfirm(p)}>{t("Accept")}</button>
+                <button type="button" className="btn" onClick={() => reject(p)}>{t("Reject")}</button>
               </div>
             </div>
           ))}
@@ -278,85 +280,85 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
       {plans.error !== undefined && <ErrorState error={plans.error} onRetry={plans.reload} />}
       {plans.data && plans.data.length === 0 && !run && (
-        <Empty>No plan yet. Choose a time limit and press <strong>Optimize</strong> to plan all open orders.</Empty>
+        <Empty>{t("No plan yet. Choose a time limit and press Optimize to plan all open orders.")}</Empty>
       )}
       {detailError !== undefined && <ErrorState error={detailError} onRetry={() => planId && loadDetail(planId)} />}
-      {planId !== null && !detail && detailError === undefined && <Loading label="Loading the plan…" />}
+      {planId !== null && !detail && detailError === undefined && <Loading label={t("Loading the plan…")} />}
 
       {detail && (
         <>
-          {detail.proposal && detail.reason && <div className="notice proposal-note">Proposal: {detail.reason}</div>}
-          {detail.kind === "adopted" && detail.reason && <div className="notice proposal-note" data-testid="adopted-note">From a what-if scenario: {detail.reason}</div>}
+          {detail.proposal && detail.reason && <div className="notice proposal-note">{t("Proposal: {reason}", { reason: detail.reason })}</div>}
+          {detail.kind === "adopted" && detail.reason && <div className="notice proposal-note" data-testid="adopted-note">{t("From a what-if scenario: {reason}", { reason: detail.reason })}</div>}
           <PlanWarnings warnings={detail.warnings} />
           <dl className="facts sched-facts">
-            <div className="fact"><dt>Orders</dt><dd>{detail.orders.length}</dd></div>
-            <div className="fact"><dt>Operations</dt><dd>{ops.length}</dd></div>
-            <div className={`fact${lateOrders ? " fact-late" : ""}`}><dt>Late orders</dt><dd data-testid="late-orders">{lateOrders}</dd></div>
-            <div className="fact"><dt>Makespan</dt><dd>{detail.objective?.makespan_s !== undefined ? fmtHours(detail.objective.makespan_s) : "—"}</dd></div>
-            <div className="fact"><dt>Changeovers</dt><dd>{detail.objective?.changeovers ?? "—"}</dd></div>
-            <div className="fact"><dt>Solver</dt><dd className="sub">{detail.solver_status ?? "—"}{detail.gap !== null ? ` · gap ${(detail.gap * 100).toFixed(0)}%` : ""}</dd></div>
+            <div className="fact"><dt>{t("Orders")}</dt><dd>{detail.orders.length}</dd></div>
+            <div className="fact"><dt>{t("Operations")}</dt><dd>{ops.length}</dd></div>
+            <div className={`fact${lateOrders ? " fact-late" : ""}`}><dt>{t("Late orders")}</dt><dd data-testid="late-orders">{lateOrders}</dd></div>
+            <div className="fact"><dt>{t("Makespan")}</dt><dd>{detail.objective?.makespan_s !== undefined ? fmtHours(detail.objective.makespan_s) : "—"}</dd></div>
+            <div className="fact"><dt>{t("Changeovers")}</dt><dd>{detail.objective?.changeovers ?? "—"}</dd></div>
+            <div className="fact"><dt>{t("Solver")}</dt><dd className="sub">{detail.solver_status ?? "—"}{detail.gap !== null ? ` · ${t("gap {percent} %", { percent: Math.round(detail.gap * 100) })}` : ""}</dd></div>
           </dl>
 
           <div className="gantt-toolbar">
-            <div className="segmented" role="group" aria-label="Rows">
+            <div className="segmented" role="group" aria-label={t("Rows")}>
               {(["line", "order"] as const).map((m) => (
                 <button key={m} type="button" className={mode === m ? "on" : undefined} aria-pressed={mode === m}
-                  onClick={() => setParam("view", m === "line" ? null : m)}>{m === "line" ? "By line" : "By order"}</button>
+                  onClick={() => setParam("view", m === "line" ? null : m)}>{m === "line" ? t("By line") : t("By order")}</button>
               ))}
             </div>
-            <div className="segmented" role="group" aria-label="Zoom level">
+            <div className="segmented" role="group" aria-label={t("Zoom level")}>
               {(Object.keys(ZOOM_PRESETS) as ZoomPreset[]).map((z) => (
                 <button key={z} type="button" className={preset === z ? "on" : undefined} aria-pressed={preset === z}
-                  onClick={() => setPxPerHour(ZOOM_PRESETS[z])}>{z === "hours" ? "Hours" : z === "day" ? "Day" : "Week"}</button>
+                  onClick={() => setPxPerHour(ZOOM_PRESETS[z])}>{z === "hours" ? t("Hours") : z === "day" ? t("Day") : t("Week")}</button>
               ))}
             </div>
-            <button type="button" className="btn" onClick={() => { setNow(Date.now()); setNowSignal((n) => n + 1); }}>Now</button>
-            <div className="segmented" role="group" aria-label="Colour by">
+            <button type="button" className="btn" onClick={() => { setNow(Date.now()); setNowSignal((n) => n + 1); }}>{t("Now")}</button>
+            <div className="segmented" role="group" aria-label={t("Colour by")}>
               {(["family", "order"] as const).map((c) => (
                 <button key={c} type="button" className={colorBy === c ? "on" : undefined} aria-pressed={colorBy === c}
-                  onClick={() => setColorBy(c)}>{c === "family" ? "Family" : "Order"}</button>
+                  onClick={() => setColorBy(c)}>{c === "family" ? t("Family") : t("Order")}</button>
               ))}
             </div>
             <label className="check">
-              <input type="checkbox" checked={lateOnly} onChange={(e) => setLateOnly(e.target.checked)} /> Highlight late
+              <input type="checkbox" checked={lateOnly} onChange={(e) => setLateOnly(e.target.checked)} /> {t("Highlight late")}
             </label>
             {editable && (
-              <label className="check" title="When a moved operation runs into the next ones, shift them (and what follows them) later instead of refusing the move">
-                <input type="checkbox" checked={push} onChange={(e) => setPush(e.target.checked)} data-testid="push-mode" /> Push following work
+              <label className="check" title={t("When a moved operation runs into the next ones, shift them (and what follows them) later instead of refusing the move")}>
+                <input type="checkbox" checked={push} onChange={(e) => setPush(e.target.checked)} data-testid="push-mode" /> {t("Push following work")}
               </label>
             )}
             <div className="gantt-legend" aria-hidden="true">
-              <span><i className="lg lg-setup" />Setup</span>
-              <span><i className="lg lg-late" />Late order</span>
-              <span><i className="lg lg-frozen" />Frozen</span>
-              <span><i className="lg lg-now" />Now</span>
+              <span><i className="lg lg-setup" />{t("Setup")}</span>
+              <span><i className="lg lg-late" />{t("Late order")}</span>
+              <span><i className="lg lg-frozen" />{t("Frozen")}</span>
+              <span><i className="lg lg-now" />{t("Now")}</span>
             </div>
           </div>
-          {editable && <p className="muted sched-hint">Drag an operation to move it (sideways in time, up or down to another line){push ? "; the operations after it make room" : ""}. Ctrl + wheel or pinch to zoom.</p>}
+          {editable && <p className="muted sched-hint">{push ? t("Drag an operation to move it (sideways in time, up or down to another line); the operations after it make room. Ctrl + wheel or pinch to zoom.") : t("Drag an operation to move it (sideways in time, up or down to another line). Ctrl + wheel or pinch to zoom.")}</p>}
 
           {feedback && (
             <div className={`move-feedback fb-${feedback.kind}`} role={feedback.kind === "ok" ? "status" : "alert"}
               data-testid={feedback.kind === "refused" ? "move-refused" : feedback.kind === "ok" ? "move-ok" : "move-error"}>
               {feedback.kind === "refused" ? (
                 <>
-                  <strong>Move refused — the operation went back.</strong>
+                  <strong>{t("Move refused — the operation went back.")}</strong>
                   <ul>
                     {feedback.errors.length === 0 && <li>{feedback.title}</li>}
                     {feedback.errors.map((e, i) => (
                       <li key={i}>
-                        <span className="rule-tag">{RULE_LABEL[e.rule ?? ""] ?? e.rule ?? "Refused"}</span>{" "}
+                        <span className="rule-tag">{RULE_LABEL[e.rule ?? ""] ? t(RULE_LABEL[e.rule ?? ""]) : e.rule ?? t("Refused")}</span>{" "}
                         {e.message}
-                        {e.other_order_number && <> — conflicts with <strong>{e.other_order_number}</strong></>}
+                        {e.other_order_number && <> — {t("conflicts with {order}", { order: e.other_order_number })}</>}
                       </li>
                     ))}
                   </ul>
                 </>
               ) : <span>{feedback.text}</span>}
-              <button type="button" className="btn-link" onClick={() => setFeedback(null)}>Dismiss</button>
+              <button type="button" className="btn-link" onClick={() => setFeedback(null)}>{t("Dismiss")}</button>
             </div>
           )}
 
-          {ops.length === 0 ? <Empty>This plan has no operations.</Empty> : (
+          {ops.length === 0 ? <Empty>{t("This plan has no operations.")}</Empty> : (
             <Gantt plan={detail} mode={mode} pxPerHour={pxPerHour} onZoom={setPxPerHour} colorBy={colorBy}
               familyOf={familyOf} editable={editable} onMove={onMove} onSelect={setSelected}
               selectedId={selected?.id ?? null} highlightOps={conflicts} pushedOps={pushedOps} lateOnly={lateOnly} now={now}
@@ -367,8 +369,8 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
             <section className="panel op-details" data-testid="op-details">
               <OpFacts op={selected} />
               <div className="op-details-actions">
-                <Link to={`/orders/${selected.order_id}`} className="btn">Open order</Link>
-                <button type="button" className="btn-link" onClick={() => setSelected(null)}>Close</button>
+                <Link to={`/orders/${selected.order_id}`} className="btn">{t("Open order")}</Link>
+                <button type="button" className="btn-link" onClick={() => setSelected(null)}>{t("Close")}</button>
               </div>
             </section>
           )}
@@ -376,10 +378,10 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       )}
 
       {confirm && (
-        <Confirm title={confirm.proposal ? `Accept proposal #${confirm.id}?` : `Publish plan #${confirm.id}?`}
-          confirmLabel={confirm.proposal ? "Accept and publish" : "Publish"} busy={busy}
+        <Confirm title={confirm.proposal ? t("Accept proposal #{id}?", { id: String(confirm.id) }) : t("Publish plan #{id}?", { id: String(confirm.id) })}
+          confirmLabel={confirm.proposal ? t("Accept and publish") : t("Publish")} busy={busy}
           onConfirm={() => publish(confirm)} onCancel={() => setConfirm(null)}>
-          <p>The floor and the operator terminals will work from this plan. The plan published now is superseded.</p>
+          <p>{t("The floor and the operator terminals will work from this plan. The plan published now is superseded.")}</p>
         </Confirm>
       )}
     </div>

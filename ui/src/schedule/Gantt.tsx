@@ -5,6 +5,8 @@ import { MaterialWaitRow } from "./materials";
 import {
   DAY, HOUR, addDays, clampZoom, majorTicks, minorTicks, startOfDay, weekends,
 } from "./timeaxis";
+import { dateFormat, fmtDecimal } from "../format";
+import { t } from "../i18n";
 
 export type GanttMode = "line" | "order";
 
@@ -45,7 +47,7 @@ interface Drag {
 const LABEL_W = 168;
 const HEADER_H = 52;
 const SNAP_MS = 5 * 60_000;
-const fmtTime = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const fmtTime = { format: (ms: number) => dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms) };
 
 function toBar(op: PlannedOp): Bar {
   const start = Date.parse(op.start);
@@ -58,7 +60,7 @@ function buildRows(plan: PlanDetail, mode: GanttMode): Row[] {
       key: `line-${l.line_id}`,
       lineId: l.line_id,
       title: l.line_code,
-      sub: `${l.line_name} · ${l.operations.length} ops`,
+      sub: `${l.line_name} · ${t("{count} ops", { count: l.operations.length })}`,
       bars: l.operations.map(toBar).sort((a, b) => a.start - b.start),
     }));
   }
@@ -317,7 +319,13 @@ export function Gantt({
         data-op={op.operation_id} data-start={op.start} data-order={op.order_number} data-line={op.line_code} data-late={op.late || undefined}
         style={{ left, width: w, top: top + 5, height: rowH - 10, ["--c" as string]: c }}
         role="button" tabIndex={0}
-        aria-label={`${op.order_number} step ${op.seq} ${op.name} on ${op.line_code}, ${fmtTime.format(bar.start)} to ${fmtTime.format(bar.end)}${op.late ? ", late" : ""}${op.frozen ? ", frozen" : ""}`}
+        aria-label={[
+          t("{order} step {seq} {name} on {line}, {start} to {end}", {
+            order: op.order_number, seq: String(op.seq), name: op.name, line: op.line_code ?? "—",
+            start: fmtTime.format(bar.start), end: fmtTime.format(bar.end),
+          }),
+          ...(op.late ? [t("late")] : []), ...(op.frozen ? [t("frozen")] : []),
+        ].join(", ")}
         onPointerDown={(e) => onPointerDown(e, op, rowIndex)}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
@@ -345,21 +353,21 @@ export function Gantt({
   return (
     <div className={`gantt gantt-${mode}`} data-testid="gantt" data-mode={mode} style={{ ["--label-w" as string]: `${LABEL_W}px`, ["--head-h" as string]: `${HEADER_H}px` }}>
       <div className="gantt-corner">
-        <span>{mode === "line" ? "Line" : "Order"}</span>
-        <span className="gantt-zoom" role="group" aria-label="Zoom">
-          <button type="button" className="zoom-btn" aria-label="Zoom out" title="Zoom out" onClick={() => zoomAround(pxPerHour / 1.5)}>−</button>
-          <button type="button" className="zoom-btn" aria-label="Zoom in" title="Zoom in" onClick={() => zoomAround(pxPerHour * 1.5)}>+</button>
+        <span>{mode === "line" ? t("Line") : t("Order")}</span>
+        <span className="gantt-zoom" role="group" aria-label={t("Zoom")}>
+          <button type="button" className="zoom-btn" aria-label={t("Zoom out")} title={t("Zoom out")} onClick={() => zoomAround(pxPerHour / 1.5)}>−</button>
+          <button type="button" className="zoom-btn" aria-label={t("Zoom in")} title={t("Zoom in")} onClick={() => zoomAround(pxPerHour * 1.5)}>+</button>
         </span>
       </div>
       <div className="gantt-head-viewport">
         <div className="gantt-head" ref={headRef} style={{ width }}>
-          {majors.map((t) => (
-            <div key={`M${t.t}`} className="tick-major" style={{ left: Math.max(0, x(t.t)) }}>{t.label}</div>
+          {majors.map((tk) => (
+            <div key={`M${tk.t}`} className="tick-major" style={{ left: Math.max(0, x(tk.t)) }}>{tk.label}</div>
           ))}
-          {minors.map((t) => (
-            <div key={`m${t.t}`} className={`tick-minor${t.major ? " day" : ""}`} style={{ left: x(t.t) }}>{t.label}</div>
+          {minors.map((tk) => (
+            <div key={`m${tk.t}`} className={`tick-minor${tk.major ? " day" : ""}`} style={{ left: x(tk.t) }}>{tk.label}</div>
           ))}
-          {showNow && <div className="now-flag" style={{ left: x(now) }}>Now</div>}
+          {showNow && <div className="now-flag" style={{ left: x(now) }}>{t("Now")}</div>}
         </div>
       </div>
       <div className="gantt-labels-viewport">
@@ -367,22 +375,22 @@ export function Gantt({
           {visibleRows.map(([row, i]) => (
             <div key={row.key} className={`gantt-label${row.late ? " late" : ""}`} style={{ top: i * rowH, height: rowH }}
               data-testid="gantt-row-label">
-              <span className="gantt-label-title">{row.title}{row.late && <span className="late-pill">Late</span>}</span>
+              <span className="gantt-label-title">{row.title}{row.late && <span className="late-pill">{t("Late")}</span>}</span>
               <span className="gantt-label-sub">{row.sub}</span>
             </div>
           ))}
         </div>
       </div>
-      <div className="gantt-body" ref={bodyRef} onScroll={syncScroll} tabIndex={0} aria-label="Gantt chart; scroll sideways for time">
+      <div className="gantt-body" ref={bodyRef} onScroll={syncScroll} tabIndex={0} aria-label={t("Gantt chart; scroll sideways for time")}>
         <div className="gantt-canvas" style={{ width, height }}>
           {weekends(Math.max(t0, vFrom), Math.min(t1, vTo)).map(([a, b]) => (
             <div key={a} className="gantt-weekend" style={{ left: x(a), width: (b - a) * pxPerMs }} />
           ))}
-          {minors.map((t) => <div key={t.t} className={`gantt-grid${t.major ? " day" : ""}`} style={{ left: x(t.t) }} />)}
+          {minors.map((tk) => <div key={tk.t} className={`gantt-grid${tk.major ? " day" : ""}`} style={{ left: x(tk.t) }} />)}
           {visibleRows.map(([row, i]) => (
             <div key={row.key} className="gantt-row" style={{ top: i * rowH, height: rowH }}>
               {row.due !== undefined && (
-                <div className="due-marker" style={{ left: x(row.due) }} title={`Due ${fmtTime.format(row.due)}`} data-testid="due-marker" />
+                <div className="due-marker" style={{ left: x(row.due) }} title={t("Due {time}", { time: fmtTime.format(row.due) })} data-testid="due-marker" />
               )}
               {row.bars.filter((b) => b.end >= vFrom && b.lead <= vTo || drag?.op.id === b.op.id || pending?.opId === b.op.id)
                 .map((b) => renderBar(b, i))}
@@ -416,13 +424,13 @@ export function OpFacts({ op }: { op: PlannedOp }) {
     <>
       <div className="tip-title">
         <strong>{op.order_number}</strong> · {op.product_code}
-        {op.late && <span className="late-pill">Late</span>}
-        {op.frozen && <span className="frozen-pill">Frozen</span>}
+        {op.late && <span className="late-pill">{t("Late")}</span>}
+        {op.frozen && <span className="frozen-pill">{t("Frozen")}</span>}
       </div>
-      <div className="tip-row">Step {op.seq}: {op.name} on <strong>{op.line_code}</strong></div>
-      <div className="tip-row">{fmtTime.format(Date.parse(op.start))} → {fmtTime.format(Date.parse(op.end))} ({dur >= 120 ? `${(dur / 60).toFixed(1)} h` : `${Math.round(dur)} min`})</div>
-      {op.setup_s > 0 && <div className="tip-row">Setup before: {Math.round(op.setup_s / 60)} min</div>}
-      {op.due_date && <div className="tip-row">Order due {fmtTime.format(Date.parse(op.due_date))}</div>}
+      <div className="tip-row">{t("Step {seq}: {name} on {line}", { seq: String(op.seq), name: op.name, line: op.line_code ?? "—" })}</div>
+      <div className="tip-row">{fmtTime.format(Date.parse(op.start))} → {fmtTime.format(Date.parse(op.end))} ({dur >= 120 ? `${fmtDecimal(dur / 60)} h` : `${Math.round(dur)} min`})</div>
+      {op.setup_s > 0 && <div className="tip-row">{t("Setup before: {minutes} min", { minutes: Math.round(op.setup_s / 60) })}</div>}
+      {op.due_date && <div className="tip-row">{t("Order due {time}", { time: fmtTime.format(Date.parse(op.due_date)) })}</div>}
       <MaterialWaitRow wait={op.material_wait} />
     </>
   );

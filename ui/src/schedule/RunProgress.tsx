@@ -1,14 +1,15 @@
 import { useEffect, useRef, useState } from "react";
 import { getRun, cancelRun, type ProgressPoint, type Run } from "./api";
+import { fmtDecimal, fmtNumber } from "../format";
+import { msg, t } from "../i18n";
 
-const fmtNum = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
 /**
  * Follows a run over its Server-Sent Events stream: a progress bar of elapsed time against
  * the time limit, the best objective and bound over time, and a Cancel button. Calls
  * `onDone` once with the finished run. If the stream breaks, it polls the run instead.
  */
-export function RunProgress({ run: initial, onDone, onClose, title = "Optimizing" }: {
+export function RunProgress({ run: initial, onDone, onClose, title }: {
   run: Run;
   onDone: (run: Run) => void;
   onClose: () => void;
@@ -88,32 +89,32 @@ export function RunProgress({ run: initial, onDone, onClose, title = "Optimizing
       <div className="run-head">
         <div>
           <h2 className="panel-title">
-            {finished ? (status === "failed" ? "Run failed" : status === "cancelled" ? "Run stopped" : "Run finished") : title}
-            {" "}<span className="muted" data-testid="run-status">run #{initial.id} · {status}</span>
+            {finished ? (status === "failed" ? t("Run failed") : status === "cancelled" ? t("Run stopped") : t("Run finished")) : title ?? t("Optimizing")}
+            {" "}<span className="muted" data-testid="run-status">{t("run #{id}", { id: String(initial.id) })} · {runStatus(status)}</span>
           </h2>
         </div>
         {finished
-          ? <button type="button" className="btn" onClick={onClose}>Close</button>
-          : <button type="button" className="btn" onClick={cancel} disabled={cancelling}>{cancelling ? "Stopping…" : "Cancel"}</button>}
+          ? <button type="button" className="btn" onClick={onClose}>{t("Close")}</button>
+          : <button type="button" className="btn" onClick={cancel} disabled={cancelling}>{cancelling ? t("Stopping…") : t("Cancel")}</button>}
       </div>
       <div className="run-grid">
         <div>
-          <div className="run-bar" role="progressbar" aria-label="Solver time" aria-valuemin={0} aria-valuemax={limit}
+          <div className="run-bar" role="progressbar" aria-label={t("Solver time")} aria-valuemin={0} aria-valuemax={limit}
             aria-valuenow={Math.round(elapsed)} data-testid="run-progressbar">
             <div className="run-bar-fill" style={{ width: `${frac * 100}%` }} />
           </div>
           <div className="run-facts">
-            <span><strong>{elapsed.toFixed(1)} s</strong> of {limit} s</span>
-            <span>Best <strong data-testid="run-best">{best ? fmtNum.format(best.objective) : "—"}</strong></span>
-            <span>Bound <strong>{best ? fmtNum.format(best.bound) : "—"}</strong></span>
-            <span>Gap <strong>{best ? `${(best.gap * 100).toFixed(1)}%` : "—"}</strong></span>
+            <span><strong>{fmtDecimal(elapsed)} s</strong> {t("of {limit} s", { limit })}</span>
+            <span>{t("Best")} <strong data-testid="run-best">{best ? fmtNumber(Math.round(best.objective)) : "—"}</strong></span>
+            <span>{t("Bound")} <strong>{best ? fmtNumber(Math.round(best.bound)) : "—"}</strong></span>
+            <span>{t("Gap")} <strong>{best ? `${fmtDecimal(best.gap * 100)} %` : "—"}</strong></span>
           </div>
           <p className="muted run-note">
             {finished
               ? finished.status === "failed"
-                ? finished.error ?? "The solver failed."
-                : `${finished.error ? `${finished.error}. ` : ""}The result is open below${finished.gap === 0 ? " — proven optimal" : ""}.`
-              : "A quick plan is ready within seconds; the solver keeps improving it until the time limit."}
+                ? finished.error ?? t("The solver failed.")
+                : `${finished.error ? `${finished.error}. ` : ""}${finished.gap === 0 ? t("The result is open below — proven optimal.") : t("The result is open below.")}`
+              : t("A quick plan is ready within seconds; the solver keeps improving it until the time limit.")}
           </p>
         </div>
         <ObjectiveChart points={points} limit={limit} />
@@ -140,7 +141,7 @@ export function ObjectiveChart({ points, limit }: { points: ProgressPoint[]; lim
   };
   return (
     <figure className="objective-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Best objective and bound over time">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("Best objective and bound over time")}>
         <line x1={P.l} x2={W - P.r} y1={H - P.b} y2={H - P.b} className="axis" />
         <text x={P.l} y={H - 5} className="axis-label">0 s</text>
         <text x={W - P.r} y={H - 5} className="axis-label" textAnchor="end">{limit} s</text>
@@ -149,9 +150,18 @@ export function ObjectiveChart({ points, limit }: { points: ProgressPoint[]; lim
         {points.map((p, i) => <circle key={i} cx={x(p.elapsed)} cy={y(p.objective)} r={2.5} className="dot-objective" />)}
       </svg>
       <figcaption className="chart-legend">
-        <span className="legend-item"><i className="swatch swatch-objective" />Best plan</span>
-        <span className="legend-item"><i className="swatch swatch-bound" />Lower bound</span>
+        <span className="legend-item"><i className="swatch swatch-objective" />{t("Best plan")}</span>
+        <span className="legend-item"><i className="swatch swatch-bound" />{t("Lower bound")}</span>
       </figcaption>
     </figure>
   );
+}
+
+const RUN_STATUS: Record<string, string> = {
+  queued: msg("queued"), running: msg("running"), done: msg("done"), finished: msg("finished"),
+  failed: msg("failed"), cancelled: msg("cancelled"), optimal: msg("optimal"), feasible: msg("feasible"),
+};
+
+function runStatus(s: string): string {
+  return RUN_STATUS[s] ? t(RUN_STATUS[s]) : s;
 }

@@ -1,6 +1,7 @@
 // Types and calls of the planning routes (/schedules, /plans, /scenarios).
 import { ApiError, get, post, type FieldError } from "../api";
 import type { components } from "../api.gen";
+import { t } from "../i18n";
 
 // Response types are aliases of the schemas generated from the server (../api.gen.ts).
 type Schemas = components["schemas"];
@@ -75,7 +76,7 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "Network error", "Cannot reach the Linewise server. Check the connection and try again.");
+    throw new ApiError(0, t("Network error"), t("Cannot reach the Linewise server. Check the connection and try again."));
   }
   if (!res.ok) {
     let problem: Partial<{ title: string; detail: string; errors: FieldError[] }> = {};

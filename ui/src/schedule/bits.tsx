@@ -1,38 +1,50 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import type { PlanSummary } from "./api";
+import { dateFormat, fmtDecimal } from "../format";
+import { msg, t } from "../i18n";
 
 export const TIME_LIMITS = [2, 5, 10, 30, 60, 120, 300];
 
-const fmtShort = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
 export function fmtWhen(iso: string | null | undefined): string {
   const t = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(t) ? "—" : fmtShort.format(t);
+  return Number.isNaN(t) ? "—" : dateFormat({ day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(t);
 }
 
 export function fmtHours(seconds: number): string {
   const h = seconds / 3600;
-  if (Math.abs(h) >= 48) return `${(h / 24).toFixed(1)} d`;
-  if (Math.abs(h) >= 1) return `${h.toFixed(1)} h`;
+  if (Math.abs(h) >= 48) return t("{days} d", { days: fmtDecimal(h / 24) });
+  if (Math.abs(h) >= 1) return `${fmtDecimal(h)} h`;
   return `${Math.round(seconds / 60)} min`;
 }
 
-const KIND_LABEL: Record<string, string> = { optimized: "Optimized", heuristic: "Quick plan", proposal: "Proposal", manual: "Manual", adopted: "From scenario" };
+const KIND_LABEL: Record<string, string> = {
+  optimized: msg("Optimized"), heuristic: msg("Quick plan"), proposal: msg("Proposal"), manual: msg("Manual"), adopted: msg("From scenario"),
+};
+const PLAN_STATUS: Record<string, string> = {
+  draft: msg("Draft"), published: msg("Published"), superseded: msg("Superseded"), discarded: msg("Discarded"), archived: msg("Archived"),
+};
+const planStatus = (s: string) => (PLAN_STATUS[s] ? t(PLAN_STATUS[s]) : s);
+
+/** "Optimized", "Quick plan", … for a plan's kind. */
+export function planKindLabel(kind: string): string {
+  return KIND_LABEL[kind] ? t(KIND_LABEL[kind]) : kind;
+}
 
 export function planLabel(p: PlanSummary): string {
-  return `#${p.id} ${KIND_LABEL[p.kind] ?? p.kind} · ${p.status} · ${fmtWhen(p.created_at)}`;
+  return `#${p.id} ${KIND_LABEL[p.kind] ? t(KIND_LABEL[p.kind]) : p.kind} · ${planStatus(p.status)} · ${fmtWhen(p.created_at)}`;
 }
 
 export function PlanStatusBadge({ plan }: { plan: PlanSummary }) {
   const cls = plan.status === "published" ? "pl-published" : plan.proposal && plan.status === "draft" ? "pl-proposal" : `pl-${plan.status}`;
-  const text = plan.proposal && plan.status === "draft" ? "Proposal" : plan.status.charAt(0).toUpperCase() + plan.status.slice(1);
+  const text = plan.proposal && plan.status === "draft" ? t("Proposal") : planStatus(plan.status);
   return <span className={`badge plan-badge ${cls}`} data-testid="plan-status">{text}</span>;
 }
 
 export function TimeLimitSelect({ value, onChange, id }: { value: number; onChange: (v: number) => void; id: string }) {
   return (
     <label className="inline-field" htmlFor={id}>
-      <span>Time limit</span>
+      <span>{t("Time limit")}</span>
       <select id={id} className="input select-compact" value={value} onChange={(e) => onChange(Number(e.target.value))}>
         {TIME_LIMITS.map((s) => <option key={s} value={s}>{s < 60 ? `${s} s` : `${s / 60} min`}</option>)}
       </select>
@@ -62,7 +74,7 @@ export function Confirm({ title, children, confirmLabel, onConfirm, onCancel, bu
         <h2 id="confirm-title">{title}</h2>
         <div className="modal-body">{children}</div>
         <div className="modal-actions">
-          <button type="button" className="btn" onClick={onCancel}>Cancel</button>
+          <button type="button" className="btn" onClick={onCancel}>{t("Cancel")}</button>
           <button type="button" className="btn btn-primary" ref={ref} onClick={onConfirm} disabled={busy}>{confirmLabel}</button>
         </div>
       </div>

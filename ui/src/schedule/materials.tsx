@@ -2,15 +2,17 @@
 // and the planning warnings of a plan (short orders, unchecked materials, ...).
 import type { MaterialWait } from "./api";
 import "./materials.css";
+import { dateFormat } from "../format";
+import { t } from "../i18n";
 
-const fmtWhen = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
 export function materialWaitText(wait: MaterialWait): string {
   if (wait.short || wait.until === null) {
-    return `Short of ${wait.missing.toLocaleString()} ${wait.unit} ${wait.code} (${wait.name}): no stock or open delivery covers it`;
+    return t("Short of {missing} {unit} {code} ({name}): no stock or open delivery covers it", { missing: wait.missing, unit: wait.unit, code: wait.code, name: wait.name });
   }
-  const receipt = wait.reference ? ` (delivery ${wait.reference})` : "";
-  return `Waiting for material ${wait.code} (${wait.name}) until ${fmtWhen.format(Date.parse(wait.until))}${receipt}`;
+  const until = dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Date.parse(wait.until));
+  const text = t("Waiting for material {code} ({name}) until {time}", { code: wait.code, name: wait.name, time: until });
+  return wait.reference ? `${text} ${t("(delivery {reference})", { reference: wait.reference })}` : text;
 }
 
 export function MaterialWaitRow({ wait }: { wait: MaterialWait | null | undefined }) {
@@ -26,7 +28,7 @@ export function PlanWarnings({ warnings }: { warnings: string[] | undefined }) {
   if (!warnings || warnings.length === 0) return null;
   return (
     <details className="notice plan-warnings" data-testid="plan-warnings">
-      <summary>{warnings.length === 1 ? "1 planning warning" : `${warnings.length} planning warnings`}</summary>
+      <summary>{t("{count} planning warnings", { count: warnings.length })}</summary>
       <ul>{warnings.map((w) => <li key={w}>{w}</li>)}</ul>
     </details>
   );

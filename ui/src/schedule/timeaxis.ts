@@ -1,4 +1,10 @@
-// Time ↔ pixel arithmetic and tick generation of the Gantt (browser-local time).
+// Time ↔ pixel arithmetic and tick generation of the Gantt, in the site's time zone
+// (a planner's browser elsewhere must still see the site's days and shifts).
+
+import { dateFormat } from "../format";
+import { t } from "../i18n";
+import { siteZone } from "../site";
+import { dayOfMonthIn, instantOf, localDate, localMidnight, wallClock, weekdayIn } from "../zoned";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -16,16 +22,22 @@ export function presetOf(pxPerHour: number): ZoomPreset | null {
   return null;
 }
 
+/** Local midnight (in the site's zone) of the day containing `ms`. */
 export function startOfDay(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+  const tz = siteZone();
+  return localMidnight(tz, localDate(tz, ms));
 }
 
+/** The same local clock time `n` days later (days are 23 or 25 h across DST changes). */
 export function addDays(ms: number, n: number): number {
-  const d = new Date(ms);
-  d.setDate(d.getDate() + n);
-  return d.getTime();
+  const tz = siteZone();
+  return instantOf(tz, wallClock(tz, ms) + n * DAY);
+}
+
+/** The instant `h` local hours after the local midnight `day`. */
+function atHour(day: number, h: number): number {
+  const tz = siteZone();
+  return instantOf(tz, localDate(tz, day) + h * HOUR);
 }
 
 const STEPS_H = [1, 2, 3, 6, 12, 24, 48, 168];
@@ -41,10 +53,10 @@ export interface Tick {
   major?: boolean;
 }
 
-const fmtDayLong = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
-const fmtDayShort = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
-const fmtHour = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const fmtWeekday = new Intl.DateTimeFormat(undefined, { weekday: "narrow" });
+const fmtDayLong = { format: (t: number) => dateFormat({ weekday: "short", day: "numeric", month: "short" }).format(t) };
+const fmtDayShort = { format: (t: number) => dateFormat({ day: "numeric", month: "short" }).format(t) };
+const fmtHour = { format: (t: number) => dateFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(t) };
+const fmtWeekday = { format: (t: number) => dateFormat({ weekday: "narrow" }).format(t) };
 
 /** Upper row: days (or weeks when days get narrow) between from and to. */
 export function majorTicks(from: number, to: number, pxPerHour: number): Tick[] {
@@ -55,10 +67,10 @@ export function majorTicks(from: number, to: number, pxPerHour: number): Tick[] 
     return out;
   }
   // weeks from Monday
-  let t = startOfDay(from);
-  const dow = (new Date(t).getDay() + 6) % 7;
-  t = addDays(t, -dow);
-  for (; t < to; t = addDays(t, 7)) out.push({ t, label: `Week of ${fmtDayShort.format(t)}`, major: true });
+  let at = startOfDay(from);
+  const dow = (weekdayIn(siteZone(), at) + 6) % 7;
+  at = addDays(at, -dow);
+  for (; at < to; at = addDays(at, 7)) out.push({ t: at, label: t("Week of {day}", { day: fmtDayShort.format(at) }), major: true });
   return out;
 }
 
@@ -69,9 +81,7 @@ export function minorTicks(from: number, to: number, pxPerHour: number): Tick[] 
   if (step < 24) {
     for (let day = startOfDay(from); day < to; day = addDays(day, 1)) {
       for (let h = 0; h < 24; h += step) {
-        const d = new Date(day);
-        d.setHours(h);
-        const t = d.getTime();
+        const t = atHour(day, h);
         if (t >= from - step * HOUR && t < to) out.push({ t, label: fmtHour.format(t), major: h === 0 });
       }
     }
@@ -79,8 +89,8 @@ export function minorTicks(from: number, to: number, pxPerHour: number): Tick[] 
   }
   const days = step / 24;
   for (let t = startOfDay(from); t < to; t = addDays(t, days)) {
-    const d = new Date(t);
-    out.push({ t, label: days === 1 ? `${fmtWeekday.format(d)} ${d.getDate()}` : fmtDayShort.format(d), major: d.getDay() === 1 });
+    const dom = dayOfMonthIn(siteZone(), t);
+    out.push({ t, label: days === 1 ? `${fmtWeekday.format(t)} ${dom}` : fmtDayShort.format(t), major: weekdayIn(siteZone(), t) === 1 });
   }
   return out;
 }
@@ -89,7 +99,7 @@ export function minorTicks(from: number, to: number, pxPerHour: number): Tick[] 
 export function weekends(from: number, to: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = startOfDay(from); t < to; t = addDays(t, 1)) {
-    const dow = new Date(t).getDay();
+    const dow = weekdayIn(siteZone(), t);
     if (dow === 0 || dow === 6) out.push([t, addDays(t, 1)]);
   }
   return out;

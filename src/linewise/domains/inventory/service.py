@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from linewise.core.errors import Conflict, FieldError, InvalidTransition, ValidationProblem
 from linewise.core.time import utcnow
+from linewise.domains.equipment.site_time import UTC_ZONE, local_when, site_zone
 from linewise.domains.inventory import repository as repo
 from linewise.domains.inventory.models import Receipt, ReceiptStatus, StockLevel
 
@@ -34,8 +35,10 @@ def create_stock(db: Session, material_id: int, quantity: float) -> StockLevel:
 
 def _refuse_if_received(receipt: Receipt, doing: str) -> None:
     if receipt.status == ReceiptStatus.RECEIVED:
+        db = object_session(receipt)
+        zone = site_zone(db) if db is not None else UTC_ZONE
         raise Conflict(
-            f"receipt {receipt.id} was received on {receipt.received_at:%Y-%m-%d %H:%M} UTC "
+            f"receipt {receipt.id} was received on {local_when(receipt.received_at, zone)} "
             f"and is already in stock; it cannot be {doing} (correct the stock level instead)",
             errors=[FieldError("status", "received")],
         )

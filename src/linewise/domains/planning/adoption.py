@@ -30,14 +30,16 @@ plan published before is superseded in the same transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.people.models import Operator
 from linewise.domains.planning import plans, scenarios
 from linewise.domains.planning import problem as snapshot
@@ -62,11 +64,8 @@ def _listed(items: list[str]) -> str:
     return ", ".join(items[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
-def _when(t: datetime | str | None) -> str:
-    if t is None:
-        return "?"
-    instant = t if isinstance(t, datetime) else datetime.fromisoformat(t)
-    return f"{instant.astimezone(UTC):%a %d %b %H:%M} UTC"
+def _when(t: datetime | str | None, zone: ZoneInfo) -> str:
+    return local_when(t, zone)
 
 
 # --- the checks -----------------------------------------------------------------------
@@ -112,12 +111,13 @@ def _baseline_state(db: Session, scenario: PlanningScenario, run: ScheduleRun) -
         return []  # nothing published: adopting is publishing a first plan
     source = scenarios.baseline_source_id(base)
     if source != current.id:
+        since = _when(current.published_at, site_zone(db))
         based = f"plan {source}" if source is not None else "another plan"
         return [
             FieldError(
                 "baseline_plan_id",
                 f"the scenario was compared with {based}, but plan {current.id} is published"
-                f" now (since {_when(current.published_at)}): re-base the scenario on it"
+                f" now (since {since}): re-base the scenario on it"
                 f" (POST /scenarios/{scenario.id}/rebase), solve it again and compare",
                 code="baseline_outdated",
                 published_plan_id=current.id,
@@ -152,6 +152,7 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
     status = repo.operation_statuses(db, sorted(old_ops.keys() | new_ops.keys()))
     rows = {r.operation_id: r for r in repo.plan_rows(db, plan.id) if r.operation_id}
     line_code = {line.id: line.code for line in repo.lines(db)}
+    zone = site_zone(db)
 
     def label(problem: Problem, key: Key) -> str:
         ref = problem.refs[key]
@@ -189,7 +190,7 @@ def _factory_state(db: Session, plan: SchedulePlan) -> list[FieldError]:
         row = rows.get(op_id)
         if row is not None and fop.frozen is None:
             waits += _later_wait(
-                solved, op, fresh, fop, new_job.release, row.start, label(fresh, fkey)
+                solved, op, fresh, fop, new_job.release, row.start, label(fresh, fkey), zone
             )
         if status.get(op_id) == OperationStatus.IN_PROGRESS:
             resource = fresh.resource_of_line(row.line_id) if row is not None else None
@@ -231,6 +232,7 @@ def _later_wait(
     release: int,
     planned: datetime,
     name: str,
+    zone: ZoneInfo,
 ) -> list[str]:
     """The operation's release or material now comes after the scenario starts it.
 
@@ -241,7 +243,7 @@ def _later_wait(
         return [] if op.material_ready >= _horizon(solved) else [f"{name} is short of material"]
     ready = max(release, fop.material_ready)
     if ready > 0 and planned < fresh.at(ready):
-        return [f"{name} can start {_when(fresh.at(ready))} at the earliest"]
+        return [f"{name} can start {_when(fresh.at(ready), zone)} at the earliest"]
     return []
 
 
@@ -258,12 +260,13 @@ def _job(problem: Problem, job_id: str) -> Job:
 
 def assumptions(db: Session, scenario: PlanningScenario) -> list[dict[str, Any]]:
     """The scenario's changes that the adopted plan takes for granted, in words."""
+    zone = site_zone(db)
     out = []
     for c in scenario.changes:
         p = c.payload
         if c.kind == "rush_order":
             continue
-        span = f"{_when(p['start'])} – {_when(p['end'])}"
+        span = f"{_when(p['start'], zone)} – {_when(p['end'], zone)}"
         if c.kind == "line_down":
             line = db.get(Line, int(p["line_id"]))
             text = f"line {line.code if line else p['line_id']} down {span}"

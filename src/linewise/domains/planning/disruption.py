@@ -20,6 +20,7 @@ from linewise.core.bus import MachineChanges
 from linewise.core.db import session_scope
 from linewise.core.errors import Conflict
 from linewise.core.time import utcnow
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.changes import Changes, LineDown
 from linewise.domains.planning.models import PlannedOperation
@@ -86,11 +87,12 @@ class DisruptionWatcher:
                 )
                 if not affected:
                     continue
+                zone = site_zone(db)
                 reason = (
-                    f"machine {machine.code} down since {interval.start:%Y-%m-%d %H:%M} UTC"
+                    f"machine {machine.code} down since {local_when(interval.start, zone)}"
                     f" ({interval.reason or 'no reason given'}); {affected} planned"
                     f" operation(s) on its line re-planned around an assumed repair until"
-                    f" {until:%H:%M} UTC"
+                    f" {local_when(until, zone)}"
                 )
                 out.append(
                     RunRequest(

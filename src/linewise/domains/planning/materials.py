@@ -30,9 +30,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from linewise.domains.equipment.site_time import UTC_ZONE, local_when, site_zone
 from linewise.domains.inventory import repository as inventory
 from linewise.domains.inventory.models import Material
 from linewise.domains.planning import repository as repo
@@ -155,10 +157,6 @@ def _needs(bom: list[tuple[int, float]], quantity: int) -> dict[int, float]:
     return {mid: q for mid, q in needs.items() if q > 0}
 
 
-def _when(t: datetime) -> str:
-    return t.strftime("%a %d %b %H:%M UTC")
-
-
 def _amount(quantity: float, material: Material) -> str:
     return f"{quantity:,.6g} {material.unit} of {material.code} ({material.name})"
 
@@ -173,6 +171,7 @@ class MaterialCheck:
     materials: dict[int, Material]
     waits: dict[str, MaterialWait] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    zone: ZoneInfo = UTC_ZONE  # the site's: warnings give its local time
 
     def __post_init__(self) -> None:
         for key in sorted(self.coverage):
@@ -197,7 +196,7 @@ class MaterialCheck:
         self.waits[c.key] = MaterialWait(m.code, m.name, c.ready_at, c.reference, 0.0, m.unit)
         if c.ready_at > self.end:
             self.warnings.append(
-                f"{c.key}: {m.code} ({m.name}) only arrives {_when(c.ready_at)}"
+                f"{c.key}: {m.code} ({m.name}) only arrives {local_when(c.ready_at, self.zone)}"
                 f"{f' (receipt {c.reference})' if c.reference else ''}, after the horizon "
                 "end; it is not planned before the horizon end"
             )
@@ -254,7 +253,8 @@ def check_materials(
     kept = set(on_hand) | {r.material_id for r in receipts}
     demands = [replace(d, needs={m: q for m, q in d.needs.items() if m in kept}) for d in demands]
     coverage = allocate(start, [d for d in demands if d.needs], on_hand, receipts)
-    check = MaterialCheck(start, end, coverage, inventory.materials_by_id(db, material_ids))
+    materials = inventory.materials_by_id(db, material_ids)
+    check = MaterialCheck(start, end, coverage, materials, zone=site_zone(db))
     unkept = sorted(check.materials[m].code for m in material_ids - kept)
     if unkept:
         check.warnings.append(

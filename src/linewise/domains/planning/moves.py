@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
 from linewise.core.time import utcnow
+from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
@@ -66,11 +68,11 @@ def _duration(seconds: int) -> str:
     return f"{hours} h" if hours else f"{minutes} min" if minutes else f"{seconds} s"
 
 
-def _humanize(problem: Problem, text: str) -> str:
-    """Solver seconds become times (UTC) and durations a planner can read."""
+def _humanize(problem: Problem, text: str, zone: ZoneInfo) -> str:
+    """Solver seconds become times (in the site's zone) and durations a planner can read."""
 
     def when(seconds: str) -> str:
-        return problem.at(int(seconds)).strftime("%a %d %b %H:%M UTC")
+        return local_when(problem.at(int(seconds)), zone)
 
     text = _SPAN_RE.sub(lambda m: f"{when(m.group(1))} – {when(m.group(2))}", text)
     text = _AT_RE.sub(lambda m: f" at {when(m.group(1))}", text)
@@ -89,25 +91,27 @@ def _label(problem: Problem, key: Key) -> str:
     return f"{key[0]} op {key[1]}" if ref is None else f"{ref.order_number} step {ref.seq}"
 
 
-def _field_error(problem: Problem, message: str, rule: str, other: Key | None) -> FieldError:
+def _field_error(
+    problem: Problem, message: str, rule: str, other: Key | None, zone: ZoneInfo
+) -> FieldError:
     text = _OP_RE.sub(lambda m: _label(problem, (m.group(1), int(m.group(2)))), message)
     ref = None if other is None else problem.refs.get(other)
     return FieldError(
         {"eligibility": "line_id"}.get(rule, "start"),
-        _humanize(problem, text),
+        _humanize(problem, text, zone),
         rule=rule,
         other_operation_id=None if ref is None else ref.operation_id,
         other_order_number=None if ref is None else ref.order_number,
     )
 
 
-def _explain(problem: Problem, message: str, moved: Key) -> FieldError:
+def _explain(problem: Problem, message: str, moved: Key, zone: ZoneInfo) -> FieldError:
     """A validator sentence in order/operation terms, with the rule and the other op."""
     keys = [(m.group(1), int(m.group(2))) for m in _OP_RE.finditer(message)]
     if "after op" in message and keys:
         keys.append((keys[0][0], int(message.split("after op ")[1].split()[0])))
     others = [k for k in keys if k != moved]
-    return _field_error(problem, message, _rule_of(message), others[0] if others else None)
+    return _field_error(problem, message, _rule_of(message), others[0] if others else None, zone)
 
 
 def _refused(problem: Problem, key: Key, errors: list[FieldError]) -> ValidationProblem:
@@ -169,7 +173,7 @@ def move_operation(
             )
         except PushRefused as refused:
             other = None if refused.blocking == key else refused.blocking
-            error = _field_error(problem, refused.message, refused.rule, other)
+            error = _field_error(problem, refused.message, refused.rule, other, site_zone(db))
             raise _refused(problem, key, [error]) from refused
         after, pushed = result.plan, result.pushed
     else:
@@ -181,7 +185,8 @@ def move_operation(
     old = set(validate(problem.instance, before))
     new = [m for m in validate(problem.instance, after) if m not in old]
     if new:
-        raise _refused(problem, key, [_explain(problem, m, key) for m in new])
+        zone = site_zone(db)
+        raise _refused(problem, key, [_explain(problem, m, key, zone) for m in new])
     _save(problem, plan, rows, after)
     return _report(problem, mode, before, after, key, pushed)
 
