@@ -2,10 +2,10 @@
 
 No database transaction stays open while a run computes: the problem is read in one
 short transaction, the run marked running in another, and each plan written in its own
-(on SQLite every transaction holds the write lock, so one kept open across a solve
-would stop every other writer, cancelling included). Master data the run cannot plan
-with (a line whose calendar gives no working time, see ``builder.py``) is refused when
-the run is requested, before a job starts.
+(on SQLite a writing transaction holds the one write lock, so one kept open across a
+solve would stop every other writer, cancelling included; the read is marked
+read-only). Master data the run cannot plan with (a line whose calendar gives no working
+time, see ``builder.py``) is refused when the run is requested, before a job starts.
 
 The runtime lives on ``app.state.planning``; the service container creates it at
 start-up and, when created, it marks every run the
@@ -51,6 +51,9 @@ from linewise.scheduling.runner import (
 )
 
 log = logging.getLogger("linewise.planning")
+
+# The execution option of a transaction that only reads (core/db.py).
+READ_ONLY = "linewise_read_only"
 
 RESTART_MESSAGE = (
     "interrupted: the server restarted while this run was in progress; "
@@ -103,6 +106,17 @@ class PlanningRuntime:
         self._jobs: dict[int, SolveJob] = {}
         self._scopes: dict[int | None, int] = {}  # scenario id (None = factory) -> run id
         self._proposal_listeners: list[ProposalListener] = []
+        # Building a problem only reads. Marked so, its transaction begins deferred on
+        # SQLite where core/db.py honours the option, and does not hold the write lock
+        # while a large factory is read.
+        bind = session_factory.kw.get("bind")
+        self._reading = (
+            sessionmaker(
+                **{**session_factory.kw, "bind": bind.execution_options(**{READ_ONLY: True})}
+            )
+            if bind is not None
+            else session_factory
+        )
         with session_scope(session_factory) as db:
             failed = repo.fail_unfinished_runs(db, RESTART_MESSAGE)
         if failed:
@@ -191,7 +205,7 @@ class PlanningRuntime:
 
         def prepare() -> Instance:
             # Read, then write, in two short transactions; the solve itself holds none.
-            with session_scope(self.session_factory) as db:
+            with session_scope(self._reading) as db:
                 changes, rows = _changes_of(db, request)
                 try:
                     horizon = timedelta(days=request.horizon_days)
