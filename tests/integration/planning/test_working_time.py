@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import ShiftCalendar, ShiftPattern
+from linewise.domains.planning import service
 from linewise.domains.planning.builder import MAX_CALENDAR_REACH, build_problem
 from linewise.domains.planning.models import ScheduleRun
 from linewise.scheduling import runner
@@ -161,3 +162,37 @@ def test_a_run_that_cannot_finish_is_stopped_after_its_limit(
     assert r.status_code == 202, r.text
     demo.planner.post(f"/api/v1/schedules/{r.json()['id']}/cancel")
     assert demo.runtime.wait(r.json()["id"], 10.0)
+
+
+def test_a_run_stopped_while_its_problem_is_read_stays_stopped(
+    demo: Demo, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, reading = threading.Event(), threading.Event()
+    real = service.build_problem
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "build_problem", slow_build)
+    demo.runtime.guard_grace = 0.5
+    try:
+        r = demo.planner.post("/api/v1/schedules", json={**QUICK, "time_limit_s": 0.5})
+        assert r.status_code == 202, r.text
+        run_id = r.json()["id"]
+        job = demo.runtime.job(run_id)
+        assert job is not None and reading.wait(30)
+        snap = job.wait_for_update(-1, 0)
+        while not snap.state.finished:
+            snap = job.wait_for_update(snap.version, 10.0)
+        assert snap.state == runner.JobState.FAILED
+    finally:
+        release.set()  # the build now finishes, long after the guard ended the run
+    assert demo.runtime.wait(run_id, 30.0)
+    worker = next((t for t in threading.enumerate() if t.name == f"linewise-run-{run_id}"), None)
+    if worker is not None:
+        worker.join(30.0)
+    run = demo.planner.get(f"/api/v1/schedules/{run_id}").json()
+    assert run["status"] == "failed" and run["finished_at"] is not None
+    assert run["heuristic_plan_id"] is None and run["plan_id"] is None

@@ -214,7 +214,9 @@ class PlanningRuntime:
                     raise Unplannable(exc.detail) from exc
             with session_scope(self.session_factory) as db:
                 run = db.get(ScheduleRun, run_id)
-                if run is not None:
+                # A guard may have ended the run while its problem was read (runner.py):
+                # then it is finished and stays so.
+                if run is not None and run.finished_at is None and self.job(run_id):
                     run.state = RunState.RUNNING
                     if request.scenario_id is not None:
                         # Adopting the plan later checks it was solved with today's changes.
