@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import ShiftCalendar, ShiftPattern
 from linewise.domains.planning import service
-from linewise.domains.planning.builder import MAX_CALENDAR_REACH, build_problem
+from linewise.domains.planning.builder import MAX_CALENDAR_REACH, NoWorkingTime, build_problem
 from linewise.domains.planning.models import ScheduleRun
 from linewise.scheduling import runner
 from tests.integration.planning.conftest import QUICK, Demo
@@ -196,3 +196,19 @@ def test_a_run_stopped_while_its_problem_is_read_stays_stopped(
     run = demo.planner.get(f"/api/v1/schedules/{run_id}").json()
     assert run["status"] == "failed" and run["finished_at"] is not None
     assert run["heuristic_plan_id"] is None and run["plan_id"] is None
+
+
+def test_a_site_calendar_without_shifts_names_every_line_that_work_needs(
+    demo: Demo, db: Session
+) -> None:
+    db.rollback()
+    [site_calendar] = db.scalars(select(ShiftCalendar).where(ShiftCalendar.line_id.is_(None)))
+    site_calendar.patterns.clear()
+    db.commit()
+    with pytest.raises(NoWorkingTime) as refused:
+        build_problem(db, datetime.now(UTC), timedelta(days=14))
+    named = {e["line_code"] for e in refused.value.errors}
+    assert named == {"SMT-1", "SMT-2", "DIP-1", "TEST-1", "PACK-1"}
+    assert f"line DIP-1's site calendar '{site_calendar.code}' has no working time" in (
+        refused.value.detail
+    )
