@@ -14,6 +14,14 @@ and the job then keeps the heuristic plan and says why in ``error``. Cancelling 
 the engine's cancel event; the engine then stops and returns the best plan found so
 far, which the job keeps.
 
+Until the heuristic plan exists nothing else bounds the job: building the problem and
+the first dispatch run in this process and cannot be interrupted. A guard therefore
+watches that phase: a cancel then ends the job at once (there is no plan to keep), and
+a job with no plan by its time limit plus ``JobSettings.guard_grace`` ends failed,
+saying so. The abandoned thread may run on in the background; whatever it produces
+afterwards is dropped. Once the heuristic plan exists the optimiser's own time limit,
+cancel event and hang guard (``isolation.py``) bound the rest.
+
 Plain threads and dataclasses only, like the rest of the engine: whoever persists plans
 does so in the callbacks.
 """
@@ -95,6 +103,14 @@ class JobSettings:
     config: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     # What the child process runs (see ``isolation.py``); tests swap in a crashing one.
     target: Target = run_engine
+    # Beyond the time limit, how long building the problem and the heuristic plan may
+    # take before the guard ends the job: a large factory takes seconds to read, and its
+    # plan is worth having even when that overruns a short limit.
+    guard_grace: float = 30.0
+
+
+class Unplannable(Exception):
+    """Raised by ``prepare`` when the data cannot be planned; its message is the error."""
 
 
 HeuristicHook = Callable[[SolveResult], None]
@@ -132,12 +148,19 @@ class SolveJob:
         self._error: str | None = None
         self._started = 0.0
         self._rule = Heuristic()  # the rule behind the heuristic plan
+        self._done = threading.Event()  # set once ``on_done`` has run
+        self._hooked = False  # whether ``on_done`` has been called (guarded by _cond)
         self._thread = threading.Thread(target=self._run, name=f"linewise-{name}", daemon=True)
+        self._guard = threading.Thread(
+            target=self._watch, name=f"linewise-{name}-guard", daemon=True
+        )
 
     # --- control ---------------------------------------------------------------------
 
     def start(self) -> None:
+        self._started = time.monotonic()
         self._thread.start()
+        self._guard.start()
 
     def cancel(self) -> None:
         """Ask the solver to stop; the best plan found so far is kept."""
@@ -147,8 +170,7 @@ class SolveJob:
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until the job (including its ``on_done`` hook) has finished."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._done.wait(timeout)
 
     # --- observation -----------------------------------------------------------------
 
@@ -195,11 +217,67 @@ class SolveJob:
             self._version += 1
             self._cond.notify_all()
 
+    def _conclude(self, **changes: object) -> bool:
+        """Make the job's final change, once: False if it had already finished."""
+        with self._cond:
+            if self._state.finished:
+                return False
+            for key, value in changes.items():
+                setattr(self, f"_{key}", value)
+            self._version += 1
+            self._cond.notify_all()
+            return True
+
+    def _call_done(self) -> None:
+        with self._cond:
+            if self._hooked:
+                return
+            self._hooked = True
+        try:
+            if self._on_done is not None:
+                self._on_done(self)
+        except Exception:
+            log.exception("solve job: on_done hook failed")
+        finally:
+            self._done.set()
+
+    def _watch(self) -> None:
+        """End the job if it is cancelled, or overruns, before its heuristic plan exists."""
+        deadline = self._started + self.settings.time_limit + self.settings.guard_grace
+        with self._cond:
+            while True:
+                if self._state.finished or self._heuristic is not None:
+                    return
+                if self.cancel_event.is_set():
+                    state, error = JobState.CANCELLED, "cancelled before a plan was made"
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    state, error = (
+                        JobState.FAILED,
+                        (
+                            f"no plan within the time limit ({self.settings.time_limit:g} s, plus "
+                            f"{self.settings.guard_grace:g} s to build the problem): the run "
+                            "was stopped"
+                        ),
+                    )
+                    break
+                self._cond.wait(left)
+        log.warning("solve job stopped before its heuristic plan: %s", error)
+        if self._conclude(state=state, error=error):
+            self._call_done()
+
     def _run(self) -> None:
-        self._started = time.monotonic()
-        self._change(state=JobState.RUNNING)
+        with self._cond:
+            if self._state.finished:
+                return  # cancelled before it began
+            self._state = JobState.RUNNING
+            self._version += 1
+            self._cond.notify_all()
         try:
             instance = self._prepare()
+            if self._state.finished:
+                return  # the guard has ended the job meanwhile
             heuristic = self._plan_heuristically(instance)
             error = None
             try:
@@ -214,15 +292,14 @@ class SolveJob:
                 first = float(heuristic.objective.level(self.settings.config.levels[0]))
                 self._progress(0.0, first, 0.0, 1.0 if first > 0 else 0.0)
             state = JobState.CANCELLED if self.cancel_event.is_set() else JobState.SUCCEEDED
-            self._change(result=result, state=state, error=error)
+            if not self._conclude(result=result, state=state, error=error):
+                return
         except Exception as exc:
             log.exception("solve job failed")
-            self._change(error=f"{exc.__class__.__name__}: {exc}", state=JobState.FAILED)
-        if self._on_done is not None:
-            try:
-                self._on_done(self)
-            except Exception:
-                log.exception("solve job: on_done hook failed")
+            error = str(exc) if isinstance(exc, Unplannable) else f"{type(exc).__name__}: {exc}"
+            if not self._conclude(error=error, state=JobState.FAILED):
+                return
+        self._call_done()
 
     def _plan_heuristically(self, instance: Instance) -> SolveResult:
         config = self.settings.config
@@ -237,7 +314,7 @@ class SolveJob:
             self._points.append(ProgressPoint(elapsed, first, 0.0, 1.0 if first > 0 else 0.0))
             self._last_point_at = elapsed
         self._change(heuristic=result)
-        if self._on_heuristic is not None:
+        if self._on_heuristic is not None and not self._state.finished:
             self._on_heuristic(result)
         return result
 

@@ -6,7 +6,15 @@ Decisions made here, because the data leaves room for them:
   only carry the quantity still to make.
 - A line works in its own shift calendar, else its site's; without any calendar it is
   always available. Calendars reach well past the horizon, so work that does not fit
-  the horizon is still placed (late) instead of making the problem infeasible.
+  the horizon is still placed (late) instead of making the problem infeasible; how far
+  depends on the open work, but never beyond ``MAX_CALENDAR_REACH`` (so that a calendar
+  with almost no working time cannot make the build expand shifts for centuries).
+- A line whose calendar gives no working time at all over that reach (a calendar
+  without shift patterns, say) is left out of the operations that can run elsewhere,
+  with a warning; if some open work can run only there (its only eligible lines, or an
+  operation in progress on it), the problem is refused with ``NoWorkingTime``, naming
+  the line and its calendar: the engines are never asked to place work where no time
+  ever comes.
 - Skills: per shift occurrence, the active operators of that shift code (less absent
   ones) as crews, one per set of skills held: an operator with two skills is one person
   who runs one operation at a time, and the engine counts him so. Across the gaps
@@ -35,6 +43,7 @@ from itertools import pairwise
 
 from sqlalchemy.orm import Session
 
+from linewise.core.errors import FieldError, ValidationProblem
 from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import Operator
 from linewise.domains.people.working_time import WorkingTime
@@ -50,6 +59,7 @@ from linewise.domains.production.models import (
     RoutingStep,
 )
 from linewise.kpi.calendar import (
+    PlannedTime,
     Span,
     available_spans,
     expand_calendar,
@@ -73,6 +83,30 @@ from linewise.scheduling.calendar import CalendarIndex
 
 # Calendars (and so the latest possible end of work) reach this far past the horizon.
 CALENDAR_OVERFLOW = timedelta(days=60)
+# ... and never further than this, however much open work there is: expanding shifts is
+# linear in the reach (a 400-day reach of the demo factory builds in about a second).
+MAX_CALENDAR_REACH = timedelta(days=400)
+
+
+class NoWorkingTime(ValidationProblem):
+    """Open work can run only on lines whose calendars give no working time."""
+
+    def __init__(self, blocked: dict[str, tuple[str, list[str]]]) -> None:
+        # blocked: line code -> (why it has no time, the orders that need it)
+        reasons = [why for why, _orders in blocked.values()]
+        super().__init__(
+            "; ".join(reasons) + ": give the calendar shift patterns (or the line another "
+            "calendar) before planning",
+            errors=[
+                FieldError(
+                    "line_id",
+                    why,
+                    line_code=code,
+                    orders=sorted(orders)[:20],
+                )
+                for code, (why, orders) in sorted(blocked.items())
+            ],
+        )
 
 
 @dataclass
@@ -93,6 +127,12 @@ class _Context:
     site_shifts: list[_Shift]
     skills: dict[str, int]  # skill key -> operators who have it
     warnings: list[str]
+    # Lines that get no working time over the calendar reach -> why, for messages.
+    idle: dict[int, str] = field(default_factory=dict)
+    # Of those, the ones some open work needs: line id -> the orders that need it.
+    blocked: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Lines left out of operations that can run elsewhere.
+    passed_over: set[int] = field(default_factory=set)
     # Orders of one product and quantity share one modes tuple: the engine caches its
     # per-operation line tables by it, and a big plan takes less memory.
     modes_cache: dict[tuple[int, int, int | None], tuple[Mode, ...]] = field(default_factory=dict)
@@ -144,7 +184,34 @@ def _context(
             if current is not None:
                 span = (max(0, ctx.sec(extra.start)), ctx.sec(extra.end))
                 ctx.line_windows[lid] = merge_spans([*current, span])
+    codes = {
+        c.id: c.code
+        for c in (*calendars.line_calendars.values(), *calendars.site_calendars.values())
+    }
+    for lid, windows in ctx.line_windows.items():
+        if windows is not None and not any(a < b for a, b in windows):
+            ctx.idle[lid] = _idle_reason(lines[lid], codes, calendars, planned.get(lid), reach)
     return ctx
+
+
+def _idle_reason(
+    line: Line,
+    codes: dict[int, str],
+    calendars: WorkingTime,
+    planned: PlannedTime | None,
+    reach: TimeWindow,
+) -> str:
+    """Why a line has no working time: its calendar, or (in a scenario) a line down."""
+    until = f"{reach.end:%Y-%m-%d}"
+    if planned is not None and available_spans(planned, reach.start):
+        return f"line {line.code} is down for the whole planning horizon and until {until}"
+    resolved = calendars.of_line(line.id)
+    whose = "calendar" if resolved.own else "site calendar"
+    code = codes.get(resolved.calendar_id or 0, str(resolved.calendar_id))
+    return (
+        f"line {line.code}'s {whose} '{code}' has no working time in the planning horizon "
+        f"(nor until {until})"
+    )
 
 
 def _skill_key(site_code: str, skill: str) -> str:
@@ -287,8 +354,12 @@ def _modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode, ...
 
 def _new_modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode, ...]:
     modes = []
+    idle: list[int] = []
     for e in op.step.eligible:
         if only_line is not None and e.line_id != only_line:
+            continue
+        if e.line_id in ctx.idle and only_line is None:
+            idle.append(e.line_id)
             continue
         if e.line_id in ctx.resource_of:
             duration = max(1, math.ceil(op.quantity * e.cycle_time_s))
@@ -297,7 +368,17 @@ def _new_modes(ctx: _Context, op: _OpenOp, only_line: int | None) -> tuple[Mode,
         # The line it runs on is no longer eligible: plan it there at the first cycle time.
         cycle = op.step.eligible[0].cycle_time_s
         modes.append(Mode(ctx.resource_of[only_line], max(1, math.ceil(op.quantity * cycle))))
+    if modes:
+        ctx.passed_over.update(idle)
     return tuple(modes)
+
+
+def _needs_idle_line(ctx: _Context, op: _OpenOp, only_line: int | None) -> list[int]:
+    """The idle lines that ``op`` can run on only: none when it has a line with time."""
+    if only_line is not None:
+        return [only_line] if only_line in ctx.idle else []
+    lines = [e.line_id for e in op.step.eligible if e.line_id in ctx.resource_of]
+    return lines if lines and all(lid in ctx.idle for lid in lines) else []
 
 
 def _frozen_start(ctx: _Context, resource: Resource, op: Operation) -> int:
@@ -311,6 +392,7 @@ class _JobBuilder:
         self.ctx, self.resources = ctx, resources
         self.busy_lines: set[int] = set()
         self.refs: dict[Key, OpRef] = {}
+        self.order_key = ""  # the order being built, for messages
 
     def _site_code(self, op: _OpenOp) -> str | None:
         """The site of the lines the step runs on: its crews work that site's shifts."""
@@ -323,6 +405,11 @@ class _JobBuilder:
         row = op.row
         running = row is not None and row.status == OperationStatus.IN_PROGRESS
         pinned = row.line_id if running and row is not None else None
+        needed = _needs_idle_line(self.ctx, op, pinned)
+        if needed:
+            for lid in needed:
+                self.ctx.blocked[lid].append(self.order_key)
+            return None
         modes = _modes(self.ctx, op, pinned)
         if not modes:
             return None
@@ -359,8 +446,11 @@ class _JobBuilder:
     ) -> Job | None:
         priority, release, due = weights
         built: list[Operation] = []
+        self.order_key = key
         for op in ops:
             operation = self.operation(product, op, head=not built)
+            if operation is None and self.ctx.blocked:
+                continue  # the problem is refused anyway (see ``_build``)
             if operation is None:
                 self.ctx.warnings.append(f"{key}: {op.step.name} has no eligible line; skipped")
                 continue
@@ -409,7 +499,9 @@ def _overflow_needed(problem: Problem) -> timedelta:
             continue
         per_day = sum(max(0, min(w.end, week) - w.start) for w in r.calendar if w.start < week) / 7
         days = max(days, 1.5 * load[r.id] / max(per_day, 1.0))
-    return timedelta(days=math.ceil(days))
+        if days >= MAX_CALENDAR_REACH.days:
+            break  # no need to look further: the reach is capped anyway
+    return timedelta(days=math.ceil(min(days, MAX_CALENDAR_REACH.days)))
 
 
 def build_problem(
@@ -422,8 +514,25 @@ def build_problem(
         problem = _build(db, start, horizon, changes or Changes(), needed)
         problem.warnings.append(
             f"the open work needs about {needed.days} days: calendars extended that far"
+            if needed < MAX_CALENDAR_REACH
+            else f"the open work needs more than {needed.days} days of working time: "
+            "calendars extended that far, and work that does not fit by then cannot be "
+            "planned"
         )
     return problem
+
+
+def check_working_time(
+    db: Session, start: datetime, horizon: timedelta, changes: Changes | None = None
+) -> None:
+    """Raise ``NoWorkingTime`` if open work can run only where no working time comes.
+
+    For a request, before a run starts: the common case (every line has working time)
+    costs one expansion of the calendars, and only then is the whole problem built.
+    """
+    ctx = _context(db, start, start + horizon, changes or Changes(), CALENDAR_OVERFLOW)
+    if ctx.idle:
+        build_problem(db, start, horizon, changes)
 
 
 def _build(
@@ -457,6 +566,15 @@ def _build(
         job = builder.job(rush.key, None, product, ops, (rush.priority, rush.release, rush.due))
         if job is not None:
             jobs.append(job)
+    if ctx.blocked:
+        raise NoWorkingTime(
+            {
+                ctx.lines[lid].code: (ctx.idle[lid], sorted(set(orders)))
+                for lid, orders in ctx.blocked.items()
+            }
+        )
+    for lid in sorted(ctx.passed_over, key=lambda i: ctx.lines[i].code):
+        ctx.warnings.append(f"{ctx.idle[lid]}: left out of the plan")
     material = check_materials(db, orders, changes.rush_orders, start, end)
     ctx.warnings += material.warnings
     jobs = material.apply(jobs)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from linewise.core.bus import MachineChanges
 from linewise.core.db import session_scope
-from linewise.core.errors import Conflict
+from linewise.core.errors import Conflict, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.site_time import local_when, site_zone
 from linewise.domains.planning import repository as repo
@@ -59,6 +59,8 @@ class DisruptionWatcher:
                     self.runtime.start(request, actor="system:disruption")
                 except Conflict as exc:
                     log.info("re-plan for %s not started: %s", request.trigger, exc.detail)
+                except ValidationProblem as exc:  # master data it cannot plan with
+                    log.warning("re-plan for %s not started: %s", request.trigger, exc.detail)
         except Exception:
             log.exception("disruption check failed")
 

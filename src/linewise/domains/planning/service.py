@@ -1,5 +1,12 @@
 """Solve runs as tracked jobs: one at a time per scenario, plans saved as they appear.
 
+No database transaction stays open while a run computes: the problem is read in one
+short transaction, the run marked running in another, and each plan written in its own
+(on SQLite a writing transaction holds the one write lock, so one kept open across a
+solve would stop every other writer, cancelling included; the read is marked
+read-only). Master data the run cannot plan with (a line whose calendar gives no working
+time, see ``builder.py``) is refused when the run is requested, before a job starts.
+
 The runtime lives on ``app.state.planning``; the service container creates it at
 start-up and, when created, it marks every run the
 database still calls queued or running as failed: jobs are threads of this process and
@@ -20,10 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from linewise.core import events
 from linewise.core.db import session_scope
 from linewise.core.errors import Conflict, NotFound
+from linewise.core.errors import Problem as ApiProblem
 from linewise.core.time import utcnow
 from linewise.domains.planning import plans
 from linewise.domains.planning import repository as repo
-from linewise.domains.planning.builder import build_problem
+from linewise.domains.planning.builder import build_problem, check_working_time
 from linewise.domains.planning.changes import Changes, from_payloads
 from linewise.domains.planning.events import ReplanProposed
 from linewise.domains.planning.models import (
@@ -34,9 +42,18 @@ from linewise.domains.planning.models import (
 )
 from linewise.domains.planning.problem import Problem
 from linewise.scheduling import Instance, ObjectiveConfig, SolveResult, SolveStatus
-from linewise.scheduling.runner import JobSettings, JobSnapshot, JobState, SolveJob
+from linewise.scheduling.runner import (
+    JobSettings,
+    JobSnapshot,
+    JobState,
+    SolveJob,
+    Unplannable,
+)
 
 log = logging.getLogger("linewise.planning")
+
+# The execution option of a transaction that only reads (core/db.py).
+READ_ONLY = "linewise_read_only"
 
 RESTART_MESSAGE = (
     "interrupted: the server restarted while this run was in progress; "
@@ -79,12 +96,27 @@ def _floor_minute(t: datetime) -> datetime:
 
 
 class PlanningRuntime:
+    # How long past its time limit a run may take to build its problem and heuristic
+    # plan before it is stopped (``runner.py``); tests shorten it.
+    guard_grace: float = 30.0
+
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
         self._lock = threading.Lock()
         self._jobs: dict[int, SolveJob] = {}
         self._scopes: dict[int | None, int] = {}  # scenario id (None = factory) -> run id
         self._proposal_listeners: list[ProposalListener] = []
+        # Building a problem only reads. Marked so, its transaction begins deferred on
+        # SQLite where core/db.py honours the option, and does not hold the write lock
+        # while a large factory is read.
+        bind = session_factory.kw.get("bind")
+        self._reading = (
+            sessionmaker(
+                **{**session_factory.kw, "bind": bind.execution_options(**{READ_ONLY: True})}
+            )
+            if bind is not None
+            else session_factory
+        )
         with session_scope(session_factory) as db:
             failed = repo.fail_unfinished_runs(db, RESTART_MESSAGE)
         if failed:
@@ -123,9 +155,14 @@ class PlanningRuntime:
             job.join(10.0)
 
     def start(self, request: RunRequest, actor: str, now: datetime | None = None) -> int:
-        """Create the run and start its job; Conflict if the scope already has one."""
+        """Create the run and start its job.
+
+        Conflict if the scope already has one; ``NoWorkingTime`` (422) if open work can
+        run only on lines without working time, before anything is stored.
+        """
         scope = request.scenario_id
         exclusive = request.kind == "solve"  # re-plan proposals never block a planner
+        at = _floor_minute(now or utcnow())
         with self._lock:
             busy = self._scopes.get(scope) if exclusive else None
             with session_scope(self.session_factory) as db:
@@ -139,6 +176,9 @@ class PlanningRuntime:
                         f"run {other} is still solving {where}; wait for it or cancel it",
                         run_id=other,
                     )
+                changes, _rows = _changes_of(db, request)
+                check_working_time(db, at, timedelta(days=request.horizon_days), changes)
+            with session_scope(self.session_factory) as db:
                 run = ScheduleRun(
                     scenario_id=scope,
                     kind=request.kind,
@@ -152,7 +192,7 @@ class PlanningRuntime:
                 db.add(run)
                 db.flush()
                 run_id = run.id
-            job = self._job(run_id, request, _floor_minute(now or utcnow()))
+            job = self._job(run_id, request, at)
             self._jobs[run_id] = job
             if exclusive:
                 self._scopes[scope] = run_id
@@ -164,16 +204,19 @@ class PlanningRuntime:
         saved: dict[str, int] = {}
 
         def prepare() -> Instance:
+            # Read, then write, in two short transactions; the solve itself holds none.
+            with session_scope(self._reading) as db:
+                changes, rows = _changes_of(db, request)
+                try:
+                    horizon = timedelta(days=request.horizon_days)
+                    problem = build_problem(db, now, horizon, changes)
+                except ApiProblem as exc:  # the data changed since the run was requested
+                    raise Unplannable(exc.detail) from exc
             with session_scope(self.session_factory) as db:
-                changes = request.extra
-                rows: list[tuple[int, str, dict[str, Any]]] = []
-                if request.scenario_id is not None:
-                    scenario = db.get(PlanningScenario, request.scenario_id)
-                    rows = [(c.id, c.kind, c.payload) for c in scenario.changes] if scenario else []
-                    changes = _combine(from_payloads(rows), changes)
-                problem = build_problem(db, now, timedelta(days=request.horizon_days), changes)
                 run = db.get(ScheduleRun, run_id)
-                if run is not None:
+                # A guard may have ended the run while its problem was read (runner.py):
+                # then it is finished and stays so.
+                if run is not None and run.finished_at is None and self.job(run_id):
                     run.state = RunState.RUNNING
                     if request.scenario_id is not None:
                         # Adopting the plan later checks it was solved with today's changes.
@@ -214,6 +257,7 @@ class PlanningRuntime:
             num_workers=request.num_workers,
             random_seed=request.random_seed,
             config=request.config,
+            guard_grace=self.guard_grace,
         )
         return SolveJob(prepare, settings, on_heuristic, on_done, name=f"run-{run_id}")
 
@@ -256,9 +300,20 @@ class PlanningRuntime:
                         proposed = ReplanProposed(plan.id, run_id, request.reason or "")
                         events.record(db, proposed)
                 saved["final"] = run.plan_id
+            elif snap.state == JobState.CANCELLED:
+                run.error = run.error or "cancelled before a plan was made"
             elif snap.state != JobState.FAILED:
                 run.state = RunState.FAILED
                 run.error = run.error or "the run ended without a plan"
+
+
+def _changes_of(db: Session, request: RunRequest) -> tuple[Changes, list[tuple[int, str, Any]]]:
+    """The what-if changes a run plans with: its scenario's, then the request's own."""
+    if request.scenario_id is None:
+        return request.extra, []
+    scenario = db.get(PlanningScenario, request.scenario_id)
+    rows = [(c.id, c.kind, c.payload) for c in scenario.changes] if scenario else []
+    return _combine(from_payloads(rows), request.extra), rows
 
 
 def _combine(a: Changes, b: Changes) -> Changes:
