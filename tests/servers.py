@@ -14,7 +14,13 @@ from tests.services import wait_until
 
 class Server:
     def __init__(self, url: str, port: int) -> None:
-        self.env = {**os.environ, "LINEWISE_DATABASE_URL": url, "LINEWISE_PORT": str(port)}
+        self.env = {
+            # Events at fixed dates in tests age past the default bound of a month.
+            "LINEWISE_INGEST_MAX_PAST_S": str(10 * 365 * 86_400),
+            **os.environ,
+            "LINEWISE_DATABASE_URL": url,
+            "LINEWISE_PORT": str(port),
+        }
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None

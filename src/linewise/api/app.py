@@ -128,6 +128,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             ),
             recorder,
             timedelta(seconds=settings.ingest_max_future_s),
+            timedelta(seconds=settings.ingest_max_past_s),
         )
         app.state.mqtt = mqtt
         mqtt_task = asyncio.create_task(mqtt.run(), name="linewise-mqtt")
