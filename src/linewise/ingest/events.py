@@ -38,6 +38,7 @@ DEFAULT_MAX_PAST = timedelta(days=30)
 # nested deeper than this is refused without parsing it.
 MAX_DEPTH = 16
 INT32_MAX = 2**31 - 1  # routing steps are 32-bit integers in the database
+CHUNK = 500  # events validated per call (a few milliseconds each)
 _FIELD_CHARS = 60  # the quarantine's field column
 
 
@@ -259,6 +260,23 @@ def _field_path(loc: tuple[int | str, ...]) -> list[str]:
     return path
 
 
+def _refusal(item: Any, exc: ValidationError) -> Reject:
+    """The reject for an item that failed validation, naming its first bad field."""
+    raw_id = item.get("id") if isinstance(item, dict) else None
+    event_id = raw_id if isinstance(raw_id, str) and raw_id else None
+    err = exc.errors(include_input=False, include_url=False)[0]
+    path = _field_path(err["loc"])
+    # A field name is whatever the device sent: keep it short in the reason too.
+    field = ".".join(path)[:_FIELD_CHARS] if path else "event"
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        field, msg = "type", f"must be one of {', '.join(KINDS)}"
+    elif err["type"] in ("model_type", "model_attributes_type") and not path:
+        field, msg = "event", "must be a JSON object"
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+    return Reject(_dump(item), f"{field}: {msg}", field, event_id)
+
+
 def decode(
     items: list[Any],
     *,
@@ -267,36 +285,39 @@ def decode(
     defaults: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> tuple[list[Event], list[Reject]]:
-    """Validate each item on its own; ``defaults`` fills fields a topic already says."""
+    """Validate each item on its own; ``defaults`` fills fields a topic already says.
+
+    Items are validated a chunk at a time, several times faster than one by one; a chunk
+    with a bad item in it is validated again item by item so each gets its own reject.
+    Chunks are small so that no single call holds the interpreter lock for long: other
+    threads (the event loop of the server) keep running while a large batch is decoded.
+    """
     window = Window(max_future, max_past)
     earliest, latest = window.bounds(now)
     events: list[Event] = []
     rejects: list[Reject] = []
-    for item in items:
-        if defaults and isinstance(item, dict):
-            item = {**defaults, **item}
-        raw_id = item.get("id") if isinstance(item, dict) else None
-        event_id = raw_id if isinstance(raw_id, str) and raw_id else None
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        if defaults:
+            chunk = [{**defaults, **item} if isinstance(item, dict) else item for item in chunk]
         try:
-            event = _adapter.validate_python(item)
-        except ValidationError as exc:
-            err = exc.errors(include_input=False, include_url=False)[0]
-            path = _field_path(err["loc"])
-            # A field name is whatever the device sent: keep it short in the reason too.
-            field = ".".join(path)[:_FIELD_CHARS] if path else "event"
-            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-                field, msg = "type", f"must be one of {', '.join(KINDS)}"
-            elif err["type"] in ("model_type", "model_attributes_type") and not path:
-                field, msg = "event", "must be a JSON object"
-            else:
-                msg = err["msg"].removeprefix("Value error, ")
-            rejects.append(Reject(_dump(item), f"{field}: {msg}", field, event_id))
-            continue
-        refused = window.refusal(event.ts, earliest, latest)
-        if refused is not None:
-            rejects.append(Reject(_dump(item), refused, "ts", event.id))
-            continue
-        events.append(event)
+            valid: list[Event | Reject] = list(_list_adapter.validate_python(chunk))
+        except ValidationError:
+            valid = []
+            for item in chunk:
+                try:
+                    valid.append(_adapter.validate_python(item))
+                except ValidationError as exc:
+                    valid.append(_refusal(item, exc))
+        for item, event in zip(chunk, valid, strict=True):
+            if isinstance(event, Reject):
+                rejects.append(event)
+                continue
+            refused = window.refusal(event.ts, earliest, latest)
+            if refused is not None:
+                rejects.append(Reject(_dump(item), refused, "ts", event.id))
+                continue
+            events.append(event)
     return events, rejects
 
 
@@ -319,20 +340,19 @@ def decode_body(
 ) -> tuple[list[Event], list[Reject]]:
     """Parse and validate a request body. CPU-bound: call it off the event loop.
 
-    The common case (a JSON array of valid events) is validated in one pass straight from
-    the bytes, several times faster than event by event; if anything in it is wrong, the
-    body is decoded again item by item so each bad event gets its own reject.
+    Parsing is json.loads (fast C); validation goes a chunk at a time (see ``decode``).
+    Validating the whole body in one call straight from the bytes is no faster and holds
+    the interpreter lock for the whole batch (most of a second for 100,000 events).
     """
-    if "ndjson" not in content_type and body.lstrip()[:1] == b"[":
-        try:
-            events = _list_adapter.validate_json(body)
-        except ValidationError:
-            pass
-        else:
-            window = Window(max_future, max_past)
-            earliest, latest = window.bounds()
-            if all(earliest <= e.ts <= latest for e in events):
-                return events, []
     items, rejects = parse_body(body, content_type)
-    events, bad = decode(items, max_future=max_future, max_past=max_past)
-    return events, rejects + bad
+    now = utcnow()
+    events: list[Event] = []
+    while items:
+        # Parsed items are dropped as soon as they are validated: fewer objects alive
+        # means shorter pauses of the garbage collector, which stop every thread.
+        chunk = items[:CHUNK]
+        del items[:CHUNK]
+        good, bad = decode(chunk, max_future=max_future, max_past=max_past, now=now)
+        events += good
+        rejects += bad
+    return events, rejects
