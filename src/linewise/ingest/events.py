@@ -9,6 +9,7 @@ lies within the configured window around now; everything else is refused by fiel
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ DEFAULT_MAX_PAST = timedelta(days=30)
 MAX_DEPTH = 16
 INT32_MAX = 2**31 - 1  # routing steps are 32-bit integers in the database
 CHUNK = 500  # events validated per call (a few milliseconds each)
+# Most events in one request or message. Each item costs far more parsed than as text,
+# and each refused one a quarantine row: a body of 16 MiB of `0,` must not become eight
+# million of either.
+MAX_EVENTS = 100_000
 _FIELD_CHARS = 60  # the quarantine's field column
 
 
@@ -142,6 +147,10 @@ class Reject:
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
 
 
+class _TooManyEvents(Exception):
+    pass
+
+
 def _split_array(text: str) -> list[tuple[str, int]] | None:
     """The elements of a JSON array as (text, depth), without parsing them; None if the
     brackets do not balance (the body cannot be split safely)."""
@@ -163,6 +172,8 @@ def _split_array(text: str) -> list[tuple[str, int]] | None:
         elif char == "," and depth == 1:
             out.append((text[start : token.start()], deepest - 1))
             start, deepest = token.end(), 1
+            if len(out) > MAX_EVENTS:
+                raise _TooManyEvents
     return None
 
 
@@ -197,9 +208,24 @@ def _array_items(text: str) -> tuple[list[Any], list[Reject]]:
 def parse_body(body: bytes, content_type: str = "") -> tuple[list[Any], list[Reject]]:
     """A JSON array, one JSON object, or NDJSON (one object per line)."""
     text = body.decode("utf-8", errors="replace").strip()
+    try:
+        items, rejects = _parse_text(text, content_type)
+        if len(items) + len(rejects) > MAX_EVENTS:
+            raise _TooManyEvents
+    except _TooManyEvents:
+        reason = f"body: more than {MAX_EVENTS} events in one request; send smaller batches"
+        return [], [Reject(text[:2000], reason, "body")]
+    return items, rejects
+
+
+def _parse_text(text: str, content_type: str) -> tuple[list[Any], list[Reject]]:
     if not text:
         return [], []
     if "ndjson" not in content_type and text[0] in "[{":
+        # An event has at most three objects (itself, signals, units): far more braces
+        # than that is refused before parsing builds millions of dicts.
+        if text.count("{") > 3 * MAX_EVENTS:
+            raise _TooManyEvents
         try:
             data = _loads(text)
             return (data if isinstance(data, list) else [data]), []
@@ -208,9 +234,13 @@ def parse_body(body: bytes, content_type: str = "") -> tuple[list[Any], list[Rej
                 return _array_items(text)
     items: list[Any] = []
     rejects: list[Reject] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Line by line without a list of all lines first; only \n and \r end a line (JSON
+    # strings may hold U+2028 and other separators that str.splitlines would split on).
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         if not line.strip():
             continue
+        if len(items) + len(rejects) >= MAX_EVENTS:
+            raise _TooManyEvents
         try:
             items.append(_loads(line))
         except ValueError as exc:

@@ -199,6 +199,94 @@ def test_the_past_bound_is_configurable(app: FastAPI, device: TestClient, world:
     assert "more than 600 s ago" in r.json()["rejected"][0]["reason"]
 
 
+def test_duplicate_ids_in_one_batch_are_stored_once(
+    device: TestClient, db: Session, world: World
+) -> None:
+    r = device.post("/api/v1/ingest", json=[count("twice", good=3), count("twice", good=5)])
+    assert r.status_code == 200
+    assert (r.json()["accepted"], r.json()["duplicates"]) == (1, 1)
+    db.rollback()
+    assert db.scalar(select(func.sum(CountEvent.good))) in (3, 5)
+
+
+def test_a_body_of_too_many_items_is_refused_whole(
+    device: TestClient, db: Session, world: World
+) -> None:
+    # 400 KB of zeros would otherwise be 200,000 rejects and as many quarantine rows.
+    for body, content_type in (
+        ("[" + "0," * 200_000 + "0]", "application/json"),
+        ("0\n" * 200_000, "application/x-ndjson"),
+        ("[" + "0," * 200_000 + "[" * 1000 + "]" * 1000 + "]", "application/json"),
+    ):
+        r = device.post("/api/v1/ingest", content=body, headers={"content-type": content_type})
+        assert r.status_code == 200
+        assert r.json()["accepted"] == 0
+        rejected = r.json()["rejected"]
+        assert len(rejected) == 1 and rejected[0]["field"] == "body"
+        assert "more than 100000 events" in rejected[0]["reason"]
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(QuarantinedEvent)) == 3
+
+
+def test_mqtt_quarantines_hostile_events_by_field_and_keeps_their_neighbours(
+    settings: Settings, engine: Engine, db: Session, world: World
+) -> None:
+    """MQTT shares the decoder: the same refusals, and the message is acknowledged."""
+    import uuid
+
+    import paho.mqtt.client as paho
+
+    from linewise.api.app import create_app
+    from tests.services import MQTT_HOST, MQTT_PORT, missing, port_open, wait_until
+
+    if not port_open(MQTT_HOST, MQTT_PORT):
+        missing(f"Mosquitto at {MQTT_HOST}:{MQTT_PORT}")
+    cfg = settings.model_copy(
+        update={
+            "mqtt_url": f"mqtt://{MQTT_HOST}:{MQTT_PORT}",
+            "mqtt_client_id": f"lw-test-{uuid.uuid4().hex[:8]}",
+            "mqtt_share_group": f"g{uuid.uuid4().hex[:6]}",
+        }
+    )
+    app = create_app(cfg, engine=engine)
+    topic = f"linewise/v1/P1/SMT-1/{MACHINE}/telemetry"
+    message = json.dumps(
+        [
+            {"id": "ok-1", "ts": stamp(), "signals": {"t": 1.5}},
+            {"id": "nan", "ts": stamp(), "signals": {"t": float("nan")}},
+            {"id": "epoch", "ts": "1970-01-01T00:00:00Z", "signals": {"t": 1.0}},
+            {"id": "unix", "ts": 1_780_000_000, "signals": {"t": 1.0}},
+            {"id": "ok-2", "ts": stamp(), "signals": {"t": 2.5}},
+        ]
+    )
+    with TestClient(app) as client:
+        import asyncio
+
+        client.portal.call(asyncio.wait_for, app.state.mqtt.connected.wait(), 10)
+        pub = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+        pub.connect(MQTT_HOST, MQTT_PORT)
+        pub.loop_start()
+        try:
+            pub.publish(topic, message, qos=1).wait_for_publish(10)
+
+            def quarantined() -> int:
+                db.rollback()
+                return int(db.scalar(select(func.count()).select_from(QuarantinedEvent)) or 0)
+
+            wait_until(lambda: quarantined() >= 3, timeout=20, what="3 quarantined events")
+        finally:
+            pub.loop_stop()
+            pub.disconnect()
+    db.rollback()
+    from linewise.ingest.models import TelemetrySample
+
+    assert sorted(db.scalars(select(TelemetrySample.event_id))) == ["ok-1", "ok-2"]
+    reasons = {q.field: q.reason for q in db.scalars(select(QuarantinedEvent))}
+    assert set(reasons) == {"signals.t", "ts"} and "finite" in reasons["signals.t"]
+    fields = sorted(q.field or "" for q in db.scalars(select(QuarantinedEvent)))
+    assert fields == ["signals.t", "ts", "ts"]
+
+
 def test_a_body_over_the_limit_is_problem_json_naming_the_setting(
     app: FastAPI, device: TestClient, world: World
 ) -> None:
