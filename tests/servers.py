@@ -15,7 +15,13 @@ from tests.services import wait_until
 
 class Server:
     def __init__(self, url: str, port: int) -> None:
-        self.env = {**os.environ, "LINEWISE_DATABASE_URL": url, "LINEWISE_PORT": str(port)}
+        self.env = {
+            # Events at fixed dates in tests age past the default bound of a month.
+            "LINEWISE_INGEST_MAX_PAST_S": str(10 * 365 * 86_400),
+            **os.environ,
+            "LINEWISE_DATABASE_URL": url,
+            "LINEWISE_PORT": str(port),
+        }
         # The audit checkpoint of this test's database, not the working directory's var/.
         checkpoint = os.path.join(tempfile.mkdtemp(prefix="linewise-audit-"), "checkpoint.json")
         self.env.setdefault("LINEWISE_AUDIT_CHECKPOINT", checkpoint)

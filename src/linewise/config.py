@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     mqtt_ca_file: Path | None = None
     # Events stamped further ahead than this are refused (a device clock gone wrong).
     ingest_max_future_s: int = 300
+    # Events stamped longer ago than this are quarantined: a clock reset to 1970 must not
+    # rewrite a machine's history. A month covers an edge agent replaying a long outage.
+    ingest_max_past_s: int = Field(
+        default=30 * 86_400,
+        ge=0,
+        le=10 * 365 * 86_400,
+        description="oldest event accepted, in seconds before now (else quarantined)",
+    )
+    ingest_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1,
+        description="largest ingest request body, in bytes (else 413, refused while it arrives)",
+    )
     ingest_max_pending_events: int = 200_000
     # Seconds between background KPI rollup refreshes (run when ingest is quiet); 0 = off.
     kpi_refresh_s: float = 60.0

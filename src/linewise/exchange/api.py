@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
-from starlette.exceptions import HTTPException
-from starlette.types import Message
 
+from linewise.api.body_limit import limited_body_route
 from linewise.api.deps import Principal, get_db, require
 from linewise.config import Settings
 from linewise.core.errors import FieldError, PayloadTooLarge
@@ -32,49 +29,13 @@ def _too_large(limit: int) -> PayloadTooLarge:
     )
 
 
-class _BodyTooLarge(HTTPException):
-    # An HTTPException, so that FastAPI lets it out of the form parsing unchanged.
-    def __init__(self) -> None:
-        super().__init__(413)
-
-
-class LimitedUploadRoute(APIRoute):
-    """Refuses a body over LINEWISE_IMPORT_MAX_BYTES while it arrives, not after.
-
-    A Content-Length over the limit is refused before a byte is read; a chunked body
-    as soon as what has arrived passes it, so an upload costs at most the limit.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            settings: Settings = request.app.state.settings
-            limit = settings.import_max_bytes
-            allowed = limit + MULTIPART_OVERHEAD
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > allowed:
-                raise _too_large(limit)
-            received = 0
-            receive = request.receive
-
-            async def counting() -> Message:
-                nonlocal received
-                message = await receive()
-                received += len(message.get("body", b""))
-                if received > allowed:
-                    raise _BodyTooLarge()
-                return message
-
-            try:
-                return await handler(Request(request.scope, counting))
-            except _BodyTooLarge:
-                raise _too_large(limit) from None
-
-        return limited
-
-
-router = APIRouter(tags=["import / export"], route_class=LimitedUploadRoute)
+# A body over LINEWISE_IMPORT_MAX_BYTES is refused while it arrives, not after.
+router = APIRouter(
+    tags=["import / export"],
+    route_class=limited_body_route(
+        lambda settings: settings.import_max_bytes, _too_large, slack=MULTIPART_OVERHEAD
+    ),
+)
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -6,12 +6,15 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
+from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
 from linewise.api.deps import Principal, get_db, require
+from linewise.config import Settings
 from linewise.core.errors import (
     FieldError,
     PayloadTooLarge,
@@ -31,10 +34,26 @@ from linewise.ingest.schemas import (
     MachineIntervalsOut,
     MachineStatusOut,
     QuarantinePageOut,
+    RejectOut,
 )
+from linewise.ingest.store import WriteResult
 
-router = APIRouter(tags=["machine data"])
-MAX_BODY = 16 * 1024 * 1024
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"at most {limit} bytes per request (setting LINEWISE_INGEST_MAX_BYTES); "
+        "send smaller batches",
+        errors=[FieldError("body", f"at most {limit} bytes")],
+        limit=limit,
+    )
+
+
+# An ingest body over the limit is refused while it arrives; the other routes here have
+# no body, so the limit costs them nothing.
+router = APIRouter(
+    tags=["machine data"],
+    route_class=limited_body_route(lambda settings: settings.ingest_max_bytes, _too_large),
+)
 
 
 def recorder_of(request: Request) -> Recorder:
@@ -50,24 +69,36 @@ def recorder_of(request: Request) -> Recorder:
 recorder_of.needs_service = "recorder"  # type: ignore[attr-defined]  # documents the 503
 
 
+def _answer(result: WriteResult) -> Response:
+    body = IngestOut(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[RejectOut(**r.as_dict()) for r in result.rejected],
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
 @router.post("/ingest", response_model=IngestOut)
 async def ingest(
     request: Request, principal: Principal = Depends(require(DEVICE_INGEST))
-) -> dict[str, Any]:
+) -> Response:
     """Machine events as a JSON array, one JSON object, or NDJSON (protocol v1).
 
     Answers after the events are committed: what is acknowledged is stored. Bad events
     are quarantined with their reason and never cost the valid ones beside them.
     """
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise PayloadTooLarge(f"at most {MAX_BODY} bytes per request; send smaller batches")
-    settings = request.app.state.settings
-    events, rejects = decode_body(
+    body = await request.body()  # at most LINEWISE_INGEST_MAX_BYTES (see the route class)
+    settings: Settings = request.app.state.settings
+    # Decoding a large batch takes a CPU for seconds: in a worker thread, so that the
+    # event loop (every other request, /health included) is not held up meanwhile.
+    events, rejects = await run_in_threadpool(
+        decode_body,
         body,
         request.headers.get("content-type", ""),
         max_future=timedelta(seconds=settings.ingest_max_future_s),
+        max_past=timedelta(seconds=settings.ingest_max_past_s),
     )
+    del body
     recorder = recorder_of(request)
     try:
         future = recorder.submit(events, rejects, f"http:{principal.actor}")
@@ -77,11 +108,8 @@ async def ingest(
             headers={"Retry-After": str(exc.retry_after)},
         ) from exc
     result = await asyncio.wrap_future(future)
-    return {
-        "accepted": result.accepted,
-        "duplicates": result.duplicates,
-        "rejected": [r.as_dict() for r in result.rejected],
-    }
+    # Thousands of rejects take a while to serialise: off the event loop too.
+    return await run_in_threadpool(_answer, result)
 
 
 @router.get("/ingest/quarantine", response_model=QuarantinePageOut)

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 
-from linewise.ingest.events import KINDS, Reject, decode, parse_body
+from linewise.ingest.events import DEFAULT_MAX_PAST, KINDS, Reject, decode, parse_body
 from linewise.ingest.recorder import Overloaded, Recorder
 
 log = logging.getLogger("linewise.mqtt")
@@ -92,10 +92,17 @@ def topic_defaults(topic: str) -> dict[str, str] | None:
 
 
 class MqttIngest:
-    def __init__(self, settings: MqttSettings, recorder: Recorder, max_future: timedelta) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        recorder: Recorder,
+        max_future: timedelta,
+        max_past: timedelta = DEFAULT_MAX_PAST,
+    ) -> None:
         self.settings = settings
         self.recorder = recorder
         self.max_future = max_future
+        self.max_past = max_past
         self.connected = asyncio.Event()
         self.messages = 0
         self.sessions = 0  # connections made; the first has no session to resume
@@ -198,7 +205,13 @@ class MqttIngest:
                 ]
             else:
                 items, rejects = parse_body(body)
-            events, bad = decode(list(items), max_future=self.max_future, defaults=defaults)
+            events, bad = await asyncio.to_thread(  # CPU work: off the event loop
+                decode,
+                list(items),
+                max_future=self.max_future,
+                max_past=self.max_past,
+                defaults=defaults,
+            )
             delay = 0.1
             while True:
                 try:

@@ -149,6 +149,7 @@ def build_container(app: Any) -> ServiceContainer:
             ),
             state.recorder,
             timedelta(seconds=settings.ingest_max_future_s),
+            timedelta(seconds=settings.ingest_max_past_s),
         )
         state.mqtt = mqtt
         container.add(TaskService("mqtt", mqtt.run))
