@@ -165,9 +165,10 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
     # The one commit before the request's end, and it writes nothing: it ends the read
-    # transaction of the authentication. On SQLite every transaction holds the write lock
-    # (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for the recorder)
-    # must not hold it meanwhile. The handler's own queries open a new transaction.
+    # transaction of the authentication. On SQLite a writing request's transaction holds
+    # the write lock (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for
+    # the recorder) must not hold it meanwhile; and the connection goes back to the pool.
+    # The handler's own queries open a new transaction.
     db.commit()
     return principal
 
