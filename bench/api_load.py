@@ -312,6 +312,16 @@ def linewise_choice(targets: Targets) -> Callable[[random.Random], tuple[str, st
     return choose
 
 
+def health_ms(base: str) -> float | None:
+    """How long /health takes right after a level (None: no answer within 10 s)."""
+    started = time.monotonic()
+    try:
+        ok = httpx.get(base + "/api/v1/health", timeout=10).status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    return round((time.monotonic() - started) * 1000, 1) if ok else None
+
+
 def loadavg() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -365,7 +375,13 @@ def main() -> None:
                         level = run_level(
                             server.base, users, args.duration, linewise_choice(targets), cookies
                         )
-                        rows.append({**summary(level), "load_average": loadavg()})
+                        rows.append(
+                            {
+                                **summary(level),
+                                "load_average": loadavg(),
+                                "health_after_ms": health_ms(server.base),
+                            }
+                        )
                     report["databases"][kind] = {
                         "levels": rows,
                         "gantt": targets.plan_id is not None,
@@ -406,7 +422,10 @@ def print_table(report: dict[str, Any]) -> None:
                 f"{row['p99_ms']:>9}{row['errors']:>8}{row['load_average']:>6}"
             )
         for row in data["levels"]:
-            print(f"  {kind} {row['users']} users, p95 by call (ms): {row['p95_ms_by_call']}")
+            print(
+                f"  {kind} {row['users']} users: /health after {row['health_after_ms']} ms; "
+                f"p95 by call (ms): {row['p95_ms_by_call']}"
+            )
 
 
 if __name__ == "__main__":
