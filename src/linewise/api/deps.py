@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from linewise.core.errors import Forbidden, Unauthorized
+from linewise.api.admission import SessionAdmission
+from linewise.core.db import POOL_TIMEOUT_S, REQUEST_SESSIONS, read_only_factory
+from linewise.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from linewise.core.security import (
     AREA_SCOPED_ROLES,
     AUTHENTICATED,
@@ -29,13 +34,41 @@ SESSION_COOKIE = "lw_session"
 CSRF_COOKIE = "lw_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Requests that only read: their transactions never take SQLite's write lock.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+log = logging.getLogger(__name__)
 
 
-def _request_unit_of_work(request: Request) -> Iterator[Session]:
+async def _session_slot(request: Request) -> AsyncIterator[None]:
+    # Taken on the event loop before the session exists, released after it is closed.
+    state = request.app.state
+    admission: SessionAdmission | None = getattr(state, "session_admission", None)
+    if admission is None:
+        admission = state.session_admission = SessionAdmission(REQUEST_SESSIONS, POOL_TIMEOUT_S)
+    async with admission.slot():
+        yield
+
+
+def _request_unit_of_work(
+    request: Request, _slot: None = Depends(_session_slot, scope="function")
+) -> Iterator[Session]:
     # Function scope (see get_db): the code after ``yield`` runs when the handler has
     # returned and its response is serialized, but before that response is sent.
-    with unit_of_work(request.app.state.session_factory) as session:
-        yield session
+    factory = request.app.state.session_factory
+    if request.method in READ_METHODS:
+        # Reads start deferred: on SQLite they neither take nor wait for the write lock.
+        factory = read_only_factory(factory)
+    try:
+        with unit_of_work(factory) as session:
+            yield session
+    except (PoolTimeout, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
+            raise
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        raise ServiceUnavailable(
+            "the database is busy; try again shortly", headers={"Retry-After": "1"}
+        ) from exc
 
 
 async def get_db(
@@ -132,9 +165,10 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
     # The one commit before the request's end, and it writes nothing: it ends the read
-    # transaction of the authentication. On SQLite every transaction holds the write lock
-    # (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for the recorder)
-    # must not hold it meanwhile. The handler's own queries open a new transaction.
+    # transaction of the authentication. On SQLite a writing request's transaction holds
+    # the write lock (BEGIN IMMEDIATE), and a handler that then waits (ingest waits for
+    # the recorder) must not hold it meanwhile; and the connection goes back to the pool.
+    # The handler's own queries open a new transaction.
     db.commit()
     return principal
 

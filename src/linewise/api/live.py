@@ -28,6 +28,7 @@ from linewise.api.deps import (
     principal_from_session,
 )
 from linewise.core.bus import Bus, MachineChanges
+from linewise.core.db import read_only_factory
 from linewise.core.errors import Problem
 from linewise.core.security import roles_for
 from linewise.domains.production.events import OperationEvent
@@ -151,7 +152,8 @@ class LiveHub:
                 log.exception("live hub failed to publish a change")
 
     def _read(self, fn: Callable[[Session], Any]) -> Any:
-        with self.session_factory() as db:
+        # Only reads: on SQLite it must neither take nor wait for the write lock.
+        with read_only_factory(self.session_factory)() as db:
             return fn(db)
 
     async def _send_snapshot(self, client: LiveClient) -> None:
@@ -224,7 +226,7 @@ class LiveHub:
 
 
 def _authenticate(ws: WebSocket, session_factory: sessionmaker[Session]) -> Principal:
-    with session_factory() as db:
+    with read_only_factory(session_factory)() as db:
         auth = ws.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             principal = principal_from_bearer(db, auth[7:].strip())

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -53,16 +54,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Connections per engine. A request holds at most one (its session's), and the API lets at
+# most REQUEST_SESSIONS requests hold a session at once (api/deps.py), fewer than the
+# worker threads (anyio's default: 40), so a request never waits for a connection that
+# only a request queued behind it could give back. The rest of the pool is for the
+# background services (recorder, planner, refresher, live hub) beside the requests.
+POOL_SIZE = 16
+POOL_OVERFLOW = 24
+REQUEST_SESSIONS = 24
+# Waiting longer than this for a connection is an error (503), never a hang.
+POOL_TIMEOUT_S = 10.0
+
+# Execution option: this engine's transactions only read (see ``reader``).
+READ_ONLY = "linewise_read_only"
+
+
 def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
 
-    ``sqlite_immediate=False`` makes transactions start deferred: for a reader that must
-    not take the write lock (tests that inspect the database while the app writes).
+    Writing transactions on SQLite start with BEGIN IMMEDIATE; those of ``reader(engine)``
+    and of an engine made with ``sqlite_immediate=False`` start deferred: in WAL mode a
+    deferred reader never takes the write lock and never waits for a writer.
     """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        parsed = make_url(url)
+        path = parsed.database or ""
+        memory = path in ("", ":memory:") or parsed.query.get("mode") == "memory"
+        if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.setdefault("pool_size", POOL_SIZE)
+            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+            kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
 
@@ -79,17 +101,53 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # One writer at a time, taken up front: avoids "database is locked" upgrades
-            # half-way through a read-then-write transaction.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
+            # A writer takes the one write lock up front: avoids "database is locked"
+            # upgrades half-way through a read-then-write transaction. A reader must
+            # not take it: readers would queue behind every writer and each other.
+            immediate = sqlite_immediate and not conn.get_execution_options().get(READ_ONLY)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
     return create_engine(url, **kwargs)
+
+
+_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (same pool and events) for transactions that only read.
+
+    On SQLite they begin deferred, so they neither take nor wait for the write lock. A
+    write in such a transaction still works but may meet "database is locked" when
+    another writer is busy: use it where nothing is written (GET and HEAD requests).
+    """
+    found = _readers.get(engine)
+    if found is None:
+        found = _readers[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+_read_factories: WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = (
+    WeakKeyDictionary()
+)
+
+
+def read_only_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """``factory``'s twin (same settings and info) whose sessions bind to ``reader``."""
+    found = _read_factories.get(factory)
+    if found is None:
+        kw = dict(factory.kw)
+        kw["bind"] = reader(kw["bind"])
+        found = _read_factories[factory] = sessionmaker(class_=factory.class_, **kw)
+    return found
 
 
 @contextmanager
