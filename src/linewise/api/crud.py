@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from pydantic.fields import FieldInfo
 from sqlalchemy import Select, Table, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from linewise.core.errors import (
     ValidationProblem,
 )
 from linewise.core.query import ListParams, Page, apply_sort, paginate, text_filter
+from linewise.core.text import refuse_unstorable
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
@@ -36,6 +37,13 @@ class Schema(BaseModel):
     model_config = ConfigDict(
         from_attributes=True, extra="forbid", json_schema_serialization_defaults_required=True
     )
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # Every text field, in every resource: NUL or a lone surrogate is a 422 that names
+        # the field, not a 500 from the database.
+        return refuse_unstorable(value)
 
 
 class PageOut(BaseModel, Generic[T]):

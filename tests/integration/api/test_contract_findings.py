@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from tests.conftest import World
@@ -68,3 +70,23 @@ def test_an_unreadable_body_is_a_documented_400(
     # An id in the body or query that names nothing answers 404, and says so.
     assert "404" in doc["paths"]["/api/v1/schedules"]["post"]["responses"]
     assert "404" in doc["paths"]["/api/v1/downtime/reasons"]["get"]["responses"]
+
+
+def test_text_no_database_can_store_is_a_422_naming_the_field(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    # A NUL reached PostgreSQL (500: text cannot hold it) and was stored on SQLite; a lone
+    # surrogate cannot be encoded at all.
+    admin = as_role["admin"]
+    for name, message in (("tape\x00reel", "U+0000"), ("tape\ud800reel", "unicode")):
+        body = {"line_id": world.line_ids["SMT-1"], "code": "AOI-1", "name": "AOI", "kind": name}
+        r = admin.post(  # as JSON escapes: a lone surrogate has no UTF-8 to send raw
+            f"{API}/machines",
+            content=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 422, r.text
+        [error] = r.json()["errors"]
+        assert error["field"] == "kind" and message in error["message"]
+    r = admin.get(f"{API}/machines", params={"q": "AOI"})
+    assert r.json()["total"] == 0
