@@ -2,9 +2,9 @@
 
 A real `linewise serve` on a small demo factory, on SQLite and on PostgreSQL, signed in
 as admin and as operator. Schemathesis runs its coverage (as admin), fuzzing and
-stateful phases with a bounded number of examples per operation and a fixed seed (so a failure is
-reproducible and CI is not a lottery), and checks: no server error, every status
-documented, every response body valid against its documented schema.
+stateful phases with a bounded number of examples per operation and a fixed seed (so a
+failure is reproducible and CI is not a lottery), and checks: no server error, every
+status documented, every response body valid against its documented schema.
 
 The run is the schemathesis CLI in a child process: it drives all phases, stateful
 included, and writes a JSON report whose figures the test reads (and prints with -s).
@@ -47,7 +47,9 @@ EXCLUDED_PATHS = (
     "/api/v1/auth/logout",
 )
 
-pytestmark = pytest.mark.slow
+# A run is about 1-2 minutes on an idle 2-core machine; the limits leave room for a busy one.
+RUN_TIMEOUT_S = 900
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(RUN_TIMEOUT_S + 120)]
 
 
 class LoggedServer(Server):
@@ -145,7 +147,7 @@ def test_the_api_keeps_its_contract(server: LoggedServer, role: str, tmp_path: P
     }
     # In tmp_path: the CLI keeps a cache folder in its working directory.
     run = subprocess.run(
-        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT_S
     )
     assert report.exists(), run.stdout[-4000:] + run.stderr[-4000:]
     figures = json.loads(report.read_text())
