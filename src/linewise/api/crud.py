@@ -5,10 +5,11 @@ router serves it; resources with nested parts (routings, orders) have their own 
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
+from pydantic.fields import FieldInfo
 from sqlalchemy import Select, Table, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -24,6 +25,7 @@ from linewise.core.errors import (
     ValidationProblem,
 )
 from linewise.core.query import ListParams, Page, apply_sort, paginate, text_filter
+from linewise.core.text import refuse_unstorable
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
@@ -35,6 +37,13 @@ class Schema(BaseModel):
     model_config = ConfigDict(
         from_attributes=True, extra="forbid", json_schema_serialization_defaults_required=True
     )
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # Every text field, in every resource: NUL or a lone surrogate is a 422 that names
+        # the field, not a 500 from the database.
+        return refuse_unstorable(value)
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -88,12 +97,22 @@ def check_version(current: int, if_match: str | None, body_version: int | None) 
         )
 
 
+def _optional(field: FieldInfo) -> Any:
+    """The field's type, constraints kept (bounds, lengths, patterns), or null.
+
+    The constraints live in the field's metadata, not in its annotation: an update model
+    built from the bare annotation accepted in a PATCH what the create refuses (a
+    negative speed factor, an empty name), and then stored it.
+    """
+    inner: Any = (
+        Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    )
+    return inner | None
+
+
 def make_update_model(create: type[BaseModel], name: str) -> type[BaseModel]:
     """Every field optional, plus ``version`` for optimistic concurrency."""
-    fields: dict[str, Any] = {
-        k: (f.annotation | None, None)  # type: ignore[operator]
-        for k, f in create.model_fields.items()
-    }
+    fields: dict[str, Any] = {k: (_optional(f), None) for k, f in create.model_fields.items()}
     fields["version"] = (int | None, None)
     return create_model(name, __base__=Schema, **fields)
 

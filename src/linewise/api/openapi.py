@@ -29,6 +29,12 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/ingest"): (413, 503),
     # A read that needs state: no baseline, or not solved yet.
     ("GET", "/api/v1/scenarios/{scenario_id}/compare"): (409,),
+    # An id in the query or body that names nothing: the machine, the baseline plan, the
+    # scenario to solve.
+    ("GET", "/api/v1/downtime/reasons"): (404,),
+    ("POST", "/api/v1/downtime/assignments"): (404,),
+    ("POST", "/api/v1/scenarios"): (404,),
+    ("POST", "/api/v1/schedules"): (404,),
 }
 # Changes that conflict with nothing stored: signing in and out, appending machine events
 # (a repeated event is answered as a duplicate, not a conflict).
@@ -41,9 +47,10 @@ NEVER_CONFLICT = frozenset(
 )
 
 DESCRIPTIONS = {
+    400: "The request body cannot be read (it is not valid UTF-8 or not the declared type).",
     401: "Not signed in, or the session or bearer token is invalid.",
     403: "The caller's role lacks the permission, or the CSRF header is missing.",
-    404: "A resource named in the path does not exist.",
+    404: "A resource named in the path (or an id in the query or body) does not exist.",
     409: "Conflict: stale version, duplicate key or a transition not allowed now.",
     412: "If-Match does not match the current version (reload and retry).",
     413: "The request body is too large.",
@@ -115,6 +122,8 @@ def problem_statuses(
     params = operation.get("parameters", [])
     if params or "requestBody" in operation:
         statuses.add(422)
+    if "requestBody" in operation:
+        statuses.add(400)  # a body the framework cannot decode, before any validation
     if any(p.get("in") == "header" and p["name"].lower() == "if-match" for p in params):
         statuses |= {412, 428}
     return sorted(statuses)

@@ -30,3 +30,27 @@ def refuse_control_characters(value: str) -> str:
 
 
 Name = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
+# What no database here can store: NUL (PostgreSQL text refuses it) and lone surrogates
+# (they have no UTF-8 encoding). Sent in any text field, they used to reach the database
+# and answer 500 instead of a 422 naming the field.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable(value: object) -> object:
+    """``value`` unchanged, or ValueError if it (or a string in it) cannot be stored."""
+    if isinstance(value, str):
+        found = UNSTORABLE.search(value)
+        if found is not None:
+            raise ValueError(
+                f"contains U+{ord(found.group()):04X} at position {found.start() + 1}, "
+                "which cannot be stored"
+            )
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            refuse_unstorable(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            refuse_unstorable(item)
+    return value

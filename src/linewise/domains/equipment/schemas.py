@@ -61,8 +61,11 @@ class MachineIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(min_length=1, max_length=40)
     position: int = 0
-    speed_factor: float = Field(1.0, gt=0)
-    minor_stop_threshold_s: float = Field(120.0, ge=0)
+    # Bounded: the threshold moves the day a KPI rollup may close (a year-long one
+    # overflowed the date arithmetic of every KPI of the area), and the factor scales
+    # the line's cycle into the station's.
+    speed_factor: float = Field(1.0, gt=0, le=100)
+    minor_stop_threshold_s: float = Field(120.0, ge=0, le=86_400)
 
 
 class MachineOut(MachineIn):
