@@ -230,7 +230,9 @@ def _products(lines: tuple[LineSpec, ...]) -> tuple[ProductSpec, ...]:
     return tuple(products)
 
 
-def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
+def _operators(
+    rng: random.Random, groups: int, shifts: tuple[str, ...] = ("A", "B"), first: int = 0
+) -> tuple[OperatorSpec, ...]:
     # Per group and shift: SMT 5, THT 3, TEST 2, PACK 2 (a few know two trades).
     crew: tuple[tuple[str, str, int], ...] = (
         ("smt_operator", "SMT", 5),
@@ -239,9 +241,9 @@ def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
         ("packer", "PACK", 2),
     )
     out = []
-    n = 0
+    n = first
     for _ in range(groups):
-        for shift in ("A", "B"):
+        for shift in shifts:
             for skill, area, count in crew:
                 for _ in range(count):
                     n += 1
@@ -485,6 +487,9 @@ def build_factory(
     lines = _lines(line_groups)
     products = _products(lines)
     operators = _operators(rng, line_groups)
+    if around_the_clock:  # a night crew of its own, drawn apart so the rest stays the same
+        night = random.Random(f"{seed}:night")
+        operators += _operators(night, line_groups, ("C",), first=len(operators))
     customers, order_specs = _orders(rng, now, products, orders, quantity_scale)
     stock, receipts = _supply(now, products, order_specs)
     year = now.astimezone(UTC).year
