@@ -78,6 +78,24 @@ def last_shift_start(spec: FactorySpec, now: datetime) -> datetime | None:
     return max((s for s in starts if s <= now), default=None)
 
 
+def feed_start(
+    spec: FactorySpec, now: datetime, backfill: timedelta, stored: datetime | None
+) -> datetime:
+    """Where the feed's simulation starts, given the newest event already ``stored``."""
+    # At least the whole site-local day so far: "today" on the KPI page then has data
+    # for every planned hour instead of an unknown morning.
+    midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
+    # On a weekend or before the first shift the day so far holds no production; the
+    # last shift worked is then replayed too, so the demo never opens on an empty plant.
+    start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
+    # Hours already stored are not simulated again: two runs over the same hours would
+    # put two histories on the same machines (the demo's simulated past, or an earlier
+    # run of the feed, ends where this one begins).
+    if stored is not None and stored > start:
+        start = min(now, stored + timedelta(milliseconds=1))
+    return start
+
+
 def demo_anchor(app: FastAPI) -> datetime | None:
     """When the demo factory was loaded: the spec is rebuilt from that instant."""
     with app.state.session_factory() as db:
@@ -178,22 +196,12 @@ async def run_live_feed(
         anchor, orders=orders, seed=factory_seed, around_the_clock=works_around_the_clock(app)
     )
     spec = replace(spec, orders=open_orders(app))
-    # At least the whole site-local day so far: "today" on the KPI page then has data
-    # for every planned hour instead of an unknown morning.
-    midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
-    # On a weekend or before the first shift the day so far holds no production; the
-    # last shift worked is then replayed too, so the demo never opens on an empty plant.
-    start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
-    # Hours already stored are not simulated again: two runs over the same hours would
-    # put two histories on the same machines.
-    stored = last_stored_event(app)
-    if stored is not None and stored > start:
-        start = min(now, stored + timedelta(milliseconds=1))
+    start = feed_start(spec, now, backfill, last_stored_event(app))
     backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)
     # Event ids count from one in every run; the start makes them unique across runs
     # (a repeated id would be taken for a resend and dropped).
-    id_prefix = f"{start:%y%m%d%H%M%S}-"
+    id_prefix = f"{start:%y%m%d%H%M%S}{start.microsecond // 1000:03d}-"
     began = time.monotonic()
     history = _with_prefix(sim.run_until(now), id_prefix)
     sent = await _submit(recorder, history)
