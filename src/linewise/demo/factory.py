@@ -361,8 +361,9 @@ def _history_orders(
 
     Drawn from a random stream of their own, so that the open orders of a seed are the
     same with or without history. Releases spread evenly up to ``now``, so that the
-    past ends with work on the floor, which the live feed carries on; each order is due
-    three to six days after its release, so that a few finish late.
+    past ends with work on the floor, which the live feed carries on. Each order is due
+    12 to 54 hours after its release, where the lead time through the four stages is
+    3 to 50 hours: most are on time, some are late, as in a real plant.
     """
     rng = random.Random(f"{seed}:history")
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
@@ -381,7 +382,7 @@ def _history_orders(
                 product=product.code,
                 quantity=quantity,
                 release=release,
-                due=release + timedelta(hours=rng.randint(72, 144)),
+                due=release + timedelta(hours=rng.randint(12, 54)),
                 priority=rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 2, 1))[0],
                 # Planned until the simulated past releases it at its release date.
                 status="planned",
