@@ -42,6 +42,8 @@ from linewise.simulation.spec import FactorySpec, OperationProgress, OrderSpec
 
 log = logging.getLogger("linewise.demo")
 CHUNK = 5000
+MAX_GAP = timedelta(days=7)  # the longest pause since the last run that the feed fills
+REPLAY_STEP = timedelta(hours=6)
 
 
 async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
@@ -88,12 +90,13 @@ def feed_start(
     # On a weekend or before the first shift the day so far holds no production; the
     # last shift worked is then replayed too, so the demo never opens on an empty plant.
     start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
-    # Hours already stored are not simulated again: two runs over the same hours would
-    # put two histories on the same machines (the demo's simulated past, or an earlier
-    # run of the feed, ends where this one begins).
-    if stored is not None and stored > start:
-        start = min(now, stored + timedelta(milliseconds=1))
-    return start
+    if stored is None:
+        return start
+    # The feed carries on right after the newest stored event: hours already stored are
+    # not simulated again (two runs over the same hours would put two histories on the
+    # same machines), and a demo started again days later fills the days it was off
+    # (up to MAX_GAP), so that its trends have no hole.
+    return min(now, max(stored + timedelta(milliseconds=1), now - MAX_GAP))
 
 
 def demo_anchor(app: FastAPI) -> datetime | None:
@@ -203,8 +206,11 @@ async def run_live_feed(
     # (a repeated id would be taken for a resend and dropped).
     id_prefix = f"{start:%y%m%d%H%M%S}{start.microsecond // 1000:03d}-"
     began = time.monotonic()
-    history = _with_prefix(sim.run_until(now), id_prefix)
-    sent = await _submit(recorder, history)
+    sent = 0
+    cursor = start
+    while cursor < now:  # in slices: a week-long pause must not sit in memory at once
+        cursor = min(cursor + REPLAY_STEP, now)
+        sent += await _submit(recorder, _with_prefix(sim.run_until(cursor), id_prefix))
     log.info(
         "demo feed: %d events of the last %s replayed in %.1f s; now live",
         sent,

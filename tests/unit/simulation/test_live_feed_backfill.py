@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from linewise.demo.factory import build_factory
-from linewise.demo.live_feed import feed_start, last_shift_start
+from linewise.demo.live_feed import MAX_GAP, feed_start, last_shift_start
 
 # Demo shifts run Monday to Friday, 06:00-22:00 Berlin time (UTC+1 in December).
 SPEC = build_factory(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
@@ -40,9 +40,11 @@ def test_the_feed_continues_after_what_is_stored() -> None:
     history_end = now - timedelta(minutes=2)  # the demo's simulated past ends here
     start = feed_start(SPEC, now, timedelta(hours=8), history_end)
     assert start == history_end + timedelta(milliseconds=1)
-    # Older data changes nothing; data "from the future" leaves nothing to replay.
-    old = now - timedelta(days=3)
-    assert feed_start(SPEC, now, timedelta(hours=8), old) == feed_start(
-        SPEC, now, timedelta(hours=8), None
+    # A demo started again days later fills the pause (up to a week), so that its
+    # trends have no hole; data "from the future" leaves nothing to replay.
+    three_days_ago = now - timedelta(days=3)
+    assert feed_start(SPEC, now, timedelta(hours=8), three_days_ago) == three_days_ago + (
+        timedelta(milliseconds=1)
     )
+    assert feed_start(SPEC, now, timedelta(hours=8), now - timedelta(days=30)) == now - MAX_GAP
     assert feed_start(SPEC, now, timedelta(hours=8), now + timedelta(hours=1)) == now
