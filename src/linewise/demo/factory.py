@@ -345,9 +345,10 @@ def _orders(
     return customers, tuple(specs)
 
 
-# Orders released per day of history: about 85 % of what the DIP line, the bottleneck,
-# gets through around the clock, so that the past does not pile up a backlog.
-HISTORY_ORDERS_PER_DAY = 3.0
+# Orders released per day of history: the DIP line, the bottleneck, then produces
+# three quarters of the time (idle the rest, waiting for boards), so the past piles up
+# no backlog and the SMT and test lines are busy enough for figures worth showing.
+HISTORY_ORDERS_PER_DAY = 4.5
 
 
 def _history_orders(
@@ -362,8 +363,8 @@ def _history_orders(
     Drawn from a random stream of their own, so that the open orders of a seed are the
     same with or without history. Releases spread evenly up to ``now``, so that the
     past ends with work on the floor, which the live feed carries on. Each order is due
-    12 to 54 hours after its release, where the lead time through the four stages is
-    3 to 50 hours: most are on time, some are late, as in a real plant.
+    36 to 120 hours after its release, where the lead time through the four stages is
+    3 to 85 hours (median 36): most are on time, some are late, as in a real plant.
     """
     rng = random.Random(f"{seed}:history")
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
@@ -382,7 +383,7 @@ def _history_orders(
                 product=product.code,
                 quantity=quantity,
                 release=release,
-                due=release + timedelta(hours=rng.randint(12, 54)),
+                due=release + timedelta(hours=rng.randint(36, 120)),
                 priority=rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 2, 1))[0],
                 # Planned until the simulated past releases it at its release date.
                 status="planned",

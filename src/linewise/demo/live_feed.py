@@ -120,13 +120,15 @@ _SIMULATED = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS
 _STAGES = (OperationStatus.IN_PROGRESS, OperationStatus.COMPLETED)
 
 
-def open_orders(app: FastAPI) -> tuple[OrderSpec, ...]:
-    """The open orders as the database has them now, for the simulator to work on.
+def open_orders(app: FastAPI, products: set[str]) -> tuple[OrderSpec, ...]:
+    """The open orders of demo ``products`` as the database has them now, for the
+    simulator to work on.
 
     Read from the database rather than rebuilt from the demo seed, so that the feed
     carries on where production stands: the orders the simulated history left running
     stay on their lines, and a restarted server does not make the same units again.
-    Orders on hold wait for a person and are left out.
+    Orders on hold wait for a person and are left out, and so are orders of products
+    someone added (the simulator knows the demo's routings only).
     """
     with app.state.session_factory() as db:
         lines: dict[int, str] = {id_: code for id_, code in db.execute(select(Line.id, Line.code))}
@@ -143,7 +145,9 @@ def open_orders(app: FastAPI) -> tuple[OrderSpec, ...]:
         out = []
         for order in db.scalars(query):
             ops = order.operations
-            if any(op.status not in (*_STAGES, OperationStatus.PENDING) for op in ops):
+            if order.product.code not in products or any(
+                op.status not in (*_STAGES, OperationStatus.PENDING) for op in ops
+            ):
                 continue
             progress = {
                 op.seq: OperationProgress(
@@ -198,7 +202,7 @@ async def run_live_feed(
     spec = build_factory(
         anchor, orders=orders, seed=factory_seed, around_the_clock=works_around_the_clock(app)
     )
-    spec = replace(spec, orders=open_orders(app))
+    spec = replace(spec, orders=open_orders(app, {p.code for p in spec.products}))
     start = feed_start(spec, now, backfill, last_stored_event(app))
     backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)

@@ -23,8 +23,8 @@ def test_history_orders_are_seeded_and_leave_the_open_orders_alone() -> None:
     with_history = build_factory(NOW, around_the_clock=True, history_days=28)
     assert with_history == build_factory(NOW, around_the_clock=True, history_days=28)
     assert with_history.orders == build_factory(NOW).orders
-    assert len(with_history.history) == 84
-    assert all(o.due <= NOW + timedelta(days=3) and o.release < NOW for o in with_history.history)
+    assert len(with_history.history) == 126
+    assert all(o.due <= NOW + timedelta(days=5) and o.release < NOW for o in with_history.history)
     assert not {o.number for o in with_history.history} & {o.number for o in with_history.orders}
 
 
