@@ -49,6 +49,8 @@ pytest: $(STAMP) $(UI_STAMP)
 
 test: lint typecheck pytest
 
+# Into an empty database: the demo factory (around the clock) and four weeks of its
+# simulated past (about a minute, with progress); then serve with the live feed.
 demo: $(STAMP) $(UI_STAMP)
 	$(BIN)/linewise demo --serve
 

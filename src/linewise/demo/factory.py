@@ -230,7 +230,9 @@ def _products(lines: tuple[LineSpec, ...]) -> tuple[ProductSpec, ...]:
     return tuple(products)
 
 
-def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
+def _operators(
+    rng: random.Random, groups: int, shifts: tuple[str, ...] = ("A", "B"), first: int = 0
+) -> tuple[OperatorSpec, ...]:
     # Per group and shift: SMT 5, THT 3, TEST 2, PACK 2 (a few know two trades).
     crew: tuple[tuple[str, str, int], ...] = (
         ("smt_operator", "SMT", 5),
@@ -239,9 +241,9 @@ def _operators(rng: random.Random, groups: int) -> tuple[OperatorSpec, ...]:
         ("packer", "PACK", 2),
     )
     out = []
-    n = 0
+    n = first
     for _ in range(groups):
-        for shift in ("A", "B"):
+        for shift in shifts:
             for skill, area, count in crew:
                 for _ in range(count):
                     n += 1
@@ -343,6 +345,53 @@ def _orders(
     return customers, tuple(specs)
 
 
+# Orders released per day of history: the DIP line, the bottleneck, then produces
+# three quarters of the time (idle the rest, waiting for boards), so the past piles up
+# no backlog and the SMT and test lines are busy enough for figures worth showing.
+HISTORY_ORDERS_PER_DAY = 4.5
+
+
+def _history_orders(
+    seed: int,
+    now: datetime,
+    products: tuple[ProductSpec, ...],
+    customers: dict[str, str],
+    days: int,
+) -> tuple[OrderSpec, ...]:
+    """Orders of the last ``days`` days, for a simulation of the past to produce.
+
+    Drawn from a random stream of their own, so that the open orders of a seed are the
+    same with or without history. Releases spread evenly up to ``now``, so that the
+    past ends with work on the floor, which the live feed carries on. Each order is due
+    36 to 120 hours after its release, where the lead time through the four stages is
+    3 to 85 hours (median 36): most are on time, some are late, as in a real plant.
+    """
+    rng = random.Random(f"{seed}:history")
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+    count = round(days * HISTORY_ORDERS_PER_DAY)
+    span_h = max(1, days * 24 - 4)
+    numbers = list(customers)
+    out = []
+    for i in range(count):
+        product = products[rng.randrange(len(products))]
+        quantity = rng.choice((50, 100, 150, 200, 250, 300, 400, 500, 600, 800))
+        release = start + timedelta(hours=i * span_h // count + rng.randint(0, 3))
+        out.append(
+            OrderSpec(
+                number=f"PO-{25_000 + i + 1}",
+                customer_order=numbers[rng.randrange(len(numbers))],
+                product=product.code,
+                quantity=quantity,
+                release=release,
+                due=release + timedelta(hours=rng.randint(36, 120)),
+                priority=rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 2, 1))[0],
+                # Planned until the simulated past releases it at its release date.
+                status="planned",
+            )
+        )
+    return tuple(out)
+
+
 def _requirements(
     products: tuple[ProductSpec, ...], orders: tuple[OrderSpec, ...]
 ) -> list[tuple[OrderSpec, dict[str, float]]]:
@@ -396,6 +445,20 @@ def _supply(
     return dict(sorted(stock.items())), tuple(receipts)
 
 
+# The factory of the tests and benchmarks: two shifts, Monday to Friday, with holidays.
+TWO_SHIFTS = (
+    ShiftSpec("A", "Early shift", "06:00", "14:00", (0, 1, 2, 3, 4), (("09:30", 30),)),
+    ShiftSpec("B", "Late shift", "14:00", "22:00", (0, 1, 2, 3, 4), (("18:00", 30),)),
+)
+EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
+# The demo that someone tries at any hour: three shifts, every day of the week.
+AROUND_THE_CLOCK = (
+    ShiftSpec("A", "Early shift", "06:00", "14:00", EVERY_DAY, (("09:30", 30),)),
+    ShiftSpec("B", "Late shift", "14:00", "22:00", EVERY_DAY, (("18:00", 30),)),
+    ShiftSpec("C", "Night shift", "22:00", "06:00", EVERY_DAY, (("02:00", 30),)),
+)
+
+
 def build_factory(
     now: datetime | None = None,
     *,
@@ -403,21 +466,41 @@ def build_factory(
     orders: int = 40,
     seed: int = 7,
     quantity_scale: float = 1.0,
+    around_the_clock: bool = False,
+    history_days: int = 0,
 ) -> FactorySpec:
     """The demo factory as of ``now`` (UTC): orders fall due over the next two weeks.
 
     ``quantity_scale`` multiplies every order quantity, so that a benchmark can load many
     orders onto few lines and still ask for roughly two weeks of work (high-mix, small
     batches) instead of months.
+
+    ``around_the_clock`` is the demo's own calendar: three shifts every day and no
+    holidays, so that whoever tries the demo, on a Sunday night or on Christmas Eve,
+    sees a working factory. Without it (the tests' and benchmarks' factory) the plant
+    works two shifts Monday to Friday. Only the calendar differs: lines, products,
+    operators and orders are the same for the same seed.
+
+    ``history_days`` adds the orders of that many past days (``FactorySpec.history``),
+    for ``linewise.demo.history`` to produce in a simulation of the past.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(seed)
     lines = _lines(line_groups)
     products = _products(lines)
     operators = _operators(rng, line_groups)
+    if around_the_clock:  # a night crew of its own, drawn apart so the rest stays the same
+        night = random.Random(f"{seed}:night")
+        operators += _operators(night, line_groups, ("C",), first=len(operators))
     customers, order_specs = _orders(rng, now, products, orders, quantity_scale)
     stock, receipts = _supply(now, products, order_specs)
     year = now.astimezone(UTC).year
+    holidays = (
+        (f"{year}-12-24", "Christmas Eve"),
+        (f"{year}-12-25", "Christmas Day"),
+        (f"{year}-12-26", "Boxing Day"),
+        (f"{year + 1}-01-01", "New Year"),
+    )
     return FactorySpec(
         site_code="PLANT-1",
         site_name="Demo Electronics Plant",
@@ -427,20 +510,15 @@ def build_factory(
         materials=dict(MATERIALS),
         products=products,
         operators=operators,
-        shifts=(
-            ShiftSpec("A", "Early shift", "06:00", "14:00", (0, 1, 2, 3, 4), (("09:30", 30),)),
-            ShiftSpec("B", "Late shift", "14:00", "22:00", (0, 1, 2, 3, 4), (("18:00", 30),)),
-        ),
-        holidays=(
-            (f"{year}-12-24", "Christmas Eve"),
-            (f"{year}-12-25", "Christmas Day"),
-            (f"{year}-12-26", "Boxing Day"),
-            (f"{year + 1}-01-01", "New Year"),
-        ),
+        shifts=AROUND_THE_CLOCK if around_the_clock else TWO_SHIFTS,
+        holidays=() if around_the_clock else holidays,
         reasons=DOWNTIME_REASONS + SCRAP_REASONS + REWORK_REASONS,
         customers=customers,
         orders=order_specs,
         stock=stock,
         receipts=receipts,
         as_of=now,
+        history=_history_orders(seed, now, products, customers, history_days)
+        if history_days > 0
+        else (),
     )

@@ -3,7 +3,9 @@
 The demo runs the simulator inside the server process and hands its events to the same
 recorder that HTTP and MQTT ingest use, so the demo needs no broker and no API key. It
 first fast-forwards over the last hours (so the KPI pages have a history), then
-follows the wall clock.
+follows the wall clock. Where the database already has machine data (the weeks of
+history ``linewise demo`` simulates before serving, or an earlier run of the feed), it
+continues after the last stored event instead of simulating those hours a second time.
 """
 
 from __future__ import annotations
@@ -11,24 +13,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from linewise.core.time import utcnow
 from linewise.demo.factory import build_factory
-from linewise.domains.equipment.models import Site
+from linewise.demo.load import AROUND_THE_CLOCK_CALENDAR
+from linewise.domains.equipment.models import Line, Site
+from linewise.domains.people.models import ShiftCalendar
+from linewise.domains.production.models import (
+    OperationStatus,
+    OrderStatus,
+    ProductionOrder,
+)
 from linewise.ingest.events import decode
+from linewise.ingest.models import CountEvent, StateEvent
 from linewise.ingest.recorder import Overloaded, Recorder
 from linewise.kpi.calendar import local_to_utc, site_date_of, site_day
 from linewise.simulation.engine import Simulation
-from linewise.simulation.spec import FactorySpec
+from linewise.simulation.events import Event
+from linewise.simulation.spec import FactorySpec, OperationProgress, OrderSpec
 
 log = logging.getLogger("linewise.demo")
 CHUNK = 5000
+MAX_GAP = timedelta(days=7)  # the longest pause since the last run that the feed fills
+REPLAY_STEP = timedelta(hours=6)
 
 
 async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
@@ -46,6 +61,12 @@ async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
     return accepted
 
 
+def _with_prefix(events: list[Event], prefix: str) -> list[Event]:
+    for event in events:
+        event["id"] = prefix + event["id"]
+    return events
+
+
 def last_shift_start(spec: FactorySpec, now: datetime) -> datetime | None:
     """The start of the latest shift that began before ``now`` (within a week)."""
     zone = ZoneInfo(spec.timezone)
@@ -59,11 +80,107 @@ def last_shift_start(spec: FactorySpec, now: datetime) -> datetime | None:
     return max((s for s in starts if s <= now), default=None)
 
 
+def feed_start(
+    spec: FactorySpec, now: datetime, backfill: timedelta, stored: datetime | None
+) -> datetime:
+    """Where the feed's simulation starts, given the newest event already ``stored``."""
+    # At least the whole site-local day so far: "today" on the KPI page then has data
+    # for every planned hour instead of an unknown morning.
+    midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
+    # On a weekend or before the first shift the day so far holds no production; the
+    # last shift worked is then replayed too, so the demo never opens on an empty plant.
+    start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
+    if stored is None:
+        return start
+    # The feed carries on right after the newest stored event: hours already stored are
+    # not simulated again (two runs over the same hours would put two histories on the
+    # same machines), and a demo started again days later fills the days it was off
+    # (up to MAX_GAP), so that its trends have no hole.
+    return min(now, max(stored + timedelta(milliseconds=1), now - MAX_GAP))
+
+
 def demo_anchor(app: FastAPI) -> datetime | None:
     """When the demo factory was loaded: the spec is rebuilt from that instant."""
     with app.state.session_factory() as db:
         site = db.scalars(select(Site).where(Site.code == "PLANT-1")).first()
         return site.created_at if site else None
+
+
+def works_around_the_clock(app: FastAPI) -> bool:
+    """Whether the loaded demo has the around-the-clock calendar: the feed simulates the
+    shifts that the KPIs count as planned time (an older demo database has two)."""
+    with app.state.session_factory() as db:
+        found = db.scalar(
+            select(ShiftCalendar.id).where(ShiftCalendar.code == AROUND_THE_CLOCK_CALENDAR)
+        )
+        return found is not None
+
+
+_SIMULATED = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS)
+_STAGES = (OperationStatus.IN_PROGRESS, OperationStatus.COMPLETED)
+
+
+def open_orders(app: FastAPI, products: set[str]) -> tuple[OrderSpec, ...]:
+    """The open orders of demo ``products`` as the database has them now, for the
+    simulator to work on.
+
+    Read from the database rather than rebuilt from the demo seed, so that the feed
+    carries on where production stands: the orders the simulated history left running
+    stay on their lines, and a restarted server does not make the same units again.
+    Orders on hold wait for a person and are left out, and so are orders of products
+    someone added (the simulator knows the demo's routings only).
+    """
+    with app.state.session_factory() as db:
+        lines: dict[int, str] = {id_: code for id_, code in db.execute(select(Line.id, Line.code))}
+        query = (
+            select(ProductionOrder)
+            .where(ProductionOrder.status.in_(_SIMULATED))
+            .options(
+                selectinload(ProductionOrder.operations),
+                selectinload(ProductionOrder.product),
+                selectinload(ProductionOrder.customer_order),
+            )
+            .order_by(ProductionOrder.number)
+        )
+        out = []
+        for order in db.scalars(query):
+            ops = order.operations
+            if order.product.code not in products or any(
+                op.status not in (*_STAGES, OperationStatus.PENDING) for op in ops
+            ):
+                continue
+            progress = {
+                op.seq: OperationProgress(
+                    op.status,
+                    good=op.good_qty,
+                    scrap=op.scrap_qty,
+                    rework=op.rework_qty,
+                    line=lines.get(op.line_id) if op.line_id is not None else None,
+                )
+                for op in ops
+                if op.status in _STAGES
+            }
+            out.append(
+                OrderSpec(
+                    number=order.number,
+                    customer_order=order.customer_order.number if order.customer_order else "",
+                    product=order.product.code,
+                    quantity=order.quantity,
+                    release=order.release_date or order.due_date,
+                    due=order.due_date,
+                    priority=order.priority,
+                    status=order.status,
+                    progress=progress,
+                )
+            )
+        return tuple(out)
+
+
+def last_stored_event(app: FastAPI) -> datetime | None:
+    """The newest machine state or count in the database."""
+    with app.state.session_factory() as db:
+        stamps = [db.scalar(select(func.max(model.ts))) for model in (StateEvent, CountEvent)]
+    return max((t for t in stamps if t is not None), default=None)
 
 
 async def run_live_feed(
@@ -82,18 +199,22 @@ async def run_live_feed(
         return
     recorder: Recorder = app.state.recorder
     now = utcnow()
-    spec = build_factory(anchor, orders=orders, seed=factory_seed)
-    # At least the whole site-local day so far: "today" on the KPI page then has data
-    # for every planned hour instead of an unknown morning.
-    midnight = site_day(spec.timezone, site_date_of(spec.timezone, now)).start
-    # On a weekend or before the first shift the day so far holds no production; the
-    # last shift worked is then replayed too, so the demo never opens on an empty plant.
-    start = min(now - backfill, midnight, last_shift_start(spec, now) or midnight)
+    spec = build_factory(
+        anchor, orders=orders, seed=factory_seed, around_the_clock=works_around_the_clock(app)
+    )
+    spec = replace(spec, orders=open_orders(app, {p.code for p in spec.products}))
+    start = feed_start(spec, now, backfill, last_stored_event(app))
     backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)
+    # Event ids count from one in every run; the start makes them unique across runs
+    # (a repeated id would be taken for a resend and dropped).
+    id_prefix = f"{start:%y%m%d%H%M%S}{start.microsecond // 1000:03d}-"
     began = time.monotonic()
-    history = sim.run_until(now)
-    sent = await _submit(recorder, history)
+    sent = 0
+    cursor = start
+    while cursor < now:  # in slices: a week-long pause must not sit in memory at once
+        cursor = min(cursor + REPLAY_STEP, now)
+        sent += await _submit(recorder, _with_prefix(sim.run_until(cursor), id_prefix))
     log.info(
         "demo feed: %d events of the last %s replayed in %.1f s; now live",
         sent,
@@ -103,7 +224,7 @@ async def run_live_feed(
     wall0 = time.monotonic()
     while not sim.finished:
         target = now + timedelta(seconds=(time.monotonic() - wall0) * speed)
-        events = sim.run_until(target)
+        events = _with_prefix(sim.run_until(target), id_prefix)
         if events:
             await _submit(recorder, events)
         await asyncio.sleep(0.5)

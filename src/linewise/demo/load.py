@@ -47,6 +47,7 @@ class LoadReport:
     operators: int
     orders: int
     users: int
+    past_orders: int = 0  # produced before ``as_of``: what a simulated history works on
 
 
 def database_is_empty(db: Session) -> bool:
@@ -153,11 +154,27 @@ def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> 
         operators=len(spec.operators),
         orders=len(spec.orders),
         users=users,
+        past_orders=len(spec.history),
     )
 
 
+AROUND_THE_CLOCK_CALENDAR = "PLANT-1-24-7"
+
+
+def calendar_name(spec: FactorySpec) -> tuple[str, str]:
+    """The demo calendar's code and name: the live feed reads which calendar is loaded
+    from the code, so that it simulates the shifts the KPIs count as planned time."""
+    every_day = all(len(sh.weekdays) == 7 for sh in spec.shifts)
+    if every_day and len(spec.shifts) == 3:
+        return AROUND_THE_CLOCK_CALENDAR, "Three shifts, every day"
+    days = "every day" if every_day else "Monday to Friday"
+    count = {1: "One shift", 2: "Two shifts", 3: "Three shifts"}.get(len(spec.shifts), "Shifts")
+    return f"{spec.site_code}-{len(spec.shifts)}SHIFT", f"{count}, {days}"
+
+
 def _add_calendar(db: Session, spec: FactorySpec, site: Site) -> None:
-    cal = ShiftCalendar(code="PLANT-1-2SHIFT", name="Two shifts, Monday to Friday", site_id=site.id)
+    code, name = calendar_name(spec)
+    cal = ShiftCalendar(code=code, name=name, site_id=site.id)
     cal.patterns = [
         ShiftPattern(
             code=sh.code,
@@ -198,7 +215,7 @@ def _add_orders(
         for number, customer in spec.customers.items()
     }
     db.add_all(customer_orders.values())
-    for os_ in spec.orders:
+    for os_ in (*spec.history, *spec.orders):
         product = products[os_.product]
         order = ProductionOrder(
             number=os_.number,

@@ -130,6 +130,9 @@ class FactorySpec:
     stock: dict[str, float] = field(default_factory=dict)  # material code -> on hand
     receipts: tuple[ReceiptSpec, ...] = ()
     as_of: datetime | None = None  # the instant the factory describes; history lies before it
+    # Orders produced before ``as_of`` (released in the past, due by now): loaded like the
+    # open ones, they are what a simulation of the past works on.
+    history: tuple[OrderSpec, ...] = ()
 
     def line(self, code: str) -> LineSpec:
         return next(line for line in self.lines if line.code == code)
