@@ -9,6 +9,7 @@ of a representative set of writes, must answer 422 naming the field instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -71,7 +72,16 @@ def _send(
     return client.request(method, url, params=query)
 
 
-def test_every_integer_parameter_is_bounded(app: FastAPI, as_role: dict[str, TestClient]) -> None:
+@pytest.fixture
+def services(app: FastAPI) -> Iterator[None]:
+    """The app's background services running (the planner answers 503 while stopped)."""
+    with TestClient(app):
+        yield
+
+
+def test_every_integer_parameter_is_bounded(
+    app: FastAPI, services: None, as_role: dict[str, TestClient]
+) -> None:
     found = integer_params(app)
     assert len(found) > 100  # the walk must see the whole API, not a corner of it
     client = as_role["admin"]
@@ -129,6 +139,7 @@ def test_largest_id_is_not_found_not_an_error(as_role: dict[str, TestClient]) ->
     ],
 )
 def test_integer_body_fields_are_bounded(
+    services: None,
     as_role: dict[str, TestClient],
     world: World,
     method: str,
