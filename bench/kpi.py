@@ -36,7 +36,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine
 from linewise.core.migrate import upgrade
 from linewise.domains.equipment.models import Area, Line, Machine, Site
@@ -49,6 +48,7 @@ from linewise.ingest import store
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
 from linewise.kpi import Convention, ParetoMeasure, TimeWindow, site_date_of, site_day
+from linewise.server.projections import ingest_projections, order_references
 
 PROJECTIONS = ingest_projections()
 

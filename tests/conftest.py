@@ -119,7 +119,7 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> FastAPI:
-    from linewise.api.app import create_app
+    from linewise.server.app import create_app
 
     return create_app(settings, engine=engine)
 

@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from linewise.api.app import WEB_DIST
+from linewise.server.app import WEB_DIST
 from tests.conftest import PASSWORD, World
 from tests.services import CHROMIUM, missing
 

@@ -139,6 +139,47 @@ def test_core_knows_no_domain() -> None:
     assert not bad, "core must not import upward:\n" + "\n".join(bad)
 
 
+# The app is assembled on top (server/, cli/, demo/); nothing below reaches up into it.
+BELOW_ASSEMBLY = (
+    "linewise.core",
+    "linewise.api",
+    "linewise.domains",
+    "linewise.ingest",
+    "linewise.exchange",
+    *(f"linewise.{e}" for e in ENGINES),
+)
+ASSEMBLY = ("linewise.server", "linewise.cli", "linewise.demo")
+# The router kit sits below the domains; authentication needs the accounts domain.
+ROUTER_KIT_MAY_IMPORT = (
+    "linewise.core",
+    "linewise.config",
+    "linewise.api",
+    "linewise.domains.accounts",
+)
+
+
+def test_nothing_below_the_assembly_imports_it() -> None:
+    bad = [
+        f"{_where(m, line)} imports {target}"
+        for m in MODULES
+        if _under(m.name, BELOW_ASSEMBLY)
+        for line, target, _ in m.imports()
+        if _under(target, ASSEMBLY)
+    ]
+    assert not bad, "the assembly (server, cli, demo) is the top layer:\n" + "\n".join(bad)
+
+
+def test_the_router_kit_sits_below_the_domains() -> None:
+    bad = [
+        f"{_where(m, line)} imports {target}"
+        for m in MODULES
+        if _under(m.name, ("linewise.api",))
+        for line, target, _ in m.imports()
+        if target.startswith("linewise") and not _under(target, ROUTER_KIT_MAY_IMPORT)
+    ]
+    assert not bad, "api/ is the domains' router kit, not the app:\n" + "\n".join(bad)
+
+
 def test_no_module_imports_another_modules_private_names() -> None:
     bad = []
     for m in MODULES:

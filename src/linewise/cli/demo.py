@@ -97,8 +97,8 @@ def demo(
 
         import uvicorn
 
-        from linewise.api.app import create_app
         from linewise.demo.live_feed import run_live_feed
+        from linewise.server.app import create_app
 
         url = f"http://{cfg.host}:{cfg.port}"
         background = (

@@ -41,8 +41,8 @@ def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | Non
 
     import uvicorn
 
-    from linewise.api.app import create_app
     from linewise.core.migrate import upgrade as run_upgrade
+    from linewise.server.app import create_app
 
     cfg = settings()
     if mqtt_url:
@@ -85,8 +85,8 @@ def openapi(output: str | None) -> None:
     """
     from pathlib import Path
 
-    from linewise.api.app import create_app
     from linewise.api.openapi import document_text
+    from linewise.server.app import create_app
 
     # An in-memory database: building the document must not touch the configured one.
     text = document_text(create_app(settings().model_copy(update={"database_url": "sqlite://"})))

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.domains.performance.refresher import refresh_sites
 from linewise.domains.production.models import OperationStatus, OrderStatus, ProductionOrder
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
+from linewise.server.projections import ingest_projections, order_references
 from linewise.simulation.engine import Simulation
 from linewise.simulation.ground_truth import GroundTruth
 from linewise.simulation.model import SimParams

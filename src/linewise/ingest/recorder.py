@@ -81,7 +81,7 @@ class Recorder:
     ) -> None:
         """``projections`` run in this order in every write transaction, and ``orders``
         resolves the order stages counts name; the application registers both at
-        assembly (see ``linewise.api.projections``). Without projections, the recorder
+        assembly (see ``linewise.server.projections``). Without projections, the recorder
         stores raw events only."""
         self.engine = engine
         self.bus = bus

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from linewise.api.live import LiveHub
 from linewise.core.bus import Bus
 from linewise.ingest.recorder import Recorder
 from linewise.server.container import ServiceContainer
+from linewise.server.live import LiveHub
 
 
 class RecorderService:

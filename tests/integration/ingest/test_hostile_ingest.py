@@ -236,7 +236,7 @@ def test_mqtt_quarantines_hostile_events_by_field_and_keeps_their_neighbours(
 
     import paho.mqtt.client as paho
 
-    from linewise.api.app import create_app
+    from linewise.server.app import create_app
     from tests.services import MQTT_HOST, MQTT_PORT, missing, port_open, wait_until
 
     if not port_open(MQTT_HOST, MQTT_PORT):

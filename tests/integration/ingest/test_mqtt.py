@@ -27,10 +27,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from linewise.api.app import create_app
 from linewise.config import Settings
 from linewise.ingest.models import QuarantinedEvent, StateEvent, TelemetrySample
 from linewise.ingest.mqtt import MqttIngest, MqttSettings
+from linewise.server.app import create_app
 from tests.conftest import World
 from tests.integration.ingest.conftest import state, ts
 from tests.servers import Server

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_engine, make_session_factory
 from linewise.core.migrate import upgrade
 from linewise.demo.factory import build_factory
@@ -36,6 +35,7 @@ from linewise.kpi import (
     evaluate_machine,
     expand_calendar,
 )
+from linewise.server.projections import ingest_projections, order_references
 from linewise.simulation import GroundTruth, Simulation
 from linewise.simulation.spec import FactorySpec
 

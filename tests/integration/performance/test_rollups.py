@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.models import ShiftPattern
 from linewise.domains.performance import downtime
@@ -47,6 +46,7 @@ from linewise.kpi import (
     pareto,
     site_day,
 )
+from linewise.server.projections import ingest_projections, order_references
 from tests.conftest import World
 from tests.writes import recorded_writes
 

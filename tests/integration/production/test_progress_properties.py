@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_session_factory
 from linewise.core.errors import Problem
 from linewise.core.time import utcnow
@@ -33,6 +32,7 @@ from linewise.domains.production.models import (
 )
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
+from linewise.server.projections import ingest_projections, order_references
 from tests.conftest import World
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from linewise.api.projections import ingest_projections, order_references
 from linewise.core.db import make_session_factory
 from linewise.domains.production import service
 from linewise.domains.production.models import OrderOperation, OrderStatus, ProductionOrder
 from linewise.ingest.events import decode
 from linewise.ingest.store import References, write_events
+from linewise.server.projections import ingest_projections, order_references
 from tests.conftest import World
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from linewise.api.app import create_app
 from linewise.api.openapi import MEDIA, ProblemDetails, document_text
 from linewise.config import Settings
+from linewise.server.app import create_app
 
 ROOT = Path(__file__).resolve().parents[3]
 COMMITTED_DOCUMENT = ROOT / "ui" / "openapi.json"

@@ -14,13 +14,9 @@ from sqlalchemy import Engine
 
 import linewise
 from linewise.api import audit as audit_api
-from linewise.api import docs_ui, errors, openapi
+from linewise.api import errors, openapi
 from linewise.api.deps import Principal, require
-from linewise.api.headers import SecurityHeaders
 from linewise.api.int_bounds import bound_integer_inputs
-from linewise.api.live import LiveHub
-from linewise.api.live import router as live_router
-from linewise.api.projections import ingest_projections, order_references
 from linewise.api.schemas import HealthOut
 from linewise.config import Settings, get_settings
 from linewise.core import audit, events
@@ -39,6 +35,11 @@ from linewise.domains.quality import api as quality_api
 from linewise.exchange import api as exchange_api
 from linewise.ingest import api as ingest_api
 from linewise.ingest.recorder import Recorder
+from linewise.server import docs_ui
+from linewise.server.headers import SecurityHeaders
+from linewise.server.live import LiveHub
+from linewise.server.live import router as live_router
+from linewise.server.projections import ingest_projections, order_references
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 API_PREFIX = "/api/v1"
