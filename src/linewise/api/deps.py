@@ -181,7 +181,9 @@ def require(permission: str) -> Callable[..., Any]:
     """
     if permission == PUBLIC:
 
-        def public() -> Principal:
+        # async: runs on the event loop, so a public route never queues for a worker
+        # thread behind database work (/health must answer while the server is busy).
+        async def public() -> Principal:
             return ANONYMOUS
 
         public.permission = PUBLIC  # type: ignore[attr-defined]

@@ -49,7 +49,9 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
 
     @router.get("/health", tags=["meta"], response_model=HealthOut)
-    def health(_p: Principal = Depends(require(PUBLIC))) -> dict[str, Any]:
+    async def health(_p: Principal = Depends(require(PUBLIC))) -> dict[str, Any]:
+        # On the event loop: a load balancer's probe is answered even when every worker
+        # thread is busy with database work.
         return {"status": "ok", "version": linewise.__version__}
 
     for sub in (
