@@ -55,8 +55,9 @@ def _rule_of(message: str) -> str:
     return next((rule for needle, rule in _RULES if needle in message), "feasibility")
 
 
-_SPAN_RE = re.compile(r"\b(\d+)\.\.(\d+)\b")
-_AT_RE = re.compile(r"@(\d+)\b")
+# Solver seconds count from the plan's start: a time before it is negative.
+_SPAN_RE = re.compile(r"(?<![\w-])(-?\d+)\.\.(-?\d+)\b")
+_AT_RE = re.compile(r"@(-?\d+)\b")
 _SECONDS_RE = re.compile(r"\b(\d+) s\b|\b(needs|expected) (\d+)\b")
 
 
