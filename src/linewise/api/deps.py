@@ -180,7 +180,6 @@ def require(permission: str) -> Callable[..., Any]:
     every route from the app itself.
     """
     if permission == PUBLIC:
-
         # async: runs on the event loop, so a public route never queues for a worker
         # thread behind database work (/health must answer while the server is busy).
         async def public() -> Principal:
