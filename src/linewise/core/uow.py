@@ -8,21 +8,8 @@ after the commit and dropped on rollback (see core/events.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from linewise.core.db import session_scope
 
-from sqlalchemy.orm import Session, sessionmaker
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit when the block ends normally, roll back on any error, always close."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+# One implementation (core/db.session_scope); this is the name the request and job
+# boundaries use.
+unit_of_work = session_scope
