@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UI_STAMP := src/linewise/web/dist/index.html
 PYTEST_ARGS ?=
 
-.PHONY: demo test install ui openapi lint typecheck pytest serve clean bench
+.PHONY: demo test install ui openapi lint typecheck pytest serve clean bench oidc-provider
 
 # setup.py builds the compiled dispatcher (optional: skipped without a C++ compiler).
 $(STAMP): requirements.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
@@ -44,8 +44,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(UI_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# A real OpenID provider (panva's oidc-provider) for the single sign-on tests.
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
+oidc-provider: $(OIDC_PROVIDER)
+
+# Two workers (pytest-xdist) keep both cores busy while one test waits on a browser, a
+# server or the database; tests/conftest.py keeps tests that share a resource together.
+PYTEST_WORKERS ?= 2
+pytest: $(STAMP) $(UI_STAMP) $(OIDC_PROVIDER)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
@@ -61,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/jssp.py --quick
 
 clean:
-	rm -rf $(VENV) ui/node_modules ui/tools/openapi/node_modules src/linewise/web/dist var
+	rm -rf $(VENV) ui/node_modules ui/tools/openapi/node_modules tests/oidc/node_modules src/linewise/web/dist var

@@ -23,7 +23,41 @@ from linewise.core.security import Role, hash_password
 from tests.services import PG_URL, missing
 
 PASSWORD = "correct horse battery"
+# Tests (and the servers they start) sign in as every role with a password alone: the
+# default MFA requirement is off for them, and tested on its own (test_mfa.py).
+os.environ.setdefault("LINEWISE_MFA_REQUIRED_ROLES", "")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+# The suite runs on two pytest-xdist workers (`make test`). Tests that share something
+# outside their own database run in one group, on one worker, one after the other: the
+# MQTT tests share the broker's topic tree (`linewise/v1/...`), and the contract runs and
+# crash tests each load both cores on their own, which would starve a timing-sensitive
+# neighbour. A path ending in "/" names a whole folder.
+SHARED_GROUPS = {
+    "mqtt": (
+        "tests/integration/ingest/test_mqtt.py",
+        "tests/integration/ingest/test_hostile_ingest.py",
+        "tests/unit/simulation/test_senders.py",
+    ),
+    # The solver's tests run CP-SAT on several threads; the decomposition test checks a
+    # wall-clock time limit and must not share the cores with them.
+    "solver": ("tests/unit/scheduling/",),
+    "heavy": (
+        "tests/contract/test_schemathesis.py",
+        "tests/integration/alerts/test_outbox_crash.py",
+        "tests/integration/ingest/test_crash.py",
+        "tests/integration/jobs/test_crash.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        for group, paths in SHARED_GROUPS.items():
+            if any(path == p or (p.endswith("/") and path.startswith(p)) for p in paths):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _pg_admin_url() -> str:
@@ -110,11 +144,29 @@ def db(engine: Engine) -> Iterator[Session]:
 def settings(engine: Engine, tmp_path: Path) -> Settings:
     # Tests replay events at fixed dates, which age past the default ingest bound
     # (LINEWISE_INGEST_MAX_PAST_S, a month) as the calendar moves on: allow the maximum.
+    # No in-app job workers: their minute-by-minute jobs (catch-up at start, KPI refresh,
+    # alert evaluation) write while a test writes through its own session, which raced
+    # ("database is locked" on SQLite, reordered audit rows on PostgreSQL). A test of the
+    # workers asks for them with ``with_job_workers``.
     return Settings(
         database_url=str(engine.url.render_as_string(hide_password=False)),
         audit_checkpoint=tmp_path / "audit-checkpoint.json",
         ingest_max_past_s=TEST_INGEST_MAX_PAST_S,
+        jobs_workers=0,
+        documents_dir=str(tmp_path / "documents"),
+        # A browser test or the API contract test sends hundreds of requests a minute as
+        # one user: limited only where the limit is tested (tests/integration/ops).
+        rate_limit_per_minute=1_000_000,
+        rate_limit_device_per_minute=1_000_000,
+        # Every role signs in with a password here; the default (TOTP for supervisors,
+        # managers and admins) is tested in tests/integration/accounts/test_mfa.py.
+        mfa_required_roles="",
     )
+
+
+def with_job_workers(settings: Settings, workers: int = 2) -> Settings:
+    """These settings with in-app job workers, for the tests of what they run."""
+    return settings.model_copy(update={"jobs_workers": workers})
 
 
 @pytest.fixture

@@ -18,6 +18,16 @@ class Server:
         self.env = {
             # Events at fixed dates in tests age past the default bound of a month.
             "LINEWISE_INGEST_MAX_PAST_S": str(10 * 365 * 86_400),
+            # A test server takes hundreds of requests a minute from one user (the API
+            # contract test): the rate limit is tested in tests/integration/ops.
+            "LINEWISE_RATE_LIMIT_PER_MINUTE": "0",
+            "LINEWISE_RATE_LIMIT_DEVICE_PER_MINUTE": "0",
+            # No scheduled backups of a test database into the working directory.
+            "LINEWISE_BACKUP_DIR": "",
+            # Tracebacks in a failing test's server log read better as text.
+            "LINEWISE_LOG_FORMAT": "text",
+            # Every role signs in with a password alone (MFA is tested on its own).
+            "LINEWISE_MFA_REQUIRED_ROLES": "",
             **os.environ,
             "LINEWISE_DATABASE_URL": url,
             "LINEWISE_PORT": str(port),

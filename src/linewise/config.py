@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     demo_mode: bool = False
     # Secure cookies need HTTPS; off by default so http://127.0.0.1 works out of the box.
     cookie_secure: bool = False
-    session_hours: int = 12
+    # A shift and a bit: a session opened at the start of a shift ends after it.
+    session_hours: int = 8
     login_max_failures: int = 5
     login_window_seconds: int = 300
     # Addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed
@@ -73,7 +74,41 @@ class Settings(BaseSettings):
     )
     ingest_max_pending_events: int = 200_000
     # Seconds between background KPI rollup refreshes (run when ingest is quiet); 0 = off.
+    # The server runs it as the periodic job "kpi-refresh" (docs/jobs.md) on
+    # ``kpi_refresh_cron``; any value above 0 switches it on.
     kpi_refresh_s: float = 60.0
+    kpi_refresh_cron: str = Field(
+        default="* * * * *",
+        description="when the KPI rollup refresh runs (cron, in the site's time zone)",
+    )
+    # The background job queue (docs/jobs.md).
+    jobs_workers: int = Field(
+        default=1,
+        ge=0,
+        description="job claim loops in the server process; 0: only `linewise worker` "
+        "processes run jobs",
+    )
+    jobs_poll_s: float = Field(
+        default=0.5, gt=0, description="seconds an idle worker waits before looking again"
+    )
+    jobs_heartbeat_s: float = Field(default=5.0, gt=0, description="worker heartbeat period")
+    jobs_keep_days: float = Field(
+        default=7, gt=0, description="days succeeded jobs are kept (pruned nightly)"
+    )
+    # Alert e-mail (docs/alerts.md). No host: alerts are shown in the app only.
+    smtp_host: str = Field(default="", description="SMTP server for alert e-mail; empty: none")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
+    smtp_from: str = Field(default="linewise@localhost", description="sender of alert e-mail")
+    alerts_email_to: str = Field(
+        default="", description="comma-separated addresses every alert is e-mailed to"
+    )
+    # Cron of the alert rule evaluator, in the site's zone; rules are in whole minutes.
+    alerts_evaluate_cron: str = "* * * * *"
+    jobs_stale_after_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="a running job whose heartbeat is older than this is given back",
+    )
     # Spreadsheet imports (POST /import/{sheet} and `linewise import`) are bounded so one
     # file cannot take the server's memory or time; each refusal names its setting.
     import_max_bytes: int = Field(
@@ -87,6 +122,109 @@ class Settings(BaseSettings):
     import_max_columns: int = Field(default=100, description="most columns per row (else 422)")
     # Excel's own limit for one cell; a longer cell is refused with its row and column.
     import_max_cell_chars: int = 32_767
+    # Cron of the idle-risk refresh (docs/idle.md), in the site's zone; empty: off.
+    idle_risk_cron: str = "* * * * *"
+    # Scheduled reports (docs/reports.md), cron in the site's zone: the daily shift report
+    # covers the shifts that ended in the day before it runs; the weekly one the past week.
+    reports_daily_cron: str = "30 6 * * *"
+    reports_weekly_cron: str = "0 7 * * mon"
+    # Work instructions attached to routing steps (docs/terminal.md).
+    documents_dir: str = Field(
+        default="var/documents", description="directory the attached files are stored in"
+    )
+    documents_max_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="largest attached file, in bytes (else 413)"
+    )
+
+    # Requests a minute per person or integration key, and per device key (docs/operations.md).
+    rate_limit_per_minute: int = Field(
+        default=100, ge=0, description="requests a minute per user or API key; 0: no limit"
+    )
+    rate_limit_device_per_minute: int = Field(
+        default=6000, ge=0, description="requests a minute per device key (ingest); 0: no limit"
+    )
+    # Log lines: "json" (one object per line, with the request id) or "text".
+    log_format: str = Field(
+        default="json", pattern="^(json|text)$", description="json or text log lines"
+    )
+    # Tracing (docs/operations.md): off unless an OTLP/HTTP endpoint is given; needs the
+    # `tracing` extra (the OpenTelemetry SDK and its OTLP exporter).
+    tracing_otlp_endpoint: Annotated[str | None, BeforeValidator(_empty_is_none)] = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; "
+        "empty: no tracing",
+    )
+    # Backups (docs/operations.md): `linewise backup`, and the periodic job "backup".
+    backup_dir: Annotated[Path | None, BeforeValidator(_empty_is_none)] = Field(
+        default=Path("var/backups"),
+        description="where backups are written; empty: no scheduled backups",
+    )
+    # Every 10 minutes: a recovery point under 15 minutes on the embedded database (on
+    # PostgreSQL, WAL archiving gives a shorter one; docs/operations.md).
+    backup_cron: str = Field(
+        default="*/10 * * * *",
+        description="when the server backs the database up (cron, in the site's time zone)",
+    )
+    backup_keep_all_hours: float = Field(
+        default=24, ge=0, description="hours in which every backup is kept"
+    )
+    backup_keep_days: float = Field(
+        default=30, gt=0, description="days one backup a day is kept (the newest always is)"
+    )
+    # Alert grouping, Alertmanager's timers (docs/alerts.md): the first notice of a new
+    # group waits this long for the rest of a burst, later ones at most every interval,
+    # and a group still firing is notified again after the repeat time.
+    alerts_group_wait_s: float = Field(default=30.0, ge=0, description="group wait, seconds")
+    alerts_group_interval_s: float = Field(
+        default=300.0, ge=0, description="group interval, seconds"
+    )
+    alerts_repeat_s: float = Field(default=14400.0, gt=0, description="repeat interval, seconds")
+    # Delivery analytics (docs/delivery.md): cron of the snapshot of every open order's
+    # ETA, which calibrates later intervals and risks; empty: off.
+    delivery_snapshot_cron: str = "5 * * * *"
+
+    # Identity (docs/security.md). MFA: roles whose local accounts must use a TOTP
+    # second factor (comma-separated; empty: nobody must, everyone may).
+    mfa_required_roles: str = Field(
+        default="supervisor,manager,admin",
+        description="roles that must sign in with TOTP (comma-separated; empty: none)",
+    )
+    mfa_issuer: str = Field(default="Linewise", description="name shown in authenticator apps")
+    # Single sign-on with OpenID Connect (authorization code with PKCE); off when no issuer.
+    oidc_issuer: str = Field(default="", description="the OpenID provider's issuer URL")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_provider_name: str = Field(default="SSO", description="the sign-in button's label")
+    oidc_scopes: str = "openid profile email groups"
+    oidc_groups_claim: str = "groups"
+    oidc_username_claim: str = "preferred_username"
+    # The redirect URI registered at the provider; empty: this server's own
+    # /api/v1/auth/oidc/callback as the browser reached it.
+    oidc_redirect_url: str = ""
+    # Groups to roles and areas, JSON: {"mes-admins": "admin", ...} and
+    # {"assembly-team": ["Assembly"], ...}. The highest role of a user's groups wins; a
+    # user in no mapped group is refused.
+    oidc_group_roles: str = Field(default="{}", description="JSON: group -> role")
+    oidc_group_areas: str = Field(default="{}", description="JSON: group -> [area names]")
+    # Data retention (docs/operations.md): raw telemetry and raw machine events are kept
+    # this many days, then telemetry as hourly min/mean/max per signal, counts as hourly
+    # sums, states as their intervals. 0: kept raw forever. Audit records never expire.
+    retention_raw_days: int = Field(
+        default=90, ge=0, description="days raw telemetry and machine events are kept; 0: ever"
+    )
+    retention_cron: str = Field(default="43 2 * * *", description="when retention runs (cron)")
+
+    def mfa_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.mfa_required_roles.split(",") if r.strip())
+
+    # Maintenance (docs/maintenance.md): how often plans are turned into orders, and how
+    # long a down stop lasts before it opens a corrective order (0: never).
+    maintenance_generate_cron: str = Field(
+        default="*/15 * * * *", description="cron of the maintenance order generation"
+    )
+    maintenance_corrective_after_min: float = Field(
+        default=30.0, ge=0, description="a down stop this long opens a corrective order"
+    )
 
     def proxy_options(self) -> dict[str, Any]:
         """uvicorn's forwarded-header options: on only for the configured proxies."""

@@ -32,8 +32,6 @@ from tests.e2e.test_ui_orders import (
     CHROMIUM_ARGS,
     _ok,
     _wait_until_ready,
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
 )
 
 pytestmark = [
@@ -89,16 +87,6 @@ class Server:
         assert not thread.is_alive(), "the test server did not stop"
 
 
-@pytest.fixture
-def server(settings: Settings, engine: Engine, ui_built: None) -> Iterator[Server]:  # noqa: F811
-    srv = Server(settings, engine)
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
 @contextmanager
 def _admin(base: str, password: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{base}/api/v1", timeout=10) as c:
@@ -151,7 +139,7 @@ def _sign_in_ui(page: Any, base: str, username: str, password: str) -> None:
 def test_floor_shows_machine_events_live_and_survives_a_lost_connection(
     server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -331,7 +319,7 @@ def _start_smt_orders(base: str, password: str) -> None:
 def test_demo_factory_floor_screenshot(
     server: Server,
     db: Session,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -381,7 +369,7 @@ def test_demo_factory_floor_screenshot(
 def test_a_machine_that_went_silent_is_flagged(
     server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
 ) -> None:
     """Its last report is an hour old: the tile says so instead of pretending it runs."""
     from playwright.sync_api import expect, sync_playwright
@@ -411,5 +399,78 @@ def test_a_machine_that_went_silent_is_flagged(
                   "state": "idle"}],
             )  # fmt: skip
             expect(tile).not_to_have_class(re.compile(r"\bis-silent\b"), timeout=ONE_SECOND)
+        finally:
+            browser.close()
+
+
+def test_a_line_in_changeover_shows_the_order_it_is_set_up_for(
+    server: Server,
+    world: World,
+    db: Session,
+    chromium_path: str,
+) -> None:
+    """Before, a line in setup read "No order running"; the published plan names the order."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
+
+    with _admin(server.base, PASSWORD) as c:
+        order = _ok(
+            c.post(
+                "/orders",
+                json={"number": "PO-SETUP", "product_id": world.product_id, "quantity": 40,
+                      "due_date": "2030-01-10T12:00:00Z"},
+            )
+        )  # fmt: skip
+        smt = _ok(c.get(f"/orders/{order['id']}"))["operations"][0]
+    start = datetime.now(UTC)
+    plan = SchedulePlan(
+        kind="full",
+        status=PlanStatus.PUBLISHED,
+        published_at=start,
+        horizon_start=start,
+        horizon_end=start + timedelta(days=1),
+        solver_status="FEASIBLE",
+        objective={},
+        instance_blob=b"",
+    )
+    db.add(plan)
+    db.flush()
+    db.add(
+        PlannedOperation(
+            plan_id=plan.id,
+            operation_id=smt["id"],
+            order_id=order["id"],
+            line_id=world.line_ids["SMT-1"],
+            job_key="PO-SETUP",
+            op_index=0,
+            order_number="PO-SETUP",
+            product_code="CTRL-100",
+            seq=smt["seq"],
+            name=smt["name"],
+            start=start + timedelta(minutes=10),
+            end=start + timedelta(minutes=40),
+        )
+    )
+    db.commit()
+    _ingest(
+        server.base,
+        _device_key(server.base),
+        [{"id": "setup-1", "ts": _ts(timedelta(minutes=3)), "machine": "SMT-1-PNP1",
+          "type": "state", "state": "setup", "reason": "Changeover"}],
+    )  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1280, "height": 800})
+        try:
+            _sign_in_ui(page, server.base, "manager", PASSWORD)
+            page.goto(server.base + "/floor")
+            smt_line = page.locator("[data-testid=line-panel][data-line=SMT-1]")
+            order_box = smt_line.get_by_test_id("line-order")
+            expect(order_box).to_contain_text("Setup for PO-SETUP")
+            expect(order_box).to_contain_text("40 to make")
+            expect(smt_line).not_to_contain_text("No order running")
+            # The other line is not in setup and has no order: it still says so.
+            test_line = page.locator("[data-testid=line-panel][data-line=TEST-1]")
+            expect(test_line).to_contain_text("No order running")
         finally:
             browser.close()

@@ -22,13 +22,8 @@ from tests.e2e.test_ui_floor import (
     Server,
     _new_browser_page,
     _sign_in_ui,
-    server,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_order_lateness import _publish_a_plan
-from tests.e2e.test_ui_orders import (
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
-)
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,9 +46,9 @@ def _clock12(iso: str, zone: ZoneInfo) -> str:
 
 
 def test_german_switch_in_the_shell_translates_orders_and_floor(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -104,9 +99,9 @@ def _browser_in_new_york(pw: Any, chromium: str) -> tuple[Any, Any]:
 
 
 def test_a_browser_in_new_york_reads_berlin_times_on_orders_and_the_gantt(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright

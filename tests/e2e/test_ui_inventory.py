@@ -13,12 +13,9 @@ from tests.e2e.test_ui_floor import (
     Server,
     _new_browser_page,
     _sign_in_ui,
-    server,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_orders import (
     _ok,
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_schedule import _client
 
@@ -77,9 +74,9 @@ def _seed(base: str, world: World) -> int:
 
 
 def test_tooltip_names_the_material_and_a_delivery_is_received(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 

@@ -24,15 +24,12 @@ from tests.e2e.test_ui_floor import (
     _ingest,
     _new_browser_page,
     _sign_in_ui,
-    server,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_floor import (
     _ts as _ts_now,
 )
 from tests.e2e.test_ui_orders import (
     _ok,
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
 )
 
 pytestmark = [
@@ -147,9 +144,9 @@ def _assert_same_figure(shown: str, api_value: float | None) -> None:
 
 
 def test_kpi_page_explains_figures_and_the_reason_queue_feeds_the_pareto(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -182,11 +179,11 @@ def test_kpi_page_explains_figures_and_the_reason_queue_feeds_the_pareto(
             assert machine["kpis"]["oee"] and machine["kpis"]["oee"] > 0
 
             # The line's output-based OEE, its stations' figure and the machine's OEE: as the API.
-            line_oee = card.get_by_test_id("line-today-oee").locator(".fig-value")
+            line_oee = card.get_by_test_id("line-a-oee").locator(".fig-value")
             _assert_same_figure(line_oee.inner_text(), line["lines"][0]["oee_output_based"])
-            availability = card.get_by_test_id("line-today-availability").locator(".fig-value")
+            availability = card.get_by_test_id("line-a-availability").locator(".fig-value")
             _assert_same_figure(availability.inner_text(), line["kpis"]["availability"])
-            station = card.locator(f"[data-testid=station-oee-today][data-machine={MACHINE}]")
+            station = card.locator(f"[data-testid=station-oee-a][data-machine={MACHINE}]")
             _assert_same_figure(station.locator(".val").inner_text(), machine["kpis"]["oee"])
 
             # Explain the machine's OEE: its time elements, the formula with its numbers.
@@ -246,7 +243,7 @@ def test_kpi_page_explains_figures_and_the_reason_queue_feeds_the_pareto(
             page.get_by_role("button", name="Six big losses").click()
             expect(page.get_by_test_id("convention-note")).to_contain_text("Six big losses")
             expect(card.locator(".conv-tag")).to_have_text("Six big losses")
-            expect(card.get_by_test_id("line-today-effectiveness")).to_contain_text("Performance")
+            expect(card.get_by_test_id("line-a-effectiveness")).to_contain_text("Performance")
         finally:
             browser.close()
 

@@ -20,12 +20,9 @@ from tests.e2e.test_ui_floor import (
     Server,
     _new_browser_page,
     _sign_in_ui,
-    server,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_orders import (
     _ok,
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_schedule import _client
 
@@ -76,9 +73,9 @@ def _berlin(iso: str) -> tuple[str, str]:
 
 
 def test_order_page_shows_planned_finish_and_lateness(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright

@@ -8,21 +8,15 @@ Chromium is driven by Playwright. One backend (SQLite) is enough for the UI.
 from __future__ import annotations
 
 import math
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from linewise.server.app import WEB_DIST
 from tests.conftest import PASSWORD, World
-from tests.services import CHROMIUM, missing
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,34 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture
-def ui_built() -> None:
-    if not (WEB_DIST / "index.html").is_file():
-        pytest.fail(
-            f"the UI is not built ({WEB_DIST / 'index.html'} is missing): "
-            "run `make ui` (or `make test`, which builds it first)"
-        )
-
-
-@pytest.fixture
-def live_server(app: FastAPI, ui_built: None) -> Iterator[str]:
-    """The app under a real uvicorn in a background thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # bound before the server starts: no race for the port
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_until_ready(base, thread)
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _wait_until_ready(base: str, thread: threading.Thread, timeout_s: float = 20) -> None:
@@ -82,13 +48,6 @@ def _wait_until_ready(base: str, thread: threading.Thread, timeout_s: float = 20
             last = exc
         time.sleep(0.05)  # polling interval, not a wait for an outcome
     pytest.fail(f"the test server at {base} did not become ready: {last}")
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not Path(CHROMIUM).is_file():
-        missing(f"Chromium at {CHROMIUM}")
-    return CHROMIUM
 
 
 def _sign_in(c: httpx.Client, username: str) -> None:

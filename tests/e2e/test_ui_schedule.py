@@ -29,12 +29,9 @@ from tests.e2e.test_ui_floor import (
     Server,
     _new_browser_page,
     _sign_in_ui,
-    server,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_ui_orders import (
     _ok,
-    chromium_path,  # noqa: F401  (fixture)
-    ui_built,  # noqa: F401  (fixture)
 )
 
 pytestmark = [
@@ -86,9 +83,9 @@ def _drag(page: Any, bar: Any, dx: float, dy: float = 0) -> None:
 
 
 def test_optimize_drag_publish_and_compare_a_scenario(
-    server: Server,  # noqa: F811
+    server: Server,
     world: World,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -128,7 +125,9 @@ def test_optimize_drag_publish_and_compare_a_scenario(
                 box_a, box_b = bar_a.bounding_box(), bar_b.bounding_box()
                 assert box_a and box_b
 
-                # Onto the first operation of the line: refused, explained, back in place.
+                # Onto the first operation of the line, strictly (push off; pushing would put
+                # the first one behind it): refused, explained, back in place.
+                page.get_by_test_id("push-mode").uncheck()
                 _drag(page, bar_b, box_a["x"] - box_b["x"] + 10)
                 refusal = page.get_by_test_id("move-refused")
                 expect(refusal).to_be_visible()
@@ -136,6 +135,7 @@ def test_optimize_drag_publish_and_compare_a_scenario(
                 expect(refusal).to_contain_text("Overlaps")
                 expect(bar_b).to_have_attribute("data-start", second["start"])
                 assert _ok(api.get(f"/plans/{plan_id}"))["version"] == plan["version"]
+                page.get_by_test_id("push-mode").check()
 
                 # The last operation of the plan, later into free time: accepted.
                 bar_last = page.locator(
@@ -199,30 +199,30 @@ def test_optimize_drag_publish_and_compare_a_scenario(
             ).to_contain_text("new")
             expect(comparison.get_by_test_id("util-row")).to_have_count(2)
 
-            # Publishing the what-if: refused while its rush order exists nowhere else;
-            # without it, solved again, it becomes the plan the floor works from.
+            # Publishing the what-if: the confirmation says that the rush order becomes a
+            # real order, and publishing creates it (released) with the plan.
             comparison.get_by_test_id("publish-scenario").click()
-            page.get_by_role("dialog").get_by_role("button", name="Publish").click()
-            expect(page.get_by_test_id("publish-refused")).to_contain_text("RUSH-E2E")
-            page.get_by_test_id("change-item").get_by_role("button", name="Remove").click()
-            expect(page.get_by_test_id("change-item")).to_have_count(0)
-            page.get_by_role("button", name="Solve scenario").click()
-            expect(page.get_by_test_id("publish-refused")).to_have_count(0, timeout=20_000)
-            comparison.get_by_test_id("publish-scenario").click()
-            page.get_by_role("dialog").get_by_role("button", name="Publish").click()
-            expect(page.get_by_test_id("scenario-published")).to_contain_text("published")
+            dialog = page.get_by_role("dialog")
+            expect(dialog.get_by_test_id("publish-creates")).to_contain_text("RUSH-E2E")
+            dialog.get_by_role("button", name="Publish").click()
+            published = page.get_by_test_id("scenario-published")
+            expect(published).to_contain_text("published")
+            expect(published.get_by_role("link", name="RUSH-E2E")).to_be_visible()
             with _client(server.base, "planner") as api:
                 live = _ok(api.get("/plans", params={"status": "published"}))
                 assert [p["kind"] for p in live] == ["adopted"]
+                rush = _ok(api.get("/orders/by-number/RUSH-E2E"))
+                assert rush["status"] == "released" and rush["quantity"] == 80
+                assert rush["plan_id"] == live[0]["id"]
         finally:
             browser.close()
 
 
 def test_demo_factory_plan_renders_and_is_the_docs_screenshot(
-    server: Server,  # noqa: F811
+    server: Server,
     db: Session,
     password_hash: str,
-    chromium_path: str,  # noqa: F811
+    chromium_path: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright

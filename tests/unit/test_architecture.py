@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "src" / "linewise"
 
 # Engines are pure: dataclasses in, dataclasses out; usable from the CLI and notebooks.
-ENGINES = ("kpi", "scheduling", "simulation", "spc", "analytics")
+ENGINES = ("kpi", "scheduling", "simulation", "spc", "analytics", "allocation")
 # What an engine may import from linewise besides the engines: time helpers only.
 ENGINE_MAY_IMPORT = ("linewise.core.time",)
 FRAMEWORKS = ("fastapi", "starlette", "sqlalchemy", "alembic", "psycopg", "uvicorn")
@@ -32,6 +32,7 @@ CORE_MAY_NOT_IMPORT = (
     "linewise.demo",
     "linewise.cli",
     "linewise.assistant",
+    "linewise.ops",
 )
 # Calls that read or write the database, as they appear in handlers.
 SESSION_NAMES = ("db", "session")
@@ -146,6 +147,8 @@ BELOW_ASSEMBLY = (
     "linewise.domains",
     "linewise.ingest",
     "linewise.exchange",
+    "linewise.jobs",
+    "linewise.ops",
     *(f"linewise.{e}" for e in ENGINES),
 )
 ASSEMBLY = ("linewise.server", "linewise.cli", "linewise.demo")

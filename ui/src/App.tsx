@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
-import { currentUser, listSites, logout, setUnauthorizedHandler, type User } from "./api";
+import { currentUser, listSites, logout, logoutEverywhere, setUnauthorizedHandler, type User } from "./api";
 import { t, useT } from "./i18n";
 import { setSiteZone } from "./site";
 import { Shell } from "./components/Shell";
 import { ErrorState, Loading } from "./components/States";
 import { LoginPage } from "./pages/LoginPage";
 import { Routes } from "./Routes";
+import { SessionProvider } from "./session";
 
 type Session = { state: "checking" } | { state: "signed-out"; expired?: boolean } | { state: "signed-in"; user: User } | { state: "error"; error: unknown };
 
@@ -45,6 +46,14 @@ export function App() {
     }
   }, []);
 
+  const signOutEverywhere = useCallback(async () => {
+    try {
+      await logoutEverywhere();
+    } finally {
+      setSession({ state: "signed-out" });
+    }
+  }, []);
+
   switch (session.state) {
     case "checking":
       return <div className="boot"><Loading label={t("Starting Linewise…")} /></div>;
@@ -59,9 +68,11 @@ export function App() {
       );
     case "signed-in":
       return (
-        <Shell user={session.user} onSignOut={signOut}>
-          <Routes key={locale} />
-        </Shell>
+        <SessionProvider user={session.user}>
+          <Shell user={session.user} onSignOut={signOut} onSignOutEverywhere={signOutEverywhere}>
+            <Routes key={locale} />
+          </Shell>
+        </SessionProvider>
       );
   }
 }

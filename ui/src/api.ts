@@ -30,7 +30,8 @@ export interface Page<T> {
   offset: number;
 }
 
-export type User = Schemas["UserOut"];
+export type User = Schemas["MeOut"];
+export type UserRecord = Schemas["UserOut"];
 export type LoginOut = Schemas["LoginOut"];
 export type Ref = Schemas["ProductRef"] | Schemas["LineRef"];
 export type CustomerOrderRef = Schemas["CustomerOrderRef"];
@@ -145,7 +146,7 @@ async function request<T>(method: string, path: string, opts: { query?: Query; b
   }
   if (!res.ok) {
     const err = await toError(res);
-    if (res.status === 401 && path !== "/auth/login" && path !== "/auth/me") onUnauthorized?.();
+    if (res.status === 401 && path !== "/auth/login" && path !== "/auth/me" && !path.startsWith("/auth/mfa/")) onUnauthorized?.();
     throw err;
   }
   if (res.status === 204) return undefined as T;
@@ -154,6 +155,11 @@ async function request<T>(method: string, path: string, opts: { query?: Query; b
 
 export const get = <T>(path: string, query?: Query): Promise<T> => request<T>("GET", path, { query });
 export const post = <T>(path: string, body: unknown): Promise<T> => request<T>("POST", path, { body });
+export const put = <T>(path: string, body: unknown): Promise<T> => request<T>("PUT", path, { body });
+export const patch = <T>(path: string, body: unknown): Promise<T> => request<T>("PATCH", path, { body });
+export const del = (path: string): Promise<void> => request<void>("DELETE", path);
+/** A DELETE whose answer has a body (e.g. how many sessions it ended). */
+export const delWithBody = <T>(path: string): Promise<T> => request<T>("DELETE", path);
 export type { Query };
 
 /** Every item of a paged list (master data is small; pages of 500). */
@@ -169,15 +175,49 @@ export async function getAll<T>(path: string, query?: Query): Promise<T[]> {
 
 // ---- auth ----
 
-export async function login(username: string, password: string): Promise<User> {
-  const out = await request<LoginOut>("POST", "/auth/login", { body: { username, password } });
+/** A password sign-in: a session, or the second factor still to come (``mfa``). */
+export async function login(username: string, password: string): Promise<PasswordLogin> {
+  const out = await request<PasswordLogin>("POST", "/auth/login", { body: { username, password } });
+  if (out.csrf_token) sessionStorage.setItem(CSRF_KEY, out.csrf_token);
+  return out;
+}
+
+// ---- identity: the second factor at sign-in, its enrolment, single sign-on ----
+export type PasswordLogin = Schemas["PasswordLoginOut"];
+export type MfaSetup = Schemas["MfaSetupOut"];
+export type MfaEnabled = Schemas["MfaEnabledOut"];
+export type AuthProviders = Schemas["AuthProvidersOut"];
+
+export async function mfaVerify(mfaToken: string, code: string): Promise<User> {
+  const out = await request<LoginOut>("POST", "/auth/mfa/verify", { body: { mfa_token: mfaToken, code } });
   sessionStorage.setItem(CSRF_KEY, out.csrf_token);
   return out.user;
 }
 
+export const mfaEnrol = (mfaToken: string) =>
+  request<MfaSetup>("POST", "/auth/mfa/enrol", { body: { mfa_token: mfaToken } });
+
+export async function mfaEnrolConfirm(mfaToken: string, code: string): Promise<MfaEnabled> {
+  const out = await request<MfaEnabled>("POST", "/auth/mfa/enrol/confirm", { body: { mfa_token: mfaToken, code } });
+  if (out.csrf_token) sessionStorage.setItem(CSRF_KEY, out.csrf_token);
+  return out;
+}
+
+export const authProviders = () => request<AuthProviders>("GET", "/auth/providers");
+
 export async function logout(): Promise<void> {
   try {
     await request<void>("POST", "/auth/logout");
+  } finally {
+    sessionStorage.removeItem(CSRF_KEY);
+  }
+}
+
+/** Sign out on every device (this one included); how many sessions ended. */
+export async function logoutEverywhere(): Promise<number> {
+  try {
+    const out = await request<{ ended: number }>("POST", "/auth/logout-everywhere");
+    return out.ended;
   } finally {
     sessionStorage.removeItem(CSRF_KEY);
   }
@@ -209,6 +249,7 @@ export interface OrderQuery {
 
 export const listOrders = (q: OrderQuery) => get<Page<OrderSummary>>("/orders", { ...q });
 export const getOrder = (id: number) => get<OrderDetail>(`/orders/${id}`);
+export const getOrderByNumber = (number: string) => get<OrderDetail>(`/orders/by-number/${encodeURIComponent(number)}`);
 export const listProducts = () => getAll<Product>("/products", { sort: "code" });
 export const getProduct = (id: number) => get<Product>(`/products/${id}`);
 export const getRouting = (productId: number) => get<Routing>(`/products/${productId}/routing`);
@@ -219,3 +260,57 @@ export const listMachines = () => getAll<Machine>("/machines", { sort: "position
 export const listOperators = () => getAll<Operator>("/operators", { sort: "code" });
 export const listCalendars = () => getAll<Calendar>("/calendars", { sort: "code" });
 export const listReasonCodes = () => getAll<ReasonCode>("/reason-codes", { sort: "category,code" });
+
+// ---- files (import and export) ----
+
+/** A request whose body is a form or JSON and whose answer may be a file. */
+async function send(method: string, path: string, query: Query | undefined, body: FormData | unknown): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined && !(body instanceof FormData)) headers["Content-Type"] = "application/json";
+  const token = csrfToken();
+  if (method !== "GET" && token) headers["X-CSRF-Token"] = token;
+  let res: Response;
+  try {
+    res = await fetch(url(path, query), {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, t("Network error"), t("Cannot reach the Linewise server. Check the connection and try again."));
+  }
+  if (!res.ok) {
+    if (res.status === 401) onUnauthorized?.();
+    throw await toError(res);
+  }
+  return res;
+}
+
+/** Upload a file as the form field "file"; the answer is JSON. */
+export async function uploadFile<T>(path: string, query: Query, file: File): Promise<T> {
+  const form = new FormData();
+  form.append("file", file);
+  return (await (await send("POST", path, query, form)).json()) as T;
+}
+
+/** A file the server writes (an export, a template), with the name it suggests. */
+export async function fetchFile(method: "GET" | "POST", path: string, query: Query, body?: unknown): Promise<{ blob: Blob; filename: string }> {
+  const res = await send(method, path, query, body);
+  const disposition = res.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "export";
+  return { blob: await res.blob(), filename };
+}
+
+/** Hand a file to the browser as a download. */
+export function saveFile({ blob, filename }: { blob: Blob; filename: string }): void {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoked later: the browser reads the blob after the click returns.
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}

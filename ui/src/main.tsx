@@ -2,12 +2,16 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { I18nProvider } from "./i18n";
+import { TerminalApp } from "./terminal/TerminalApp";
 import "./styles.css";
+
+// The operator terminal is a page of its own (badge sign-in, no office navigation).
+const isTerminal = window.location.pathname === "/terminal" || window.location.pathname.startsWith("/terminal/");
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <I18nProvider>
-      <App />
+      {isTerminal ? <TerminalApp /> : <App />}
     </I18nProvider>
   </StrictMode>,
 );

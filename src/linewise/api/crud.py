@@ -26,6 +26,7 @@ from linewise.core.errors import (
 )
 from linewise.core.query import ListParams, Page, apply_sort, paginate, text_filter
 from linewise.core.text import refuse_unstorable
+from linewise.core.time import utcnow
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
@@ -322,7 +323,12 @@ def crud_router(
         if guard is not None:
             guard(db, principal, obj, data)
         check_version(obj.version, if_match, data.pop("version", None))  # type: ignore[attr-defined]
-        extras = {k: data.pop(k) for k in list(data) if k in special}
+        # Nested items are whole records: exclude_unset above would also drop their
+        # defaults (a shift pattern sent without a name lost its "" and hit NOT NULL).
+        full = body.model_dump()  # type: ignore[attr-defined]
+        extras = {k: full[k] for k in list(data) if k in special}
+        for k in extras:
+            data.pop(k)
         for key, value in data.items():
             if value is None and not _table(model).c[key].nullable:
                 raise ValidationProblem(
@@ -337,6 +343,10 @@ def crud_router(
         for key, value in extras.items():
             if value is not None:
                 special[key](db, obj, value)
+                # Replacing nested rows (a calendar's shifts) leaves the record's own row
+                # untouched, so its version stayed and a stale copy could overwrite them.
+                if hasattr(obj, "updated_at"):
+                    obj.updated_at = utcnow()
         db.flush()  # the version for the ETag; the request commits
         response.headers["ETag"] = etag(obj.version)  # type: ignore[attr-defined]
         return out.model_validate(obj)

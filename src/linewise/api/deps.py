@@ -162,6 +162,11 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
         principal = _from_session(request, db, token)
     else:
         raise Unauthorized("sign in or send a bearer token")
+    limits = getattr(request.app.state, "rate_limits", None)
+    if limits is not None:
+        # After authenticating: an unknown caller's guesses are the sign-in throttle's.
+        bucket = limits.devices if principal.kind == ApiKeyScope.DEVICE else limits.people
+        bucket.check(principal.actor, principal.name)
     # The audit hook reads the actor from the session that makes the change.
     db.info["actor"] = principal.actor
     # The one commit before the request's end, and it writes nothing: it ends the read

@@ -25,8 +25,11 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     # Wrong credentials on a public route; too many failed sign-ins (LoginLimiter).
     ("POST", "/api/v1/auth/login"): (401, 429),
+    ("POST", "/api/v1/auth/badge"): (401, 429),
     # Body over the size limit; recorder behind (Retry-After).
     ("POST", "/api/v1/ingest"): (413, 503),
+    # A failing readiness check (server/probes.py).
+    ("GET", "/api/v1/health/ready"): (503,),
     # A read that needs state: no baseline, or not solved yet.
     ("GET", "/api/v1/scenarios/{scenario_id}/compare"): (409,),
     # An id in the query or body that names nothing: the machine, the baseline plan, the
@@ -35,12 +38,24 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/downtime/assignments"): (404,),
     ("POST", "/api/v1/scenarios"): (404,),
     ("POST", "/api/v1/schedules"): (404,),
+    ("PUT", "/api/v1/alert-escalations"): (404,),  # the rule named in the body
+    # The signed-in account is no operator's (a supervisor asking for "my" station).
+    ("GET", "/api/v1/labour/me"): (404,),
+    ("POST", "/api/v1/labour/clock"): (404,),
+    # Identity (issue 25): a sign-in's second step with an expired or used challenge, a
+    # wrong code; single sign-on when it is not configured (404).
+    ("POST", "/api/v1/auth/mfa/verify"): (401,),
+    ("POST", "/api/v1/auth/mfa/enrol"): (401,),
+    ("POST", "/api/v1/auth/mfa/enrol/confirm"): (401,),
+    ("GET", "/api/v1/auth/oidc/login"): (404,),
+    ("GET", "/api/v1/auth/oidc/callback"): (404,),
 }
 # Changes that conflict with nothing stored: signing in and out, appending machine events
 # (a repeated event is answered as a duplicate, not a conflict).
 NEVER_CONFLICT = frozenset(
     {
         ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/badge"),
         ("POST", "/api/v1/auth/logout"),
         ("POST", "/api/v1/ingest"),
     }
@@ -56,7 +71,7 @@ DESCRIPTIONS = {
     413: "The request body is too large.",
     422: "Invalid input; `errors` names each field.",
     428: "An update needs If-Match or `version` in the body.",
-    429: "Too many attempts; retry after the time in Retry-After.",
+    429: "Too many attempts or requests; retry after the time in Retry-After.",
     503: "Temporarily unable: overloaded, or the server is starting or stopping; retry.",
 }
 
@@ -114,7 +129,7 @@ def problem_statuses(
     """The error statuses an operation can answer with."""
     statuses: set[int] = set(EXTRA_STATUSES.get((method, path), ()))
     if permission != PUBLIC:
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}  # 429: the caller's rate limit (api/rate_limit.py)
     if "{" in path:
         statuses.add(404)
     if method in WRITE_METHODS and (method, path) not in NEVER_CONFLICT:

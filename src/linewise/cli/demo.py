@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -37,7 +38,14 @@ from linewise.simulation.spec import FactorySpec
     show_default=True,
     help="With --serve: the simulator feeds machine data so the floor is alive.",
 )
-@click.option("--speed", default=1.0, show_default=True, help="Simulated seconds per second.")
+@click.option(
+    "--speed",
+    default=1.0,
+    show_default=True,
+    help="Above 1, the live feed plays the last stretch of the past it replays at this many "
+    "simulated seconds per second (for about ten minutes), then follows the clock: machine "
+    "data is never stamped ahead of the real time.",
+)
 def demo(
     serve: bool,
     orders: int,
@@ -110,6 +118,11 @@ def demo(
                 "(or replays today so far, at least 8 hours), then runs live."
             )
         click.echo(f"\nLinewise is starting on {url}  (API docs: {url}/docs; stop with Ctrl+C)\n")
+        if "LINEWISE_MFA_REQUIRED_ROLES" not in os.environ:
+            # The demo users sign in with the well-known password alone; a real site
+            # keeps the default (TOTP for supervisors, managers and admins).
+            cfg = cfg.model_copy(update={"mfa_required_roles": ""})
+            click.echo("MFA is not required in the demo (LINEWISE_MFA_REQUIRED_ROLES).")
         app = create_app(cfg, background=background)  # type: ignore[arg-type]
         uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", **cfg.proxy_options())
 

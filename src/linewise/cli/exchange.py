@@ -10,6 +10,7 @@ import click
 from linewise.cli.context import settings, unit_of_work
 from linewise.exchange.exporter import export_sheet
 from linewise.exchange.importer import import_rows
+from linewise.exchange.locales import ImportLocale
 from linewise.exchange.sheets import SHEETS, columns
 from linewise.exchange.tabular import Limits, detect_format, read_rows
 
@@ -21,7 +22,15 @@ SHEET = click.Choice(list(SHEETS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--partial", is_flag=True, help="Write the valid rows even if some are bad.")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
-def import_command(sheet: str, file: Path, partial: bool, dry_run: bool) -> None:
+@click.option(
+    "--locale",
+    type=click.Choice([locale.value for locale in ImportLocale]),
+    default="iso",
+    show_default=True,
+    help="How dates and decimals were typed: de = 18.12.2026, 1.234,5; en = 12/18/2026, "
+    "1,234.5. ISO is read under every locale.",
+)
+def import_command(sheet: str, file: Path, partial: bool, dry_run: bool, locale: str) -> None:
     """Import SHEET (products, materials, routings, bom, operators, orders) from a CSV or
     XLSX FILE. The whole file is validated first; one bad row means nothing is written
     unless --partial is given. Columns: see `linewise export SHEET -`. The row, column
@@ -30,7 +39,9 @@ def import_command(sheet: str, file: Path, partial: bool, dry_run: bool) -> None
     limits = Limits.from_settings(settings())
     with unit_of_work(actor="cli:import") as db, file.open("rb") as source:
         _h, rows = read_rows(source, detect_format(file.name, source), sheet, limits)
-        result = import_rows(db, sheet, rows, partial=partial, dry_run=dry_run)
+        result = import_rows(
+            db, sheet, rows, partial=partial, dry_run=dry_run, locale=ImportLocale(locale)
+        )
     for e in result.errors:
         click.echo(f"row {e.row}, column {e.column}: {e.message}", err=True)
     verb = "checked (dry run)" if dry_run else "imported"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from linewise.cli.audit import audit_group
+from linewise.cli.backup import backup_command, restore_command
 from linewise.cli.context import settings
 from linewise.cli.demo import demo
 from linewise.cli.edge import edge
 from linewise.cli.exchange import export_command, import_command
+from linewise.cli.jobs import jobs_group, worker_command
 from linewise.cli.kpi import kpi
 from linewise.cli.simulate import simulate
 from linewise.cli.users import apikey_group, user_group
@@ -41,10 +43,12 @@ def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | Non
 
     import uvicorn
 
+    from linewise.core.logs import configure
     from linewise.core.migrate import upgrade as run_upgrade
     from linewise.server.app import create_app
 
     cfg = settings()
+    log_config = configure(cfg.log_format)
     if mqtt_url:
         cfg = cfg.model_copy(update={"mqtt_url": mqtt_url})
     if port:
@@ -66,6 +70,8 @@ def serve(host: str | None, port: int | None, upgrade: bool, mqtt_url: str | Non
         host=host or cfg.host,
         port=port or cfg.port,
         log_level="info",
+        log_config=log_config,
+        access_log=False,  # the app logs each request itself, with its request id
         **cfg.proxy_options(),
     )
 
@@ -122,6 +128,10 @@ main.add_command(export_command)
 main.add_command(simulate)
 main.add_command(edge)
 main.add_command(kpi)
+main.add_command(jobs_group)
+main.add_command(worker_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 
 if __name__ == "__main__":  # python -m linewise.cli.main

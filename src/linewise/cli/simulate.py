@@ -69,6 +69,7 @@ def _report(progress: Progress) -> None:
 @click.option("--factory-seed", type=int, default=7, show_default=True, help="Seed of the data.")
 @click.option("--batch", type=int, default=500, show_default=True, help="Events per send.")
 @click.option("--count-batch", type=int, default=1, show_default=True, help="Units per count.")
+@click.option("--operators", is_flag=True, help="Operators as agents: lines wait for their crews.")
 def simulate(
     start: str | None,
     duration: str,
@@ -84,6 +85,7 @@ def simulate(
     factory_seed: int,
     batch: int,
     count_batch: int,
+    operators: bool,
 ) -> None:
     """Simulate the demo factory and send machine events over HTTP, MQTT or to a file.
 
@@ -94,7 +96,7 @@ def simulate(
         raise click.UsageError("--http needs --api-key or LINEWISE_DEVICE_KEY")
     moment = parse_start(start)
     spec = build_factory(moment, line_groups=line_groups, orders=orders, seed=factory_seed)
-    params = SimParams(count_batch=max(1, count_batch))
+    params = SimParams(count_batch=max(1, count_batch), operators=operators)
     sim = Simulation(spec, moment, parse_duration(duration), seed=seed, params=params)
     click.echo(
         f"simulating {len(spec.lines)} lines, {len(spec.orders)} orders from "

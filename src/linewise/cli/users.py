@@ -96,3 +96,19 @@ def apikey_create(name: str, scope: str, role: str | None) -> None:
         db.flush()
         click.echo(f"key {key.name} ({key.scope}) id {key.id}; token (shown once):")
         click.echo(token)
+
+
+@user_group.command("reset-mfa")
+@click.argument("username")
+def user_reset_mfa(username: str) -> None:
+    """Reset a user's second factor (the last admin lost the phone and the recovery
+    codes): the next sign-in sets it up again; the user's sessions end."""
+    from linewise.domains.accounts import mfa
+
+    with unit_of_work() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user '{username}'")
+        mfa.reset(db, user)
+        service.end_sessions(db, user.id)
+        click.echo(f"{username}: MFA reset; the next sign-in sets it up again where required")

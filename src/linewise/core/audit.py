@@ -181,6 +181,12 @@ def _before_after(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
             if old != new:
                 before[key] = _jsonable(old)
                 after[key] = _jsonable(new)
+    # A secret's hash never enters the log, but that it changed does (a password reset
+    # is an event an auditor looks for): "password_changed": true, without any value.
+    exclude: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
+    for key in sorted(exclude):
+        if key in state.attrs and state.attrs[key].history.has_changes():
+            after[f"{key.removesuffix('_hash')}_changed"] = True
     return before, after
 
 

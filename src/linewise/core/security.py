@@ -46,6 +46,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "orders:transition": frozenset({_R.SUPERVISOR, _R.PLANNER, _R.MANAGER, _R.ADMIN}),
     # Start / stop / report an operation on the floor.
     "operations:execute": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.ADMIN}),
+    # Acknowledge an andon call raised on the floor.
+    "andon:acknowledge": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
     "import": frozenset({_R.PLANNER, _R.ADMIN}),
     "export": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
     "users:read": frozenset({_R.MANAGER, _R.ADMIN}),
@@ -63,6 +65,40 @@ POLICY: dict[str, frozenset[Role]] = {
     "kpi:read": ALL_ROLES,
     # Give a stop without a reason its reason.
     "downtime:assign": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    # The background job queue: its depth, the dead-letter list, replaying a dead job.
+    "jobs:admin": frozenset({_R.MANAGER, _R.ADMIN}),
+    # Alerts: everyone sees them (area-scoped); the floor's leads acknowledge and resolve;
+    # managers decide what is worth an alert.
+    "alerts:read": ALL_ROLES,
+    "alerts:acknowledge": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "alerts:rules": frozenset({_R.MANAGER, _R.ADMIN}),
+    # Labour: everyone clocks themself in and sees their own station; the floor's leads
+    # read labour figures and allocate people in their areas (managers across areas);
+    # managers keep the skill matrix.
+    "labour:self": ALL_ROLES,
+    "labour:read": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "allocation:write": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "skills:write": frozenset({_R.MANAGER, _R.ADMIN}),
+    # Idle time: measured minutes by cause, idle risks and reallocation suggestions.
+    "idle:read": frozenset({_R.SUPERVISOR, _R.PLANNER, _R.MANAGER, _R.ADMIN}),
+    # Scheduled reports: anyone signed in subscribes themselves; managers subscribe others.
+    "reports:subscribe": ALL_ROLES,
+    "reports:manage": frozenset({_R.MANAGER, _R.ADMIN}),
+    # Work instructions: planners attach files to routing steps; everyone may read them.
+    "documents:write": frozenset({_R.PLANNER, _R.ADMIN}),
+    "metrics:read": frozenset({_R.ADMIN}),
+    # Maintenance: everyone sees plans, orders, figures and telemetry; supervisors,
+    # managers keep plans and schedule orders; the floor works the orders (area-scoped).
+    "maintenance:read": ALL_ROLES,
+    "maintenance:plan": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "maintenance:execute": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    # Quality: everyone reads results, charts and figures; the floor records results and
+    # opens nonconformances; its leads disposition them and clear SPC marks; planners and
+    # managers keep inspection plans and defect codes.
+    "quality:read": ALL_ROLES,
+    "quality:record": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "quality:disposition": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
+    "quality:plans": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
 }
 # Pseudo-permissions for routes that need no role.
 PUBLIC = "public"
@@ -76,6 +112,13 @@ def roles_for(permission: str) -> frozenset[Role]:
     if permission == DEVICE_INGEST:
         return frozenset({Role.ADMIN})
     return POLICY[permission]
+
+
+def permissions_of(role: str | None) -> list[str]:
+    """Every permission this role holds, sorted (the UI decides which buttons to show)."""
+    if role is None or role not in ALL_ROLES:
+        return []
+    return sorted(name for name, roles in POLICY.items() if Role(role) in roles)
 
 
 def hash_password(password: str) -> str:

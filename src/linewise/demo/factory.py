@@ -118,7 +118,7 @@ DOWNTIME_REASONS = (
     ReasonSpec("material_late", "Material not delivered to line", "downtime", None, "material"),
     ReasonSpec("material_wrong", "Wrong material at line", "downtime", None, "material"),
     ReasonSpec("people", "No operator", "downtime", None),
-    ReasonSpec("changeover", "Changeover overrun", "downtime", None),
+    ReasonSpec("changeover", "Changeover", "downtime", None),
     ReasonSpec("quality_hold", "Quality hold", "downtime", None),
     ReasonSpec("pnp_fault", "Pick-and-place fault", "downtime", "pnp"),
     ReasonSpec("nozzle_jam", "Nozzle jam", "downtime", "pnp", "pnp_fault"),

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from linewise.demo.quality import backfill_inspections
 from linewise.domains.performance.refresher import refresh_sites
 from linewise.domains.production.models import OperationStatus, OrderStatus, ProductionOrder
 from linewise.ingest.events import decode
@@ -96,6 +97,7 @@ def backfill_history(
         rejected += len(result.rejected)
         if on_progress is not None:
             on_progress((cursor - start) / (end - start), stored)
+    stored += backfill_inspections(engine, spec, end, seed=seed)
     truth = sim.ground_truth()
     with session_factory() as db:
         db.info["actor"] = SOURCE

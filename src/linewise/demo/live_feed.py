@@ -3,7 +3,14 @@
 The demo runs the simulator inside the server process and hands its events to the same
 recorder that HTTP and MQTT ingest use, so the demo needs no broker and no API key. It
 first fast-forwards over the last hours (so the KPI pages have a history), then
-follows the wall clock. Where the database already has machine data (the weeks of
+follows the wall clock.
+
+Events are stamped with the simulation's time, which never runs ahead of the wall
+clock: the ingest refuses events more than five minutes in the future, and a factory
+stamped ahead of time would show cycle times and OEE it never had. ``speed`` above 1
+therefore compresses only the past: the feed replays all but the last stretch of it at
+once, plays that stretch at ``speed`` until it reaches the wall clock, then follows the
+clock one second per second. Where the database already has machine data (the weeks of
 history ``linewise demo`` simulates before serving, or an earlier run of the feed), it
 continues after the last stored event instead of simulating those hours a second time.
 """
@@ -44,6 +51,17 @@ log = logging.getLogger("linewise.demo")
 CHUNK = 5000
 MAX_GAP = timedelta(days=7)  # the longest pause since the last run that the feed fills
 REPLAY_STEP = timedelta(hours=6)
+# How long (on the wall clock) a feed faster than real time is seen catching up: at
+# speed N it holds back (N - 1) times this much of the past, as much as it replays.
+CATCH_UP = timedelta(minutes=10)
+
+
+def held_back(speed: float, replayed: timedelta, catch_up: timedelta = CATCH_UP) -> timedelta:
+    """How much of the last ``replayed`` stretch of the past is played at ``speed``
+    rather than at once: at speed N a stretch W reaches the wall clock after W / (N - 1)."""
+    if speed <= 1:
+        return timedelta(0)
+    return min(replayed, catch_up * (speed - 1))
 
 
 async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
@@ -191,8 +209,10 @@ async def run_live_feed(
     seed: int = 1,
     orders: int = 40,
     factory_seed: int = 7,
+    catch_up: timedelta = CATCH_UP,
 ) -> None:
-    """Run until cancelled: backfill fast, then follow the wall clock at ``speed``."""
+    """Run until cancelled: backfill fast, play the last stretch of the past at ``speed``
+    for about ``catch_up`` of wall time, then follow the wall clock."""
     anchor = demo_anchor(app)
     if anchor is None:
         log.warning("no demo factory in the database: the live feed does not start")
@@ -212,19 +232,29 @@ async def run_live_feed(
     began = time.monotonic()
     sent = 0
     cursor = start
-    while cursor < now:  # in slices: a week-long pause must not sit in memory at once
-        cursor = min(cursor + REPLAY_STEP, now)
+    at_once = now - held_back(speed, backfill, catch_up)
+    while cursor < at_once:  # in slices: a week-long pause must not sit in memory at once
+        cursor = min(cursor + REPLAY_STEP, at_once)
         sent += await _submit(recorder, _with_prefix(sim.run_until(cursor), id_prefix))
     log.info(
-        "demo feed: %d events of the last %s replayed in %.1f s; now live",
+        "demo feed: %d events of %s of the past replayed in %.1f s; %s more at %gx, then live",
         sent,
-        backfill,
+        cursor - start,
         time.monotonic() - began,
+        now - cursor,
+        speed,
     )
     wall0 = time.monotonic()
+    live = cursor >= now
     while not sim.finished:
-        target = now + timedelta(seconds=(time.monotonic() - wall0) * speed)
+        # The simulation's clock runs at ``speed`` from where the replay stopped, but
+        # never past the wall clock: from there on it follows it.
+        wall = utcnow()
+        target = min(wall, cursor + timedelta(seconds=(time.monotonic() - wall0) * speed))
         events = _with_prefix(sim.run_until(target), id_prefix)
         if events:
             await _submit(recorder, events)
+        if not live and target >= wall:
+            live = True
+            log.info("demo feed: caught up with the wall clock; now live")
         await asyncio.sleep(0.5)

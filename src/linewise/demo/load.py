@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session
 from linewise.core.errors import Conflict
 from linewise.core.security import Role
 from linewise.core.time import utcnow
+from linewise.demo.quality import add_quality
 from linewise.domains.accounts.service import create_user
 from linewise.domains.equipment.models import Area, Line, Machine, Site
-from linewise.domains.inventory.models import Material, Receipt, StockLevel
+from linewise.domains.inventory import ledger_service
+from linewise.domains.inventory.models import (
+    LocationKind,
+    Material,
+    Receipt,
+    StockLevel,
+    StockLocation,
+)
 from linewise.domains.people.models import Holiday, Operator, ShiftCalendar, ShiftPattern
 from linewise.domains.production.models import (
     BomItem,
@@ -84,9 +92,26 @@ def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> 
         for code, (name, unit) in spec.materials.items()
     }
     db.add_all(materials.values())
-    db.add_all(
-        StockLevel(material=materials[code], quantity=qty) for code, qty in spec.stock.items()
-    )
+    # Opening stock goes through the ledger into the site's store, so the store shows it
+    # by location and the demo's counts draw it down there (backflush falls back to the
+    # store when a line has no line-side location).
+    db.add_all(StockLevel(material=materials[code], quantity=0.0) for code in spec.stock)
+    db.flush()
+    store = StockLocation(site_id=site.id, code="STORE", name="Store", kind=LocationKind.STORE)
+    db.add(store)
+    db.flush()
+    for code, qty in spec.stock.items():
+        if qty > 0:
+            ledger_service.receive(
+                db,
+                material_id=materials[code].id,
+                qty=qty,
+                lot="",
+                location_id=store.id,
+                receipt_id=None,
+                at=None,
+                client_ref=f"demo-opening-{code}",
+            )
     db.add_all(
         Receipt(
             material=materials[r.material],
@@ -133,7 +158,9 @@ def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> 
     _add_calendar(db, spec, site)
     _add_reasons(db, spec)
     db.flush()
+    add_quality(db, spec)
     _add_orders(db, spec, products, lines)
+    _add_maintenance_plans(db, spec)
     users = 0
     if with_users:
         for username, role, full_name, area_codes in DEMO_USERS:
@@ -159,6 +186,22 @@ def load_factory(db: Session, spec: FactorySpec, *, with_users: bool = True) -> 
 
 
 AROUND_THE_CLOCK_CALENDAR = "PLANT-1-24-7"
+
+
+def _add_maintenance_plans(db: Session, spec: FactorySpec) -> None:
+    """A preventive plan per machine class every two weeks, and early warnings from the
+    anomaly detector on every class (docs/maintenance.md)."""
+    from linewise.domains.maintenance.models import MaintenancePlan
+
+    kinds = sorted({m.kind for line in spec.lines for m in line.machines})
+    for kind in kinds:
+        db.add(MaintenancePlan(name=f"{kind}: inspect and clean", machine_kind=kind,
+                               trigger="time", interval_days=14, lead_days=3,
+                               tolerance_days=2, duration_min=60,
+                               checklist=["Clean", "Inspect wear parts", "Test run"]))  # fmt: skip
+        db.add(MaintenancePlan(name=f"{kind}: early warning", machine_kind=kind,
+                               trigger="anomaly", lead_days=0, tolerance_days=1,
+                               duration_min=45, checklist=["Check the signals named"]))  # fmt: skip
 
 
 def calendar_name(spec: FactorySpec) -> tuple[str, str]:

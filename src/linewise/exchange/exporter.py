@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.inventory.models import Material
 from linewise.domains.people.models import Operator
 from linewise.domains.production.models import Product, ProductionOrder
-from linewise.exchange.sheets import columns
+from linewise.exchange.sheets import EXAMPLES, columns
 from linewise.exchange.tabular import write_csv, write_xlsx
 
 
@@ -96,7 +96,15 @@ EXPORTS: dict[str, Callable[[Session], list[list[Any]]]] = {
 
 
 def export_sheet(db: Session, sheet: str, fmt: str) -> bytes:
-    rows = EXPORTS[sheet](db)
+    return write_table(sheet, columns(sheet), EXPORTS[sheet](db), fmt)
+
+
+def template(sheet: str, fmt: str) -> bytes:
+    """The sheet's columns and one example row, to fill in and import."""
+    return write_table(sheet, columns(sheet), [EXAMPLES[sheet]], fmt)
+
+
+def write_table(title: str, names: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> bytes:
     if fmt == "xlsx":
-        return write_xlsx(sheet, columns(sheet), rows)
-    return write_csv(columns(sheet), rows)
+        return write_xlsx(title, names, rows)
+    return write_csv(names, rows)

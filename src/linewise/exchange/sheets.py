@@ -8,8 +8,8 @@ database) live in the importer. Column names are the field names. Text cells are
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Annotated
+from datetime import datetime, time
+from typing import Annotated, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -27,7 +27,8 @@ class RowModel(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
 
-def _split(value: object) -> list[str]:
+def split_codes(value: object) -> list[str]:
+    """A list cell ("smt;test" or "smt, test") as its distinct items."""
     if isinstance(value, list):
         return [str(v) for v in value]
     text = str(value or "")
@@ -79,7 +80,7 @@ class OperatorRow(RowModel):
     active: bool = True
 
     _lists = field_validator("skills", "areas", mode="before")(
-        classmethod(lambda cls, v: _split(v))
+        classmethod(lambda cls, v: split_codes(v))
     )
 
 
@@ -117,17 +118,6 @@ def site_local(value: datetime, zone: ZoneInfo, *, end_of_day: bool) -> datetime
     return value.replace(tzinfo=zone)
 
 
-def parse_date_cell(text: str) -> datetime | str:
-    """Accept ISO dates and datetimes (what exports write and Excel shows)."""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            return datetime.combine(date.fromisoformat(text), time(0, 0))
-        except ValueError:
-            return text  # pydantic names the cell
-
-
 SHEETS: dict[str, type[RowModel]] = {
     "products": ProductRow,
     "materials": MaterialRow,
@@ -140,3 +130,28 @@ SHEETS: dict[str, type[RowModel]] = {
 
 def columns(sheet: str) -> list[str]:
     return list(SHEETS[sheet].model_fields)
+
+
+def number_columns(sheet: str) -> set[str]:
+    """Columns holding an int or a float, where a locale's decimal comma applies."""
+    out = set()
+    for name, info in SHEETS[sheet].model_fields.items():
+        kinds = get_args(info.annotation) or (info.annotation,)
+        if info.annotation is not bool and any(k in (int, float) for k in kinds):
+            out.add(name)
+    return out
+
+
+DATE_COLUMNS = frozenset({"due_date", "release_date"})
+
+# One example row per sheet for the downloadable templates, in ISO so that it reads the
+# same under every locale. A template imports as it is once what it refers to exists
+# (product CTRL-100, material PCB-CTRL, SMT line SMT-1, area SMT).
+EXAMPLES: dict[str, list[object]] = {
+    "products": ["CTRL-100", "Controller board", "ctrl"],
+    "materials": ["PCB-CTRL", "Bare board, 4 layers", "pcs"],
+    "routings": ["CTRL-100", 1, "SMT assembly", "SMT", "SMT-1", 30.0, 600.0, "", "", True, 0, None],
+    "bom": ["CTRL-100", "PCB-CTRL", 1],
+    "operators": ["OP-01", "Ada Example", "smt;test", "SMT", None, True],
+    "orders": ["PO-1001", "CTRL-100", 500, "2026-12-18", "2026-12-01", 3, "CO-77", "Acme"],
+}

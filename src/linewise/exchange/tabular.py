@@ -37,6 +37,15 @@ from linewise.core.errors import FieldError, PayloadTooLarge, ValidationProblem
 
 Row = tuple[int, dict[str, str]]
 
+
+class TypedCell(str):
+    """The text of an XLSX cell that held a number or a date, not typed-in text.
+
+    The declared locale of an upload reads only what people typed: ``1.234`` in a number
+    cell is one point two three four, whatever the locale says about dots.
+    """
+
+
 # The csv module refuses fields over 131,072 characters with a bare csv.Error (which
 # answered 500). The file size bounds a field anyway, so let the module read it and let
 # Limits.max_cell_chars refuse it with its row and column. Process-wide, set once.
@@ -83,13 +92,13 @@ def detect_format(filename: str | None, content: bytes | IO[bytes]) -> str:
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, datetime | date):
+        return TypedCell(value.isoformat())
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+        return TypedCell(int(value))
+    return TypedCell(value)
 
 
 def _normalise_header(cells: Sequence[str]) -> list[str]:
@@ -263,7 +272,7 @@ def _csv_text(value: Any) -> str:
 def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([_csv_text(c) for c in columns])  # a page's titles are text too
     for row in rows:
         writer.writerow([_csv_text(v) for v in row])
     return out.getvalue().encode("utf-8")
@@ -286,8 +295,10 @@ def write_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = sheet[:31]
-    ws.append(list(columns))
+    # Excel refuses these in a sheet name (openpyxl raises: a 500 for a page's title).
+    title = ILLEGAL_CHARACTERS_RE.sub("", re.sub(r"[\\/?*\[\]:]", "-", sheet))
+    ws.title = title[:31] or "export"
+    ws.append([_xlsx_cell(ws, 1, i, c) for i, c in enumerate(columns, start=1)])
     for number, row in enumerate(rows, start=2):
         ws.append([_xlsx_cell(ws, number, i, v) for i, v in enumerate(row, start=1)])
     ws.freeze_panes = "A2"

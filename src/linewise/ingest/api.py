@@ -36,7 +36,7 @@ from linewise.ingest.schemas import (
     QuarantinePageOut,
     RejectOut,
 )
-from linewise.ingest.store import WriteResult
+from linewise.ingest.store import WriteResult, delivery_digest
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -98,10 +98,12 @@ async def ingest(
         max_future=timedelta(seconds=settings.ingest_max_future_s),
         max_past=timedelta(seconds=settings.ingest_max_past_s),
     )
+    source = f"http:{principal.actor}"
+    delivery = await run_in_threadpool(delivery_digest, source, body)
     del body
     recorder = recorder_of(request)
     try:
-        future = recorder.submit(events, rejects, f"http:{principal.actor}")
+        future = recorder.submit(events, rejects, source, delivery)
     except Overloaded as exc:
         raise ServiceUnavailable(
             f"ingest is behind ({exc.pending} events queued); retry after {exc.retry_after} s",

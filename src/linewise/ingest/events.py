@@ -31,7 +31,7 @@ from linewise.core.text import refuse_control_characters
 from linewise.core.time import utcnow
 
 STATES = ("producing", "setup", "idle", "down", "planned_stop", "offline")
-KINDS = ("state", "count", "telemetry")
+KINDS = ("state", "count", "telemetry", "inspection")
 DEFAULT_MAX_FUTURE = timedelta(minutes=5)
 # The edge agent replays what it buffered during an outage; a month covers a long one.
 DEFAULT_MAX_PAST = timedelta(days=30)
@@ -105,14 +105,40 @@ class TelemetryIn(_Event):
     units: dict[Code, Label] | None = Field(None, max_length=1000)
 
 
-Event = StateIn | CountIn | TelemetryIn
+class InspectionDefectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    code: Code
+    ref: Annotated[Text, Field(min_length=1, max_length=40)] | None = None
+    quantity: int = Field(1, ge=1, le=100_000)
+
+
+class InspectionIn(_Event):
+    """A result of a test or inspection machine (AOI, SPI, ICT, FCT): a unit by serial
+    (or a count of units), pass/fail, measured values by characteristic name, defects
+    with their code and, for boards, the reference designator."""
+
+    type: Literal["inspection"]
+    method: Literal["aoi", "spi", "ict", "fct"]
+    product: Code
+    step: int = Field(ge=1, le=INT32_MAX)
+    plan: Label | None = None
+    serial: EventId | None = None
+    lot: EventId | None = None
+    quantity: int = Field(1, ge=1, le=1_000_000)
+    passed: bool
+    passed_quantity: Quantity | None = None
+    values: dict[Code, float] = Field(default_factory=dict, max_length=500)
+    defects: list[InspectionDefectIn] = Field(default_factory=list, max_length=1000)
+
+
+Event = StateIn | CountIn | TelemetryIn | InspectionIn
 _adapter: TypeAdapter[Event] = TypeAdapter(
-    Annotated[StateIn | CountIn | TelemetryIn, Field(discriminator="type")]
+    Annotated[StateIn | CountIn | TelemetryIn | InspectionIn, Field(discriminator="type")]
 )
 
 
 _list_adapter: TypeAdapter[list[Event]] = TypeAdapter(
-    list[Annotated[StateIn | CountIn | TelemetryIn, Field(discriminator="type")]]
+    list[Annotated[StateIn | CountIn | TelemetryIn | InspectionIn, Field(discriminator="type")]]
 )
 
 

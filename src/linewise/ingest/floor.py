@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Area, Line, Machine
 from linewise.domains.people.working_time import WorkingTime
+from linewise.domains.planning.models import PlannedOperation
+from linewise.domains.planning.repository import published_plan_id
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -195,8 +197,9 @@ def running_orders(db: Session, line_ids: Collection[int]) -> dict[int, dict[str
             OperationStatus.CANCELLED,
         ):
             ops[line_id] = (latest[0], latest[1], latest[2])
+    setup = _setup_for(db, set(line_ids) - set(ops))
     out: dict[int, dict[str, Any]] = {}
-    for line_id, (op, number, due) in ops.items():
+    for line_id, (op, number, due) in (ops | setup).items():
         out[line_id] = {
             "order_id": op.order_id,
             "number": number,
@@ -208,7 +211,54 @@ def running_orders(db: Session, line_ids: Collection[int]) -> dict[int, dict[str
             "scrap": op.scrap_qty,
             "progress": round(min(1.0, op.good_qty / op.quantity), 4) if op.quantity else 0.0,
             "due_date": due.isoformat(),
+            "setup": line_id in setup,
         }
+    return out
+
+
+def _setup_for(
+    db: Session, line_ids: Collection[int]
+) -> dict[int, tuple[OrderOperation, str, datetime]]:
+    """The operation each line in changeover is being set up for.
+
+    A machine's setup state names no order (the protocol's state events carry none), so
+    the order comes from the published plan: the line's earliest planned operation that
+    has not started yet. A line in setup without a published plan, or with nothing
+    planned on it, shows no order rather than a guess.
+    """
+    in_setup = set(
+        db.scalars(
+            select(Machine.line_id)
+            .join(StateInterval, StateInterval.machine_id == Machine.id)
+            .where(
+                Machine.line_id.in_(list(line_ids)),
+                StateInterval.end.is_(None),
+                StateInterval.state == "setup",
+            )
+        )
+    )
+    if not in_setup:
+        return {}
+    rows = db.execute(
+        select(
+            PlannedOperation.line_id,
+            OrderOperation,
+            ProductionOrder.number,
+            ProductionOrder.due_date,
+        )
+        .join(OrderOperation, OrderOperation.id == PlannedOperation.operation_id)
+        .join(ProductionOrder, ProductionOrder.id == OrderOperation.order_id)
+        .where(
+            PlannedOperation.plan_id == published_plan_id(),
+            PlannedOperation.line_id.in_(list(in_setup)),
+            OrderOperation.status == OperationStatus.PENDING,
+        )
+        .order_by(PlannedOperation.start)
+    ).all()
+    out: dict[int, tuple[OrderOperation, str, datetime]] = {}
+    for line_id, op, number, due in rows:
+        if line_id not in out:
+            out[line_id] = (op, number, due)
     return out
 
 
@@ -218,13 +268,13 @@ def floor_snapshot(
     """Lines with their machines, for the floor view and a live client's first message."""
     now = now or utcnow()
     machines = machine_rows(db, area_ids=area_ids, now=now)
-    stmt = select(Line, Area.code).join(Area).order_by(Line.code)
+    stmt = select(Line, Area.code, Area.name).join(Area).order_by(Line.code)
     if area_ids is not None:
         stmt = stmt.where(Line.area_id.in_(list(area_ids)))
     rows = db.execute(stmt).all()
-    shifts = line_shifts(db, [line.id for line, _ in rows], now)
+    shifts = line_shifts(db, [line.id for line, _, _ in rows], now)
     lines = []
-    for line, area_code in rows:
+    for line, area_code, area_name in rows:
         lines.append(
             {
                 "id": line.id,
@@ -233,6 +283,8 @@ def floor_snapshot(
                 "type": line.type,
                 "area_id": line.area_id,
                 "area_code": area_code,
+                # The floor names areas as people know them, never by number.
+                "area_name": area_name,
                 "shift": _shift_out(shifts[line.id]),
                 "machines": [m for m in machines if m["line_id"] == line.id],
             }

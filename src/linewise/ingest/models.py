@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -77,6 +78,38 @@ class TelemetrySample(Base):
     units: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class TelemetryHourly(Base):
+    """Telemetry older than the retention (LINEWISE_RETENTION_RAW_DAYS), as it is kept:
+    one row per machine, signal and hour (UTC) with the samples' count, min, mean, max."""
+
+    __tablename__ = "telemetry_hourly"
+    __table_args__ = (UniqueConstraint("machine_id", "signal", "hour"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(String(80))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    samples: Mapped[int] = mapped_column(Integer)
+    min: Mapped[float] = mapped_column(Float)
+    mean: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class InspectionEvent(Base):
+    """A test or inspection machine's result as received (projected by quality)."""
+
+    __tablename__ = "inspection_events"
+    __table_args__ = (
+        UniqueConstraint("machine_id", "event_id"),
+        Index("ix_inspection_events_machine_ts", "machine_id", "ts"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(80))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class StateInterval(Base):
     """A machine's state from ``start`` until ``end`` (None: still in it)."""
 
@@ -101,3 +134,6 @@ class QuarantinedEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     field: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # What makes a redelivered copy recognisable (source, field, payload and its place
+    # among identical refusals of one message); None on rows older than the column.
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

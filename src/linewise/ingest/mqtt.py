@@ -31,6 +31,7 @@ import aiomqtt
 
 from linewise.ingest.events import DEFAULT_MAX_PAST, KINDS, Reject, decode, parse_body
 from linewise.ingest.recorder import Overloaded, Recorder
+from linewise.ingest.store import delivery_digest
 
 log = logging.getLogger("linewise.mqtt")
 TOPIC = "linewise/v1/+/+/+/+"
@@ -212,10 +213,12 @@ class MqttIngest:
                 max_past=self.max_past,
                 defaults=defaults,
             )
+            source = f"mqtt:{topic}"
+            delivery = delivery_digest(source, body)
             delay = 0.1
             while True:
                 try:
-                    future = self.recorder.submit(events, rejects + bad, f"mqtt:{topic}")
+                    future = self.recorder.submit(events, rejects + bad, source, delivery)
                     await asyncio.wrap_future(future)
                     break
                 except Overloaded as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
@@ -55,6 +55,15 @@ class StoredSample:
     ts: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StoredInspection:
+    machine_id: int
+    line_id: int
+    event_id: str
+    ts: datetime
+    payload: dict[str, Any]  # the event as decoded (InspectionIn.model_dump)
+
+
 @dataclass
 class StoredBatch:
     """The events one write stored for the first time, plus what projections report.
@@ -69,8 +78,12 @@ class StoredBatch:
     states: list[StoredState] = field(default_factory=list)
     counts: list[StoredCount] = field(default_factory=list)
     samples: list[StoredSample] = field(default_factory=list)
+    inspections: list[StoredInspection] = field(default_factory=list)
     changed_from: dict[int, datetime] = field(default_factory=dict)
     operations: set[int] = field(default_factory=set)
+    # Domain events a projection raised (e.g. an SPC violation), published on the bus by
+    # the recorder after its transaction commits.
+    events: list[Any] = field(default_factory=list)
 
     def changed(self, machine_id: int, since: datetime) -> None:
         known = self.changed_from.get(machine_id)
@@ -84,6 +97,17 @@ class Projection(Protocol):
 
     def apply(self, conn: Connection, batch: StoredBatch) -> None:
         """Update derived rows for ``batch`` inside the caller's transaction."""
+        ...
+
+
+@runtime_checkable
+class InspectionProjection(Projection, Protocol):
+    """A projection that also takes inspection events: it checks each one's references
+    (product, step, characteristics) before it is stored, so a bad one goes to
+    quarantine like any other event."""
+
+    def check_inspection(self, conn: Connection, payload: dict[str, Any]) -> str | None:
+        """None when the inspection can be projected, else the reason ("field: why")."""
         ...
 
 

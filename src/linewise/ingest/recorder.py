@@ -53,6 +53,7 @@ class _Job:
     events: list[Event]
     rejects: list[Reject]
     source: str
+    delivery: str | None = None
     future: Future[WriteResult] = field(default_factory=Future)
 
     @property
@@ -65,6 +66,7 @@ class RecorderStats:
     batches: int = 0
     transactions: int = 0
     events: int = 0
+    rejected: int = 0  # events refused into quarantine
     last_commit_ms: float = 0.0
 
 
@@ -125,9 +127,13 @@ class Recorder:
     # --- submitting --------------------------------------------------------------------
 
     def submit(
-        self, events: list[Event], rejects: list[Reject], source: str
+        self,
+        events: list[Event],
+        rejects: list[Reject],
+        source: str,
+        delivery: str | None = None,
     ) -> Future[WriteResult]:
-        job = _Job(events, rejects, source)
+        job = _Job(events, rejects, source, delivery)
         # Running from the start: a caller that gives up (a client disconnecting cancels
         # its handler, and with it the awaited future) cannot cancel a write that will
         # happen anyway; a cancelled future would make set_result fail in the writer.
@@ -208,6 +214,8 @@ class Recorder:
         )
         if changes:
             self.bus.publish(changes)
+        for event in merged.events:  # what projections raised (quality: SPC violations)
+            self.bus.publish(event)
 
     def _transaction(self, jobs: list[_Job]) -> list[WriteResult]:
         with self.engine.begin() as conn:
@@ -219,6 +227,7 @@ class Recorder:
                     job.rejects,
                     job.source,
                     projections=self.projections,
+                    delivery=job.delivery,
                 )
                 for job in jobs
             ]
@@ -240,4 +249,5 @@ class Recorder:
             job.future.set_exception(outcome)
         else:
             self.stats.events += outcome.accepted
+            self.stats.rejected += len(outcome.rejected)
             job.future.set_result(outcome)

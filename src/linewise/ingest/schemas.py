@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from linewise.core.schemas import ResponseModel
 from linewise.kpi import MachineState
 
@@ -61,6 +63,11 @@ class RunningOrderOut(ResponseModel):
     scrap: int
     progress: float
     due_date: str
+    setup: bool = Field(
+        False,
+        description="true when the line is in changeover for this operation, which has "
+        "not started yet (the next one the published plan has on the line)",
+    )
 
 
 class MachineStatusOut(ResponseModel):
@@ -92,6 +99,7 @@ class FloorLineOut(ResponseModel):
     type: str
     area_id: int
     area_code: str
+    area_name: str
     # This line's current shift (lines of different sites or calendars differ).
     shift: ShiftOut
     machines: list[MachineStatusOut]

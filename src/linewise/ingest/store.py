@@ -8,11 +8,12 @@ projections.py), which see only the newly stored events.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, insert, select
@@ -20,12 +21,20 @@ from sqlalchemy.dialects import postgresql
 
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
-from linewise.ingest.events import CountIn, Event, Reject, StateIn, TelemetryIn
-from linewise.ingest.models import CountEvent, QuarantinedEvent, StateEvent, TelemetrySample
+from linewise.ingest.events import CountIn, Event, InspectionIn, Reject, StateIn, TelemetryIn
+from linewise.ingest.models import (
+    CountEvent,
+    InspectionEvent,
+    QuarantinedEvent,
+    StateEvent,
+    TelemetrySample,
+)
 from linewise.ingest.projections import (
+    InspectionProjection,
     Projection,
     StoredBatch,
     StoredCount,
+    StoredInspection,
     StoredSample,
     StoredState,
 )
@@ -48,6 +57,7 @@ class WriteResult:
     state_machines: set[int] = field(default_factory=set)
     count_machines: set[int] = field(default_factory=set)
     operations: set[int] = field(default_factory=set)
+    events: list[Any] = field(default_factory=list)  # domain events, after commit
 
     def merge(self, other: WriteResult) -> None:
         self.accepted += other.accepted
@@ -56,6 +66,7 @@ class WriteResult:
         self.state_machines |= other.state_machines
         self.count_machines |= other.count_machines
         self.operations |= other.operations
+        self.events += other.events
 
 
 class OrderLookup(Protocol):
@@ -185,8 +196,12 @@ def write_events(
     source: str,
     *,
     projections: Sequence[Projection],
+    delivery: str | None = None,
 ) -> WriteResult:
     """Store one batch inside the caller's transaction, then run the projections.
+
+    ``delivery`` (see ``delivery_digest``) identifies the message the batch came in: a
+    message that comes again adds no second set of quarantine rows.
 
     Only events stored for the first time reach the projections: a resend, or a second
     copy inside the same batch, is answered as a duplicate and changes nothing.
@@ -195,7 +210,9 @@ def write_events(
     states: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
+    inspections: list[dict[str, Any]] = []
     machines: dict[int, MachineRef] = {}
+    checkers = [p for p in projections if isinstance(p, InspectionProjection)]
     for ev in events:
         machine = refs.machine(conn, ev.machine)
         if machine is None:
@@ -249,6 +266,20 @@ def write_events(
             )
         elif isinstance(ev, TelemetryIn):
             samples.append({**base, "signals": dict(ev.signals), "units": ev.units})
+        elif isinstance(ev, InspectionIn):
+            payload = ev.model_dump(mode="json")
+            payload["machine_id"], payload["line_id"] = machine.id, machine.line_id
+            refused = (
+                "type: inspection results are not taken here (no quality module)"
+                if not checkers
+                else next((r for c in checkers if (r := c.check_inspection(conn, payload))), None)
+            )
+            if refused is not None:
+                result.rejected.append(
+                    Reject(ev.model_dump_json(), refused, refused.split(":", 1)[0][:60], ev.id)
+                )
+                continue
+            inspections.append({**base, "payload": payload})
     batch = StoredBatch(received_at=utcnow())
     batch.states = [
         StoredState(r["machine_id"], r["event_id"], r["ts"], r["state"], r["reason"], r["fault"])
@@ -273,25 +304,88 @@ def write_events(
         StoredSample(r["machine_id"], r["event_id"], r["ts"])
         for r in _stored(conn, TelemetrySample.__table__, samples)
     ]
-    result.accepted = len(batch.states) + len(batch.counts) + len(batch.samples)
-    result.duplicates = len(states) + len(counts) + len(samples) - result.accepted
+    batch.inspections = [
+        StoredInspection(
+            r["machine_id"],
+            machines[r["machine_id"]].line_id,
+            r["event_id"],
+            r["ts"],
+            r["payload"],
+        )
+        for r in _stored(conn, InspectionEvent.__table__, inspections)
+    ]
+    result.accepted = (
+        len(batch.states) + len(batch.counts) + len(batch.samples) + len(batch.inspections)
+    )
+    result.duplicates = (
+        len(states) + len(counts) + len(samples) + len(inspections) - result.accepted
+    )
     for projection in projections:
         projection.apply(conn, batch)
     result.state_machines = {s.machine_id for s in batch.states}
     result.count_machines = {c.machine_id for c in batch.counts}
     result.operations = set(batch.operations)
+    result.events = list(batch.events)
     if result.rejected:
-        conn.execute(
-            insert(QuarantinedEvent),
-            [
-                {
-                    "received_at": batch.received_at,
-                    "source": source[:200],
-                    "payload": r.payload,
-                    "reason": r.reason,
-                    "field": r.field,
-                }
-                for r in result.rejected
-            ],
-        )
+        _quarantine(conn, result.rejected, source, batch.received_at, delivery)
     return result
+
+
+# A message whose commit was not acknowledged (a dropped connection, a crash between
+# commit and PUBACK, a failure after the commit that the consumer retries) comes again,
+# and an HTTP client may resend a batch after a timeout. Stored events are deduplicated by
+# their ids; refused events have no trustworthy id, so their rows carry the digest of the
+# delivery (source and the message's bytes) and their place in it. A message seen again
+# within the window adds no rows; identical garbage a device keeps sending in new messages
+# (another timestamp, other bytes) still adds its rows, so the quarantine alert sees it.
+QUARANTINE_DEDUP_WINDOW = timedelta(hours=24)
+
+
+def delivery_digest(source: str, body: bytes) -> str:
+    """What identifies one message: the same bytes from the same source."""
+    digest = hashlib.sha256(source.encode("utf-8", "backslashreplace"))
+    digest.update(b"\x00")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _quarantine(
+    conn: Connection,
+    rejected: Sequence[Reject],
+    source: str,
+    received_at: datetime,
+    delivery: str | None,
+) -> None:
+    """Keep refused events, each once even when its message arrives again."""
+    digests: list[str | None] = [
+        None if delivery is None else hashlib.sha256(f"{delivery}:{n}".encode()).hexdigest()
+        for n in range(len(rejected))
+    ]
+    known: set[str | None] = set()
+    if delivery is not None:
+        # The first row tells whether this delivery was kept before: all its rows are
+        # written in one transaction.
+        known.update(
+            conn.execute(
+                select(QuarantinedEvent.digest).where(
+                    QuarantinedEvent.digest == digests[0],
+                    QuarantinedEvent.received_at > received_at - QUARANTINE_DEDUP_WINDOW,
+                )
+            ).scalars()
+        )
+    if digests[0] is not None and digests[0] in known:
+        return
+    conn.execute(
+        insert(QuarantinedEvent),
+        [
+            {
+                "received_at": received_at,
+                "source": source[:200],
+                "payload": r.payload,
+                "reason": r.reason,
+                "field": r.field,
+                "digest": digest,
+            }
+            for r, digest in zip(rejected, digests, strict=True)
+        ],
+    )

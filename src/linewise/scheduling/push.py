@@ -9,6 +9,12 @@ minimum wait), its resource's calendar and its skill's operators. Sequences are 
 nothing overtakes anything, nothing moves earlier, and nothing but the dragged operation
 changes resource.
 
+The dragged operation goes in front of the work it overlaps on its new resource (that
+work is pushed after it) rather than being refused for the overlap; only its own earlier
+stages stay in front of it. Where the work left in front of it ends too late for it
+(an earlier stage, or the setup after the previous operation), it starts as soon as that
+allows, in its calendar.
+
 Work that must stay put (frozen in the instance, or pinned by the caller: in progress on
 the floor) stops a push: ``PushRefused`` names it. So does a push that would have to move
 the dragged operation itself (a cycle through resources and routings), stretch a maximum
@@ -22,7 +28,6 @@ independent ``validate``, as for any edited plan.
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -126,12 +131,47 @@ class _Pusher:
             old_next = (items[at + 1].job_id, items[at + 1].index)
         del items[at]
         target = by_resource[moved.resource]
-        target.insert(bisect_left([s.start for s in target], moved.start), moved)
+        # In front of the first operation it would overlap (ends after its start), unless
+        # that is an earlier stage of its own order, which keeps its place before it.
+        at = next(
+            (
+                i
+                for i, s in enumerate(target)
+                if s.end > moved.start and not (s.job_id == moved.job_id and s.index < moved.index)
+            ),
+            len(target),
+        )
+        target.insert(at, moved)
         for items in by_resource.values():
             for a, b in pairwise(items):
                 ka, kb = (a.job_id, a.index), (b.job_id, b.index)
                 self.next_on[ka], self.prev_on[kb] = kb, ka
         return old_next
+
+    def after_what_stays_before(self, moved: ScheduledOperation) -> ScheduledOperation:
+        """``moved`` started no earlier than the work left in front of it on its resource
+        allows (its end plus the setup), in its calendar; unchanged where it fits."""
+        key = (moved.job_id, moved.index)
+        prev = self.prev_on.get(key)
+        if prev is None:
+            return moved
+        op = self.ops[key]
+        resource = self.resources[moved.resource]
+        bound = self.before[prev].end + resource.setup(self.ops[prev].family, op.family)
+        if prev == (key[0], key[1] - 1):
+            bound += op.min_wait
+        if bound <= moved.start:
+            return moved
+        fit = self.calendars[moved.resource].earliest_fit(
+            bound, op.duration_on(moved.resource), op.splittable
+        )
+        if fit is None:
+            raise PushRefused(
+                f"{_name(key)} finds no window of {moved.resource} from @{bound} on",
+                "calendar",
+                key,
+            )
+        return ScheduledOperation(key[0], key[1], moved.resource, *fit)
 
     def job_next(self, key: Key) -> Key | None:
         nxt = (key[0], key[1] + 1)
@@ -282,6 +322,7 @@ def push(
     span = span_at(op, resource, start, pusher.calendars[resource])
     moved = ScheduledOperation(key[0], key[1], resource, *span)
     old_next = pusher.sequence(moved)
+    moved = pusher.after_what_stays_before(moved)
     seeds = [k for k in (pusher.next_on.get(key), pusher.job_next(key), old_next) if k]
     pusher.run(moved, seeds)
     pusher.check_max_waits(key)

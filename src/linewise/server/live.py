@@ -31,7 +31,10 @@ from linewise.core.bus import Bus, MachineChanges
 from linewise.core.db import read_only_factory
 from linewise.core.errors import Problem
 from linewise.core.security import roles_for
+from linewise.domains.alerts.events import AlertChanged
+from linewise.domains.labour.events import AllocationChanged
 from linewise.domains.production.events import OperationEvent
+from linewise.domains.terminal.events import AndonChanged
 from linewise.ingest.floor import floor_snapshot, machine_rows, running_orders
 
 log = logging.getLogger("linewise.live")
@@ -78,6 +81,9 @@ class LiveHub:
         self._unsubscribe = [
             self.bus.subscribe(self._on_change, MachineChanges),
             self.bus.subscribe(self._on_operation, OperationEvent),
+            self.bus.subscribe(self._on_andon, AndonChanged),
+            self.bus.subscribe(self._on_alert, AlertChanged),
+            self.bus.subscribe(self._on_allocation, AllocationChanged),
         ]
         self._task = self._loop.create_task(self._pump(), name="linewise-live-pump")
 
@@ -109,6 +115,48 @@ class LiveHub:
         # A terminal action (start, hold, complete, report) changed an order's progress:
         # the floor shows it now, not at the line's next machine event.
         self._on_change(MachineChanges(operations=frozenset({event.operation_id})))
+
+    def _on_andon(self, event: AndonChanged) -> None:
+        # An andon call is news for everyone who sees its line: a small message at once,
+        # the floor page reads the calls themselves (GET /andon).
+        message = {
+            "type": "andon",
+            "id": event.call_id,
+            "line_id": event.line_id,
+            "kind": event.kind,
+            "acknowledged": event.acknowledged,
+        }
+        for client in list(self.clients):
+            if client.ready and client.sees(event.area_id):
+                self._post(client, message)
+
+    def _on_alert(self, event: AlertChanged) -> None:
+        # The in-app notification: the Alerts page and the shell's badge re-read on it.
+        message = {
+            "type": "alert",
+            "id": event.alert_id,
+            "state": event.state,
+            "severity": event.severity,
+            "message": event.message,
+        }
+        for client in list(self.clients):
+            # A site-wide alert (no area: an order, the quarantine) goes to everyone.
+            if client.ready and (event.area_id is None or client.sees(event.area_id)):
+                self._post(client, message)
+
+    def _on_allocation(self, event: AllocationChanged) -> None:
+        # A board changed: every open board of that shift re-reads it (the board spans
+        # areas, so everyone hears of it; the board's read itself is scoped).
+        message = {
+            "type": "allocation",
+            "site_id": event.site_id,
+            "shift_key": event.shift_key,
+            "version": event.version,
+            "actor": event.actor,
+        }
+        for client in list(self.clients):
+            if client.ready:
+                self._post(client, message)
 
     @property
     def running(self) -> bool:

@@ -2,20 +2,29 @@
 and the lookup of the order stages that counts name.
 
 Assembled here, above the domains, so that ingest imports none of them: ingest keeps
-its own state intervals, production registers order progress, performance the KPI
-rollup marks (which read how far back the intervals changed, so they come last).
+its own state intervals, production registers order progress, inventory the backflush
+of material, performance the KPI rollup marks (which read how far back the intervals
+changed, so they come last).
 """
 
 from __future__ import annotations
 
+from linewise.domains.inventory.backflush import BackflushProjection
 from linewise.domains.performance.marks import RollupMarks
 from linewise.domains.production.progress import OrderProgressProjection
 from linewise.domains.production.references import OrderReferences
+from linewise.domains.quality.ingest import InspectionResults
 from linewise.ingest.projections import Projection, StateIntervals
 
 
 def ingest_projections() -> list[Projection]:
-    return [StateIntervals(), OrderProgressProjection(), RollupMarks()]
+    return [
+        StateIntervals(),
+        OrderProgressProjection(),
+        BackflushProjection(),
+        RollupMarks(),
+        InspectionResults(),
+    ]
 
 
 def order_references() -> OrderReferences:

@@ -97,9 +97,46 @@ class NotifyBridgeService:
         await asyncio.to_thread(self.listener.stop)
 
 
+class JobWorkerService:
+    """The job queue's workers in this process (``jobs_workers`` claim loops), which also
+    heartbeat, reap stopped workers' jobs and enqueue the periodic jobs.
+
+    Each start owns the workers it started: two lifespans of one app (two test clients)
+    must not lose the first one's workers, which would then run on unstopped."""
+
+    name = "jobs"
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self._worker: Any = None
+
+    async def start(self) -> None:
+        from linewise.server.jobs import make_worker
+
+        worker = await asyncio.to_thread(
+            make_worker,
+            self.state.settings,
+            self.state.session_factory,
+            None,
+            self.state.tracing,
+        )
+        await asyncio.to_thread(worker.start)
+        self._worker = worker
+
+    async def stop(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+
+    def wake(self) -> None:
+        """A job was just enqueued in this process: claim now, not at the next poll."""
+        if self._worker is not None:
+            self._worker.wake()
+
+
 class TaskService:
-    """A coroutine that runs for the app's lifetime (MQTT ingest, the KPI refresher,
-    the demo feed); stopping cancels it."""
+    """A coroutine that runs for the app's lifetime (MQTT ingest, the demo feed);
+    stopping cancels it."""
 
     def __init__(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         self.name = name
@@ -120,12 +157,34 @@ class TaskService:
                 await task
 
 
+class OpeningBalanceService:
+    """Once at start: the old stock levels not yet in the material ledger are booked
+    into it as opening balances (idempotent; docs/inventory.md)."""
+
+    name = "opening-balances"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def start(self) -> None:
+        from linewise.domains.inventory.opening import book_opening_balances
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                book_opening_balances(conn)
+
+        await asyncio.to_thread(run)
+
+    async def stop(self) -> None:
+        return None
+
+
 def build_container(app: Any) -> ServiceContainer:
     """Every background service of the app, in start order.
 
     Writer first (the recorder), then what subscribes to the bus (planning, the live
     hub), then what publishes into it from outside (the NOTIFY bridge, MQTT ingest),
-    then periodic and demo work.
+    then the job workers (periodic work included) and the demo.
     """
     state = app.state
     settings = state.settings
@@ -153,16 +212,55 @@ def build_container(app: Any) -> ServiceContainer:
         )
         state.mqtt = mqtt
         container.add(TaskService("mqtt", mqtt.run))
-    if settings.kpi_refresh_s > 0:
-        from linewise.domains.performance.refresher import run_refresher
-
-        factory, every = state.session_factory, settings.kpi_refresh_s
-        container.add(TaskService("kpi-refresh", lambda: run_refresher(factory, every)))
+    # The job queue's workers; the KPI rollup refresh is one of their periodic jobs.
+    if settings.jobs_workers > 0:
+        jobs = JobWorkerService(state)
+        container.add(jobs)
+        container.add(AlertTriggerService(state, jobs.wake))
     for background in state.background:
         name = getattr(background, "__name__", "background")
         container.add(TaskService(name, _bound(background, app)))
+    container.add(OpeningBalanceService(state.engine))
     return container
 
 
 def _bound(factory: Callable[[Any], Awaitable[None]], app: Any) -> Callable[[], Awaitable[None]]:
     return lambda: factory(app)
+
+
+class AlertTriggerService:
+    """Machine state changes on the bus enqueue the alert evaluator (docs/alerts.md)."""
+
+    name = "alert-trigger"
+
+    def __init__(self, state: Any, wake: Callable[[], None]) -> None:
+        self.state = state
+        self.wake = wake
+        self._trigger: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    async def start(self) -> None:
+        from linewise.domains.alerts.trigger import EventTrigger
+
+        trigger = EventTrigger(self.state.session_factory, self.wake)
+        trigger.start()
+        unsubscribe = self.state.bus.subscribe(trigger.on_changes)
+        # quality: an SPC violation recorded on the terminal or the quality page
+        from linewise.domains.quality.events import SpcViolation
+
+        unsubscribe_spc = self.state.bus.subscribe(trigger.on_spc_violation, SpcViolation)
+
+        def both() -> None:
+            unsubscribe()
+            unsubscribe_spc()
+
+        self._unsubscribe = both
+        self._trigger = trigger
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        trigger, self._trigger = self._trigger, None
+        if trigger is not None:
+            await asyncio.to_thread(trigger.stop)

@@ -116,3 +116,25 @@ def _segments(
         else:
             out.append(Segment(a, b, kind))
     return out
+
+
+def shift_spans(
+    timezone: str,
+    shift: ShiftSpec,
+    holidays: tuple[tuple[str, str], ...],
+    start_ms: int,
+    end_ms: int,
+) -> list[tuple[date, int, int]]:
+    """Each occurrence of ``shift`` touching ``[start_ms, end_ms)``: (its day, start, end)."""
+    zone = ZoneInfo(timezone)
+    off_days = {date.fromisoformat(day) for day, _name in holidays}
+    day = from_ms(start_ms).astimezone(zone).date() - timedelta(days=1)
+    last = from_ms(end_ms).astimezone(zone).date()
+    out = []
+    while day <= last:
+        if day not in off_days and day.weekday() in shift.weekdays:
+            (a, b), _breaks = _shift_pieces(zone, shift, day)
+            if b > start_ms and a < end_ms:
+                out.append((day, a, b))
+        day += timedelta(days=1)
+    return out

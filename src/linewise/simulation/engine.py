@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 
 from linewise.simulation.calendar import ShiftTimeline
 from linewise.simulation.events import Event, EventFactory
-from linewise.simulation.ground_truth import GroundTruth, TruthRecorder
+from linewise.simulation.ground_truth import GroundTruth, IdleEpisode, TruthRecorder
 from linewise.simulation.line import LineContext, LineProcess
 from linewise.simulation.model import SimParams
+from linewise.simulation.operators import Activity, OperatorPool, StaffingPolicy
 from linewise.simulation.orders import OrderBook
 from linewise.simulation.spec import FactorySpec
 from linewise.simulation.timefmt import from_ms, to_ms
@@ -37,7 +38,14 @@ class Simulation:
         duration: timedelta,
         seed: int = 1,
         params: SimParams | None = None,
+        *,
+        assignment: dict[str, str | None] | None = None,
+        policy: StaffingPolicy | None = None,
+        policy_every: timedelta = timedelta(minutes=15),
     ) -> None:
+        """With ``params.operators`` the lines need their crews (``simulation/operators``):
+        ``assignment`` is the plan (operator -> line; default ``planned_assignment``) and
+        ``policy``, if given, may move operators every ``policy_every``."""
         self.spec = spec
         self.params = params or SimParams()
         self.seed = seed
@@ -50,6 +58,17 @@ class Simulation:
         self._events: list[tuple[int, int, str, Event]] = []
         self._rank = {m.code: i for i, m in enumerate(m for ln in spec.lines for m in ln.machines)}
         self.recorder = TruthRecorder(spec.site_code, spec.timezone, seed, self.start_ms)
+        self.staff = (
+            OperatorPool(spec, self.params, seed, self.start_ms, self.end_ms, assignment)
+            if self.params.operators
+            else None
+        )
+        self._policy = policy if self.staff is not None else None
+        self._policy_every = max(60_000, policy_every // timedelta(milliseconds=1))
+        self._next_policy = self.start_ms
+        self.moves = 0  # operator moves the policy made
+        # runs with operators: what each one did while present (set when the run ends)
+        self.operator_activities: dict[str, list[Activity]] = {}
         ctx = LineContext(
             timeline=ShiftTimeline(
                 spec.timezone, spec.shifts, spec.holidays, self.start_ms, self.end_ms
@@ -61,6 +80,7 @@ class Simulation:
             seed=seed,
             emit=self._emit,
             work_appeared=self._wake_waiting,
+            staff=self.staff,
         )
         self.lines = [LineProcess(ctx, line, self.start_ms) for line in spec.lines]
         self._version = [0] * len(self.lines)
@@ -105,6 +125,9 @@ class Simulation:
         limit = min(until if isinstance(until, int) else to_ms(until), self.end_ms)
         agenda = self._agenda
         while agenda and agenda[0][0] < limit:
+            if self._policy is not None and agenda[0][0] >= self._next_policy:
+                self._apply_policy(self._next_policy)
+                continue
             wake, i, version = heapq.heappop(agenda)
             if version != self._version[i]:
                 continue
@@ -124,6 +147,8 @@ class Simulation:
                 line.flush_all()
             threshold = math.inf  # type: ignore[assignment]
             self._truth = self.recorder.finish(self.end_ms)
+            if self.staff is not None:
+                self._operator_truth(self._truth)
         else:
             for line in self.lines:
                 pending = line.pending_count_ms()
@@ -135,6 +160,51 @@ class Simulation:
             out.append(heapq.heappop(events)[3])
         self.events_released += len(out)
         return out
+
+    def _apply_policy(self, ms: int) -> None:
+        """Let the policy move operators at ``ms``; lines waiting for people look again."""
+        assert self._policy is not None and self.staff is not None
+        self._next_policy = ms + self._policy_every
+        book = self.lines[0].ctx.book if self.lines else None
+        has_work = {
+            line.code: line.current is not None
+            or (book is not None and book.pick(line.code, None, ms, 0) is not None)
+            for line in self.lines
+        }
+        moves = self._policy(self.staff.view(ms, has_work))
+        for code, line_code in sorted(moves.items()):
+            if code in self.staff.agents and self.staff.agents[code].line != line_code:
+                self.staff.move(code, line_code, ms)
+                self.moves += 1
+        if moves:
+            self._wake_waiting(ms)
+
+    def _operator_truth(self, truth: GroundTruth) -> None:
+        assert self.staff is not None
+        firsts: dict[str, list[tuple[int, int, str, str | None]]] = {}
+        for line in self.spec.lines:
+            if line.machines:
+                firsts[line.code] = [
+                    (to_ms(i.start), to_ms(i.end), i.state, i.reason)
+                    for i in truth.machines[line.machines[0].code].intervals
+                ]
+        self.operator_activities = self.staff.activities(firsts)
+        for code, acts in self.operator_activities.items():
+            minutes: dict[str, float] = {"working": 0.0, "walking": 0.0, "idle": 0.0}
+            for act in acts:
+                minutes[act.kind] += (act.end - act.start) / 60_000
+                if act.kind == "idle" and act.cause is not None:
+                    truth.idle.append(
+                        IdleEpisode(
+                            "operator",
+                            code,
+                            from_ms(act.start),
+                            from_ms(act.end),
+                            act.cause,
+                            act.line,
+                        )
+                    )
+            truth.operator_minutes[code] = minutes
 
     def run(self, step: timedelta = timedelta(hours=1)) -> Iterator[Event]:
         """All events to the end, pulled in ``step`` slices to keep memory flat."""

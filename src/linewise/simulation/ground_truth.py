@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from linewise.allocation.causes import cause_of
 from linewise.simulation.timefmt import from_ms, iso, parse_iso, to_ms
 
 
@@ -99,6 +100,45 @@ class Setup:
     operation: int
 
 
+@dataclass(frozen=True, slots=True)
+class IdleEpisode:
+    """A stretch of idle time of a machine or an operator, with its one cause.
+
+    Machines: touching ``idle``/``down`` intervals of the same cause (planned stops are
+    not idle). Operators (runs with operators): present on shift and neither working nor
+    walking; their cause is their line's, or ``no_assignment`` without a line.
+    """
+
+    subject: str  # machine | operator
+    code: str
+    start: datetime
+    end: datetime
+    cause: str
+    line: str | None = None
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60.0
+
+
+def machine_idle(machines: dict[str, MachineTruth]) -> list[IdleEpisode]:
+    out: list[IdleEpisode] = []
+    for m in machines.values():
+        last: IdleEpisode | None = None
+        for i in m.intervals:
+            cause = cause_of(i.state, i.reason)
+            if cause is None:
+                last = None
+                continue
+            if last is not None and last.cause == cause and last.end == i.start:
+                last = IdleEpisode("machine", m.code, last.start, i.end, cause, m.line)
+                out[-1] = last
+            else:
+                last = IdleEpisode("machine", m.code, i.start, i.end, cause, m.line)
+                out.append(last)
+    return out
+
+
 @dataclass(slots=True)
 class GroundTruth:
     site: str
@@ -110,6 +150,9 @@ class GroundTruth:
     operations: list[OperationTruth]
     breakdowns: list[Breakdown]
     setups: list[Setup]
+    idle: list[IdleEpisode] = field(default_factory=list)
+    # runs with operators: minutes per operator and activity (working, walking, idle)
+    operator_minutes: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(_to_json(self), indent=1), encoding="utf-8")
@@ -165,6 +208,7 @@ class TruthRecorder:
             self.operations,
             self.breakdowns,
             self.setups,
+            machine_idle(self.machines),
         )
 
 
@@ -209,6 +253,8 @@ def _to_json(truth: GroundTruth) -> dict[str, Any]:
             {**asdict(b), "start": _t(b.start), "end": _t(b.end)} for b in truth.breakdowns
         ],
         "setups": [{**asdict(s), "start": _t(s.start), "end": _t(s.end)} for s in truth.setups],
+        "idle": [[e.subject, e.code, _t(e.start), _t(e.end), e.cause, e.line] for e in truth.idle],
+        "operator_minutes": truth.operator_minutes,
     }
 
 
@@ -252,4 +298,9 @@ def _from_json(data: dict[str, Any]) -> GroundTruth:
         operations,
         breakdowns,
         setups,
+        [
+            IdleEpisode(subject, code, parse_iso(s), parse_iso(e), cause, line)
+            for subject, code, s, e, cause, line in data.get("idle", [])
+        ],
+        data.get("operator_minutes", {}),
     )

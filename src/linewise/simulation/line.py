@@ -25,6 +25,7 @@ from linewise.simulation.events import Event, EventFactory
 from linewise.simulation.ground_truth import Breakdown, OperationTruth, Setup, TruthRecorder
 from linewise.simulation.machines import PRODUCING, MachineRuntime, StateKey
 from linewise.simulation.model import SimParams
+from linewise.simulation.operators import OperatorPool
 from linewise.simulation.orders import OpState, OrderBook
 from linewise.simulation.spec import LineSpec
 from linewise.simulation.timefmt import from_ms
@@ -33,6 +34,8 @@ Wait = tuple[int, bool]
 Process = Generator[Wait, None, int]
 STARVED: StateKey = ("idle", "starved", None)
 BLOCKED: StateKey = ("idle", "blocked", None)
+NO_CREW: StateKey = ("idle", "no_assignment", None)
+WAITING_FOR_SETUP: StateKey = ("idle", "waiting_for_setup", None)
 
 
 @dataclass(slots=True)
@@ -47,6 +50,7 @@ class LineContext:
     seed: int
     emit: Callable[[int, Event], None]
     work_appeared: Callable[[int], None]
+    staff: OperatorPool | None = None  # operators as agents, when the run has them
 
 
 class LineProcess:
@@ -61,6 +65,7 @@ class LineProcess:
         initial = ctx.book.initial_family.get(line.code)
         self.family: str | None = initial[1] if initial else None
         self.clock = start_ms
+        self.current: OpState | None = None  # the operation on the line (or waiting for crew)
         self.process: Generator[Wait, None, int] = self._run()
 
     # -- states, counts, telemetry ---------------------------------------------------------
@@ -150,7 +155,33 @@ class LineProcess:
                 upcoming = ctx.book.next_ready(self.code, now)
                 yield min(segment.end, upcoming if upcoming is not None else segment.end), True
                 continue
+            staff = ctx.staff
+            if staff is not None and staff.present(
+                self.code, staff.skill[self.code], now
+            ) < staff.need(self.code):
+                self.current = op  # work is there; the people are not
+                yield from self._await_staff(NO_CREW, staff.need(self.code))
+                self.current = None
+                continue
+            self.current = op
             yield from self._operation(op)
+            self.current = None
+
+    def _await_staff(self, key: StateKey, need: int, skill: str | None = None) -> Process:
+        """Wait in ``key`` until ``need`` operators with the skill are present (the line's
+        skill unless given); breaks and shift ends are left to ``_work``."""
+        staff = self.ctx.staff
+        if staff is None:
+            return 0
+        recheck = int(self.ctx.params.staff_recheck_s * 1000)
+        wanted = skill or staff.skill[self.code]
+        while True:
+            now = self.clock
+            segment = self.ctx.timeline.at(now)
+            if segment.kind != WORK or staff.present(self.code, wanted, now) >= need:
+                return 0
+            self.set_all(now, key)
+            yield min(segment.end, now + recheck), True
 
     def _work(self, duration_ms: int, states: list[StateKey], truncate: bool = False) -> Process:
         """Spend ``duration_ms`` of working time in ``states``; returns the working ms spent."""
@@ -207,6 +238,7 @@ class LineProcess:
         index = len(recorder.setups)
         recorder.setups.append(record)
         self.family = op.step.setup_family
+        yield from self._await_staff(WAITING_FOR_SETUP, 1, op.step.skill)
         setup: StateKey = ("setup", "changeover", None)
         yield from self._work(max(1000, int(seconds * 1000)), [setup] * len(self.machines))
         recorder.setups[index] = replace(record, end=from_ms(self.clock))
@@ -234,6 +266,8 @@ class LineProcess:
             cycle_s = max(ideal[i] * math.exp(gauss(0.0, cvs[i])) for i in range(n) if slots[i])
             states = [PRODUCING if slots[i] else STARVED for i in range(n)]
             cycle_ms = max(1, int(cycle_s * 1000))
+            if self.ctx.staff is not None:
+                yield from self._await_staff(NO_CREW, self.ctx.staff.need(self.code))
             yield from self._work(cycle_ms, states)
             now = self.clock
             moved = [False] * n
@@ -294,9 +328,24 @@ class LineProcess:
         duration = machine.repair_ms()
         machine.draw_breakdown()
         states = self._around(i, ("down", mode.reason, mode.fault), slots, op)
+        if self.ctx.staff is not None:  # the stop waits down until someone clears it
+            self.set_states(self.clock, states)
+            yield from self._await_down(states)
         yield from self._work(duration, states)
         recorder.breakdowns[index] = replace(record, end=from_ms(self.clock))
         return 0
+
+    def _await_down(self, states: list[StateKey]) -> Process:
+        staff = self.ctx.staff
+        assert staff is not None
+        recheck = int(self.ctx.params.staff_recheck_s * 1000)
+        while True:
+            now = self.clock
+            segment = self.ctx.timeline.at(now)
+            if segment.kind != WORK or staff.present(self.code, None, now) >= 1:
+                return 0
+            self.set_states(now, states)
+            yield min(segment.end, now + recheck), True
 
     def _around(
         self, stopped: int, key: StateKey, slots: list[bool], op: OpState

@@ -252,6 +252,15 @@ class SimParams:
     breakdowns: bool = True
     micro_stops: bool = True
     scrap: bool = True
+    # Operators as agents (``simulation/operators.py``); off keeps earlier runs identical.
+    operators: bool = False
+    crew: dict[str, int] = field(
+        default_factory=lambda: {"SMT": 2, "DIP": 2, "TEST": 1, "PACK": 1}
+    )  # operators a line of a type needs present to run
+    absence_rate: float = 0.12  # share of shift occurrences an operator misses
+    walk_same_area_s: float = 120.0
+    walk_other_area_s: float = 300.0
+    staff_recheck_s: float = 300.0  # how often a line waiting for people looks again
 
     def of(self, kind: str) -> MachineClassParams:
         return self.classes.get(kind, GENERIC_CLASS)

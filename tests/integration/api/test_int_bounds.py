@@ -30,6 +30,14 @@ def _is_integer(schema: dict[str, Any]) -> bool:
     )
 
 
+def _documented_range(schema: dict[str, Any], value: int) -> bool:
+    """Whether the OpenAPI document says ``value`` is a valid value of this parameter."""
+    bounded = [schema, *schema.get("anyOf", [])]
+    return any(
+        "maximum" in s and "minimum" in s and s["minimum"] <= value <= s["maximum"] for s in bounded
+    )
+
+
 def _placeholder(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return str(schema["enum"][0])
@@ -87,7 +95,10 @@ def test_every_integer_parameter_is_bounded(
     client = as_role["admin"]
     wrong = []
     for method, path, where, name, params in found:
+        schema = next(p["schema"] for p in params if p["name"] == name)
         for value in OUT_OF_RANGE:
+            if _documented_range(schema, value):
+                continue  # e.g. a 64-bit job id: 2**31 is a valid id there (404, not 422)
             r = _send(client, method, path, where, name, params, value)
             fields = (
                 [e["field"] for e in r.json().get("errors", [])]

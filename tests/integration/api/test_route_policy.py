@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from linewise.core.security import AUTHENTICATED, PUBLIC, Role, roles_for
-from tests.conftest import World
+from tests.conftest import World, login
 
 # FastAPI's own documentation routes carry no dependency; they are public by design.
 DOC_ROUTES = {"/api/v1/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -42,8 +42,17 @@ def all_routes(app: FastAPI) -> list[tuple[str, str, str | None]]:
             if ctx.path in DOC_ROUTES:
                 perm = PUBLIC
             out.append((method, ctx.path, perm))
-    # Signing out ends the session the rest of the test uses: do it last.
-    return sorted(out, key=lambda r: r[1] == "/api/v1/auth/logout")
+    # Signing out ends the session the rest of the test uses: last (and signed in again).
+    return sorted(out, key=lambda r: r[1] in SIGNING_OUT)
+
+
+# Routes that end sessions: after each, every role signs in again.
+SIGNING_OUT = (
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-everywhere",
+    "/api/v1/users/{user_id}/sessions",  # an admin ends user 1's sessions
+    "/api/v1/users/{user_id}/mfa",  # an MFA reset ends them too
+)
 
 
 def _call(client: TestClient, method: str, path: str) -> Any:
@@ -78,6 +87,9 @@ def test_every_role_on_every_route(
             elif allowed == denied:
                 mismatches.append(f"{role} {method} {path}: {r.status_code} ({perm})")
             checked += 1
+        if path in SIGNING_OUT:
+            for role in Role:
+                login(as_role[role.value], role.value)
     assert mismatches == []
     assert checked > 150
 

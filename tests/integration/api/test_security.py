@@ -106,3 +106,20 @@ def test_area_scoped_roles_see_only_their_lines(
     assert codes == ["SMT-1"]
     codes = [i["code"] for i in as_role["manager"].get("/api/v1/lines").json()["items"]]
     assert codes == ["SMT-1", "TEST-1"]
+
+
+def test_me_tells_the_ui_what_the_user_may_do_and_names_their_areas(
+    app: FastAPI, world: World
+) -> None:
+    """The UI shows a button only to a role that may use it: it asks /auth/me, which
+    answers from the server's one policy; areas come by name, never as ids only."""
+    with TestClient(app) as c:
+        me = login(c, "operator").get("/api/v1/auth/me").json()
+        assert "operations:execute" in me["permissions"]
+        assert "orders:write" not in me["permissions"]
+        assert me["areas"] == [{"id": world.area_ids["SMT"], "name": "SMT"}]
+    with TestClient(app) as c:
+        r = c.post("/api/v1/auth/login", json={"username": "planner", "password": PASSWORD})
+        user = r.json()["user"]
+        assert "orders:write" in user["permissions"] and "users:write" not in user["permissions"]
+        assert user["areas"] == []

@@ -32,9 +32,10 @@ def free_port() -> int:
 
 
 async def wait_for(
-    condition: Callable[[], Any], what: str, timeout_s: float = 15.0, every_s: float = 0.02
+    condition: Callable[[], Any], what: str, timeout_s: float = 45.0, every_s: float = 0.02
 ) -> Any:
-    """Poll ``condition`` until it is truthy; fail naming ``what`` after ``timeout_s``."""
+    """Poll ``condition`` until it is truthy; fail naming ``what`` after ``timeout_s``
+    (generous: the suite runs two workers on two cores beside OPC UA and Modbus servers)."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()

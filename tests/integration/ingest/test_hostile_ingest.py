@@ -122,8 +122,15 @@ def _stored(db: Session) -> set[str]:
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    # The default window around now: these tests stamp their events relative to it.
-    return Settings(database_url=engine.url.render_as_string(hide_password=False))
+    # The default window around now: these tests stamp their events relative to it. No
+    # in-app job workers, rate limits or scheduled backups, as in tests/conftest.py.
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        jobs_workers=0,
+        rate_limit_per_minute=0,
+        rate_limit_device_per_minute=0,
+        backup_dir=None,
+    )
 
 
 def test_each_hostile_event_is_refused_by_field_and_its_neighbours_stored(
@@ -207,6 +214,29 @@ def test_duplicate_ids_in_one_batch_are_stored_once(
     assert (r.json()["accepted"], r.json()["duplicates"]) == (1, 1)
     db.rollback()
     assert db.scalar(select(func.sum(CountEvent.good))) in (3, 5)
+
+
+def test_a_resent_batch_does_not_double_its_quarantine_rows(
+    device: TestClient, db: Session, world: World
+) -> None:
+    """A broker redelivers an unacknowledged message and a client resends after a
+    timeout: its refused events keep one row each; identical refusals inside one message
+    keep one row apiece."""
+    bad = state("bad", ts="1970-01-01T00:00:00Z")
+    body = [bad, bad, telemetry("nan", temp=float("nan")), state("fine")]
+    payload = json.dumps(body)  # NaN as JSON's NaN literal, as a device would send it
+    for _ in range(2):
+        r = device.post(
+            "/api/v1/ingest", content=payload, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 200 and len(r.json()["rejected"]) == 3
+    db.rollback()
+    fields = sorted(q.field or "" for q in db.scalars(select(QuarantinedEvent)))
+    assert fields == ["signals.temp", "ts", "ts"]
+    # Another message with the same refused event is another delivery, kept.
+    device.post("/api/v1/ingest", json=[bad])
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(QuarantinedEvent)) == 4
 
 
 def test_a_body_of_too_many_items_is_refused_whole(

@@ -272,7 +272,9 @@ class _StuckRecorder:
     def __init__(self) -> None:
         self.submitted: list[str] = []
 
-    def submit(self, events: list[Any], rejects: list[Any], source: str) -> Any:
+    def submit(
+        self, events: list[Any], rejects: list[Any], source: str, delivery: str | None = None
+    ) -> Any:
         self.submitted.extend(e.id for e in events)
         return concurrent.futures.Future()  # never done
 

@@ -24,9 +24,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from linewise.config import Settings
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
-from linewise.domains.equipment.models import Line
 from linewise.domains.people.models import ShiftCalendar, ShiftPattern
 from linewise.domains.production.models import Product, RoutingStep, RoutingStepLine
 from linewise.domains.quality.models import ReasonCode
@@ -77,14 +77,15 @@ DAY_EVENTS = [
 @pytest.fixture
 def factory(db: Session, world: World) -> dict[str, int]:
     """Calendar, a second product with a slower cycle, and a few reason codes."""
-    smt = db.get(Line, world.line_ids["SMT-1"])
+    # No read before the writes: a transaction that starts by writing waits for SQLite's
+    # lock; one that read first fails when another connection (a job worker) wrote since.
     psu = Product(code="PSU-24", name="Power supply", family="psu")
     psu.steps = [
         RoutingStep(
             seq=1,
             name="SMT",
             work_center_type="SMT",
-            eligible=[RoutingStepLine(line=smt, cycle_time_s=60)],
+            eligible=[RoutingStepLine(line_id=world.line_ids["SMT-1"], cycle_time_s=60)],
         )
     ]
     calendar = ShiftCalendar(code="CAL", name="One shift", site_id=world.site_id)
@@ -125,8 +126,19 @@ def device(app: FastAPI, db: Session, world: World) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def day_data(device: TestClient, factory: dict[str, int]) -> dict[str, int]:
+def day_data(factory: dict[str, int], device: TestClient) -> dict[str, int]:
+    # The factory is written before the device's app starts its job workers: on SQLite a
+    # fixture's read-then-write transaction fails at once ("database is locked") when a
+    # worker commits in between, instead of waiting for the lock.
     r = device.post("/api/v1/ingest", json=DAY_EVENTS)
     assert r.status_code == 200, r.text
     assert r.json()["rejected"] == []
     return factory
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No in-app job workers here: these tests write through their own session while the
+    app runs, and the workers' minute-by-minute jobs (KPI refresh, alert evaluation) made
+    such writes race with them; the refresh is tested by calling it."""
+    return settings.model_copy(update={"jobs_workers": 0})

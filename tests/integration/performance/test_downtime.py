@@ -79,7 +79,9 @@ def test_queue_is_scoped_newest_first_and_assignment_feeds_the_pareto(
     assert again.status_code == 200 and again.json()["version"] == 2
     db.rollback()  # end the test's read snapshot
     actions = db.scalars(
-        select(AuditRecord.action).where(AuditRecord.entity == "downtime_assignments")
+        select(AuditRecord.action)
+        .where(AuditRecord.entity == "downtime_assignments")
+        .order_by(AuditRecord.seq)
     ).all()
     assert list(actions) == ["create", "update"]
 

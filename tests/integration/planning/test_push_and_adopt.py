@@ -223,16 +223,94 @@ def test_adopting_a_scenario_publishes_its_plan_unless_stale(
     assert any(a.after and a.after.get("status") == "published" for a in audited)
 
 
-def test_a_scenario_with_a_rush_order_is_not_adopted(demo: Demo, db: Session) -> None:
+def test_publishing_a_rush_order_scenario_creates_the_order(demo: Demo, db: Session) -> None:
     demo.publish(demo.solve()["plan_id"])
     db.rollback()
     product = db.scalars(select(ProductionOrder.product_id).limit(1)).one()
-    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    rush = {"kind": "rush_order", "product_id": product, "quantity": 50, "due_date": due}
-    sid = _scenario(demo, "Rush", {**rush, "number": "RUSH-9"})
+    due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    rush = {"kind": "rush_order", "product_id": product, "quantity": 50, "priority": 2}
+    sid = _scenario(demo, "Rush", {**rush, "due_date": due.isoformat(), "number": "RUSH-9"})
+    check = f"/api/v1/scenarios/{sid}/publish-check"
+    before = demo.planner.get(check).json()
+    assert before["publishable"] is False
+    assert {r["code"] for r in before["refusals"]} == {"not_solved"}
+    assert [o["number"] for o in before["creates_orders"]] == ["RUSH-9"]
+    run = demo.solve(QUICK, url=f"/api/v1/scenarios/{sid}/solve")
+
+    # The check says what publishing will do, and writes nothing.
+    ready = demo.planner.get(check).json()
+    assert ready["publishable"] is True and ready["refusals"] == []
+    assert ready["scenario_plan_id"] == run["plan_id"]
+    assert ready["creates_orders"][0]["quantity"] == 50
+    assert demo.planner.get("/api/v1/orders/by-number/RUSH-9").status_code == 404
+
+    r = demo.planner.post(f"/api/v1/scenarios/{sid}/publish", json={"plan_id": run["plan_id"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    created = out["created_orders"]
+    assert [c["number"] for c in created] == ["RUSH-9"]
+    order = demo.planner.get("/api/v1/orders/by-number/RUSH-9").json()
+    assert order["id"] == created[0]["id"] and order["status"] == "released"
+    assert order["quantity"] == 50 and order["priority"] == 2 and order["product"]["id"] == product
+    assert datetime.fromisoformat(order["due_date"]) == due
+    # The published plan runs the new order's operations: its page shows their plan.
+    assert order["plan_id"] == out["plan"]["id"]
+    assert order["operations"] and all(op["planned_start"] for op in order["operations"])
+    gantt = _ops(demo.planner.get(f"/api/v1/plans/{out['plan']['id']}").json())
+    mine = [op for op in gantt.values() if op["order_number"] == "RUSH-9"]
+    assert {op["operation_id"] for op in mine} == {op["id"] for op in order["operations"]}
+    assert (
+        "creates order RUSH-9"
+        in demo.planner.get(f"/api/v1/plans/{out['plan']['id']}").json()["reason"]
+    )
+    db.rollback()
+    audited = db.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.entity == "production_orders", AuditRecord.entity_id == str(order["id"]))
+        .order_by(AuditRecord.seq)
+    ).all()
+    assert audited and audited[0].after and audited[0].after.get("number") == "RUSH-9"
+
+    # Solving the published scenario again would plan RUSH-9 twice: refused, named.
+    r = demo.planner.post(f"/api/v1/scenarios/{sid}/solve", json=QUICK)
+    assert r.status_code == 422 and "RUSH-9" in r.json()["detail"], r.text
+
+    # A rush order's number must be free: refused when added, and at publishing when an
+    # order took it after the solve.
+    taken = {**rush, "due_date": due.isoformat(), "number": "RUSH-9"}
+    r = demo.planner.post(f"/api/v1/scenarios/{sid}/changes", json=taken)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "number", r.text
+    sid = _scenario(demo, "Rush 2", {**taken, "number": "RUSH-10"})
     demo.solve(QUICK, url=f"/api/v1/scenarios/{sid}/solve")
+    order_in = {
+        "number": "RUSH-10",
+        "product_id": product,
+        "quantity": 5,
+        "due_date": taken["due_date"],
+    }
+    assert demo.planner.post("/api/v1/orders", json=order_in).status_code == 201
+    again = demo.planner.get(f"/api/v1/scenarios/{sid}/publish-check").json()
+    assert "rush_number_taken" in {r["code"] for r in again["refusals"]}
     r = demo.planner.post(f"/api/v1/scenarios/{sid}/publish", json={})
-    assert _codes(r) == {"rush_order"}
-    assert "RUSH-9" in r.json()["detail"]
-    plans = demo.planner.get("/api/v1/plans", params={"status": "published"}).json()
-    assert [p["kind"] for p in plans] != ["adopted"]
+    assert "rush_number_taken" in _codes(r) and "RUSH-10" in r.json()["detail"]
+    db.rollback()
+    rush_10 = db.scalars(select(ProductionOrder).where(ProductionOrder.number == "RUSH-10")).all()
+    assert [o.quantity for o in rush_10] == [5]  # nothing created by the refused publish
+
+
+def test_publish_check_names_a_stale_solve(demo: Demo) -> None:
+    demo.publish(demo.solve()["plan_id"])
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=30)
+    down = {
+        "kind": "line_down",
+        "line_id": demo.lines["SMT-1"],
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+    }
+    sid = _scenario(demo, "Stale", down)
+    demo.solve(QUICK, url=f"/api/v1/scenarios/{sid}/solve")
+    changes = demo.planner.get(f"/api/v1/scenarios/{sid}").json()["changes"]
+    demo.planner.delete(f"/api/v1/scenarios/{sid}/changes/{changes[0]['id']}")
+    check = demo.planner.get(f"/api/v1/scenarios/{sid}/publish-check").json()
+    assert check["publishable"] is False
+    assert "changes_edited" in {r["code"] for r in check["refusals"]}

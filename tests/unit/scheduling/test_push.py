@@ -280,3 +280,43 @@ def test_most_random_moves_can_be_pushed() -> None:
     """The property above is not vacuous: most random moves do go through."""
     done = sum(_random_push(seed, seed * 7 + 1)[3] is not None for seed in range(60))
     assert done >= 30, done
+
+
+def test_a_drop_into_the_middle_of_earlier_work_pushes_that_work_after_it() -> None:
+    """Overlapping work that started earlier goes behind the moved one: not refused."""
+    inst = Instance(
+        (job("a", op(("m", 10))), job("b", op(("m", 10))), job("c", op(("m", 4)))),
+        (Resource("m"),),
+    )
+    plan = _plan(("a", 0, "m", 0, 10), ("b", 0, "m", 10, 20), ("c", 0, "m", 20, 24))
+    result = push(inst, plan, ("c", 0), "m", 5)  # into the middle of a
+    assert _spans(result) == {
+        ("a", 0): ("m", 9, 19),
+        ("b", 0): ("m", 19, 29),
+        ("c", 0): ("m", 5, 9),
+    }
+    assert validate(inst, result.plan) == []
+    assert {(s.job_id, s.index) for s in result.pushed} == {("a", 0), ("b", 0)}
+
+
+def test_the_moved_operation_stays_after_its_own_earlier_stage_and_the_setup() -> None:
+    setup = SetupTime("x", "y", 3)
+    inst = Instance(
+        (
+            job("a", op(("m", 10), family="x"), op(("m", 5), family="x")),
+            job("b", op(("m", 6), family="y")),
+        ),
+        (Resource("m", None, (setup,)),),
+    )
+    plan = _plan(("a", 0, "m", 0, 10), ("a", 1, "m", 10, 15), ("b", 0, "m", 18, 24))
+    assert validate(inst, plan) == []
+    # a/1 dropped into a/0 (its own earlier stage): it starts when a/0 ends.
+    result = push(inst, plan, ("a", 1), "m", 4)
+    assert _spans(result)[("a", 1)] == ("m", 10, 15)
+    assert validate(inst, result.plan) == []
+    # b dropped right after a/0 (no room for its setup): it starts after the setup, and
+    # a/1, which it overlaps, goes behind it.
+    result = push(inst, plan, ("b", 0), "m", 10)
+    assert _spans(result)[("b", 0)] == ("m", 13, 19)
+    assert _spans(result)[("a", 1)] == ("m", 19, 24)  # no setup from y back to x
+    assert validate(inst, result.plan) == []

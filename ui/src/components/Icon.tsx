@@ -13,7 +13,12 @@ const PATHS = {
   downtime: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18ZM12 7v5l3 2M4 4l16 16",
   logout: "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
   back: "M15 5l-7 7 7 7",
+  import: "M12 3v12M7 10l5 5 5-5M4 17v3h16v-3",
+  admin: "M12 3 4 6v6c0 4.5 3.4 8.3 8 9 4.6-.7 8-4.5 8-9V6l-8-3Zm-3 9 2 2 4-4",
+  menu: "M4 6h16M4 12h16M4 18h16",
+  alerts: "M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2ZM10 21h4",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 5 5",
+  jobs: "M4 5h16v4H4zM4 10h16v4H4zM4 15h16v4H4zM7 7h.01M7 12h.01M7 17h.01",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,16 +1,31 @@
-import type { ReactNode } from "react";
+import { APIKEYS_WRITE, AUDIT_READ, USERS_READ } from "../admin/permissions";
+import { useEffect, useState, type ReactNode } from "react";
 import type { User } from "../api";
 import { LOCALES, msg, t, useT, type Locale } from "../i18n";
 import { siteZone } from "../site";
 import { useLocation } from "../router";
 import { Icon, type IconName } from "./Icon";
+import { AlertsBadge } from "../alerts/AlertsBadge";
 import { Link } from "./Link";
+import { roleName } from "../session";
+import "./shell-phone.css";
 
 interface NavItem {
   to: string;
   label: string;
   icon: IconName;
+  /** Shown only to a role with this permission (the page would refuse everyone else). */
+  permission?: string;
 }
+
+// The server's permission for the job queue (core/security.py POLICY).
+const JOBS_ADMIN = "jobs:admin";
+// The allocation board and labour figures (supervisors, managers, admins).
+const LABOUR_READ = "labour:read";
+// The server's permission for the Idle time page.
+const IDLE_READ = "idle:read";
+// The server's permission for the Maintenance page.
+const MAINTENANCE_READ = "maintenance:read";
 
 // The main navigation; each entry has its route in Routes.tsx.
 const NAV: { section: string; items: NavItem[] }[] = [
@@ -22,6 +37,13 @@ const NAV: { section: string; items: NavItem[] }[] = [
       { to: "/schedule", label: msg("Schedule"), icon: "schedule" },
       { to: "/kpis", label: msg("KPIs"), icon: "kpis" },
       { to: "/downtime", label: msg("Downtime"), icon: "downtime" },
+      { to: "/alerts", label: msg("Alerts"), icon: "alerts" },
+      { to: "/allocation", label: msg("Allocation"), icon: "operators", permission: LABOUR_READ },
+      { to: "/idle", label: msg("Idle time"), icon: "downtime", permission: IDLE_READ },
+      { to: "/reports", label: msg("Reports"), icon: "kpis" },
+      { to: "/deliveries", label: msg("Deliveries at risk"), icon: "orders" },
+      { to: "/maintenance", label: msg("Maintenance"), icon: "jobs", permission: MAINTENANCE_READ },
+      { to: "/quality", label: msg("Quality"), icon: "kpis" },
     ],
   },
   {
@@ -30,16 +52,31 @@ const NAV: { section: string; items: NavItem[] }[] = [
       { to: "/products", label: msg("Products"), icon: "products" },
       { to: "/lines", label: msg("Lines & machines"), icon: "lines" },
       { to: "/inventory", label: msg("Inventory"), icon: "inventory" },
+      { to: "/materials", label: msg("Materials"), icon: "inventory" },
       { to: "/operators", label: msg("Operators"), icon: "operators" },
       { to: "/calendars", label: msg("Calendars"), icon: "calendars" },
       { to: "/reason-codes", label: msg("Reason codes"), icon: "reasons" },
+      { to: "/import", label: msg("Import"), icon: "import", permission: "import" },
+      { to: "/genealogy", label: msg("Genealogy"), icon: "inventory" },
+    ],
+  },
+  {
+    section: msg("Administration"),
+    items: [
+      { to: "/admin/users", label: msg("Users"), icon: "operators", permission: USERS_READ },
+      { to: "/admin/areas", label: msg("Areas"), icon: "lines", permission: USERS_READ },
+      { to: "/admin/api-keys", label: msg("API keys"), icon: "admin", permission: APIKEYS_WRITE },
+      { to: "/admin/audit", label: msg("Audit log"), icon: "reasons", permission: AUDIT_READ },
+      { to: "/admin/jobs", label: msg("Background jobs"), icon: "jobs", permission: JOBS_ADMIN },
     ],
   },
 ];
 
-export function Shell({ user, onSignOut, children }: {
+export function Shell({ user, onSignOut, onSignOutEverywhere, children }: {
   user: User;
   onSignOut: () => void;
+  /** Ends every session of the user (a phone left signed in); absent: not offered. */
+  onSignOutEverywhere?: () => void;
   children: ReactNode;
 }) {
   useT(); // re-render the navigation when the language changes
@@ -48,9 +85,21 @@ export function Shell({ user, onSignOut, children }: {
   // Wall mode (?wall=1): a screen on the shop floor shows the page alone, no navigation.
   // The page stays mounted when it toggles (the aside is only left out).
   const wall = query.get("wall") === "1";
+  // On a phone the navigation is a drawer behind a menu button; going somewhere closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
+  const nav = NAV.map((group) => ({
+    ...group,
+    items: group.items.filter((item) => !item.permission || user.permissions.includes(item.permission)),
+  })).filter((group) => group.items.length > 0);
   return (
-    <div className={`shell${wall ? " shell-wall" : ""}`}>
+    <div className={`shell${wall ? " shell-wall" : ""}${menuOpen ? " menu-open" : ""}`}>
       {!wall && <aside className="sidebar">
+        <button type="button" className="btn-icon menu-button" aria-expanded={menuOpen}
+          aria-controls="main-nav" data-testid="menu-button"
+          aria-label={menuOpen ? t("Close menu") : t("Menu")} onClick={() => setMenuOpen((o) => !o)}>
+          <Icon name="menu" />
+        </button>
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
             <svg viewBox="0 0 32 32" width="28" height="28">
@@ -60,8 +109,8 @@ export function Shell({ user, onSignOut, children }: {
           </span>
           <span className="brand-name">Linewise</span>
         </div>
-        <nav className="nav" aria-label={t("Main")}>
-          {NAV.map((group) => (
+        <nav className="nav" id="main-nav" aria-label={t("Main")}>
+          {nav.map((group) => (
             <div className="nav-group" key={group.section}>
               <div className="nav-section">{t(group.section)}</div>
               {group.items.map((item) => (
@@ -70,6 +119,7 @@ export function Shell({ user, onSignOut, children }: {
                   aria-current={active(item.to) ? "page" : undefined}>
                   <Icon name={item.icon} />
                   <span>{t(item.label)}</span>
+                  {item.to === "/alerts" && <AlertsBadge />}
                 </Link>
               ))}
             </div>
@@ -81,7 +131,7 @@ export function Shell({ user, onSignOut, children }: {
           </div>
           <div className="user-meta">
             <div className="user-name" data-testid="current-user">{user.full_name || user.username}</div>
-            <div className="user-role">{roleLabel(user.role)}</div>
+            <div className="user-role">{roleName(user.role)}</div>
           </div>
           <button type="button" className="btn-icon" onClick={onSignOut} title={t("Sign out")} aria-label={t("Sign out")}>
             <Icon name="logout" />
@@ -89,26 +139,25 @@ export function Shell({ user, onSignOut, children }: {
         </div>
         <div className="shell-prefs">
           <LocaleSwitch />
+          {onSignOutEverywhere && (
+            <button type="button" className="btn-link shell-signout-all" data-testid="sign-out-everywhere"
+              title={t("Ends your sessions on every device, this one included")}
+              onClick={() => { if (window.confirm(t("Sign out on every device, this one included?"))) onSignOutEverywhere(); }}>
+              {t("Sign out everywhere")}
+            </button>
+          )}
+          <Link to="/account/security" className="btn-link" data-testid="account-security">
+            {t("Two-factor authentication")}
+          </Link>
           <div className="muted shell-zone" data-testid="site-zone" title={t("All times on every page are in the site's time zone")}>
             {t("Times in {zone}", { zone: siteZone() })}
           </div>
         </div>
       </aside>}
+      {menuOpen && <div className="menu-scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
       <main className="content">{children}</main>
     </div>
   );
-}
-
-const ROLES: Record<string, string> = {
-  admin: msg("Administrator"),
-  planner: msg("Planner"),
-  supervisor: msg("Supervisor"),
-  operator: msg("Operator"),
-  manager: msg("Manager"),
-};
-
-function roleLabel(role: string): string {
-  return ROLES[role] ? t(ROLES[role]) : role;
 }
 
 /** English/Deutsch: saved in the browser, defaults to the browser's language. */

@@ -7,12 +7,14 @@ import { t } from "../i18n";
 
 type Line = Floor["lines"][number];
 
-export function LinePanel({ line, skewMs, reasons, headline }: {
+export function LinePanel({ line, skewMs, reasons, headline, inMaintenance }: {
   line: Line;
   /** The shift in the page header: a line in another shift says which one it counts in. */
   headline?: Shift;
   skewMs: number;
   reasons: ReadonlyMap<string, string>;
+  /** Machines whose maintenance window is now (the Maintenance page's orders). */
+  inMaintenance?: ReadonlySet<number>;
 }) {
   const now = useNow() + skewMs;
   const down = line.machines.filter((m) => m.state === "down").length;
@@ -26,7 +28,7 @@ export function LinePanel({ line, skewMs, reasons, headline }: {
             {line.code}
             <span className="line-type">{line.type}</span>
           </h2>
-          <div className="line-name">{line.name} · {line.area_code}</div>
+          <div className="line-name">{line.name} · <span data-testid="line-area">{line.area_name}</span></div>
           {headline && line.shift && !sameShift(line.shift, headline) ? (
             <ShiftLabel shift={line.shift} testId="line-shift-label" />
           ) : null}
@@ -38,7 +40,8 @@ export function LinePanel({ line, skewMs, reasons, headline }: {
       ) : (
         <ol className="tiles" aria-label={t("{line} machines in flow order", { line: line.code })}>
           {line.machines.map((m) => (
-            <MachineTile key={m.id} machine={m} skewMs={skewMs} reasons={reasons} />
+            <MachineTile key={m.id} machine={m} skewMs={skewMs} reasons={reasons}
+              inMaintenance={inMaintenance?.has(m.id) ?? false} />
           ))}
         </ol>
       )}

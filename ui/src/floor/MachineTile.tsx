@@ -5,6 +5,7 @@ import { StateIcon } from "./StateIcon";
 import { reasonLabel, stateLabel } from "./states";
 import { fmtElapsed, useNow } from "./useNow";
 import { t } from "../i18n";
+import { openMachine } from "../terminal/MachinePanel";
 
 /** Silent this long (the server uses the same limit), the last state is only a guess. */
 const SILENT_AFTER_MS = 600_000;
@@ -15,10 +16,11 @@ function shortCode(m: FloorMachine): string {
   return m.code.startsWith(prefix) && m.code.length > prefix.length ? m.code.slice(prefix.length) : m.code;
 }
 
-export function MachineTile({ machine: m, skewMs, reasons }: {
+export function MachineTile({ machine: m, skewMs, reasons, inMaintenance = false }: {
   machine: FloorMachine;
   skewMs: number;
   reasons: ReadonlyMap<string, string>;
+  inMaintenance?: boolean;
 }) {
   const label = stateLabel(m.state);
   const reason = m.reason ? reasonLabel(m.reason, reasons) : null;
@@ -27,7 +29,8 @@ export function MachineTile({ machine: m, skewMs, reasons }: {
   const silent = quietMs > SILENT_AFTER_MS;
   return (
     <li className={`tile state-${m.state}${silent ? " is-silent" : ""}`} data-testid="machine-tile" data-machine={m.code}
-      aria-label={`${m.code} ${m.name}: ${label}${reason ? `, ${reason}` : ""}`}>
+      aria-label={`${m.code} ${m.name}: ${label}${reason ? `, ${reason}` : ""}`}
+      tabIndex={0} onClick={() => openMachine(m.id)} onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && openMachine(m.id)}>
       <div className="tile-head">
         <span className="tile-code" title={m.code}>{shortCode(m)}</span>
         <StateIcon state={m.state} />
@@ -41,6 +44,9 @@ export function MachineTile({ machine: m, skewMs, reasons }: {
         {reason}
         {m.fault && <span className="tile-fault">{m.fault}</span>}
       </div>
+      {inMaintenance && (
+        <div className="tile-maint" data-testid="machine-maintenance">{t("In maintenance")}</div>
+      )}
       {silent && (
         <div className="tile-silent" data-testid="machine-silent" title={t("No events received: check the machine's connection")}>
           {t("No data for {time}", { time: fmtElapsed(quietMs) })}

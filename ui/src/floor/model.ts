@@ -19,7 +19,9 @@ export interface Diff {
   lines: Record<string, RunningOrder | null>;
 }
 
-export type LiveMessage = Snapshot | Diff | { type: "pong" };
+/** An andon call was raised or acknowledged (the page reads the calls from GET /andon). */
+export interface AndonNotice { type: "andon"; id: number; line_id: number; kind: string; acknowledged: boolean }
+export type LiveMessage = Snapshot | Diff | AndonNotice | { type: "pong" };
 
 /** The client's copy: lines in flow order, each with its running order. */
 export interface Floor {

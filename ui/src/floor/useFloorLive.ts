@@ -12,6 +12,8 @@ export interface LiveFloor {
   retryNow: () => void;
 }
 
+/** Dispatched on window when the live hub reports an andon call (see terminal/AndonBanner). */
+export const ANDON_EVENT = "linewise:andon";
 const PING_MS = 20_000;
 /** No message (not even a pong) for this long: the connection is dead without knowing it. */
 const SILENCE_MS = 2 * PING_MS + 5_000;
@@ -61,6 +63,8 @@ export function useFloorLive(): LiveFloor {
         setRetryAt(null);
       } else if (msg.type === "diff") {
         setFloor((f) => (f ? applyDiff(f, msg) : f));
+      } else if (msg.type === "andon") {
+        window.dispatchEvent(new CustomEvent(ANDON_EVENT, { detail: msg }));
       }
     };
 

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from "react";
 import { ErrorState, Loading } from "../components/States";
 import { useApi } from "../useApi";
 import { getExplain, type Convention, type Explain, type KpiName, type LineBlock, type ScopeRef, type SourceLink, type Window } from "./api";
-import { conventionLabel, kpiLabel, kpiValue, num, OVER_100_HINT, pct, secs, span } from "./format";
+import { DataQualityFlag } from "./DataQualityFlag";
+import { conventionLabel, kpiLabel, kpiValue, num, OEE_LINE, OEE_STATIONS, OVER_100_HINT, pct, secs, span } from "./format";
 import { filledIn } from "./formulas";
 import { ELEMENTS, TimeBar, type ElementKey } from "./TimeBar";
 import { fmtWhen } from "./windows";
@@ -72,17 +73,21 @@ const window_ = globalThis.window;
 
 function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric; machineCode: (id: number) => string }) {
   const [element, setElement] = useState<ElementKey | null>(null);
-  const te = ex.time_elements_s;
   const c = ex.counts;
   const line = ex.lines?.find((l) => l.id === ex.scope.id && ex.scope.kind === "line");
+  // The line figure divides by the line's time (the PBT of one station, the largest), so
+  // its table shows that station's elements, never the sums over all stations.
+  const lineTime = metric === "line_oee" && line ? line : null;
+  const te = lineTime ? lineTime.time_elements_s : ex.time_elements_s;
   const main: KpiName = metric === "line_oee" ? "oee" : metric;
   const mainValue = metric === "line_oee" ? line?.oee_output_based ?? null : ex.kpis[main];
+  const oeeName = ex.scope.kind === "machine" ? "OEE" : t(OEE_STATIONS);
 
   return (
     <>
       <div className="explain-hero">
         <div>
-          <div className="muted">{metric === "line_oee" ? t("Line OEE (output based)") : kpiLabel(main, ex.convention)}</div>
+          <div className="muted" data-testid="explain-name">{metric === "line_oee" ? t(OEE_LINE) : main === "oee" ? oeeName : kpiLabel(main, ex.convention)}</div>
           <div className="hero-value" data-testid="explain-value">{kpiValue(main, mainValue)}</div>
         </div>
         <div className="hero-formula">
@@ -97,15 +102,21 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
       </div>
       {main === "effectiveness" && (mainValue ?? 0) > 1 && <p className="hint">{t(OVER_100_HINT)}</p>}
       {ex.warnings.map((w) => <p key={w} className="notice">{w}</p>)}
+      <DataQualityFlag dq={lineTime ? lineTime.data_quality : ex.data_quality} testId="explain-no-data" />
 
-      <h3 className="sheet-h3">{t("Time elements")}</h3>
+      <h3 className="sheet-h3">{lineTime ? t("Time of the line: station {station}", { station: lineTime.pbt_station }) : t("Time elements")}</h3>
+      {lineTime && (
+        <p className="muted small" data-testid="line-time-note">
+          {t("The line is planned busy while any station is: its PBT is the largest station PBT, here {station}'s. These are that station's time elements, the ones the formula above divides by; the stations' sums belong to OEE (stations combined).", { station: lineTime.pbt_station })}
+        </p>
+      )}
       <TimeBar te={te} selected={element} onSelect={setElement} />
       <div className="table-wrap">
         <table className="table table-compact" data-testid="time-elements">
           <thead><tr><th>{t("Element")}</th><th>{t("Meaning")}</th><th className="num">{t("Time")}</th><th className="num">{t("of PBT")}</th><th className="num">{t("Sources")}</th></tr></thead>
           <tbody>
             {ELEMENTS.map((e) => {
-              const sources = ex.sources[e.key];
+              const sources = lineTime ? undefined : ex.sources[e.key];
               return (
                 <tr key={e.key} className={element === e.key ? "is-selected" : undefined}>
                   <th><span className={`el-swatch ${e.cls}`} />{e.key}</th>
@@ -136,16 +147,16 @@ function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric;
         <Sources element={element} src={ex.sources[element]} machineCode={machineCode} />
       )}
 
-      <h3 className="sheet-h3">{t("Formulas with this answer's numbers")}</h3>
+      <h3 className="sheet-h3">{lineTime ? t("OEE (stations combined) and the other KPIs, over the stations' summed time") : t("Formulas with this answer's numbers")}</h3>
       <div className="table-wrap">
         <table className="table table-compact formulas" data-testid="formulas">
           <thead><tr><th>{t("KPI")}</th><th>{t("Formula")}</th><th>{t("Filled in")}</th><th className="num">{t("Value")}</th></tr></thead>
           <tbody>
             {SHOWN.map((k) => (
-              <tr key={k} className={k === main ? "is-selected" : undefined}>
-                <th>{kpiLabel(k, ex.convention)}</th>
+              <tr key={k} className={k === main && !lineTime ? "is-selected" : undefined}>
+                <th>{k === "oee" ? oeeName : kpiLabel(k, ex.convention)}</th>
                 <td><code>{ex.formulas[k]}</code></td>
-                <td><code>{filledIn(k, te, c, ex.convention, ex.events.failures, ex.window.hours)}</code></td>
+                <td><code>{filledIn(k, ex.time_elements_s, c, ex.convention, ex.events.failures, ex.window.hours)}</code></td>
                 <td className="num strong nowrap">{kpiValue(k, ex.kpis[k])}</td>
               </tr>
             ))}

@@ -77,7 +77,7 @@ export function TrendChart({ title, buckets, series, onSelect }: {
           buckets.map((b, i) => {
             const v = b.kpis[s.key];
             return v === null ? null : (
-              <circle key={`${s.key}-${b.label}`} cx={x(i)} cy={y(v)} r={s.key === "oee" ? 4 : 3} fill={s.color}>
+              <circle key={`${s.key}-${b.label}`} cx={x(i)} cy={y(v)} r={s.key === "oee" ? 4 : 3} fill={s.color} data-series={s.key} data-bucket={b.start}>
                 <title>{`${s.label} ${bucketLabel(b.label)}: ${pct(v)}`}</title>
               </circle>
             );

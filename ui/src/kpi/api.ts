@@ -35,6 +35,10 @@ export type Pareto = Schemas["ParetoOut"];
 export type UnassignedStop = Schemas["UnassignedStopOut"];
 export type ReasonNode = Schemas["ReasonNodeOut"];
 export type Assignment = Schemas["AssignmentOut"];
+export type DataQuality = Schemas["DataQualityOut"];
+export type Shift = Schemas["RecentShiftOut"];
+export type Shifts = Schemas["RecentShiftsOut"];
+export type ShiftReport = Schemas["ShiftReportOut"];
 
 /** A reporting window as the API takes it: from/to (both UTC ISO). */
 export interface Window {
@@ -61,6 +65,15 @@ export const getTrend = (s: ScopeRef, w: Window, bucket: BucketSize, convention:
 
 export const getPareto = (s: ScopeRef, w: Window, by: ParetoBy, measure: ParetoMeasure) =>
   get<Pareto>(`${path(s)}/pareto`, { ...win(w), by, measure });
+
+/** The scope's shifts that started in the last 7 days, newest first. */
+export const getShifts = (s: ScopeRef) => get<Shifts>(`${path(s)}/shifts`);
+
+/** One line's report of one shift: `shift` is "current", "previous" or a label "A@2026-12-05". */
+export const getShiftReport = (lineId: number, shift: string, convention: Convention) => {
+  const [code, day] = shift.split("@");
+  return get<ShiftReport>(`/kpi/line/${lineId}/shift-report`, day ? { shift: code, day, convention } : { shift, convention });
+};
 
 export const listUnassigned = () =>
   get<Schemas["UnassignedPageOut"]>("/downtime/unassigned", { limit: 200 });

@@ -12,6 +12,22 @@ export function pct(v: number | null | undefined): string {
   return new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
 }
 
+/** 0.9 → "90%" ("90 %" in German): a share said in words, without decimals. */
+export function wholePct(v: number): string {
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(v);
+}
+
+/** A difference of two ratios in percentage points: 0.023 → "+2.3 pts", −0.01 → "−1.0 pts". */
+export function pointsDelta(diff: number): string {
+  const v = one.format(Math.abs(diff) * 100);
+  const sign = Math.abs(diff) < 0.0005 ? "±" : diff > 0 ? "+" : "−";
+  return t("{delta} pts", { delta: `${sign}${v}` });
+}
+
+/** The two OEE figures have their own names everywhere (card, trend, explain). */
+export const OEE_LINE = msg("OEE (line output)");
+export const OEE_STATIONS = msg("OEE (stations combined)");
+
 export function num(v: number): string {
   return int.format(v);
 }

@@ -1,41 +1,9 @@
-// "Today" and "this week" in the site's time zone, ending now.
-//
-// The API's day= and week= windows run to local midnight, so hours still to come would be
-// booked as planned time without data ("unknown") and pull every figure down. The page
-// asks for from = local midnight (or Monday) and to = now instead.
+// Windows of the KPI page's own (a trend bucket) and times in the site's zone.
+// The periods a manager picks (shift, today, yesterday, weeks, ranges) are in periods.ts.
 import { dateFormat } from "../format";
-import { t } from "../i18n";
 import { siteZone } from "../site";
-import { localDate, localMidnight } from "../zoned";
+import { localDate } from "../zoned";
 import type { Window } from "./api";
-
-export type RangeKey = "today" | "week";
-
-export interface NamedWindow extends Window {
-  key: RangeKey;
-  label: string;
-}
-
-function isoWeek(dateMs: number): string {
-  const d = new Date(dateMs);
-  const dow = (d.getUTCDay() + 6) % 7;
-  const thursday = new Date(dateMs + (3 - dow) * 86_400_000);
-  const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
-  const week = 1 + Math.floor((thursday.getTime() - jan1) / (7 * 86_400_000));
-  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
-}
-
-
-export function windowsAt(tz: string, now: number): Record<RangeKey, NamedWindow> {
-  const today = localDate(tz, now);
-  const monday = today - ((new Date(today).getUTCDay() + 6) % 7) * 86_400_000;
-  const to = new Date(now).toISOString();
-  const from = (ms: number) => new Date(Math.min(localMidnight(tz, ms), now - 1000)).toISOString();
-  return {
-    today: { key: "today", from: from(today), to, label: t("Today, {day}", { day: dateFormat({ weekday: "short", month: "short", day: "numeric" }, "UTC").format(today) }) },
-    week: { key: "week", from: from(monday), to, label: t("This week, {week}", { week: isoWeek(today).replace("-", " ") }) },
-  };
-}
 
 /** A bucket or other window of its own (from the API's start/end). */
 export function windowOf(start: string, end: string, now: number): Window {

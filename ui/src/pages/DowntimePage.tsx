@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useState } from "react";
+import { ExportButton } from "../components/ExportButton";
+import { stopsTable } from "../exchange/tables";
 import { ApiError } from "../api";
 import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
-import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
+import { Empty, ErrorState, Loading, StaleNotice, problemText } from "../components/States";
+import { useDeniedReason, useRoleRefusal, useScopeLabel } from "../session";
 import { useApi, usePolling } from "../useApi";
 import { assignReason, getReasonTree, listUnassigned, type ReasonNode, type UnassignedStop } from "../kpi/api";
 import { span } from "../kpi/format";
@@ -21,6 +24,8 @@ export function DowntimePage() {
   const [done, setDone] = useState<string[]>([]);
   const [message, setMessage] = useState<string | null>(null);
 
+  // An area-scoped user's queue covers "your areas (SMT)", not the whole site.
+  const scope = useScopeLabel();
   const items = (queue.data?.items ?? []).filter((s) => !done.includes(keyOf(s)));
   const onAssigned = useCallback((stop: UnassignedStop, reason: ReasonNode) => {
     setDone((d) => [...d, keyOf(stop)]);
@@ -31,8 +36,10 @@ export function DowntimePage() {
 
   const header = (
     <PageHeader title={t("Downtime reasons")}
-      subtitle={<>{t("Stops without a reason in your areas over the last 7 days, newest first. Tap a stop, then its reason.")} <span data-testid="time-zone">{zoneLabel()}</span></>}
-      actions={<Link to="/kpis" className="btn">{t("Downtime Pareto")}</Link>} />
+      subtitle={<>{scope
+        ? t("Stops without a reason in {scope} over the last 7 days, newest first. Tap a stop, then its reason.", { scope })
+        : t("Stops without a reason across the site over the last 7 days, newest first. Tap a stop, then its reason.")} <span data-testid="time-zone">{zoneLabel()}</span></>}
+      actions={<>{queue.data && <ExportButton label={t("Stops without a reason")} table={() => stopsTable(items)} />}<Link to="/kpis" className="btn">{t("Downtime Pareto")}</Link></>} />
   );
   if (queue.error && !queue.data) return <>{header}<ErrorState error={queue.error} onRetry={queue.reload} /></>;
   if (!queue.data) return <>{header}<Loading label={t("Loading stops…")} /></>;
@@ -88,6 +95,7 @@ function ReasonPicker({ stop, onCancel, onAssigned }: {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const denied = useDeniedReason("downtime:assign");
   useEffect(() => setError(null), [choice]);
 
   const submit = async () => {
@@ -150,8 +158,9 @@ function ReasonPicker({ stop, onCancel, onAssigned }: {
       </label>
       {error !== null && <AssignError error={error} />}
       <div className="picker-actions">
-        <button type="button" className="btn btn-primary btn-xl" disabled={!choice || busy} onClick={submit}
-          data-testid="assign">
+        {denied && <span className="muted" data-testid="assign-denied">{denied}</span>}
+        <button type="button" className="btn btn-primary btn-xl" disabled={!choice || busy || denied !== null}
+          title={denied ?? undefined} onClick={submit} data-testid="assign">
           {busy ? t("Saving…") : choice ? t("Assign “{reason}”", { reason: choice.name }) : t("Choose a reason")}
         </button>
       </div>
@@ -165,11 +174,12 @@ function descendants(node: ReasonNode): ReasonNode[] {
 }
 
 function AssignError({ error }: { error: unknown }) {
+  const refusal = useRoleRefusal();
   const api = error instanceof ApiError ? error : null;
   return (
     <div className="state state-error assign-error" role="alert" data-testid="assign-error">
       <strong>{api ? (api.status === 403 ? t("Not allowed") : api.title) : t("Could not assign")}</strong>
-      <span>{api ? api.detail : String(error)}</span>
+      <span>{api ? problemText(api, refusal) : String(error)}</span>
       {api && api.errors.length > 0 && (
         <ul className="field-errors">{api.errors.map((e, i) => <li key={i}><code>{e.field}</code>: {e.message}</li>)}</ul>
       )}

@@ -3,6 +3,8 @@ import { listReasonCodes } from "../api";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { ConnectionBanner } from "../floor/ConnectionBanner";
+import { AndonBanner } from "../terminal/AndonBanner";
+import { MachinePanelHost } from "../terminal/MachinePanel";
 import { FloorLegend } from "../floor/FloorLegend";
 import { LinePanel } from "../floor/LinePanel";
 import { countByState, type Floor } from "../floor/model";
@@ -13,6 +15,13 @@ import { WallClock } from "../floor/WallClock";
 import { ApiError } from "../api";
 import { useApi } from "../useApi";
 import { t } from "../i18n";
+import { useScopeLabel } from "../session";
+import "../floor/wall.css";
+import { useInMaintenance } from "../maintenance/useInMaintenance";
+import "../maintenance/maintenance.css";
+
+/** From this many lines on, wall mode leaves out what a glance across the hall can spare. */
+const DENSE_FROM_LINES = 5;
 
 const NO_REASONS: ReadonlyMap<string, string> = new Map();
 
@@ -25,13 +34,19 @@ export function FloorPage({ wall }: { wall: boolean }) {
     () => (reasonCodes.data ? new Map(reasonCodes.data.map((r) => [r.code, r.name])) : NO_REASONS),
     [reasonCodes.data],
   );
+  const inMaintenance = useInMaintenance();
   const { floor, status } = live;
   const counts = useMemo(() => (floor ? countByState(floor) : null), [floor]);
+  // An area-scoped user sees "your areas (SMT)" on the floor, not the whole site.
+  const scope = useScopeLabel();
 
   const header = (
     <PageHeader
       title={<span className="floor-title">{t("Floor")} <LiveBadge status={status} /></span>}
-      subtitle={floor ? <ShiftLabel shift={floor.shift} /> : undefined}
+      subtitle={floor ? <>
+        <ShiftLabel shift={floor.shift} />
+        {scope && <span className="floor-scope" data-testid="scope-label"> · {scope}</span>}
+      </> : undefined}
       actions={
         <>
           {wall && <WallClock />}
@@ -56,16 +71,19 @@ export function FloorPage({ wall }: { wall: boolean }) {
       <div className={`floor-lines${status === "live" ? "" : " is-stale"}`}>
         {floor.lines.map((line) => (
           <LinePanel key={line.id} line={line} skewMs={floor.skewMs} reasons={reasons}
-            headline={floor.shift} />
+            headline={floor.shift} inMaintenance={inMaintenance} />
         ))}
       </div>
     );
   }
 
   return (
-    <div className={`floor${wall ? " floor-wall" : ""}`} style={floor ? gridSize(floor) : undefined}>
+    <div className={`floor${wall ? " floor-wall" : ""}${wall && floor && floor.lines.length >= DENSE_FROM_LINES ? " floor-dense" : ""}`}
+      style={floor ? gridSize(floor) : undefined}>
       {header}
       {status === "reconnecting" && <ConnectionBanner retryAt={live.retryAt} onRetry={live.retryNow} />}
+      <AndonBanner />
+      <MachinePanelHost />
       {counts && <FloorLegend counts={counts} />}
       {body}
     </div>

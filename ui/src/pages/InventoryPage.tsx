@@ -1,10 +1,17 @@
 import { useState } from "react";
+import { ExportButton } from "../components/ExportButton";
+import { deliveriesTable, stockTable } from "../exchange/tables";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTimeShort, fmtNumber, zoneLabel } from "../format";
 import { listReceipts, listStock, receiveReceipt, type Receipt, type ReceiptStatus } from "../inventory/api";
 import { useApi } from "../useApi";
+import { LedgerPanel } from "../inventory/LedgerPanel";
+import { AvailabilityPanel, ShortagesPanel } from "../inventory/StockOverview";
+import { LocationsPanel } from "../inventory/LocationsPanel";
+import type { ReceiptTarget } from "../inventory/StockForms";
 import { msg, t } from "../i18n";
+import { useDeniedReason } from "../session";
 
 const FILTERS: (ReceiptStatus | "all")[] = ["open", "received", "cancelled", "all"];
 const LABEL: Record<string, string> = { all: msg("All"), open: msg("Open"), received: msg("Received"), cancelled: msg("Cancelled") };
@@ -16,13 +23,22 @@ export function InventoryPage() {
   const [filter, setFilter] = useState<ReceiptStatus | "all">("open");
   const [busy, setBusy] = useState<number | null>(null);
   const [actionError, setActionError] = useState<unknown>();
+  // Booking a delivery in is the floor's job too (supervisors), not an operator's.
+  const receiveDenied = useDeniedReason("inventory:receive");
+  const [targetId, setTargetId] = useState<number | null>(null);
+  const [booked, setBooked] = useState(0);
   const header = <PageHeader title={t("Inventory")} subtitle={<>{t("Stock on hand and expected deliveries: planning starts an order once its material is there.")} <span data-testid="time-zone">{zoneLabel()}</span></>} />;
   if (data.error) return <>{header}<ErrorState error={data.error} onRetry={data.reload} /></>;
   if (!data.data) return <>{header}<Loading /></>;
   const [stock, receipts] = data.data;
+  // Read from the latest list, so the form's "still open" follows each part booked.
+  const targetReceipt = receipts.find((r) => r.id === targetId);
+  const target: ReceiptTarget | null = targetReceipt
+    ? { id: targetReceipt.id, material_id: targetReceipt.material_id, open: Math.max(0, targetReceipt.quantity - targetReceipt.received_quantity), reference: targetReceipt.reference }
+    : null;
   const shown = receipts.filter((r) => filter === "all" || r.status === filter);
   const openOf = (materialId: number) =>
-    receipts.filter((r) => r.status === "open" && r.material_id === materialId).reduce((sum, r) => sum + r.quantity, 0);
+    receipts.filter((r) => r.status === "open" && r.material_id === materialId).reduce((sum, r) => sum + r.quantity - r.received_quantity, 0);
 
   const receive = async (r: Receipt) => {
     setBusy(r.id);
@@ -41,7 +57,7 @@ export function InventoryPage() {
     <>
       {header}
       <section className="panel" data-testid="stock">
-        <h2 className="panel-title">{t("Stock on hand")}</h2>
+        <h2 className="panel-title">{t("Stock on hand")} <ExportButton label={t("Stock on hand")} table={() => stockTable(stock, receipts)} /></h2>
         {stock.length === 0 ? <Empty>{t("No stock recorded. Materials without a stock level are not checked by planning.")}</Empty> : (
           <div className="table-wrap">
             <table className="table">
@@ -64,8 +80,13 @@ export function InventoryPage() {
         )}
       </section>
 
+      <LedgerPanel receipt={target} onBooked={() => { data.reload(); setBooked((n) => n + 1); }} />
+      <ShortagesPanel refreshKey={booked} />
+      <AvailabilityPanel refreshKey={booked} />
+      <LocationsPanel onChanged={() => setBooked((n) => n + 1)} />
+
       <section className="panel" data-testid="receipts">
-        <h2 className="panel-title">{t("Deliveries")}</h2>
+        <h2 className="panel-title">{t("Deliveries")} <ExportButton label={t("Deliveries")} table={() => deliveriesTable(shown, (s) => t(LABEL[s]))} /></h2>
         <div className="filter-chips" role="group" aria-label={t("Filter by status")}>
           {FILTERS.map((f) => (
             <button key={f} type="button" className={`filter-chip${filter === f ? " on" : ""}`}
@@ -74,6 +95,7 @@ export function InventoryPage() {
             </button>
           ))}
         </div>
+        {receiveDenied && <p className="muted" data-testid="receive-denied">{t("Receiving deliveries: {reason}", { reason: receiveDenied })}</p>}
         {actionError !== undefined && <ErrorState error={actionError} />}
         {shown.length === 0 ? <Empty>{filter === "all" ? t("No deliveries.") : t("No deliveries with status “{status}”.", { status: t(LABEL[filter]) })}</Empty> : (
           <div className="table-wrap">
@@ -86,17 +108,23 @@ export function InventoryPage() {
                   <tr key={r.id} data-testid="receipt-row">
                     <td>{fmtDateTimeShort(r.expected_at)}</td>
                     <td><div className="strong mono">{r.material.code}</div><div className="sub">{r.material.name}</div></td>
-                    <td className="num">{fmtNumber(r.quantity)} {r.material.unit}</td>
+                    <td className="num">{fmtNumber(r.quantity)} {r.material.unit}{r.status === "open" && r.received_quantity > 0 && <div className="sub">{t("{qty} received", { qty: fmtNumber(r.received_quantity) })}</div>}</td>
                     <td>{r.reference || <span className="muted">—</span>}</td>
                     <td>
                       <span className={`badge ${BADGE[r.status]}`}>{t(LABEL[r.status])}</span>
                       {r.received_at && <div className="sub">{fmtDateTimeShort(r.received_at)}</div>}
                     </td>
                     <td className="num">
-                      {r.status === "open" && (
-                        <button type="button" className="btn" disabled={busy !== null} onClick={() => receive(r)}>
-                          {busy === r.id ? t("Receiving…") : t("Receive")}
-                        </button>
+                      {r.status === "open" && !receiveDenied && (
+                        <>
+                          <button type="button" className="btn" disabled={busy !== null}
+                            onClick={() => { setTargetId(r.id); window.scrollTo({ top: 0 }); }}>
+                            {t("Part delivery…")}
+                          </button>{" "}
+                          <button type="button" className="btn" disabled={busy !== null} onClick={() => receive(r)}>
+                            {busy === r.id ? t("Receiving…") : t("Receive")}
+                          </button>
+                        </>
                       )}
                     </td>
                   </tr>

@@ -1,4 +1,5 @@
-import { getOrder, type Operation, type OrderDetail } from "../api";
+import { useState } from "react";
+import { getOrder, getOrderByNumber, type Operation, type OrderDetail } from "../api";
 import { Chip, LateBadge, StatusBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { Link } from "../components/Link";
@@ -8,9 +9,19 @@ import { ErrorState, Loading, StaleNotice } from "../components/States";
 import { fmtDateTimeIn, fmtNumber, fmtRelative, fmtSpan, zoneLabel } from "../format";
 import { useApi, usePolling } from "../useApi";
 import { t } from "../i18n";
+import { OrderActions } from "../orders/OrderActions";
+import { OrderForm } from "../orders/OrderForm";
+import { OrderMaterials } from "../inventory/OrderMaterials";
+import { OrderDelivery } from "../delivery/OrderDelivery";
+import "../delivery/delivery.css";
+import { useCan, useDeniedReason } from "../session";
 
-export function OrderDetailPage({ id }: { id: number }) {
-  const order = useApi(() => getOrder(id), [id]);
+/** `/orders/42` by id, `/orders/PO-26004` by number (links from reports and people). */
+export function OrderDetailPage({ id }: { id: string }) {
+  const order = useApi(() => (/^\d+$/.test(id) ? getOrder(Number(id)) : getOrderByNumber(id)), [id]);
+  const mayEdit = useCan("orders:write");
+  const editDenied = useDeniedReason("orders:write");
+  const [editing, setEditing] = useState(false);
   usePolling(order.reload, 15_000);
   const back = (
     <Link to="/orders" className="back-link">
@@ -32,13 +43,28 @@ export function OrderDetailPage({ id }: { id: number }) {
           </>
         }
         actions={
-          <button type="button" className="btn" onClick={order.reload} disabled={order.loading}>
-            {t("Refresh")}
-          </button>
+          <OrderActions order={o} onChanged={order.reload} extra={
+            <>
+              {mayEdit ? (
+                <button type="button" className="btn" onClick={() => setEditing(true)}
+                  disabled={o.status === "completed" || o.status === "cancelled"}
+                  title={o.status === "cancelled" ? t("A cancelled order cannot be changed.") : o.status === "completed" ? t("A completed order cannot be changed.") : undefined}>
+                  {t("Edit")}
+                </button>
+              ) : (
+                <button type="button" className="btn" disabled title={editDenied ?? undefined}>{t("Edit")}</button>
+              )}
+              <button type="button" className="btn" onClick={order.reload} disabled={order.loading}>
+                {t("Refresh")}
+              </button>
+            </>
+          } />
         }
       />
+      {editing && <OrderForm order={o} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); order.reload(); }} />}
       {order.error !== undefined && <StaleNotice error={order.error} onRetry={order.reload} />}
       <OrderFacts order={o} />
+      {(o.status !== "completed" && o.status !== "cancelled") && <OrderDelivery orderId={o.id} zone={o.site_timezone} refreshKey={o} />}
       <section className="panel">
         <h2 className="panel-title">{t("Stages")}</h2>
         {o.operations.length === 0 ? (
@@ -51,6 +77,7 @@ export function OrderDetailPage({ id }: { id: number }) {
           </ol>
         )}
       </section>
+      <OrderMaterials orderId={o.id} refreshKey={o} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { listOrders, type OrderStatus, type OrderSummary } from "../api";
 import { LateBadge, StatusBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
@@ -6,11 +6,19 @@ import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
 import { Pagination } from "../components/Pagination";
 import { ProgressBar } from "../components/ProgressBar";
+import { ExportButton } from "../components/ExportButton";
+import { ordersTable } from "../exchange/tables";
 import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
-import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtRelative, fmtSpan, statusLabel, zoneLabel } from "../format";
+import { fmtDateTime, fmtDateTimeShort, fmtNumber, fmtPercent, fmtRelative, fmtSpan, statusLabel, zoneLabel } from "../format";
 import { navigate } from "../router";
 import { useApi, usePolling } from "../useApi";
 import { msg, t } from "../i18n";
+import { CustomerOrders } from "../orders/CustomerOrders";
+import { OrderActions } from "../orders/OrderActions";
+import { OrderForm } from "../orders/OrderForm";
+import { getDeliveryOrders, type DeliveryOrder } from "../delivery/api";
+import "../delivery/delivery.css";
+import { useCan } from "../session";
 
 const PAGE_SIZE = 25;
 const STATUSES: OrderStatus[] = ["planned", "released", "in_progress", "on_hold", "completed", "cancelled"];
@@ -28,7 +36,8 @@ function readFilters(query: URLSearchParams) {
   return {
     q: query.get("q") ?? "",
     statuses: (query.get("status") ?? "").split(",").filter(Boolean) as OrderStatus[],
-    late: query.get("late") === "1",
+    // "?late=1" is what the page writes; "?late=true" is what links from elsewhere say.
+    late: query.get("late") === "1" || query.get("late") === "true",
     sort: query.get("sort") ?? "due_date",
     offset: Math.max(0, Number(query.get("offset")) || 0),
   };
@@ -47,6 +56,27 @@ function writeFilters(f: Filters): void {
 }
 
 export function OrdersPage({ query }: { query: URLSearchParams }) {
+  const customers = query.get("view") === "customers";
+  const mayWrite = useCan("orders:write");
+  const [creating, setCreating] = useState(false);
+  const header = (
+    <>
+      <PageHeader title={t("Orders")} subtitle={<>{t("Production orders, their current stage and progress.")} <span data-testid="time-zone">{zoneLabel()}</span></>}
+        actions={mayWrite && !customers && (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>{t("New order")}</button>
+        )} />
+      <nav className="segmented orders-tabs" aria-label={t("Order views")}>
+        <Link to="/orders" className={customers ? undefined : "on"} aria-current={customers ? undefined : "page"}>{t("Production orders")}</Link>
+        <Link to="/orders?view=customers" className={customers ? "on" : undefined} aria-current={customers ? "page" : undefined}>{t("Customer orders")}</Link>
+      </nav>
+      {creating && <OrderForm order={null} onClose={() => setCreating(false)} onSaved={(o) => navigate(`/orders/${o.id}`)} />}
+    </>
+  );
+  if (customers) return <>{header}<CustomerOrders /></>;
+  return <ProductionOrders query={query} header={header} />;
+}
+
+function ProductionOrders({ query, header }: { query: URLSearchParams; header: ReactNode }) {
   const filters = readFilters(query);
   const { q, statuses, late, sort, offset } = filters;
   const [search, setSearch] = useState(q);
@@ -74,7 +104,7 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
 
   return (
     <>
-      <PageHeader title={t("Orders")} subtitle={<>{t("Production orders, their current stage and progress.")} <span data-testid="time-zone">{zoneLabel()}</span></>} />
+      {header}
       <div className="toolbar">
         <label className="search">
           <Icon name="search" size={18} />
@@ -87,6 +117,7 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
             {SORTS.map(([value, label]) => <option key={value} value={value}>{t(label)}</option>)}
           </select>
         </label>
+        <ExportButton label={t("Orders")} table={() => ordersTable({ sort, q: q || undefined, status: statusParam || undefined, late: late || undefined })} />
       </div>
       <div className="filter-chips" role="group" aria-label={t("Filter by status")}>
         {STATUSES.map((s) => (
@@ -117,6 +148,9 @@ export function OrdersPage({ query }: { query: URLSearchParams }) {
 }
 
 function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean }) {
+  const mayMove = useCan("orders:transition");
+  const delivery = useApi(() => getDeliveryOrders(5000), [state.data]);
+  const risk = new Map((delivery.data?.items ?? []).map((d) => [d.order_id, d]));
   if (!state.data) {
     if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
     return <Loading label={t("Loading orders…")} />;
@@ -138,10 +172,12 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
             <th>{t("Status")}</th>
             <th>{t("Current stage")}</th>
             <th className="col-progress">{t("Progress")}</th>
+            <th className="num" title={t("Chance of finishing after the due date, with the expected finish")}>{t("Late risk")}</th>
+            {mayMove && <th>{t("Actions")}</th>}
           </tr>
         </thead>
         <tbody>
-          {state.data.items.map((o) => <OrderRow key={o.id} order={o} />)}
+          {state.data.items.map((o) => <OrderRow key={o.id} order={o} estimate={risk.get(o.id)} actions={mayMove && <OrderActions compact order={o} onChanged={state.reload} />} />)}
         </tbody>
       </table>
     </div>
@@ -149,7 +185,7 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
   );
 }
 
-function OrderRow({ order: o }: { order: OrderSummary }) {
+function OrderRow({ order: o, estimate, actions }: { order: OrderSummary; estimate?: DeliveryOrder; actions: ReactNode }) {
   const to = `/orders/${o.id}`;
   const done = o.status === "completed";
   return (
@@ -191,6 +227,11 @@ function OrderRow({ order: o }: { order: OrderSummary }) {
       <td className="col-progress">
         <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={t("Progress of {name}", { name: o.number })} />
       </td>
+      <td className={`num${estimate && estimate.p_late >= 0.5 ? " delivery-risk-high" : ""}`} data-testid="order-risk"
+        title={estimate ? t("ETA {eta} ({low} to {high})", { eta: fmtDateTime(estimate.eta), low: fmtDateTime(estimate.eta_low), high: fmtDateTime(estimate.eta_high) }) : undefined}>
+        {estimate ? fmtPercent(estimate.p_late) : "–"}
+      </td>
+      {actions && <td>{actions}</td>}
     </tr>
   );
 }

@@ -6,7 +6,7 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { navigate } from "../router";
 import { useApi } from "../useApi";
 import {
-  addChange, compareScenario, createScenario, deleteChange, listPlans, listRuns, listScenarios, publishScenario,
+  addChange, checkPublish, compareScenario, createScenario, deleteChange, listPlans, listRuns, listScenarios, publishScenario,
   rebaseScenario, solveScenario, startOrFollow, type Adopted, type AdoptRefusal, type ChangeKind, type Comparison,
   type Run, type Scenario, type ScenarioChange,
 } from "../schedule/api";
@@ -331,7 +331,7 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
       {compareError !== undefined && <ErrorState error={compareError} onRetry={loadComparison} />}
       {comparison && (
         <ComparisonView cmp={comparison} actions={
-          <PublishScenario key={comparison.scenario_plan_id} scenario={scenario} cmp={comparison} describe={(c) => describe(c, lineCode, productCode, operatorName)}
+          <PublishScenario key={comparison.scenario_plan_id} scenario={scenario} cmp={comparison} describe={(c) => describe(c, lineCode, productCode, operatorName)} productCode={productCode}
             onRebased={() => { onChanged(); loadComparison(); }} onPublished={onChanged} />
         } />
       )}
@@ -340,16 +340,21 @@ function ScenarioDetail({ scenario, onChanged }: { scenario: Scenario; onChanged
 }
 
 /**
- * Adopt the scenario: its plan becomes the published plan. The server refuses (409) when
- * that is not safe any more and says why; an outdated baseline can be re-based here.
+ * Adopt the scenario: its plan becomes the published plan. Whether that is safe is asked
+ * first (publish-check), so every refusal shows before the confirmation, never after it:
+ * a comparison made before a change was added or removed disables Publish ("re-solve
+ * first"); an outdated baseline can be re-based here. Rush orders become real orders.
  */
-function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
+function PublishScenario({ scenario, cmp, describe, productCode, onRebased, onPublished }: {
   scenario: Scenario;
   cmp: Comparison;
   describe: (c: ScenarioChange) => string;
+  productCode: (id: number) => string;
   onRebased: () => void;
   onPublished: () => void;
 }) {
+  const changeIds = scenario.changes.map((c) => c.id).join(",");
+  const check = useApi(() => checkPublish(scenario.id), [scenario.id, changeIds, cmp.scenario_plan_id]);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<Adopted | null>(null);
@@ -357,6 +362,13 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
   const [rebased, setRebased] = useState(false);
   const [error, setError] = useState<unknown>();
   const assumed = scenario.changes.filter((c) => c.kind !== "rush_order");
+
+  const refusals: AdoptRefusal[] = refused ?? (check.data?.refusals as AdoptRefusal[] | undefined) ?? [];
+  const stale = refusals.some((r) => r.code === "changes_edited" || r.code === "plan_changed" || r.code === "solved_before_rebase");
+  const ready = check.data?.publishable === true && check.data.scenario_plan_id === cmp.scenario_plan_id && refused === null;
+  const blocked = stale ? t("Re-solve first: the changes were edited after the last solve, so this comparison is stale.")
+    : check.loading && !check.data ? t("Checking whether this plan can be published…")
+    : !ready ? t("This scenario cannot be published now; the reasons are listed below.") : null;
 
   const publish = async () => {
     setBusy(true);
@@ -381,11 +393,13 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
       setRefused(null);
       setRebased(true);
       onRebased();
+      check.reload();
     } catch (e) {
       setError(e);
     }
   };
-  const outdated = refused?.find((r) => r.code === "baseline_outdated");
+  const outdated = refusals.find((r) => r.code === "baseline_outdated");
+  const creates = check.data?.creates_orders ?? [];
 
   return (
     <div className="adopt">
@@ -393,7 +407,9 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
         {scenario.adopted_plan_id && !done && (
           <span className="muted">{t("Published as")} <Link to={`/schedule?plan=${scenario.adopted_plan_id}`}>{t("plan #{id}", { id: String(scenario.adopted_plan_id) })}</Link></span>
         )}
-        <button type="button" className="btn btn-primary" data-testid="publish-scenario" onClick={() => setConfirm(true)} disabled={busy || done !== null}>
+        {!done && blocked && <span className="muted small-note" data-testid="publish-blocked">{blocked}</span>}
+        <button type="button" className="btn btn-primary" data-testid="publish-scenario" onClick={() => setConfirm(true)}
+          disabled={busy || done !== null || !ready} title={blocked ?? undefined}>
           {t("Publish this plan")}
         </button>
       </div>
@@ -405,22 +421,38 @@ function PublishScenario({ scenario, cmp, describe, onRebased, onPublished }: {
               ? t("is published: the floor works from it now; plan #{old} is superseded.", { old: String(done.superseded_plan_id) })
               : t("is published: the floor works from it now.")}
             {done.assumptions.length > 0 && <> {t("It assumes: {assumptions}.", { assumptions: done.assumptions.map((a) => a.text).join("; ") })}</>}
+            {done.created_orders.length > 0 && (
+              <> {t("Created and released:")}{" "}
+                {done.created_orders.map((o, i) => <span key={o.id}>{i > 0 && ", "}<Link to={`/orders/${encodeURIComponent(o.number)}`}>{o.number}</Link></span>)}
+              </>
+            )}
           </span>
         </div>
       )}
       {rebased && <p className="muted small-note">{t("Re-based on the published plan: solve the scenario again, then publish.")}</p>}
-      {refused && (
+      {!done && refusals.length > 0 && (
         <div className="move-feedback fb-refused" role="alert" data-testid="publish-refused">
           <strong>{t("This scenario cannot be published now.")}</strong>
-          <ul>{refused.map((r, i) => <li key={i}>{r.message}</li>)}</ul>
+          <ul>{refusals.map((r, i) => <li key={i}>{r.message}</li>)}</ul>
           {outdated && <button type="button" className="btn" onClick={rebase}>{t("Re-base on plan #{id}", { id: String(outdated.published_plan_id) })}</button>}
         </div>
       )}
+      {check.error !== undefined && <ErrorState error={check.error} onRetry={check.reload} />}
       {error !== undefined && <ErrorState error={error} />}
       {confirm && (
         <Confirm title={t("Publish the plan of “{name}”?", { name: scenario.name })} confirmLabel={t("Publish")} busy={busy}
           onConfirm={publish} onCancel={() => setConfirm(false)}>
           <p>{t("The floor and the operator terminals will work from this scenario's plan (#{id}). The plan published now is superseded.", { id: String(cmp.scenario_plan_id) })}</p>
+          {creates.length > 0 && (
+            <div data-testid="publish-creates">
+              <p>{t("Publishing creates these production orders, released:")}</p>
+              <ul>{creates.map((o) => (
+                <li key={o.change_id}>{t("{number}: {quantity} × {product}, due {due}", {
+                  number: o.number, quantity: o.quantity, product: productCode(o.product_id), due: fmtWhen(o.due_date),
+                })}</li>
+              ))}</ul>
+            </div>
+          )}
           {assumed.length > 0 && (
             <>
               <p>{t("It was planned assuming:")}</p>

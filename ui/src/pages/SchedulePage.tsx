@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, listProducts } from "../api";
 import { Link } from "../components/Link";
 import { PageHeader } from "../components/PageHeader";
@@ -6,10 +6,10 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { navigate } from "../router";
 import { useApi } from "../useApi";
 import {
-  getPlan, listPlans, listRuns, moveOperation, publishPlan, rejectPlan, startOrFollow, startRun,
+  getPlan, listPlans, listRuns, moveOperation, publishPlan, rejectPlan, restorePlacements, startOrFollow, startRun,
   type MoveError, type MoveReport, type PlanDetail, type PlannedOp, type PlanSummary, type Run,
 } from "../schedule/api";
-import { Confirm, PlanStatusBadge, TimeLimitSelect, fmtHours, fmtWhen, planKindLabel, planLabel } from "../schedule/bits";
+import { Confirm, PlanStatusBadge, TimeLimitSelect, fmtHours, fmtPlanTime, fmtWhen, planKindLabel, planLabel } from "../schedule/bits";
 import type { ColorBy } from "../schedule/colors";
 import { Gantt, OpFacts, type GanttMode, type MoveRequest } from "../schedule/Gantt";
 import { RunProgress } from "../schedule/RunProgress";
@@ -17,7 +17,10 @@ import { ScheduleTabs } from "../schedule/ScheduleTabs";
 import { ZOOM_PRESETS, presetOf, type ZoomPreset } from "../schedule/timeaxis";
 import "../schedule/schedule.css";
 import { PlanWarnings } from "../schedule/materials";
-import { dateFormat, zoneLabel } from "../format";
+import { PlanFigures } from "../schedule/figures";
+import { recorded, redone, stepOf, undone, usePlanHistory, useUndoKeys, type HistoryStep } from "../schedule/history";
+import { useCan, useDeniedReason } from "../session";
+import { zoneLabel } from "../format";
 import { msg, t } from "../i18n";
 
 type Feedback =
@@ -25,7 +28,7 @@ type Feedback =
   | { kind: "ok"; text: string; pushed?: number[] }
   | { kind: "error"; text: string };
 
-const fmtMove = { format: (d: Date) => dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d) };
+const fmtMove = { format: (d: Date | number) => fmtPlanTime(Number(d)) };
 
 const RULE_LABEL: Record<string, string> = {
   overlap: msg("Overlaps another operation"),
@@ -48,12 +51,17 @@ function listed(items: string[], shown = 3): string {
 }
 
 /** "Moved PO-1 step 2 to SMT-1, Thu 09:00. Moved 3 following operations; PO-7 now 2.0 h late." */
-function moveSummary(op: PlannedOp, report: MoveReport, start: Date): string {
-  const parts = [t("Moved {order} step {seq} to {line}, {time}.", { order: op.order_number, seq: String(op.seq), line: report.to.line_code, time: fmtMove.format(start) })];
+function moveSummary(op: PlannedOp, report: MoveReport): string {
+  const parts = [t("Moved {order} step {seq} to {line}, {time}.", { order: op.order_number, seq: String(op.seq), line: report.to.line_code, time: fmtMove.format(Date.parse(report.to.start)) })];
+  if (report.snapped) {
+    // Dropped outside the line's working time: the server put it at the next working time.
+    parts.push(t("{time} is outside the line's working time: it starts at the next working time instead.", { time: fmtMove.format(Date.parse(report.requested_start)) }));
+  }
   const n = report.pushed.length;
   if (n > 0) {
     const most = Math.max(...report.pushed.map((p) => p.delay_s));
     parts.push(t("Moved {count} following operations (by up to {span}).", { count: n, span: fmtHours(most) }));
+    parts.push(`${listed(report.pushed.map((p) => t("{order} step {seq} +{span}", { order: p.order_number, seq: String(p.seq), span: fmtHours(p.delay_s) })), 5)}.`);
   }
   const worse = report.orders.filter((o) => o.tardiness_after_s > o.tardiness_before_s);
   const better = report.orders.filter((o) => o.tardiness_after_s < o.tardiness_before_s);
@@ -149,7 +157,11 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
     return () => window.clearInterval(id);
   }, []);
 
-  const editable = detail?.status === "draft" && detail.scenario_id === null;
+  // Moving, optimizing and publishing need schedules:write; other roles see the plan only.
+  const canWrite = useCan("schedules:write");
+  const deniedReason = useDeniedReason("schedules:write");
+  const editable = canWrite && detail?.status === "draft" && detail.scenario_id === null;
+  const [history, setHistory] = usePlanHistory(detail?.id ?? null);
 
   const onMove = useCallback(async ({ op, start, lineId }: MoveRequest): Promise<boolean> => {
     // Only factory plans are editable; their operations all exist (operation_id set).
@@ -164,7 +176,9 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       const moved = next.lines.flatMap((l) => l.operations).find((o) => o.operation_id === op.operation_id);
       setSelected(moved ?? null);
       const pushed = move.pushed.flatMap((p) => (p.operation_id === null ? [] : [p.operation_id]));
-      setFeedback({ kind: "ok", text: moveSummary(op, move, start), pushed });
+      const step = stepOf(move, t("{order} step {seq} to {line}, {time}", { order: op.order_number, seq: String(op.seq), line: move.to.line_code, time: fmtMove.format(Date.parse(move.to.start)) }));
+      if (step) setHistory((h) => recorded(h, step));
+      setFeedback({ kind: "ok", text: moveSummary(op, move), pushed });
       return true;
     } catch (e) {
       if (e instanceof ApiError && e.status === 422) {
@@ -177,7 +191,46 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
       }
       return false;
     }
-  }, [detail, loadDetail, push]);
+  }, [detail, loadDetail, push, setHistory]);
+
+  // --- undo / redo: the server puts the operations back where the move's answer said ----
+  const [restoring, setRestoring] = useState(false);
+  const restore = async (step: HistoryStep, direction: "undo" | "redo") => {
+    if (!detail || restoring) return;
+    setRestoring(true);
+    try {
+      const { restored, ...next } = await restorePlacements(detail.id, direction === "undo" ? step.undo : step.redo, detail.version);
+      setDetail(next);
+      setHistory(direction === "undo" ? undone : redone);
+      const moved = restored.flatMap((p) => (p.operation_id === null ? [] : [p.operation_id]));
+      setFeedback({
+        kind: "ok", pushed: moved,
+        text: direction === "undo" ? t("Undone: {what}. Back where it was.", { what: step.label }) : t("Redone: {what}.", { what: step.label }),
+      });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 422) {
+        setFeedback({ kind: "refused", title: e.detail, errors: e.errors as MoveError[] });
+      } else if (e instanceof ApiError && e.status === 409) {
+        setFeedback({ kind: "error", text: `${e.detail} ${t("The plan was reloaded.")}` });
+        loadDetail(detail.id);
+      } else {
+        setFeedback({ kind: "error", text: e instanceof Error ? e.message : String(e) });
+      }
+    } finally {
+      setRestoring(false);
+    }
+  };
+  const lastMove = history.past[history.past.length - 1];
+  const nextMove = history.future[0];
+  const undo = () => { if (lastMove) void restore(lastMove, "undo"); };
+  const redo = () => { if (nextMove) void restore(nextMove, "redo"); };
+  const undoRef = useRef(undo);
+  undoRef.current = undo;
+  const redoRef = useRef(redo);
+  redoRef.current = redo;
+  const onUndoKey = useCallback(() => undoRef.current(), []);
+  const onRedoKey = useCallback(() => redoRef.current(), []);
+  useUndoKeys(onUndoKey, onRedoKey, editable);
 
   const conflicts = useMemo(() => new Set(
     feedback?.kind === "refused" ? feedback.errors.flatMap((e) => (e.other_operation_id ? [e.other_operation_id] : [])) : [],
@@ -216,7 +269,6 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
 
   const proposals = (plans.data ?? []).filter((p) => p.proposal && p.status === "draft");
   const ops = useMemo(() => detail?.lines.flatMap((l) => l.operations) ?? [], [detail]);
-  const lateOrders = detail?.orders.filter((o) => o.late).length ?? 0;
   const preset = presetOf(pxPerHour);
 
   const header = (
@@ -243,16 +295,22 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         {detail && <PlanStatusBadge plan={detail} />}
-        {detail && detail.status === "draft" && detail.scenario_id === null && (
+        {canWrite && detail && detail.status === "draft" && detail.scenario_id === null && (
           <button type="button" className="btn" onClick={() => setConfirm(detail)} data-testid="publish">
             {detail.proposal ? t("Accept") : t("Publish")}
           </button>
         )}
         <span className="toolbar-sep" />
-        <TimeLimitSelect id="time-limit" value={limit} onChange={setLimit} />
-        <button type="button" className="btn btn-primary" onClick={optimize} disabled={run !== null && !runDone}>
-          {t("Optimize")}
-        </button>
+        {canWrite ? (
+          <>
+            <TimeLimitSelect id="time-limit" value={limit} onChange={setLimit} />
+            <button type="button" className="btn btn-primary" onClick={optimize} disabled={run !== null && !runDone}>
+              {t("Optimize")}
+            </button>
+          </>
+        ) : (
+          <span className="muted" data-testid="read-only">{t("View only: planning, moving and publishing are for planners.")} {deniedReason}</span>
+        )}
       </div>
 
       {runError !== undefined && <ErrorState error={runError} />}
@@ -270,8 +328,8 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
               </div>
               <div className="proposal-actions">
                 <Link to={`/schedule?plan=${p.id}`} className="btn">{t("View")}</Link>
-                <button type="button" className="btn btn-primary" onClick={() => setConfirm(p)}>{t("Accept")}</button>
-                <button type="button" className="btn" onClick={() => reject(p)}>{t("Reject")}</button>
+                {canWrite && <button type="button" className="btn btn-primary" onClick={() => setConfirm(p)}>{t("Accept")}</button>}
+                {canWrite && <button type="button" className="btn" onClick={() => reject(p)}>{t("Reject")}</button>}
               </div>
             </div>
           ))}
@@ -290,14 +348,7 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
           {detail.proposal && detail.reason && <div className="notice proposal-note">{t("Proposal: {reason}", { reason: detail.reason })}</div>}
           {detail.kind === "adopted" && detail.reason && <div className="notice proposal-note" data-testid="adopted-note">{t("From a what-if scenario: {reason}", { reason: detail.reason })}</div>}
           <PlanWarnings warnings={detail.warnings} />
-          <dl className="facts sched-facts">
-            <div className="fact"><dt>{t("Orders")}</dt><dd>{detail.orders.length}</dd></div>
-            <div className="fact"><dt>{t("Operations")}</dt><dd>{ops.length}</dd></div>
-            <div className={`fact${lateOrders ? " fact-late" : ""}`}><dt>{t("Late orders")}</dt><dd data-testid="late-orders">{lateOrders}</dd></div>
-            <div className="fact"><dt>{t("Makespan")}</dt><dd>{detail.objective?.makespan_s !== undefined ? fmtHours(detail.objective.makespan_s) : "—"}</dd></div>
-            <div className="fact"><dt>{t("Changeovers")}</dt><dd>{detail.objective?.changeovers ?? "—"}</dd></div>
-            <div className="fact"><dt>{t("Solver")}</dt><dd className="sub">{detail.solver_status ?? "—"}{detail.gap !== null ? ` · ${t("gap {percent} %", { percent: Math.round(detail.gap * 100) })}` : ""}</dd></div>
-          </dl>
+          <PlanFigures plan={detail} operations={ops.length} />
 
           <div className="gantt-toolbar">
             <div className="segmented" role="group" aria-label={t("Rows")}>
@@ -322,6 +373,14 @@ export function SchedulePage({ query }: { query: URLSearchParams }) {
             <label className="check">
               <input type="checkbox" checked={lateOnly} onChange={(e) => setLateOnly(e.target.checked)} /> {t("Highlight late")}
             </label>
+            {editable && (
+              <span className="undo-redo" role="group" aria-label={t("Undo and redo moves")}>
+                <button type="button" className="btn" onClick={undo} disabled={!lastMove || restoring} data-testid="undo"
+                  title={lastMove ? t("Undo: {what} (Ctrl+Z)", { what: lastMove.label }) : t("Nothing to undo")}>{t("Undo")}</button>
+                <button type="button" className="btn" onClick={redo} disabled={!nextMove || restoring} data-testid="redo"
+                  title={nextMove ? t("Redo: {what} (Ctrl+Shift+Z)", { what: nextMove.label }) : t("Nothing to redo")}>{t("Redo")}</button>
+              </span>
+            )}
             {editable && (
               <label className="check" title={t("When a moved operation runs into the next ones, shift them (and what follows them) later instead of refusing the move")}>
                 <input type="checkbox" checked={push} onChange={(e) => setPush(e.target.checked)} data-testid="push-mode" /> {t("Push following work")}

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { PlanDetail, PlannedOp } from "./api";
 import { colorScale, type ColorBy } from "./colors";
+import { fmtPlanTime } from "./bits";
 import { MaterialWaitRow } from "./materials";
 import {
-  DAY, HOUR, addDays, clampZoom, majorTicks, minorTicks, startOfDay, weekends,
+  DAY, HOUR, addDays, clampZoom, fitLabels, majorTicks, minorTicks, startOfDay, textWidth, weekends,
 } from "./timeaxis";
-import { dateFormat, fmtDecimal } from "../format";
+import { fmtDecimal } from "../format";
 import { t } from "../i18n";
 
 export type GanttMode = "line" | "order";
@@ -47,7 +48,18 @@ interface Drag {
 const LABEL_W = 168;
 const HEADER_H = 52;
 const SNAP_MS = 5 * 60_000;
-const fmtTime = { format: (ms: number) => dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms) };
+
+/** Fonts of the header rows (as schedule.css sets them), for measuring label widths. */
+function headerFonts(): { major: string; minor: string; now: string } {
+  const rootPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const family = getComputedStyle(document.body).fontFamily || "sans-serif";
+  return {
+    major: `650 ${0.8 * rootPx}px ${family}`,
+    minor: `400 ${0.72 * rootPx}px ${family}`,
+    now: `700 ${0.7 * rootPx}px ${family}`,
+  };
+}
+const fmtTime = { format: fmtPlanTime };
 
 function toBar(op: PlannedOp): Bar {
   const start = Date.parse(op.start);
@@ -281,9 +293,24 @@ export function Gantt({
 
   const headFrom = t0 + (view.left - 200) / pxPerMs;
   const headTo = t0 + (view.left + view.w + 200) / pxPerMs;
-  const majors = majorTicks(Math.max(t0, headFrom - 7 * DAY), Math.min(t1, headTo), pxPerHour);
-  const minors = minorTicks(Math.max(t0, headFrom), Math.min(t1, headTo), pxPerHour);
   const showNow = now >= t0 && now <= t1;
+  // Header labels are measured and thinned so that none overprints its neighbour at any
+  // zoom or language (a day's name wider than the day, a week label under the next).
+  const fonts = useMemo(headerFonts, []);
+  const majorW = (label: string) => textWidth(label, fonts.major) + 7; // padding + border
+  const minorW = (label: string) => textWidth(label, fonts.minor) + 5;
+  const nowW = textWidth(t("Now"), fonts.now) + 12;
+  const nowSpan: [number, number][] = showNow ? [[x(now) - nowW / 2, x(now) + nowW / 2]] : [];
+  const majorRow = majorTicks(Math.max(t0, headFrom - 7 * DAY), Math.min(t1, headTo), pxPerHour, majorW);
+  // A week that began before the plan is labelled at the plan's start; where that label
+  // would run into the next week's, the next week's (at its true place) wins.
+  if (majorRow.length > 1 && x(majorRow[0].t) < 0 && majorW(majorRow[0].label) > x(majorRow[1].t)) {
+    majorRow[0] = { ...majorRow[0], label: "" };
+  }
+  const majors = fitLabels(majorRow, (tk) => Math.max(0, x(tk.t)), majorW);
+  const minors = fitLabels(
+    minorTicks(Math.max(t0, headFrom), Math.min(t1, headTo), pxPerHour), (tk) => x(tk.t), minorW, nowSpan,
+  );
 
   const renderBar = (bar: Bar, rowIndex: number): ReactNode => {
     const { op } = bar;
@@ -362,12 +389,12 @@ export function Gantt({
       <div className="gantt-head-viewport">
         <div className="gantt-head" ref={headRef} style={{ width }}>
           {majors.map((tk) => (
-            <div key={`M${tk.t}`} className="tick-major" style={{ left: Math.max(0, x(tk.t)) }}>{tk.label}</div>
+            <div key={`M${tk.t}`} className="tick-major" style={{ left: Math.max(0, x(tk.t)) }} data-testid="tick-major">{tk.label}</div>
           ))}
           {minors.map((tk) => (
-            <div key={`m${tk.t}`} className={`tick-minor${tk.major ? " day" : ""}`} style={{ left: x(tk.t) }}>{tk.label}</div>
+            <div key={`m${tk.t}`} className={`tick-minor${tk.major ? " day" : ""}`} style={{ left: x(tk.t) }} data-testid="tick-minor">{tk.label}</div>
           ))}
-          {showNow && <div className="now-flag" style={{ left: x(now) }}>{t("Now")}</div>}
+          {showNow && <div className="now-flag" style={{ left: x(now) }} data-testid="now-flag">{t("Now")}</div>}
         </div>
       </div>
       <div className="gantt-labels-viewport">

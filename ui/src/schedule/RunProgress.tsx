@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "react";
-import { getRun, cancelRun, type ProgressPoint, type Run } from "./api";
-import { fmtDecimal, fmtNumber } from "../format";
+import { getPlan, getRun, cancelRun, type PlanDetail, type ProgressPoint, type Run } from "./api";
+import { fmtHours, fmtWhen } from "./bits";
+import { lateness } from "./figures";
+import { fmtDecimal, fmtNumber, fmtPercent } from "../format";
 import { msg, t } from "../i18n";
 
 
@@ -75,6 +77,13 @@ export function RunProgress({ run: initial, onDone, onClose, title }: {
   const frac = finished ? 1 : Math.max(0, Math.min(1, elapsed / limit));
   const best = points.length ? points[points.length - 1] : null;
 
+  // The result in the planner's terms, from the plan the run made.
+  const [result, setResult] = useState<PlanDetail | null>(null);
+  const resultId = finished?.plan_id ?? finished?.heuristic_plan_id ?? null;
+  useEffect(() => {
+    if (resultId !== null) getPlan(resultId).then(setResult, () => undefined);
+  }, [resultId]);
+
   const cancel = async () => {
     setCancelling(true);
     try {
@@ -97,7 +106,7 @@ export function RunProgress({ run: initial, onDone, onClose, title }: {
           ? <button type="button" className="btn" onClick={onClose}>{t("Close")}</button>
           : <button type="button" className="btn" onClick={cancel} disabled={cancelling}>{cancelling ? t("Stopping…") : t("Cancel")}</button>}
       </div>
-      <div className="run-grid">
+      <div className="run-grid run-grid-single">
         <div>
           <div className="run-bar" role="progressbar" aria-label={t("Solver time")} aria-valuemin={0} aria-valuemax={limit}
             aria-valuenow={Math.round(elapsed)} data-testid="run-progressbar">
@@ -105,10 +114,20 @@ export function RunProgress({ run: initial, onDone, onClose, title }: {
           </div>
           <div className="run-facts">
             <span><strong>{fmtDecimal(elapsed)} s</strong> {t("of {limit} s", { limit })}</span>
-            <span>{t("Best")} <strong data-testid="run-best">{best ? fmtNumber(Math.round(best.objective)) : "—"}</strong></span>
-            <span>{t("Bound")} <strong>{best ? fmtNumber(Math.round(best.bound)) : "—"}</strong></span>
-            <span>{t("Gap")} <strong>{best ? `${fmtDecimal(best.gap * 100)} %` : "—"}</strong></span>
+            <span>{t("Better plans found: {count}", { count: points.length })}</span>
           </div>
+          {result && <RunResult plan={result} />}
+          <details className="solver-details" data-testid="run-details">
+            <summary>{t("Solver details")}</summary>
+            <ul>
+              <li>{t("Solver score of the best plan so far (lateness weighted by order priority; lower is better): {value}", { value: best ? fmtNumber(Math.round(best.objective)) : "—" })}</li>
+              <li>{t("No plan can do better than: {value}", { value: best ? fmtNumber(Math.round(best.bound)) : "—" })}</li>
+              <li>{best
+                ? best.gap === 0 ? t("The plan is proven best for this goal.") : t("The plan may be up to {percent} worse than the best possible.", { percent: fmtPercent(best.gap) })
+                : t("No plan yet.")}</li>
+            </ul>
+            <ObjectiveChart points={points} limit={limit} />
+          </details>
           <p className="muted run-note">
             {finished
               ? finished.status === "failed"
@@ -117,9 +136,22 @@ export function RunProgress({ run: initial, onDone, onClose, title }: {
               : t("A quick plan is ready within seconds; the solver keeps improving it until the time limit.")}
           </p>
         </div>
-        <ObjectiveChart points={points} limit={limit} />
       </div>
     </section>
+  );
+}
+
+/** What the run's plan means for the orders: late orders, hours late, changeovers, end. */
+function RunResult({ plan }: { plan: PlanDetail }) {
+  const { late, lateS } = lateness(plan);
+  const f = plan.figures;
+  return (
+    <p className="run-result" data-testid="run-result">
+      <strong>{t("{count} late orders", { count: late })}</strong>
+      {late > 0 && <> · {t("{span} late in total", { span: fmtHours(lateS) })}</>}
+      {" · "}{f.changeovers ? t("{count} changeovers ({span})", { count: f.changeovers, span: fmtHours(f.changeover_s) }) : t("no changeovers")}
+      {" · "}{t("all work done by {time}", { time: fmtWhen(f.makespan_end) })}
+    </p>
   );
 }
 

@@ -33,6 +33,10 @@ export type MovePlace = Schemas["PlacementOut"];
 /** What a move changed: the operation, those pushed along, and the orders' new ends. */
 export type MoveReport = Schemas["MoveReportOut"];
 export type MovedPlan = Schemas["MovedGanttOut"];
+/** The plan after an undo or redo, and each operation that went back (or forward). */
+export type RestoredPlan = Schemas["RestoredGanttOut"];
+/** Where an operation is put back to: its line and start (undo and redo of moves). */
+export type Placement = Schemas["PlacementIn"];
 
 /** A refused move: the rule it breaks and the other operation involved. */
 export interface MoveError extends FieldError {
@@ -52,6 +56,7 @@ export interface AdoptRefusal extends FieldError {
 }
 
 export type Adopted = Schemas["AdoptionOut"];
+export type PublishCheck = Schemas["PublishCheckOut"];
 export type Totals = Schemas["PlanTotalsOut"];
 export type LineFigures = Schemas["LineFiguresOut"];
 export type Comparison = Schemas["ComparisonOut"];
@@ -101,6 +106,10 @@ export const rejectPlan = (id: number) => post<PlanSummary>(`/plans/${id}/reject
 export const moveOperation = (planId: number, operationId: number, body: { start?: string; line_id?: number; version: number; mode?: MoveMode }) =>
   send<MovedPlan>("PATCH", `/plans/${planId}/operations/${operationId}`, body);
 
+/** Undo/redo: put operations where a move's answer said they were, in one validated write. */
+export const restorePlacements = (planId: number, placements: Placement[], version: number) =>
+  post<RestoredPlan>(`/plans/${planId}/restore`, { placements, version });
+
 export const listScenarios = () => get<Scenario[]>("/scenarios");
 export const createScenario = (name: string, baselinePlanId?: number) =>
   post<Scenario>("/scenarios", { name, baseline_plan_id: baselinePlanId });
@@ -110,6 +119,8 @@ export const solveScenario = (id: number, body: RunBody) => post<Run>(`/scenario
 export const compareScenario = (id: number) => get<Comparison>(`/scenarios/${id}/compare`);
 /** Adopt: the scenario's plan becomes the published plan (409 lists every reason why not). */
 export const publishScenario = (id: number, planId: number) => send<Adopted>("POST", `/scenarios/${id}/publish`, { plan_id: planId });
+/** Could it be published now? Every refusal, and the orders publishing would create (no writes). */
+export const checkPublish = (id: number) => get<PublishCheck>(`/scenarios/${id}/publish-check`);
 export const rebaseScenario = (id: number) => send<Scenario>("POST", `/scenarios/${id}/rebase`);
 
 /**

@@ -2,7 +2,7 @@
 // and the planning warnings of a plan (short orders, unchecked materials, ...).
 import type { MaterialWait } from "./api";
 import "./materials.css";
-import { dateFormat } from "../format";
+import { fmtPlanTime } from "./bits";
 import { t } from "../i18n";
 
 
@@ -10,7 +10,7 @@ export function materialWaitText(wait: MaterialWait): string {
   if (wait.short || wait.until === null) {
     return t("Short of {missing} {unit} {code} ({name}): no stock or open delivery covers it", { missing: wait.missing, unit: wait.unit, code: wait.code, name: wait.name });
   }
-  const until = dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Date.parse(wait.until));
+  const until = fmtPlanTime(Date.parse(wait.until));
   const text = t("Waiting for material {code} ({name}) until {time}", { code: wait.code, name: wait.name, time: until });
   return wait.reference ? `${text} ${t("(delivery {reference})", { reference: wait.reference })}` : text;
 }

@@ -59,11 +59,15 @@ const fmtHour = { format: (t: number) => dateFormat({ hour: "2-digit", minute: "
 const fmtWeekday = { format: (t: number) => dateFormat({ weekday: "narrow" }).format(t) };
 
 /** Upper row: days (or weeks when days get narrow) between from and to. */
-export function majorTicks(from: number, to: number, pxPerHour: number): Tick[] {
+export function majorTicks(
+  from: number, to: number, pxPerHour: number, width?: (label: string) => number,
+): Tick[] {
   const out: Tick[] = [];
   const dayPx = 24 * pxPerHour;
   if (dayPx >= 64) {
-    for (let t = startOfDay(from); t < to; t = addDays(t, 1)) out.push({ t, label: fmtDayLong.format(t), major: true });
+    for (let t = startOfDay(from); t < to; t = addDays(t, 1)) {
+      out.push({ t, label: width ? dayLabel(t, dayPx, width) : fmtDayLong.format(t), major: true });
+    }
     return out;
   }
   // weeks from Monday
@@ -103,4 +107,45 @@ export function weekends(from: number, to: number): [number, number][] {
     if (dow === 0 || dow === 6) out.push([t, addDays(t, 1)]);
   }
   return out;
+}
+
+// --- labels that never overprint -------------------------------------------------------
+
+let measureCtx: CanvasRenderingContext2D | null = null;
+
+/** The width in pixels of `text` in `font` (a CSS font shorthand), measured on a canvas. */
+export function textWidth(text: string, font: string): number {
+  if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+  if (!measureCtx) return text.length * 8; // no canvas (tests without layout): a generous guess
+  measureCtx.font = font;
+  return measureCtx.measureText(text).width;
+}
+
+/**
+ * Thin a row of header labels so that none overprints the next: a label is kept only when
+ * it starts after the previous kept one ends (its measured width plus padding and a gap),
+ * and outside the reserved spans (the "Now" flag). Dropped ticks keep their grid line but
+ * lose their text. `left(t)` is the label's left edge in pixels.
+ */
+export function fitLabels(
+  ticks: Tick[], left: (t: Tick) => number, width: (label: string) => number,
+  reserved: [number, number][] = [], gap = 6,
+): Tick[] {
+  let edge = -Infinity;
+  return ticks.map((tk) => {
+    if (!tk.label) return tk;
+    const a = left(tk);
+    const b = a + width(tk.label);
+    const blocked = a < edge + gap || reserved.some(([r0, r1]) => a < r1 + gap && b + gap > r0);
+    if (blocked) return { ...tk, label: "" };
+    edge = b;
+    return tk;
+  });
+}
+
+/** The day label that fits `dayPx`: "Sun, 6 Dec", else "6 Dec", else none (thinned out). */
+export function dayLabel(t: number, dayPx: number, width: (label: string) => number): string {
+  const long = fmtDayLong.format(t);
+  if (width(long) <= dayPx - 4) return long;
+  return fmtDayShort.format(t);
 }

@@ -30,6 +30,8 @@ def authenticate_password(db: Session, username: str, password: str) -> User:
         raise Unauthorized("wrong username or password")
     if not verify_password(user.password_hash, password) or not user.active:
         raise Unauthorized("wrong username or password")
+    if user.auth_source != "local":  # its password is random; it signs on at the provider
+        raise Unauthorized("wrong username or password")
     return user
 
 
@@ -50,6 +52,36 @@ def open_session(db: Session, user: User, hours: int) -> tuple[str, str]:
 
 def close_session(db: Session, token: str) -> None:
     db.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+
+
+def end_sessions(db: Session, user_id: int, *, keep_token: str | None = None) -> int:
+    """Sign a user out everywhere (but the session ``keep_token``); how many ended."""
+    stmt = delete(UserSession).where(
+        UserSession.user_id == user_id, UserSession.expires_at > utcnow()
+    )
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != token_digest(keep_token))
+    ended = db.execute(stmt)
+    # Expired ones go too, uncounted: they could not be used anyway.
+    db.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user_id, UserSession.expires_at <= utcnow()
+        )
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
+def reset_password(db: Session, user: User, password: str, *, keep_token: str | None) -> None:
+    """A new password; whoever is signed in with the old one is signed out.
+
+    A reset often follows a password that got out: sessions opened with it must not
+    outlive it. The session that makes the change (an admin changing their own) stays.
+    """
+    set_password(user, password)
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != token_digest(keep_token))
+    db.execute(stmt)
 
 
 def create_user(

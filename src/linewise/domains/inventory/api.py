@@ -19,8 +19,8 @@ from linewise.api.crud import (
 )
 from linewise.api.deps import Principal, get_db, require
 from linewise.core.query import ListParams, apply_sort, paginate
+from linewise.domains.inventory import genealogy_api, ledger_api, service, stock_api
 from linewise.domains.inventory import repository as repo
-from linewise.domains.inventory import service
 from linewise.domains.inventory.models import Material, Receipt, StockLevel
 from linewise.domains.inventory.schemas import (
     MaterialIn,
@@ -108,8 +108,10 @@ def update_stock(
     """A stock count or correction: the new quantity on hand (audited)."""
     stock = repo.get_stock(db, stock_id)
     check_version(stock.version, if_match, body.version)
-    if body.quantity is not None:
-        stock.quantity = body.quantity
+    if body.quantity is not None and body.quantity != stock.quantity:
+        # Through the ledger (an adjustment in the store), so the planner, which reads
+        # the ledger, sees it; the ledger moves this figure itself.
+        service.correct_stock_level(db, stock, body.quantity)
     db.flush()
     response.headers["ETag"] = etag(stock.version)
     return StockLevelOut.model_validate(stock)
@@ -236,3 +238,9 @@ def receive_receipt(
         "receipt": ReceiptOut.model_validate(receipt),
         "stock": StockLevelOut.model_validate(stock),
     }
+
+
+# The material ledger's routes live in their own module; mounted here with the rest.
+router.include_router(ledger_api.router)
+router.include_router(stock_api.router)
+router.include_router(genealogy_api.router)

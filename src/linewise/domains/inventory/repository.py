@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.core.errors import FieldError, NotFound, ValidationProblem
+from linewise.domains.inventory import reservations as res
 from linewise.domains.inventory.models import Material, Receipt, ReceiptStatus, StockLevel
 
 STOCK_SORTABLE = {
@@ -88,9 +89,16 @@ def stock_of_material(db: Session, material_id: int) -> StockLevel | None:
     return db.scalars(select(StockLevel).where(StockLevel.material_id == material_id)).first()
 
 
-def get_receipt(db: Session, receipt_id: int) -> Receipt:
+def get_receipt(db: Session, receipt_id: int, field: str | None = None) -> Receipt:
+    """The receipt, or 404 when it is named in the path; named in a body (``field``), an
+    unknown one is that field's 422, like every other id a body refers to."""
     receipt = db.get(Receipt, receipt_id)
     if receipt is None:
+        if field is not None:
+            raise ValidationProblem(
+                "unknown receipt",
+                errors=[FieldError(field, f"receipt {receipt_id} does not exist")],
+            )
         raise NotFound(f"receipt {receipt_id} not found")
     return receipt
 
@@ -99,15 +107,22 @@ def get_receipt(db: Session, receipt_id: int) -> Receipt:
 
 
 def on_hand(db: Session, material_ids: Collection[int]) -> dict[int, float]:
-    """Quantity on hand per material (materials without a stock level have none)."""
+    """Usable stock on hand per material, for the planner: the ledger's (every location
+    but quarantine) for the materials it keeps; a material the ledger has never seen
+    falls back to its old stock level (until the opening balances are booked, see
+    ``opening.py``). Materials with neither have none (absent)."""
     if not material_ids:
         return {}
+    kept = res.ledger_keeps(db, material_ids)
+    usable = res.usable_on_hand(db, kept)
+    out = {mid: usable.get(mid, 0.0) for mid in kept}
     rows = db.execute(
         select(StockLevel.material_id, StockLevel.quantity).where(
-            StockLevel.material_id.in_(sorted(material_ids))
+            StockLevel.material_id.in_(sorted(set(material_ids) - kept))
         )
     ).all()
-    return {mid: float(qty) for mid, qty in rows}
+    out.update({mid: float(qty) for mid, qty in rows})
+    return out
 
 
 def open_receipts(db: Session, material_ids: Collection[int]) -> Sequence[Receipt]:

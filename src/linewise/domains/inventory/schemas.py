@@ -15,6 +15,18 @@ class MaterialIn(Schema):
     code: str = Field(min_length=1, max_length=60)
     name: str = Field(min_length=1, max_length=200)
     unit: str = Field("pcs", min_length=1, max_length=20)
+    backflush: bool = Field(
+        True, description="consumed from counted production (else issued by hand)"
+    )
+    scrap_factor: float = Field(
+        0.0, ge=0, le=10, description="share consumed on top of the BOM (0.02 = 2 %)"
+    )
+    reorder_level: float | None = Field(
+        None, ge=0, le=1e12, description="listed to reorder when available falls below it"
+    )
+    product_id: int | None = Field(
+        None, description="a sub-assembly: made by orders of this product (else bought)"
+    )
 
 
 class MaterialOut(MaterialIn):
@@ -88,6 +100,7 @@ class ReceiptOut(Schema):
     status: ReceiptStatus
     reference: str
     received_at: datetime | None
+    received_quantity: float = Field(description="booked in so far (partial deliveries)")
     version: int
 
 

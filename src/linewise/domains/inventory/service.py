@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 from linewise.core.errors import Conflict, FieldError, InvalidTransition, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.site_time import UTC_ZONE, local_when, site_zone
+from linewise.domains.inventory import ledger_service
 from linewise.domains.inventory import repository as repo
 from linewise.domains.inventory.models import Receipt, ReceiptStatus, StockLevel
 
@@ -28,9 +29,34 @@ def create_stock(db: Session, material_id: int, quantity: float) -> StockLevel:
             f"material {material_id} already has a stock level; change that one",
             errors=[FieldError("material_id", "already has a stock level")],
         )
-    stock = StockLevel(material_id=material_id, quantity=quantity)
+    stock = StockLevel(material_id=material_id, quantity=0.0)
     db.add(stock)
+    db.flush()
+    correct_stock_level(db, stock, quantity)
     return stock
+
+
+def correct_stock_level(db: Session, stock: StockLevel, quantity: float) -> None:
+    """The plant-wide figure set by hand: booked as an adjustment of the difference in
+    the store (the ledger moves the figure), so the ledger and the figure agree."""
+    delta = quantity - stock.quantity
+    if not ledger_service.has_site(db):
+        stock.quantity = quantity  # no site, no store: only the old figure
+        return
+    if abs(delta) < 1e-12:
+        ledger_service.touch_item(db, stock.material_id)
+        return
+    ledger_service.adjust(
+        db,
+        material_id=stock.material_id,
+        product_id=None,
+        location_id=ledger_service.default_store(db),
+        lot="",
+        delta=delta,
+        reason="stock level corrected",
+        client_ref=None,
+    )
+    db.refresh(stock)
 
 
 def _refuse_if_received(receipt: Receipt, doing: str) -> None:
@@ -87,11 +113,19 @@ def receive(db: Session, receipt: Receipt, at: datetime | None) -> StockLevel:
             "a delivery cannot be received in the future",
             errors=[FieldError("received_at", "is in the future")],
         )
+    # Through the ledger: the rest of the delivery goes into the store, lot unknown.
+    ledger_service.receive(
+        db,
+        material_id=receipt.material_id,
+        qty=receipt.quantity - receipt.received_quantity,
+        lot="",
+        location_id=None,
+        receipt_id=receipt.id,
+        at=when,
+        client_ref=None,
+    )
+    db.flush()
     stock = repo.stock_of_material(db, receipt.material_id)
-    if stock is None:
-        stock = StockLevel(material_id=receipt.material_id, quantity=0.0)
-        db.add(stock)
-    stock.quantity = stock.quantity + receipt.quantity
-    receipt.status = ReceiptStatus.RECEIVED
-    receipt.received_at = when
+    assert stock is not None  # the ledger keeps the plant-wide figure
+    db.refresh(stock)
     return stock

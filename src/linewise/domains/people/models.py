@@ -22,12 +22,20 @@ operator_areas = Table(
 class Operator(IdMixin, VersionedMixin, TimestampMixin, Base):
     __tablename__ = "operators"
     __audited__ = True
+    __audit_exclude__ = frozenset({"pin_hash"})
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     shift_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     areas: Mapped[list[Area]] = relationship(secondary=operator_areas, order_by="Area.id")
+    # Terminal sign-in: the badge number and an argon2 hash of the PIN (set by a
+    # supervisor); the session opened is that of the linked user account.
+    badge: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
     @property
     def area_ids(self) -> list[int]:

@@ -10,12 +10,12 @@ show the same shifts. Rules:
 - Working time over a window is that calendar's shifts (breaks, holidays, nights and
   daylight-saving changes are handled by the pure engine in ``linewise.kpi.calendar``)
   plus what registered sources add per line: overtime (extra shift occurrences) and
-  planned outages such as maintenance windows. Nothing stores those yet; a later module
-  (maintenance plans, overtime) registers a ``WorkingTimeSource`` and every reader sees
-  its windows: the scheduler's line windows and the KPI evaluations over a window
-  (``WorkingTime.planned`` / ``adjusted``). Still to follow when the first source comes:
-  KPI trend buckets and day rollups expand the ``CalendarSpec`` themselves, so they
-  need the same adjustments, and a rollup must turn stale when a source's windows change.
+  planned outages such as maintenance windows. A module registers a
+  ``WorkingTimeSource`` and every reader sees its windows: the scheduler's line windows,
+  the KPI evaluations over a window (``WorkingTime.planned`` / ``adjusted``) and the KPI
+  day rollups (which also apply ``adjusted``). The first source is maintenance
+  (``domains/maintenance/calendar.py``: scheduled and done preventive windows); it marks
+  the rollups stale when its windows change, and so must any later source.
   What-if changes of a scenario (a line down, an extra shift) stay with the scheduler:
   they are not facts of the factory.
 - Without any calendar a line has no planned time. The KPIs then count nothing as

@@ -21,13 +21,16 @@ from linewise.domains.performance.schemas import (
     ParetoBy,
     ParetoOut,
     ReasonTreeOut,
+    RecentShiftsOut,
     ScopeKind,
+    ShiftReportOut,
     TrendOut,
     UnassignedPageOut,
 )
 from linewise.domains.performance.service import Scope, figures, resolve_scope, trend_of
-from linewise.domains.performance.windows import ResolvedWindow, resolve_window
-from linewise.kpi import BucketSize, Convention, ParetoMeasure
+from linewise.domains.performance.shift_report import shift_report
+from linewise.domains.performance.windows import ResolvedWindow, resolve_window, shifts_around
+from linewise.kpi import BucketSize, CalendarSpec, Convention, ParetoMeasure
 
 router = APIRouter(tags=["kpi"])
 READ = "kpi:read"
@@ -35,7 +38,9 @@ ASSIGN = "downtime:assign"
 
 
 class WindowQuery:
-    """from/to, or day (site-local, default today), or shift + day, or week (YYYY-Www)."""
+    """from/to, or day (site-local, default today), or shift + day, or week (YYYY-Www);
+    ``shift=current`` / ``shift=previous``: the latest shift that has started / the one
+    before it."""
 
     def __init__(
         self,
@@ -52,14 +57,19 @@ def _areas(principal: Principal) -> frozenset[int] | None:
     return principal.area_ids if principal.area_scoped else None
 
 
+def _calendar_of(sc: Scope, scope: ScopeKind) -> CalendarSpec:
+    """A machine's or line's own calendar; the site's for areas and sites."""
+    if sc.machines and scope.value in ("machine", "line"):
+        return sc.calendars.of_line(sc.machines[0].line_id)
+    return sc.calendars.site
+
+
 def _prepare(
     db: Session, scope: ScopeKind, scope_id: int, principal: Principal, q: WindowQuery
 ) -> tuple[Scope, ResolvedWindow, datetime]:
     now = utcnow()
     resolved_scope = resolve_scope(db, scope.value, scope_id, _areas(principal))
-    calendar = resolved_scope.calendars.site
-    if resolved_scope.machines and scope.value in ("machine", "line"):
-        calendar = resolved_scope.calendars.of_line(resolved_scope.machines[0].line_id)
+    calendar = _calendar_of(resolved_scope, scope)
     window = resolve_window(
         calendar, now, start=q.start, end=q.end, day=q.day, shift=q.shift, week=q.week
     )
@@ -115,6 +125,54 @@ def kpi_trend(
 ) -> dict[str, Any]:
     sc, window, now = _prepare(db, scope, scope_id, principal, q)
     return trend_of(db, sc, window, bucket, convention, now)
+
+
+@router.get("/kpi/{scope}/{scope_id}/shifts", response_model=RecentShiftsOut)
+def kpi_shifts(
+    scope: ScopeKind,
+    scope_id: int,
+    principal: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """The shifts of the scope's calendar that started in the last 7 days, newest first,
+    with the current and the previous one (what ``shift=current|previous`` resolves to)."""
+    now = utcnow()
+    sc = resolve_scope(db, scope.value, scope_id, _areas(principal))
+    calendar = _calendar_of(sc, scope)
+    started = shifts_around(calendar, now)
+    items = [
+        {
+            "code": s.code,
+            "day": s.day.isoformat(),
+            "label": s.label,
+            "start": s.start.isoformat(),
+            "end": s.end.isoformat(),
+        }
+        for s in reversed(started)
+    ]
+    return {
+        "timezone": calendar.timezone,
+        "current": items[0] if items else None,
+        "previous": items[1] if len(items) > 1 else None,
+        "shifts": items,
+    }
+
+
+@router.get("/kpi/line/{line_id}/shift-report", response_model=ShiftReportOut)
+def kpi_shift_report(
+    line_id: int,
+    q: WindowQuery = Depends(),
+    convention: Convention = Query(Convention.ISO_22400),
+    principal: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """One line's shift: OEE (line output and stations combined), output against the
+    published plan, the top losses and the stops still without a reason.
+
+    The shift is ``shift=current``, ``shift=previous`` or ``day`` + ``shift`` (its code).
+    """
+    sc, window, now = _prepare(db, ScopeKind.line, line_id, principal, q)
+    return shift_report(db, sc, window, convention, now)
 
 
 @router.get("/kpi/{scope}/{scope_id}/pareto", response_model=ParetoOut)

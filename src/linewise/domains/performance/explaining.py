@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.performance.service import (
     Scope,
     compute,
+    data_quality,
     line_block,
     summary,
 )
@@ -85,6 +86,7 @@ def explain_scope(
         "machine's speed factor."
     )
     body["warnings"] = computed.warnings
+    body["data_quality"] = data_quality(computed.total)
     if scope.row.kind != "machine":
         body["machines"] = [
             {"id": m.id, "code": m.code, "line_id": m.line_id, **summary(e)}

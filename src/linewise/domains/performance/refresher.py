@@ -2,8 +2,9 @@
 
 Without it the first long-window question after a start, an import or a late batch of
 events fills the missing machine-days itself (a minute for a year of a large site). The
-server runs ``run_refresher`` in the background; ``linewise kpi refresh`` does one pass
-by hand (after an import, before a demo).
+server runs it as the periodic job ``kpi-refresh`` of the job queue (``refresh_job``,
+registered in server/jobs.py); ``linewise kpi refresh`` does one pass by hand (after an
+import, before a demo).
 
 It works while ingest is quiet: a pass waits until no new events arrived during one
 interval, so a burst of back-filled events is rolled up once, after it, not day by day
@@ -28,6 +29,7 @@ from linewise.domains.performance import repository as repo
 from linewise.domains.performance import rollups
 from linewise.domains.performance.loader import load_calendars
 from linewise.ingest.models import CountEvent, StateEvent, StateInterval
+from linewise.jobs import JobContext
 from linewise.kpi import site_date_of
 
 log = logging.getLogger(__name__)
@@ -127,8 +129,28 @@ class Refresher:
             return refresh_sites(db, now or utcnow(), stop=lambda: self._stopping)
 
 
+KIND = "performance.kpi_refresh"
+
+
+def refresh_job(factory: sessionmaker[Session]) -> Callable[[JobContext], None]:
+    """The job handler of the periodic refresh: one ``tick`` of a refresher kept for this
+    worker process (a pass when ingest was quiet since the previous run). It commits as
+    it goes (register it with ``own_transaction=True``); a pass is idempotent."""
+    refresher = Refresher(factory)
+
+    def run(_ctx: JobContext) -> None:
+        for site in refresher.tick() or []:
+            if site.filled:
+                log.info("KPI rollups: %s machine-days filled on %s", site.filled, site.site)
+
+    return run
+
+
 async def run_refresher(factory: sessionmaker[Session], interval_s: float) -> None:
-    """Tick every ``interval_s`` in a worker thread until cancelled; errors are logged."""
+    """Tick every ``interval_s`` in a worker thread until cancelled; errors are logged.
+
+    A loop of its own, for embedding without the job queue; the server uses the
+    periodic job instead."""
     refresher = Refresher(factory)
     try:
         while True:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.performance.models import DowntimeAssignment
+from linewise.domains.planning.models import PlannedOperation
+from linewise.domains.planning.repository import published_plan_id
 from linewise.domains.production.models import (
     OrderOperation,
     Product,
@@ -23,6 +25,7 @@ from linewise.domains.production.models import (
     RoutingStep,
     RoutingStepLine,
 )
+from linewise.domains.quality.models import ReasonCode
 from linewise.ingest.models import CountEvent, StateInterval
 
 
@@ -269,3 +272,43 @@ def assignments(
         )
     ).all()
     return {(r.machine_id, r.stop_start): r.reason for r in rows}
+
+
+def reason_names(db: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Reason code → its name, for the codes given (unknown codes are left out)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = db.execute(select(ReasonCode.code, ReasonCode.name).where(ReasonCode.code.in_(wanted)))
+    return {code: name for code, name in rows}
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One operation of the published plan on a line, with the quantity it makes."""
+
+    product: str
+    start: datetime
+    end: datetime
+    quantity: int
+
+
+def planned_runs(db: Session, line_id: int, start: datetime, end: datetime) -> list[PlannedRun]:
+    """Operations of the published plan on ``line_id`` that overlap ``start``–``end``."""
+    rows = db.execute(
+        select(
+            PlannedOperation.product_code,
+            PlannedOperation.start,
+            PlannedOperation.end,
+            OrderOperation.quantity,
+        )
+        .join(OrderOperation, OrderOperation.id == PlannedOperation.operation_id)
+        .where(
+            PlannedOperation.plan_id == published_plan_id(),
+            PlannedOperation.line_id == line_id,
+            PlannedOperation.start < end,
+            PlannedOperation.end > start,
+        )
+        .order_by(PlannedOperation.start)
+    )
+    return [PlannedRun(p, s, e, q) for p, s, e, q in rows]

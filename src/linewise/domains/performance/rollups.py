@@ -47,6 +47,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from linewise.domains.people.working_time import adjusted
 from linewise.domains.performance import repository as repo
 from linewise.domains.performance.loader import (
     Calendars,
@@ -311,9 +312,11 @@ def _fill_chunk(
         unpriced_ts = [u[0] for u in unpriced]
         for day in missing[m.id]:
             part = site_day(tz, day)
-            key = (id(calendar), day)
+            key = (m.line_id, day)
             if key not in planned_cache:
-                planned_cache[key] = expand_calendar(calendar, part)
+                # With what registered sources add (maintenance windows, overtime).
+                base = {m.line_id: expand_calendar(calendar, part)}
+                planned_cache[key] = adjusted(db, base, part)[m.line_id]
             lo, hi = bisect_left(count_ts, part.start), bisect_left(count_ts, part.end)
             day_unit = replace(unit, states=near.around(part), counts=unit.counts[lo:hi])
             e = evaluate_machine(day_unit, planned_cache[key], part)

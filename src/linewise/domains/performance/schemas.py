@@ -112,6 +112,18 @@ class EventCountsOut(ResponseModel):
     minor_stops: int
 
 
+class DataQualityOut(ResponseModel):
+    """The share of planned busy time (PBT) without machine data (``unknown`` / PBT).
+
+    A figure over unmeasured time reads low without being low; null when nothing was
+    planned.
+    """
+
+    no_data_s: float
+    planned_s: float
+    no_data_share: float | None
+
+
 class MachineFiguresOut(ResponseModel):
     id: int
     code: str
@@ -120,10 +132,16 @@ class MachineFiguresOut(ResponseModel):
     time_elements_s: TimeElementsOut
     counts: CountsOut
     events: EventCountsOut
+    data_quality: DataQualityOut
 
 
 class LineOeeOut(ResponseModel):
-    """A line's output-based OEE beside its stations' combined one."""
+    """A line's output-based OEE, "OEE (line output)", beside "OEE (stations combined)".
+
+    ``time_elements_s`` are those of ``pbt_station``, the station whose PBT is the line's:
+    the time the line formula divides by (not the stations' sums). ``stations_kpis`` and
+    ``stations_data_quality`` are the stations' combined figures (the line's ``kpis``).
+    """
 
     id: int
     code: str
@@ -135,6 +153,11 @@ class LineOeeOut(ResponseModel):
     last_station: str
     stations_combined_oee: float | None
     lowest_station_oee: float | None
+    pbt_station: str
+    time_elements_s: TimeElementsOut
+    data_quality: DataQualityOut
+    stations_kpis: KpisOut
+    stations_data_quality: DataQualityOut
 
 
 class FiguresOut(ResponseModel):
@@ -147,12 +170,15 @@ class FiguresOut(ResponseModel):
     time_elements_s: TimeElementsOut
     counts: CountsOut
     events: EventCountsOut
+    data_quality: DataQualityOut
     warnings: list[str]
     machines: list[MachineFiguresOut] | None = None
     lines: list[LineOeeOut] | None = None
 
 
 class TrendBucketOut(ResponseModel):
+    """One bucket; its KPIs are all null when it had planned time but no machine data."""
+
     label: str
     start: str
     end: str
@@ -160,14 +186,79 @@ class TrendBucketOut(ResponseModel):
     time_elements_s: TimeElementsOut
     counts: CountsOut
     events: EventCountsOut
+    data_quality: DataQualityOut
 
 
 class TrendOut(ResponseModel):
+    """``figure``: which OEE the buckets hold; for lines, areas and sites it is the
+    stations' combined OEE (Σ PRU × GQ / Σ PBT), not the line's output-based one."""
+
     scope: ScopeOut
     window: WindowOut
     convention: Convention
     bucket: BucketSize
+    figure: Literal["stations_combined", "machine"]
     buckets: list[TrendBucketOut]
+    warnings: list[str]
+
+
+class RecentShiftOut(ResponseModel):
+    code: str
+    day: str
+    label: str
+    start: str
+    end: str
+
+
+class RecentShiftsOut(ResponseModel):
+    """Shifts of the scope's calendar that started in the last 7 days, newest first."""
+
+    timezone: str
+    current: RecentShiftOut | None
+    previous: RecentShiftOut | None
+    shifts: list[RecentShiftOut]
+
+
+class ProductOutputOut(ResponseModel):
+    product: str
+    good: int
+    planned: float | None
+
+
+class LossOut(ResponseModel):
+    reason: str | None = Field(description="the reason code; null: stops without a reason")
+    name: str
+    lost_s: float
+    count: int
+
+
+class ReasonlessStopOut(ResponseModel):
+    machine: str
+    start: str
+    end: str
+    duration_s: float
+    lost_s: float
+    fault: str | None
+    minor: bool
+
+
+class ShiftReportOut(ResponseModel):
+    """One line, one shift: what a supervisor hands over and a manager reads next day."""
+
+    scope: ScopeOut
+    window: WindowOut
+    convention: Convention
+    line: LineOeeOut
+    kpis: KpisOut
+    data_quality: DataQualityOut
+    output: list[ProductOutputOut]
+    planned_total: float | None
+    good_total: int
+    scrap_total: int
+    plan_note: str
+    top_losses: list[LossOut]
+    lost_total_s: float
+    reasonless_stops: list[ReasonlessStopOut]
     warnings: list[str]
 
 
@@ -281,6 +372,7 @@ class ExplainOut(ResponseModel):
     sources: dict[str, SourcesOut]
     stops: StopsOut
     counts_rule: str
+    data_quality: DataQualityOut
     warnings: list[str]
     machines: list[MachineFiguresOut] | None = None
     lines: list[LineOeeOut] | None = None

@@ -37,12 +37,14 @@ from linewise.kpi import (
     LineEvaluation,
     TimeWindow,
     aggregate,
+    buckets,
     evaluate_line,
     evaluate_machine,
     trend,
 )
 from linewise.kpi.aggregate import StatesNear
 from linewise.kpi.evaluate import kpis_for
+from linewise.kpi.intervals import ZERO
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,27 @@ def counts_of(e: Evaluation) -> dict[str, Any]:
     }
 
 
+def data_quality(e: Evaluation) -> dict[str, Any]:
+    """How much of the planned busy time had no machine data (``unknown``).
+
+    A figure over time nobody measured reads low without being low: 90 % unknown makes
+    OEE look like 5 %. Every figure carries this share so the page can say so beside it.
+    """
+    planned = e.elements.pbt.total_seconds()
+    missing = e.elements.unknown.total_seconds()
+    return {
+        "no_data_s": missing,
+        "planned_s": planned,
+        "no_data_share": missing / planned if planned > 0 else None,
+    }
+
+
+def has_no_data(e: Evaluation) -> bool:
+    """Planned time, all of it without machine data: a gap, not a figure of 0 %."""
+    te = e.elements
+    return te.pbt > ZERO and te.unknown >= te.pbt
+
+
 def summary(e: Evaluation) -> dict[str, Any]:
     """The figures of one evaluation: KPIs, time elements, counts, failure counts."""
     return {
@@ -125,7 +148,17 @@ def summary(e: Evaluation) -> dict[str, Any]:
         "time_elements_s": e.elements.as_seconds(),
         "counts": counts_of(e),
         "events": {"failures": e.failures, "minor_stops": e.minor_stops},
+        "data_quality": data_quality(e),
     }
+
+
+def bucket_summary(e: Evaluation) -> dict[str, Any]:
+    """A trend bucket's figures; a bucket without any machine data has no KPI values
+    (null: the chart draws a gap), though its time elements still say why."""
+    body = summary(e)
+    if has_no_data(e):
+        body["kpis"] = dict.fromkeys(body["kpis"])
+    return body
 
 
 def line_evaluations(
@@ -146,7 +179,13 @@ def line_evaluations(
 
 
 def line_block(line_id: int, line: LineEvaluation) -> dict[str, Any]:
+    """The line's output-based OEE with the time it divides by.
+
+    The line's PBT is one station's (the largest), not the stations' sum: explaining the
+    line figure shows that station's time elements (``time_elements_s``), never the sums.
+    """
     station_oee = [(s.scope, s.kpis.oee) for s in line.stations]
+    timing = max(line.stations, key=lambda s: s.elements.pbt)
     return {
         "id": line_id,
         "code": line.line_id,
@@ -158,6 +197,13 @@ def line_block(line_id: int, line: LineEvaluation) -> dict[str, Any]:
         "last_station": line.stations[-1].scope,
         "stations_combined_oee": line.combined.kpis.oee,
         "lowest_station_oee": min((o for _, o in station_oee if o is not None), default=None),
+        "pbt_station": timing.scope,
+        "time_elements_s": timing.elements.as_seconds(),
+        "data_quality": data_quality(timing),
+        # The stations' combined figures, as /kpi/line/{id} gives them: a site answer then
+        # carries every line card and the page needs no call per line.
+        "stations_kpis": kpis_for(line.combined, line.stations[0].convention).as_dict(),
+        "stations_data_quality": data_quality(line.combined),
     }
 
 
@@ -307,7 +353,73 @@ def trend_of(
     convention: Convention,
     now: datetime,
 ) -> dict[str, Any]:
-    """KPIs per local hour, shift or day; machines with their own line calendar keep it."""
+    """KPIs per local hour, shift or day; buckets without machine data are gaps.
+
+    Day buckets are each answered like a figure (``compute``): whole closed days come
+    from the day rollups, so a week's or a month's trend reads a few rows per machine
+    instead of every interval. Hours and shifts are computed exactly in one pass.
+    """
+    if size is BucketSize.DAY:
+        return trend_by_day(db, scope, resolved, convention, now)
+    return trend_exact(db, scope, resolved, size, convention, now)
+
+
+def trend_by_day(
+    db: Session,
+    scope: Scope,
+    resolved: ResolvedWindow,
+    convention: Convention,
+    now: datetime,
+) -> dict[str, Any]:
+    if not scope.machines:
+        raise NotFound(f"{scope.label} has no machines you may see")
+    warnings: list[str] = []
+    out = []
+    for label, part in buckets(scope.calendars.site, resolved.window, BucketSize.DAY):
+        computed = compute(db, scope, part, convention, now)
+        warnings.extend(w for w in computed.warnings if w not in warnings)
+        out.append(
+            {
+                "label": label,
+                "start": part.start.isoformat(),
+                "end": part.end.isoformat(),
+                **bucket_summary(computed.total),
+            }
+        )
+    return trend_body(scope, resolved, convention, BucketSize.DAY, out, warnings)
+
+
+def trend_body(
+    scope: Scope,
+    resolved: ResolvedWindow,
+    convention: Convention,
+    size: BucketSize,
+    buckets_out: list[dict[str, Any]],
+    warnings: list[str],
+) -> dict[str, Any]:
+    return {
+        "scope": scope.as_dict(),
+        "window": resolved.as_dict(scope.calendars.timezone),
+        "convention": convention.value,
+        "bucket": size.value,
+        "figure": "stations_combined" if scope.row.kind != "machine" else "machine",
+        "buckets": buckets_out,
+        "warnings": warnings,
+    }
+
+
+def trend_exact(
+    db: Session,
+    scope: Scope,
+    resolved: ResolvedWindow,
+    size: BucketSize,
+    convention: Convention,
+    now: datetime,
+) -> dict[str, Any]:
+    """Every bucket from the intervals and counts of the whole window, in one pass.
+
+    Machines with their own line calendar keep it.
+    """
     if not scope.machines:
         raise NotFound(f"{scope.label} has no machines you may see")
     window = resolved.window
@@ -321,22 +433,15 @@ def trend_of(
         units = [loaded.units[m.id] for m in members]
         for p in trend(units, calendar, window, size, scope.label, convention):
             points[p.label].append((p.window, p.evaluation))
-    buckets = []
+    out = []
     for label, parts in sorted(points.items(), key=lambda kv: kv[1][0][0].start):
         e = aggregate([p[1] for p in parts], scope.label, convention)
-        buckets.append(
+        out.append(
             {
                 "label": label,
                 "start": parts[0][0].start.isoformat(),
                 "end": parts[0][0].end.isoformat(),
-                **summary(e),
+                **bucket_summary(e),
             }
         )
-    return {
-        "scope": scope.as_dict(),
-        "window": resolved.as_dict(scope.calendars.timezone),
-        "convention": convention.value,
-        "bucket": size.value,
-        "buckets": buckets,
-        "warnings": loaded.warnings,
-    }
+    return trend_body(scope, resolved, convention, size, out, loaded.warnings)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from linewise.core.errors import FieldError, NotFound, ValidationProblem
-from linewise.kpi import CalendarSpec, TimeWindow, expand_calendar, site_date_of, site_day
+from linewise.kpi import (
+    CalendarSpec,
+    PlannedShift,
+    TimeWindow,
+    expand_calendar,
+    site_date_of,
+    site_day,
+)
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -84,6 +91,23 @@ def resolve_window(
     )
 
 
+RELATIVE_SHIFTS = ("current", "previous")
+
+
+def shifts_around(calendar: CalendarSpec, now: datetime, days: int = 7) -> list[PlannedShift]:
+    """The shift occurrences that started in the ``days`` before ``now``, oldest first."""
+    around = TimeWindow(now - timedelta(days=days + 1), now + timedelta(days=1))
+    return [s for s in expand_calendar(calendar, around).shifts if s.start <= now]
+
+
+def relative_shift(calendar: CalendarSpec, now: datetime, which: str) -> PlannedShift | None:
+    """``current``: the latest shift that has started (running, or the last one if none
+    runs now); ``previous``: the one that started before it. Both in the line's calendar."""
+    started = shifts_around(calendar, now)
+    index = -1 if which == "current" else -2
+    return started[index] if len(started) >= -index else None
+
+
 def _asked_window(
     calendar: CalendarSpec,
     now: datetime,
@@ -117,6 +141,11 @@ def _asked_window(
             site_day(tz, monday).start, site_day(tz, monday + timedelta(days=7)).start
         )
         return ResolvedWindow(window, "week", week)
+    if shift in RELATIVE_SHIFTS:
+        found = relative_shift(calendar, now, shift)
+        if found is None:
+            raise NotFound(f"no {shift} shift in the week before now in this calendar")
+        return ResolvedWindow(found.window, "shift", found.label)
     local_day = day or site_date_of(tz, now)
     if shift is None:
         return ResolvedWindow(site_day(tz, local_day), "day", local_day.isoformat())

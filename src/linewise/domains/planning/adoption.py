@@ -14,8 +14,15 @@ What is safe to publish, and what is refused (409, every reason in ``errors``):
   horizon); due dates, priorities, quantities and routing times are unchanged; nothing
   is planned before its release or its material now allows; work started since runs on
   the line where the scenario plans it.
-- A rush order is refused: it exists only in the scenario, so the floor could not report
-  work on it. Create the order for real, remove the change and solve again.
+- A rush order becomes a real production order when the scenario is published: created
+  from the change (number, product, quantity, due and release date, priority) with one
+  operation per routing step, released (the planner published a plan that runs it), in
+  the same transaction as the plan, and the adopted plan's operations of the rush job are
+  tied to the new order's operations. It is refused only when its number is taken by an
+  order that exists by then (``rush_number_taken``) or its product lost its routing.
+
+``check`` answers the same question without publishing (``GET .../publish-check``), so the
+planner sees every refusal, and what publishing will create, before confirming.
 
 Assumptions are publishable: a line down, an absent operator or an extra shift is what
 the plan was made around, and the planner decided on that basis. They are listed in the
@@ -48,11 +55,13 @@ from linewise.domains.planning.builder import build_problem
 from linewise.domains.planning.models import (
     PlanKind,
     PlanningScenario,
+    ScenarioChange,
     SchedulePlan,
     ScheduleRun,
 )
 from linewise.domains.planning.problem import Key, Problem
-from linewise.domains.production.models import OperationStatus
+from linewise.domains.production import service as production
+from linewise.domains.production.models import OperationStatus, OrderStatus
 from linewise.scheduling import Job, Operation
 
 # A refusal lists at most this many operations or orders per reason, then counts the rest.
@@ -90,18 +99,79 @@ def _solve_state(db: Session, scenario: PlanningScenario, run: ScheduleRun) -> l
                 code="changes_edited",
             )
         )
-    rush = [c.payload.get("number") or f"RUSH-{c.id}" for c in scenario.changes]
-    rush = [n for c, n in zip(scenario.changes, rush, strict=True) if c.kind == "rush_order"]
-    if rush:
+    return errors
+
+
+def _rush_changes(scenario: PlanningScenario) -> list[ScenarioChange]:
+    return [c for c in scenario.changes if c.kind == "rush_order"]
+
+
+def rush_number(change: ScenarioChange) -> str:
+    """The order number a rush order gets: the one typed in, else the scenario's key."""
+    return str(change.payload.get("number") or f"RUSH-{change.id}")
+
+
+def _rush_state(db: Session, scenario: PlanningScenario) -> list[FieldError]:
+    """Publishing creates the rush orders: their numbers must be free, their routing there."""
+    rush = _rush_changes(scenario)
+    taken = repo.order_numbers_taken(db, [rush_number(c) for c in rush])
+    errors = []
+    if taken:
         errors.append(
             FieldError(
                 "changes",
-                f"rush order {_listed(rush)} exists only in the scenario, so the floor could"
-                " not report work on it: create the order, remove the change and solve again",
-                code="rush_order",
+                f"order number {_listed(sorted(taken))} exists already, so the rush order cannot"
+                " be created with it: remove the change, add it again with another number and"
+                " solve again",
+                code="rush_number_taken",
+            )
+        )
+    unrouted = repo.products_without_routing(db, [int(c.payload["product_id"]) for c in rush])
+    if unrouted:
+        errors.append(
+            FieldError(
+                "changes",
+                f"product {_listed(sorted(unrouted))} has no routing any more, so its rush"
+                " order cannot be created: define the routing, then solve again",
+                code="rush_product_unrouted",
             )
         )
     return errors
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _create_rush_orders(
+    db: Session, scenario: PlanningScenario, adopted: SchedulePlan
+) -> list[dict[str, Any]]:
+    """The scenario's rush orders as real, released orders, tied to the adopted plan."""
+    rows = [r for r in repo.plan_rows(db, adopted.id) if r.operation_id is None]
+    created = []
+    for change in _rush_changes(scenario):
+        p, number = change.payload, rush_number(change)
+        order = production.create_order(
+            db,
+            {
+                "number": number,
+                "product_id": int(p["product_id"]),
+                "quantity": int(p["quantity"]),
+                "due_date": _dt(p["due_date"]),
+                "release_date": _dt(p.get("release_date")),
+                "priority": int(p.get("priority") or 1),
+            },
+        )
+        production.transition_order(order, OrderStatus.RELEASED)
+        db.flush()
+        by_seq = {op.seq: op for op in order.operations}
+        for row in rows:
+            if row.job_key == number and row.seq in by_seq:
+                row.order_id, row.operation_id = order.id, by_seq[row.seq].id
+        created.append({"id": order.id, "number": number, "change_id": change.id})
+    return created
 
 
 def _baseline_state(db: Session, scenario: PlanningScenario, run: ScheduleRun) -> list[FieldError]:
@@ -281,25 +351,67 @@ def assumptions(db: Session, scenario: PlanningScenario) -> list[dict[str, Any]]
     return out
 
 
+def rush_orders(scenario: PlanningScenario) -> list[dict[str, Any]]:
+    """What publishing creates: one production order per rush order change."""
+    return [
+        {
+            "change_id": c.id,
+            "number": rush_number(c),
+            "product_id": int(c.payload["product_id"]),
+            "quantity": int(c.payload["quantity"]),
+            "due_date": _dt(c.payload["due_date"]),
+        }
+        for c in _rush_changes(scenario)
+    ]
+
+
+def _refusals(
+    db: Session, scenario: PlanningScenario, expected_plan_id: int | None
+) -> tuple[SchedulePlan | None, list[FieldError]]:
+    """The scenario's plan and every reason not to publish it (empty: publishable)."""
+    plan = scenarios.scenario_plan(db, scenario.id)
+    if plan is None:
+        return None, [
+            FieldError("plan_id", "the scenario has not been solved yet", code="not_solved")
+        ]
+    if expected_plan_id is not None and expected_plan_id != plan.id:
+        return plan, [
+            FieldError(
+                "plan_id",
+                f"the scenario's plan is now {plan.id}, not {expected_plan_id}: compare again",
+                code="plan_changed",
+            )
+        ]
+    run = db.get(ScheduleRun, plan.run_id) if plan.run_id is not None else None
+    if run is None:
+        return plan, [FieldError("plan_id", f"plan {plan.id} has no run", code="no_run")]
+    errors = _solve_state(db, scenario, run) + _baseline_state(db, scenario, run)
+    errors += _rush_state(db, scenario)
+    errors += _factory_state(db, plan)
+    return plan, errors
+
+
+def check(db: Session, scenario: PlanningScenario) -> dict[str, Any]:
+    """Could the scenario be published now, and what would publishing create? (no writes)"""
+    plan, errors = _refusals(db, scenario, None)
+    return {
+        "scenario_id": scenario.id,
+        "scenario_plan_id": plan.id if plan is not None else None,
+        "publishable": not errors,
+        "refusals": errors,
+        "creates_orders": rush_orders(scenario),
+        "assumptions": assumptions(db, scenario),
+    }
+
+
 def adopt(db: Session, scenario: PlanningScenario, expected_plan_id: int | None) -> dict[str, Any]:
     """Publish the scenario's plan as the factory plan, or refuse with every reason."""
-    plan = scenarios.scenario_plan(db, scenario.id)
+    plan, errors = _refusals(db, scenario, expected_plan_id)
     if plan is None:
         raise Conflict(
             f"scenario {scenario.id} has not been solved yet: POST .../solve first",
-            errors=[FieldError("plan_id", "not solved", code="not_solved")],
+            errors=errors,
         )
-    if expected_plan_id is not None and expected_plan_id != plan.id:
-        raise Conflict(
-            f"the scenario's plan is now {plan.id}, not {expected_plan_id}: compare again",
-            errors=[FieldError("plan_id", "the scenario was solved again", code="plan_changed")],
-        )
-    run = db.get(ScheduleRun, plan.run_id) if plan.run_id is not None else None
-    if run is None:
-        raise Conflict(f"plan {plan.id} has no run", errors=[])
-    errors = _solve_state(db, scenario, run) + _baseline_state(db, scenario, run)
-    if not any(e["code"] == "rush_order" for e in errors):
-        errors += _factory_state(db, plan)
     if errors:
         raise Conflict(
             f"scenario {scenario.id} cannot be published: "
@@ -310,10 +422,14 @@ def adopt(db: Session, scenario: PlanningScenario, expected_plan_id: int | None)
     reason = f"adopted from scenario '{scenario.name}' (#{scenario.id}, plan {plan.id})"
     if assumed:
         reason += "; assumes: " + "; ".join(a["text"] for a in assumed)
+    rush = [rush_number(c) for c in _rush_changes(scenario)]
+    if rush:
+        reason += "; creates order " + ", ".join(rush)
     previous = repo.published_plan(db)
     adopted = scenarios.copy_plan(
         db, plan, scenario_id=None, kind=PlanKind.ADOPTED, reason=reason, run_id=plan.run_id
     )
+    created = _create_rush_orders(db, scenario, adopted)
     plans.publish(db, adopted)
     return {
         "plan": adopted,
@@ -321,4 +437,5 @@ def adopt(db: Session, scenario: PlanningScenario, expected_plan_id: int | None)
         "scenario_plan_id": plan.id,
         "superseded_plan_id": previous.id if previous is not None else None,
         "assumptions": assumed,
+        "created_orders": created,
     }

@@ -31,7 +31,10 @@ from linewise.domains.planning.schemas import (
     MoveIn,
     NextOperationsOut,
     PlanSummaryOut,
+    PublishCheckOut,
     PublishIn,
+    RestoredGanttOut,
+    RestoreIn,
     RunIn,
     RunOut,
     ScenarioIn,
@@ -297,6 +300,28 @@ def move_operation(
     return {**gantt.gantt(db, plan), "move": report}
 
 
+@router.post("/plans/{plan_id}/restore", response_model=RestoredGanttOut, tags=["planning"])
+def restore_operations(
+    plan_id: int,
+    body: RestoreIn,
+    response: Response,
+    if_match: str | None = Header(None),
+    _p: Principal = Depends(WRITE),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Put operations back (undo) or forward again (redo) where a move's answer said.
+
+    One validated write for the whole set; 422 names the rule when the plan changed since.
+    """
+    plan = plans.get_plan(db, plan_id)
+    check_version(plan.version, if_match, body.version)
+    placements = [(p.operation_id, p.line_id, p.start) for p in body.placements]
+    restored = moves.restore(db, plan, placements)
+    db.flush()
+    response.headers["ETag"] = etag(plan.version)
+    return {**gantt.gantt(db, plan), "restored": restored}
+
+
 # --- scenarios -------------------------------------------------------------------------
 
 
@@ -389,6 +414,19 @@ def compare_scenario(
     return scenarios.compare(db, scenarios.get_scenario(db, scenario_id))
 
 
+@router.get(
+    "/scenarios/{scenario_id}/publish-check", response_model=PublishCheckOut, tags=["planning"]
+)
+def check_scenario_publish(
+    scenario_id: int, _p: Principal = Depends(READ), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    """Could the scenario be published now? Every refusal, and the orders it would create.
+
+    The same checks as publishing, without writing: the UI asks before it offers to confirm.
+    """
+    return adoption.check(db, scenarios.get_scenario(db, scenario_id))
+
+
 @router.post("/scenarios/{scenario_id}/publish", response_model=AdoptionOut, tags=["planning"])
 def publish_scenario(
     scenario_id: int,
@@ -400,7 +438,9 @@ def publish_scenario(
 
     409 with every reason (``errors[].code``) when that is not safe: not solved with the
     current changes, compared with a plan that is no longer the published one (re-base),
-    the factory changed since the solve, or a rush order that exists only here.
+    the factory changed since the solve, or a rush order whose number is taken by now.
+    Each rush order becomes a released production order in the same transaction
+    (``created_orders``).
     """
     scenario = scenarios.get_scenario(db, scenario_id)
     out = adoption.adopt(db, scenario, body.plan_id if body else None)

@@ -15,6 +15,7 @@ from linewise.domains.people.models import Operator
 from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning import scenarios
+from linewise.domains.planning.metrics import planner_figures
 from linewise.domains.planning.models import PlannedOperation, PlanningScenario, SchedulePlan
 from linewise.domains.planning.problem import MaterialWait
 from linewise.domains.planning.schemas import (
@@ -158,6 +159,7 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
     orders.sort(key=lambda o: (o["start"], o["order_number"]))
     return {
         **summary(plan),
+        "figures": planner_figures(problem, rows),
         "warnings": problem.warnings,
         "lines": [
             {
@@ -223,4 +225,11 @@ def check_change_references(db: Session, change: ChangeIn) -> None:
     if missing:
         raise ValidationProblem(
             "the change refers to something that does not exist", errors=missing
+        )
+    # Publishing the scenario creates the rush order under this number: it must be free.
+    number = change.number if isinstance(change, RushOrderIn) else None
+    if number is not None and repo.order_numbers_taken(db, [number]):
+        raise ValidationProblem(
+            f"order {number} exists already: give the rush order a new number",
+            errors=[FieldError("number", f"order {number} exists already")],
         )

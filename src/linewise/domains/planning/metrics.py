@@ -104,3 +104,23 @@ def totals(problem: Problem, rows: list[PlannedOperation]) -> dict[str, Any]:
             4,
         ),
     }
+
+
+def planner_figures(problem: Problem, rows: list[PlannedOperation]) -> dict[str, Any]:
+    """What a planner asks of a plan: late orders and hours, changeovers, end, bottleneck.
+
+    The bottleneck is the line with the highest utilization within the horizon.
+    """
+    sums = totals(problem, rows)
+    lines = list(line_figures(problem, rows).values())
+    busiest = max(lines, key=lambda ln: float(ln["utilization"]), default=None)
+    return {
+        "late_orders": sums["late_orders"],
+        "orders": sums["orders"],
+        "tardiness_s": sums["tardiness_s"],
+        "changeovers": sum(1 for r in rows if r.setup_s > 0),
+        "changeover_s": sum(r.setup_s for r in rows),
+        "makespan_end": sums["makespan_end"],
+        "bottleneck_line_code": None if busiest is None else busiest["line_code"],
+        "bottleneck_utilization": None if busiest is None else busiest["utilization"],
+    }

@@ -6,6 +6,15 @@ setups, calendars, minimum waits and operators allow (``linewise.scheduling.push
 nothing moves earlier, and work in progress (frozen in the plan's problem, or started on
 the floor since) never moves: a push that needs it to is refused.
 
+A start outside the line's working time (a weekend, a break, too close to a shift's end
+for work that cannot be split) is not refused: it snaps to the next start where the
+operation fits the line's calendar, the one the plan was made with (built from
+``domains/people/working_time.py``), and the answer says so (``snapped``,
+``requested_start``).
+
+``restore`` puts operations back where an earlier answer said they were: undo and redo
+of moves, one validated write for the whole set.
+
 Either way the result is checked by the engine's independent validator against the
 problem stored with the plan, and refused (422) with the rule it breaks and the other
 operation involved, in times and durations a planner reads.
@@ -14,7 +23,7 @@ operation involved, in times and durations a planner reads.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -124,6 +133,20 @@ def _refused(problem: Problem, key: Key, errors: list[FieldError]) -> Validation
     )
 
 
+# How far from its horizon a plan can be edited: calendars reach at most 400 days past
+# the horizon, and an instant at the end of the calendar cannot even be written in the
+# site's zone. Beyond this a start is refused by name instead of being computed with.
+_REACH = timedelta(days=800)
+
+
+def _check_start(problem: Problem, start: datetime, field: str) -> None:
+    if not problem.start - _REACH <= start <= problem.end + _REACH:
+        raise ValidationProblem(
+            f"{field} is too far from the plan's horizon",
+            errors=[FieldError(field, "more than 800 days from the plan's horizon")],
+        )
+
+
 def _pinned(db: Session, problem: Problem, rows: list[PlannedOperation]) -> frozenset[Key]:
     """Operations a push must not move: frozen in the plan, or started on the floor."""
     ids = [r.operation_id for r in rows if r.operation_id is not None]
@@ -165,7 +188,11 @@ def move_operation(
                 errors=[FieldError("line_id", "unknown line", rule="eligibility")],
             )
         resource = found
+    if start is not None:
+        _check_start(problem, start, "start")
     begin = current.start if start is None else problem.seconds(start)
+    requested = begin
+    begin = _snapped(problem, key, resource, begin)
     pushed: tuple[Shift, ...] = ()
     if mode == "push":
         try:
@@ -189,7 +216,90 @@ def move_operation(
         zone = site_zone(db)
         raise _refused(problem, key, [_explain(problem, m, key, zone) for m in new])
     _save(problem, plan, rows, after)
-    return _report(problem, mode, before, after, key, pushed)
+    report = _report(problem, mode, before, after, key, pushed)
+    return {**report, "requested_start": problem.at(requested), "snapped": begin != requested}
+
+
+def _snapped(problem: Problem, key: Key, resource: str, begin: int) -> int:
+    """The first start at or after ``begin`` where the operation fits the line's calendar.
+
+    Unchanged where it fits already, where the line cannot run the step (the validator
+    names that) or where nothing fits until the calendar ends (the validator names that).
+    """
+    op = next(j for j in problem.instance.jobs if j.id == key[0]).operations[key[1]]
+    if resource not in op.resources:
+        return begin
+    calendar = CalendarIndex(problem.instance.resource(resource).calendar)
+    fit = calendar.earliest_fit(begin, op.duration_on(resource), op.splittable)
+    return begin if fit is None else fit[0]
+
+
+def restore(
+    db: Session, plan: SchedulePlan, placements: list[tuple[int, int, datetime]]
+) -> list[dict[str, Any]]:
+    """Put operations (id, line id, start) back in one validated write: undo and redo.
+
+    Each operation is placed exactly at its start (stretched over breaks where it may
+    split); the whole plan is checked by the validator, and refused with the rule it
+    would break if the plan changed since (another move, a colleague's).
+    """
+    if plan.status != PlanStatus.DRAFT:
+        raise Conflict(f"plan {plan.id} is {plan.status}; only drafts can be edited")
+    problem = snapshot.load(plan.instance_blob)
+    rows = list(repo.plan_rows(db, plan.id))
+    before = engine_plan(problem, rows)
+    placed = dict(before.by_key())
+    errors: list[FieldError] = []
+    jobs = {j.id: j for j in problem.instance.jobs}
+    for i, (operation_id, line_id, start) in enumerate(placements):
+        key = problem.key_of_operation(operation_id)
+        resource = problem.resource_of_line(line_id)
+        if key is None:
+            errors.append(FieldError(f"placements[{i}].operation_id", "not part of this plan"))
+            continue
+        if resource is None:
+            errors.append(FieldError(f"placements[{i}].line_id", "not part of this plan"))
+            continue
+        _check_start(problem, start, f"placements[{i}].start")
+        calendar = CalendarIndex(problem.instance.resource(resource).calendar)
+        begin = problem.seconds(start)
+        span = span_at(jobs[key[0]].operations[key[1]], resource, begin, calendar)
+        placed[key] = ScheduledOperation(key[0], key[1], resource, *span)
+    if errors:
+        raise ValidationProblem("cannot restore these operations", errors=errors)
+    after = Plan(tuple(placed[(s.job_id, s.index)] for s in before.operations))
+    old = set(validate(problem.instance, before))
+    new = [m for m in validate(problem.instance, after) if m not in old]
+    if new:
+        zone = site_zone(db)
+        explained = [_field_error(problem, m, _rule_of(m), None, zone) for m in new]
+        raise ValidationProblem(
+            "cannot put the operations back: "
+            + "; ".join(e["message"] for e in explained)
+            + " (the plan changed since)",
+            errors=explained,
+        )
+    _save(problem, plan, rows, after)
+    was, now = before.by_key(), after.by_key()
+    out = []
+    for key in sorted(k for k in now if now[k] != was[k]):
+        ref = problem.refs[key]
+        a, b = was[key], now[key]
+        out.append(
+            {
+                "operation_id": ref.operation_id,
+                "order_number": ref.order_number,
+                "seq": ref.seq,
+                "line_id": problem.lines[b.resource].id,
+                "line_code": problem.lines[b.resource].code,
+                "from_start": problem.at(a.start),
+                "to_start": problem.at(b.start),
+                "from_end": problem.at(a.end),
+                "to_end": problem.at(b.end),
+                "delay_s": b.start - a.start,
+            }
+        )
+    return out
 
 
 def _save(problem: Problem, plan: SchedulePlan, rows: list[PlannedOperation], after: Plan) -> None:

@@ -51,6 +51,23 @@ def products_with_routing(db: Session, ids: Sequence[int] | None = None) -> Sequ
     return db.scalars(stmt).all()
 
 
+def order_numbers_taken(db: Session, numbers: Sequence[str]) -> set[str]:
+    """Which of these order numbers a production order has already."""
+    if not numbers:
+        return set()
+    found = db.scalars(select(ProductionOrder.number).where(ProductionOrder.number.in_(numbers)))
+    return set(found)
+
+
+def products_without_routing(db: Session, product_ids: Sequence[int]) -> set[str]:
+    """The codes of these products that have no routing step (or no longer exist)."""
+    if not product_ids:
+        return set()
+    products = products_with_routing(db, sorted(set(product_ids)))
+    missing = {f"#{i}" for i in set(product_ids) - {p.id for p in products}}
+    return missing | {p.code for p in products if not p.steps}
+
+
 def bom_lines(db: Session, product_ids: Sequence[int]) -> dict[int, list[tuple[int, float]]]:
     """Per product its components: (material id, quantity per unit)."""
     out: dict[int, list[tuple[int, float]]] = {pid: [] for pid in product_ids}
@@ -294,3 +311,26 @@ def recent_scenarios(db: Session, limit: int = 100) -> Sequence[PlanningScenario
     return db.scalars(
         select(PlanningScenario).order_by(PlanningScenario.id.desc()).limit(limit)
     ).all()
+
+
+def mark_run_running(db: Session, run_id: int, change_ids: Sequence[int] | None) -> bool:
+    """Mark a queued run running, in one conditional UPDATE: False if it has finished.
+
+    A guard may end the run (cancel, overrun) while its problem is read. A read-then-write
+    here lost that end on PostgreSQL: the guard committed "cancelled" between our read and
+    our write, and our write put "running" back. The WHERE is evaluated against the
+    committed row, so a finished run stays finished.
+    """
+    values: dict[str, object] = {"state": RunState.RUNNING}
+    if change_ids is not None:
+        run = db.get(ScheduleRun, run_id)
+        if run is None:
+            return False
+        values["params"] = {**run.params, "change_ids": sorted(change_ids)}
+    result = db.execute(
+        update(ScheduleRun)
+        .where(ScheduleRun.id == run_id, ScheduleRun.finished_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -90,6 +90,21 @@ class MoveIn(Strict):
         return self
 
 
+class PlacementIn(Strict):
+    """Where one operation goes back to: its line and its start."""
+
+    operation_id: int
+    line_id: int
+    start: AwareDatetime
+
+
+class RestoreIn(Strict):
+    """Operations put back where a move's answer said they were (undo) or went (redo)."""
+
+    placements: list[PlacementIn] = Field(min_length=1, max_length=10_000)
+    version: int | None = None
+
+
 class PublishIn(Strict):
     version: int | None = None
 
@@ -223,9 +238,23 @@ class GanttOrderOut(ResponseModel):
     material_wait: MaterialWaitOut | None
 
 
+class PlanFiguresOut(ResponseModel):
+    """A plan in the planner's terms: lateness, changeovers, end and the busiest line."""
+
+    late_orders: int
+    orders: int
+    tardiness_s: int
+    changeovers: int
+    changeover_s: int
+    makespan_end: datetime
+    bottleneck_line_code: str | None
+    bottleneck_utilization: float | None
+
+
 class GanttOut(PlanSummaryOut):
     """A plan with its operations by line and, per order, its span and lateness."""
 
+    figures: PlanFiguresOut
     warnings: list[str]
     lines: list[GanttLineOut]
     orders: list[GanttOrderOut]
@@ -271,10 +300,18 @@ class MoveReportOut(ResponseModel):
     to: PlacementOut
     pushed: list[PushedOperationOut]
     orders: list[OrderEndChangeOut]
+    requested_start: datetime
+    snapped: bool  # the requested start was outside working time: moved to the next
 
 
 class MovedGanttOut(GanttOut):
     move: MoveReportOut
+
+
+class RestoredGanttOut(GanttOut):
+    """The plan after an undo or redo; ``restored`` lists each operation that moved."""
+
+    restored: list[PushedOperationOut]
 
 
 class NextOperationOut(ResponseModel):
@@ -424,9 +461,48 @@ class AssumptionOut(ResponseModel):
     text: str
 
 
+class CreatedOrderOut(ResponseModel):
+    """A production order that publishing the scenario created from its rush order."""
+
+    id: int
+    number: str
+    change_id: int
+
+
 class AdoptionOut(ResponseModel):
     plan: PlanSummaryOut
     scenario_id: int
     scenario_plan_id: int
     superseded_plan_id: int | None
+    assumptions: list[AssumptionOut]
+    created_orders: list[CreatedOrderOut]
+
+
+class PublishRefusalOut(ResponseModel):
+    """One reason a scenario cannot be published now (``code`` is stable for clients)."""
+
+    field: str
+    message: str
+    code: str
+    published_plan_id: int | None = None
+
+
+class RushOrderPreviewOut(ResponseModel):
+    """A production order that publishing will create from a rush order change."""
+
+    change_id: int
+    number: str
+    product_id: int
+    quantity: int
+    due_date: datetime
+
+
+class PublishCheckOut(ResponseModel):
+    """Publishing asked without publishing: every refusal, and what it would create."""
+
+    scenario_id: int
+    scenario_plan_id: int | None
+    publishable: bool
+    refusals: list[PublishRefusalOut]
+    creates_orders: list[RushOrderPreviewOut]
     assumptions: list[AssumptionOut]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from linewise.core import events
 from linewise.core.db import session_scope
-from linewise.core.errors import Conflict, NotFound
+from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
 from linewise.core.errors import Problem as ApiProblem
 from linewise.core.time import utcnow
 from linewise.domains.planning import plans
@@ -178,6 +178,7 @@ class PlanningRuntime:
                     )
                 changes, _rows = _changes_of(db, request)
                 check_working_time(db, at, timedelta(days=request.horizon_days), changes)
+                _check_rush_numbers(db, changes)
             with session_scope(self.session_factory) as db:
                 run = ScheduleRun(
                     scenario_id=scope,
@@ -213,14 +214,12 @@ class PlanningRuntime:
                 except ApiProblem as exc:  # the data changed since the run was requested
                     raise Unplannable(exc.detail) from exc
             with session_scope(self.session_factory) as db:
-                run = db.get(ScheduleRun, run_id)
                 # A guard may have ended the run while its problem was read (runner.py):
-                # then it is finished and stays so.
-                if run is not None and run.finished_at is None and self.job(run_id):
-                    run.state = RunState.RUNNING
-                    if request.scenario_id is not None:
-                        # Adopting the plan later checks it was solved with today's changes.
-                        run.params = {**run.params, "change_ids": sorted(r[0] for r in rows)}
+                # then it is finished and stays so. Adopting a scenario's plan later
+                # checks it was solved with today's changes, hence their ids.
+                ids = [r[0] for r in rows] if request.scenario_id is not None else None
+                if self.job(run_id):
+                    repo.mark_run_running(db, run_id, ids)
             built.append(problem)
             return problem.instance
 
@@ -357,3 +356,18 @@ def run_view(runtime: PlanningRuntime, run: ScheduleRun) -> dict[str, Any]:
         "error": run.error,
         "version": 0 if snap is None else snap.version,
     }
+
+
+def _check_rush_numbers(db: Session, changes: Changes) -> None:
+    """Refuse a rush order whose number a real order has (say, the scenario was published).
+
+    The solve would plan the same order twice; refused before the run is stored.
+    """
+    taken = repo.order_numbers_taken(db, [r.key for r in changes.rush_orders])
+    if taken:
+        shown = ", ".join(sorted(taken))
+        raise ValidationProblem(
+            f"order {shown} exists now, so the scenario's rush order {shown} would plan it"
+            " twice (was the scenario published?): remove the change, then solve",
+            errors=[FieldError("changes", f"rush order number {shown} is taken")],
+        )

@@ -49,8 +49,19 @@ from linewise.domains.production.schemas import (
     RoutingOut,
     TransitionIn,
 )
+from linewise.domains.terminal import service as terminal
 
 router = APIRouter()
+# A client-generated key: the same key again returns the first answer instead of
+# repeating the action (a terminal resending after a lost answer).
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    min_length=4,
+    max_length=80,
+    pattern=r"^[A-Za-z0-9_.:\-]+$",
+    description="optional; the same key again returns the first answer",
+)
 router.include_router(
     crud_router(
         path="/products",
@@ -175,7 +186,12 @@ def bom_out(product: Product) -> dict[str, Any]:
         "product_id": product.id,
         "version": product.version,
         "items": [
-            {"material": b.material, "quantity_per_unit": b.quantity_per_unit} for b in product.bom
+            {
+                "material": b.material,
+                "quantity_per_unit": b.quantity_per_unit,
+                "step_seq": b.step_seq,
+            }
+            for b in product.bom
         ],
     }
 
@@ -405,16 +421,25 @@ def operation_action(
     op_id: int,
     body: OperationActionIn,
     if_match: str | None = Header(None),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
     principal: Principal = Depends(require("operations:execute")),
     db: Session = Depends(get_db),
 ) -> Any:
     """start | hold | resume | complete one operation (from the floor terminal)."""
+    print_ = terminal.fingerprint("order-action", op_id, body.model_dump())
+    if idempotency_key and (first := terminal.replay(db, idempotency_key, print_)) is not None:
+        return first
     order = repo.get_order(db, order_id)
     op = repo.get_operation(order, op_id)
     check_version(op.version, if_match, body.version)
     service.act_on_operation(db, order, op, body.action, body.line_id, principal.may_touch_area)
     db.flush()
-    return detail(db, repo.get_order(db, order_id))
+    answer = detail(db, repo.get_order(db, order_id))
+    if idempotency_key:
+        stored = OrderDetail.model_validate(answer).model_dump(mode="json")
+        terminal.remember(db, idempotency_key, print_, body.action, op, stored)
+        db.flush()
+    return answer
 
 
 @router.post(
@@ -424,10 +449,18 @@ def report_operation(
     order_id: int,
     op_id: int,
     body: ReportIn,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
     principal: Principal = Depends(require("operations:execute")),
     db: Session = Depends(get_db),
 ) -> Any:
-    """Add good / scrap / rework quantities to a running operation."""
+    """Add good / scrap / rework quantities to a running operation.
+
+    With an ``Idempotency-Key`` the report counts once: the same key again returns the
+    first answer (the operator terminal sends every report with one).
+    """
+    print_ = terminal.fingerprint("order-report", op_id, body.model_dump())
+    if idempotency_key and (first := terminal.replay(db, idempotency_key, print_)) is not None:
+        return first
     order = repo.get_order(db, order_id)
     op = repo.get_operation(order, op_id)
     area = op.line.area_id if op.line else None
@@ -435,7 +468,22 @@ def report_operation(
         raise Forbidden("this operation runs on a line outside your areas")
     service.report_quantities(db, op, body.good, body.scrap, body.rework)
     db.flush()
-    return detail(db, repo.get_order(db, order_id))
+    answer = detail(db, repo.get_order(db, order_id))
+    if idempotency_key:
+        stored = OrderDetail.model_validate(answer).model_dump(mode="json")
+        terminal.remember(
+            db,
+            idempotency_key,
+            print_,
+            "report",
+            op,
+            stored,
+            good=body.good,
+            scrap=body.scrap,
+            rework=body.rework,
+        )
+        db.flush()
+    return answer
 
 
 @router.get("/orders/by-number/{number}", response_model=OrderDetail, tags=["orders"])

@@ -70,6 +70,8 @@ class BomItem(IdMixin, VersionedMixin, Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="RESTRICT"))
     quantity_per_unit: Mapped[float] = mapped_column(Float)
+    # The routing step (seq) that consumes it; none: the first step, where the kit goes on.
+    step_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     product: Mapped[Product] = relationship(back_populates="bom")
     material: Mapped[Material] = relationship()
 

@@ -79,11 +79,15 @@ class MaterialRef(Schema):
 class BomItemIn(Schema):
     material_id: int
     quantity_per_unit: float = Field(gt=0)
+    step_seq: int | None = Field(
+        None, ge=1, le=10_000, description="the routing step that consumes it; none: the first"
+    )
 
 
 class BomItemOut(Schema):
     material: MaterialRef
     quantity_per_unit: float
+    step_seq: int | None = None
 
 
 class BomIn(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from linewise.core import events
 from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
+from linewise.domains.inventory import backflush
 from linewise.domains.production import progress
 from linewise.domains.production.events import OperationStatusChanged, QuantitiesReported
 from linewise.domains.production.models import (
@@ -236,6 +238,16 @@ def report_quantities(
         )
     work = progress.Work(at or utcnow(), op.line_id, good, scrap, rework)
     progress.report_work(op, work)
+    # Material follows the reported units in the same transaction (a report has no id
+    # of its own, so each report is its own cause).
+    backflush.backflush(
+        db.connection(),
+        [
+            backflush.Produced(
+                op.id, op.line_id, good, scrap, work.at, "report", uuid.uuid4().hex, _actor(db)
+            )
+        ],
+    )
     reported = QuantitiesReported(
         op.order_id, op.id, op.line_id, work.at, _actor(db), good, scrap, rework
     )

@@ -28,6 +28,9 @@ const de: Catalog = {
   "Page not found": "Seite nicht gefunden",
   "There is nothing at this address.": "Unter dieser Adresse gibt es nichts.",
   "Go to orders": "Zu den Aufträgen",
+  "Not available to your role ({role}).": "Für Ihre Rolle ({role}) nicht verfügbar.",
+  "your areas ({names})": "Ihre Bereiche ({names})",
+  "no areas assigned": "keine Bereiche zugewiesen",
 };
 
 export default de;

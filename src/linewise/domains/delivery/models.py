@@ -1,0 +1,33 @@
+"""Earlier delivery predictions: what calibrates the intervals and risks of later ones.
+
+The ``delivery.snapshot`` job stores each open order's ETA every hour; once the order is
+done, the working time that really remained beside the predicted one is a conformal
+residual (``analytics/delivery.py``). Rows older than ``KEEP_DAYS`` are pruned by it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from linewise.core.db import Base, UTCDateTime
+from linewise.core.models_base import IdMixin
+
+
+class DeliveryPrediction(IdMixin, Base):
+    __tablename__ = "delivery_predictions"
+    __table_args__ = (UniqueConstraint("order_id", "made_at"),)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("production_orders.id", ondelete="CASCADE"), index=True
+    )
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    eta: Mapped[datetime] = mapped_column(UTCDateTime())
+    # working seconds from made_at to eta in the calendar of ``line_id`` (the last stage's)
+    predicted_s: Mapped[float] = mapped_column(Float)
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lines.id", ondelete="SET NULL"), nullable=True
+    )
+    p_late: Mapped[float] = mapped_column(Float)
+    stages_open: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,112 @@
+"""Response models of the delivery routes (names prefixed: unique across the app)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from linewise.core.schemas import ResponseModel
+
+
+class DeliveryDelayOut(ResponseModel):
+    """The first stage of an order that runs behind its plan, and why as far as known."""
+
+    seq: int
+    line_id: int | None
+    line_code: str | None
+    kind: Literal["late_start", "slow", "stopped", "behind"]
+    behind_min: float
+    cause: str | None
+
+
+class DeliveryStageOut(ResponseModel):
+    seq: int
+    name: str
+    status: str
+    line_id: int | None
+    line_code: str | None
+    start: datetime
+    eta: datetime
+    planned_start: datetime | None
+    planned_end: datetime | None
+    queue_min: float
+    remaining_units: int
+    done: bool
+
+
+class DeliveryOrderOut(ResponseModel):
+    order_id: int
+    number: str
+    product_code: str
+    status: str
+    quantity: int
+    due_date: datetime
+    eta: datetime
+    eta_low: datetime
+    eta_high: datetime
+    p_late: float
+    late_by_min: float
+    calibrated: bool
+    delay: DeliveryDelayOut | None
+
+
+class DeliveryOrderDetailOut(DeliveryOrderOut):
+    stages: list[DeliveryStageOut]
+
+
+class DeliveryOrdersOut(ResponseModel):
+    as_of: datetime
+    calibration_size: int
+    rate_samples: int
+    items: list[DeliveryOrderOut]
+
+
+class DeliveryShareOut(ResponseModel):
+    line_code: str
+    sole: float
+    shifting: float
+
+
+class DeliveryPlannedOut(ResponseModel):
+    line_code: str
+    utilization: float
+
+
+class DeliveryWindowOut(ResponseModel):
+    start: datetime
+    end: datetime
+    top: str | None
+    planned_top: str | None
+    shares: list[DeliveryShareOut]
+    planned: list[DeliveryPlannedOut]
+
+
+class DeliveryBottlenecksOut(ResponseModel):
+    period: Literal["shift", "day", "week"]
+    start: datetime
+    end: datetime
+    windows: list[DeliveryWindowOut]
+
+
+class DeliveryStageBlameOut(ResponseModel):
+    line_code: str
+    late_min: float
+    wait_min: float
+    lost_min: float
+    orders: list[str]
+
+
+class DeliveryWaitOut(ResponseModel):
+    product: str
+    transitions: int
+    mean_wait_min: float
+    max_wait_min: float
+
+
+class DeliveryAttributionOut(ResponseModel):
+    start: datetime
+    end: datetime
+    late_orders: int
+    late_min: float
+    stages: list[DeliveryStageBlameOut]
+    waiting: list[DeliveryWaitOut]

@@ -1,0 +1,540 @@
+"""Delivery analytics from the database: ETAs, risks, delays, bottlenecks, lateness shares.
+
+Reads the open orders (production owns their progress), the published plan, the lines'
+working time, the stages finished in the last ``HISTORY_DAYS`` (learned rates) and the
+earlier predictions (``DeliveryPrediction``, the calibration), and hands them to the
+pure engine (``linewise.analytics.delivery`` and ``.bottleneck``). A read never writes:
+the ``delivery.snapshot`` job stores the predictions that calibrate later ones.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from linewise.analytics import bottleneck as bn
+from linewise.analytics.delivery import (
+    Calibration,
+    Estimate,
+    LineStatus,
+    OrderForecast,
+    OrderIn,
+    RateModel,
+    RateSample,
+    Residual,
+    StageActual,
+    StageDelay,
+    StageIn,
+    StageStatus,
+    WindowCalendar,
+    attribute_lateness,
+    detect_delays,
+    forecast,
+)
+from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.people.working_time import WorkingTime
+from linewise.domains.planning import repository as planning
+from linewise.domains.production.models import (
+    OperationStatus,
+    OrderOperation,
+    OrderStatus,
+    ProductionOrder,
+    RoutingStep,
+    RoutingStepLine,
+)
+from linewise.ingest.models import StateInterval
+from linewise.jobs import JobContext
+from linewise.kpi.intervals import TimeWindow
+
+SNAPSHOT_KIND = "delivery.snapshot"
+HISTORY_DAYS = 30
+AHEAD_DAYS = 90
+KEEP_DAYS = 60
+OPEN = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD)
+STATE_RANK = {"down": 0, "idle": 1, "setup": 2, "producing": 3}
+
+
+@dataclass(frozen=True)
+class OrderEstimate:
+    order: ProductionOrder
+    forecast: OrderForecast
+    estimate: Estimate
+    delay: StageDelay | None
+    key_line: int | None  # the calendar the estimate is measured in (last stage's line)
+
+
+@dataclass
+class Context:
+    """Everything one computation reads, loaded once."""
+
+    now: datetime
+    orders: list[ProductionOrder]
+    inputs: list[OrderIn]
+    calendar: WindowCalendar
+    rates: RateModel
+    calibration: Calibration
+    lines: dict[int, Line]
+    status: dict[str, LineStatus]
+    forecasts: dict[str, OrderForecast]
+
+
+def _key(line_id: int | None) -> str | None:
+    return None if line_id is None else str(line_id)
+
+
+def line_calendar(
+    db: Session, line_ids: Sequence[int], start: datetime, end: datetime
+) -> WindowCalendar:
+    if not line_ids:
+        return WindowCalendar({})
+    planned = WorkingTime.for_lines(db, line_ids).planned(line_ids, TimeWindow(start, end))
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    for line_id, pt in planned.items():
+        spans: list[tuple[datetime, datetime]] = []
+        stops = sorted(
+            [(b.start, b.end) for s in pt.shifts for b in s.breaks]
+            + [(p.start, p.end) for p in pt.planned_stops]
+        )
+        starts = [a for a, _b in stops]
+        longest = max((b - a for a, b in stops), default=timedelta(0))
+        for shift in pt.shifts:
+            pieces = [(shift.start, shift.end)]
+            lo = bisect_left(starts, shift.start - longest)
+            hi = bisect_left(starts, shift.end)
+            for a, b in stops[lo:hi]:
+                if b <= shift.start:
+                    continue
+                pieces = [
+                    piece
+                    for x, y in pieces
+                    for piece in ((x, min(y, a)), (max(x, b), y))
+                    if piece[1] > piece[0]
+                ]
+            spans.extend(pieces)
+        windows[str(line_id)] = spans
+    return WindowCalendar(windows)
+
+
+def _ideal(db: Session, step_ids: set[int]) -> dict[int, dict[int, float]]:
+    """step id → line id → ideal cycle time per unit."""
+    out: dict[int, dict[int, float]] = defaultdict(dict)
+    if step_ids:
+        for row in db.scalars(select(RoutingStepLine).where(RoutingStepLine.step_id.in_(step_ids))):
+            out[row.step_id][row.line_id] = row.cycle_time_s
+    return out
+
+
+def _setups(db: Session, step_ids: set[int]) -> dict[int, float]:
+    if not step_ids:
+        return {}
+    rows = db.execute(
+        select(RoutingStep.id, RoutingStep.setup_time_s).where(RoutingStep.id.in_(step_ids))
+    ).all()
+    return {r[0]: float(r[1]) for r in rows}
+
+
+def _status(op: OrderOperation) -> StageStatus:
+    if op.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED):
+        return "completed"
+    if op.status == OperationStatus.IN_PROGRESS or op.started_at is not None:
+        return "in_progress"
+    return "pending"
+
+
+def line_status(db: Session, line_ids: Sequence[int]) -> dict[str, LineStatus]:
+    """Each line's state now: its worst machine's open interval (down before idle ...)."""
+    if not line_ids:
+        return {}
+    rows = db.execute(
+        select(Machine.line_id, StateInterval.state, StateInterval.reason)
+        .join(StateInterval, StateInterval.machine_id == Machine.id)
+        .where(Machine.line_id.in_(line_ids), StateInterval.end.is_(None))
+    ).all()
+    out: dict[str, LineStatus] = {}
+    for line_id, state, reason in rows:
+        key = str(line_id)
+        have = out.get(key)
+        if have is None or STATE_RANK.get(state, 9) < STATE_RANK.get(have.state, 9):
+            out[key] = LineStatus(state, reason)
+    return out
+
+
+def _residuals(db: Session, now: datetime, cal: WindowCalendar) -> list[Residual]:
+    rows = db.execute(
+        select(
+            DeliveryPrediction.made_at,
+            DeliveryPrediction.predicted_s,
+            DeliveryPrediction.line_id,
+            ProductionOrder.completed_at,
+        )
+        .join(ProductionOrder, ProductionOrder.id == DeliveryPrediction.order_id)
+        .where(
+            ProductionOrder.status == OrderStatus.COMPLETED,
+            ProductionOrder.completed_at.is_not(None),
+            DeliveryPrediction.made_at >= now - timedelta(days=HISTORY_DAYS),
+        )
+    ).all()
+    return [
+        Residual(pred, cal.working_seconds(_key(line), made, done))
+        for made, pred, line, done in rows
+        if done is not None and done >= made
+    ]
+
+
+def load(db: Session, now: datetime) -> Context:
+    """Read and forecast every open order (the queue ahead needs them all)."""
+    orders = list(
+        db.scalars(
+            select(ProductionOrder)
+            .where(ProductionOrder.status.in_(OPEN))
+            .options(
+                selectinload(ProductionOrder.operations), selectinload(ProductionOrder.product)
+            )
+        )
+    )
+    history = list(
+        db.scalars(
+            select(OrderOperation)
+            .where(
+                OrderOperation.status == OperationStatus.COMPLETED,
+                OrderOperation.completed_at >= now - timedelta(days=HISTORY_DAYS),
+                OrderOperation.started_at.is_not(None),
+                OrderOperation.line_id.is_not(None),
+            )
+            .options(selectinload(OrderOperation.order).selectinload(ProductionOrder.product))
+        )
+    )
+    plan_id, spans = planning.published_spans(db, [o.id for o in orders])
+    del plan_id
+    span_of = {s.operation_id: s for s in spans if s.operation_id is not None}
+    steps = {op.step_id for o in orders for op in o.operations if op.step_id is not None}
+    steps |= {op.step_id for op in history if op.step_id is not None}
+    ideal, setups = _ideal(db, steps), _setups(db, steps)
+    lines = {ln.id: ln for ln in db.scalars(select(Line))}
+    cal = line_calendar(
+        db, list(lines), now - timedelta(days=HISTORY_DAYS), now + timedelta(days=AHEAD_DAYS)
+    )
+
+    samples: list[RateSample] = []
+    for op in history:
+        assert op.started_at is not None and op.completed_at is not None and op.line_id is not None
+        units = op.good_qty + op.scrap_qty
+        cycle = ideal.get(op.step_id or -1, {}).get(op.line_id)
+        if units <= 0 or cycle is None:
+            continue
+        work = cal.working_seconds(_key(op.line_id), op.started_at, op.completed_at)
+        work -= setups.get(op.step_id or -1, 0.0)
+        samples.append(
+            RateSample(op.order.product.code, str(op.line_id), units, max(work, 1.0), cycle)
+        )
+    rates = RateModel.learn(samples)
+
+    inputs: list[OrderIn] = []
+    for order in orders:
+        stages: list[StageIn] = []
+        for op in order.operations:
+            span = span_of.get(op.id)
+            status = _status(op)
+            line_id = op.line_id if op.line_id is not None and status != "pending" else (
+                span.line_id if span is not None else op.line_id)  # fmt: skip
+            cycles = ideal.get(op.step_id or -1, {})
+            cycle = cycles.get(line_id, min(cycles.values(), default=1.0)) if line_id else (
+                min(cycles.values(), default=1.0))  # fmt: skip
+            options = (
+                tuple((str(lid), c) for lid, c in cycles.items())
+                if span is None and status == "pending"
+                else ()
+            )
+            stages.append(
+                StageIn(
+                    seq=op.seq,
+                    line=_key(line_id),
+                    quantity=op.quantity,
+                    done=op.good_qty + op.scrap_qty,
+                    ideal_s=cycle,
+                    status=status,
+                    setup_s=setups.get(op.step_id or -1, 0.0),
+                    started_at=op.started_at,
+                    completed_at=op.completed_at,
+                    planned_start=span.start if span else None,
+                    planned_end=span.end if span else None,
+                    options=options,
+                )
+            )
+        release = order.release_date if order.status == OrderStatus.PLANNED else None
+        inputs.append(
+            OrderIn(str(order.id), order.product.code, order.due_date, tuple(stages), release)
+        )
+    forecasts = forecast(inputs, now, rates, cal)
+    return Context(
+        now=now,
+        orders=orders,
+        inputs=inputs,
+        calendar=cal,
+        rates=rates,
+        calibration=Calibration(_residuals(db, now, cal)),
+        lines=lines,
+        status=line_status(db, list(lines)),
+        forecasts=forecasts,
+    )
+
+
+def estimates(ctx: Context) -> list[OrderEstimate]:
+    delays = {d.order: d for d in detect_delays(ctx.inputs, ctx.forecasts, ctx.now, ctx.status)}
+    out: list[OrderEstimate] = []
+    for order in ctx.orders:
+        fc = ctx.forecasts[str(order.id)]
+        last = fc.stages[-1].line if fc.stages else None
+        est = ctx.calibration.estimate(ctx.now, fc.finish, order.due_date, ctx.calendar, last)
+        out.append(
+            OrderEstimate(order, fc, est, delays.get(str(order.id)), int(last) if last else None)
+        )
+    out.sort(key=lambda e: (-e.estimate.p_late, e.order.due_date, e.order.number))
+    return out
+
+
+def snapshot(db: Session, now: datetime) -> int:
+    """Store every open order's prediction (the calibration of later ones); prune old ones."""
+    ctx = load(db, now)
+    made = now.replace(second=0, microsecond=0)
+    taken = set(
+        db.scalars(select(DeliveryPrediction.order_id).where(DeliveryPrediction.made_at == made))
+    )
+    n = 0
+    for e in estimates(ctx):
+        if e.order.id in taken:
+            continue
+        db.add(
+            DeliveryPrediction(
+                order_id=e.order.id,
+                made_at=made,
+                eta=e.forecast.finish,
+                predicted_s=ctx.calendar.working_seconds(_key(e.key_line), now, e.forecast.finish),
+                line_id=e.key_line,
+                p_late=e.estimate.p_late,
+                stages_open=sum(1 for s in e.forecast.stages if not s.done),
+            )
+        )
+        n += 1
+    db.execute(
+        delete(DeliveryPrediction).where(
+            DeliveryPrediction.made_at < now - timedelta(days=KEEP_DAYS)
+        )
+    )
+    return n
+
+
+def latest_risks(db: Session) -> list[tuple[ProductionOrder, float]]:
+    """Each open order's late risk in the latest snapshot (what alerts read: cheap, and
+    the same figure for every rule evaluated until the next snapshot)."""
+    made = db.scalar(select(func.max(DeliveryPrediction.made_at)))
+    if made is None:
+        return []
+    rows = db.execute(
+        select(ProductionOrder, DeliveryPrediction.p_late)
+        .join(DeliveryPrediction, DeliveryPrediction.order_id == ProductionOrder.id)
+        .where(DeliveryPrediction.made_at == made, ProductionOrder.status.in_(OPEN))
+        .order_by(ProductionOrder.id)
+    ).all()
+    return [(r[0], float(r[1])) for r in rows]
+
+
+def snapshot_job(ctx: JobContext) -> None:
+    from linewise.core.time import utcnow
+
+    snapshot(ctx.session, utcnow())
+
+
+def line_label(ctx: Context, key: str | None) -> tuple[int | None, str | None]:
+    if key is None:
+        return None, None
+    line = ctx.lines.get(int(key))
+    return (line.id, line.code) if line is not None else (int(key), None)
+
+
+# --- bottlenecks --------------------------------------------------------------------------
+
+PERIODS = {"shift": timedelta(hours=8), "day": timedelta(days=1), "week": timedelta(days=7)}
+
+
+def bottlenecks(db: Session, start: datetime, end: datetime, period: str) -> dict[str, Any]:
+    """Active-period bottleneck shares per line in each period of ``[start, end)``, with
+    the plan's utilization per line (the planned bottleneck) beside them."""
+    lines = {ln.id: ln for ln in db.scalars(select(Line).order_by(Line.code))}
+    # a line is as active as its constraint machine (the highest speed factor sets the pace)
+    pace: dict[int, Machine] = {}
+    for m in db.scalars(select(Machine).order_by(Machine.line_id, Machine.position)):
+        have = pace.get(m.line_id)
+        if have is None or m.speed_factor > have.speed_factor:
+            pace[m.line_id] = m
+    rows = db.execute(
+        select(Machine.line_id, StateInterval.start, StateInterval.end, StateInterval.state)
+        .join(StateInterval, StateInterval.machine_id == Machine.id)
+        .where(
+            Machine.id.in_([m.id for m in pace.values()]),
+            StateInterval.start < end,
+            (StateInterval.end.is_(None)) | (StateInterval.end > start),
+        )
+    ).all()
+    per_line: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    for line_id, a, b, state in rows:
+        ln = lines.get(line_id)
+        if ln is not None:
+            per_line[ln.code].append((a, b or end, state))
+    periods = {code: bn.active_periods(iv) for code, iv in per_line.items()}
+    cal = line_calendar(db, list(lines), start, end)
+    plan = planning.published_plan(db)
+    plan_rows = planning.plan_rows(db, plan.id) if plan is not None else []
+    step = PERIODS[period]
+    windows: list[dict[str, Any]] = []
+    a = start
+    while a < end:
+        b = min(end, a + step)
+        shares = bn.shares(periods, a, b)
+        busy: dict[str, float] = defaultdict(float)
+        avail: dict[str, float] = {}
+        for r in plan_rows:
+            lo, hi = max(a, r.start), min(b, r.end)
+            ln = lines.get(r.line_id)
+            if hi > lo and ln is not None:
+                busy[ln.code] += cal.working_seconds(str(r.line_id), lo, hi)
+        for ln in lines.values():
+            avail[ln.code] = cal.working_seconds(str(ln.id), a, b)
+        planned = sorted(
+            (
+                {"line_code": code, "utilization": round(busy[code] / avail[code], 4)}
+                for code in busy
+                if avail.get(code, 0) > 0
+            ),
+            key=lambda x: (-float(str(x["utilization"])), str(x["line_code"])),
+        )
+        windows.append(
+            {
+                "start": a,
+                "end": b,
+                "top": bn.top(shares),
+                "planned_top": planned[0]["line_code"] if planned else None,
+                "shares": [
+                    {
+                        "line_code": s.station,
+                        "sole": round(s.sole, 4),
+                        "shifting": round(s.shifting, 4),
+                    }
+                    for s in shares
+                    if s.sole_s + s.shifting_s > 0
+                ],
+                "planned": planned[:10],
+            }
+        )
+        a = b
+    return {"period": period, "start": start, "end": end, "windows": windows}
+
+
+# --- lateness attribution and waiting between stages -----------------------------------
+
+
+def attribution(db: Session, ctx: Context, start: datetime, end: datetime) -> dict[str, Any]:
+    """Lateness minutes of the orders due in ``[start, end)`` shared among their stages
+    (queue beyond plan, time lost against plan), by line; and the waiting time between
+    stages per product. Done orders count with what happened, open ones with their ETA."""
+    done = list(
+        db.scalars(
+            select(ProductionOrder)
+            .where(
+                ProductionOrder.due_date >= start,
+                ProductionOrder.due_date < end,
+                ProductionOrder.status == OrderStatus.COMPLETED,
+            )
+            .options(
+                selectinload(ProductionOrder.operations), selectinload(ProductionOrder.product)
+            )
+        )
+    )
+    open_ = [o for o in ctx.orders if start <= o.due_date < end]
+    _pid, spans = planning.published_spans(db, [o.id for o in done + open_])
+    span_of = {s.operation_id: s for s in spans if s.operation_id is not None}
+    steps = {op.step_id for o in done + open_ for op in o.operations if op.step_id is not None}
+    ideal, setups = _ideal(db, steps), _setups(db, steps)
+    by_line: dict[str, dict[str, Any]] = {}
+    waits: dict[str, list[float]] = defaultdict(list)
+    late_orders = 0
+    total_late = 0.0
+    for order in done + open_:
+        fc = ctx.forecasts.get(str(order.id))
+        stages: list[StageActual] = []
+        prev_end: datetime | None = order.release_date
+        prev_planned_end: datetime | None = None
+        for i, op in enumerate(order.operations):
+            f = fc.stages[i] if fc is not None and i < len(fc.stages) else None
+            s = op.started_at or (f.start if f is not None else None)
+            e = op.completed_at or (f.end if f is not None else None)
+            if s is None or e is None:
+                break
+            span = span_of.get(op.id)
+            ready = min(prev_end or s, s)
+            line_id = op.line_id or (span.line_id if span else None)
+            if span is not None:
+                p_start, p_end = span.start, span.end
+                p_ready = prev_planned_end or span.start
+            else:  # no plan: no waiting planned, the run at its ideal cycle time
+                cycle = ideal.get(op.step_id or -1, {}).get(line_id or -1, 0.0)
+                p_start, p_ready = ready, ready
+                p_end = ready + timedelta(
+                    seconds=op.quantity * cycle + setups.get(op.step_id or -1, 0.0)
+                )
+            stages.append(StageActual(op.seq, _key(line_id), ready, s, e, p_start, p_end, p_ready))
+            if i > 0 and prev_end is not None and op.started_at is not None:
+                waits[order.product.code].append(max(0.0, (s - prev_end).total_seconds()))
+            prev_end, prev_planned_end = e, span.end if span else None
+        finish = order.completed_at if order.status == OrderStatus.COMPLETED else (
+            fc.finish if fc is not None else None)  # fmt: skip
+        if finish is None or finish <= order.due_date or not stages:
+            continue
+        late = (finish - order.due_date).total_seconds()
+        late_orders += 1
+        total_late += late
+        for blame in attribute_lateness(stages, late):
+            if blame.late_s <= 0:
+                continue
+            line = ctx.lines.get(int(blame.line)) if blame.line else None
+            code = line.code if line is not None else "?"
+            row = by_line.setdefault(
+                code, {"line_code": code, "late_min": 0.0, "wait_min": 0.0, "lost_min": 0.0,
+                       "orders": []},
+            )  # fmt: skip
+            share = blame.late_s / max(1.0, blame.wait_s + blame.lost_s)
+            row["late_min"] += blame.late_s / 60
+            row["wait_min"] += blame.wait_s * share / 60
+            row["lost_min"] += blame.lost_s * share / 60
+            if order.number not in row["orders"]:
+                row["orders"].append(order.number)
+    stages_out = sorted(by_line.values(), key=lambda r: -float(r["late_min"]))
+    for r in stages_out:
+        for k in ("late_min", "wait_min", "lost_min"):
+            r[k] = round(r[k], 1)
+        r["orders"] = r["orders"][:20]
+    return {
+        "start": start,
+        "end": end,
+        "late_orders": late_orders,
+        "late_min": round(total_late / 60, 1),
+        "stages": stages_out,
+        "waiting": [
+            {
+                "product": p,
+                "transitions": len(v),
+                "mean_wait_min": round(sum(v) / len(v) / 60, 1),
+                "max_wait_min": round(max(v) / 60, 1),
+            }
+            for p, v in sorted(waits.items())
+            if v
+        ],
+    }

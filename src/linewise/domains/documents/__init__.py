@@ -1,0 +1,1 @@
+"""Work instructions: files attached to a routing step, shown on the operator terminal."""

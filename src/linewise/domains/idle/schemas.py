@@ -1,0 +1,111 @@
+"""Response models of the idle routes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from linewise.api.crud import Schema
+from linewise.core.schemas import ResponseModel
+from linewise.domains.performance.schemas import ScopeOut, WindowOut
+
+
+class CausesOut(ResponseModel):
+    """Idle minutes per cause (``allocation.causes``)."""
+
+    no_assignment: float
+    machine_down: float
+    starved: float
+    blocked: float
+    no_material: float
+    waiting_for_setup: float
+    no_order: float
+    other: float
+
+
+class MachineIdleOut(ResponseModel):
+    machine_id: int
+    machine_code: str
+    machine_name: str
+    line_id: int
+    line_code: str
+    idle_minutes: float
+    by_cause: CausesOut
+    producing_minutes: float
+    setup_minutes: float
+    available_minutes: float
+    utilization: float | None
+
+
+class ReleaseToStartOut(ResponseModel):
+    order_id: int
+    number: str
+    released_at: str
+    first_start: str | None
+    minutes: float | None
+
+
+class IdleOut(ResponseModel):
+    scope: ScopeOut
+    window: WindowOut
+    machines: list[MachineIdleOut]
+    totals: CausesOut
+    idle_minutes: float
+    release_to_start: list[ReleaseToStartOut]
+
+
+class RiskOut(ResponseModel):
+    machine_id: int
+    machine_code: str
+    machine_name: str
+    line_code: str
+    state: str
+    computed_at: str
+    risk_5: float
+    risk_15: float
+    risk_30: float
+    flagged: bool
+
+
+class RisksOut(ResponseModel):
+    items: list[RiskOut]
+    flag_above: float
+
+
+class MoveOut(ResponseModel):
+    operator: str
+    operator_id: int
+    from_station: str | None
+    to_station: str
+    gain_min: float
+
+
+class SuggestionsOut(ResponseModel):
+    """``accept_available``: the caller may accept a move (``allocation:write``);
+    ``board_version`` and ``shift_key``: the board the moves were computed against."""
+
+    moves: list[MoveOut]
+    gain_min: float
+    status: str
+    seconds: float
+    accept_available: bool
+    board_version: int | None
+    shift_key: str | None
+
+
+class AcceptIn(Schema):
+    """One suggested move, as ``GET /idle/suggestions`` returned it."""
+
+    operator_id: int = Field(ge=1)
+    from_station: str | None = Field(None, max_length=60)
+    to_station: str = Field(min_length=1, max_length=60)
+    base_version: int = Field(ge=0, description="the board version the suggestion was made on")
+    gain_min: float = Field(ge=0, le=100_000)
+
+
+class AcceptOut(ResponseModel):
+    version: int
+    shift_key: str
+    operator_id: int
+    line_id: int
+    line_code: str
+    reason: str

@@ -1,0 +1,429 @@
+"""Backflush: material consumed and finished goods received, derived from counted units.
+
+The rule (one place, for machine counts and terminal reports alike):
+
+- Units an operation *made* are the good plus scrapped units of the line's last station
+  (as order progress counts them). Rework is not new material.
+- The BOM has no step column (the routing does not say which step takes which part), so
+  the whole BOM is consumed at the order's **first** operation, where the kit goes on:
+  per unit, ``quantity_per_unit × (1 + scrap_factor)`` of every material marked for
+  backflush. Materials marked for manual issue are issued by a person instead. Units
+  scrapped at a later step therefore consume nothing more: their material was taken
+  when they went through the first step.
+- Material comes from the line's line-side location (fallback: the site's store), lots
+  first in, first out; when the lots run out the rest is taken from the last lot used
+  (or lot "" when there is none) and the movement is flagged below zero.
+- The **last** operation's good units are received as finished goods (lot = the order
+  number) at the site's finished-goods location.
+- Every movement's cause key names the count event (or the report), the material and
+  the lot's position, so the same event handed over twice moves nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, func, select
+
+from linewise.domains.equipment.models import Site
+from linewise.domains.inventory import genealogy, ledger
+from linewise.domains.inventory.models import LocationKind, Material, MovementKind
+from linewise.domains.production.models import BomItem, OrderOperation, ProductionOrder
+from linewise.ingest.projections import StoredBatch
+
+_OPS = cast(Table, OrderOperation.__table__)
+_ORDERS = cast(Table, ProductionOrder.__table__)
+_BOM = cast(Table, BomItem.__table__)
+_MATERIALS = cast(Table, Material.__table__)
+_SITES = cast(Table, Site.__table__)
+
+
+@dataclass(frozen=True)
+class Produced:
+    """Units one count event or one terminal report says an operation made."""
+
+    operation_id: int
+    line_id: int | None
+    good: int
+    scrap: int
+    at: datetime
+    cause: str  # "count" | "report"
+    cause_ref: str  # "machine/event id", or the report's id
+    by: str
+
+
+@dataclass(frozen=True)
+class _Stage:
+    order_id: int
+    order_number: str
+    product_id: int
+    line_id: int | None
+    seq: int
+    first: bool
+    last: bool
+    seqs: frozenset[int]  # every step of the order: a BOM line naming another one
+
+
+_STAGES = (
+    select(
+        _OPS.c.id,
+        _OPS.c.seq,
+        _OPS.c.line_id,
+        _ORDERS.c.id.label("order_id"),
+        _ORDERS.c.number,
+        _ORDERS.c.product_id,
+    )
+    .join(_ORDERS, _ORDERS.c.id == _OPS.c.order_id)
+    .where(
+        _OPS.c.order_id.in_(
+            select(_OPS.c.order_id).where(_OPS.c.id.in_(bindparam("ops", expanding=True)))
+        )
+    )
+)
+_BOMS = (
+    select(
+        _BOM.c.product_id,
+        _BOM.c.material_id,
+        _BOM.c.quantity_per_unit,
+        _BOM.c.step_seq,
+        _MATERIALS.c.scrap_factor,
+    )
+    .join(_MATERIALS, _MATERIALS.c.id == _BOM.c.material_id)
+    .where(
+        _BOM.c.product_id.in_(bindparam("products", expanding=True)),
+        _MATERIALS.c.backflush.is_(True),
+    )
+    .order_by(_BOM.c.product_id, _BOM.c.material_id)
+)
+
+
+def _stages(conn: Connection, op_ids: Sequence[int]) -> dict[int, _Stage]:
+    """The named operations with their order; one query for all of them."""
+    rows = conn.execute(_STAGES, {"ops": sorted(set(op_ids))}).all()
+    seqs: dict[int, set[int]] = {}
+    for r in rows:
+        seqs.setdefault(r.order_id, set()).add(r.seq)
+    wanted = set(op_ids)
+    return {
+        r.id: _Stage(
+            r.order_id,
+            r.number,
+            r.product_id,
+            r.line_id,
+            r.seq,
+            r.seq == min(seqs[r.order_id]),
+            r.seq == max(seqs[r.order_id]),
+            frozenset(seqs[r.order_id]),
+        )
+        for r in rows
+        if r.id in wanted
+    }
+
+
+@dataclass(frozen=True)
+class _BomLine:
+    material_id: int
+    per_unit: float  # with the scrap factor applied
+    step_seq: int | None  # None: the first step
+
+
+def _boms(conn: Connection, product_ids: Sequence[int]) -> dict[int, list[_BomLine]]:
+    """Backflushed BOM lines of the products, one query."""
+    rows = conn.execute(_BOMS, {"products": sorted(set(product_ids))}).all()
+    out: dict[int, list[_BomLine]] = {p: [] for p in product_ids}
+    for r in rows:
+        per_unit = float(r.quantity_per_unit) * (1.0 + float(r.scrap_factor))
+        out[r.product_id].append(_BomLine(r.material_id, per_unit, r.step_seq))
+    return out
+
+
+def consumed_at(line: _BomLine, stage: _Stage) -> bool:
+    """A BOM line is consumed at the step it names; at the first step when it names
+    none, or a step the order does not have (so nothing is silently never consumed)."""
+    if line.step_seq is not None and line.step_seq in stage.seqs:
+        return line.step_seq == stage.seq
+    return stage.first
+
+
+def _site(conn: Connection, line_id: int | None) -> int | None:
+    if line_id is not None:
+        site = ledger.site_of_line(conn, line_id)
+        if site is not None:
+            return site
+    found = conn.scalar(select(func.min(_SITES.c.id)))
+    return None if found is None else int(found)
+
+
+def _take(lots: list[list[Any]], need: float) -> list[tuple[str, float]]:
+    """Take ``need`` from the lots (rows [lot, qty], oldest first, changed in place);
+    what the lots with stock cannot cover comes from the last one taken (or lot "")."""
+    taken: list[tuple[str, float]] = []
+    rest = need
+    for row in lots:
+        if rest <= 1e-12:
+            break
+        if row[1] <= 1e-12:
+            continue
+        take = min(row[1], rest)
+        row[1] -= take
+        taken.append((row[0], take))
+        rest -= take
+    if rest > 1e-12:
+        if taken:
+            lot, qty = taken[-1]
+            taken[-1] = (lot, qty + rest)
+            next(r for r in lots if r[0] == lot)[1] -= rest
+        else:
+            empty: list[Any] | None = next((r for r in lots if r[0] == ""), None)
+            if empty is None:
+                empty = ["", 0.0]
+                lots.append(empty)
+            empty[1] -= rest
+            taken.append(("", rest))
+    return taken
+
+
+@dataclass
+class Lookups:
+    """What the backflush projection keeps between batches: only rows that existed
+    before the batch (a line's site, a line-side location, a material's ledger item),
+    never one a batch made, which its transaction may yet roll back. Kept for
+    :data:`KEEP_S` seconds, so a new line-side location is used within that time."""
+
+    sites: dict[int | None, int | None] = field(default_factory=dict)
+    sources: dict[tuple[int, int | None], int] = field(default_factory=dict)
+    materials: dict[int, int] = field(default_factory=dict)
+    since: float = field(default_factory=time.monotonic)
+
+    def fresh(self) -> Lookups:
+        return self if time.monotonic() - self.since < KEEP_S else Lookups()
+
+
+KEEP_S = 60.0
+
+
+class _Batch:
+    """What one call looks up once: sites, locations, items, BOMs and lot stock, which
+    the consumption then draws down in memory."""
+
+    def __init__(
+        self, conn: Connection, boms: dict[int, list[_BomLine]], kept: Lookups | None = None
+    ) -> None:
+        self.conn = conn
+        self.boms = boms
+        kept = kept or Lookups()
+        self.sites = kept.sites
+        self.sources = kept.sources
+        self.receiving: dict[tuple[int, bool], int] = {}
+        self.kept = kept
+        self.materials = dict(kept.materials)
+        self.outputs: dict[int, tuple[int, bool]] = {}
+        self.lots: dict[tuple[int, int], list[list[Any]]] = {}
+
+    def site(self, line_id: int | None) -> int | None:
+        if line_id not in self.sites:
+            self.sites[line_id] = _site(self.conn, line_id)
+        return self.sites[line_id]
+
+    def source(self, site: int, line_id: int | None) -> int:
+        key = (site, line_id)
+        if key not in self.sources:
+            side = (
+                ledger.location_of(self.conn, site, LocationKind.LINE_SIDE, line_id)
+                if line_id is not None
+                else None
+            )
+            if side is not None:
+                self.sources[key] = side  # existed before: safe to keep
+            else:
+                return ledger.ensure_location(self.conn, site, LocationKind.STORE)
+        return self.sources[key]
+
+    def receiving_location(self, site: int, subassembly: bool) -> int:
+        """Finished goods go to the finished-goods location; a sub-assembly goes to the
+        store, where its parent's orders draw their material from."""
+        key = (site, subassembly)
+        if key not in self.receiving:
+            kind = LocationKind.STORE if subassembly else LocationKind.FINISHED_GOODS
+            self.receiving[key] = ledger.ensure_location(self.conn, site, kind)
+        return self.receiving[key]
+
+    def material(self, material_id: int) -> int:
+        if material_id not in self.materials:
+            self.materials.update(ledger.items_of_materials(self.conn, [material_id]))
+        return self.materials[material_id]
+
+    def prefetch(self, source: int, material_ids: Sequence[int]) -> None:
+        """Items and lot stock of many materials at once (one query each)."""
+        missing = [m for m in material_ids if m not in self.materials]
+        if missing:
+            # Items that existed before are kept for later batches; one made just now
+            # (in a transaction that may yet roll back) only for this one.
+            existing = ledger.existing_items_of_materials(self.conn, missing)
+            self.kept.materials.update(existing)
+            self.materials.update(existing)
+            made = [m for m in missing if m not in existing]
+            if made:
+                self.materials.update(ledger.items_of_materials(self.conn, made))
+        items = [
+            self.materials[m] for m in material_ids if (self.materials[m], source) not in self.lots
+        ]
+        if items:
+            found = ledger.lots_of_items(self.conn, items, source)
+            for item in items:
+                self.lots[(item, source)] = found.get(item, [])
+
+    def output(self, product_id: int) -> tuple[int, bool]:
+        """(item an order of the product makes, whether it is a sub-assembly)."""
+        if product_id not in self.outputs:
+            item = genealogy.output_item(self.conn, product_id)
+            sub = self.conn.scalar(
+                select(_MATERIALS.c.id).where(_MATERIALS.c.product_id == product_id)
+            )
+            self.outputs[product_id] = (item, sub is not None)
+        return self.outputs[product_id]
+
+    def lots_of(self, item: int, location: int) -> list[list[Any]]:
+        if (item, location) not in self.lots:
+            self.lots[(item, location)] = ledger.lots_at(self.conn, item, location)
+        return self.lots[(item, location)]
+
+
+def _grouped(work: Sequence[Produced]) -> list[tuple[Produced, str]]:
+    """Counts of one batch merged per operation, line and machine (oldest first), each
+    with its first event's reference; reports stay one each. Each event is handed over
+    once, so that reference names the group uniquely; one movement per group and
+    material instead of one per event keeps the ledger and the batch small."""
+    groups: dict[tuple[int, int | None, str, str], list[Produced]] = {}
+    for p in sorted(work, key=lambda p: (p.at, p.cause_ref)):
+        source = p.cause_ref.split("/", 1)[0] if p.cause == "count" else p.cause_ref
+        groups.setdefault((p.operation_id, p.line_id, p.cause, source), []).append(p)
+    out: list[tuple[Produced, str]] = []
+    for members in groups.values():
+        first, last = members[0], members[-1]
+        ref = first.cause_ref if len(members) == 1 else f"{first.cause_ref} +{len(members) - 1}"
+        merged = Produced(
+            operation_id=first.operation_id,
+            line_id=first.line_id,
+            good=sum(p.good for p in members),
+            scrap=sum(p.scrap for p in members),
+            at=last.at,
+            cause=first.cause,
+            cause_ref=ref[:120],
+            by=first.by,
+        )
+        out.append((merged, first.cause_ref))
+    out.sort(key=lambda g: (g[0].at, g[0].cause_ref))
+    return out
+
+
+def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | None = None) -> None:
+    """Post the consumption and finished-goods receipts for ``produced``, oldest first,
+    as one batch."""
+    work = [p for p in produced if p.good + p.scrap > 0]
+    if not work:
+        return
+    stages = _stages(conn, [p.operation_id for p in work])
+    if not stages:
+        return
+    batch = _Batch(conn, _boms(conn, sorted({s.product_id for s in stages.values()})), kept)
+    moves: list[ledger.Move] = []
+    for p, first_ref in _grouped(work):
+        stage = stages.get(p.operation_id)
+        if stage is None:
+            continue
+        line_id = p.line_id if p.line_id is not None else stage.line_id
+        site = batch.site(line_id)
+        if site is None:
+            return  # no site at all: nowhere to keep stock
+        key = f"{p.cause}:{first_ref}"
+        lines = [b for b in batch.boms.get(stage.product_id, []) if consumed_at(b, stage)]
+        if lines:
+            source = batch.source(site, line_id)
+            batch.prefetch(source, [b.material_id for b in lines])
+            units = p.good + p.scrap
+            for b in lines:
+                need = units * b.per_unit
+                if need <= 0:
+                    continue
+                item = batch.material(b.material_id)
+                for i, (lot, qty) in enumerate(_take(batch.lots_of(item, source), need)):
+                    moves.append(
+                        ledger.Move(
+                            kind=MovementKind.BACKFLUSH,
+                            item_id=item,
+                            qty=qty,
+                            from_location_id=source,
+                            to_location_id=None,
+                            lot=lot,
+                            cause=p.cause,
+                            cause_ref=p.cause_ref,
+                            cause_key=f"{key}:m{b.material_id}:{i}",
+                            at=p.at,
+                            by=p.by,
+                            order_id=stage.order_id,
+                            operation_id=p.operation_id,
+                        )
+                    )
+        if stage.last and p.good > 0:
+            item, sub = batch.output(stage.product_id)
+            moves.append(
+                ledger.Move(
+                    kind=MovementKind.PRODUCTION_RECEIPT,
+                    item_id=item,
+                    qty=float(p.good),
+                    from_location_id=None,
+                    to_location_id=batch.receiving_location(site, sub),
+                    lot=stage.order_number,
+                    cause=p.cause,
+                    cause_ref=p.cause_ref,
+                    cause_key=f"{key}:fg",
+                    at=p.at,
+                    by=p.by,
+                    order_id=stage.order_id,
+                    operation_id=p.operation_id,
+                )
+            )
+    # Which of the batch's items are which material, so the plant figure needs no lookup.
+    materials: dict[int, int | None] = {item: m for m, item in batch.materials.items()}
+    for item, sub in batch.outputs.values():
+        if not sub:  # a sub-assembly's material is looked up
+            materials.setdefault(item, None)
+    ledger.post_new(conn, moves, materials)
+
+
+def produced_from_counts(batch: StoredBatch) -> list[Produced]:
+    """What the batch's newly stored counts made: the line's last station only, as order
+    progress counts it."""
+    return [
+        Produced(
+            operation_id=c.operation_id,
+            line_id=c.line_id,
+            good=c.good,
+            scrap=c.reject,
+            at=min(c.ts, batch.received_at),
+            cause="count",
+            cause_ref=f"{c.machine_id}/{c.event_id}",  # ids are unique per machine
+            by=f"machine {c.machine_id}",
+        )
+        for c in batch.counts
+        if c.operation_id is not None and c.last_on_line and c.good + c.reject > 0
+    ]
+
+
+class BackflushProjection:
+    """Backflush from machine counts, registered with the ingest recorder after order
+    progress; it runs in the recorder's transaction, once per newly stored event."""
+
+    name = "backflush"
+
+    def __init__(self) -> None:
+        self.kept = Lookups()
+
+    def apply(self, conn: Connection, batch: StoredBatch) -> None:
+        self.kept = self.kept.fresh()
+        backflush(conn, produced_from_counts(batch), self.kept)

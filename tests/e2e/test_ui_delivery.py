@@ -1,0 +1,75 @@
+"""Deliveries at risk in the browser: a planner finds the page in the navigation, sees the
+order that cannot make its due date first with its risk and interval (site time zone
+labelled), shows the safe order too and sorts by due date, sees the bottleneck chart
+name the line that was busy, and finds the same estimate on the order page and the risk
+in the orders list."""
+
+from __future__ import annotations
+
+import pytest
+
+from linewise.core.db import make_session_factory, session_scope
+from linewise.core.time import utcnow
+from tests.conftest import PASSWORD, World
+from tests.e2e.test_ui_floor import (
+    Server,
+    _new_browser_page,
+    _sign_in_ui,
+)
+from tests.integration.test_delivery import seed_factory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("engine", ["sqlite"], indirect=True),
+]
+
+
+def test_deliveries_at_risk_page_and_order_estimate(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with session_scope(make_session_factory(server.engine)) as db:
+        seed_factory(db, world, utcnow())
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
+        try:
+            _sign_in_ui(page, server.base, "planner", PASSWORD)
+            page.get_by_role("navigation", name="Main").get_by_role(
+                "link", name="Deliveries at risk"
+            ).click()
+            expect(page.get_by_role("heading", name="Deliveries at risk")).to_be_visible()
+            expect(page.get_by_test_id("time-zone")).to_contain_text("Europe/Berlin")
+            rows = page.locator('[data-testid="delivery-table"] tbody tr')
+            # only the risky order at first: PO-B is due in three days
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_have_attribute("data-order", "PO-A")
+            assert float(rows.first.get_attribute("data-risk") or 0) > 0.5
+            expect(page.get_by_test_id("calibration")).to_contain_text("6 finished stages")
+            page.get_by_test_id("only-risk").uncheck()
+            expect(rows).to_have_count(2)
+            page.locator('th[data-sort="due"]').click()
+            expect(rows.nth(0)).to_have_attribute("data-order", "PO-A")
+            expect(rows.nth(1)).to_have_attribute("data-order", "PO-B")
+            page.get_by_test_id("bottleneck-period").select_option("day")
+            chart = page.get_by_test_id("bottleneck-chart")
+            expect(chart).to_be_visible()
+            expect(chart.locator('[data-testid="bottleneck-row"][data-top="SMT-1"]')).to_have_count(
+                1
+            )
+            expect(chart.locator('rect[data-line="SMT-1"]').first).to_be_visible()
+            expect(page.get_by_test_id("lateness-total")).to_contain_text("late by")
+            rows.nth(0).get_by_role("link", name="PO-A").click()
+            estimate = page.get_by_test_id("delivery-estimate")
+            expect(estimate).to_be_visible()
+            expect(page.get_by_test_id("delivery-risk")).to_have_class("delivery-risk-high")
+            expect(estimate).to_contain_text("TEST-1")
+            # the orders list shows the same risk beside each open order
+            page.goto(f"{server.base}/orders")
+            row = page.get_by_test_id("order-row").filter(has_text="PO-A")
+            expect(row.get_by_test_id("order-risk")).to_have_class("num delivery-risk-high")
+            expect(row.get_by_test_id("order-risk")).to_contain_text("%")
+        finally:
+            browser.close()

@@ -1,0 +1,182 @@
+"""The Maintenance page in the browser: a supervisor schedules a generated preventive
+order into a maintenance window, works its checklist, books labour and closes it; the
+figures count it as done on time; a plan is added through the form; an operator reports
+a problem; the machine's signals are charted."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from linewise.core.time import utcnow
+from linewise.domains.maintenance import service
+from linewise.domains.maintenance.models import (
+    MaintenanceKind,
+    MaintenancePlan,
+    MaintenanceStatus,
+)
+from linewise.ingest.models import TelemetrySample
+from tests.conftest import PASSWORD, World
+from tests.e2e.test_ui_floor import (
+    Server,
+    _new_browser_page,
+    _sign_in_ui,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("engine", ["sqlite"], indirect=True),
+]
+
+
+def _seed(db: Session, world: World) -> None:
+    pnp = world.machine_ids["SMT-1-PNP1"]
+    now = utcnow()
+    plan = MaintenancePlan(
+        name="Nozzle clean",
+        machine_id=pnp,
+        trigger="time",
+        interval_days=7,
+        lead_days=2,
+        tolerance_days=1,
+        duration_min=60,
+        checklist=["Clean nozzles", "Check vacuum"],
+        created_at=now - timedelta(days=6),
+    )
+    db.add(plan)
+    for i in range(1500):  # a day to learn from, then the last hour
+        db.add(
+            TelemetrySample(
+                machine_id=pnp,
+                event_id=f"t{i}",
+                ts=now - timedelta(minutes=1500 - i),
+                # A repeating pattern, then the vacuum drops (an early warning).
+                signals={
+                    "vacuum_kpa": 80.0 - (i % 7) if i < 1490 else 50.0,
+                    "head_temp_c": 40.0 + (i % 5),
+                },
+                units={"vacuum_kpa": "kPa", "head_temp_c": "°C"},
+            )
+        )
+    db.commit()
+    assert service.generate(db, now, 30).preventive == 1
+    db.commit()
+
+
+def test_a_supervisor_works_a_preventive_order_end_to_end(
+    server: Server,
+    world: World,
+    db: Session,
+    chromium_path: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    _seed(db, world)
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            nav = page.get_by_role("navigation", name="Main")
+            nav.get_by_role("link", name="Maintenance").click()
+            expect(page.get_by_role("heading", name="Maintenance", exact=True)).to_be_visible()
+            expect(page.get_by_test_id("time-zone")).to_contain_text("Europe/Berlin")
+            orders = page.get_by_test_id("maint-orders")
+            row = orders.locator("tr[data-status='planned']")
+            expect(row).to_contain_text("Nozzle clean")
+            expect(row).to_contain_text("SMT-1-PNP1")
+            row.get_by_role("button", name="Open").click()
+            detail = page.get_by_test_id("maint-order-detail")
+            when = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT08:00")
+            detail.get_by_test_id("schedule-at").fill(when)
+            detail.get_by_role("button", name="Schedule").click()
+            expect(detail).to_have_attribute("data-status", "scheduled")
+            expect(orders.locator("tr[data-status='scheduled']")).to_contain_text("8:00 AM to")
+            detail.get_by_role("button", name="Start").click()
+            expect(detail).to_have_attribute("data-status", "in_progress")
+            # Closing with an open checklist step is refused with the reason.
+            detail.get_by_role("button", name="Done").click()
+            expect(page.get_by_role("alert")).to_contain_text("no result yet")
+            steps = detail.get_by_test_id("maint-steps")
+            steps.locator("li[data-step='1']").get_by_role("button", name="OK", exact=True).click()
+            expect(steps.locator("li[data-step='1']")).to_have_attribute("data-result", "ok")
+            steps.locator("li[data-step='2']").get_by_role("button", name="Not OK").click()
+            expect(steps.locator("li[data-step='2']")).to_have_attribute("data-result", "not_ok")
+            detail.get_by_test_id("labour-who").fill("Kim")
+            detail.get_by_test_id("labour-minutes").fill("45")
+            detail.get_by_role("button", name="Book labour").click()
+            expect(detail.get_by_test_id("maint-labour")).to_contain_text("45 min booked")
+            detail.get_by_role("button", name="Done").click()
+            expect(detail).to_have_attribute("data-status", "done")
+            expect(page.get_by_text("No maintenance orders.")).to_be_visible()
+            total = page.get_by_test_id("maint-figures").locator("tr[data-machine='total']")
+            expect(total).to_contain_text("100")  # compliance 100 %
+
+            # A new plan through the form.
+            form = page.get_by_test_id("plan-form")
+            form.get_by_test_id("plan-name").fill("Feeder check")
+            form.get_by_test_id("plan-target").select_option(label="every pnp")
+            form.get_by_test_id("plan-trigger").select_option("usage")
+            form.get_by_test_id("plan-every").fill("500000")
+            form.get_by_role("button", name="Save plan").click()
+            plans = page.get_by_test_id("maint-plans")
+            expect(plans).to_contain_text("Feeder check")
+            expect(plans).to_contain_text("every pnp")
+
+            # The machine's signals, downsampled.
+            chart = page.locator("[data-testid='telemetry-chart'][data-signal='vacuum_kpa']")
+            expect(chart).to_be_visible()
+            expect(page.get_by_test_id("signal-samples")).to_contain_text(
+                re.compile(r"1,4\d\d samples")
+            )
+            expect(page.get_by_text("vacuum_kpa (kPa)")).to_be_visible()
+            # The detector's warning names the signal; one tap makes it an order.
+            warning = page.get_by_test_id("maint-warnings").locator("li")
+            expect(warning).to_have_count(1)
+            expect(warning).to_have_attribute("data-signals", "vacuum_kpa")
+            warning.get_by_role("button", name="Create order").click()
+            expect(page.get_by_test_id("maint-notice")).to_contain_text("Order created")
+            expect(orders.locator("tr[data-status='planned']")).to_contain_text(
+                "Warning: vacuum_kpa"
+            )
+        finally:
+            browser.close()
+
+
+def test_an_operator_sees_a_machine_in_maintenance_and_reports_a_problem(
+    server: Server,
+    world: World,
+    db: Session,
+    chromium_path: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    pnp = world.machine_ids["SMT-1-PNP1"]
+    order = service.create_order(
+        db, machine_id=pnp, kind=MaintenanceKind.PREVENTIVE, title="PM", created_by="test"
+    )
+    service.transition(db, order, MaintenanceStatus.IN_PROGRESS)
+    db.commit()
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
+        try:
+            _sign_in_ui(page, server.base, "operator", PASSWORD)
+            # The floor marks the machine whose maintenance is under way.
+            page.goto(server.base + "/floor")
+            tile = page.locator("[data-testid='machine-tile'][data-machine='SMT-1-PNP1']")
+            expect(tile.get_by_test_id("machine-maintenance")).to_have_text("In maintenance")
+            page.goto(server.base + "/maintenance")
+            expect(page.get_by_role("heading", name="Maintenance", exact=True)).to_be_visible()
+            expect(page.get_by_test_id("plan-form")).to_have_count(0)
+            expect(page.get_by_test_id("generate-now")).to_have_count(0)
+            page.get_by_test_id("problem-machine").select_option(label="SMT-1-PNP1")
+            page.get_by_test_id("problem-title").fill("Noise at head 2")
+            page.get_by_role("button", name="Report a problem").click()
+            row = page.get_by_test_id("maint-orders").locator("tr[data-status='planned']")
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text("Noise at head 2")
+            expect(row).to_contain_text("Corrective")
+        finally:
+            browser.close()

@@ -1,0 +1,183 @@
+"""The Quality page in a real browser: a characteristic's control chart with its limits,
+a reading entered on the page that breaks a rule is marked on the chart, the yield
+figures and the Pareto come from the recorded results, and a supervisor dispositions a
+nonconformance."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from linewise.domains.accounts.models import ApiKeyScope
+from linewise.domains.accounts.service import create_api_key
+from tests.conftest import PASSWORD, World
+from tests.e2e.test_ui_floor import (
+    Server,
+    _new_browser_page,
+    _sign_in_ui,
+)
+from tests.e2e.test_ui_ledger import TABLET
+from tests.e2e.test_ui_orders import (
+    _ok,
+)
+from tests.e2e.test_ui_schedule import _client
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("engine", ["sqlite"], indirect=True),
+]
+
+
+def test_control_chart_marks_a_violation_entered_on_the_page(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with _client(server.base, "planner") as c:
+        plan = _ok(c.post("/quality/plans", json={
+            "product_id": world.product_id, "step_seq": 2, "name": "ICT",
+            "opportunities_per_unit": 100}))  # fmt: skip
+        char = _ok(c.post("/quality/characteristics", json={
+            "plan_id": plan["id"], "name": "U_out", "kind": "variable", "nominal": 5.0,
+            "lsl": 4.7, "usl": 5.3, "unit": "V", "rules": ["nelson1", "nelson2"]}))  # fmt: skip
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    with _client(server.base, "supervisor") as c:
+        for i, v in enumerate([4.99, 5.01, 5.00, 5.02, 4.98, 5.00, 5.01, 4.99, 5.00, 5.01]):
+            defects = [{"code": "BRIDGE", "ref_designator": "U7"}] if i == 3 else []
+            _ok(c.post("/quality/inspections", json={
+                "product_id": world.product_id, "step_seq": 2, "plan_id": plan["id"],
+                "serial": f"SN-{i}", "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                "measurements": [{"characteristic_id": char["id"], "value": v}],
+                "defects": defects}))  # fmt: skip
+        _ok(c.post("/quality/nonconformances", json={
+            "product_id": world.product_id, "description": "bridged U7 on SN-3",
+            "serial_from": "SN-3", "serial_to": "SN-3"}))  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            chart = page.get_by_test_id("spc-chart")
+            expect(chart).to_be_visible()
+            expect(chart.get_by_test_id("spc-point")).to_have_count(10)
+            expect(chart.get_by_test_id("spc-violation")).to_have_count(0)
+            # the moving range chart beside it: 9 ranges
+            expect(page.get_by_test_id("spc-secondary").get_by_test_id("spc-point")).to_have_count(
+                9
+            )
+            expect(chart.get_by_test_id("spc-ucl")).to_have_count(1)
+            expect(chart.get_by_test_id("spc-usl")).to_have_count(1)
+            expect(page.get_by_test_id("capability")).to_contain_text("Cpk")
+            # 10 units, 9 good first time
+            expect(page.get_by_test_id("fig-fpy")).to_contain_text("90")
+            # DPMO: 1 defect / (10 units x 100 opportunities) = 1000
+            expect(page.get_by_test_id("fig-dpmo")).to_contain_text("1,000")
+            expect(page.get_by_test_id("pareto").locator("tr[data-key='BRIDGE']")).to_contain_text(
+                "1"
+            )
+            # A reading inside the specification but beyond the control limits.
+            entry = page.get_by_test_id("inspection-entry")
+            expect(entry).to_contain_text("Spec: 4.7 to 5.3 V")
+            entry.get_by_test_id("entry-serial").fill("SN-10")
+            entry.get_by_test_id("entry-value").fill("5.25")
+            entry.get_by_role("button", name="Record").click()
+            expect(page.get_by_test_id("entry-result")).to_contain_text("out of control: nelson1")
+            violation = chart.get_by_test_id("spc-violation")
+            # the new point is beyond the UCL; the limits are recomputed with it, and the
+            # centre line it lifted has the ten earlier points below it (Nelson 2 from
+            # the ninth on)
+            expect(violation).to_have_count(3)
+            expect(violation.last).to_have_attribute("data-rules", "nelson1")
+            expect(violation.first).to_have_attribute("data-rules", "nelson2")
+            expect(page.get_by_test_id("spc-out-of-control")).to_be_visible()
+            # The unit's history by serial.
+            page.get_by_test_id("serial-search").fill("SN-10")
+            expect(page.get_by_test_id("results-table").locator("tbody tr")).to_have_count(1)
+            # Disposition of the nonconformance: its hold ends.
+            ncr = page.get_by_test_id("ncr-table").locator("tbody tr").first
+            expect(ncr).to_contain_text("serials SN-3 to SN-3")
+            ncr.get_by_test_id("ncr-disposition").select_option("rework")
+            ncr.get_by_role("button", name="Decide").click()
+            expect(ncr.get_by_test_id("ncr-decided")).to_contain_text("Rework")
+        finally:
+            browser.close()
+    with _client(server.base, "manager") as c:
+        assert _ok(c.get("/quality/holds", params={"serial": "SN-3"}))["held"] is False
+
+
+def test_an_out_of_control_reading_from_a_machine_reaches_the_terminal(
+    server: Server,
+    world: World,
+    db: Session,
+    chromium_path: str,
+) -> None:
+    """A test machine on the operator's line sends a reading far outside the control
+    limits; the terminal shows the out-of-control banner within 10 s. The operator then
+    records a result on the terminal with the specification shown."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with _client(server.base, "admin") as c:
+        op = _ok(c.post("/operators", json={
+            "code": "OP-Q", "name": "Quinn Quality",
+            "area_ids": [world.area_ids["SMT"]]}))  # fmt: skip
+        _ok(c.put(f"/operators/{op['id']}/badge", json={"badge": "5150", "pin": "1357"}))
+        plan = _ok(c.post("/quality/plans", json={
+            "product_id": world.product_id, "step_seq": 1, "name": "AOI"}))  # fmt: skip
+        _ok(c.post("/quality/characteristics", json={
+            "plan_id": plan["id"], "name": "Paste height", "kind": "variable",
+            "nominal": 120.0, "lsl": 100.0, "usl": 140.0, "unit": "µm",
+            "rules": ["nelson1"]}))  # fmt: skip
+    _key, token = create_api_key(db, name="spi", scope=ApiKeyScope.DEVICE, role=None)
+    db.commit()
+    t0 = datetime.now(UTC) - timedelta(minutes=30)
+
+    def reading(i: int, value: float, at: datetime) -> dict[str, Any]:
+        return {"id": f"spi-{i}", "ts": at.isoformat(), "machine": "SMT-1-PNP1",
+                "type": "inspection", "method": "spi", "product": "CTRL-100", "step": 1,
+                "serial": f"B{i}", "passed": True, "values": {"Paste height": value}}  # fmt: skip
+
+    base_values = [120.1, 119.8, 120.3, 119.9, 120.0, 120.2, 119.7, 120.1, 120.0, 119.9]
+    with httpx.Client(base_url=f"{server.base}/api/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as dev:  # fmt: skip
+        events = [reading(i, v, t0 + timedelta(minutes=i)) for i, v in enumerate(base_values)]
+        assert dev.post("/ingest", json=events).json()["accepted"] == 10
+        with sync_playwright() as pw:
+            browser, page = _new_browser_page(pw, chromium_path, TABLET)
+            try:
+                page.goto(server.base + "/terminal")
+                page.get_by_label("Badge number").fill("5150")
+                keypad = page.get_by_role("group", name="PIN keypad")
+                for digit in "1357":
+                    keypad.get_by_role("button", name=digit, exact=True).click()
+                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_text("Quinn Quality")).to_be_visible()
+                expect(page.get_by_test_id("term-record-result")).to_be_visible()
+                expect(page.get_by_test_id("term-out-of-control")).to_have_count(0)
+                sent = time.monotonic()
+                r = dev.post("/ingest", json=[reading(99, 131.0, datetime.now(UTC))])
+                assert r.json()["accepted"] == 1, r.text
+                banner = page.get_by_test_id("term-out-of-control")
+                expect(banner).to_be_visible(timeout=10_000)
+                assert time.monotonic() - sent < 10
+                expect(banner).to_contain_text("Paste height")
+                expect(banner).to_contain_text("nelson1")
+                # Recording a result on the terminal, with the spec shown.
+                page.get_by_test_id("term-record-result").click()
+                sheet = page.get_by_role("form", name="Record a test result")
+                expect(sheet.get_by_test_id("term-spec")).to_contain_text("Spec: 100 to 140 µm")
+                sheet.get_by_test_id("term-serial").fill("B100")
+                sheet.get_by_test_id("term-value").fill("120.2")
+                sheet.get_by_role("button", name="Record").click()
+                expect(sheet.get_by_test_id("term-result")).to_contain_text("Recorded: passed")
+            finally:
+                browser.close()
+    with _client(server.base, "manager") as c:
+        hist = _ok(c.get("/quality/inspections", params={"serial": "B100"}))
+        assert hist["total"] == 1 and hist["items"][0]["inspector"].startswith("user:")

@@ -1,0 +1,427 @@
+"""The quality API on SQLite and PostgreSQL: plans and characteristics, results by serial
+and by count, SPC on each reading, first pass yield and DPMO from known inputs, the defect
+Pareto, nonconformances with holds and dispositions; hostile input writes nothing."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linewise.core.time import utcnow
+from linewise.domains.quality.models import Inspection, Measurement
+from tests.conftest import World
+
+API = "/api/v1"
+
+
+def _ok(r: Any, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def _setup(world: World, planner: TestClient) -> dict[str, int]:
+    root = _ok(
+        planner.post(
+            f"{API}/quality/defect-codes",
+            json={"family": "ctrl", "code": "SOLDER", "name": "Soldering"},
+        ),
+        201,
+    )["id"]
+    _ok(
+        planner.post(
+            f"{API}/quality/defect-codes",
+            json={"family": "ctrl", "code": "BRIDGE", "name": "Solder bridge", "parent_id": root},
+        ),
+        201,
+    )
+    plan = _ok(
+        planner.post(
+            f"{API}/quality/plans",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "name": "ICT",
+                "sampling": "every",
+                "opportunities_per_unit": 200,
+            },
+        ),
+        201,
+    )["id"]
+    volt = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={
+                "plan_id": plan,
+                "name": "U_out",
+                "kind": "variable",
+                "nominal": 5.0,
+                "lsl": 4.7,
+                "usl": 5.3,
+                "unit": "V",
+                "chart": "imr",
+                "rules": ["nelson1", "nelson2", "nelson3"],
+            },
+        ),
+        201,
+    )["id"]
+    return {"plan": plan, "volt": volt}
+
+
+def test_results_spc_figures_and_pareto(
+    as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    ids = _setup(world, as_role["planner"])
+    op = as_role["operator"]
+    t0 = utcnow() - timedelta(hours=2)
+    base = [4.99, 5.01, 5.00, 5.02, 4.98, 5.00, 5.01, 4.99, 5.00, 5.02]
+    for i, v in enumerate(base * 2):
+        out = _ok(
+            op.post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": 2,
+                    "plan_id": ids["plan"],
+                    "machine_id": world.machine_ids["SMT-1-PNP1"],
+                    "method": "aoi",
+                    "serial": f"SN-{i:03d}",
+                    "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                    "measurements": [{"characteristic_id": ids["volt"], "value": v}],
+                },
+            ),
+            201,
+        )
+        assert out["passed"] and out["first_pass"] and out["violations"] == []
+    # a reading inside the specification but far outside the control limits
+    out = _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "plan_id": ids["plan"],
+                "serial": "SN-020",
+                "inspected_at": (t0 + timedelta(minutes=20)).isoformat(),
+                "measurements": [{"characteristic_id": ids["volt"], "value": 5.25}],
+                "defects": [
+                    {"code": "BRIDGE", "ref_designator": "U7"},
+                    {"code": "BRIDGE", "ref_designator": "U7"},
+                    {"code": "TOMBSTONE", "ref_designator": "C12"},
+                ],
+            },
+        ),
+        201,
+    )
+    assert out["violations"] == ["nelson1"]
+    assert not out["passed"]  # defects make the unit fail though the value is in spec
+    assert [d["defect_code_id"] is not None for d in out["defects"]] == [True, True, False]
+    # the retest after repair is not a first pass
+    retest = _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "serial": "SN-020",
+                "passed": True,
+                "inspected_at": (t0 + timedelta(minutes=30)).isoformat(),
+            },
+        ),
+        201,
+    )
+    assert retest["first_pass"] is False
+
+    char = _ok(op.get(f"{API}/quality/characteristics/{ids['volt']}"))
+    assert char["out_of_control_since"] is not None
+    chart = _ok(op.get(f"{API}/quality/characteristics/{ids['volt']}/chart"))
+    assert len(chart["points"]) == 21 and len(chart["secondary"]) == 20
+    assert chart["points"][-1]["violations"] == ["nelson1"]
+    assert chart["points"][-1]["value"] > chart["ucl"]
+    assert chart["capability"]["pp"] is not None
+    # capability over all 21 values: Pp = 0.6 / (6 s)
+    values = [*base * 2, 5.25]
+    mean = sum(values) / 21
+    s = (sum((v - mean) ** 2 for v in values) / 20) ** 0.5
+    assert abs(chart["capability"]["pp"] - 0.6 / (6 * s)) < 1e-9
+
+    fig = _ok(
+        op.get(f"{API}/quality/figures", params={"from": (t0 - timedelta(hours=1)).isoformat()})
+    )
+    # 21 units first inspected, 20 good first time
+    assert (fig["inspected"], fig["first_pass_good"]) == (21, 20)
+    assert abs(fig["fpy"] - 20 / 21) < 1e-12
+    assert fig["steps"][0]["basis"] == "serials"
+    # DPMO: 3 defects over 21 units x 200 opportunities (the retest has no plan)
+    assert fig["defects"] == 3
+    assert fig["opportunities"] == 21 * 200
+    assert abs(fig["dpmo"] - 3 / (21 * 200) * 1e6) < 1e-6
+
+    par = _ok(op.get(f"{API}/quality/pareto", params={"by": "ref", "from": t0.isoformat()}))
+    assert [(r["key"], r["count"]) for r in par["rows"]] == [("U7", 2), ("C12", 1)]
+    assert abs(par["rows"][0]["share"] - 2 / 3) < 1e-12
+    par = _ok(op.get(f"{API}/quality/pareto", params={"by": "machine", "from": t0.isoformat()}))
+    assert par["rows"][0]["key"] == "unassigned"  # the failing result named no machine
+
+    history = _ok(op.get(f"{API}/quality/inspections", params={"serial": "SN-020"}))
+    assert history["total"] == 2
+    # the operator may not clear the mark, the supervisor may
+    assert op.post(f"{API}/quality/characteristics/{ids['volt']}/acknowledge").status_code == 403
+    cleared = _ok(
+        as_role["supervisor"].post(f"{API}/quality/characteristics/{ids['volt']}/acknowledge")
+    )
+    assert cleared["out_of_control_since"] is None
+
+
+def test_counts_without_serials(as_role: dict[str, TestClient], world: World) -> None:
+    op = as_role["operator"]
+    for qty, good, step in ((100, 95, 1), (50, 45, 2)):
+        _ok(
+            op.post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": step,
+                    "quantity": qty,
+                    "passed_quantity": good,
+                    "passed": False,
+                },
+            ),
+            201,
+        )
+    fig = _ok(op.get(f"{API}/quality/figures"))
+    assert [(s["basis"], s["fpy"]) for s in fig["steps"]] == [("counts", 0.95), ("counts", 0.9)]
+    assert abs(fig["rty"] - 0.95 * 0.9) < 1e-12
+    assert fig["dpmo"] is None
+
+
+def test_nonconformance_hold_and_disposition(as_role: dict[str, TestClient], world: World) -> None:
+    op, sup = as_role["operator"], as_role["supervisor"]
+    _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "quantity": 40,
+                "passed_quantity": 40,
+            },
+        ),
+        201,
+    )
+    ncr = _ok(
+        op.post(
+            f"{API}/quality/nonconformances",
+            json={
+                "product_id": world.product_id,
+                "description": "cracked housings",
+                "quantity": 4,
+                "serial_from": "SN-100",
+                "serial_to": "SN-199",
+            },
+        ),
+        201,
+    )
+    assert ncr["hold"] and ncr["status"] == "open"
+    assert _ok(op.get(f"{API}/quality/holds", params={"serial": "SN-150"}))["held"] is True
+    assert _ok(op.get(f"{API}/quality/holds", params={"serial": "SN-200"}))["held"] is False
+    body = {"disposition": "scrap", "version": ncr["version"]}
+    r = op.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition", json=body)
+    assert r.status_code == 403
+    stale = sup.post(
+        f"{API}/quality/nonconformances/{ncr['id']}/disposition", json={**body, "version": 99}
+    )
+    assert stale.status_code == 409
+    done = _ok(sup.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition", json=body))
+    assert (done["status"], done["disposition"], done["hold"]) == ("closed", "scrap", False)
+    assert _ok(op.get(f"{API}/quality/holds", params={"serial": "SN-150"}))["held"] is False
+    again = sup.post(
+        f"{API}/quality/nonconformances/{ncr['id']}/disposition",
+        json={**body, "version": done["version"]},
+    )
+    assert again.status_code == 409
+    fig = _ok(op.get(f"{API}/quality/figures"))
+    assert fig["scrap_quantity"] == 4 and abs(fig["scrap_ratio"] - 4 / 40) < 1e-12
+    # a hold needs something to hold
+    r = op.post(
+        f"{API}/quality/nonconformances",
+        json={"product_id": world.product_id, "description": "x", "hold": True},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "hold"
+
+
+def test_hostile_results_write_nothing(
+    as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    ids = _setup(world, as_role["planner"])
+    op = as_role["operator"]
+    cases = [
+        (
+            {"measurements": [{"characteristic_id": 999999, "value": 1.0}]},
+            "measurements.0.characteristic_id",
+        ),
+        ({"measurements": [{"characteristic_id": ids["volt"]}]}, "measurements.0.value"),
+        ({"plan_id": 999999}, "plan_id"),
+        ({"serial": "A", "quantity": 2}, "quantity"),
+        ({"quantity": 2, "passed_quantity": 3}, "passed_quantity"),
+    ]
+    for extra, field in cases:
+        r = op.post(
+            f"{API}/quality/inspections",
+            json={"product_id": world.product_id, "step_seq": 2, **extra},
+        )
+        assert r.status_code == 422, (extra, r.text)
+        assert field in [e["field"] for e in r.json()["errors"]], r.json()
+    r = op.post(
+        f"{API}/quality/inspections",
+        json={
+            "product_id": world.product_id,
+            "step_seq": 2,
+            "measurements": [{"characteristic_id": ids["volt"], "value": "NaN"}],
+        },
+    )
+    assert r.status_code == 422
+    db.expire_all()
+    assert db.scalar(select(func.count(Inspection.id))) == 0
+    assert db.scalar(select(func.count(Measurement.id))) == 0
+    # planners keep plans; operators may not
+    assert (
+        op.post(
+            f"{API}/quality/plans",
+            json={"product_id": world.product_id, "step_seq": 1, "name": "x"},
+        ).status_code
+        == 403
+    )
+    assert (
+        as_role["planner"]
+        .post(f"{API}/quality/inspections", json={"product_id": world.product_id, "step_seq": 1})
+        .status_code
+        == 403
+    )
+    bad = as_role["planner"].post(
+        f"{API}/quality/characteristics",
+        json={"plan_id": ids["plan"], "name": "L", "kind": "variable", "lsl": 2.0, "usl": 1.0},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "usl"
+
+
+def test_an_spc_violation_raises_an_alert_until_the_mark_is_cleared(
+    as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    from linewise.domains.alerts import service as alerts
+
+    ids = _setup(world, as_role["planner"])
+    _ok(
+        as_role["manager"].post(
+            f"{API}/alert-rules",
+            json={"name": "SPC", "kind": "spc_violation", "severity": "high",
+                  "threshold_minutes": 0},
+        ),
+        201,
+    )  # fmt: skip
+    t0 = utcnow() - timedelta(hours=1)
+    values = [5.0, 5.01, 4.99, 5.0, 5.02, 4.98, 5.0, 5.01, 4.99, 5.0, 5.28]
+    out: dict[str, Any] = {}
+    for i, v in enumerate(values):
+        out = _ok(
+            as_role["operator"].post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": 2,
+                    "machine_id": world.machine_ids["SMT-1-PNP1"],
+                    "serial": f"A{i}",
+                    "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                    "measurements": [{"characteristic_id": ids["volt"], "value": v}],
+                },
+            ),
+            201,
+        )
+    assert out["violations"] == ["nelson1"]
+    db.expire_all()
+    [alert] = alerts.evaluate(db, [])
+    db.commit()
+    assert alert.machine_id == world.machine_ids["SMT-1-PNP1"]
+    assert alert.area_id == world.area_ids["SMT"]
+    assert alert.message == "Out of control: U_out (nelson1)"
+    # the operator of the area sees it
+    seen = _ok(as_role["operator"].get(f"{API}/alerts"))
+    assert [a["kind"] for a in seen] == ["spc_violation"]
+    _ok(as_role["supervisor"].post(f"{API}/quality/characteristics/{ids['volt']}/acknowledge"))
+    db.expire_all()
+    assert alerts.evaluate(db, []) == []
+    db.commit()
+    seen = _ok(as_role["operator"].get(f"{API}/alerts", params={"state": "resolved"}))
+    assert [a["kind"] for a in seen] == ["spc_violation"]
+
+
+def test_a_held_lot_cannot_move_until_dispositioned(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    planner, sup = as_role["planner"], as_role["supervisor"]
+    paste = _ok(planner.post(f"{API}/materials", json={"code": "PASTE", "name": "Paste"}), 201)
+    store = _ok(planner.post(f"{API}/stock-locations", json={
+        "site_id": world.site_id, "code": "ST", "name": "Store",
+        "kind": "store"}), 201)  # fmt: skip
+    side = _ok(planner.post(f"{API}/stock-locations", json={
+        "site_id": world.site_id, "code": "LS", "name": "Line side", "kind": "line_side",
+        "line_id": world.line_ids["SMT-1"]}), 201)  # fmt: skip
+    _ok(as_role["admin"].post(f"{API}/stock-movements/receipts", json={
+        "material_id": paste["id"], "qty": 100, "lot": "PASTE-7",
+        "location_id": store["id"]}), 201)  # fmt: skip
+    ncr = _ok(sup.post(f"{API}/quality/nonconformances", json={
+        "product_id": world.product_id, "description": "paste past its shelf life",
+        "lot": "PASTE-7"}), 201)  # fmt: skip
+    move = {"material_id": paste["id"], "qty": 10, "lot": "PASTE-7",
+            "from_location_id": store["id"], "to_location_id": side["id"]}  # fmt: skip
+    r = planner.post(f"{API}/stock-movements/transfers", json=move)
+    assert r.status_code == 409, r.text
+    assert r.json()["errors"][0]["field"] == "lot"
+    _ok(sup.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition",
+                 json={"disposition": "use_as_is", "version": ncr["version"]}))  # fmt: skip
+    _ok(planner.post(f"{API}/stock-movements/transfers", json=move), 201)
+
+
+def test_frozen_limits_keep_the_chart_of_a_drift(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    """Phase I limits widen with a drift; frozen (phase II) ones stay where the stable
+    process put them, and the drift breaks them."""
+    ids = _setup(world, as_role["planner"])
+    op, planner = as_role["operator"], as_role["planner"]
+    t0 = utcnow() - timedelta(hours=3)
+    stable = [5.0, 5.01, 4.99, 5.0, 5.02, 4.98, 5.0, 5.01, 4.99, 5.0]
+
+    def record(i: int, v: float) -> dict[str, Any]:
+        return _ok(op.post(f"{API}/quality/inspections", json={
+            "product_id": world.product_id, "step_seq": 2, "serial": f"F{i}",
+            "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+            "measurements": [{"characteristic_id": ids["volt"], "value": v}]}), 201)  # fmt: skip
+
+    for i, v in enumerate(stable):
+        record(i, v)
+    frozen = _ok(planner.post(f"{API}/quality/characteristics/{ids['volt']}/freeze-limits"))
+    mr = [abs(b - a) for a, b in itertools.pairwise(stable)]
+    sigma = sum(mr) / len(mr) / (2 / math.pi**0.5)  # MR-bar / d2(2)
+    assert abs(frozen["center"] - sum(stable) / 10) < 1e-12
+    assert abs(frozen["sigma"] - sigma) < 1e-12
+    chart = _ok(op.get(f"{API}/quality/characteristics/{ids['volt']}/chart"))
+    before_ucl = chart["ucl"]
+    # a drift of 0.02 per unit: phase II limits stay, the tenth drifted point is far out
+    fired = [record(10 + i, 5.0 + 0.02 * (i + 1))["violations"] for i in range(10)]
+    chart = _ok(op.get(f"{API}/quality/characteristics/{ids['volt']}/chart"))
+    assert chart["ucl"] == before_ucl
+    assert "nelson1" in fired[-1]
+    assert any("nelson3" in f for f in fired)  # six points steadily increasing
+    now = _ok(planner.get(f"{API}/quality/characteristics/{ids['volt']}"))
+    bad = planner.patch(
+        f"{API}/quality/characteristics/{ids['volt']}",
+        json={"center": 5.0, "sigma": None},
+        headers={"If-Match": f'"{now["version"]}"'},
+    )
+    assert bad.status_code == 422, bad.text

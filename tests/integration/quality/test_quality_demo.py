@@ -1,0 +1,74 @@
+"""The demo's quality data: IPC-A-610-style defect codes per family, an ICT plan per
+product with a test step, and a day of simulated ICT results through ingest whose
+final drift breaks Nelson rules on the control chart and marks the characteristic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from linewise.demo.factory import build_factory
+from linewise.demo.load import load_factory
+from linewise.demo.quality import backfill_inspections, opportunities
+from linewise.domains.quality import service
+from linewise.domains.quality.models import (
+    Characteristic,
+    DefectCode,
+    Inspection,
+    InspectionPlan,
+    SpcSignal,
+)
+from linewise.ingest.models import QuarantinedEvent
+
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+def test_demo_quality_history_breaks_nelson_rules_at_the_drift(engine: Engine, db: Session) -> None:
+    spec = build_factory(NOW, around_the_clock=True)
+    load_factory(db, spec, with_users=False)
+    db.commit()
+    families = {ps.family for ps in spec.products}
+    assert db.scalar(select(func.count(DefectCode.id))) == len(families) * (4 + 12)
+    bridge = db.scalars(
+        select(DefectCode).where(DefectCode.family == "ctrl", DefectCode.code == "BRIDGE")
+    ).one()
+    assert db.get(DefectCode, bridge.parent_id).code == "SOLDER"  # type: ignore[union-attr]
+    plans = db.scalars(select(InspectionPlan)).all()
+    assert len(plans) == len(spec.products)
+    # CTRL-100: 40 R + 32 C + 1 MCU + 2 headers + 2 electrolytics = 77 parts;
+    # terminations 80 + 64 + 48 + 20 + 4 = 216; 77 + 77 + 216 = 370
+    ctrl = next(ps for ps in spec.products if ps.code == "CTRL-100")
+    assert opportunities(ctrl.bom) == 370
+
+    stored = backfill_inspections(engine, spec, NOW, days=1.0)
+    tests = [ls for ls in spec.lines if ls.type == "TEST"]
+    assert stored == len(tests) * 24 * 12  # one unit every 5 minutes
+    db.rollback()  # end the read transaction begun before the backfill wrote
+    assert db.scalar(select(func.count(QuarantinedEvent.id))) == 0
+    assert db.scalar(select(func.count(Inspection.id))) == stored
+    volt = db.scalars(
+        select(Characteristic).where(
+            Characteristic.name == "Supply voltage",
+            Characteristic.id.in_(select(SpcSignal.characteristic_id)),
+        )
+    ).first()
+    assert volt is not None and volt.out_of_control_since is not None
+    # The drift began 6 hours (72 units) before the end. Eight rules on an in-control
+    # process raise a false alarm now and then; during the drift nearly every reading
+    # breaks one.
+    drift = NOW - timedelta(hours=6)
+    signals = db.execute(
+        select(SpcSignal.at, SpcSignal.rule).where(SpcSignal.characteristic_id == volt.id)
+    ).all()
+    during = {at for at, _ in signals if at >= drift}
+    before = {at for at, _ in signals if at < drift}
+    assert len(during) / 72 > 0.5
+    assert len(before) / (288 - 72) < 0.1
+    rules = {rule for at, rule in signals if at >= drift}
+    assert {"nelson1", "nelson2"} <= rules, rules
+    chart = service.chart_for(db, volt.id)
+    assert chart["points"][-1]["violations"]
+    fig = service.figures(db, NOW - timedelta(days=1), NOW)
+    assert 0.9 < fig["fpy"] < 1.0 and fig["dpmo"] is not None

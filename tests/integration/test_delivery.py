@@ -1,0 +1,297 @@
+"""Delivery analytics through the API: ETA from learned rates, risk order, snapshots that
+calibrate, bottlenecks from machine states, lateness by stage, hostile windows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linewise.core.time import utcnow
+from linewise.domains.delivery import service
+from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.production.models import OrderOperation, ProductionOrder
+from linewise.ingest.models import StateInterval
+from tests.conftest import World
+
+
+def add_order(
+    db: Session,
+    world: World,
+    number: str,
+    due: datetime,
+    status: str,
+    ops: list[dict[str, object]],
+    completed_at: datetime | None = None,
+) -> ProductionOrder:
+    order = ProductionOrder(
+        number=number, product_id=world.product_id, quantity=100, due_date=due, status=status,
+        completed_at=completed_at,
+    )  # fmt: skip
+    for seq, (name, wct, line) in enumerate(
+        (("SMT", "SMT", "SMT-1"), ("Test", "TEST", "TEST-1")), start=1
+    ):
+        fields = ops[seq - 1]
+        order.operations.append(
+            OrderOperation(
+                seq=seq, name=name, work_center_type=wct, quantity=100,
+                line_id=world.line_ids[line] if fields.get("status") != "pending" else None,
+                step_id=None, **fields,
+            )
+        )  # fmt: skip
+    db.add(order)
+    db.flush()
+    return order
+
+
+def link_steps(db: Session, world: World) -> None:
+    from linewise.domains.production.models import RoutingStep
+
+    steps = {s.seq: s.id for s in db.scalars(select(RoutingStep))}
+    for op in db.scalars(select(OrderOperation)):
+        op.step_id = steps[op.seq]
+
+
+def seed_factory(db: Session, world: World, now: datetime) -> None:
+    # history: three orders whose SMT ran at twice its ideal 30 s (100 units in 100 min)
+    # and whose test at its ideal 60 s (100 units in 100 min)
+    for i in range(3):
+        t0 = now - timedelta(days=2, hours=i * 5)
+        done = {"status": "completed", "good_qty": 100, "scrap_qty": 0}
+        add_order(db, world, f"H-{i}", now - timedelta(days=1), "completed", [
+            done | {"started_at": t0, "completed_at": t0 + timedelta(minutes=100 + 15)},
+            done | {"started_at": t0 + timedelta(hours=2),
+                    "completed_at": t0 + timedelta(hours=2, minutes=100)},
+        ], completed_at=t0 + timedelta(hours=3, minutes=40))  # fmt: skip
+    # open: A half through SMT, due in 2 h (it cannot make it); B not started, due in 3 days
+    add_order(db, world, "PO-A", now + timedelta(hours=2), "in_progress", [
+        {"status": "in_progress", "good_qty": 50, "started_at": now - timedelta(hours=1)},
+        {"status": "pending"},
+    ])  # fmt: skip
+    add_order(db, world, "PO-B", now + timedelta(days=3), "released", [
+        {"status": "pending"}, {"status": "pending"},
+    ])  # fmt: skip
+    link_steps(db, world)
+    smt, ict = world.machine_ids["SMT-1-PNP1"], world.machine_ids["TEST-1-ICT"]
+    db.add_all([
+        # SMT: one long active period; test: short bursts between waits
+        StateInterval(machine_id=smt, start=now - timedelta(hours=6), end=None,
+                      state="producing"),
+        StateInterval(machine_id=ict, start=now - timedelta(hours=6),
+                      end=now - timedelta(hours=5), state="producing"),
+        StateInterval(machine_id=ict, start=now - timedelta(hours=5),
+                      end=now - timedelta(hours=1), state="idle", reason="starved"),
+        StateInterval(machine_id=ict, start=now - timedelta(hours=1), end=None, state="down",
+                      reason="fixture_fault"),
+    ])  # fmt: skip
+    db.commit()
+
+
+def test_eta_learns_the_rate_and_ranks_the_risky_order_first(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    r = as_role["operator"].get("/api/v1/delivery/orders")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["rate_samples"] == 6
+    items = {i["number"]: i for i in body["items"]}
+    assert [i["number"] for i in body["items"]] == ["PO-A", "PO-B"]
+    a = items["PO-A"]
+    eta = datetime.fromisoformat(a["eta"])
+    # SMT: 50 units at the learned 60 s = 50 min; then test 100 × 60 s = 100 min (no setup
+    # on test); SMT learned twice ideal, test ideal: about now + 150 min
+    assert abs((eta - now).total_seconds() - 150 * 60) < 120
+    assert a["p_late"] > 0.5 > items["PO-B"]["p_late"]
+    assert datetime.fromisoformat(a["eta_low"]) <= eta <= datetime.fromisoformat(a["eta_high"])
+    assert a["calibrated"] is False  # no earlier predictions yet
+
+    detail = as_role["planner"].get(f"/api/v1/delivery/orders/{a['order_id']}").json()
+    assert [s["line_code"] for s in detail["stages"]] == ["SMT-1", "TEST-1"]
+    assert detail["stages"][1]["start"] == detail["stages"][0]["eta"]
+    assert as_role["planner"].get("/api/v1/delivery/orders/999999").status_code == 404
+
+
+def test_snapshots_calibrate_later_estimates(db: Session, world: World) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    assert service.snapshot(db, now) == 2
+    assert service.snapshot(db, now) == 0  # once per minute and order
+    db.commit()
+    # the orders finish: their predictions become residuals
+    for order in db.scalars(select(ProductionOrder).where(ProductionOrder.number.like("PO-%"))):
+        order.status, order.completed_at = "completed", now + timedelta(hours=3)
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DeliveryPrediction)) == 2
+    ctx = service.load(db, now + timedelta(hours=4))
+    assert ctx.calibration.size == 2
+
+
+def test_bottleneck_and_lateness_by_stage(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    frm = (now - timedelta(hours=6)).isoformat()
+    to = now.isoformat()
+    r = as_role["manager"].get(
+        "/api/v1/delivery/bottlenecks", params={"period": "shift", "from": frm, "to": to}
+    )
+    assert r.status_code == 200, r.text
+    win = r.json()["windows"]
+    assert win[0]["top"] == "SMT-1"
+    shares = {s["line_code"]: s for s in win[0]["shares"]}
+    assert shares["SMT-1"]["sole"] > 0.5
+
+    r = as_role["manager"].get("/api/v1/delivery/attribution")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["late_orders"] >= 1
+    assert body["stages"] and body["stages"][0]["orders"]
+
+
+def test_hostile_windows_name_the_field(as_role: dict[str, TestClient]) -> None:
+    c = as_role["admin"]
+    now = utcnow()
+    r = c.get(
+        "/api/v1/delivery/bottlenecks",
+        params={"from": now.isoformat(), "to": (now - timedelta(hours=1)).isoformat()},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "to"
+    r = c.get(
+        "/api/v1/delivery/bottlenecks",
+        params={"period": "shift", "from": (now - timedelta(days=60)).isoformat()},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "from"
+    assert c.get("/api/v1/delivery/bottlenecks", params={"period": "year"}).status_code == 422
+    for route in ("bottlenecks", "attribution"):
+        r = c.get(f"/api/v1/delivery/{route}", params={"to": "0001-01-02T00:00:00Z"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to"
+        r = c.get(f"/api/v1/delivery/{route}", params={"from": "9999-12-30T00:00:00Z"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "from"
+    assert c.get("/api/v1/delivery/bottlenecks", params={"from": "yesterday"}).status_code == 422
+
+
+def test_late_risk_alert_rule_fires_on_the_snapshot(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    from linewise.domains.alerts import service as alerts
+    from linewise.domains.alerts.models import Alert
+
+    now = utcnow()
+    seed_factory(db, world, now)
+    manager = as_role["manager"]
+    body = {"name": "At risk", "kind": "late_risk", "severity": "high", "scope_kind": "site",
+            "scope_id": None, "threshold_minutes": 0}  # fmt: skip
+    r = manager.post("/api/v1/alert-rules", json=body)
+    assert r.status_code == 422 and "target" in r.text  # the risk percent is required
+    r = manager.post("/api/v1/alert-rules", json=body | {"target": 150})
+    assert r.status_code == 422 and "target" in r.text
+    assert manager.post("/api/v1/alert-rules", json=body | {"target": 50}).status_code == 201
+    assert alerts.evaluate(db, "lead") == []  # no snapshot yet: nothing to judge
+    db.commit()
+    service.snapshot(db, now)
+    db.commit()
+    alerts.evaluate(db, "lead")
+    db.commit()
+    fired = db.scalars(select(Alert)).all()
+    assert [a.message for a in fired] == ["Order PO-A: late risk 50.0 % or more"]
+
+
+def test_working_windows_leave_out_nights_and_breaks(db: Session, world: World) -> None:
+    from zoneinfo import ZoneInfo
+
+    from linewise.domains.people.models import ShiftCalendar, ShiftPattern
+
+    cal = ShiftCalendar(code="S", name="S", site_id=world.site_id)
+    cal.patterns = [
+        ShiftPattern(code="E", name="E", start="06:00", end="14:00", weekdays=list(range(7)),
+                     breaks=[{"start": "10:00", "minutes": 30}])
+    ]  # fmt: skip
+    db.add(cal)
+    db.commit()
+    zone = ZoneInfo("Europe/Berlin")
+    day = datetime(2026, 12, 8, tzinfo=zone)
+    line = world.line_ids["SMT-1"]
+    wc = service.line_calendar(db, [line], day - timedelta(days=1), day + timedelta(days=3))
+    key = str(line)
+    assert wc.working_seconds(key, day, day + timedelta(days=1)) == 7.5 * 3600
+    # 4 h from 06:00 local: 06:00-10:00 is exactly 4 h; 4.5 h runs past the break to 11:00
+    six = day.replace(hour=6)
+    assert wc.advance(key, six, 4 * 3600) == day.replace(hour=10)
+    assert wc.advance(key, six, 4.5 * 3600) == day.replace(hour=11)
+    # from the afternoon, one hour lands on the next morning
+    assert wc.advance(key, day.replace(hour=15), 3600) == day.replace(hour=7) + timedelta(days=1)
+
+
+def publish(
+    db: Session, world: World, now: datetime, spans: dict[tuple[str, int], tuple[float, float]]
+) -> None:
+    """A published plan: (order number, seq) -> (start, end) in hours from ``now``."""
+    from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
+
+    plan = SchedulePlan(
+        kind="full", status=PlanStatus.PUBLISHED, published_at=now, horizon_start=now,
+        horizon_end=now + timedelta(days=2), solver_status="FEASIBLE", objective={},
+        instance_blob=b"",
+    )  # fmt: skip
+    db.add(plan)
+    db.flush()
+    for (number, seq), (a, b) in spans.items():
+        order = db.scalars(select(ProductionOrder).where(ProductionOrder.number == number)).one()
+        op = next(o for o in order.operations if o.seq == seq)
+        db.add(
+            PlannedOperation(
+                plan_id=plan.id, operation_id=op.id, order_id=order.id,
+                line_id=world.line_ids["SMT-1" if seq == 1 else "TEST-1"], job_key=number,
+                op_index=seq - 1, order_number=number, product_code="CTRL-100", seq=seq,
+                name=op.name, start=now + timedelta(hours=a), end=now + timedelta(hours=b),
+            )
+        )  # fmt: skip
+    db.commit()
+
+
+def test_a_stage_behind_its_plan_names_the_stop(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    # the plan wanted PO-A's SMT done 30 min ago and its test by 1 h from now; PO-B later
+    publish(db, world, now, {("PO-A", 1): (-2, -0.5), ("PO-A", 2): (-0.5, 1),
+                             ("PO-B", 1): (1, 2), ("PO-B", 2): (2, 3.5)})  # fmt: skip
+    smt = world.machine_ids["SMT-1-PNP1"]
+    for iv in db.scalars(select(StateInterval).where(StateInterval.machine_id == smt)):
+        iv.end = now - timedelta(minutes=10)
+    db.add(StateInterval(machine_id=smt, start=now - timedelta(minutes=10), end=None,
+                         state="down", reason="feeder_jam"))  # fmt: skip
+    db.commit()
+    body = as_role["supervisor"].get("/api/v1/delivery/orders").json()
+    a = next(i for i in body["items"] if i["number"] == "PO-A")
+    assert a["delay"]["kind"] == "stopped" and a["delay"]["cause"] == "feeder_jam"
+    assert a["delay"]["line_code"] == "SMT-1" and a["delay"]["seq"] == 1
+    # SMT expected to end 50 min from now, planned 30 min ago: 80 min behind
+    assert abs(a["delay"]["behind_min"] - 80) < 2
+    detail = as_role["supervisor"].get(f"/api/v1/delivery/orders/{a['order_id']}").json()
+    assert detail["stages"][1]["planned_end"] is not None
+    # PO-B queues behind PO-A on SMT-1 (each read has its own now: within a second)
+    b_id = next(i["order_id"] for i in body["items"] if i["number"] == "PO-B")
+    b = as_role["supervisor"].get(f"/api/v1/delivery/orders/{b_id}").json()
+    gap = datetime.fromisoformat(b["stages"][0]["start"]) - datetime.fromisoformat(
+        detail["stages"][0]["eta"]
+    )
+    assert abs(gap.total_seconds()) < 1
+    r = as_role["planner"].get(
+        "/api/v1/delivery/bottlenecks",
+        params={"period": "day", "from": now.isoformat(),
+                "to": (now + timedelta(days=1)).isoformat()},
+    )  # fmt: skip
+    planned = {p["line_code"]: p["utilization"] for p in r.json()["windows"][0]["planned"]}
+    assert planned["TEST-1"] == round(2.5 / 24, 4)  # 1 h of PO-A and 1.5 h of PO-B, 24 h
+    blame = as_role["planner"].get("/api/v1/delivery/attribution").json()
+    assert blame["stages"][0]["line_code"] in ("SMT-1", "TEST-1")
+    assert "PO-A" in blame["stages"][0]["orders"]

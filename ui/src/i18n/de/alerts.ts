@@ -1,0 +1,41 @@
+// German: alerts, their rules and the badge in the navigation. Keys are the English source texts (see ../index.tsx).
+import type { Catalog } from "../index";
+
+const de: Catalog = {
+  "Alerts": "Alarme",
+  "Alert": "Alarm",
+  "Alert rule": "Alarmregel",
+  "Alert rules": "Alarmregeln",
+  "Alert states": "Alarmzustände",
+  "Machines that need attention, from the alert rules.": "Maschinen, die Aufmerksamkeit brauchen, nach den Alarmregeln.",
+  "Firing": "Aktiv",
+  "Acknowledged": "Quittiert",
+  "Resolved": "Behoben",
+  "Critical": "Kritisch",
+  "High": "Hoch",
+  "Medium": "Mittel",
+  "Low": "Niedrig",
+  "Machine down longer than N minutes": "Maschine länger als N Minuten gestört",
+  "Stop without a reason after N minutes": "Stillstand nach N Minuten noch ohne Grund",
+  "Whole site": "Ganzes Werk",
+  "No alerts in this state.": "Keine Alarme in diesem Zustand.",
+  "Severity": "Schweregrad",
+  "Rule": "Regel",
+  "Fired": "Ausgelöst",
+  "Comment": "Kommentar",
+  "What is being done?": "Was wird unternommen?",
+  "Write a comment first": "Zuerst einen Kommentar schreiben",
+  "Resolve": "Beheben",
+  "condition cleared": "Bedingung entfallen",
+  "New rule": "Neue Regel",
+  "Condition": "Bedingung",
+  "Minutes (N)": "Minuten (N)",
+  "Enabled": "Aktiviert",
+  "Save rule": "Regel speichern",
+  "No alert rules yet.": "Noch keine Alarmregeln.",
+  "{n} alerts firing": "{n} aktive Alarme",
+  "{machine} down longer than {n} min": "{machine} länger als {n} min gestört",
+  "{machine}: stop without a reason after {n} min": "{machine}: Stillstand nach {n} min noch ohne Grund",
+};
+
+export default de;

@@ -1,0 +1,46 @@
+// German: moving work on the Gantt (undo, redo, snapping to working time, pushing), the
+// plan's figures in planner terms and the solver details. Keys are the English texts.
+import type { Catalog } from "../index";
+
+const de: Catalog = {
+  "{time} is outside the line's working time: it starts at the next working time instead.": "{time} liegt außerhalb der Arbeitszeit der Linie: der Arbeitsgang beginnt stattdessen zur nächsten Arbeitszeit.",
+  "{order} step {seq} +{span}": "{order} Schritt {seq} +{span}",
+  "{order} step {seq} to {line}, {time}": "{order} Schritt {seq} nach {line}, {time}",
+  "Undone: {what}. Back where it was.": "Rückgängig gemacht: {what}. Wieder am alten Platz.",
+  "Redone: {what}.": "Wiederhergestellt: {what}.",
+  "View only: planning, moving and publishing are for planners.": "Nur ansehen: Planen, Verschieben und Veröffentlichen ist Sache der Planung.",
+  "Undo and redo moves": "Verschiebungen rückgängig machen und wiederherstellen",
+  "Undo: {what} (Ctrl+Z)": "Rückgängig: {what} (Strg+Z)",
+  "Nothing to undo": "Nichts rückgängig zu machen",
+  "Undo": "Rückgängig",
+  "Redo: {what} (Ctrl+Shift+Z)": "Wiederherstellen: {what} (Strg+Umschalt+Z)",
+  "Nothing to redo": "Nichts wiederherzustellen",
+  "Redo": "Wiederherstellen",
+  "Better plans found: {count}": "Bessere Pläne gefunden: {count}",
+  "Solver details": "Details des Solvers",
+  "Solver score of the best plan so far (lateness weighted by order priority; lower is better): {value}": "Bewertung des bisher besten Plans (Verspätung gewichtet nach Auftragspriorität; kleiner ist besser): {value}",
+  "Solver score of this plan (lateness weighted by order priority; lower is better): {value}": "Bewertung dieses Plans (Verspätung gewichtet nach Auftragspriorität; kleiner ist besser): {value}",
+  "No plan can do better than: {value}": "Kein Plan kann besser sein als: {value}",
+  "The plan is proven best for this goal.": "Der Plan ist für dieses Ziel nachweislich der beste.",
+  "The plan may be up to {percent} worse than the best possible.": "Der Plan ist höchstens {percent} schlechter als der bestmögliche.",
+  "No plan yet.": "Noch kein Plan.",
+  "{count} late orders": { one: "{count} verspäteter Auftrag", other: "{count} verspätete Aufträge" },
+  "{span} late in total": "insgesamt {span} verspätet",
+  "{count} changeovers ({span})": { one: "{count} Umrüstung ({span})", other: "{count} Umrüstungen ({span})" },
+  "no changeovers": "keine Umrüstungen",
+  "all work done by {time}": "alle Arbeit erledigt bis {time}",
+  "of {count}": "von {count}",
+  "Hours late": "Stunden verspätet",
+  "none": "keine",
+  "taking {span}": "Dauer {span}",
+  "All work done by": "Alle Arbeit erledigt bis",
+  "Busiest line": "Am stärksten ausgelastete Linie",
+  "{percent} busy": "{percent} ausgelastet",
+  "The solver proved that no better plan exists.": "Der Solver hat bewiesen, dass es keinen besseren Plan gibt.",
+  "The solver found this plan; a better one may exist.": "Der Solver hat diesen Plan gefunden; es kann einen besseren geben.",
+  "A quick plan from dispatching rules, before the solver improved it.": "Ein schneller Plan aus Prioritätsregeln, bevor der Solver ihn verbessert hat.",
+  "Changed by hand after the solver.": "Nach dem Solver von Hand geändert.",
+  "Solver status: {status}": "Status des Solvers: {status}",
+};
+
+export default de;

@@ -1,0 +1,26 @@
+// Types and calls of the idle routes (/idle/...).
+import { get, post, type Query } from "../api";
+import type { components } from "../api.gen";
+
+type Schemas = components["schemas"];
+
+export type IdleReport = Schemas["IdleOut"];
+export type MachineIdle = Schemas["MachineIdleOut"];
+export type Causes = Schemas["CausesOut"];
+export type Cause = keyof Causes;
+export type Risks = Schemas["RisksOut"];
+export type Risk = Schemas["RiskOut"];
+export type Suggestions = Schemas["SuggestionsOut"];
+
+export const getIdle = (siteId: number, query: Query) => get<IdleReport>(`/idle/site/${siteId}`, query);
+export const getRisks = () => get<Risks>("/idle/risks");
+export const getSuggestions = () => get<Suggestions>("/idle/suggestions");
+export type Move = Schemas["MoveOut"];
+export type Accepted = Schemas["AcceptOut"];
+
+/** Apply one suggested move to the current shift's allocation board. */
+export const acceptSuggestion = (m: Move, boardVersion: number) =>
+  post<Accepted>("/idle/suggestions/accept", {
+    operator_id: m.operator_id, from_station: m.from_station, to_station: m.to_station,
+    base_version: boardVersion, gain_min: m.gain_min,
+  });

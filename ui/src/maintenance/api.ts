@@ -1,0 +1,40 @@
+// Types and calls of the maintenance routes (/maintenance/...).
+import { get, post, put, type Query } from "../api";
+import type { components } from "../api.gen";
+
+type Schemas = components["schemas"];
+
+export type Plan = Schemas["MaintenancePlanOut"];
+export type PlanIn = Schemas["MaintenancePlanIn"];
+export type MOrder = Schemas["MaintenanceOrderOut"];
+export type MStatus = MOrder["status"];
+export type Figures = Schemas["MaintenanceFiguresOut"];
+export type FiguresRow = Schemas["MaintenanceFiguresRow"];
+export type Series = Schemas["TelemetrySeriesOut"];
+export type Signal = Schemas["TelemetrySignalOut"];
+export type StepResult = NonNullable<MOrder["steps"][number]["result"]>;
+
+export const listPlans = () => get<Plan[]>("/maintenance/plans");
+export const createPlan = (body: PlanIn) => post<Plan>("/maintenance/plans", body);
+export const listMOrders = (query: Query) => get<MOrder[]>("/maintenance/orders", query);
+export const reportProblem = (machineId: number, title: string) =>
+  post<MOrder>("/maintenance/orders", { machine_id: machineId, kind: "corrective", title });
+export const transition = (id: number, to: MOrder["status"], scheduledStart?: string) =>
+  post<MOrder>(`/maintenance/orders/${id}/transition`, scheduledStart ? { to, scheduled_start: scheduledStart } : { to });
+export const recordStep = (id: number, stepId: number, result: StepResult) =>
+  put<MOrder>(`/maintenance/orders/${id}/steps/${stepId}`, { result });
+export const bookLabour = (id: number, who: string, minutes: number) =>
+  post<MOrder>(`/maintenance/orders/${id}/labour`, { who, minutes });
+export const generateNow = () => post<Schemas["MaintenanceGenerateOut"]>("/maintenance/generate", {});
+export const getFigures = () => get<Figures>("/maintenance/figures");
+export const getTelemetry = (machineId: number, from: string, to: string, buckets: number) =>
+  get<Series>("/maintenance/telemetry", { machine_id: machineId, from, to, buckets });
+export type Warning = Schemas["MaintenanceAnomalyOut"];
+export const getAnomalies = (machineId: number, from: string, to: string) =>
+  get<Warning[]>("/maintenance/anomalies", { machine_id: machineId, from, to });
+/** A warning becomes a maintenance order in one tap. */
+export const orderFromWarning = (machineId: number, w: Warning) =>
+  post<MOrder>("/maintenance/orders", {
+    machine_id: machineId, kind: "preventive", title: `Warning: ${w.signals.join(", ")}`,
+    note: `Anomaly at ${w.ts} (score ${w.score.toFixed(2)})`,
+  });
