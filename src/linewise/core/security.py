@@ -99,6 +99,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "quality:record": frozenset({_R.OPERATOR, _R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
     "quality:disposition": frozenset({_R.SUPERVISOR, _R.MANAGER, _R.ADMIN}),
     "quality:plans": frozenset({_R.PLANNER, _R.MANAGER, _R.ADMIN}),
+    # The assistant: anyone signed in asks; each tool checks the permission of the route
+    # it mirrors, so an answer never shows more than the asker's pages would.
+    "assistant:ask": ALL_ROLES,
 }
 # Pseudo-permissions for routes that need no role.
 PUBLIC = "public"

@@ -20,6 +20,7 @@ from linewise.api.deps import Principal, require
 from linewise.api.int_bounds import bound_integer_inputs
 from linewise.api.rate_limit import RateLimits
 from linewise.api.schemas import HealthOut, ReadyOut
+from linewise.assistant import api as assistant_api
 from linewise.config import Settings, get_settings
 from linewise.core import audit, events, tracing
 from linewise.core.bus import Bus
@@ -107,6 +108,7 @@ def api_router() -> APIRouter:
         documents_api.router,
         delivery_api.router,
         maintenance_api.router,
+        assistant_api.router,
     ):
         router.include_router(sub)
     return router

@@ -1,0 +1,44 @@
+"""The assistant's request and answer shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from linewise.core.schemas import ResponseModel
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=500)
+    context: dict[str, Any] | None = Field(
+        None, description="the previous answer's context, for follow-ups such as 'and yesterday?'"
+    )
+
+
+class AnswerOut(ResponseModel):
+    text: str = Field(description="the answer in words; every number in it comes from `facts`")
+    abstained: bool = Field(description="true: the data cannot answer this (the text says why)")
+    intent: str | None
+    tool: str | None
+    arguments: dict[str, Any]
+    facts: dict[str, Any] | None = Field(description="what the tool returned")
+    source: str | None = Field(description="the API route the figures come from")
+    link: str | None = Field(description="the page that shows and explains them")
+    window: str | None = Field(description="the time window, in the site's time zone")
+    context: dict[str, Any] = Field(description="send back with the next question")
+    elapsed_ms: float
+
+
+class ToolOut(ResponseModel):
+    name: str
+    description: str
+    permission: str
+    input_schema: dict[str, Any]
+
+
+class ToolResultOut(ResponseModel):
+    facts: dict[str, Any]
+    source: str
+    link: str | None
+    window: str | None

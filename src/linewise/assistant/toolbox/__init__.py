@@ -1,0 +1,4 @@
+"""The assistant's tools, one module per area of the product; importing this package
+registers them all."""
+
+from linewise.assistant.toolbox import kpi, orders  # noqa: F401
