@@ -74,7 +74,7 @@ TODAY = When("today", days_ago=0)
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bday before yesterday\b"), "days_ago:2"),
     (re.compile(r"\byesterday\b|\byday\b|\bystd\b"), "days_ago:1"),
-    (re.compile(r"\btoday\b|\btoday's\b|\bso far\b|\bthis morning\b|\btonight\b"), "days_ago:0"),
+    (re.compile(r"\btoday\b|\btoday's\b|\bthis morning\b|\btonight\b"), "days_ago:0"),
     (re.compile(r"\b(?:last|previous|prev|past) shift\b|\bshift before\b"), "shift:previous"),
     (
         re.compile(r"\b(?:this|current|the current|ongoing|running) shift\b|\bthis shift\b"),

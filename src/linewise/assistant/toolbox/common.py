@@ -69,6 +69,14 @@ def window_words(resolved: ResolvedWindow, timezone: str) -> str:
     return f"{resolved.label}{so_far} ({span} {timezone})"
 
 
+def window_facts(resolved: ResolvedWindow) -> dict[str, str]:
+    """The window measured, as instants: a window cut at now ends at the moment asked."""
+    return {
+        "window_start": resolved.window.start.isoformat(),
+        "window_end": resolved.window.end.isoformat(),
+    }
+
+
 def window_query(p: WindowParams) -> str:
     """The window as the API's query string (for the answer's source)."""
     parts: list[str] = []

@@ -12,6 +12,7 @@ from linewise.assistant.intents import Asked, Intent, intent
 from linewise.assistant.toolbox.common import (
     ScopedParams,
     scope_and_window,
+    window_facts,
     window_query,
     window_words,
 )
@@ -60,6 +61,7 @@ def kpi_figures(ctx: ToolContext, p: ScopedParams) -> ToolResult:
         "down_s": elements["adot"],
         "planned_busy_s": elements["pbt"],
         "failures": body["events"]["failures"],
+        **window_facts(resolved),
     }
     query = window_query(p)
     return ToolResult(
@@ -102,6 +104,7 @@ def downtime_pareto(ctx: ToolContext, p: ParetoParams) -> ToolResult:
             "causes": len(rows),
             "total_duration_s": body["total_duration_s"],
             "total_stops": body["total_count"],
+            **window_facts(resolved),
         },
         f"GET /api/v1/kpi/{p.scope}/{p.id}/pareto" + (f"?{query}" if query else ""),
         f"/downtime?scope={p.scope}&id={p.id}" + (f"&{query}" if query else ""),
@@ -229,7 +232,7 @@ intent(
     Intent(
         "downtime_causes",
         (
-            (r"\bdown ?time\b|\bstops?\b|\bstoppages?\b|\bbreakdowns?\b", 1.0),
+            (r"\bdown ?time\b|\bstops?\b|\bstoppages?\b|\bbreakdowns?\b|\bwhat stopped\b", 1.0),
             (
                 r"\bwhy\b|\bcauses?\b|\breasons?\b|\bpareto\b|\bbiggest\b|\btop\b|\bmain\b"
                 r"|\bhow long\b",
