@@ -284,7 +284,9 @@ def same(expected: Any, got: Any) -> bool:
         except ValueError:
             return expected == got
     if isinstance(expected, list) and isinstance(got, list):
-        return len(expected) == len(got) and all(same(e, g) for e, g in zip(expected, got))
+        return len(expected) == len(got) and all(
+            same(e, g) for e, g in zip(expected, got, strict=True)
+        )
     if isinstance(expected, dict) and isinstance(got, dict):
         return all(same(v, got.get(k, "<missing>")) for k, v in expected.items())
     return bool(expected == got)
@@ -715,21 +717,20 @@ def print_table(s: dict[str, Any], base: dict[str, Any]) -> None:
         f"\n{s['questions']} questions ({s['answerable']} answerable over {s['intents']} "
         f"intents, {s['must_refuse']} to refuse)\n"
     )
-    print(f"| {'measure':32} | {'offline default':>15} | {'keyword rule':>12} | ratio |")
-    print(f"|{'-' * 34}|{'-' * 17}|{'-' * 14}|-------|")
+    rows: list[tuple[str, str, str, str]] = []
     for label, key in (("exact answers", "exact"), ("correct abstentions", "correct_abstentions")):
         ratio = s[key] / base[key] if base[key] else float("inf")
-        print(f"| {label:32} | {s[key]:>14.1%} | {base[key]:>11.1%} | {ratio:5.2f} |")
-    print(
-        f"| {'answers leaking other areas':32} | {s['leaks']:>15} | {base['leaks']:>12} |       |"
-    )
-    print(
-        f"| {'answers with unbacked numbers':32} | {s['unbacked_numbers']:>15} | {'—':>12} |       |"
-    )
-    print(f"| {'intent recognised':32} | {s['intent_recognised']:>14.1%} | {'—':>12} |       |")
-    print(
-        f"| {'latency p50 / p95 (ms)':32} | {s['p50_ms']:>6.0f} / {s['p95_ms']:<6.0f} | {'—':>12} |       |"
-    )
+        rows.append((label, f"{s[key]:.1%}", f"{base[key]:.1%}", f"{ratio:.2f}"))
+    rows += [
+        ("answers leaking other areas", str(s["leaks"]), str(base["leaks"]), ""),
+        ("answers with unbacked numbers", str(s["unbacked_numbers"]), "—", ""),
+        ("intent recognised", f"{s['intent_recognised']:.1%}", "—", ""),
+        ("latency p50 / p95 (ms)", f"{s['p50_ms']:.0f} / {s['p95_ms']:.0f}", "—", ""),
+    ]
+    print(f"| {'measure':32} | {'offline default':>15} | {'keyword rule':>12} | ratio |")
+    print(f"|{'-' * 34}|{'-' * 17}|{'-' * 14}|-------|")
+    for label, ours, theirs, ratio in rows:
+        print(f"| {label:32} | {ours:>15} | {theirs:>12} | {ratio:>5} |")
     print("\nby intent / group (ok of n):")
     for g, v in s["by_group"].items():
         print(f"  {g:28} {v['ok']:>3} / {v['n']}")
