@@ -79,6 +79,19 @@ def _when_of(context: dict[str, Any]) -> When | None:
         return None
 
 
+_PRONOUN = re.compile(r"\b(?:it|its|it's|that|this one|there|same|them|they)\b")
+
+
+def _continues(text: str, chosen: Intent | None, mentions: Mentions, when: When | None) -> bool:
+    """Whether a question leans on the previous one."""
+    if _FOLLOW_UP.match(text) or _PRONOUN.search(text):
+        return True
+    if chosen is None:
+        return bool(mentions.found or when)
+    # An order question that names no order can only mean the order asked about before.
+    return "order" in chosen.needs and not mentions.of("order")
+
+
 def _unknown(mentions: Mentions) -> str:
     names = ", ".join(mentions.unknown)
     return f"{CANT}: nothing in this factory is called {names}."
@@ -105,15 +118,13 @@ def ask(
     site = _site(resolver)
     asked = Asked(text, mentions, when, site, now)
     chosen, _score = best(asked)
-    follow_up = context.get("intent") and (
-        _FOLLOW_UP.match(text) is not None or (chosen is None and (mentions.found or when))
-    )
-    if follow_up:
-        previous = next((i for i in INTENTS if i.name == context["intent"]), None)
-        if previous is not None and (chosen is None or _FOLLOW_UP.match(text)):
-            chosen = previous
-            mentions = _merge(_carried(context, resolver), mentions)
-            asked = Asked(text, mentions, when or _when_of(context), site, now)
+    previous = next((i for i in INTENTS if i.name == context.get("intent")), None)
+    if previous is not None and _continues(text, chosen, mentions, when):
+        # A follow-up ("and yesterday?", "and the scrap?", "is it late?"): its own intent
+        # if it names one, else the previous; what it does not name, the previous names.
+        chosen = chosen or previous
+        mentions = _merge(_carried(context, resolver), mentions)
+        asked = Asked(text, mentions, when or _when_of(context), site, now)
     if mentions.unknown:
         return _refuse(_unknown(mentions), context)
     if chosen is None:

@@ -64,6 +64,10 @@ def call_tool(
     try:
         result = tool.call(ToolContext(db, principal, utcnow()), arguments)
     except ToolRefused as exc:
+        if exc.status == 403:
+            raise Forbidden(exc.reason) from exc
+        if exc.status == 404:
+            raise NotFound(exc.reason) from exc
         raise ValidationProblem(exc.reason, errors=[FieldError("arguments", exc.reason)]) from exc
     return {
         "facts": result.facts,

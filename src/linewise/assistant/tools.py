@@ -38,9 +38,10 @@ class ToolResult:
 class ToolRefused(Exception):
     """The tool cannot answer: unknown entity, outside the caller's areas, no data."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, status: int = 422) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status = status  # as the API would answer: 403 outside your areas, 404 unknown
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Tool:
         """Validate ``arguments``, check the permission, run. Refusals of the services
         underneath (not found, outside your areas) become ``ToolRefused``."""
         if not self.allowed(ctx.principal):
-            raise ToolRefused(f"your role may not use {self.name} ({self.permission})")
+            raise ToolRefused(f"your role may not use {self.name} ({self.permission})", 403)
         try:
             params = self.params.model_validate(arguments)
         except ValidationError as exc:
@@ -68,8 +69,10 @@ class Tool:
             raise ToolRefused(f"{where}: {first['msg']}") from exc
         try:
             return self.run(ctx, params)
-        except (NotFound, Forbidden) as exc:
-            raise ToolRefused(exc.detail) from exc
+        except NotFound as exc:
+            raise ToolRefused(exc.detail, 404) from exc
+        except Forbidden as exc:
+            raise ToolRefused(exc.detail, 403) from exc
         except Problem as exc:
             raise ToolRefused(exc.detail) from exc
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -53,20 +53,49 @@ def scope_and_window(ctx: ToolContext, p: ScopedParams) -> tuple[Scope, Resolved
 
 
 def window_words(resolved: ResolvedWindow, timezone: str) -> str:
-    """The window as people read it, in the site's time zone, labelled with the zone."""
+    """The window as people read it, in the site's time zone, labelled with the zone:
+    "Mon 23 Nov (Europe/Berlin)", "Sun 06 Dec until 17:26 (Europe/Berlin)", "week
+    2026-W49, Mon 30 Nov–Sun 06 Dec (...)", "shift A@2026-12-06, Sun 06 Dec 06:00–14:00"."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(timezone)
     start = resolved.window.start.astimezone(zone)
     end = resolved.window.end.astimezone(zone)
-    so_far = " so far" if resolved.end_clipped_to_now else ""
-    if start.date() == end.date() or ((end - start).total_seconds() <= 86400 and end.hour == 0):
-        span = f"{start:%a %d %b %H:%M}–{end:%H:%M}"
+    last_day = (end - timedelta(microseconds=1)) if end.time() == time(0) else end
+    until = f" until {end:%H:%M}" if resolved.end_clipped_to_now else ""
+    if resolved.kind == "day":
+        return f"{start:%a %d %b}{until} ({timezone})"
+    if resolved.kind == "week":
+        asked_end = (resolved.asked_end or resolved.window.end).astimezone(zone)
+        sunday = asked_end - timedelta(microseconds=1)
+        return f"week {resolved.label}, {start:%a %d %b}–{sunday:%a %d %b}{until} ({timezone})"
+    if resolved.kind == "shift":
+        return f"shift {resolved.label}, {start:%a %d %b %H:%M}–{end:%H:%M} ({timezone})"
+    if start.date() == last_day.date():
+        return f"{start:%a %d %b %H:%M}–{end:%H:%M} ({timezone})"
+    return f"{start:%a %d %b %H:%M}–{end:%a %d %b %H:%M} ({timezone})"
+
+
+def kpi_page(scope: str, sc: Scope, resolved: ResolvedWindow, p: WindowParams, tz: str) -> str:
+    """The KPI page showing the same scope and window (it shows sites and lines; a
+    machine's figures are on its line's page)."""
+    from zoneinfo import ZoneInfo
+
+    if scope == "line":
+        scope_param = f"line:{sc.row.id}"
+    elif scope == "machine" and sc.machines:
+        scope_param = f"line:{sc.machines[0].line_id}"
     else:
-        span = f"{start:%a %d %b %H:%M}–{end:%a %d %b %H:%M}"
-    if resolved.kind == "range":
-        return f"{span}{so_far} {timezone}"
-    return f"{resolved.label}{so_far} ({span} {timezone})"
+        scope_param = "site"
+    if p.shift in ("current", "previous"):
+        period = f"shift:{p.shift}"
+    else:
+        zone = ZoneInfo(tz)
+        first = resolved.window.start.astimezone(zone).date()
+        asked_end = (resolved.asked_end or resolved.window.end).astimezone(zone)
+        last = (asked_end - timedelta(microseconds=1)).date()
+        period = f"range:{first}..{last}"
+    return f"/kpis?scope={scope_param}&period={period}"
 
 
 def window_facts(resolved: ResolvedWindow) -> dict[str, str]:

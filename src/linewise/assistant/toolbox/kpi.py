@@ -11,6 +11,7 @@ from linewise.assistant import render
 from linewise.assistant.intents import Asked, Intent, intent
 from linewise.assistant.toolbox.common import (
     ScopedParams,
+    kpi_page,
     scope_and_window,
     window_facts,
     window_query,
@@ -67,7 +68,7 @@ def kpi_figures(ctx: ToolContext, p: ScopedParams) -> ToolResult:
     return ToolResult(
         facts,
         f"GET /api/v1/kpi/{p.scope}/{p.id}" + (f"?{query}" if query else ""),
-        f"/kpi?scope={p.scope}&id={p.id}" + (f"&{query}" if query else ""),
+        kpi_page(p.scope, sc, resolved, p, timezone),
         window_words(resolved, timezone),
     )
 
@@ -90,7 +91,7 @@ def downtime_pareto(ctx: ToolContext, p: ParetoParams) -> ToolResult:
             ctx.db, sc, resolved, "reason", ParetoMeasure.DURATION, True, False, ctx.now
         )
     except NotFound as exc:
-        raise ToolRefused(exc.detail) from exc
+        raise ToolRefused(exc.detail, 404) from exc
     rows = body["rows"]
     top = [
         {"reason": r["key"], "duration_s": r["duration_s"], "stops": r["count"]}

@@ -32,7 +32,7 @@ def _iso(value: datetime | None) -> str | None:
 def order_status(ctx: ToolContext, p: OrderParams) -> ToolResult:
     order = orders_repo.get_order_by_number(ctx.db, p.number)
     if order is None:
-        raise ToolRefused(f"there is no production order numbered {p.number}")
+        raise ToolRefused(f"there is no production order numbered {p.number}", 404)
     body = detail(ctx.db, order)
     stage = body["current_stage"]
     stage_op: dict[str, Any] | None = None
@@ -213,7 +213,7 @@ intent(
     Intent(
         "order_status",
         (
-            (r"\bstatus\b|\bprogress\b|\bhow far\b|\bhow is\b|\bwhat about\b|\bstate of\b", 1.0),
+            (r"\bstatus\b|\bprogress\b|\bhow far\b|\bhow is\b|\bstate of\b", 1.0),
             (_ORDER_WORDS, 0.4),
         ),
         ("order",),
