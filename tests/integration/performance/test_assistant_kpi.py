@@ -77,7 +77,5 @@ def test_an_operator_gets_nothing_about_another_area(
     assert other["abstained"] and other["facts"] is None
     assert "outside your areas" in other["text"]
     # The tool route answers as the KPI route does: 403.
-    r = operator.post(
-        "/api/v1/assistant/tools/kpi_figures", json={"scope": "line", "id": 999_999}
-    )
+    r = operator.post("/api/v1/assistant/tools/kpi_figures", json={"scope": "line", "id": 999_999})
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
