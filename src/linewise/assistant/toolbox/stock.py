@@ -19,7 +19,8 @@ class MaterialParams(BaseModel):
 
 def qty(value: float, unit: str) -> str:
     """A quantity as printed (and later recognised by the provenance check)."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    value = round(float(value), 6)  # 70.00000000000001 (a sum of floats) is 70
+    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     return f"{text} {unit}"
 
 
