@@ -275,7 +275,8 @@ intent(
                 r"|\bunassigned\b|\bunexplained\b|\bunclassified\b|\buncoded\b|\bunknown reason"
                 r"|\bmissing (?:a )?(?:reason|cause|code)s?\b|\bnot (?:yet )?(?:been )?"
                 r"(?:assigned|coded|classified|explained|booked)\b|\breason queue\b"
-                r"|\bneed(?:s|ing)? (?:a )?reasons?\b|\bopen stops\b|\bto (?:be )?(?:coded|assign)",
+                r"|\bneed(?:s|ing)? (?:a )?reasons?\b|\bopen stops\b|\bto (?:be )?(?:coded|assign)"
+                r"|\b(?:down ?time|stop|reason) queue\b",
                 1.8,
             ),
             (r"\bstops?\b|\bstoppages?\b|\bdown ?time\b|\bevents\b|\bqueue\b", 0.6),

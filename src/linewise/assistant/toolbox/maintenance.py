@@ -286,7 +286,7 @@ intent(
                 r"\blikely to (?:fail|break)|\bgoing to (?:fail|break)|\babout to (?:fail|break)"
                 r"|\bwill (?:fail|break)|\bnext to (?:fail|break)|\bpredict\w*|\bfailure risk\b"
                 r"|\brisk of (?:failure|failing|breaking)\b|\bat risk\b|\bhealth\w*\b"
-                r"|\banomal\w*|\bearly warnings?\b|\bcondition monitoring\b|\bworn\b|\bwear\b"
+                r"|\banomal\w*|\bearly warnings?\b|\bcondition\b|\bworn\b|\bwear\b"
                 r"|\bin (?:good|bad) (?:shape|condition)\b|\bfail(?:s|ing)? (?:most|often)\b"
                 r"|\bmost (?:failures|breakdowns)\b|\bunreliable\b|\bproblem machines?\b",
                 2.0,

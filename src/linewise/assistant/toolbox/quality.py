@@ -307,13 +307,13 @@ intent(
         (
             (
                 r"\bnon-? ?conformanc\w*|\bncrs?\b|\bncs\b|\bquality (?:issues|problems|holds)\b"
-                r"|\b(?:lots?|units|serials|batches) on hold\b|\bholds\b|\bquarantined\b"
+                r"|\b(?:lots?|units|serials|batches) on hold\b|\bholds?\b|\bquarantined\b"
                 r"|\bdefective (?:lots?|batches)\b|\bwhat is on hold\b",
                 2.0,
             ),
             (r"\bon hold\b|\bblocked (?:lots?|units)\b", 1.2),
             (r"\bopen\b|\bunresolved\b|\bpending\b|" + WHICH, 0.3),
-            (r"\bpo-?\s?\d+|\border\b", -1.5),
+            (r"\bpo-?\s?\d+|\border\b", -3.5),
         ),
         (),
         lambda asked: ("open_nonconformances", {}),
