@@ -16,9 +16,9 @@ from linewise.assistant.toolbox.scoping import (
     ScopeParams,
     checked_scope,
     iso,
-    line_ids,
     machine_ids,
     scope_args,
+    scope_lines,
     zone_of,
 )
 from linewise.assistant.tools import ToolContext, ToolResult, tool
@@ -45,7 +45,7 @@ def open_alerts(ctx: ToolContext, p: AlertParams) -> ToolResult:
     # GET /alerts: open and acknowledged ones of the asker's areas (and site-wide ones).
     rows = alerts_repo.list_alerts(ctx.db, OPEN_STATES, areas_of(ctx), 1000)
     if p.scope != "site":
-        machines, lines = set(machine_ids(sc)), set(line_ids(sc))
+        machines, lines = set(machine_ids(sc)), set(scope_lines(ctx, sc) or [])
         area = sc.row.area_id if p.scope == "area" else None
         rows = [
             r

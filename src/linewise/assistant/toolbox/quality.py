@@ -24,9 +24,8 @@ from linewise.assistant.toolbox.scoping import (
     ScopeParams,
     checked_scope,
     iso,
-    line_ids,
     scope_args,
-    whole_site,
+    scope_lines,
     zone_of,
 )
 from linewise.assistant.tools import ToolContext, ToolResult, tool
@@ -60,7 +59,7 @@ def quality_figures(ctx: ToolContext, p: QualityParams) -> ToolResult:
     sc, resolved, timezone = scope_and_window(ctx, p)
     # As GET /quality/figures: the asker's lines (all for the whole site), narrowed to the
     # scope's; results recorded on no line count everywhere, as the route counts them.
-    lines: list[int] | None = None if whole_site(sc, ctx) else line_ids(sc)
+    lines = scope_lines(ctx, sc)
     start, end = resolved.window.start, resolved.window.end
     body = quality.figures(ctx.db, start, end, product_id=p.product_id, line_ids=lines)
     product = ctx.db.get(Product, p.product_id) if p.product_id is not None else None
@@ -116,7 +115,8 @@ def quality_figures(ctx: ToolContext, p: QualityParams) -> ToolResult:
 def spc_out_of_control(ctx: ToolContext, p: ScopeParams) -> ToolResult:
     sc = checked_scope(ctx, p)
     visible = quality.visible_lines(ctx.db, areas_of(ctx))
-    wanted = None if whole_site(sc, ctx) else set(line_ids(sc))
+    scoped = scope_lines(ctx, sc)
+    wanted = None if scoped is None else set(scoped)
     machine = p.id if p.scope == "machine" else None
     items = []
     # As GET /quality/out-of-control: marks read on a visible line, or on no line.

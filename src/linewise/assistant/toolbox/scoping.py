@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from linewise.assistant.intents import Asked
 from linewise.assistant.toolbox.common import ScopedParams, ScopeKindName, areas_of
 from linewise.assistant.toolbox.phrasing import scope_of
 from linewise.assistant.tools import ToolContext
+from linewise.domains.equipment.models import Area, Line
 from linewise.domains.performance.service import Scope, resolve_scope
 
 
@@ -39,9 +41,26 @@ def line_ids(sc: Scope) -> list[int]:
     return sorted({m.line_id for m in sc.machines})
 
 
-def whole_site(sc: Scope, ctx: ToolContext) -> bool:
-    """A site asked for by someone who sees all of it: the route's unfiltered answer."""
-    return sc.row.kind == "site" and not ctx.principal.area_scoped
+def scope_lines(ctx: ToolContext, sc: Scope) -> list[int] | None:
+    """The lines a scope covers, as the line filters of the quality routes take them
+    (None: every line, for a whole site seen by someone not bound to areas). From the
+    lines themselves, not their machines: a line without machines still has results."""
+    kind = sc.row.kind
+    if kind == "site":
+        if not ctx.principal.area_scoped:
+            return None
+        return list(
+            ctx.db.scalars(
+                select(Line.id)
+                .join(Area, Area.id == Line.area_id)
+                .where(Area.site_id == sc.row.id, Line.area_id.in_(ctx.principal.area_ids))
+            )
+        )
+    if kind == "area":
+        return list(ctx.db.scalars(select(Line.id).where(Line.area_id == sc.row.id)))
+    if kind == "line":
+        return [sc.row.id]
+    return line_ids(sc)
 
 
 def scope_args(asked: Asked) -> dict[str, Any]:
