@@ -139,6 +139,18 @@ DOMAIN_WORDS = frozenset(
         "yesterday's",
         "line's",
         "machine's",
+        # Words of the floor, stock, quality, maintenance and alert intents that the
+        # mending would otherwise turn into a neighbour ("state" into "stage").
+        "state",
+        "states",
+        "quantity",
+        "reorder",
+        "figures",
+        "defective",
+        "fails",
+        "there",
+        "control",
+        "hold",
     ]
 )
 

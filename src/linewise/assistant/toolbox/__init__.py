@@ -1,4 +1,12 @@
 """The assistant's tools, one module per area of the product; importing this package
 registers them all."""
 
-from linewise.assistant.toolbox import kpi, orders  # noqa: F401
+from linewise.assistant.toolbox import (  # noqa: F401
+    alerts,
+    floor,
+    kpi,
+    maintenance,
+    orders,
+    quality,
+    stock,
+)
