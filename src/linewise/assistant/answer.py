@@ -102,10 +102,8 @@ def ask(
 
     now = now or utcnow()
     offline = _offline(db, principal, question, context, now)
-    endpoint = llm.configured()
-    return (
-        offline if endpoint is None else llm.reword(endpoint, db, principal, question, offline, now)
-    )
+    model = llm.configured()
+    return offline if model is None else llm.reword(model, db, principal, question, offline, now)
 
 
 def _offline(
