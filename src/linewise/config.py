@@ -183,6 +183,23 @@ class Settings(BaseSettings):
     # ETA, which calibrates later intervals and risks; empty: off.
     delivery_snapshot_cron: str = "5 * * * *"
 
+    # The assistant's optional language model (docs/assistant-mcp.md): an OpenAI-compatible
+    # chat completions endpoint (Ollama, vLLM, llama.cpp server). It may pick the tool and
+    # word the answer; every number it writes is still checked against the tool's facts,
+    # and on any failure the offline answer is given. Unset: offline answers only.
+    assistant_llm_url: Annotated[str | None, BeforeValidator(_empty_is_none)] = Field(
+        default=None,
+        description="base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1; "
+        "empty: no language model",
+    )
+    assistant_llm_model: Annotated[str | None, BeforeValidator(_empty_is_none)] = Field(
+        default=None, description="the model's name at that endpoint, e.g. qwen2.5:7b"
+    )
+    assistant_llm_api_key: str = Field(default="", description="bearer key of the endpoint, if any")
+    assistant_llm_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="seconds the model may take in all, per question"
+    )
+
     # Identity (docs/security.md). MFA: roles whose local accounts must use a TOTP
     # second factor (comma-separated; empty: nobody must, everyone may).
     mfa_required_roles: str = Field(

@@ -151,6 +151,8 @@ def _from_session(request: Request, db: Session, token: str) -> Principal:
 
 
 def principal_from_bearer(db: Session, token: str) -> Principal:
+    """The principal of an API key (``lw_<prefix>_<secret>``), as a bearer header gives
+    it; Unauthorized when the key is malformed, unknown or revoked."""
     return _from_bearer(db, token)
 
 
@@ -178,6 +180,21 @@ def authenticate(request: Request, db: Session = Depends(get_db)) -> Principal:
     return principal
 
 
+def authorize(principal: Principal, permission: str) -> None:
+    """Raise Forbidden unless ``principal`` holds ``permission`` (the policy of every
+    route; also applied outside HTTP, e.g. to the assistant's MCP server)."""
+    if permission == DEVICE_INGEST:
+        if principal.kind == ApiKeyScope.DEVICE or principal.role in roles_for(permission):
+            return
+        raise Forbidden("this route takes a device API key")
+    if principal.kind == ApiKeyScope.DEVICE:
+        raise Forbidden("device API keys may only ingest machine data")
+    if permission == AUTHENTICATED:
+        return
+    if principal.role not in roles_for(permission):
+        raise Forbidden(f"role '{principal.role}' lacks permission '{permission}'")
+
+
 def require(permission: str) -> Callable[..., Any]:
     """A dependency that enforces ``permission`` from the policy table.
 
@@ -193,19 +210,8 @@ def require(permission: str) -> Callable[..., Any]:
         public.permission = PUBLIC  # type: ignore[attr-defined]
         return public
 
-    allowed = roles_for(permission)
-
     def check(principal: Principal = Depends(authenticate)) -> Principal:
-        if permission == DEVICE_INGEST:
-            if principal.kind == ApiKeyScope.DEVICE or principal.role in allowed:
-                return principal
-            raise Forbidden("this route takes a device API key")
-        if principal.kind == ApiKeyScope.DEVICE:
-            raise Forbidden("device API keys may only ingest machine data")
-        if permission == AUTHENTICATED:
-            return principal
-        if principal.role not in allowed:
-            raise Forbidden(f"role '{principal.role}' lacks permission '{permission}'")
+        authorize(principal, permission)
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ class Answer:
     link: str | None = None
     window: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    wording: dict[str, Any] | None = None  # who worded it, when a language model is set
 
 
 def _site(resolver: Resolver) -> Named | None:
@@ -102,6 +103,23 @@ def _refuse(text: str, context: dict[str, Any]) -> Answer:
 
 
 def ask(
+    db: Session,
+    principal: Principal,
+    question: str,
+    context: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """The offline answer, or the language model's when one is set and its words pass
+    the same provenance check (llm.py)."""
+    from linewise.assistant import llm  # it imports this module
+
+    now = now or utcnow()
+    offline = _offline(db, principal, question, context, now)
+    model = llm.configured()
+    return offline if model is None else llm.reword(model, db, principal, question, offline, now)
+
+
+def _offline(
     db: Session,
     principal: Principal,
     question: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,16 @@ class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=500)
     context: dict[str, Any] | None = Field(
         None, description="the previous answer's context, for follow-ups such as 'and yesterday?'"
+    )
+
+
+class Wording(ResponseModel):
+    by: Literal["model", "template"] = Field(
+        description="model: the language model worded it; template: the offline wording"
+    )
+    model: str = Field(description="the language model configured")
+    fallback: str | None = Field(
+        description="why the offline answer was given instead of the model's (null: it was not)"
     )
 
 
@@ -27,6 +37,9 @@ class AnswerOut(ResponseModel):
     link: str | None = Field(description="the page that shows and explains them")
     window: str | None = Field(description="the time window, in the site's time zone")
     context: dict[str, Any] = Field(description="send back with the next question")
+    wording: Wording | None = Field(
+        None, description="who worded the answer, when a language model is configured"
+    )
     elapsed_ms: float
 
 

@@ -12,6 +12,7 @@ from linewise.cli.edge import edge
 from linewise.cli.exchange import export_command, import_command
 from linewise.cli.jobs import jobs_group, worker_command
 from linewise.cli.kpi import kpi
+from linewise.cli.mcp import mcp_command
 from linewise.cli.simulate import simulate
 from linewise.cli.users import apikey_group, user_group
 
@@ -128,6 +129,7 @@ main.add_command(export_command)
 main.add_command(simulate)
 main.add_command(edge)
 main.add_command(kpi)
+main.add_command(mcp_command)
 main.add_command(jobs_group)
 main.add_command(worker_command)
 main.add_command(backup_command)
