@@ -249,7 +249,9 @@ def test_the_panel_is_a_full_screen_sheet_on_a_phone(
             browser.close()
 
 
-def test_operator_asks_from_the_terminal(server: Server, db: Session, chromium_path: str) -> None:
+def test_operator_asks_from_the_terminal(
+    server: Server, db: Session, chromium_path: str, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     demo = _demo(server, db)
@@ -286,5 +288,6 @@ def test_operator_asks_from_the_terminal(server: Server, db: Session, chromium_p
             today = _day_of(answers.nth(1).get_by_test_id("assistant-window").inner_text())
             yesterday = _day_of(answers.nth(2).get_by_test_id("assistant-window").inner_text())
             assert today - yesterday == timedelta(days=1), (today, yesterday)
+            page.screenshot(path=str(tmp_path / "assistant-terminal.png"), full_page=True)
         finally:
             browser.close()
