@@ -19,6 +19,8 @@ const PATHS = {
   alerts: "M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2ZM10 21h4",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 5 5",
   jobs: "M4 5h16v4H4zM4 10h16v4H4zM4 15h16v4H4zM7 7h.01M7 12h.01M7 17h.01",
+  ask: "M4 5h16v11H9l-5 4V5ZM9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5M12 14.5h.01",
+  close: "M6 6l12 12M18 6 6 18",
 } as const;
 
 export type IconName = keyof typeof PATHS;

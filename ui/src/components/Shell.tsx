@@ -1,5 +1,5 @@
 import { APIKEYS_WRITE, AUDIT_READ, USERS_READ } from "../admin/permissions";
-import { useEffect, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api";
 import { LOCALES, msg, t, useT, type Locale } from "../i18n";
 import { siteZone } from "../site";
@@ -8,6 +8,8 @@ import { Icon, type IconName } from "./Icon";
 import { AlertsBadge } from "../alerts/AlertsBadge";
 import { Link } from "./Link";
 import { roleName } from "../session";
+import { AssistantPanel } from "../assistant/AssistantPanel";
+import { useConversation } from "../assistant/useConversation";
 import "./shell-phone.css";
 
 interface NavItem {
@@ -88,12 +90,21 @@ export function Shell({ user, onSignOut, onSignOutEverywhere, children }: {
   // On a phone the navigation is a drawer behind a menu button; going somewhere closes it.
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
+  // "Ask": the assistant's conversation is held here, not in a page, so that it stays
+  // while the user moves between pages (the panel may be closed and opened again too).
+  const convo = useConversation();
+  const [askOpen, setAskOpen] = useState(false);
+  const askButton = useRef<HTMLButtonElement>(null);
+  const closeAsk = useCallback(() => {
+    setAskOpen(false);
+    askButton.current?.focus();
+  }, []);
   const nav = NAV.map((group) => ({
     ...group,
     items: group.items.filter((item) => !item.permission || user.permissions.includes(item.permission)),
   })).filter((group) => group.items.length > 0);
   return (
-    <div className={`shell${wall ? " shell-wall" : ""}${menuOpen ? " menu-open" : ""}`}>
+    <div className={`shell${wall ? " shell-wall" : ""}${menuOpen ? " menu-open" : ""}${askOpen && !wall ? " ask-open" : ""}`}>
       {!wall && <aside className="sidebar">
         <button type="button" className="btn-icon menu-button" aria-expanded={menuOpen}
           aria-controls="main-nav" data-testid="menu-button"
@@ -109,6 +120,13 @@ export function Shell({ user, onSignOut, onSignOutEverywhere, children }: {
           </span>
           <span className="brand-name">Linewise</span>
         </div>
+        <button type="button" ref={askButton} className="ask-button" data-testid="ask-button"
+          aria-expanded={askOpen} aria-controls="assistant-panel"
+          title={t("Ask a question about orders, KPIs or downtime")}
+          onClick={() => (askOpen ? closeAsk() : setAskOpen(true))}>
+          <Icon name="ask" />
+          <span>{t("Ask")}</span>
+        </button>
         <nav className="nav" id="main-nav" aria-label={t("Main")}>
           {nav.map((group) => (
             <div className="nav-group" key={group.section}>
@@ -156,6 +174,7 @@ export function Shell({ user, onSignOut, onSignOutEverywhere, children }: {
       </aside>}
       {menuOpen && <div className="menu-scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
       <main className="content">{children}</main>
+      {askOpen && !wall && <AssistantPanel convo={convo} onClose={closeAsk} />}
     </div>
   );
 }

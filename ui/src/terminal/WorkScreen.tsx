@@ -7,6 +7,7 @@ import { fmtDateTimeShort, fmtNumber, statusLabel, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { cached, lastKnown, listReasons } from "./net";
 import { outbox, setTerminalLine, type Outgoing } from "./queue";
+import { TerminalAsk } from "./TerminalAsk";
 
 type Stage = Schemas["TerminalStage"];
 type Work = Schemas["LineWorkOut"];
@@ -206,6 +207,10 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
           </article>
         ))}
       </div>
+
+      {/* Below the work: asking is never in the way of a tap that counts. */}
+      <TerminalAsk line={line.code}
+        order={(stages.find((s) => s.status === "in_progress") ?? stages[0])?.order_number ?? null} />
 
       {viewing && (
         <div className="term-sheet-backdrop" onClick={() => setViewing(null)}>
