@@ -1,4 +1,11 @@
 """The assistant's tools, one module per area of the product; importing this package
 registers them all."""
 
-from linewise.assistant.toolbox import kpi, orders  # noqa: F401
+from linewise.assistant.toolbox import (  # noqa: F401
+    delivery,
+    kpi,
+    orders,
+    orders_list,
+    people,
+    plan,
+)
