@@ -12,8 +12,14 @@ from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
 from linewise.assistant.toolbox.orders import OrderParams
 from linewise.assistant.toolbox.phrasing import window_args
-from linewise.assistant.toolbox.places import SHOWN, day_or_week, iso, numbers_said, site_zone
-from linewise.assistant.toolbox.places import span_words
+from linewise.assistant.toolbox.places import (
+    SHOWN,
+    day_or_week,
+    iso,
+    numbers_said,
+    site_zone,
+    span_words,
+)
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
 from linewise.domains.delivery import service
 from linewise.domains.delivery.api import _order_out
@@ -278,8 +284,7 @@ def _bottleneck_word(result: ToolResult, asked: Asked) -> str:
         f"orders {result.window}: {render.count(top['late_min'])} of "
         f"{render.count(f['late_min'])} late minutes ({render.count(top['wait_min'])} queueing "
         f"beyond plan, {render.count(top['lost_min'])} lost against plan) over "
-        f"{render.count(top['orders'])} orders"
-        + (f"; then {rest}." if rest else ".")
+        f"{render.count(top['orders'])} orders" + (f"; then {rest}." if rest else ".")
     )
 
 

@@ -13,8 +13,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
 from linewise.assistant.toolbox.phrasing import window_args
-from linewise.assistant.toolbox.places import SHOWN, day_or_week, iso, numbers_said, site_zone
-from linewise.assistant.toolbox.places import span_words
+from linewise.assistant.toolbox.places import (
+    SHOWN,
+    day_or_week,
+    iso,
+    numbers_said,
+    site_zone,
+    span_words,
+)
 from linewise.assistant.tools import ToolContext, ToolResult, tool
 from linewise.assistant.when import TODAY, When
 from linewise.core.query import apply_sort

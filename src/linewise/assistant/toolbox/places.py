@@ -80,7 +80,7 @@ def span_words(window: TimeWindow, label: str, timezone: str) -> str:
 
 
 def numbers_said(numbers: list[str], total: int) -> str:
-    """"PO-1, PO-2 and PO-3" or "PO-1, PO-2, PO-3, PO-4, PO-5 and 7 more" (``total - 5``
+    """ "PO-1, PO-2 and PO-3" or "PO-1, PO-2, PO-3, PO-4, PO-5 and 7 more" (``total - 5``
     is a fact of the tool: ``more``)."""
     shown = numbers[:SHOWN]
     if not shown:
