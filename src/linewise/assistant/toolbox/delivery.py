@@ -22,31 +22,34 @@ from linewise.assistant.toolbox.places import (
 )
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
 from linewise.domains.delivery import service
-from linewise.domains.delivery.api import _order_out
 from linewise.domains.production import repository as orders_repo
 from linewise.kpi import TimeWindow
 
 RISKY = 0.5  # the Deliveries page marks an order at risk from a 50 % chance of being late
 
 
-def _estimate_facts(item: dict[str, Any]) -> dict[str, Any]:
-    delay = item["delay"]
+def _estimate_facts(est: service.Context, e: service.OrderEstimate) -> dict[str, Any]:
+    """One order's estimate with the fields and roundings of GET /delivery/orders."""
+    o, d = e.order, e.delay
+    delay = None
+    if d is not None:
+        _line_id, code = service.line_label(est, d.line)
+        delay = {
+            "seq": d.seq,
+            "line": code,
+            "kind": d.kind,
+            "behind_min": round(d.behind_s / 60, 1),
+            "cause": d.cause,
+        }
     return {
-        "number": item["number"],
-        "status": str(item["status"]),
-        "due_date": iso(item["due_date"]),
-        "eta": iso(item["eta"]),
-        "p_late": item["p_late"],
-        "late_by_min": item["late_by_min"],
-        "delay": None
-        if delay is None
-        else {
-            "seq": delay["seq"],
-            "line": delay["line_code"],
-            "kind": delay["kind"],
-            "behind_min": delay["behind_min"],
-            "cause": delay["cause"],
-        },
+        "number": o.number,
+        "status": str(o.status),
+        "due_date": iso(o.due_date),
+        "eta": iso(e.estimate.finish),
+        "p_late": round(e.estimate.p_late, 4),
+        "late_by_min": round((e.estimate.finish - o.due_date).total_seconds() / 60, 1),
+        "calibrated": e.estimate.calibrated,
+        "delay": delay,
     }
 
 
@@ -63,7 +66,7 @@ class RiskParams(BaseModel):
 )
 def orders_at_risk(ctx: ToolContext, p: RiskParams) -> ToolResult:
     est = service.load(ctx.db, ctx.now)
-    items = [_order_out(est, e) for e in service.estimates(est)]
+    items = [_estimate_facts(est, e) for e in service.estimates(est)]
     risky = [i for i in items if i["p_late"] >= p.threshold]
     return ToolResult(
         {
@@ -72,7 +75,7 @@ def orders_at_risk(ctx: ToolContext, p: RiskParams) -> ToolResult:
             "threshold": p.threshold,
             "numbers": [i["number"] for i in risky[:SHOWN]],
             "more": max(0, len(risky) - SHOWN),
-            "orders": [_estimate_facts(i) for i in risky[:SHOWN]],
+            "orders": risky[:SHOWN],
             "calibrated": bool(items and items[0]["calibrated"]),
             "timezone": site_zone(ctx.db),
         },
@@ -96,7 +99,7 @@ def order_delivery(ctx: ToolContext, p: OrderParams) -> ToolResult:
     found = next((e for e in service.estimates(est) if e.order.id == order.id), None)
     if found is None:
         raise ToolRefused(f"{order.number} is {order.status}, not open, so it has no ETA")
-    facts = _estimate_facts(_order_out(est, found)) | {"timezone": site_zone(ctx.db)}
+    facts = _estimate_facts(est, found) | {"timezone": site_zone(ctx.db)}
     return ToolResult(facts, f"GET /api/v1/delivery/orders/{order.id}", f"/orders/{order.number}")
 
 

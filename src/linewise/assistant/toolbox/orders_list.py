@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -118,7 +119,7 @@ def orders_list(ctx: ToolContext, p: OrdersParams) -> ToolResult:
     if p.open_only:
         args.append("status=" + ",".join(str(s) for s in OPEN))
     if p.customer:
-        args.append(f"q={p.customer}")
+        args.append(f"q={quote(p.customer)}")
     if p.product_id:
         args.append(f"product_id={p.product_id}")
     if window:
@@ -239,7 +240,7 @@ def _list_word(result: ToolResult, asked: Asked) -> str:
 # these words, when no known customer was found, names the customer that does not exist.
 _CUSTOMER_PHRASE = re.compile(
     r"\b(?:customer|client)\s+(.+?)(?:\s+(?:have|has|got|open|pending|due|this|today|now)\b|$)"
-    r"|\b(?:for|from|of)\s+(?!the\b|this\b|today\b|next\b|line\b)(.+?)(?:\s+(?:have|has|got"
+    r"|\b(?:for|from|of)\s+(?:customer\s+|client\s+)?(?!the\b|this\b|today\b|next\b|line\b)(.+?)(?:\s+(?:have|has|got"
     r"|open|pending|due|this|today|now|still)\b|$)"
     r"|^(?:what (?:does|do|has) )?(.+?)'s (?:open )?orders\b"
 )
