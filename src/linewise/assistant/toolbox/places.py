@@ -10,6 +10,7 @@ from typing import Any
 from linewise.api.deps import Principal
 from linewise.assistant.intents import Asked, CannotAnswer
 from linewise.assistant.repository import Named
+from linewise.assistant.tools import ToolRefused
 from linewise.core.errors import Forbidden
 from linewise.domains.equipment.models import Line
 from linewise.domains.equipment.repository import line_by_id
@@ -57,17 +58,22 @@ def day_or_week(
     end: datetime | None = None,
 ) -> tuple[TimeWindow, str]:
     """A whole site-local day or ISO week (or a from/to range), never cut at now: "due
-    today" includes the rest of today; nothing given: today."""
-    if start is not None and end is not None:
-        return TimeWindow(start, end), "from–to"
-    if week is not None:
-        monday = parse_week(week)
-        window = TimeWindow(
-            site_day(timezone, monday).start, site_day(timezone, monday + timedelta(days=7)).start
-        )
-        return window, f"week {week}"
-    local = day or site_date_of(timezone, now)
-    return site_day(timezone, local), local.isoformat()
+    today" includes the rest of today; nothing given: today. A window that cannot be
+    (to before from, a day beyond the calendar) is a refusal, not an error."""
+    try:
+        if start is not None and end is not None:
+            return TimeWindow(start, end), "from–to"
+        if week is not None:
+            monday = parse_week(week)
+            window = TimeWindow(
+                site_day(timezone, monday).start,
+                site_day(timezone, monday + timedelta(days=7)).start,
+            )
+            return window, f"week {week}"
+        local = day or site_date_of(timezone, now)
+        return site_day(timezone, local), local.isoformat()
+    except (ValueError, OverflowError) as exc:
+        raise ToolRefused(f"no such window: {exc}") from exc
 
 
 def span_words(window: TimeWindow, label: str, timezone: str) -> str:
