@@ -3,10 +3,14 @@ registers them all."""
 
 from linewise.assistant.toolbox import (  # noqa: F401
     alerts,
+    delivery,
     floor,
     kpi,
     maintenance,
     orders,
+    orders_list,
+    people,
+    plan,
     quality,
     stock,
 )
