@@ -127,9 +127,9 @@ def _late_word(result: ToolResult, asked: Asked) -> str:
     finish = render.moment(f["finish"], zone)
     if f["late"]:
         by = render.duration(f["late_by_s"])
-        return f"Yes: {f['number']} is late by {by}, {how} {finish}, due {due}."
+        return f"{f['number']} is late by {by}: {how} {finish}, due {due}."
     ahead = render.duration(-f["late_by_s"])
-    return f"No: {f['number']} is on time, {how} {finish}, due {due} ({ahead} ahead)."
+    return f"{f['number']} is on time: {how} {finish}, due {due} ({ahead} ahead)."
 
 
 def _eta_word(result: ToolResult, asked: Asked) -> str:
