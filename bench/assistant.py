@@ -73,6 +73,7 @@ class Outcome:
     leak: bool = False
     unbacked: tuple[str, ...] = ()
     detail: str = ""
+    verified: bool = True  # the numbers were compared with the API's
 
 
 # --- windows, computed here (not by the assistant's code) ----------------------------------
@@ -129,6 +130,25 @@ class Bench:
             c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
             self.clients[role] = c
         self.now = datetime.now(UTC)
+        self.plan_id = self.publish_plan()
+
+    def publish_plan(self) -> int | None:
+        """Solve and publish a plan (5 s) so that plan questions have one to read."""
+        planner = self.clients["planner"]
+        r = planner.post(
+            "/api/v1/schedules", json={"time_limit_s": 5.0, "num_workers": 1, "horizon_days": 7}
+        )
+        if r.status_code != 202:
+            print(f"no plan: {r.status_code} {r.text[:200]}", file=sys.stderr)
+            return None
+        run_id = r.json()["id"]
+        self.app.state.planning.wait(run_id, 120.0)
+        run = planner.get(f"/api/v1/schedules/{run_id}").json()
+        if run["status"] != "succeeded":
+            print(f"no plan: {run['status']}", file=sys.stderr)
+            return None
+        planner.post(f"/api/v1/plans/{run['plan_id']}/publish", json={}).raise_for_status()
+        return int(run["plan_id"])
 
     def get(self, role: str, url: str) -> Any:
         r = self.clients[role].get(url)
@@ -405,6 +425,14 @@ ORDER_PHRASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     ),
 }
 OFF_TOPIC = [
+    "can you order pizza for the night shift",
+    "what's the meaning of life",
+    "summarise the news",
+    "how do I reset my windows password",
+    "what time does the canteen open",
+    "play some music",
+    "who is the best footballer",
+    "what's 2 plus 2",
     "what's the weather tomorrow",
     "who won the football last night",
     "write a poem about solder paste",
@@ -419,6 +447,14 @@ OFF_TOPIC = [
     "how old is the universe",
 ]
 UNKNOWN = [
+    ("how much UNOBTAINIUM-5 is in stock", "planner"),
+    ("stock of material ZZ-404", "manager"),
+    ("is XRAY-1 running?", "admin"),
+    ("what's running on WELD-2 right now", "manager"),
+    ("open orders for Wayne Enterprises", "planner"),
+    ("throughput of PAINT-1 yesterday", "admin"),
+    ("first pass yield of smt line 8 this week", "manager"),
+    ("what runs next on ROBOT-3", "planner"),
     ("OEE of SMT-9 today", "admin"),
     ("is PO-99999 late?", "planner"),
     ("availability of XRAY-2 yesterday", "manager"),
@@ -432,6 +468,291 @@ UNKNOWN = [
     ("scrap on DIP-5 this week", "planner"),
     ("when will PO-31337 be done", "admin"),
 ]
+
+
+OPEN = "planned,released,in_progress,on_hold"
+
+
+def route_gold(role: str, url: str, pick: Callable[[Any], dict[str, Any]]) -> Gold:
+    """The numbers ``pick`` takes from one API route's answer."""
+
+    def gold(b: Bench, facts: dict[str, Any]) -> dict[str, Any]:
+        return pick(b.get(role, url))
+
+    return gold
+
+
+def floor_states(body: Any, line_code: str | None, machine_code: str | None) -> dict[str, Any]:
+    machines = [
+        m
+        for line in body["lines"]
+        for m in line["machines"]
+        if (line_code is None or line["code"] == line_code)
+        and (machine_code is None or m["code"] == machine_code)
+    ]
+    stopped = [m for m in machines if m["state"] != "producing"]
+    return {"machine_count": len(machines), "stopped_count": len(stopped)}
+
+
+def shortage_counts(body: Any) -> dict[str, Any]:
+    rows = body["orders"]
+    return {
+        "orders": len({r["order_id"] for r in rows}),
+        "materials_short": len({r["material"]["id"] for r in rows}),
+    }
+
+
+def risky(body: Any) -> dict[str, Any]:
+    items = body["items"]
+    return {"open_count": len(items), "count": sum(i["p_late"] >= 0.5 for i in items)}
+
+
+# intent -> phrasings; {l} a line, {m} a machine, {mat} a material, {p} a product,
+# {c} a customer. The gold is made in ``more_cases``.
+MORE_PHRASES: dict[str, list[str]] = {
+    "late_orders": [
+        "which orders are late?",
+        "any late orders",
+        "list the orders that are behind schedule",
+        "how many orders are overdue right now",
+        "show me late orders please",
+    ],
+    "orders_for_product": [
+        "open orders of {p}",
+        "which orders are there for {p}",
+        "how many orders for product {p} are open",
+    ],
+    "orders_for_customer": [
+        "orders for {c}",
+        "what's open for {c}",
+        "show the open orders of customer {c}",
+    ],
+    "stopped_machines": [
+        "which machines are down",
+        "which machines are stopped right now",
+        "anything stopped atm?",
+        "what is not running at the moment",
+    ],
+    "machine_state": [
+        "is {m} running?",
+        "what state is {m} in",
+        "is {m} down right now",
+        "status of machine {m}",
+    ],
+    "throughput": [
+        "throughput of {l} yesterday",
+        "uph of {l} today",
+        "units per hour on {l} this week",
+    ],
+    "unassigned_stops": [
+        "which stops still have no reason?",
+        "downtime queue",
+        "stops without a reason code",
+    ],
+    "stock_of_material": [
+        "how much {mat} is in stock?",
+        "stock of {mat}",
+        "do we have {mat} on hand",
+        "how many {mat} are left in the store",
+    ],
+    "shortages": [
+        "which materials are short?",
+        "what are we short of for the planned orders",
+        "material shortages",
+        "are any parts missing for open orders",
+    ],
+    "at_risk_orders": [
+        "which orders are at risk of being late",
+        "orders at risk",
+        "which orders might miss their due date",
+    ],
+    "open_alerts": ["any open alerts?", "show me the alarms", "what alerts are firing"],
+    "open_nonconformances": ["open NCRs?", "any open nonconformances", "what's on quality hold"],
+    "orders_due": ["what's due this week", "which orders are due this week?"],
+    "bottleneck": [
+        "which stage is causing delays for this week's plan?",
+        "what is the bottleneck this week",
+        "where are orders delayed this week",
+    ],
+    "first_pass_yield": ["first pass yield of {l} this week", "what's the FPY on {l} this week"],
+    # Answered from routes whose figures move with the clock or that need people and plans
+    # the demo may not have: judged by the intent and by answering, not by the numbers.
+    "plan_on_line": ["what is planned on {l} today", "what's on the plan for {l} today"],
+    "next_on_line": ["what runs next on {l}", "which order is next on {l}"],
+    "running_on_line": ["what order is {l} running now", "what's running on {l} right now"],
+    "machine_health": ["which machine is likely to fail", "health of {m}"],
+    "maintenance_due": ["which machines have maintenance due", "is any maintenance overdue"],
+    "who_works_where": ["who is working on {l} now", "who's on {l}"],
+    "spc_violations": ["any SPC violations on {l}?", "is {l} out of control"],
+    "order_delay_cause": ["what's holding up {o}", "why is {o} delayed"],
+}
+UNVERIFIED = {
+    "plan_on_line",
+    "next_on_line",
+    "running_on_line",
+    "machine_health",
+    "maintenance_due",
+    "who_works_where",
+    "spc_violations",
+    "order_delay_cause",
+}
+
+
+def more_cases(b: Bench, cat: Catalog, engine: Any) -> list[Case]:
+    """Cases for the floor, stock, quality, delivery and order-list intents."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from linewise.domains.inventory.models import Material
+    from linewise.domains.production.models import CustomerOrder, Product
+
+    rng = b.rng
+    with Session(engine) as db:
+        materials = list(db.execute(select(Material.id, Material.code)).tuples())
+        products = list(db.execute(select(Product.id, Product.code)).tuples())
+        customers = sorted(set(db.scalars(select(CustomerOrder.customer))))
+    roles = ["admin", "manager", "planner"]
+    out: list[Case] = []
+    for intent_name, phrases in MORE_PHRASES.items():
+        for phrase in phrases:
+            for _ in range(2 if "{" in phrase else 1):
+                role = rng.choice(roles)
+                line = rng.choice(cat.lines)
+                machine = rng.choice(cat.machines)
+                material = rng.choice(materials)
+                product = rng.choice(products)
+                customer = rng.choice(customers) if customers else "nobody"
+                order = rng.choice(
+                    [o for o in cat.orders if o["status"] in ("released", "in_progress")]
+                )
+                question = phrase.format(
+                    o=order["number"],
+                    l=rng.choice(line_words(line)),
+                    m=machine["code"],
+                    mat=material[1],
+                    p=product[1],
+                    c=customer,
+                )
+                gold: Gold | None = None
+                if intent_name == "late_orders":
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/orders?late=true&status={OPEN}&limit=1",
+                        lambda body: {"count": body["total"]},
+                    )
+                elif intent_name == "orders_for_product":
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/orders?status={OPEN}&product_id={product[0]}&limit=1",
+                        lambda body: {"count": body["total"]},
+                    )
+                elif intent_name == "orders_for_customer":
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/orders?status={OPEN}&limit=500",
+                        lambda body, c=customer: {
+                            "count": sum(
+                                (o["customer_order"] or {}).get("customer") == c
+                                for o in body["items"]
+                            )
+                        },
+                    )
+                elif intent_name == "stopped_machines":
+                    gold = route_gold(
+                        role, "/api/v1/floor", lambda b_: floor_states(b_, None, None)
+                    )
+                elif intent_name == "machine_state":
+                    gold = route_gold(
+                        role,
+                        "/api/v1/floor",
+                        lambda b_, m=machine["code"]: floor_states(b_, None, m),
+                    )
+                elif intent_name == "throughput":
+                    win = {"yesterday": 1, "today": 0}.get(question.split()[-1])
+                    wins = windows(b.now, cat.tz)
+                    w = wins[1] if win == 1 else wins[0] if win == 0 else wins[2]
+                    gold = kpi_gold(
+                        role,
+                        "line",
+                        line["id"],
+                        w.query,
+                        {"throughput_rate_per_hour": "kpis.throughput_rate_per_hour"},
+                    )
+                elif intent_name == "unassigned_stops":
+                    gold = route_gold(
+                        role, "/api/v1/downtime/unassigned", lambda body: {"total": body["total"]}
+                    )
+                elif intent_name == "stock_of_material":
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/materials/{material[0]}/stock",
+                        lambda body: {
+                            k: body["availability"][k] for k in ("on_hand", "reserved", "available")
+                        },
+                    )
+                elif intent_name == "shortages":
+                    gold = route_gold(role, "/api/v1/stock/shortages", shortage_counts)
+                elif intent_name == "at_risk_orders":
+                    gold = route_gold(role, "/api/v1/delivery/orders", risky)
+                elif intent_name == "open_alerts":
+                    gold = route_gold(
+                        role,
+                        "/api/v1/alerts",
+                        lambda body: {"open": sum(a["status"] != "resolved" for a in body)},
+                    )
+                elif intent_name == "open_nonconformances":
+                    gold = route_gold(
+                        role,
+                        "/api/v1/quality/nonconformances?status=open",
+                        lambda body: {"total": body["total"]},
+                    )
+                elif intent_name == "orders_due":
+                    start, end = week_bounds(b.now, cat.tz)
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/orders?due_after={start}&due_before={end}&limit=1",
+                        lambda body: {"count": body["total"]},
+                    )
+                elif intent_name == "bottleneck":
+                    start, end = week_bounds(b.now, cat.tz)
+                    gold = route_gold(
+                        role,
+                        f"/api/v1/delivery/attribution?from={start}&to={end}",
+                        lambda body: {"late_orders": body["late_orders"]},
+                    )
+                elif intent_name == "first_pass_yield":
+                    gold = fpy_gold(role, line["id"], b.now, cat.tz)
+                elif intent_name in UNVERIFIED:
+                    gold = ANSWERED
+                out.append(Case(question, role, intent_name, gold, group=intent_name))
+    return out
+
+
+def ANSWERED(b: Bench, facts: dict[str, Any]) -> dict[str, Any]:
+    """No numbers compared: the question counts as answered when the intent is right."""
+    return {}
+
+
+def week_bounds(now: datetime, tz: str) -> tuple[str, str]:
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    monday = datetime.combine(today - timedelta(days=today.weekday()), datetime.min.time(), zone)
+    start = monday.astimezone(UTC)
+    end = (monday + timedelta(days=7)).astimezone(UTC)
+    return (
+        start.isoformat().replace("+00:00", "Z"),
+        end.isoformat().replace("+00:00", "Z"),
+    )
+
+
+def fpy_gold(role: str, line_id: int, now: datetime, tz: str) -> Gold:
+    def gold(b: Bench, facts: dict[str, Any]) -> dict[str, Any]:
+        start, _end = week_bounds(now, tz)
+        until = str(facts.get("end", "")).replace("+00:00", "Z").replace("+", "%2B")
+        body = b.get(role, f"/api/v1/quality/figures?line_id={line_id}&from={start}&to={until}")
+        return {"fpy": body["fpy"], "inspected": body["inspected"]}
+
+    return gold
 
 
 def line_words(line: dict[str, Any]) -> list[str]:
@@ -564,7 +885,9 @@ def build_cases(b: Bench, cat: Catalog) -> list[Case]:
     for question, role in UNKNOWN:
         cases.append(Case(question, role, None, kind="unknown", group="refuse_unknown"))
     area_phrases = [p for ps, _k in KPI_PHRASES.values() for p in ps]
-    for _ in range(30):
+    for question in ("who is working on SMT-1 now", "where is anna working", "who's on SMT-2"):
+        cases.append(Case(question, "operator", None, kind="permission", group="refuse_role"))
+    for _ in range(40):
         line = rng.choice(other_lines)
         win = rng.choice(wins)
         if rng.random() < 0.3:
@@ -606,6 +929,12 @@ def judge(b: Bench, case: Case, answer: dict[str, Any], ms: float) -> Outcome:
         out.detail = f"abstained: {answer['text'][:120]}"
         return out
     expected = case.gold(b, facts)
+    if case.gold is ANSWERED:
+        out.exact = answer.get("intent") == case.intent
+        out.verified = False
+        if not out.exact:
+            out.detail = f"intent {answer.get('intent')}"
+        return out
     wrong = {k: (v, _fact(facts, k)) for k, v in expected.items() if not same(v, _fact(facts, k))}
     out.exact = not wrong
     if wrong:
@@ -679,6 +1008,8 @@ def baseline(b: Bench, cases: list[Case], site_id: int) -> dict[str, Any]:
 
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     answerable = [o for o in outcomes if o.case.gold is not None]
+    verified = [o for o in answerable if o.case.gold is not ANSWERED]
+    unverified = [o for o in answerable if o.case.gold is ANSWERED]
     refusals = [o for o in outcomes if o.case.gold is None]
     ms = sorted(o.ms for o in outcomes)
     by_group: dict[str, list[Outcome]] = defaultdict(list)
@@ -689,7 +1020,10 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "answerable": len(answerable),
         "must_refuse": len(refusals),
         "intents": len({o.case.intent for o in answerable}),
-        "exact": sum(o.exact for o in answerable) / max(len(answerable), 1),
+        "verified": len(verified),
+        "exact": sum(o.exact for o in verified) / max(len(verified), 1),
+        "unverified": len(unverified),
+        "unverified_answered": sum(o.exact for o in unverified) / max(len(unverified), 1),
         "intent_recognised": sum(o.answer.get("intent") == o.case.intent for o in answerable)
         / max(len(answerable), 1),
         "correct_abstentions": sum(o.abstained_ok for o in refusals) / max(len(refusals), 1),
@@ -718,10 +1052,19 @@ def print_table(s: dict[str, Any], base: dict[str, Any]) -> None:
         f"intents, {s['must_refuse']} to refuse)\n"
     )
     rows: list[tuple[str, str, str, str]] = []
-    for label, key in (("exact answers", "exact"), ("correct abstentions", "correct_abstentions")):
+    for label, key in (
+        (f"exact answers ({s['verified']})", "exact"),
+        (f"correct abstentions ({s['must_refuse']})", "correct_abstentions"),
+    ):
         ratio = s[key] / base[key] if base[key] else float("inf")
         rows.append((label, f"{s[key]:.1%}", f"{base[key]:.1%}", f"{ratio:.2f}"))
     rows += [
+        (
+            f"answered, numbers not compared ({s['unverified']})",
+            f"{s['unverified_answered']:.1%}",
+            "—",
+            "",
+        ),
         ("answers leaking other areas", str(s["leaks"]), str(base["leaks"]), ""),
         ("answers with unbacked numbers", str(s["unbacked_numbers"]), "—", ""),
         ("intent recognised", f"{s['intent_recognised']:.1%}", "—", ""),
@@ -766,7 +1109,7 @@ def main() -> None:
         b = Bench(url, args.seed)
         try:
             cat = catalog(b.engine)
-            cases = build_cases(b, cat)
+            cases = build_cases(b, cat) + more_cases(b, cat, b.engine)
             b.ask("admin", "warm up: OEE today", None)  # imports and caches, not measured
             outcomes = run(b, cases)
             site_id = b.get("admin", "/api/v1/sites")["items"][0]["id"]
