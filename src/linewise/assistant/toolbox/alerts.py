@@ -10,12 +10,11 @@ from pydantic import Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, Intent, Plan, intent
-from linewise.assistant.toolbox.common import areas_of
+from linewise.assistant.toolbox.common import areas_of, iso
 from linewise.assistant.toolbox.scoping import (
     WHICH,
     ScopeParams,
     checked_scope,
-    iso,
     machine_ids,
     scope_args,
     scope_lines,

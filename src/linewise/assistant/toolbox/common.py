@@ -117,6 +117,11 @@ def window_query(p: WindowParams) -> str:
     return "&".join(parts)
 
 
+def iso(value: datetime | None) -> str | None:
+    """An instant for the facts (ISO 8601), or None."""
+    return value.isoformat() if value is not None else None
+
+
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+", "%2B")
 

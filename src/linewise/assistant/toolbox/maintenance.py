@@ -11,12 +11,12 @@ from pydantic import Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, Intent, Plan, intent
+from linewise.assistant.toolbox.common import iso
 from linewise.assistant.toolbox.scoping import (
     NOW,
     WHICH,
     ScopeParams,
     checked_scope,
-    iso,
     machine_ids,
     scope_args,
     zone_of,

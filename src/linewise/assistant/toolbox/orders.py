@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
+from linewise.assistant.toolbox.common import iso
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
 from linewise.domains.production import repository as orders_repo
 from linewise.domains.production.api import detail
@@ -16,10 +16,6 @@ from linewise.domains.production.api import detail
 
 class OrderParams(BaseModel):
     number: str = Field(min_length=1, max_length=60, description="the production order's number")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 @tool(
@@ -64,15 +60,15 @@ def order_status(ctx: ToolContext, p: OrderParams) -> ToolResult:
             "progress": stage["progress"],
             "line": line,
             "good": stage_op["good_qty"] if stage_op else 0,
-            "planned_finish": _iso(stage_op["planned_finish"]) if stage_op else None,
+            "planned_finish": iso(stage_op["planned_finish"]) if stage_op else None,
         },
-        "due_date": _iso(body["due_date"]),
-        "planned_finish": _iso(body["planned_finish"]),
-        "finish": _iso(body["finish"]),
+        "due_date": iso(body["due_date"]),
+        "planned_finish": iso(body["planned_finish"]),
+        "finish": iso(body["finish"]),
         "finish_basis": str(body["finish_basis"]) if body["finish_basis"] else None,
         "late": body["late"],
         "late_by_s": body["late_by_s"],
-        "completed_at": _iso(body["completed_at"]),
+        "completed_at": iso(body["completed_at"]),
         "timezone": body["site_timezone"] or "UTC",
     }
     return ToolResult(

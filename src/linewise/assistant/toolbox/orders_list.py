@@ -13,11 +13,11 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
+from linewise.assistant.toolbox.common import iso
 from linewise.assistant.toolbox.phrasing import window_args
 from linewise.assistant.toolbox.places import (
     SHOWN,
     day_or_week,
-    iso,
     numbers_said,
     site_zone,
     span_words,

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
-from linewise.assistant.toolbox.places import iso, line_for, line_of
+from linewise.assistant.toolbox.common import iso
+from linewise.assistant.toolbox.places import line_for, line_of
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
 from linewise.core.errors import Forbidden
 from linewise.domains.equipment.models import Area, Line, Machine

@@ -97,7 +97,3 @@ def numbers_said(numbers: list[str], total: int) -> str:
     if len(shown) == 1:
         return shown[0]
     return ", ".join(shown[:-1]) + f" and {shown[-1]}"
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

@@ -12,15 +12,9 @@ from pydantic import BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
+from linewise.assistant.toolbox.common import iso
 from linewise.assistant.toolbox.phrasing import window_args
-from linewise.assistant.toolbox.places import (
-    day_or_week,
-    iso,
-    line_for,
-    line_of,
-    site_zone,
-    span_words,
-)
+from linewise.assistant.toolbox.places import day_or_week, line_for, line_of, site_zone, span_words
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
 from linewise.domains.planning import gantt
 from linewise.domains.planning import repository as plan_repo

@@ -14,6 +14,7 @@ from linewise.assistant.intents import Asked, Intent, Plan, intent
 from linewise.assistant.toolbox.common import (
     ScopedParams,
     areas_of,
+    iso,
     rounded,
     scope_and_window,
     window_words,
@@ -23,7 +24,6 @@ from linewise.assistant.toolbox.scoping import (
     WHICH,
     ScopeParams,
     checked_scope,
-    iso,
     scope_args,
     scope_lines,
     zone_of,

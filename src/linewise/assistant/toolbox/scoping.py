@@ -4,7 +4,6 @@ the phrases their intents share (now, a past window, "which ... are")."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,10 +66,6 @@ def scope_args(asked: Asked) -> dict[str, Any]:
     """The scope a question names (the site if none), without a window."""
     scope = scope_of(asked)
     return {"scope": scope.kind, "id": scope.id}
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def codes(items: list[str], limit: int = 8) -> str:

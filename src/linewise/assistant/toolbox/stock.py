@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
-from linewise.assistant.toolbox.scoping import WHICH, iso
+from linewise.assistant.toolbox.common import iso
+from linewise.assistant.toolbox.scoping import WHICH
 from linewise.assistant.tools import ToolContext, ToolResult, tool
 from linewise.domains.inventory import stock_service
 
