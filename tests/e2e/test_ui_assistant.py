@@ -166,6 +166,17 @@ def test_planner_asks_follows_up_and_reads_the_answer_s_page(
             if UPDATE_SCREENSHOTS:
                 shutil.copyfile(shot, SCREENSHOT)
 
+            # The third question of the brief: delays of this week's orders, by stage.
+            box.fill("Which stage is causing delays for this week's plan?")
+            box.press("Enter")
+            expect(answers).to_have_count(5)
+            delays = answers.nth(4)
+            expect(delays).to_have_attribute("data-abstained", "false")
+            expect(delays.get_by_test_id("assistant-text")).to_contain_text("week")
+            expect(delays.get_by_test_id("assistant-source")).to_contain_text(
+                "/api/v1/delivery/attribution"
+            )
+
             # Refusals (problem+json) and a lost connection are said in words.
             page.route(
                 "**/api/v1/assistant/ask",
@@ -196,7 +207,7 @@ def test_planner_asks_follows_up_and_reads_the_answer_s_page(
             panel.get_by_role("button", name="Close").click()
             expect(panel).to_have_count(0)
             page.get_by_test_id("ask-button").click()
-            expect(panel.get_by_test_id("assistant-question")).to_have_count(6)
+            expect(panel.get_by_test_id("assistant-question")).to_have_count(7)
             panel.get_by_role("button", name="New conversation").click()
             expect(panel.get_by_test_id("assistant-question")).to_have_count(0)
             expect(panel.get_by_role("group", name="Example questions")).to_be_visible()
