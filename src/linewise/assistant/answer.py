@@ -140,7 +140,9 @@ def _offline(
     if previous is not None and _continues(text, chosen, mentions, when):
         # A follow-up ("and yesterday?", "and the scrap?", "is it late?"): its own intent
         # if it names one, else the previous; what it does not name, the previous names.
-        chosen = chosen or previous
+        if chosen is None or (_FOLLOW_UP.match(text) and chosen.cue_score(asked) < 1.0):
+            # "what about SMT-1?" asks the previous question again, not "what is SMT-1".
+            chosen = previous
         mentions = _merge(_carried(context, resolver), mentions)
         asked = Asked(text, mentions, when or _when_of(context), site, now)
     if mentions.unknown:

@@ -50,10 +50,14 @@ class Intent:
     summary: str = ""
     compiled: list[tuple[re.Pattern[str], float]] = field(default_factory=list, compare=False)
 
-    def score(self, asked: Asked) -> float:
+    def cue_score(self, asked: Asked) -> float:
+        """The weights of the cue phrases the question contains."""
         if not self.compiled:
             self.compiled.extend((re.compile(p), w) for p, w in self.cues)
-        total = sum(w for p, w in self.compiled if p.search(asked.text))
+        return sum(w for p, w in self.compiled if p.search(asked.text))
+
+    def score(self, asked: Asked) -> float:
+        total = self.cue_score(asked)
         if total <= 0:
             return 0.0
         if self.needs and any(_has(asked.mentions, kind) for kind in self.needs):

@@ -285,6 +285,12 @@ intent(
                 1.2,
             ),
             (r"\bwhat\b|\bwhich (?:order|job|po)\b|\bwhat(?:'s| is)\b", 0.3),
+            # "what order is SMT-1 running" asks for the order, not the machines' states.
+            (
+                r"\b(?:what|which) (?:order|job|po|product|work order)\b"
+                r"|\bwhat(?:'s| is) (?:the )?\S+(?: \S+)? (?:running|making|producing|building)\b",
+                0.8,
+            ),
         ),
         ("line", "machine"),
         _running_plan,
