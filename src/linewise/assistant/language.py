@@ -164,15 +164,66 @@ def normalize(question: str) -> str:
     return text
 
 
+# Everyday words that are close to a domain word but are not typos of it ("should" is
+# not "hold", "there" is not "where").
+_EVERYDAY = frozenset(
+    [
+        "should",
+        "could",
+        "would",
+        "there",
+        "their",
+        "these",
+        "those",
+        "where",
+        "whose",
+        "while",
+        "about",
+        "after",
+        "again",
+        "before",
+        "being",
+        "below",
+        "cook",
+        "cooking",
+        "think",
+        "thing",
+        "things",
+        "thanks",
+        "please",
+        "paint",
+        "music",
+        "news",
+        "funny",
+        "joke",
+        "world",
+        "price",
+        "money",
+        "house",
+        "train",
+        "trains",
+        "movie",
+    ]
+)
+
+
 def mend_typos(text: str, extra_vocabulary: set[str]) -> str:
-    """Replace words that are not known but close to a known one ("avialability")."""
+    """Replace words that are not known but close to a known one ("avialability").
+
+    A typo keeps its first letter here, everyday words stay, and the letters of a code
+    ("paint-1", "weld2") are never mended into another code."""
     vocabulary = DOMAIN_WORDS | extra_vocabulary
-    choices = sorted(vocabulary)
+    by_letter: dict[str, list[str]] = {}
+    for word in sorted(vocabulary):
+        by_letter.setdefault(word[:1], []).append(word)
 
     def mend(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or word in vocabulary:
+        if len(word) < 5 or word in vocabulary or word in _EVERYDAY:
             return word
+        if re.match(r"[\s\-_]*\d", text[match.end() : match.end() + 3]):
+            return word  # the letters of a code
+        choices = by_letter.get(word[:1], [])
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.8 if len(word) > 5 else 0.75)
         return close[0] if close else word
 

@@ -36,9 +36,10 @@ def _walk(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _numeric_variants(key: str, value: float) -> list[float]:
-    out = [value, value * 100]
+    # Magnitudes too: "35.8 h ahead" prints the size of a negative lateness.
+    out = [value, value * 100, abs(value), abs(value) * 100]
     if key.endswith("_s") or key.endswith("seconds"):
-        out += [value / 60, value / 3600, value / 86400]
+        out += [abs(value) / 60, abs(value) / 3600, abs(value) / 86400]
     if key.endswith("_h") or key.endswith("hours"):
         out += [value * 60]
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -124,7 +124,3 @@ def iso(value: datetime | None) -> str | None:
 
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+", "%2B")
-
-
-def rounded(value: Any, digits: int = 4) -> Any:
-    return round(value, digits) if isinstance(value, float) else value

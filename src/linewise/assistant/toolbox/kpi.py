@@ -235,7 +235,7 @@ intent(
         (
             (r"\bdown ?time\b|\bstops?\b|\bstoppages?\b|\bbreakdowns?\b|\bwhat stopped\b", 1.0),
             (
-                r"\bwhy\b|\bcauses?\b|\breasons?\b|\bpareto\b|\bbiggest\b|\btop\b|\bmain\b"
+                r"\bwhy\b|\bcauses?\b|\breasons?\b|\bpareto\b|\bbiggest\b|\btop\b|\bmain\b|\bmost\b"
                 r"|\bhow long\b",
                 0.6,
             ),

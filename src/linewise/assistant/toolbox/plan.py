@@ -280,10 +280,12 @@ intent(
         "running_on_line",
         (
             (
-                r"\b(?:running|producing|making|building|doing|on the line|working on|run)\b"
-                r"|\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b",
+                r"\b(?:running|producing|making|building|doing|on the line|working on|run)\b",
                 1.2,
             ),
+            (r"\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b", 0.3),
+            # "what is not running" asks for the stopped machines.
+            (r"\bnot (?:running|producing|working)\b", -1.5),
             (r"\bwhat\b|\bwhich (?:order|job|po)\b|\bwhat(?:'s| is)\b", 0.3),
             # "what order is SMT-1 running" asks for the order, not the machines' states.
             (

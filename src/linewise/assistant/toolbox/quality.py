@@ -15,7 +15,6 @@ from linewise.assistant.toolbox.common import (
     ScopedParams,
     areas_of,
     iso,
-    rounded,
     scope_and_window,
     window_words,
 )
@@ -70,7 +69,7 @@ def quality_figures(ctx: ToolContext, p: QualityParams) -> ToolResult:
         "end": end.isoformat(),
         "timezone": timezone,
         **{
-            k: rounded(body[k], 6)
+            k: body[k]
             for k in (
                 "inspected",
                 "first_pass_good",
@@ -89,7 +88,7 @@ def quality_figures(ctx: ToolContext, p: QualityParams) -> ToolResult:
             {
                 "step_seq": s["step_seq"],
                 "inspected": s["inspected"],
-                "fpy": rounded(s["fpy"], 6),
+                "fpy": s["fpy"],
             }
             for s in body["steps"]
         ],

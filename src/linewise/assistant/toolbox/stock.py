@@ -194,7 +194,8 @@ intent(
                 r"(?:material|parts|components|stock)s?\b|\benough (?:material|parts|"
                 r"components|stock)s?\b|\bmaterial (?:problems?|issues?)\b"
                 r"|\benough\b.{0,40}\bfor\b|\bcan we (?:build|make)\b"
-                r"|\b(?:do we have|is there|have we got|got) enough\b",
+                r"|\b(?:do we have|is there|have we got|got) enough\b"
+                r"|\b(?:parts|materials?|components) (?:are )?(?:missing|short)\b",
                 1.6,
             ),
             (r"\bmaterials?\b|\bcomponents?\b|\bparts\b|\borders\b|\bplanned\b|\bplan\b", 0.4),
