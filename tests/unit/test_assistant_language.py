@@ -49,6 +49,9 @@ def test_typos_are_mended_to_known_words_only() -> None:
     )
     assert mend_typos("oee of the konveyor", set()) == "oee of the konveyor"
     assert mend_typos("stencl printer", {"stencil"}) == "stencil printer"
+    # Everyday words and the letters of codes are not typos of domain words.
+    assert mend_typos("what should i cook", set()) == "what should i cook"
+    assert mend_typos("throughput of paint-1", {"plant"}) == "throughput of paint-1"
 
 
 def test_every_number_must_come_from_the_facts() -> None:
@@ -56,6 +59,8 @@ def test_every_number_must_come_from_the_facts() -> None:
              "timezone": "Europe/Berlin"}  # fmt: skip
     ok = provenance.check("OEE 77.8 %, 600 good, down 1.5 h, due Tue 08 Dec 14:30", [facts])
     assert ok.ok, ok.unbacked
+    # A negative lateness is printed as its size beside "ahead".
+    assert provenance.check("1.5 h ahead", [{"late_by_s": -5400}]).ok
     bad = provenance.check("OEE 78.4 % and 612 good", [facts])
     assert bad.unbacked == ("78.4", "612")
     # Digits of names and of the question may be repeated.
