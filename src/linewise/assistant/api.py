@@ -28,7 +28,8 @@ def ask_question(
     """A question in words, answered from the data with the caller's permissions, or an
     abstention that says why. Numbers in ``text`` come only from ``facts``."""
     started = time.perf_counter()
-    answer = ask(db, principal, body.question, body.context)
+    context = None if body.context is None else body.context.model_dump(mode="json")
+    answer = ask(db, principal, body.question, context)
     return {**answer.__dict__, "elapsed_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 

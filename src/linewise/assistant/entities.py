@@ -87,6 +87,7 @@ class Mentions:
 # Code-like words: letters, a dash or not, digits ("SMT-9", "PO-99999", "pnp7").
 _CODE_LIKE = re.compile(r"(?<![a-z0-9])([a-z]{2,8})-?(\d{1,6})(?:-([a-z]+\d*))?(?![a-z0-9])")
 _ORDER_DIGITS = re.compile(r"(?<![a-z0-9-])(?:po|order|wo|job)?[\s#\-]*(\d{4,})(?![0-9])")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _LINE_LIKE = re.compile(r"(?<![a-z0-9])([a-z]{2,8})[\s\-_]*line[\s\-_]*(\d{1,3})(?![a-z0-9])")
 _NOT_NAMES = frozenset({"iso", "week", "w", "day", "shift", "last", "top", "line", "jan"})
 
@@ -135,6 +136,7 @@ class Resolver:
             if m.group(1) in _NOT_NAMES or any(s <= m.start() < e for s, e in covered):
                 continue
             mentions.unknown.append(f"{m.group(1).upper()} line {m.group(2)}")
+        covered += [(m.start(), m.end()) for m in _DATE.finditer(text)]  # dates are windows
         for m in _ORDER_DIGITS.finditer(text):
             if any(s <= m.start(1) < e for s, e in covered):
                 continue

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from linewise.api.deps import Principal, authorize, principal_from_bearer
 from linewise.assistant.answer import ask
+from linewise.assistant.schemas import ContextIn
 from linewise.assistant.tools import REGISTRY, Tool, ToolContext, ToolRefused, load_all, tools_for
 from linewise.core.db import read_only_factory, session_scope
 from linewise.core.errors import Problem
@@ -46,7 +47,7 @@ _RESULT_SCHEMA: dict[str, Any] = {
 
 class AskParams(BaseModel):
     question: str = Field(min_length=1, max_length=500, description="a question in words")
-    context: dict[str, Any] | None = Field(
+    context: ContextIn | None = Field(
         None, description="the previous answer's context, for follow-ups such as 'and yesterday?'"
     )
 
@@ -157,7 +158,8 @@ def _ask(
         params = AskParams.model_validate(arguments)
     except ValueError as exc:
         raise Refused(f"arguments: {exc}") from exc
-    answer = ask(db, principal, params.question, params.context, now)
+    context = None if params.context is None else params.context.model_dump(mode="json")
+    answer = ask(db, principal, params.question, context, now)
     body = dict(answer.__dict__)
     # The words first, for a client that shows text only; the whole answer as structure.
     return _result(body, text=f"{answer.text}\n\n{json.dumps(body, default=str)}")

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from linewise.core.schemas import ResponseModel
 
 
+class MentionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(max_length=20)
+    id: int = Field(ge=0, le=2_147_483_647)
+    code: str = Field(max_length=200)
+
+
+class WhenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phrase: str = Field("", max_length=80)
+    days_ago: int | None = Field(None, ge=0, le=3660)
+    weekday: int | None = Field(None, ge=0, le=6)
+    weeks_ago: int | None = Field(None, ge=0, le=520)
+    shift: Literal["current", "previous"] | None = None
+    days: int | None = Field(None, ge=1, le=31)
+    on: date | None = Field(None, ge=date(1970, 1, 1), le=date(9998, 12, 31))
+
+
+class ContextIn(BaseModel):
+    """What an answer's ``context`` holds, sent back unchanged with a follow-up."""
+
+    model_config = ConfigDict(extra="forbid")
+    intent: str | None = Field(None, max_length=60)
+    mentions: list[MentionIn] = Field(default_factory=list, max_length=20)
+    when: WhenIn | None = None
+
+
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=500)
-    context: dict[str, Any] | None = Field(
+    context: ContextIn | None = Field(
         None, description="the previous answer's context, for follow-ups such as 'and yesterday?'"
     )
 

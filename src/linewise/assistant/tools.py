@@ -75,6 +75,8 @@ class Tool:
             raise ToolRefused(exc.detail, 403) from exc
         except Problem as exc:
             raise ToolRefused(exc.detail) from exc
+        except OverflowError as exc:  # a date or number the calendar cannot place
+            raise ToolRefused(f"a value is out of range: {exc}") from exc
 
 
 REGISTRY: dict[str, Tool] = {}

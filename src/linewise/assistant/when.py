@@ -84,7 +84,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bthis week\b|\bcurrent week\b|\bthis wk\b|\bweek so far\b"), "weeks_ago:0"),
     (re.compile(r"\b(?:last|past) (\d{1,2}) days\b"), "days:N"),
 ]
-_ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (?:of )?([a-z]{3,9})\b")
 _MONTH_DAY = re.compile(r"\b([a-z]{3,9}) (\d{1,2})(?:st|nd|rd|th)?\b")
 _WEEKDAY = re.compile(

@@ -89,3 +89,36 @@ def test_tools_are_listed_with_schemas_and_bad_arguments_name_the_field(
     assert operator.post("/api/v1/assistant/tools/nope", json={}).status_code == 404
     anonymous = TestClient(operator.app)
     assert anonymous.post("/api/v1/assistant/ask", json={"question": "oee"}).status_code == 401
+
+
+def test_hostile_questions_contexts_and_arguments_get_clear_answers(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    manager = as_role["manager"]
+    for context, field in (
+        ({"intent": 5}, "intent"),
+        ({"intent": "oee", "mentions": "x"}, "mentions"),
+        ({"intent": "oee", "mentions": [{"kind": "order", "id": "x", "code": "PO-1"}]}, "id"),
+        ({"intent": "oee", "when": {"days_ago": 10**9}}, "days_ago"),
+        ({"intent": "oee", "when": {"on": "0001-01-01"}}, "on"),
+        ({"a": {"b": [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}}, "a"),
+    ):
+        r = manager.post(
+            "/api/v1/assistant/ask", json={"question": "and yesterday?", "context": context}
+        )
+        assert r.status_code == 422, (context, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert field in r.text, (field, r.text)
+    # A window the calendar cannot place is refused in words, not answered for today.
+    for question in ("oee of SMT-1 on 0001-01-01", "oee of SMT-1 on 9999-12-31"):
+        answer = ask(manager, question)
+        assert answer["abstained"] and "day" in answer["text"], answer["text"]
+    for arguments, field in (
+        ({"scope": "line", "id": 2**70}, "id"),
+        ({"scope": "line", "id": world.line_ids["SMT-1"], "day": "0001-01-01"}, "day"),
+    ):
+        r = manager.post("/api/v1/assistant/tools/kpi_figures", json=arguments)
+        assert r.status_code == 422 and field in r.json()["detail"], r.text
+    # The server keeps answering, and an answer's own context is accepted back.
+    first = ask(manager, "OEE of SMT-1 today")
+    assert not ask(manager, "and yesterday?", first["context"])["abstained"]

@@ -13,13 +13,17 @@ from linewise.domains.performance.windows import ResolvedWindow, resolve_window
 from linewise.kpi import CalendarSpec
 
 ScopeKindName = Literal["machine", "line", "area", "site"]
+# Days a window may name: the KPI calendar converts them to UTC, which the far ends of the
+# date range do not survive ("0001-01-01" at +01:00).
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9998, 12, 31)
 
 
 class WindowParams(BaseModel):
     """The KPI routes' window: day (site-local), shift (current/previous) or week
     (YYYY-Www), or from/to; nothing: today so far."""
 
-    day: date | None = None
+    day: date | None = Field(None, ge=EARLIEST, le=LATEST)
     shift: str | None = Field(None, max_length=40)
     week: str | None = Field(None, max_length=8)
     start: AwareDatetime | None = Field(None, description="from (with to)")
@@ -28,7 +32,7 @@ class WindowParams(BaseModel):
 
 class ScopedParams(WindowParams):
     scope: ScopeKindName = Field(description="machine, line, area or site")
-    id: int = Field(description="the scope's id")
+    id: int = Field(description="the scope's id", ge=1, le=2_147_483_647)
 
 
 def areas_of(ctx: ToolContext) -> frozenset[int] | None:

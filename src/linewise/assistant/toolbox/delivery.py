@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
-from linewise.assistant.toolbox.common import iso
+from linewise.assistant.toolbox.common import EARLIEST, LATEST, iso
 from linewise.assistant.toolbox.orders import OrderParams
 from linewise.assistant.toolbox.phrasing import window_args
 from linewise.assistant.toolbox.places import (
@@ -104,7 +104,9 @@ def order_delivery(ctx: ToolContext, p: OrderParams) -> ToolResult:
 
 
 class AttributionParams(BaseModel):
-    day: date | None = Field(None, description="orders due on this site-local day")
+    day: date | None = Field(
+        None, ge=EARLIEST, le=LATEST, description="orders due on this site-local day"
+    )
     week: str | None = Field(None, max_length=8, description="orders due in this ISO week")
     start: AwareDatetime | None = Field(None, description="from (with end)")
     end: AwareDatetime | None = Field(None, description="to (with start)")

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
-from linewise.assistant.toolbox.common import iso
+from linewise.assistant.toolbox.common import EARLIEST, LATEST, iso
 from linewise.assistant.toolbox.phrasing import window_args
 from linewise.assistant.toolbox.places import (
     SHOWN,
@@ -41,8 +41,10 @@ class OrdersParams(BaseModel):
     late: bool | None = Field(None, description="only late (true) or on-time (false) orders")
     open_only: bool = Field(False, description="only planned, released, in progress, on hold")
     customer: str | None = Field(None, max_length=200, description="the customer's name")
-    product_id: int | None = Field(None, ge=1)
-    due_day: date | None = Field(None, description="due on this site-local day")
+    product_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    due_day: date | None = Field(
+        None, ge=EARLIEST, le=LATEST, description="due on this site-local day"
+    )
     due_week: str | None = Field(None, max_length=8, description="due in this ISO week")
     due_from: AwareDatetime | None = None
     due_to: AwareDatetime | None = None

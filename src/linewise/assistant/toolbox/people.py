@@ -52,7 +52,7 @@ def _shift_words(shift: dict[str, Any], zone: str) -> str:
 
 
 class CrewParams(BaseModel):
-    line_id: int = Field(ge=1)
+    line_id: int = Field(ge=1, le=2_147_483_647)
 
 
 @tool(

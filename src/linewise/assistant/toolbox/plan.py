@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from linewise.assistant import render
 from linewise.assistant.intents import Asked, CannotAnswer, Intent, Plan, intent
-from linewise.assistant.toolbox.common import iso
+from linewise.assistant.toolbox.common import EARLIEST, LATEST, iso
 from linewise.assistant.toolbox.phrasing import window_args
 from linewise.assistant.toolbox.places import day_or_week, line_for, line_of, site_zone, span_words
 from linewise.assistant.tools import ToolContext, ToolRefused, ToolResult, tool
@@ -24,8 +24,10 @@ SHOWN_OPS = 6
 
 
 class LineDayParams(BaseModel):
-    line_id: int = Field(ge=1)
-    day: date | None = Field(None, description="a site-local day; nothing: today")
+    line_id: int = Field(ge=1, le=2_147_483_647)
+    day: date | None = Field(
+        None, ge=EARLIEST, le=LATEST, description="a site-local day; nothing: today"
+    )
     week: str | None = Field(None, max_length=8, description="an ISO week instead of a day")
 
 
@@ -84,7 +86,7 @@ def line_plan(ctx: ToolContext, p: LineDayParams) -> ToolResult:
 
 
 class LineParams(BaseModel):
-    line_id: int = Field(ge=1)
+    line_id: int = Field(ge=1, le=2_147_483_647)
     limit: int = Field(3, ge=1, le=50)
 
 
@@ -120,7 +122,7 @@ def line_next(ctx: ToolContext, p: LineParams) -> ToolResult:
 
 
 class FloorLineParams(BaseModel):
-    line_id: int = Field(ge=1)
+    line_id: int = Field(ge=1, le=2_147_483_647)
 
 
 @tool(

@@ -40,7 +40,9 @@ LAST_7_DAYS = When("the last 7 days", days=7)
 
 
 class QualityParams(ScopedParams):
-    product_id: int | None = Field(None, description="only this product's results")
+    product_id: int | None = Field(
+        None, description="only this product's results", ge=1, le=2_147_483_647
+    )
 
 
 def _iso_q(value: datetime) -> str:

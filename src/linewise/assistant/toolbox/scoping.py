@@ -19,7 +19,7 @@ from linewise.domains.performance.service import Scope, resolve_scope
 
 class ScopeParams(BaseModel):
     scope: ScopeKindName = Field(description="machine, line, area or site")
-    id: int = Field(description="the scope's id")
+    id: int = Field(description="the scope's id", ge=1, le=2_147_483_647)
 
 
 def checked_scope(ctx: ToolContext, p: ScopeParams | ScopedParams) -> Scope:

@@ -15,7 +15,7 @@ from linewise.domains.inventory import stock_service
 
 
 class MaterialParams(BaseModel):
-    material_id: int = Field(description="the material's id")
+    material_id: int = Field(description="the material's id", ge=1, le=2_147_483_647)
 
 
 def qty(value: float, unit: str) -> str:
@@ -55,7 +55,9 @@ def material_stock(ctx: ToolContext, p: MaterialParams) -> ToolResult:
 
 
 class ShortageParams(BaseModel):
-    material_id: int | None = Field(None, description="only this material's shortages")
+    material_id: int | None = Field(
+        None, description="only this material's shortages", ge=1, le=2_147_483_647
+    )
 
 
 @tool(
