@@ -130,8 +130,13 @@ def test_shared_subscription_splits_the_load_exactly_once(
         finally:
             pub.loop_stop()
             pub.disconnect()
-        assert a.state.mqtt.messages > 0 and b.state.mqtt.messages > 0
-        assert handled() == 200  # none twice
+        # The group splits the stream: each member takes a part, neither takes it all (a
+        # plain subscription would hand all 200 to both). QoS 1 is at-least-once, so the
+        # broker may hand a message over again (a publisher's DUP resend); storage is
+        # what must be exactly once, and it is, by event id.
+        assert 0 < a.state.mqtt.messages < 200 and 0 < b.state.mqtt.messages < 200
+        assert 200 <= handled() < 220
+        assert _count(db, StateEvent) == 200
 
 
 @pytest.fixture
