@@ -178,6 +178,13 @@ def test_manager_exports_the_downtime_pareto_and_the_kpi_figures(
                 pareto.get_by_role("button", name="XLSX").click()
             assert info.value.suggested_filename == "Downtime-Pareto.xlsx"
             info.value.save_as(tmp_path / "pareto.xlsx")
+            # Two export groups side by side in the header say which table each writes.
+            expect(page.get_by_role("group", name="Export KPI figures")).to_contain_text(
+                "Export KPI figures"
+            )
+            expect(page.get_by_role("group", name="Export Line figures")).to_contain_text(
+                "Export Line figures"
+            )
             with page.expect_download() as info:
                 page.get_by_role("group", name="Export KPI figures").get_by_role(
                     "button", name="CSV"
