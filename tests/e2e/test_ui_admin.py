@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -99,6 +100,19 @@ def test_admin_manages_users_and_keys_and_verifies_the_audit_chain(
                 assert [(u["role"], u["area_ids"]) for u in users] == [
                     ("supervisor", [world.area_ids["TEST"]])
                 ]
+
+            # The list exports as it is shown: role and areas by name.
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Users").get_by_role(
+                    "button", name="XLSX"
+                ).click()
+            assert info.value.suggested_filename == "Users.xlsx"
+            with open(info.value.path(), "rb") as f:  # a download has no extension
+                exported = list(load_workbook(f).worksheets[0].values)
+            assert exported[0][:5] == ("Username", "Name", "Role", "Areas", "Status")
+            assert ("line.lead", "Lena Lead", "Supervisor", "Test", "Active") in [
+                r[:5] for r in exported
+            ]
 
             # The admin resets the password; the new one signs in, the old one no more.
             row.get_by_role("button", name="Edit").click()
