@@ -194,6 +194,11 @@ def test_planner_makes_and_moves_orders_operator_only_reads(
             row = page.get_by_test_id("order-row").filter(has_text="PO-B")
             expect(row).to_contain_text("Planned")
             page.screenshot(path=str(tmp_path / "list.png"))
+            # Hold and Cancel are on screen at 1366 px: the list does not scroll sideways.
+            wrap = page.locator(".table-wrap").first
+            assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), wrap.evaluate(
+                "e => [e.scrollWidth, e.clientWidth]"
+            )
             row.get_by_role("button", name="Cancel order PO-B").click()
             dialog = page.get_by_role("dialog")
             expect(dialog).to_contain_text("Cancel order PO-B?")
