@@ -87,8 +87,8 @@ def _busiest_chart(base: str) -> int:
         login = api.post("/auth/login", json={"username": "manager", "password": PASSWORD})
         login.raise_for_status()
         chars = api.get("/quality/characteristics", params={"limit": 200}).json()["items"]
-        points = {
-            c["id"]: len(api.get(f"/quality/characteristics/{c['id']}/chart").json()["points"])
+        points: dict[int, int] = {
+            int(c["id"]): len(api.get(f"/quality/characteristics/{c['id']}/chart").json()["points"])
             for c in chars
             if c["kind"] == "variable"
         }
