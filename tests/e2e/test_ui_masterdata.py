@@ -5,7 +5,9 @@ an operator sees the master data but no edit buttons."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -19,13 +21,14 @@ from tests.e2e.test_ui_orders import (
     CHROMIUM_ARGS,
     _ok,
 )
-from tests.e2e.test_ui_schedule import _client
+from tests.e2e.test_ui_schedule import _client, _ops
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("engine", ["sqlite"], indirect=True),
 ]
 
+BERLIN = ZoneInfo("Europe/Berlin")
 VIEWPORT = {"width": 1366, "height": 1000}
 
 
@@ -197,6 +200,37 @@ def _set_up_operator(page: Any) -> None:
     expect(table).to_contain_text("SMT hall")
 
 
+def _plan_an_order(page: Any) -> None:
+    """The factory just built plans an order: created, optimized and published in the UI."""
+    from playwright.sync_api import expect
+
+    due = (datetime.now(BERLIN) + timedelta(days=7)).replace(hour=14, minute=0)
+    _nav(page, "Orders")
+    page.get_by_role("button", name="New order").click()
+    form = page.get_by_role("dialog")
+    form.get_by_label("Order number").fill("PO-1")
+    form.get_by_label("Product").select_option(label="CTRL-1 · Controller")
+    form.get_by_label("Quantity").fill("100")
+    form.get_by_label("Due date (Europe/Berlin)").fill(due.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("heading", name="PO-1")).to_be_visible()
+
+    _nav(page, "Schedule")
+    page.get_by_label("Time limit").select_option("2")
+    page.get_by_role("button", name="Optimize").click()
+    expect(page.get_by_test_id("run-progress")).to_have_attribute(
+        "data-status", "succeeded", timeout=30_000
+    )
+    expect(page.get_by_test_id("gantt-bar")).to_have_count(2)  # one order, two steps
+    page.get_by_test_id("publish").click()
+    page.get_by_role("dialog").get_by_role("button", name="Publish").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("Published")
+    # The order page shows each stage where and when the plan put it.
+    page.goto(page.url.split("/schedule")[0] + "/orders/PO-1")
+    expect(page.get_by_test_id("stage-planned")).to_have_count(2)
+    expect(page.get_by_test_id("stage-planned").first).to_contain_text("on SMT-1")
+
+
 def test_a_new_user_sets_up_a_small_factory_from_empty(
     server: Server,
     empty_factory: None,
@@ -213,6 +247,7 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             _set_up_product(planner)
             _set_up_calendar(planner)
             _set_up_operator(admin)
+            _plan_an_order(planner)
         finally:
             browser.close()
 
@@ -269,6 +304,20 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             [area["id"]],
             "EARLY",
         )
+        published = _ok(c.get("/plans", params={"status": "published"}))
+        plan = _ok(c.get(f"/plans/{published[0]['id']}"))
+    # The plan keeps to what was typed in: SMT-1, and each operation starts and ends in
+    # the early shift (06:00–14:00) of a weekday, never on the holiday. (A step may be
+    # split over the night, so start and end are checked each.)
+    ops = sorted(_ops(plan), key=lambda o: o["start"])
+    assert [(o["order_number"], o["line_id"]) for o in ops] == [("PO-1", line["id"])] * 2
+    for o in ops:
+        start = datetime.fromisoformat(o["start"]).astimezone(BERLIN)
+        end = datetime.fromisoformat(o["end"]).astimezone(BERLIN)
+        for at in (start, end):
+            assert at.weekday() < 5 and at.date().isoformat() != "2026-12-24", o
+        assert time(6) <= start.time() < time(14), o
+        assert time(6) < end.time() <= time(14), o
 
 
 def _product_name(base: str, product_id: int) -> str:
