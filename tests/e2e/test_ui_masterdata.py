@@ -210,7 +210,7 @@ def _plan_an_order(page: Any) -> None:
     form = page.get_by_role("dialog")
     form.get_by_label("Order number").fill("PO-1")
     form.get_by_label("Product").select_option(label="CTRL-1 · Controller")
-    form.get_by_label("Quantity").fill("100")
+    form.get_by_label("Quantity").fill("10")
     form.get_by_label("Due date (Europe/Berlin)").fill(due.strftime("%Y-%m-%dT%H:%M"))
     form.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("heading", name="PO-1")).to_be_visible()
@@ -231,6 +231,47 @@ def _plan_an_order(page: Any) -> None:
     expect(page.get_by_test_id("stage-planned").first).to_contain_text("on SMT-1")
 
 
+def _run_the_order(browser: Any, base: str, admin: Any, planner: Any) -> None:
+    """Released in the office, made on the operator terminal: both steps, ten good each."""
+    from playwright.sync_api import expect
+
+    _nav(admin, "Operators")
+    row = admin.get_by_role("row").filter(has_text="OP-1")
+    row.get_by_role("button", name="Badge & PIN").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.get_by_label("Badge number").fill("1001")
+    dialog.get_by_label("New PIN (4 to 8 digits)").fill("2580")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("status")).to_contain_text("Ada Lovelace can sign in")
+
+    planner.get_by_role("button", name="Release").click()
+    expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Released")
+
+    tablet = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="Europe/Berlin"
+    ).new_page()
+    tablet.goto(base + "/terminal")
+    tablet.get_by_label("Badge number").fill("1001")
+    tablet.get_by_label("PIN", exact=True).fill("2580")
+    tablet.get_by_role("button", name="Sign in").click()
+    expect(tablet.get_by_text("Ada Lovelace")).to_be_visible()
+    for seq in (1, 2):
+        stage = tablet.get_by_test_id(f"stage-PO-1-{seq}")
+        stage.get_by_role("button", name="Start operation").click()
+        for _ in range(2):
+            stage.get_by_role("button", name="Good", exact=True).click()
+            tablet.get_by_role("dialog").get_by_role("button", name="+5", exact=True).click()
+        expect(stage.get_by_test_id("qty")).to_contain_text("10 of 10 good")
+        stage.get_by_role("button", name="Complete").click()
+        tablet.get_by_role("dialog").get_by_role("button", name="Complete").click()
+        expect(tablet.get_by_test_id("sync-state")).to_have_attribute("data-waiting", "0")
+
+    # The office sees it done: the order page, completed at 100 %.
+    planner.get_by_role("button", name="Refresh").click()
+    expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Completed")
+    expect(planner.get_by_role("progressbar", name="Order progress")).to_contain_text("100")
+
+
 def test_a_new_user_sets_up_a_small_factory_from_empty(
     server: Server,
     empty_factory: None,
@@ -248,6 +289,7 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             _set_up_calendar(planner)
             _set_up_operator(admin)
             _plan_an_order(planner)
+            _run_the_order(browser, server.base, admin, planner)
         finally:
             browser.close()
 
@@ -304,6 +346,9 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             [area["id"]],
             "EARLY",
         )
+        made = _ok(c.get("/orders/by-number/PO-1"))
+        assert made["status"] == "completed"
+        assert [(o["status"], o["good_qty"]) for o in made["operations"]] == [("completed", 10)] * 2
         published = _ok(c.get("/plans", params={"status": "published"}))
         plan = _ok(c.get(f"/plans/{published[0]['id']}"))
     # The plan keeps to what was typed in: SMT-1, and each operation starts and ends in
