@@ -4,6 +4,7 @@ an operator sees the master data but no edit buttons."""
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -500,6 +501,18 @@ def test_reason_codes_form_a_tree_and_a_calendar_conflict_names_the_shift(
             page.get_by_role("button", name="Delete MECH").click()
             page.get_by_role("button", name="Yes, delete").click()
             expect(mech).to_have_count(0)
+            # The tree exports flat, each code with its parent and its path.
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Reason codes").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            with open(info.value.path(), encoding="utf-8-sig") as f:
+                header, *rows = list(csv.reader(f))
+            assert header == ["Code", "Name", "Category", "Machine class", "Parent", "Path"]
+            by_code = {r[0]: r for r in rows}
+            assert by_code["ELEC"] == ["ELEC", "Electrical", "Downtime", "", "", "Electrical"]
+            assert by_code["JAM"] == ["JAM", "Jam", "Downtime", "", "ELEC", "Electrical › Jam"]
+            assert "MECH" not in by_code
 
             # Two planners edit the same calendar: the second sees the shift that differs.
             other = _page(browser, server.base, "admin")
