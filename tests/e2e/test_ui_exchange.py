@@ -361,8 +361,10 @@ def test_planner_downloads_a_template_that_imports_back(
             # Chosen again as it is, the template checks clean and imports.
             page.get_by_test_id("import-file").set_input_files(str(xlsx_path))
             summary = page.get_by_test_id("import-summary")
-            expect(summary).to_contain_text("orders-template.xlsx is correct")
-            expect(summary).to_contain_text("1 new, 0 updated")
+            expect(summary).to_contain_text(
+                "orders-template.xlsx is correct: 1 row, 1 new, 0 updated."
+            )
+            expect(page.get_by_test_id("import-commit")).to_have_text("Import 1 row")
             page.get_by_test_id("import-commit").click()
             expect(page.get_by_test_id("import-done")).to_contain_text("1 created, 0 updated")
         finally:
