@@ -2,8 +2,9 @@
 
 Loads the demo factory with a week of simulated history into a temporary SQLite database,
 serves it with the live simulator on a free port, and photographs at 1440x900 the floor,
-the orders list, the KPI page with its explain sheet, the schedule (a fresh plan), the
-audit log after a chain check, and the import preview of a file with errors. Each page is
+the orders list, the KPI page with its explain sheet, quality (a control chart),
+maintenance, deliveries at risk, the schedule (a fresh plan), the audit log after a chain
+check, and the import preview of a file with errors. Each page is
 awaited on what it shows (never a fixed sleep), so a picture never catches a spinner.
 
     python bench/screenshots.py [--history-days 7] [--out docs] [--chromium /usr/bin/chromium]
@@ -80,6 +81,20 @@ def _publish_a_plan(base: str) -> int:
         return plan_id
 
 
+def _busiest_chart(base: str) -> int:
+    """The variable characteristic with the most points on its control chart."""
+    with httpx.Client(base_url=f"{base}/api/v1", timeout=60) as api:
+        login = api.post("/auth/login", json={"username": "manager", "password": PASSWORD})
+        login.raise_for_status()
+        chars = api.get("/quality/characteristics", params={"limit": 200}).json()["items"]
+        points: dict[int, int] = {
+            int(c["id"]): len(api.get(f"/quality/characteristics/{c['id']}/chart").json()["points"])
+            for c in chars
+            if c["kind"] == "variable"
+        }
+    return max(points, key=lambda i: points[i])
+
+
 def _sign_in(page: Any, base: str, username: str) -> None:
     from playwright.sync_api import expect
 
@@ -120,7 +135,7 @@ def _photograph(base: str, chromium: str, out: Path, plan_id: int) -> None:
             expect(page.get_by_test_id("order-row").first).not_to_contain_text("Completed")
             _shoot(page, out, "orders")
 
-            page.goto(base + "/kpis?period=week")
+            page.goto(base + "/kpis?period=this-week")
             card = page.get_by_test_id("line-card").first
             expect(card).to_be_visible()
             oee = card.get_by_test_id("line-a-oee")
@@ -128,6 +143,24 @@ def _photograph(base: str, chromium: str, out: Path, plan_id: int) -> None:
             oee.click()
             expect(page.get_by_role("dialog").get_by_test_id("formulas")).to_be_visible()
             _shoot(page, out, "kpi")
+
+            # Quality: the control chart of the characteristic with the most readings.
+            page.goto(base + "/quality")
+            expect(page.get_by_test_id("fig-fpy")).to_contain_text("%")
+            page.get_by_test_id("spc-characteristic").select_option(str(_busiest_chart(base)))
+            expect(page.get_by_test_id("spc-chart")).to_be_visible()
+            page.get_by_role("heading", name="Control chart").evaluate("h => h.scrollIntoView()")
+            _shoot(page, out, "quality")
+
+            # Maintenance: failures, MTBF and MTTR per machine from the history.
+            page.goto(base + "/maintenance")
+            expect(page.get_by_test_id("maint-figures").locator("tbody tr").first).to_be_visible()
+            _shoot(page, out, "maintenance")
+
+            # Deliveries at risk: each open order's expected finish, its interval and risk.
+            page.goto(base + "/deliveries")
+            expect(page.get_by_test_id("delivery-table").locator("tbody tr").first).to_be_visible()
+            _shoot(page, out, "deliveries")
             context.close()
 
             context = browser.new_context(

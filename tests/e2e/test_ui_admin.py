@@ -9,12 +9,16 @@ opens as a drawer and no page scrolls sideways.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -100,6 +104,19 @@ def test_admin_manages_users_and_keys_and_verifies_the_audit_chain(
                     ("supervisor", [world.area_ids["TEST"]])
                 ]
 
+            # The list exports as it is shown: role and areas by name.
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Users").get_by_role(
+                    "button", name="XLSX"
+                ).click()
+            assert info.value.suggested_filename == "Users.xlsx"
+            with open(info.value.path(), "rb") as f:  # a download has no extension
+                exported = list(load_workbook(f).worksheets[0].values)
+            assert exported[0][:5] == ("Username", "Name", "Role", "Areas", "Status")
+            assert ("line.lead", "Lena Lead", "Supervisor", "Test", "Active") in [
+                r[:5] for r in exported
+            ]
+
             # The admin resets the password; the new one signs in, the old one no more.
             row.get_by_role("button", name="Edit").click()
             page.get_by_test_id("user-form").get_by_label("New password").fill(NEW_PASSWORD)
@@ -149,6 +166,19 @@ def test_admin_manages_users_and_keys_and_verifies_the_audit_chain(
             key_row.get_by_role("button", name="Yes, revoke").click()
             expect(key_row.get_by_test_id("api-key-status")).to_contain_text("Revoked")
             assert _me_with_key(base, token) == 401
+            # The keys export as listed: the key's start, never its secret.
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export API keys").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            with open(info.value.path(), encoding="utf-8-sig") as f:
+                exported_keys = f.read()
+            assert token not in exported_keys
+            header, row = list(csv.reader(io.StringIO(exported_keys)))
+            assert header[:4] == ["Name", "Key starts with", "Scope", "Role"]
+            assert header[4:] == ["Created (Europe/Berlin)", "Revoked (Europe/Berlin)"]
+            assert row[0] == "ERP bridge" and row[1] in token and row[3] == "Planner"
+            assert row[5].startswith(datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat())
 
             # The audit log: filtered by who and what, then the chain check.
             nav.get_by_role("link", name="Audit log").click()

@@ -48,6 +48,13 @@ def test_deliveries_at_risk_page_and_order_estimate(
             expect(rows.first).to_have_attribute("data-order", "PO-A")
             assert float(rows.first.get_attribute("data-risk") or 0) > 0.5
             expect(page.get_by_test_id("calibration")).to_contain_text("6 finished stages")
+            # The filter is a checkbox beside its words, not a 40 px square above them.
+            only_risk = page.get_by_test_id("only-risk")
+            box = only_risk.bounding_box()
+            words = page.get_by_text("Only orders with a risk of 20 % or more").bounding_box()
+            assert box is not None and words is not None
+            assert box["height"] <= 24, box
+            assert abs((box["y"] + box["height"] / 2) - (words["y"] + words["height"] / 2)) < 6
             page.get_by_test_id("only-risk").uncheck()
             expect(rows).to_have_count(2)
             page.locator('th[data-sort="due"]').click()

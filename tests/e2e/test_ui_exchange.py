@@ -17,6 +17,8 @@ from tests.e2e.test_ui_floor import (
     Server,
     _sign_in_ui,
 )
+from tests.e2e.test_ui_gantt_edit import _client
+from tests.e2e.test_ui_orders import _ok
 
 pytestmark = [
     pytest.mark.browser,
@@ -176,6 +178,13 @@ def test_manager_exports_the_downtime_pareto_and_the_kpi_figures(
                 pareto.get_by_role("button", name="XLSX").click()
             assert info.value.suggested_filename == "Downtime-Pareto.xlsx"
             info.value.save_as(tmp_path / "pareto.xlsx")
+            # Two export groups side by side in the header say which table each writes.
+            expect(page.get_by_role("group", name="Export KPI figures")).to_contain_text(
+                "Export KPI figures"
+            )
+            expect(page.get_by_role("group", name="Export Line figures")).to_contain_text(
+                "Export Line figures"
+            )
             with page.expect_download() as info:
                 page.get_by_role("group", name="Export KPI figures").get_by_role(
                     "button", name="CSV"
@@ -309,3 +318,57 @@ def test_manager_exports_the_materials_and_the_whole_audit_log(
     assert len(audit) - 1 == total > 60  # every entry, across pages
     created = [r for r in audit[1:] if r[4] == "materials" and r[3] == "created"]
     assert len(created) == 61
+
+
+def test_planner_downloads_a_template_that_imports_back(
+    server: Server,
+    world: World,
+    chromium_path: str,
+    tmp_path: Path,
+) -> None:
+    """The import page's template buttons: the header the import reads and an example row
+    that, chosen again as it is, checks clean and imports."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 900}, locale="en-US", accept_downloads=True
+        )
+        page = context.new_page()
+        try:
+            _sign_in_ui(page, server.base, "planner", PASSWORD)
+            page.goto(f"{server.base}/import")
+            page.get_by_test_id("import-sheet").select_option("orders")
+            with page.expect_download() as info:
+                page.get_by_test_id("template-csv").click()
+            assert info.value.suggested_filename == "orders-template.csv"
+            csv_path = tmp_path / "orders-template.csv"
+            info.value.save_as(csv_path)
+            with page.expect_download() as info:
+                page.get_by_test_id("template-xlsx").click()
+            assert info.value.suggested_filename == "orders-template.xlsx"
+            xlsx_path = tmp_path / "orders-template.xlsx"
+            info.value.save_as(xlsx_path)
+
+            header, example = list(csv.reader(io.StringIO(csv_path.read_text("utf-8-sig"))))
+            assert header[:4] == ["number", "product_code", "quantity", "due_date"]
+            assert example[:3] == ["PO-1001", "CTRL-100", "500"]
+            rows = list(load_workbook(xlsx_path).worksheets[0].values)
+            assert list(rows[0]) == header
+
+            # Chosen again as it is, the template checks clean and imports.
+            page.get_by_test_id("import-file").set_input_files(str(xlsx_path))
+            summary = page.get_by_test_id("import-summary")
+            expect(summary).to_contain_text(
+                "orders-template.xlsx is correct: 1 row, 1 new, 0 updated."
+            )
+            expect(page.get_by_test_id("import-commit")).to_have_text("Import 1 row")
+            page.get_by_test_id("import-commit").click()
+            expect(page.get_by_test_id("import-done")).to_contain_text("1 created, 0 updated")
+        finally:
+            browser.close()
+    with _client(server.base, "planner") as api:
+        order = _ok(api.get("/orders/by-number/PO-1001"))
+    assert (order["product"]["code"], order["quantity"]) == ("CTRL-100", 500)

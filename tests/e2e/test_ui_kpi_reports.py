@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from tests.conftest import PASSWORD, World
@@ -221,6 +222,25 @@ def test_the_manager_exports_a_shift_report_for_yesterday(
             (stop,) = [r for r in rows if r and r[0] == MACHINE]
             assert stop[3:] == ["240", "PNP-E12", "no"]
             assert "1:08" in stop[1] and "1:12" in stop[2]  # 13:08–13:12 site time
+
+            # The same report as a workbook: the same rows, one sheet.
+            with page.expect_download() as info:
+                page.get_by_test_id("download-xlsx").click()
+            download = info.value
+            assert download.suggested_filename == f"shift-report-SMT-1-N-{day}.xlsx"
+            xlsx = tmp_path / download.suggested_filename
+            download.save_as(xlsx)
+            sheet_rows = [
+                ["" if v is None else str(v) for v in row]
+                for row in openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True)
+            ]
+            assert sheet_rows[0][:2] == ["Shift report", "SMT-1 SMT line 1"]
+            assert sheet_rows[1][:2] == ["Shift", shift_label]
+            cells = {r[0]: r[1] for r in sheet_rows if r and r[0]}
+            assert cells["OEE (line output)"] == line_oee
+            assert cells["Planned time without machine data"] == "97%"
+            losses_row = next(r for r in sheet_rows if r[0] == "No reason given")
+            assert losses_row[:3] == ["No reason given", "240", "1"]
 
             # On paper: the controls and the navigation are gone, the figures stay.
             page.emulate_media(media="print")

@@ -4,8 +4,11 @@ an operator sees the master data but no edit buttons."""
 
 from __future__ import annotations
 
+import csv
 import re
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -19,13 +22,14 @@ from tests.e2e.test_ui_orders import (
     CHROMIUM_ARGS,
     _ok,
 )
-from tests.e2e.test_ui_schedule import _client
+from tests.e2e.test_ui_schedule import _client, _ops
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("engine", ["sqlite"], indirect=True),
 ]
 
+BERLIN = ZoneInfo("Europe/Berlin")
 VIEWPORT = {"width": 1366, "height": 1000}
 
 
@@ -197,6 +201,78 @@ def _set_up_operator(page: Any) -> None:
     expect(table).to_contain_text("SMT hall")
 
 
+def _plan_an_order(page: Any) -> None:
+    """The factory just built plans an order: created, optimized and published in the UI."""
+    from playwright.sync_api import expect
+
+    due = (datetime.now(BERLIN) + timedelta(days=7)).replace(hour=14, minute=0)
+    _nav(page, "Orders")
+    page.get_by_role("button", name="New order").click()
+    form = page.get_by_role("dialog")
+    form.get_by_label("Order number").fill("PO-1")
+    form.get_by_label("Product").select_option(label="CTRL-1 · Controller")
+    form.get_by_label("Quantity").fill("10")
+    form.get_by_label("Due date (Europe/Berlin)").fill(due.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("heading", name="PO-1")).to_be_visible()
+
+    _nav(page, "Schedule")
+    page.get_by_label("Time limit").select_option("2")
+    page.get_by_role("button", name="Optimize").click()
+    expect(page.get_by_test_id("run-progress")).to_have_attribute(
+        "data-status", "succeeded", timeout=30_000
+    )
+    expect(page.get_by_test_id("gantt-bar")).to_have_count(2)  # one order, two steps
+    page.get_by_test_id("publish").click()
+    page.get_by_role("dialog").get_by_role("button", name="Publish").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("Published")
+    # The order page shows each stage where and when the plan put it.
+    page.goto(page.url.split("/schedule")[0] + "/orders/PO-1")
+    expect(page.get_by_test_id("stage-planned")).to_have_count(2)
+    expect(page.get_by_test_id("stage-planned").first).to_contain_text("on SMT-1")
+
+
+def _run_the_order(browser: Any, base: str, admin: Any, planner: Any) -> None:
+    """Released in the office, made on the operator terminal: both steps, ten good each."""
+    from playwright.sync_api import expect
+
+    _nav(admin, "Operators")
+    row = admin.get_by_role("row").filter(has_text="OP-1")
+    row.get_by_role("button", name="Badge & PIN").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.get_by_label("Badge number").fill("1001")
+    dialog.get_by_label("New PIN (4 to 8 digits)").fill("2580")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("status")).to_contain_text("Ada Lovelace can sign in")
+
+    planner.get_by_role("button", name="Release").click()
+    expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Released")
+
+    tablet = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="Europe/Berlin"
+    ).new_page()
+    tablet.goto(base + "/terminal")
+    tablet.get_by_label("Badge number").fill("1001")
+    tablet.get_by_label("PIN", exact=True).fill("2580")
+    tablet.get_by_role("button", name="Sign in").click()
+    expect(tablet.get_by_text("Ada Lovelace")).to_be_visible()
+    for seq in (1, 2):
+        stage = tablet.get_by_test_id(f"stage-PO-1-{seq}")
+        stage.get_by_role("button", name="Start operation").click()
+        for _ in range(2):
+            stage.get_by_role("button", name="Good", exact=True).click()
+            tablet.get_by_role("dialog").get_by_role("button", name="+5", exact=True).click()
+        expect(stage.get_by_test_id("qty")).to_contain_text("10 of 10 good")
+        stage.get_by_role("button", name="Complete").click()
+        tablet.get_by_role("dialog").get_by_role("button", name="Complete").click()
+        expect(tablet.get_by_test_id("sync-state")).to_have_attribute("data-waiting", "0")
+
+    # The office sees it done: the order page, completed at 100 %.
+    planner.get_by_role("button", name="Refresh").click()
+    expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Completed")
+    expect(planner.get_by_role("progressbar", name="Order progress")).to_contain_text("100")
+
+
 def test_a_new_user_sets_up_a_small_factory_from_empty(
     server: Server,
     empty_factory: None,
@@ -213,6 +289,8 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             _set_up_product(planner)
             _set_up_calendar(planner)
             _set_up_operator(admin)
+            _plan_an_order(planner)
+            _run_the_order(browser, server.base, admin, planner)
         finally:
             browser.close()
 
@@ -269,6 +347,23 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             [area["id"]],
             "EARLY",
         )
+        made = _ok(c.get("/orders/by-number/PO-1"))
+        assert made["status"] == "completed"
+        assert [(o["status"], o["good_qty"]) for o in made["operations"]] == [("completed", 10)] * 2
+        published = _ok(c.get("/plans", params={"status": "published"}))
+        plan = _ok(c.get(f"/plans/{published[0]['id']}"))
+    # The plan keeps to what was typed in: SMT-1, and each operation starts and ends in
+    # the early shift (06:00–14:00) of a weekday, never on the holiday. (A step may be
+    # split over the night, so start and end are checked each.)
+    ops = sorted(_ops(plan), key=lambda o: o["start"])
+    assert [(o["order_number"], o["line_id"]) for o in ops] == [("PO-1", line["id"])] * 2
+    for o in ops:
+        start = datetime.fromisoformat(o["start"]).astimezone(BERLIN)
+        end = datetime.fromisoformat(o["end"]).astimezone(BERLIN)
+        for at in (start, end):
+            assert at.weekday() < 5 and at.date().isoformat() != "2026-12-24", o
+        assert time(6) <= start.time() < time(14), o
+        assert time(6) < end.time() <= time(14), o
 
 
 def _product_name(base: str, product_id: int) -> str:
@@ -406,6 +501,18 @@ def test_reason_codes_form_a_tree_and_a_calendar_conflict_names_the_shift(
             page.get_by_role("button", name="Delete MECH").click()
             page.get_by_role("button", name="Yes, delete").click()
             expect(mech).to_have_count(0)
+            # The tree exports flat, each code with its parent and its path.
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Reason codes").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            with open(info.value.path(), encoding="utf-8-sig") as f:
+                header, *rows = list(csv.reader(f))
+            assert header == ["Code", "Name", "Category", "Machine class", "Parent", "Path"]
+            by_code = {r[0]: r for r in rows}
+            assert by_code["ELEC"] == ["ELEC", "Electrical", "Downtime", "", "", "Electrical"]
+            assert by_code["JAM"] == ["JAM", "Jam", "Downtime", "", "ELEC", "Electrical › Jam"]
+            assert "MECH" not in by_code
 
             # Two planners edit the same calendar: the second sees the shift that differs.
             other = _page(browser, server.base, "admin")

@@ -9,6 +9,8 @@ for the UI, the API tests cover both.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,18 @@ def test_planner_makes_and_moves_orders_operator_only_reads(
             panel.get_by_role("button", name="Delete CO-DEL").click()
             page.get_by_role("dialog").get_by_role("button", name="Delete").click()
             expect(panel.get_by_test_id("customer-order-row")).to_have_count(1)
+            # The list exports like every other list.
+            with page.expect_download() as info:
+                panel.get_by_role("group", name="Export Customer orders").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            assert info.value.suggested_filename == "Customer-orders.csv"
+            exported = tmp_path / "customer-orders.csv"
+            info.value.save_as(exported)
+            assert list(csv.reader(io.StringIO(exported.read_text("utf-8-sig")))) == [
+                ["Number", "Customer"],
+                ["CO-77", "Nordwind GmbH"],
+            ]
 
             # A new order: due date typed on the site's clock (Berlin), linked to CO-77.
             page.get_by_role("link", name="Production orders").click()
@@ -180,6 +194,11 @@ def test_planner_makes_and_moves_orders_operator_only_reads(
             row = page.get_by_test_id("order-row").filter(has_text="PO-B")
             expect(row).to_contain_text("Planned")
             page.screenshot(path=str(tmp_path / "list.png"))
+            # Hold and Cancel are on screen at 1366 px: the list does not scroll sideways.
+            wrap = page.locator(".table-wrap").first
+            assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), wrap.evaluate(
+                "e => [e.scrollWidth, e.clientWidth]"
+            )
             row.get_by_role("button", name="Cancel order PO-B").click()
             dialog = page.get_by_role("dialog")
             expect(dialog).to_contain_text("Cancel order PO-B?")

@@ -75,6 +75,11 @@ def test_control_chart_marks_a_violation_entered_on_the_page(
             expect(chart.get_by_test_id("spc-ucl")).to_have_count(1)
             expect(chart.get_by_test_id("spc-usl")).to_have_count(1)
             expect(page.get_by_test_id("capability")).to_contain_text("Cpk")
+            # The characteristic is named with its product and plan (each product's plan
+            # may have one of the same name).
+            expect(
+                page.get_by_test_id("spc-characteristic").locator("option:checked")
+            ).to_have_text("CTRL-100 · ICT · U_out (V)")
             # 10 units, 9 good first time
             expect(page.get_by_test_id("fig-fpy")).to_contain_text("90")
             # DPMO: 1 defect / (10 units x 100 opportunities) = 1000

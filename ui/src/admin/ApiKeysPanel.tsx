@@ -1,6 +1,8 @@
 import { useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { fmtDateTime, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
 import { roleName } from "../session";
@@ -11,6 +13,15 @@ const SCOPES: Record<ApiKeyScope, string> = {
   device: msg("Device (sends machine data only)"),
   integration: msg("Integration (acts with a role)"),
 };
+
+/** The keys as the list shows them (never a secret: the server has only their hashes). */
+function apiKeysTable(keys: ApiKey[]): ExportTable {
+  return {
+    title: t("API keys"),
+    columns: [t("Name"), t("Key starts with"), t("Scope"), t("Role"), timeColumn(t("Created")), timeColumn(t("Revoked"))],
+    rows: keys.map((k) => [k.name, k.prefix, t(SCOPES[k.scope]), k.role ? roleName(k.role) : "", siteTime(k.created_at), siteTime(k.revoked_at)]),
+  };
+}
 
 /** Keys for gateways and integrations: created (the secret shown once), listed, revoked. */
 export function ApiKeysPanel() {
@@ -42,6 +53,7 @@ export function ApiKeysPanel() {
     <section className="panel" data-testid="api-keys">
       <div className="admin-toolbar">
         <h2 className="panel-title">{t("API keys")} <span className="muted" data-testid="time-zone">{zoneLabel()}</span></h2>
+        {keys.data.length > 0 && <ExportButton label={t("API keys")} table={() => apiKeysTable(keys.data!)} />}
         <button type="button" className="btn btn-primary" disabled={creating || created !== null}
           onClick={() => setCreating(true)}>{t("New API key")}</button>
       </div>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, listAreas, type Area } from "../api";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { t } from "../i18n";
 import { roleName, useCan, useDeniedReason } from "../session";
@@ -12,6 +13,23 @@ type Role = UserRecord["role"];
 function areaNames(ids: number[], areas: Area[]): string {
   const byId = new Map(areas.map((a) => [a.id, a.name]));
   return ids.map((id) => byId.get(id) ?? t("unknown area")).sort().join(", ");
+}
+
+/** The users as the list shows them: areas by name, the role's name, the status in words. */
+function usersTable(users: UserRecord[], areas: Area[]): ExportTable {
+  return {
+    title: t("Users"),
+    columns: [t("Username"), t("Name"), t("Role"), t("Areas"), t("Status"), t("MFA"), t("SSO")],
+    rows: users.map((u) => [
+      u.username,
+      u.full_name,
+      roleName(u.role),
+      u.area_ids.length > 0 ? areaNames(u.area_ids, areas) : AREA_SCOPED.includes(u.role) ? t("no areas assigned") : t("whole site"),
+      u.active ? t("Active") : t("Inactive"),
+      u.mfa_enabled ? t("yes") : t("no"),
+      u.auth_source === "oidc" ? t("yes") : t("no"),
+    ]),
+  };
 }
 
 /** The list of users, a form to create one, and per user: role, areas, active, new password. */
@@ -59,6 +77,7 @@ export function UsersPanel() {
     <section className="panel" data-testid="users">
       <div className="admin-toolbar">
         <h2 className="panel-title">{t("Users")}</h2>
+        {users.length > 0 && <ExportButton label={t("Users")} table={() => usersTable(users, areas)} />}
         <button type="button" className="btn btn-primary" disabled={!canWrite || editing !== null}
           title={denied ?? undefined} onClick={() => { setEditing("new"); setSaved(null); }}>
           {t("New user")}

@@ -43,7 +43,8 @@ export function ExportButton({ table, label }: {
   };
   return (
     <span className="export-button" role="group" aria-label={t("Export {what}", { what })}>
-      <span className="muted">{t("Export")}</span>
+      {/* Named when given: two export groups side by side (KPI figures, line figures) read apart. */}
+      <span className="muted">{label ? t("Export {what}", { what }) : t("Export")}</span>
       <button type="button" className="btn" disabled={busy} onClick={() => void run("csv")}
         title={t("Download {what} as CSV", { what })}>
         {t("CSV")}

@@ -164,11 +164,11 @@ function PreviewView({ preview, fileName, busy, onCommit }: {
     <section className="panel" data-testid="import-preview">
       {preview.valid ? (
         <div className="import-summary" data-testid="import-summary">
-          <span>{t("{file} is correct: {rows} rows, {created} new, {updated} updated.", {
-            file: fileName, rows: preview.rows, created: preview.created, updated: preview.updated,
+          <span>{t("{file} is correct: {count} rows, {created} new, {updated} updated.", {
+            file: fileName, count: preview.rows, created: preview.created, updated: preview.updated,
           })}</span>
           <button type="button" className="btn btn-primary" data-testid="import-commit" disabled={busy} onClick={onCommit}>
-            {t("Import {rows} rows", { rows: preview.rows })}
+            {t("Import {count} rows", { count: preview.rows })}
           </button>
         </div>
       ) : (

@@ -59,6 +59,14 @@ export async function ordersTable(filters: OrderFilters): Promise<ExportTable> {
   };
 }
 
+export function customerOrdersTable(orders: { number: string; customer: string }[]): ExportTable {
+  return {
+    title: t("Customer orders"),
+    columns: [t("Number"), t("Customer")],
+    rows: orders.map((c) => [c.number, c.customer]),
+  };
+}
+
 // ---- master data ----
 
 export function productsTable(products: Product[]): ExportTable {

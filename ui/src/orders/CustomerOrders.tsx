@@ -2,7 +2,9 @@
 // Create, rename and delete here; only a role that may write orders sees the buttons.
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api";
+import { ExportButton } from "../components/ExportButton";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { customerOrdersTable } from "../exchange/tables";
 import { t } from "../i18n";
 import { useCan } from "../session";
 import { useApi } from "../useApi";
@@ -62,7 +64,9 @@ export function CustomerOrders() {
 
   return (
     <section className="panel" data-testid="customer-orders">
-      <h2 className="panel-title">{t("Customer orders")}</h2>
+      <h2 className="panel-title">{t("Customer orders")}{" "}
+        {list.data && list.data.length > 0 && <ExportButton label={t("Customer orders")} table={() => customerOrdersTable(list.data!)} />}
+      </h2>
       {may && (
         <form className="form-row" onSubmit={create}>
           <div className="field">

@@ -77,8 +77,8 @@ export function DeliveriesPage() {
               <tbody>
                 {rows.map((o) => (
                   <tr key={o.order_id} data-order={o.number} data-risk={o.p_late}>
-                    <td className="mono"><Link to={`/orders/${o.order_id}`}>{o.number}</Link></td>
-                    <td>{o.product_code}</td>
+                    <td className="mono nowrap"><Link to={`/orders/${o.order_id}`}>{o.number}</Link></td>
+                    <td className="mono nowrap">{o.product_code}</td>
                     <td>{fmtDateTime(o.due_date)}</td>
                     <td>{fmtDateTime(o.eta)}</td>
                     <td className="muted">{t("{low} to {high}", { low: fmtDateTime(o.eta_low), high: fmtDateTime(o.eta_high) })}</td>

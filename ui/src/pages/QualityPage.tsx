@@ -72,6 +72,12 @@ export function QualityPage() {
 
   const [entry, setEntry] = useState({ serial: "", value: "" });
   const [entryMsg, setEntryMsg] = useState<string>();
+  // Every product's plan has its "Supply voltage": the product and the plan tell them apart.
+  const charLabel = (ch: { plan_id: number; name: string; unit: string }) => {
+    const plan = plans.data?.find((p) => p.id === ch.plan_id);
+    const name = `${ch.name}${ch.unit ? ` (${ch.unit})` : ""}`;
+    return plan ? `${productCode(plan.product_id)} · ${plan.name} · ${name}` : name;
+  };
   const selChar = chars.data?.find((c) => c.id === selected);
   const selPlan = plans.data?.find((p) => p.id === selChar?.plan_id);
   const submitEntry = async () => {
@@ -180,7 +186,7 @@ export function QualityPage() {
               <label className="field-inline">
                 <span>{t("Characteristic")}</span>
                 <select value={selected} onChange={(e) => setCharId(Number(e.target.value))} data-testid="spc-characteristic">
-                  {chars.data.map((ch) => <option key={ch.id} value={ch.id}>{ch.name}{ch.unit ? ` (${ch.unit})` : ""}</option>)}
+                  {chars.data.map((ch) => <option key={ch.id} value={ch.id}>{charLabel(ch)}</option>)}
                 </select>
               </label>
               {c?.out_of_control_since && (

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { listReasonCodes, type ReasonCategory, type ReasonCode } from "../api";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useApi } from "../useApi";
@@ -34,6 +35,25 @@ function subtree(all: ReasonCode[], id: number): Set<number> {
   return out;
 }
 
+/** The codes the page shows (the category filter applied), each with its parent's code and
+ * its path from the top, so the tree survives in a flat sheet. */
+function reasonCodesTable(all: ReasonCode[], shown: (c: ReasonCode) => boolean): ExportTable {
+  const byId = new Map(all.map((c) => [c.id, c]));
+  const path = (c: ReasonCode): string => {
+    const names = [c.name];
+    for (let p = c.parent_id === null ? undefined : byId.get(c.parent_id); p && names.length < 50; p = p.parent_id === null ? undefined : byId.get(p.parent_id)) names.unshift(p.name);
+    return names.join(" › ");
+  };
+  return {
+    title: t("Reason codes"),
+    columns: [t("Code"), t("Name"), t("Category"), t("Machine class"), t("Parent"), t("Path")],
+    rows: all.filter(shown).map((c) => [
+      c.code, c.name, t(LABEL[c.category]), c.machine_class ?? "",
+      c.parent_id === null ? "" : byId.get(c.parent_id)?.code ?? "", path(c),
+    ]),
+  };
+}
+
 /** Reason codes as a tree (parent → children); planners and administrators edit and move them. */
 export function ReasonCodesPage() {
   const codes = useApi(listReasonCodes, []);
@@ -42,7 +62,11 @@ export function ReasonCodesPage() {
   const [editor, setEditor] = useState<Editor | null>(null);
   const header = (
     <PageHeader title={t("Reason codes")} subtitle={t("Why machines stop and why parts are scrapped or reworked.")}
-      actions={canWrite && <button type="button" className="btn btn-primary" onClick={() => setEditor({ defaults: { category: category === "all" ? "downtime" : category } })}>{t("New reason code")}</button>} />
+      actions={<>
+        {codes.data && codes.data.length > 0 && <ExportButton label={t("Reason codes")}
+          table={() => reasonCodesTable(codes.data!, (c) => category === "all" || c.category === category)} />}
+        {canWrite && <button type="button" className="btn btn-primary" onClick={() => setEditor({ defaults: { category: category === "all" ? "downtime" : category } })}>{t("New reason code")}</button>}
+      </>} />
   );
   if (codes.error) return <>{header}<ErrorState error={codes.error} onRetry={codes.reload} /></>;
   if (!codes.data) return <>{header}<Loading /></>;

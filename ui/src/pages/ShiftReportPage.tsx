@@ -1,5 +1,6 @@
-import { useMemo } from "react";
-import { listLines } from "../api";
+import { useMemo, useState } from "react";
+import { ApiError, fetchFile, listLines, saveFile } from "../api";
+import type { ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
 import { Link } from "../components/Link";
 import { Empty, ErrorState, Loading } from "../components/States";
@@ -13,16 +14,18 @@ import "../kpi/kpi.css";
 import "../kpi/shift-report.css";
 import { dateFormat, fmtDateTime, zoneLabel } from "../format";
 import { t } from "../i18n";
-import { useScopeLabel, useUser } from "../session";
+import { useCan, useScopeLabel, useUser } from "../session";
 
 const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
 const clock = (iso: string) => dateFormat(TIME).format(new Date(iso));
 
 const lossName = (name: string, reason: string | null) => (reason === null ? t("No reason given") : name);
 
-/** The report as CSV: one section after another, each with its own header row (site time). */
-export function reportCsv(r: ShiftReport, lineName: string): string {
-  const rows: (string | number | null)[][] = [];
+type Row = (string | number | null)[];
+
+/** The report's rows: one section after another, each with its own header row (site time). */
+function reportRows(r: ShiftReport, lineName: string): Row[] {
+  const rows: Row[] = [];
   const w = r.window;
   rows.push([t("Shift report"), `${r.scope.code} ${lineName}`.trim()]);
   rows.push([t("Shift"), w.label]);
@@ -48,11 +51,32 @@ export function reportCsv(r: ShiftReport, lineName: string): string {
   for (const s of r.reasonless_stops) {
     rows.push([s.machine, fmtDateTime(s.start), fmtDateTime(s.end), Math.round(s.duration_s), s.fault ?? "", s.minor ? t("yes") : t("no")]);
   }
+  return rows;
+}
+
+/** The report as CSV: one section after another, each with its own header row (site time). */
+export function reportCsv(r: ShiftReport, lineName: string): string {
+  const rows = reportRows(r, lineName);
   const cell = (v: string | number | null) => {
     const text = v === null ? "" : String(v);
     return /[",\n;]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   return rows.map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
+}
+
+/** The same rows as one sheet of a workbook, written by the server like every export. */
+function reportTable(r: ShiftReport, lineName: string): ExportTable {
+  const rows = reportRows(r, lineName);
+  const width = Math.max(...rows.map((row) => row.length));
+  const pad = (row: Row) => [...row, ...Array<null>(width - row.length).fill(null)];
+  const [first, ...rest] = rows.map(pad);
+  return { title: t("Shift report"), columns: first.map((c) => (c === null ? "" : String(c))), rows: rest };
+}
+
+async function downloadXlsx(r: ShiftReport, lineName: string) {
+  const file = await fetchFile("POST", "/export/table", { format: "xlsx" }, reportTable(r, lineName));
+  const name = `shift-report-${r.scope.code}-${r.window.label.replace("@", "-")}.xlsx`;
+  saveFile({ blob: file.blob, filename: name });
 }
 
 const CSV_TYPE = "text/csv;charset=utf-8";
@@ -72,6 +96,8 @@ function download(name: string, text: string) {
 export function ShiftReportPage({ query }: { query: URLSearchParams }) {
   const user = useUser();
   const areasLabel = useScopeLabel();
+  const mayExport = useCan("export");
+  const [xlsxError, setXlsxError] = useState<string | null>(null);
   const lines = useApi(listLines, []);
   const visible = useMemo(() => {
     const all = lines.data ?? [];
@@ -101,6 +127,13 @@ export function ShiftReportPage({ query }: { query: URLSearchParams }) {
             onClick={() => download(`shift-report-${r.scope.code}-${r.window.label.replace("@", "-")}.csv`, reportCsv(r, line?.name ?? ""))}>
             {t("Download CSV")}
           </button>
+          {mayExport && (
+            <button type="button" className="btn" data-testid="download-xlsx"
+              onClick={() => { setXlsxError(null); downloadXlsx(r, line?.name ?? "").catch((e) => setXlsxError(e instanceof ApiError ? e.detail || e.title : String(e))); }}>
+              {t("Download XLSX")}
+            </button>
+          )}
+          {xlsxError && <span className="form-error" role="alert">{xlsxError}</span>}
         </div>
       ) : undefined}
     />

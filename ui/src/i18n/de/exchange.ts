@@ -20,9 +20,11 @@ const de: Catalog = {
   "XLSX": "XLSX",
   "Working…": "Wird bearbeitet …",
   "Imported {file}: {created} created, {updated} updated.": "{file} importiert: {created} angelegt, {updated} aktualisiert.",
-  "{file} is correct: {rows} rows, {created} new, {updated} updated.":
-    "{file} ist korrekt: {rows} Zeilen, {created} neu, {updated} aktualisiert.",
-  "Import {rows} rows": "{rows} Zeilen importieren",
+  "{file} is correct: {count} rows, {created} new, {updated} updated.": {
+    one: "{file} ist korrekt: {count} Zeile, {created} neu, {updated} aktualisiert.",
+    other: "{file} ist korrekt: {count} Zeilen, {created} neu, {updated} aktualisiert.",
+  },
+  "Import {count} rows": { one: "{count} Zeile importieren", other: "{count} Zeilen importieren" },
   "{errors} errors in {rows} rows. Nothing can be imported until they are fixed: correct the file and choose it again.":
     "{errors} Fehler in {rows} Zeilen. Importiert werden kann erst, wenn sie behoben sind: Korrigieren Sie die Datei und wählen Sie sie erneut.",
   "Row {row}, column {column}: {message}": "Zeile {row}, Spalte {column}: {message}",

@@ -55,6 +55,7 @@ const de: Catalog = {
   "← KPIs": "← Kennzahlen",
   "Print or save as PDF": "Drucken oder als PDF speichern",
   "Download CSV": "CSV herunterladen",
+  "Download XLSX": "XLSX herunterladen",
   "current": "laufend",
   "Computing the shift report…": "Schichtbericht wird berechnet …",
   "This shift is still running: the figures cover it up to now.": "Diese Schicht läuft noch: Die Kennzahlen umfassen sie bis jetzt.",

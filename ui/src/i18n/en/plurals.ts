@@ -12,6 +12,11 @@ const en: Catalog = {
   "{count} ops": { one: "{count} op", other: "{count} ops" },
   "{count} planning warnings": { one: "{count} planning warning", other: "{count} planning warnings" },
   "{count} changes": { one: "{count} change", other: "{count} changes" },
+  "{file} is correct: {count} rows, {created} new, {updated} updated.": {
+    one: "{file} is correct: {count} row, {created} new, {updated} updated.",
+    other: "{file} is correct: {count} rows, {created} new, {updated} updated.",
+  },
+  "Import {count} rows": { one: "Import {count} row", other: "Import {count} rows" },
 };
 
 export default en;
