@@ -73,3 +73,4 @@ def test_names_are_masked_before_the_wording_is_compared(model: embedding.MiniLM
     assert not routed.overrides("downtime_causes", grammar_cues=router.GRAMMAR_SURE)
     off_topic = built.route("what is the capital of france")
     assert off_topic is not None and not off_topic.answers
+    assert not off_topic.overrides("who_works_where", grammar_cues=1.0)
