@@ -83,6 +83,21 @@ def _when_of(context: dict[str, Any]) -> When | None:
 _PRONOUN = re.compile(r"\b(?:it|its|it's|that|this one|there|same|them|they)\b")
 
 
+_QUESTION = re.compile(
+    r"^(?:what|which|who|where|when|why|how|is|are|was|were|do|does|did|can|will|has|have"
+    r"|show|list|give|tell)\b"
+)
+
+
+def _stands_alone(text: str) -> bool:
+    """A question of its own: it opens like one and has some words, not "and SMT-2?"."""
+    return (
+        bool(_QUESTION.match(text))
+        and len(text.split()) >= 4
+        and not (_FOLLOW_UP.match(text) or _PRONOUN.search(text))
+    )
+
+
 def _continues(text: str, chosen: Intent | None, mentions: Mentions, when: When | None) -> bool:
     """Whether a question leans on the previous one."""
     if _FOLLOW_UP.match(text) or _PRONOUN.search(text):
@@ -137,6 +152,12 @@ def _offline(
     asked = Asked(text, mentions, when, site, now)
     chosen, _score = best(asked)
     previous = next((i for i in INTENTS if i.name == context.get("intent")), None)
+    # A whole question the grammar does not place goes to the router before it can be
+    # taken for a follow-up of the previous one ("what has to go out this week" after a
+    # machine question); fragments ("for SMT-2 this week") stay follow-ups.
+    whole = chosen is None and not mentions.unknown and _stands_alone(text)
+    if whole:
+        chosen = _second_opinion(asked, None)
     if previous is not None and _continues(text, chosen, mentions, when):
         # A follow-up ("and yesterday?", "and the scrap?", "is it late?"): its own intent
         # if it names one, else the previous; what it does not name, the previous names.
@@ -145,7 +166,7 @@ def _offline(
             chosen = previous
         mentions = _merge(_carried(context, resolver), mentions)
         asked = Asked(text, mentions, when or _when_of(context), site, now)
-    elif not mentions.unknown:
+    elif not mentions.unknown and not whole:
         chosen = _second_opinion(asked, chosen)
     if mentions.unknown:
         return _refuse(_unknown(mentions), context)

@@ -145,3 +145,18 @@ def test_paraphrases_the_grammar_misses_reach_the_right_intent(
     for question in ("what is the capital of France", "tell me a joke"):
         refused = ask(manager, question)
         assert refused["abstained"] and refused["facts"] is None, refused["text"]
+
+
+def test_a_new_question_after_another_is_not_taken_for_a_follow_up(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    manager = as_role["manager"]
+    first = ask(manager, "which machine is closest to failing")
+    assert first["intent"] == "machine_health"
+    # A whole question of another kind, which the grammar alone does not place: it
+    # was answered as the machine question again ("this week" read as a follow-up).
+    second = ask(manager, "what has to go out this week", first["context"])
+    assert (second["intent"] or second["context"].get("intent")) == "orders_due"
+    # A fragment still continues the previous question, with its new window.
+    third = ask(manager, "and last week?", second["context"])
+    assert (third["intent"] or third["context"].get("intent")) == "orders_due"
