@@ -181,3 +181,60 @@ def test_an_out_of_control_reading_from_a_machine_reaches_the_terminal(
     with _client(server.base, "manager") as c:
         hist = _ok(c.get("/quality/inspections", params={"serial": "B100"}))
         assert hist["total"] == 1 and hist["items"][0]["inspector"].startswith("user:")
+
+
+def test_an_attribute_is_drawn_as_a_p_chart(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    """Pass/fail verdicts in samples of four draw a p chart; the verdict entered on the
+    page that completes a sample of four failures breaks WE rule 1 and is marked."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with _client(server.base, "planner") as c:
+        plan = _ok(c.post("/quality/plans", json={
+            "product_id": world.product_id, "step_seq": 2, "name": "Visual"}))  # fmt: skip
+        char = _ok(c.post("/quality/characteristics", json={
+            "plan_id": plan["id"], "name": "Solder joints", "kind": "attribute",
+            "subgroup_size": 4, "rules": ["we1"]}))  # fmt: skip
+    assert char["chart"] == "p"
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    verdicts = [i not in (5, 17) for i in range(24)] + [False, False, False]
+    with _client(server.base, "supervisor") as c:
+        for i, ok in enumerate(verdicts):
+            _ok(c.post("/quality/inspections", json={
+                "product_id": world.product_id, "step_seq": 2, "plan_id": plan["id"],
+                "serial": f"V-{i}", "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                "measurements": [{"characteristic_id": char["id"], "passed": ok}]}))  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            page.get_by_test_id("spc-characteristic").select_option(label="Solder joints")
+            expect(page.get_by_test_id("spc-kind")).to_contain_text("p chart")
+            chart = page.get_by_test_id("spc-chart")
+            # six complete samples; the three verdicts of the seventh are not drawn yet
+            expect(chart.get_by_test_id("spc-point")).to_have_count(6)
+            expect(chart.get_by_test_id("spc-violation")).to_have_count(0)
+            entry = page.get_by_test_id("inspection-entry")
+            expect(entry).to_contain_text("Pass or fail")
+            entry.get_by_test_id("entry-serial").fill("V-27")
+            entry.get_by_test_id("entry-value").select_option("fail")
+            entry.get_by_role("button", name="Record").click()
+            expect(page.get_by_test_id("entry-result")).to_contain_text("out of control: we1")
+            violation = chart.get_by_test_id("spc-violation")
+            expect(violation).to_have_count(1)
+            expect(violation).to_have_attribute("data-rules", "we1")
+            expect(page.get_by_test_id("spc-kind")).to_contain_text(
+                "latest: 4 of 4 units nonconforming"
+            )
+            expect(page.get_by_test_id("spc-out-of-control")).to_be_visible()
+        finally:
+            browser.close()
+    with _client(server.base, "manager") as c:
+        drawn = _ok(c.get(f"/quality/characteristics/{char['id']}/chart"))
+        p_bar = 6 / 28
+        assert abs(drawn["center"] - p_bar) < 1e-12
+        assert [p["value"] for p in drawn["points"]] == [0, 0.25, 0, 0, 0.25, 0, 1.0]

@@ -95,8 +95,8 @@ def add_quality(db: Session, spec: FactorySpec) -> None:
                     rules=[f"nelson{i}" for i in range(1, 9)],
                 ),
                 Characteristic(
-                    plan_id=plan.id, name="Boundary scan", kind="attribute", chart="imr",
-                    subgroup_size=1, rules=[],
+                    plan_id=plan.id, name="Boundary scan", kind="attribute", chart="p",
+                    subgroup_size=12, rules=["we1"],
                 ),
             ]
         )  # fmt: skip

@@ -34,6 +34,12 @@ const SAMPLING: Record<string, string> = {
   first_piece: msg("first piece after setup"),
 };
 
+const ATTRIBUTE_CHARTS: Record<string, string> = {
+  p: msg("p chart: fraction nonconforming"),
+  np: msg("np chart: number nonconforming"),
+  u: msg("u chart: defects per unit"),
+};
+
 function pct(v: number | null | undefined): string {
   return v == null ? "–" : fmtPercent(v);
 }
@@ -192,8 +198,23 @@ export function QualityPage() {
                 </span>
               )}
             </div>
-            {!c ? <Loading /> : c.points.length === 0 ? <Empty>{t("Too few readings for this chart yet.")}</Empty> : (
+            {!c ? <Loading /> : c.points.length === 0 ? (
+              <Empty>{selChar?.kind === "attribute"
+                ? (c.kind === "np" ? t("An np chart needs at least two complete samples of one size.") : t("Too few complete samples for this chart yet."))
+                : t("Too few readings for this chart yet.")}</Empty>
+            ) : (
               <>
+                {selChar?.kind === "attribute" && (
+                  <p data-testid="spc-kind" data-kind={c.kind}>
+                    {t(ATTRIBUTE_CHARTS[c.kind] ?? c.kind)}
+                    {" · "}{t("samples of {n} results", { n: selChar.subgroup_size })}
+                    {c.samples.length > 0 && <>{" · "}{t("latest: {bad} of {units} units nonconforming, {defects} defects", {
+                      bad: c.samples[c.samples.length - 1].nonconforming,
+                      units: c.samples[c.samples.length - 1].units,
+                      defects: c.samples[c.samples.length - 1].nonconformities,
+                    })}</>}
+                  </p>
+                )}
                 <p className="muted">
                   {t("Rules: {rules}", { rules: c.rules.join(", ") || "–" })}
                   {" · "}{t("{count} points, {violations} with a rule broken", { count: c.points.length, violations: c.points.filter((p) => p.violations.length > 0).length })}

@@ -54,6 +54,9 @@ from linewise.spc import (
     evaluate_rules,
     ewma_chart,
     imr_chart,
+    np_chart,
+    p_chart,
+    u_chart,
     xbar_r_chart,
     xbar_s_chart,
 )
@@ -258,10 +261,13 @@ def record_inspection(
     violations: list[str] = []
     raised: list[SpcViolation] = []
     for row in measurements:
-        if row.value is None:
-            continue
         c = chars[row.characteristic_id]
-        fired = evaluate_new_reading(db, c, row)
+        if c.kind == CharacteristicKind.ATTRIBUTE:
+            fired, plotted = evaluate_new_verdict(db, c, row)
+        elif row.value is not None:
+            fired, plotted = evaluate_new_reading(db, c, row), row.value
+        else:
+            continue
         violations += fired
         if fired:
             event = SpcViolation(
@@ -271,7 +277,7 @@ def record_inspection(
                 line_id=line_id,
                 machine_id=data.machine_id,
                 rules=tuple(fired),
-                value=row.value,
+                value=plotted,
                 at=at,
             )
             raised.append(event)
@@ -380,14 +386,151 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     return fired
 
 
-def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str, Any]:
-    char = db.get(Characteristic, char_id)
-    if char is None:
-        raise NotFound(f"characteristic {char_id} not found")
-    readings = _readings(db, char.id, limit)
-    values = [v for _, v, _ in readings]
-    chart = build_chart(char, values)
-    base: dict[str, Any] = {
+# --- attribute charts (p, np, u) ----------------------------------------------------------
+
+ATTRIBUTE_CHARTS = (ChartKind.P, ChartKind.NP, ChartKind.U)
+VARIABLE_CHARTS = (
+    ChartKind.IMR,
+    ChartKind.XBAR_R,
+    ChartKind.XBAR_S,
+    ChartKind.EWMA,
+    ChartKind.CUSUM,
+    ChartKind.C,
+)
+
+
+@dataclass(frozen=True)
+class AttributeSample:
+    """``subgroup_size`` consecutive verdicts of an attribute characteristic."""
+
+    units: int  # units inspected (a serial is one, a count result its quantity)
+    nonconforming: int  # units that failed the characteristic
+    nonconformities: int  # defects recorded with those results
+    at: datetime  # of the sample's last verdict
+    last_id: int  # its measurement
+
+
+def attribute_chart_kind(char: Characteristic) -> ChartKind:
+    """The chart of an attribute: p, np or u (one stored with a variables chart, as
+    before attributes were charted, is drawn as a p chart)."""
+    kind = ChartKind(char.chart)
+    return kind if kind in ATTRIBUTE_CHARTS else ChartKind.P
+
+
+def _nonconforming(passed: bool, quantity: int, passed_quantity: int, first_pass: bool) -> int:
+    if passed:
+        return 0
+    if quantity == 1:
+        return 1
+    # A count result that failed the characteristic: the units that did not pass first
+    # time (at least one), all of them on a retest.
+    return min(quantity, max(1, quantity - passed_quantity)) if first_pass else quantity
+
+
+def attribute_samples(
+    db: Session, char: Characteristic, samples: int = CHART_WINDOW
+) -> list[AttributeSample]:
+    """The latest ``samples`` complete samples, oldest first. Samples are counted from
+    the characteristic's first verdict, so that a new verdict never regroups the old
+    ones; the verdicts of a sample not yet complete are left out."""
+    n = char.subgroup_size
+    total = db.scalar(
+        select(func.count(Measurement.id)).where(Measurement.characteristic_id == char.id)
+    )
+    rows = db.execute(
+        select(
+            Measurement.id,
+            Measurement.passed,
+            Measurement.measured_at,
+            Inspection.id.label("inspection_id"),
+            Inspection.quantity,
+            Inspection.passed_quantity,
+            Inspection.first_pass,
+        )
+        .join(Inspection, Inspection.id == Measurement.inspection_id)
+        .where(Measurement.characteristic_id == char.id)
+        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset((total or 0) % n)
+        .limit(samples * n)
+    ).all()
+    rows = list(reversed(rows))
+    defects: dict[int, int] = {}
+    if attribute_chart_kind(char) is ChartKind.U and rows:
+        ids = [r.inspection_id for r in rows]
+        for i in range(0, len(ids), 1000):
+            rows_d = db.execute(
+                select(Defect.inspection_id, func.sum(Defect.quantity))
+                .where(Defect.inspection_id.in_(ids[i : i + 1000]))
+                .group_by(Defect.inspection_id)
+            )
+            defects.update((int(d_id), int(q or 0)) for d_id, q in rows_d)
+    out = []
+    for i in range(0, len(rows) - n + 1, n):
+        group = rows[i : i + n]
+        out.append(
+            AttributeSample(
+                units=sum(r.quantity for r in group),
+                nonconforming=sum(
+                    _nonconforming(r.passed, r.quantity, r.passed_quantity, r.first_pass)
+                    for r in group
+                ),
+                nonconformities=sum(int(defects.get(r.inspection_id, 0)) for r in group),
+                at=group[-1].measured_at,
+                last_id=group[-1].id,
+            )
+        )
+    return out
+
+
+def build_attribute_chart(
+    char: Characteristic, samples: Sequence[AttributeSample]
+) -> tuple[Chart | None, str | None]:
+    """The p, np or u chart over ``samples`` (phase II: ``center`` is the known fraction
+    nonconforming p, or nonconformities per unit u), or None and why not."""
+    if len(samples) < 2:
+        return None, "too few samples for this chart"
+    kind = attribute_chart_kind(char)
+    units = [s.units for s in samples]
+    try:
+        if kind is ChartKind.NP:
+            if len(set(units)) > 1:
+                return None, "an np chart needs samples of one size; draw a p chart"
+            return np_chart([s.nonconforming for s in samples], units[0], p=char.center), None
+        if kind is ChartKind.U:
+            counts = [s.nonconformities for s in samples]
+            return u_chart(counts, [float(u) for u in units], u=char.center), None
+        return p_chart([s.nonconforming for s in samples], units, p=char.center), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def evaluate_new_verdict(
+    db: Session, char: Characteristic, m: Measurement
+) -> tuple[list[str], float]:
+    """Rules that fire at the sample the new verdict completes (none while the sample
+    is incomplete, or for a late verdict), and the sample's plotted value."""
+    rules = [Rule(r) for r in char.rules]
+    if not rules:
+        return [], 0.0
+    samples = attribute_samples(db, char)
+    if not samples or samples[-1].last_id != m.id:
+        return [], 0.0
+    chart, _why = build_attribute_chart(char, samples)
+    if chart is None:
+        return [], 0.0
+    last = len(chart.points) - 1
+    fired = sorted({v.rule.value for v in evaluate_rules(chart.points, rules) if v.index == last})
+    for rule in fired:
+        db.add(
+            SpcSignal(characteristic_id=char.id, measurement_id=m.id, rule=rule, at=m.measured_at)
+        )
+    if fired and char.out_of_control_since is None:
+        char.out_of_control_since = m.measured_at
+    return fired, chart.points[last].value
+
+
+def _base_chart(char: Characteristic) -> dict[str, Any]:
+    return {
         "characteristic_id": char.id,
         "name": char.name,
         "unit": char.unit,
@@ -400,7 +543,67 @@ def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str,
         "capability": None,
         "secondary": [],
         "secondary_statistic": None,
+        "samples": [],
     }
+
+
+def attribute_chart_for(db: Session, char: Characteristic) -> dict[str, Any]:
+    samples = attribute_samples(db, char)
+    chart, why = build_attribute_chart(char, samples)
+    base = {**_base_chart(char), "kind": attribute_chart_kind(char).value}
+    if chart is None:
+        return {
+            **base,
+            "statistic": "",
+            "center": None,
+            "ucl": None,
+            "lcl": None,
+            "points": [],
+            "note": why,
+        }
+    violations: dict[int, list[str]] = defaultdict(list)
+    for v in evaluate_rules(chart.points, [Rule(r) for r in char.rules]):
+        violations[v.index].append(v.rule.value)
+    return {
+        **base,
+        "statistic": chart.statistic,
+        "center": chart.center,
+        "ucl": chart.ucl,
+        "lcl": chart.lcl,
+        "points": [
+            {
+                "index": p.index,
+                "value": p.value,
+                "center": p.center,
+                "ucl": p.ucl,
+                "lcl": p.lcl,
+                "at": s.at,
+                "violations": violations.get(p.index, []),
+            }
+            for p, s in zip(chart.points, samples, strict=True)
+        ],
+        "samples": [
+            {
+                "units": s.units,
+                "nonconforming": s.nonconforming,
+                "nonconformities": s.nonconformities,
+            }
+            for s in samples
+        ],
+        "note": None,
+    }
+
+
+def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str, Any]:
+    char = db.get(Characteristic, char_id)
+    if char is None:
+        raise NotFound(f"characteristic {char_id} not found")
+    if char.kind == CharacteristicKind.ATTRIBUTE:
+        return attribute_chart_for(db, char)
+    readings = _readings(db, char.id, limit)
+    values = [v for _, v, _ in readings]
+    chart = build_chart(char, values)
+    base = _base_chart(char)
     if chart is None:
         return {
             **base,
