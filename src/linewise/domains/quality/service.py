@@ -504,6 +504,63 @@ def build_attribute_chart(
         return None, str(exc)
 
 
+_CHARACTERISTIC_FIELDS = (
+    "plan_id", "name", "kind", "nominal", "lsl", "usl", "unit", "chart", "subgroup_size",
+    "rules", "center", "sigma",
+)  # fmt: skip
+
+
+def check_characteristic(db: Session, data: dict[str, Any], _id: int | None) -> None:
+    """The rules of a characteristic beyond its columns, on create (``_id`` None) and on
+    an edit; fills in the chart of its kind when none is given."""
+    # An edit sends only what changed: the rules hold for the record as it will be.
+    current = db.get(Characteristic, _id) if _id is not None else None
+    merged = {
+        **({c: getattr(current, c) for c in _CHARACTERISTIC_FIELDS} if current is not None else {}),
+        **data,
+    }
+    lsl, usl, nominal = merged.get("lsl"), merged.get("usl"), merged.get("nominal")
+    if lsl is not None and usl is not None and lsl >= usl:
+        raise ValidationProblem(
+            "LSL must be below USL", errors=[FieldError("usl", "must be above lsl")]
+        )
+    if nominal is not None and (
+        (lsl is not None and nominal < lsl) or (usl is not None and nominal > usl)
+    ):
+        raise ValidationProblem(
+            "the nominal lies outside the specification",
+            errors=[FieldError("nominal", "must lie between lsl and usl")],
+        )
+    if (merged.get("center") is None) != (merged.get("sigma") is None):
+        raise ValidationProblem(
+            "phase II limits need both a centre and a sigma",
+            errors=[FieldError("sigma", "give center and sigma together, or neither")],
+        )
+    kind = merged.get("kind")
+    if data.get("chart") is None and _id is None:
+        data["chart"] = merged["chart"] = "p" if kind == "attribute" else "imr"
+    chart, size = merged.get("chart"), merged.get("subgroup_size")
+    allowed = ATTRIBUTE_CHARTS if kind == "attribute" else VARIABLE_CHARTS
+    # (an attribute stored with a variables chart before attributes were charted is
+    # drawn as a p chart, and may be edited without choosing one)
+    checked = _id is None or "chart" in data or "kind" in data
+    if checked and chart not in allowed:
+        raise ValidationProblem(
+            f"an {kind} characteristic is not drawn on a {chart} chart",
+            errors=[FieldError("chart", f"must be one of {', '.join(allowed)}")],
+        )
+    if chart in ("xbar_r", "xbar_s") and (size or 1) < 2:
+        raise ValidationProblem(
+            "an X-bar chart needs subgroups",
+            errors=[FieldError("subgroup_size", "must be 2 or more for an X-bar chart")],
+        )
+    if chart in ("xbar_r", "xbar_s") and (size or 1) > 25:
+        raise ValidationProblem(
+            "the X-bar factors are tabled up to subgroups of 25",
+            errors=[FieldError("subgroup_size", "must be 25 or less for an X-bar chart")],
+        )
+
+
 def evaluate_new_verdict(
     db: Session, char: Characteristic, m: Measurement
 ) -> tuple[list[str], float]:
