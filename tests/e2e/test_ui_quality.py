@@ -238,3 +238,91 @@ def test_an_attribute_is_drawn_as_a_p_chart(
         p_bar = 6 / 28
         assert abs(drawn["center"] - p_bar) < 1e-12
         assert [p["value"] for p in drawn["points"]] == [0, 0.25, 0, 0, 0.25, 0, 1.0]
+
+
+def test_planner_edits_inspection_plans_and_characteristics(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    """A planner creates a plan and its characteristics on the Quality page, sees the
+    server's field error for a chart that does not fit the kind, edits one and deletes
+    one; a supervisor (no quality:plans) sees the plans without any editing buttons."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "planner", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            page.get_by_role("button", name="New inspection plan").click()
+            form = page.get_by_role("form", name="New inspection plan")
+            form.get_by_label("Product").select_option(label="CTRL-100 — Controller")
+            form.get_by_label("Routing step").fill("2")
+            form.get_by_label("Name").fill("Visual")
+            form.get_by_label("Defect opportunities per unit").fill("120")
+            form.get_by_role("button", name="Save").click()
+            row = page.get_by_test_id("plans-table").locator("tr[data-plan='Visual']")
+            expect(row).to_be_visible()
+
+            # A variable drawn on a p chart: the server's 422 names the field.
+            row.get_by_role("button", name="Add a characteristic to Visual").click()
+            form = page.get_by_role("form", name="New characteristic")
+            form.get_by_label("Name").fill("Coating")
+            form.get_by_label("Chart").select_option("p")
+            form.get_by_role("button", name="Save").click()
+            expect(form.locator(".field-message")).to_contain_text("must be one of imr")
+            form.get_by_label("Kind").select_option("attribute")
+            form.get_by_label("Subgroup size").fill("5")
+            form.get_by_label("Run rules").fill("we1, nelson2")
+            form.get_by_role("button", name="Save").click()
+            coating = row.locator("li[data-characteristic='Coating']")
+            expect(coating).to_contain_text("p (fraction nonconforming)")
+
+            row.get_by_role("button", name="Add a characteristic to Visual").click()
+            form = page.get_by_role("form", name="New characteristic")
+            form.get_by_label("Name").fill("Gap")
+            form.get_by_label("Unit", exact=True).fill("mm")
+            form.get_by_label("Nominal").fill("1.0")
+            form.get_by_label("Lower specification limit").fill("0.8")
+            form.get_by_label("Upper specification limit").fill("1.2")
+            form.get_by_role("button", name="Save").click()
+            gap = row.locator("li[data-characteristic='Gap']")
+            expect(gap).to_contain_text("0.8…1.2 mm")
+
+            # Edit: a wider specification.
+            gap.get_by_role("button", name="Edit Gap").click()
+            form = page.get_by_role("form", name="Edit characteristic Gap")
+            form.get_by_label("Upper specification limit").fill("1.3")
+            form.get_by_role("button", name="Save").click()
+            expect(gap).to_contain_text("0.8…1.3 mm")
+
+            # Delete (no readings yet), in two clicks.
+            coating.get_by_role("button", name="Delete Coating").click()
+            coating.get_by_role("button", name="Yes, delete").click()
+            expect(coating).to_have_count(0)
+        finally:
+            browser.close()
+    with _client(server.base, "manager") as c:
+        plans = _ok(c.get("/quality/plans"))["items"]
+        plan = next(p for p in plans if p["name"] == "Visual")
+        assert (plan["product_id"], plan["step_seq"], plan["opportunities_per_unit"]) == (
+            world.product_id,
+            2,
+            120,
+        )
+        chars = _ok(c.get("/quality/characteristics", params={"plan_id": plan["id"]}))["items"]
+        assert [(ch["name"], ch["kind"], ch["usl"]) for ch in chars] == [("Gap", "variable", 1.3)]
+        assert chars[0]["chart"] == "imr" and chars[0]["rules"] == ["nelson1"]
+
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            row = page.get_by_test_id("plans-table").locator("tr[data-plan='Visual']")
+            expect(row).to_contain_text("Gap")
+            expect(page.get_by_role("button", name="New inspection plan")).to_have_count(0)
+            expect(row.get_by_role("button")).to_have_count(0)
+        finally:
+            browser.close()

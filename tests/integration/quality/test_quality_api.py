@@ -564,3 +564,46 @@ def test_attribute_characteristics_draw_p_np_and_u_charts(
     )
     chart = _ok(op.get(f"{API}/quality/characteristics/{label['id']}/chart"))
     assert chart["points"] == [] and "one size" in chart["note"]
+
+
+def test_plans_and_characteristics_with_readings_are_not_deleted(
+    as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    """Deleting a characteristic would delete its readings (the database cascades): a
+    plan or characteristic with readings is refused (409), one without is deleted; only
+    roles with quality:plans edit them."""
+    planner, op = as_role["planner"], as_role["operator"]
+    ids = _setup(world, planner)
+    spare = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={"plan_id": ids["plan"], "name": "Spare", "kind": "attribute"},
+        ),
+        201,
+    )
+    denied = op.post(
+        f"{API}/quality/plans",
+        json={"product_id": world.product_id, "step_seq": 1, "name": "AOI"},
+    )
+    assert denied.status_code == 403
+    assert op.delete(f"{API}/quality/characteristics/{spare['id']}").status_code == 403
+    _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "plan_id": ids["plan"],
+                "serial": "SN-1",
+                "measurements": [{"characteristic_id": ids["volt"], "value": 5.0}],
+            },
+        ),
+        201,
+    )
+    for path in (f"quality/plans/{ids['plan']}", f"quality/characteristics/{ids['volt']}"):
+        r = planner.delete(f"{API}/{path}")
+        assert r.status_code == 409, r.text
+        assert "readings" in r.json()["detail"]
+    assert db.scalar(select(func.count(Measurement.id))) == 1
+    assert planner.delete(f"{API}/quality/characteristics/{spare['id']}").status_code == 204
+    assert planner.get(f"{API}/quality/characteristics/{spare['id']}").status_code == 404

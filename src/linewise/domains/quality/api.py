@@ -104,6 +104,7 @@ plans = crud_router(
     sortable={"name": InspectionPlan.name, "step_seq": InspectionPlan.step_seq},
     filters={"product_id": InspectionPlan.product_id, "step_seq": InspectionPlan.step_seq},
     validate=_check_plan,
+    guard=service.guard_plan,
     tag="quality",
 )
 characteristics = crud_router(
@@ -117,6 +118,7 @@ characteristics = crud_router(
     sortable={"name": Characteristic.name},
     filters={"plan_id": Characteristic.plan_id, "kind": Characteristic.kind},
     validate=service.check_characteristic,
+    guard=service.guard_characteristic,
     tag="quality",
 )
 router.include_router(defect_codes)

@@ -504,6 +504,37 @@ def build_attribute_chart(
         return None, str(exc)
 
 
+def _refuse_deleting_readings(db: Session, char_ids: Sequence[int], what: str) -> None:
+    """Deleting a characteristic deletes its readings and signals (the database cascades):
+    refused while it has any; a plan is made inactive instead."""
+    if not char_ids:
+        return
+    readings = db.scalar(
+        select(func.count(Measurement.id)).where(Measurement.characteristic_id.in_(char_ids))
+    )
+    if readings:
+        raise Conflict(
+            f"{what} has {readings} recorded readings and is still in use; "
+            "set the plan inactive instead",
+            errors=[FieldError("id", "has recorded readings")],
+        )
+
+
+def guard_plan(db: Session, _p: object, plan: InspectionPlan | None, data: object) -> None:
+    """On delete (``data`` None): refused while the plan's characteristics have readings."""
+    if plan is not None and data is None:
+        ids = list(db.scalars(select(Characteristic.id).where(Characteristic.plan_id == plan.id)))
+        _refuse_deleting_readings(db, ids, f"inspection plan {plan.name}")
+
+
+def guard_characteristic(
+    db: Session, _p: object, char: Characteristic | None, data: object
+) -> None:
+    """On delete (``data`` None): refused while the characteristic has readings."""
+    if char is not None and data is None:
+        _refuse_deleting_readings(db, [char.id], f"characteristic {char.name}")
+
+
 _CHARACTERISTIC_FIELDS = (
     "plan_id", "name", "kind", "nominal", "lsl", "usl", "unit", "chart", "subgroup_size",
     "rules", "center", "sigma",
