@@ -1,4 +1,4 @@
-// German: the Quality page's attribute charts (p, np, u) and its editor of inspection plans and characteristics. Keys are the English source texts (see ../index.tsx).
+// German: the Quality page's attribute charts (p, np, u), its editor of inspection plans and characteristics, and the terminal's reports of a lot or unit (holds). Keys are the English source texts (see ../index.tsx).
 import type { Catalog } from "../index";
 
 const de: Catalog = {
@@ -47,6 +47,10 @@ const de: Catalog = {
   "pass/fail": "gut/schlecht",
   "Add a characteristic to {name}": "Merkmal zu {name} hinzufügen",
   "Add characteristic": "Merkmal hinzufügen",
+  "the lot is on hold by a nonconformance; not counted.": "die Charge ist durch eine Abweichung gesperrt; nicht gezählt.",
+  "the unit is on hold by a nonconformance; not counted.": "die Einheit ist durch eine Abweichung gesperrt; nicht gezählt.",
+  "Lot (optional)": "Charge (optional)",
+  "Serial (optional)": "Seriennummer (optional)",
 };
 
 export default de;
