@@ -31,6 +31,9 @@ DEFECTS = (
 )
 
 
+BOUNDARY_SCAN_FINDS = frozenset({"BRIDGE", "MISSING", "POLARITY"})  # shorts and opens
+
+
 @dataclass(frozen=True)
 class InspectionStream:
     machine: str
@@ -46,6 +49,10 @@ class InspectionStream:
     drift_cycle: timedelta | None = None  # episodes of wear, one per cycle
     drift_length: timedelta = timedelta(hours=2)  # how long an episode lasts
     serial_prefix: str = ""  # between the product and the unit number
+    # An attribute verdict sent with each unit: boundary scan finds opens and shorts,
+    # so it fails a unit whose defects are of those codes (no draw of its own: the
+    # stream's values stay those of a stream without it).
+    verdict: str | None = "Boundary scan"
 
 
 class InspectionSource:
@@ -99,6 +106,9 @@ class InspectionSource:
                     "defects": defects,
                 }
             )
+            if s.verdict is not None:
+                scan_ok = not any(d["code"] in BOUNDARY_SCAN_FINDS for d in defects)
+                out[-1]["verdicts"] = {s.verdict: scan_ok}
             self.at = at + timedelta(seconds=s.every_s)
         return out
 

@@ -23,9 +23,11 @@ from linewise.domains.quality import service
 from linewise.domains.quality.events import SpcViolation
 from linewise.domains.quality.models import (
     Characteristic,
+    Defect,
     DefectCode,
     Inspection,
     InspectionPlan,
+    Measurement,
     SpcSignal,
 )
 from linewise.ingest.models import QuarantinedEvent
@@ -81,6 +83,29 @@ def test_demo_quality_history_breaks_nelson_rules_at_the_drift(engine: Engine, d
     assert chart["points"][-1]["violations"]
     fig = service.figures(db, NOW - timedelta(days=1), NOW)
     assert 0.9 < fig["fpy"] < 1.0 and fig["dpmo"] is not None
+    # The boundary scan's verdicts (a short or open fails it) draw a p chart in hourly
+    # samples of 12 units: its nonconforming units are the units with such defects.
+    scans = db.scalars(
+        select(Characteristic).where(
+            Characteristic.name == "Boundary scan",
+            Characteristic.id.in_(select(Measurement.characteristic_id)),
+        )
+    ).all()
+    assert scans
+    for scan in scans:
+        p_chart = service.chart_for(db, scan.id)
+        assert p_chart["kind"] == "p" and len(p_chart["points"]) == 24
+        plan = db.get(InspectionPlan, scan.plan_id)
+        assert plan is not None
+        shorts_or_opens = db.scalar(
+            select(func.count(func.distinct(Defect.inspection_id)))
+            .join(Inspection, Inspection.id == Defect.inspection_id)
+            .where(
+                Inspection.product_id == plan.product_id,
+                Defect.code.in_(["BRIDGE", "MISSING", "POLARITY"]),
+            )
+        )
+        assert sum(x["nonconforming"] for x in p_chart["samples"]) == shorts_or_opens
 
 
 def test_live_feed_sends_results_whose_drift_reaches_the_terminal(
@@ -100,7 +125,8 @@ def test_live_feed_sends_results_whose_drift_reaches_the_terminal(
 
         def on_violation(event: SpcViolation) -> None:
             into = (event.at - DRIFT_EPOCH) % DRIFT_CYCLE
-            if into < DRIFT_LENGTH:  # during a wear episode, not a false alarm
+            # the voltage during a wear episode (not a false alarm, nor the boundary scan)
+            if into < DRIFT_LENGTH and event.characteristic == "Supply voltage":
                 seen.append(event)
                 loop.call_soon_threadsafe(drifted.set)
 
