@@ -5,12 +5,15 @@ nonconformance."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.domains.accounts.models import ApiKeyScope
@@ -326,3 +329,69 @@ def test_planner_edits_inspection_plans_and_characteristics(
             expect(row.get_by_role("button")).to_have_count(0)
         finally:
             browser.close()
+
+
+def test_the_live_demo_feeds_drift_reaches_the_operator_terminal(
+    server: Server,
+    db: Session,
+    password_hash: str,
+    chromium_path: str,
+) -> None:
+    """``linewise demo --serve``: the live feed runs beside the server and sends the
+    test machines' results through its recorder; the supply voltage's wear episode
+    breaks a Nelson rule and the test line's operator sees the red banner."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from linewise.demo.factory import build_factory
+    from linewise.demo.live_feed import run_live_feed
+    from linewise.demo.load import load_factory
+    from linewise.domains.accounts.models import User
+    from linewise.domains.equipment.models import Line
+
+    load_factory(db, build_factory(around_the_clock=True), with_users=False)
+    db.add(User(username="admin", full_name="Admin", password_hash=password_hash, role="admin"))
+    db.commit()
+    line = db.scalars(select(Line).where(Line.type == "TEST").order_by(Line.code)).first()
+    assert line is not None
+    with _client(server.base, "admin") as c:
+        op = _ok(c.post("/operators", json={
+            "code": "OP-ICT", "name": "Tess Tester", "area_ids": [line.area_id]}))  # fmt: skip
+        _ok(c.put(f"/operators/{op['id']}/badge", json={"badge": "6161", "pin": "2580"}))
+
+    assert server._running is not None
+    app = server._running[0].config.app  # the served app: its recorder takes the feed
+    stop = threading.Event()
+
+    async def feed() -> None:
+        task = asyncio.create_task(run_live_feed(app, speed=600.0, catch_up=timedelta(seconds=2)))
+        await asyncio.to_thread(stop.wait)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    feeder = threading.Thread(target=asyncio.run, args=(feed(),), daemon=True)
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            page.goto(server.base + "/terminal")
+            page.get_by_label("Badge number").fill("6161")
+            keypad = page.get_by_role("group", name="PIN keypad")
+            for digit in "2580":
+                keypad.get_by_role("button", name=digit, exact=True).click()
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Tess Tester")).to_be_visible()
+            choose = page.get_by_role("button", name=line.name, exact=True)
+            if choose.count():  # several lines in the area: this one
+                choose.click()
+            expect(page.get_by_test_id("term-record-result")).to_be_visible()
+            expect(page.get_by_test_id("term-out-of-control")).to_have_count(0)
+            feeder.start()
+            # The feed replays the last hours at once (at least one wear episode).
+            banner = page.get_by_test_id("term-out-of-control").filter(has_text="Supply voltage")
+            expect(banner).to_be_visible(timeout=90_000)
+            expect(banner).to_contain_text("nelson")
+        finally:
+            browser.close()
+            stop.set()
+            if feeder.is_alive():
+                feeder.join(timeout=30)
+    assert not feeder.is_alive()
