@@ -607,3 +607,46 @@ def test_plans_and_characteristics_with_readings_are_not_deleted(
     assert db.scalar(select(func.count(Measurement.id))) == 1
     assert planner.delete(f"{API}/quality/characteristics/{spare['id']}").status_code == 204
     assert planner.get(f"{API}/quality/characteristics/{spare['id']}").status_code == 404
+
+
+def test_an_xbar_chart_keeps_its_subgroups_beyond_the_chart_window(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    """Subgroups are counted from the first reading: past the chart's window (125
+    readings) a new reading does not regroup the older ones, and the reading that
+    completes a subgroup is evaluated (it used to be never, once the window was full and
+    its size not a multiple of the subgroup size)."""
+    planner, op = as_role["planner"], as_role["operator"]
+    ids = _setup(world, planner)
+    char = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={"plan_id": ids["plan"], "name": "Height", "kind": "variable",
+                  "chart": "xbar_r", "subgroup_size": 4, "rules": ["nelson1"]},
+        ),
+        201,
+    )["id"]  # fmt: skip
+    t0 = utcnow() - timedelta(hours=3)
+    values = [5.0 + 0.01 * ((i * 7) % 5 - 2) for i in range(128)] + [5.3] * 4 + [5.0]
+    for i, v in enumerate(values):
+        out = _ok(
+            op.post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": 2,
+                    "plan_id": ids["plan"],
+                    "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                    "measurements": [{"characteristic_id": char, "value": v}],
+                },
+            ),
+            201,
+        )
+        assert out["violations"] == (["nelson1"] if i == 131 else []), i
+    chart = _ok(op.get(f"{API}/quality/characteristics/{char}/chart"))
+    # 124 readings (31 subgroups) ending with the 132nd; the 133rd waits for its subgroup
+    assert len(chart["points"]) == 31
+    assert abs(chart["points"][-1]["value"] - 5.3) < 1e-12
+    assert chart["points"][-1]["violations"] == ["nelson1"]
+    first = values[8:12]  # the window starts at the 9th reading, a subgroup's first
+    assert abs(chart["points"][0]["value"] - sum(first) / 4) < 1e-12

@@ -289,11 +289,31 @@ def record_inspection(
 # --- SPC ---------------------------------------------------------------------------------
 
 
-def _readings(db: Session, char_id: int, limit: int) -> list[tuple[int, float, datetime]]:
+def _subgroup(char: Characteristic) -> int:
+    """Readings per point: the subgroup size of an X-bar chart, else one."""
+    return char.subgroup_size if char.chart in (ChartKind.XBAR_R, ChartKind.XBAR_S) else 1
+
+
+def _readings(
+    db: Session, char_id: int, limit: int, subgroup: int = 1
+) -> list[tuple[int, float, datetime]]:
+    """The latest readings (about ``limit``), oldest first. With subgroups, only the
+    complete ones, counted from the first reading: a new reading never regroups the
+    older ones (the subgroup being filled is left out until it is complete)."""
+    pending = 0
+    if subgroup > 1:
+        total = db.scalar(
+            select(func.count(Measurement.id)).where(
+                Measurement.characteristic_id == char_id, Measurement.value.is_not(None)
+            )
+        )
+        pending = (total or 0) % subgroup
+        limit = max(1, limit // subgroup) * subgroup
     rows = db.execute(
         select(Measurement.id, Measurement.value, Measurement.measured_at)
         .where(Measurement.characteristic_id == char_id, Measurement.value.is_not(None))
         .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset(pending)
         .limit(limit)
     ).all()
     return [(r.id, float(r.value), r.measured_at) for r in reversed(rows)]
@@ -337,7 +357,8 @@ def freeze_limits(db: Session, char_id: int, limit: int = CHART_WINDOW) -> Chara
     if char is None:
         raise NotFound(f"characteristic {char_id} not found")
     char.center = char.sigma = None
-    chart = build_chart(char, [v for _, v, _ in _readings(db, char.id, limit)])
+    readings = _readings(db, char.id, limit, _subgroup(char))
+    chart = build_chart(char, [v for _, v, _ in readings])
     if chart is None or chart.process_sigma is None or not 1e-9 <= chart.process_sigma <= 1e13:
         raise ValidationProblem(
             "too few readings to freeze the limits",
@@ -364,7 +385,8 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     rules = [Rule(r) for r in char.rules]
     if not rules:
         return []
-    readings = _readings(db, char.id, CHART_WINDOW)
+    # (with subgroups, a reading that completes none is not among them: nothing fires)
+    readings = _readings(db, char.id, CHART_WINDOW, _subgroup(char))
     if not readings or readings[-1][0] != m.id:
         return []  # a late reading is charted in order but raises nothing now
     chart = build_chart(char, [v for _, v, _ in readings])
@@ -372,10 +394,6 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
         return []
     pts = _points_of(chart)
     last = len(pts) - 1
-    if ChartKind(char.chart) in (ChartKind.XBAR_R, ChartKind.XBAR_S):
-        n = char.subgroup_size
-        if len(readings) % n:
-            return []  # the subgroup is not complete yet
     fired = sorted({v.rule.value for v in evaluate_rules(pts, rules) if v.index == last})
     for rule in fired:
         db.add(
@@ -688,7 +706,7 @@ def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str,
         raise NotFound(f"characteristic {char_id} not found")
     if char.kind == CharacteristicKind.ATTRIBUTE:
         return attribute_chart_for(db, char)
-    readings = _readings(db, char.id, limit)
+    readings = _readings(db, char.id, limit, _subgroup(char))
     values = [v for _, v, _ in readings]
     chart = build_chart(char, values)
     base = _base_chart(char)
