@@ -445,16 +445,24 @@ def _nonconforming(passed: bool, quantity: int, passed_quantity: int, first_pass
     return min(quantity, max(1, quantity - passed_quantity)) if first_pass else quantity
 
 
+def _verdicts(db: Session, char: Characteristic) -> int:
+    return (
+        db.scalar(
+            select(func.count(Measurement.id)).where(Measurement.characteristic_id == char.id)
+        )
+        or 0
+    )
+
+
 def attribute_samples(
-    db: Session, char: Characteristic, samples: int = CHART_WINDOW
+    db: Session, char: Characteristic, samples: int = CHART_WINDOW, *, total: int | None = None
 ) -> list[AttributeSample]:
     """The latest ``samples`` complete samples, oldest first. Samples are counted from
     the characteristic's first verdict, so that a new verdict never regroups the old
     ones; the verdicts of a sample not yet complete are left out."""
     n = char.subgroup_size
-    total = db.scalar(
-        select(func.count(Measurement.id)).where(Measurement.characteristic_id == char.id)
-    )
+    if total is None:
+        total = _verdicts(db, char)
     rows = db.execute(
         select(
             Measurement.id,
@@ -468,7 +476,7 @@ def attribute_samples(
         .join(Inspection, Inspection.id == Measurement.inspection_id)
         .where(Measurement.characteristic_id == char.id)
         .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
-        .offset((total or 0) % n)
+        .offset(total % n)
         .limit(samples * n)
     ).all()
     rows = list(reversed(rows))
@@ -618,7 +626,10 @@ def evaluate_new_verdict(
     rules = [Rule(r) for r in char.rules]
     if not rules:
         return [], 0.0
-    samples = attribute_samples(db, char)
+    total = _verdicts(db, char)
+    if total % char.subgroup_size:
+        return [], 0.0  # the sample is not complete yet: nothing to evaluate
+    samples = attribute_samples(db, char, total=total)
     if not samples or samples[-1].last_id != m.id:
         return [], 0.0
     chart, _why = build_attribute_chart(char, samples)
