@@ -81,22 +81,32 @@ def service_bench(results: int) -> dict[str, Any]:
             plan_id=plan.id, name="U", kind="variable", lsl=4.75, usl=5.25, chart="imr",
             subgroup_size=1, rules=[f"nelson{i}" for i in range(1, 9)],
         )  # fmt: skip
-        db.add(char)
+        # An attribute on a p chart in samples of 12 verdicts (a window of 125 samples
+        # is 1,500 verdicts read per evaluation).
+        scan = Characteristic(
+            plan_id=plan.id, name="Scan", kind="attribute", chart="p", subgroup_size=12,
+            rules=["we1", "we2", "we3", "we4"],
+        )  # fmt: skip
+        db.add_all([char, scan])
         db.commit()
-        pid, plan_id, char_id = product.id, plan.id, char.id
+        pid, plan_id, char_id, scan_id = product.id, plan.id, char.id, scan.id
     rng = random.Random(2)
     t0 = datetime(2026, 12, 1, tzinfo=UTC)
 
-    def record(i: int, with_value: bool) -> float:
+    def record(i: int, with_value: bool, verdict: bool = False) -> float:
+        if verdict:
+            measured = (service.MeasurementData(scan_id, None, rng.random() > 0.02),)
+        elif with_value:
+            measured = (service.MeasurementData(char_id, rng.gauss(5.0, 0.03), None),)
+        else:
+            measured = ()
         data = service.InspectionData(
             product_id=pid,
             step_seq=1,
             plan_id=plan_id,
-            serial=f"{'V' if with_value else 'N'}{i}",
+            serial=f"{'A' if verdict else 'V' if with_value else 'N'}{i}",
             inspected_at=t0 + timedelta(seconds=i),
-            measurements=(service.MeasurementData(char_id, rng.gauss(5.0, 0.03), None),)
-            if with_value
-            else (),
+            measurements=measured,
         )
         with Session(engine) as db:
             t = time.perf_counter()
@@ -108,7 +118,16 @@ def service_bench(results: int) -> dict[str, Any]:
         record(i, True)
     with_spc = [record(1000 + i, True) for i in range(results)]
     without = [record(1000 + i, False) for i in range(results)]
+    for i in range(125 * 12):  # a full window of samples
+        record(i, False, verdict=True)
+    # every verdict: the p50 is of verdicts that fill a sample, each 12th completes one
+    # (read 1,500 verdicts, chart and evaluate four rules)
+    verdicts = [record(5000 + i, False, verdict=True) for i in range(results)]
+    completing = verdicts[11::12]
     return {
+        "verdict_p50_ms": statistics.median(verdicts),
+        "verdict_completing_p50_ms": statistics.median(completing),
+        "verdict_completing_max_ms": max(completing),
         "record_spc_p50_ms": statistics.median(with_spc),
         "record_spc_p99_ms": _pct(with_spc, 0.99),
         "record_plain_p50_ms": statistics.median(without),
@@ -131,6 +150,12 @@ def main() -> None:
          "record without a value", svc["record_plain_p50_ms"]),
         ("service: record + SPC, SQLite (p99)", svc["record_spc_p99_ms"],
          "record without a value", svc["record_plain_p99_ms"]),
+        ("service: attribute verdict, p chart n=12 (p50)", svc["verdict_p50_ms"],
+         "record without a value", svc["record_plain_p50_ms"]),
+        ("service: verdict completing a sample (p50)", svc["verdict_completing_p50_ms"],
+         "record without a value", svc["record_plain_p50_ms"]),
+        ("service: verdict completing a sample (max)", svc["verdict_completing_max_ms"],
+         "", None),
     ]  # fmt: skip
     print(f"{'measure':48} {'ms':>8}  {'baseline':26} {'ms':>8} {'ratio':>7}")
     for name, ms, base_name, base in rows:

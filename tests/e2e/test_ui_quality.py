@@ -5,12 +5,15 @@ nonconformance."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linewise.domains.accounts.models import ApiKeyScope
@@ -186,3 +189,214 @@ def test_an_out_of_control_reading_from_a_machine_reaches_the_terminal(
     with _client(server.base, "manager") as c:
         hist = _ok(c.get("/quality/inspections", params={"serial": "B100"}))
         assert hist["total"] == 1 and hist["items"][0]["inspector"].startswith("user:")
+
+
+def test_an_attribute_is_drawn_as_a_p_chart(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    """Pass/fail verdicts in samples of four draw a p chart; the verdict entered on the
+    page that completes a sample of four failures breaks WE rule 1 and is marked."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with _client(server.base, "planner") as c:
+        plan = _ok(c.post("/quality/plans", json={
+            "product_id": world.product_id, "step_seq": 2, "name": "Visual"}))  # fmt: skip
+        char = _ok(c.post("/quality/characteristics", json={
+            "plan_id": plan["id"], "name": "Solder joints", "kind": "attribute",
+            "subgroup_size": 4, "rules": ["we1"]}))  # fmt: skip
+    assert char["chart"] == "p"
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    verdicts = [i not in (5, 17) for i in range(24)] + [False, False, False]
+    with _client(server.base, "supervisor") as c:
+        for i, ok in enumerate(verdicts):
+            _ok(c.post("/quality/inspections", json={
+                "product_id": world.product_id, "step_seq": 2, "plan_id": plan["id"],
+                "serial": f"V-{i}", "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                "measurements": [{"characteristic_id": char["id"], "passed": ok}]}))  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            page.get_by_test_id("spc-characteristic").select_option(label="Solder joints")
+            expect(page.get_by_test_id("spc-kind")).to_contain_text("p chart")
+            chart = page.get_by_test_id("spc-chart")
+            # six complete samples; the three verdicts of the seventh are not drawn yet
+            expect(chart.get_by_test_id("spc-point")).to_have_count(6)
+            expect(chart.get_by_test_id("spc-violation")).to_have_count(0)
+            entry = page.get_by_test_id("inspection-entry")
+            expect(entry).to_contain_text("Pass or fail")
+            entry.get_by_test_id("entry-serial").fill("V-27")
+            entry.get_by_test_id("entry-value").select_option("fail")
+            entry.get_by_role("button", name="Record").click()
+            expect(page.get_by_test_id("entry-result")).to_contain_text("out of control: we1")
+            violation = chart.get_by_test_id("spc-violation")
+            expect(violation).to_have_count(1)
+            expect(violation).to_have_attribute("data-rules", "we1")
+            expect(page.get_by_test_id("spc-kind")).to_contain_text(
+                "latest: 4 of 4 units nonconforming"
+            )
+            expect(page.get_by_test_id("spc-out-of-control")).to_be_visible()
+        finally:
+            browser.close()
+    with _client(server.base, "manager") as c:
+        drawn = _ok(c.get(f"/quality/characteristics/{char['id']}/chart"))
+        p_bar = 6 / 28
+        assert abs(drawn["center"] - p_bar) < 1e-12
+        assert [p["value"] for p in drawn["points"]] == [0, 0.25, 0, 0, 0.25, 0, 1.0]
+
+
+def test_planner_edits_inspection_plans_and_characteristics(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    """A planner creates a plan and its characteristics on the Quality page, sees the
+    server's field error for a chart that does not fit the kind, edits one and deletes
+    one; a supervisor (no quality:plans) sees the plans without any editing buttons."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "planner", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            page.get_by_role("button", name="New inspection plan").click()
+            form = page.get_by_role("form", name="New inspection plan")
+            form.get_by_label("Product").select_option(label="CTRL-100 — Controller")
+            form.get_by_label("Routing step").fill("2")
+            form.get_by_label("Name").fill("Visual")
+            form.get_by_label("Defect opportunities per unit").fill("120")
+            form.get_by_role("button", name="Save").click()
+            row = page.get_by_test_id("plans-table").locator("tr[data-plan='Visual']")
+            expect(row).to_be_visible()
+
+            # A variable drawn on a p chart: the server's 422 names the field.
+            row.get_by_role("button", name="Add a characteristic to Visual").click()
+            form = page.get_by_role("form", name="New characteristic")
+            form.get_by_label("Name").fill("Coating")
+            form.get_by_label("Chart").select_option("p")
+            form.get_by_role("button", name="Save").click()
+            expect(form.locator(".field-message")).to_contain_text("must be one of imr")
+            form.get_by_label("Kind").select_option("attribute")
+            form.get_by_label("Subgroup size").fill("5")
+            form.get_by_label("Run rules").fill("we1, nelson2")
+            form.get_by_role("button", name="Save").click()
+            coating = row.locator("li[data-characteristic='Coating']")
+            expect(coating).to_contain_text("p (fraction nonconforming)")
+
+            row.get_by_role("button", name="Add a characteristic to Visual").click()
+            form = page.get_by_role("form", name="New characteristic")
+            form.get_by_label("Name").fill("Gap")
+            form.get_by_label("Unit", exact=True).fill("mm")
+            form.get_by_label("Nominal").fill("1.0")
+            form.get_by_label("Lower specification limit").fill("0.8")
+            form.get_by_label("Upper specification limit").fill("1.2")
+            form.get_by_role("button", name="Save").click()
+            gap = row.locator("li[data-characteristic='Gap']")
+            expect(gap).to_contain_text("0.8…1.2 mm")
+
+            # Edit: a wider specification.
+            gap.get_by_role("button", name="Edit Gap").click()
+            form = page.get_by_role("form", name="Edit characteristic Gap")
+            form.get_by_label("Upper specification limit").fill("1.3")
+            form.get_by_role("button", name="Save").click()
+            expect(gap).to_contain_text("0.8…1.3 mm")
+
+            # Delete (no readings yet), in two clicks.
+            coating.get_by_role("button", name="Delete Coating").click()
+            coating.get_by_role("button", name="Yes, delete").click()
+            expect(coating).to_have_count(0)
+        finally:
+            browser.close()
+    with _client(server.base, "manager") as c:
+        plans = _ok(c.get("/quality/plans"))["items"]
+        plan = next(p for p in plans if p["name"] == "Visual")
+        assert (plan["product_id"], plan["step_seq"], plan["opportunities_per_unit"]) == (
+            world.product_id,
+            2,
+            120,
+        )
+        chars = _ok(c.get("/quality/characteristics", params={"plan_id": plan["id"]}))["items"]
+        assert [(ch["name"], ch["kind"], ch["usl"]) for ch in chars] == [("Gap", "variable", 1.3)]
+        assert chars[0]["chart"] == "imr" and chars[0]["rules"] == ["nelson1"]
+
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.get_by_role("link", name="Quality").click()
+            row = page.get_by_test_id("plans-table").locator("tr[data-plan='Visual']")
+            expect(row).to_contain_text("Gap")
+            expect(page.get_by_role("button", name="New inspection plan")).to_have_count(0)
+            expect(row.get_by_role("button")).to_have_count(0)
+        finally:
+            browser.close()
+
+
+def test_the_live_demo_feeds_drift_reaches_the_operator_terminal(
+    server: Server,
+    db: Session,
+    password_hash: str,
+    chromium_path: str,
+) -> None:
+    """``linewise demo --serve``: the live feed runs beside the server and sends the
+    test machines' results through its recorder; the supply voltage's wear episode
+    breaks a Nelson rule and the test line's operator sees the red banner."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from linewise.demo.factory import build_factory
+    from linewise.demo.live_feed import run_live_feed
+    from linewise.demo.load import load_factory
+    from linewise.domains.accounts.models import User
+    from linewise.domains.equipment.models import Line
+
+    load_factory(db, build_factory(around_the_clock=True), with_users=False)
+    db.add(User(username="admin", full_name="Admin", password_hash=password_hash, role="admin"))
+    db.commit()
+    line = db.scalars(select(Line).where(Line.type == "TEST").order_by(Line.code)).first()
+    assert line is not None
+    with _client(server.base, "admin") as c:
+        op = _ok(c.post("/operators", json={
+            "code": "OP-ICT", "name": "Tess Tester", "area_ids": [line.area_id]}))  # fmt: skip
+        _ok(c.put(f"/operators/{op['id']}/badge", json={"badge": "6161", "pin": "2580"}))
+
+    assert server._running is not None
+    app = server._running[0].config.app  # the served app: its recorder takes the feed
+    stop = threading.Event()
+
+    async def feed() -> None:
+        task = asyncio.create_task(run_live_feed(app, speed=600.0, catch_up=timedelta(seconds=2)))
+        await asyncio.to_thread(stop.wait)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    feeder = threading.Thread(target=asyncio.run, args=(feed(),), daemon=True)
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            page.goto(server.base + "/terminal")
+            page.get_by_label("Badge number").fill("6161")
+            keypad = page.get_by_role("group", name="PIN keypad")
+            for digit in "2580":
+                keypad.get_by_role("button", name=digit, exact=True).click()
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Tess Tester")).to_be_visible()
+            choose = page.get_by_role("button", name=line.name, exact=True)
+            if choose.count():  # several lines in the area: this one
+                choose.click()
+            expect(page.get_by_test_id("term-record-result")).to_be_visible()
+            expect(page.get_by_test_id("term-out-of-control")).to_have_count(0)
+            feeder.start()
+            # The feed replays the last hours at once (at least one wear episode).
+            banner = page.get_by_test_id("term-out-of-control").filter(has_text="Supply voltage")
+            expect(banner).to_be_visible(timeout=90_000)
+            expect(banner).to_contain_text("nelson")
+        finally:
+            browser.close()
+            stop.set()
+            if feeder.is_alive():
+                feeder.join(timeout=30)
+    assert not feeder.is_alive()

@@ -302,3 +302,57 @@ def test_a_supervisor_gives_a_badge_and_the_operator_signs_in_with_it(
         tablet.get_by_role("button", name="Sign in").click()
         expect(tablet.get_by_text("Nora Nightshift")).to_be_visible()
         browser.close()
+
+
+def test_a_report_of_a_held_lot_is_not_counted_and_says_why(
+    server: Server,
+    world: World,
+    chromium_path: str,
+) -> None:
+    """Good pieces reported for a lot on hold come back refused (409 naming ``lot``):
+    the terminal says the lot is on hold, counts nothing, and raises no conflict call;
+    pieces of another lot count."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base = server.base
+    seeded = _seed(base, world)
+    with _api(base) as c:
+        held = {"product_id": world.product_id, "description": "flux residue", "lot": "L-HOLD"}
+        _ok(c.post("/quality/nonconformances", json=held))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="UTC"
+        )
+        page = context.new_page()
+        try:
+            page.goto(base + "/terminal")
+            page.get_by_label("Badge number").fill("4711")
+            keypad = page.get_by_role("group", name="PIN keypad")
+            for digit in "2468":
+                keypad.get_by_role("button", name=digit, exact=True).click()
+            page.get_by_role("button", name="Sign in").click()
+            stage = page.get_by_test_id("stage-PO-E1-1")
+            stage.get_by_role("button", name="Start operation").click()
+            expect(stage.get_by_role("button", name="Pause")).to_be_visible()
+            sync = page.get_by_test_id("sync-state")
+
+            def report_good(n: int, lot: str) -> None:
+                stage.get_by_role("button", name="Good", exact=True).click()
+                sheet = page.get_by_role("dialog")
+                sheet.get_by_test_id("report-lot").fill(lot)
+                sheet.get_by_role("button", name=f"+{n}", exact=True).click()
+
+            report_good(5, "L-HOLD")
+            expect(page.get_by_test_id("term-refused")).to_contain_text(
+                "the lot is on hold by a nonconformance; not counted."
+            )
+            report_good(1, "L-OK")
+            expect(sync).to_have_attribute("data-waiting", "0")
+        finally:
+            browser.close()
+    op = _stage(base, seeded["order_id"])
+    assert op["good_qty"] == 1
+    with _api(base) as c:
+        calls = _ok(c.get("/andon"))
+        assert [a for a in calls if a["kind"] == "conflict"] == []

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from linewise.core.time import utcnow
 from linewise.demo.factory import build_factory
 from linewise.demo.load import AROUND_THE_CLOCK_CALENDAR
+from linewise.demo.quality import inspection_streams
 from linewise.domains.equipment.models import Line, Site
 from linewise.domains.people.models import ShiftCalendar
 from linewise.domains.production.models import (
@@ -45,6 +46,7 @@ from linewise.ingest.recorder import Overloaded, Recorder
 from linewise.kpi.calendar import local_to_utc, site_date_of, site_day
 from linewise.simulation.engine import Simulation
 from linewise.simulation.events import Event
+from linewise.simulation.inspections import InspectionSource
 from linewise.simulation.spec import FactorySpec, OperationProgress, OrderSpec
 
 log = logging.getLogger("linewise.demo")
@@ -54,6 +56,13 @@ REPLAY_STEP = timedelta(hours=6)
 # How long (on the wall clock) a feed faster than real time is seen catching up: at
 # speed N it holds back (N - 1) times this much of the past, as much as it replays.
 CATCH_UP = timedelta(minutes=10)
+# The test machines' fixtures wear in episodes on a fixed grid: from every sixth hour
+# (UTC) on, the supply voltage creeps up for two hours, then it is back at nominal. Any
+# eight hours of the feed hold a whole episode, which breaks Nelson's rules (in spec).
+DRIFT_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+DRIFT_CYCLE = timedelta(hours=6)
+DRIFT_LENGTH = timedelta(hours=2)
+DRIFT_PER_UNIT = 0.005  # volts per unit tested (one every 5 minutes): 4 sigma after 2 h
 
 
 def held_back(speed: float, replayed: timedelta, catch_up: timedelta = CATCH_UP) -> timedelta:
@@ -77,6 +86,29 @@ async def _submit(recorder: Recorder, events: list[dict[str, object]]) -> int:
         result = await asyncio.wrap_future(future)
         accepted += result.accepted
     return accepted
+
+
+def live_inspections(spec: FactorySpec, start: datetime, seed: int) -> list[InspectionSource]:
+    """The test machines' results from ``start`` on, the same stream as the history's
+    but drifting in episodes; serials carry the start, so that they are new units."""
+    streams = inspection_streams(
+        spec,
+        drift_from=DRIFT_EPOCH,
+        drift_cycle=DRIFT_CYCLE,
+        drift_length=DRIFT_LENGTH,
+        drift_per_unit=DRIFT_PER_UNIT,
+        serial_prefix=f"{start:%y%m%d%H%M}-",
+    )
+    return [InspectionSource(s, start, seed=seed) for s in streams]
+
+
+def _until(sim: Simulation, tests: list[InspectionSource], until: datetime) -> list[Event]:
+    """The simulator's events and the test machines' results before ``until``, in time
+    order (a stable sort: the simulator's order within one instant is kept)."""
+    events: list[Event] = sim.run_until(until)
+    for source in tests:
+        events.extend(source.run_until(until))
+    return sorted(events, key=lambda e: e["ts"])
 
 
 def _with_prefix(events: list[Event], prefix: str) -> list[Event]:
@@ -226,6 +258,7 @@ async def run_live_feed(
     start = feed_start(spec, now, backfill, last_stored_event(app))
     backfill = now - start
     sim = Simulation(spec, start, backfill + timedelta(days=14), seed=seed)
+    tests = live_inspections(spec, start, seed)
     # Event ids count from one in every run; the start makes them unique across runs
     # (a repeated id would be taken for a resend and dropped).
     id_prefix = f"{start:%y%m%d%H%M%S}{start.microsecond // 1000:03d}-"
@@ -235,7 +268,7 @@ async def run_live_feed(
     at_once = now - held_back(speed, backfill, catch_up)
     while cursor < at_once:  # in slices: a week-long pause must not sit in memory at once
         cursor = min(cursor + REPLAY_STEP, at_once)
-        sent += await _submit(recorder, _with_prefix(sim.run_until(cursor), id_prefix))
+        sent += await _submit(recorder, _with_prefix(_until(sim, tests, cursor), id_prefix))
     log.info(
         "demo feed: %d events of %s of the past replayed in %.1f s; %s more at %gx, then live",
         sent,
@@ -251,7 +284,7 @@ async def run_live_feed(
         # never past the wall clock: from there on it follows it.
         wall = utcnow()
         target = min(wall, cursor + timedelta(seconds=(time.monotonic() - wall0) * speed))
-        events = _with_prefix(sim.run_until(target), id_prefix)
+        events = _with_prefix(_until(sim, tests, target), id_prefix)
         if events:
             await _submit(recorder, events)
         if not live and target >= wall:

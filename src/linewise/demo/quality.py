@@ -7,6 +7,7 @@ the end so that the control chart shows Nelson rules broken."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -94,18 +95,18 @@ def add_quality(db: Session, spec: FactorySpec) -> None:
                     rules=[f"nelson{i}" for i in range(1, 9)],
                 ),
                 Characteristic(
-                    plan_id=plan.id, name="Boundary scan", kind="attribute", chart="imr",
-                    subgroup_size=1, rules=[],
+                    plan_id=plan.id, name="Boundary scan", kind="attribute", chart="p",
+                    subgroup_size=12, rules=["we1"],
                 ),
             ]
         )  # fmt: skip
 
 
-def backfill_inspections(
-    engine: Engine, spec: FactorySpec, end: datetime, *, days: float = 2.0, seed: int = 1
-) -> int:
-    """ICT results of the last ``days`` on every test line (one product each), the last
-    six hours drifting; stored through ingest like a machine's. Returns how many."""
+def inspection_streams(
+    spec: FactorySpec, *, drift_from: datetime | None, **options: Any
+) -> list[InspectionStream]:
+    """One ICT stream per test line (one product each, in turn), with ``options`` of
+    :class:`InspectionStream` (the drift's cycle, a serial prefix)."""
     streams = []
     tests = [ls for ls in spec.lines if ls.type == "TEST"]
     with_test = [ps.code for ps in spec.products if test_step(spec, ps.code) is not None]
@@ -119,9 +120,19 @@ def backfill_inspections(
                 machine=ict.code,
                 product=product,
                 step=test_step(spec, product) or 1,
-                drift_from=end - timedelta(hours=6),
+                drift_from=drift_from,
+                **options,
             )
         )
+    return streams
+
+
+def backfill_inspections(
+    engine: Engine, spec: FactorySpec, end: datetime, *, days: float = 2.0, seed: int = 1
+) -> int:
+    """ICT results of the last ``days`` on every test line (one product each), the last
+    six hours drifting; stored through ingest like a machine's. Returns how many."""
+    streams = inspection_streams(spec, drift_from=end - timedelta(hours=6))
     start = end - timedelta(days=days)
     raw = [e for s in streams for e in inspection_events(s, start, end, seed=seed)]
     events, rejects = decode(raw, now=end)

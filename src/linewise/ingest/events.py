@@ -114,7 +114,8 @@ class InspectionDefectIn(BaseModel):
 
 class InspectionIn(_Event):
     """A result of a test or inspection machine (AOI, SPI, ICT, FCT): a unit by serial
-    (or a count of units), pass/fail, measured values by characteristic name, defects
+    (or a count of units), pass/fail, measured values and attribute verdicts by
+    characteristic name, defects
     with their code and, for boards, the reference designator."""
 
     type: Literal["inspection"]
@@ -128,6 +129,8 @@ class InspectionIn(_Event):
     passed: bool
     passed_quantity: Quantity | None = None
     values: dict[Code, float] = Field(default_factory=dict, max_length=500)
+    # pass/fail of attribute characteristics by name (values are for variables)
+    verdicts: dict[Code, bool] = Field(default_factory=dict, max_length=500)
     defects: list[InspectionDefectIn] = Field(default_factory=list, max_length=1000)
 
 

@@ -425,3 +425,228 @@ def test_frozen_limits_keep_the_chart_of_a_drift(
         headers={"If-Match": f'"{now["version"]}"'},
     )
     assert bad.status_code == 422, bad.text
+
+
+def _verdict(
+    op: TestClient, world: World, plan: int, char: int, serial: str | None, **result: Any
+) -> Any:
+    passed = result.pop("verdict")
+    return _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "plan_id": plan,
+                "serial": serial,
+                "measurements": [{"characteristic_id": char, "passed": passed}],
+                **result,
+            },
+        ),
+        201,
+    )
+
+
+def test_attribute_characteristics_draw_p_np_and_u_charts(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    """Pass/fail verdicts in samples of ``subgroup_size`` feed a p chart (np, u on
+    request); limits and the violation checked against the textbook formulas."""
+    planner, op = as_role["planner"], as_role["operator"]
+    ids = _setup(world, planner)
+    plan = ids["plan"]
+    # an attribute is charted as p, np or u; a variable is not
+    bad = planner.post(
+        f"{API}/quality/characteristics",
+        json={"plan_id": plan, "name": "Visual", "kind": "attribute", "chart": "imr"},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "chart"
+    bad = planner.patch(
+        f"{API}/quality/characteristics/{ids['volt']}", json={"chart": "p", "version": 1}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "chart"
+    visual = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={
+                "plan_id": plan,
+                "name": "Visual",
+                "kind": "attribute",
+                "subgroup_size": 5,
+                "rules": ["nelson1"],
+            },
+        ),
+        201,
+    )
+    assert visual["chart"] == "p"  # the default of an attribute
+    # ten samples of five units; the failed units carry one defect each, the last
+    # sample's first failure three
+    fails = [1, 0, 0, 1, 0, 1, 0, 0, 1, 4]
+    t0 = utcnow() - timedelta(hours=3)
+    unit = itertools.count()
+    for sample, bad_units in enumerate(fails):
+        for k in range(5):
+            i = next(unit)
+            failed = k < bad_units
+            qty = 3 if (sample == 9 and k == 0) else 1
+            out = _verdict(
+                op, world, plan, visual["id"], f"V-{i:03d}",
+                verdict=not failed,
+                inspected_at=(t0 + timedelta(minutes=i)).isoformat(),
+                defects=[{"code": "SCRATCH", "quantity": qty}] if failed else [],
+            )  # fmt: skip
+            last_of_last = sample == 9 and k == 4
+            assert out["violations"] == (["nelson1"] if last_of_last else []), (sample, k)
+    # a verdict of the next sample: not charted until its sample is complete
+    _verdict(op, world, plan, visual["id"], "V-050", verdict=False)
+
+    p_bar = 8 / 50
+    s = math.sqrt(p_bar * (1 - p_bar) / 5)
+    chart = _ok(op.get(f"{API}/quality/characteristics/{visual['id']}/chart"))
+    assert chart["kind"] == "p" and chart["statistic"] == "fraction_nonconforming"
+    assert [p["value"] for p in chart["points"]] == [f / 5 for f in fails]
+    assert abs(chart["center"] - p_bar) < 1e-12
+    assert abs(chart["ucl"] - (p_bar + 3 * s)) < 1e-12 and chart["lcl"] == 0.0
+    assert [p["violations"] for p in chart["points"]] == [[]] * 9 + [["nelson1"]]
+    assert [x["units"] for x in chart["samples"]] == [5] * 10
+    assert chart["points"][-1]["at"] is not None and chart["capability"] is None
+    marked = _ok(op.get(f"{API}/quality/out-of-control"))
+    assert [c["rules"] for c in marked if c["characteristic_id"] == visual["id"]] == [["nelson1"]]
+
+    visual = _ok(op.get(f"{API}/quality/characteristics/{visual['id']}"))  # marked: new version
+    visual = _ok(
+        planner.patch(
+            f"{API}/quality/characteristics/{visual['id']}",
+            json={"chart": "np", "version": visual["version"]},
+        )
+    )
+    chart = _ok(op.get(f"{API}/quality/characteristics/{visual['id']}/chart"))
+    np_s = math.sqrt(5 * p_bar * (1 - p_bar))
+    assert chart["kind"] == "np" and [p["value"] for p in chart["points"]] == fails
+    assert abs(chart["center"] - 5 * p_bar) < 1e-12
+    assert abs(chart["ucl"] - (5 * p_bar + 3 * np_s)) < 1e-12
+
+    visual = _ok(
+        planner.patch(
+            f"{API}/quality/characteristics/{visual['id']}",
+            json={"chart": "u", "version": visual["version"]},
+        )
+    )
+    chart = _ok(op.get(f"{API}/quality/characteristics/{visual['id']}/chart"))
+    counts = [1, 0, 0, 1, 0, 1, 0, 0, 1, 6]
+    u_bar = 10 / 50
+    assert chart["kind"] == "u" and [x["nonconformities"] for x in chart["samples"]] == counts
+    assert [p["value"] for p in chart["points"]] == [c / 5 for c in counts]
+    assert abs(chart["center"] - u_bar) < 1e-12
+    assert abs(chart["ucl"] - (u_bar + 3 * math.sqrt(u_bar / 5))) < 1e-12
+    assert chart["points"][-1]["violations"] == ["nelson1"]
+
+    # counts without serials: a sample per result, of its quantity (p with limits per
+    # sample); an np chart needs samples of one size and says so
+    label = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={"plan_id": plan, "name": "Label", "kind": "attribute", "rules": []},
+        ),
+        201,
+    )
+    _verdict(op, world, plan, label["id"], None, verdict=False, quantity=10, passed_quantity=7)
+    _verdict(op, world, plan, label["id"], None, verdict=True, quantity=20)
+    chart = _ok(op.get(f"{API}/quality/characteristics/{label['id']}/chart"))
+    assert [(x["units"], x["nonconforming"]) for x in chart["samples"]] == [(10, 3), (20, 0)]
+    assert abs(chart["points"][0]["ucl"] - (0.1 + 3 * math.sqrt(0.09 / 10))) < 1e-12
+    assert abs(chart["points"][1]["ucl"] - (0.1 + 3 * math.sqrt(0.09 / 20))) < 1e-12
+    label = _ok(
+        planner.patch(
+            f"{API}/quality/characteristics/{label['id']}",
+            json={"chart": "np", "version": label["version"]},
+        )
+    )
+    chart = _ok(op.get(f"{API}/quality/characteristics/{label['id']}/chart"))
+    assert chart["points"] == [] and "one size" in chart["note"]
+
+
+def test_plans_and_characteristics_with_readings_are_not_deleted(
+    as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    """Deleting a characteristic would delete its readings (the database cascades): a
+    plan or characteristic with readings is refused (409), one without is deleted; only
+    roles with quality:plans edit them."""
+    planner, op = as_role["planner"], as_role["operator"]
+    ids = _setup(world, planner)
+    spare = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={"plan_id": ids["plan"], "name": "Spare", "kind": "attribute"},
+        ),
+        201,
+    )
+    denied = op.post(
+        f"{API}/quality/plans",
+        json={"product_id": world.product_id, "step_seq": 1, "name": "AOI"},
+    )
+    assert denied.status_code == 403
+    assert op.delete(f"{API}/quality/characteristics/{spare['id']}").status_code == 403
+    _ok(
+        op.post(
+            f"{API}/quality/inspections",
+            json={
+                "product_id": world.product_id,
+                "step_seq": 2,
+                "plan_id": ids["plan"],
+                "serial": "SN-1",
+                "measurements": [{"characteristic_id": ids["volt"], "value": 5.0}],
+            },
+        ),
+        201,
+    )
+    for path in (f"quality/plans/{ids['plan']}", f"quality/characteristics/{ids['volt']}"):
+        r = planner.delete(f"{API}/{path}")
+        assert r.status_code == 409, r.text
+        assert "readings" in r.json()["detail"]
+    assert db.scalar(select(func.count(Measurement.id))) == 1
+    assert planner.delete(f"{API}/quality/characteristics/{spare['id']}").status_code == 204
+    assert planner.get(f"{API}/quality/characteristics/{spare['id']}").status_code == 404
+
+
+def test_an_xbar_chart_keeps_its_subgroups_beyond_the_chart_window(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    """Subgroups are counted from the first reading: past the chart's window (125
+    readings) a new reading does not regroup the older ones, and the reading that
+    completes a subgroup is evaluated (it used to be never, once the window was full and
+    its size not a multiple of the subgroup size)."""
+    planner, op = as_role["planner"], as_role["operator"]
+    ids = _setup(world, planner)
+    char = _ok(
+        planner.post(
+            f"{API}/quality/characteristics",
+            json={"plan_id": ids["plan"], "name": "Height", "kind": "variable",
+                  "chart": "xbar_r", "subgroup_size": 4, "rules": ["nelson1"]},
+        ),
+        201,
+    )["id"]  # fmt: skip
+    t0 = utcnow() - timedelta(hours=3)
+    values = [5.0 + 0.01 * ((i * 7) % 5 - 2) for i in range(128)] + [5.3] * 4 + [5.0]
+    for i, v in enumerate(values):
+        out = _ok(
+            op.post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": 2,
+                    "plan_id": ids["plan"],
+                    "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                    "measurements": [{"characteristic_id": char, "value": v}],
+                },
+            ),
+            201,
+        )
+        assert out["violations"] == (["nelson1"] if i == 131 else []), i
+    chart = _ok(op.get(f"{API}/quality/characteristics/{char}/chart"))
+    # 124 readings (31 subgroups) ending with the 132nd; the 133rd waits for its subgroup
+    assert len(chart["points"]) == 31
+    assert abs(chart["points"][-1]["value"] - 5.3) < 1e-12
+    assert chart["points"][-1]["violations"] == ["nelson1"]
+    first = values[8:12]  # the window starts at the 9th reading, a subgroup's first
+    assert abs(chart["points"][0]["value"] - sum(first) / 4) < 1e-12

@@ -129,3 +129,49 @@ def test_machine_results_are_projected_once_and_bad_ones_quarantined(
     )
     assert (fig["inspected"], fig["first_pass_good"]) == (11, 10)
     assert abs(fig["dpmo"] - 1 / (11 * 50) * 1e6) < 1e-6
+
+
+def test_machine_verdicts_feed_an_attribute_p_chart(
+    device: TestClient, as_role: dict[str, TestClient], world: World, db: Session
+) -> None:
+    """``verdicts`` carry attribute characteristics (pass/fail) by name; they chart as a p
+    chart in samples of the subgroup size. A verdict for a variable, or a value for an
+    attribute, goes to quarantine with the field."""
+    planner = as_role["planner"]
+    plan = planner.post(
+        f"{API}/quality/plans", json={"product_id": world.product_id, "step_seq": 2, "name": "ICT"}
+    ).json()["id"]
+    scan = planner.post(
+        f"{API}/quality/characteristics",
+        json={"plan_id": plan, "name": "Boundary scan", "kind": "attribute", "subgroup_size": 4},
+    ).json()
+    assert scan["chart"] == "p"
+    planner.post(
+        f"{API}/quality/characteristics",
+        json={"plan_id": plan, "name": "U_out", "kind": "variable", "lsl": 4.7, "usl": 5.3},
+    )
+    fails = {2, 9, 10}
+    events = [
+        ev(f"b{i}", i, serial=f"B{i}", passed=i not in fails,
+           verdicts={"Boundary scan": i not in fails}, values={"U_out": 5.0})
+        for i in range(12)
+    ]  # fmt: skip
+    hostile = [
+        ev("y1", 13, verdicts={"U_out": True}),
+        ev("y2", 13, values={"Boundary scan": 1.0}),
+        ev("y3", 13, verdicts={"Nope": False}),
+        ev("y4", 13, verdicts={"Boundary scan": "yes"}),
+    ]
+    body = device.post(f"{API}/ingest", json=[*events, *hostile]).json()
+    assert body["accepted"] == 12
+    assert sorted(x["field"] for x in body["rejected"]) == [
+        "values.Boundary scan",
+        "verdicts.Boundary scan",
+        "verdicts.Nope",
+        "verdicts.U_out",
+    ]
+    chart = as_role["manager"].get(f"{API}/quality/characteristics/{scan['id']}/chart").json()
+    assert chart["kind"] == "p"
+    assert [(s["units"], s["nonconforming"]) for s in chart["samples"]] == [(4, 1), (4, 0), (4, 2)]
+    assert [p["value"] for p in chart["points"]] == [0.25, 0.0, 0.5]
+    assert abs(chart["center"] - 3 / 12) < 1e-12

@@ -237,3 +237,56 @@ def test_the_order_report_route_takes_an_idempotency_key_too(
     _ok(operator.post(f"{ops}/reports", json={"good": 4}))
     order = _ok(operator.get(f"{API}/orders/{s['order']['id']}"))
     assert (order["operations"][0]["good_qty"], order["operations"][0]["scrap_qty"]) == (8, 1)
+
+
+def test_a_report_of_a_held_lot_or_unit_is_refused_naming_the_field(
+    app: FastAPI, as_role: dict[str, TestClient], world: World
+) -> None:
+    """Open nonconformances hold lot L-7 and serials SN-100 to SN-199 of the product:
+    good or scrap reported for them at the terminal is a 409 naming ``lot`` or
+    ``serial``, and nothing is counted; other lots and units, and the same lot once the
+    hold is lifted by the disposition, are reported as before."""
+    s = _setup(as_role, world)
+    supervisor = as_role["supervisor"]
+    held = {}
+    ranges = {"lot": {"lot": "L-7"}, "serial": {"serial_from": "SN-100", "serial_to": "SN-199"}}
+    for key, where in ranges.items():
+        held[key] = _ok(
+            supervisor.post(
+                f"{API}/quality/nonconformances",
+                json={"product_id": world.product_id, "description": f"held {key}", **where},
+            ),
+            201,
+        )
+        assert held[key]["hold"] is True
+    c, _ = _badge(app)
+    ops = f"{API}/terminal/operations/{s['op_id']}"
+    _ok(c.post(f"{ops}/actions", json={"action": "start"}, headers={"Idempotency-Key": "h-start"}))
+    scrap = {"scrap": 1, "reason_code_id": s["reasons"]["scrap"]}
+    refused = [
+        ({"good": 3, "lot": "L-7"}, "lot"),
+        ({**scrap, "lot": "L-7"}, "lot"),
+        ({"good": 1, "serial": "SN-150"}, "serial"),
+        ({**scrap, "serial": "SN-100"}, "serial"),
+    ]
+    for i, (body, field) in enumerate(refused):
+        r = c.post(f"{ops}/reports", json=body, headers={"Idempotency-Key": f"h-bad-{i}"})
+        assert r.status_code == 409, r.text
+        assert [e["field"] for e in r.json()["errors"]] == [field]
+    order = _ok(c.get(f"{API}/orders/{s['order']['id']}"))
+    assert (order["operations"][0]["good_qty"], order["operations"][0]["scrap_qty"]) == (0, 0)
+    ok = [{"good": 2, "lot": "L-8"}, {"good": 1, "serial": "SN-200"}, {"good": 1}]
+    for i, body in enumerate(ok):
+        _ok(c.post(f"{ops}/reports", json=body, headers={"Idempotency-Key": f"h-ok-{i}"}))
+    # The disposition lifts the lot's hold.
+    ncr = held["lot"]
+    _ok(
+        supervisor.post(
+            f"{API}/quality/nonconformances/{ncr['id']}/disposition",
+            json={"disposition": "use_as_is", "version": ncr["version"]},
+        )
+    )
+    again = {"good": 3, "lot": "L-7"}
+    _ok(c.post(f"{ops}/reports", json=again, headers={"Idempotency-Key": "h-ok-9"}))
+    order = _ok(c.get(f"{API}/orders/{s['order']['id']}"))
+    assert order["operations"][0]["good_qty"] == 7

@@ -5,6 +5,7 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtDecimal, fmtNumber, fmtPercent, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
 import { ControlChart } from "../quality/ControlChart";
+import { PlansSection } from "../quality/PlansSection";
 import {
   acknowledgeCharacteristic, dispose, getChart, getFigures, getPareto, listCharacteristics,
   listInspections, listNonconformances, listPlans, recordInspection, type Disposition,
@@ -27,11 +28,10 @@ const DISPOSITIONS: { id: Disposition; label: string }[] = [
   { id: "use_as_is", label: msg("Use as is") },
   { id: "return_to_supplier", label: msg("Return to supplier") },
 ];
-const SAMPLING: Record<string, string> = {
-  every: msg("every unit"),
-  nth: msg("every n-th unit"),
-  random: msg("a random share"),
-  first_piece: msg("first piece after setup"),
+const ATTRIBUTE_CHARTS: Record<string, string> = {
+  p: msg("p chart: fraction nonconforming"),
+  np: msg("np chart: number nonconforming"),
+  u: msg("u chart: defects per unit"),
 };
 
 function pct(v: number | null | undefined): string {
@@ -198,8 +198,23 @@ export function QualityPage() {
                 </span>
               )}
             </div>
-            {!c ? <Loading /> : c.points.length === 0 ? <Empty>{t("Too few readings for this chart yet.")}</Empty> : (
+            {!c ? <Loading /> : c.points.length === 0 ? (
+              <Empty>{selChar?.kind === "attribute"
+                ? (c.kind === "np" ? t("An np chart needs at least two complete samples of one size.") : t("Too few complete samples for this chart yet."))
+                : t("Too few readings for this chart yet.")}</Empty>
+            ) : (
               <>
+                {selChar?.kind === "attribute" && (
+                  <p data-testid="spc-kind" data-kind={c.kind}>
+                    {t(ATTRIBUTE_CHARTS[c.kind] ?? c.kind)}
+                    {" · "}{t("samples of {n} results", { n: selChar.subgroup_size })}
+                    {c.samples.length > 0 && <>{" · "}{t("latest: {bad} of {units} units nonconforming, {defects} defects", {
+                      bad: c.samples[c.samples.length - 1].nonconforming,
+                      units: c.samples[c.samples.length - 1].units,
+                      defects: c.samples[c.samples.length - 1].nonconformities,
+                    })}</>}
+                  </p>
+                )}
                 <p className="muted">
                   {t("Rules: {rules}", { rules: c.rules.join(", ") || "–" })}
                   {" · "}{t("{count} points, {violations} with a rule broken", { count: c.points.length, violations: c.points.filter((p) => p.violations.length > 0).length })}
@@ -332,27 +347,8 @@ export function QualityPage() {
         )}
       </section>
 
-      <section aria-label={t("Inspection plans")}>
-        <h2>{t("Inspection plans")}</h2>
-        {!plans.data ? <Loading /> : plans.data.length === 0 ? <Empty>{t("No inspection plans.")}</Empty> : (
-          <div className="table-wrap">
-            <table className="table" data-testid="plans-table">
-              <thead><tr><th>{t("Plan")}</th><th>{t("Product")}</th><th>{t("Step")}</th><th>{t("Sampling")}</th><th>{t("Characteristics")}</th></tr></thead>
-              <tbody>
-                {plans.data.map((p) => (
-                  <tr key={p.id}>
-                    <td>{p.name}</td><td className="mono">{productCode(p.product_id)}</td><td>{p.step_seq}</td>
-                    <td>{t(SAMPLING[p.sampling] ?? p.sampling)}{p.sampling === "nth" && p.sample_every ? ` (n = ${p.sample_every})` : ""}{p.sampling === "random" && p.sample_share ? ` (${fmtPercent(p.sample_share)})` : ""}</td>
-                    <td>{(chars.data ?? []).filter((ch) => ch.plan_id === p.id).map((ch) => ch.kind === "variable"
-                      ? `${ch.name} ${num(ch.lsl, 3)}…${num(ch.usl, 3)} ${ch.unit}`
-                      : ch.name).join("; ")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <PlansSection plans={plans.data} chars={chars.data} products={products.data}
+        onChanged={() => { plans.reload(); chars.reload(); chart.reload(); }} />
     </div>
   );
 }

@@ -70,6 +70,8 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
   const [sheet, setSheet] = useState<Sheet | null>(null);
   const [viewing, setViewing] = useState<Schemas["DocumentOut"] | null>(null);
   const [qty, setQty] = useState(1);
+  // The lot or unit a report is for (optional): one on hold is refused and not counted.
+  const [unit, setUnit] = useState({ lot: "", serial: "" });
   const [notice, setNotice] = useState<string | null>(null);
   const { items, refused, state } = useOutbox();
 
@@ -107,9 +109,13 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
     const path = kind === "andon" ? "/andon"
       : ["good", "scrap", "rework"].includes(kind) ? `/terminal/operations/${stage!.operation_id}/reports`
         : `/terminal/operations/${stage!.operation_id}/actions`;
-    outbox.add({ path, body, opId: stage?.operation_id ?? null, kind, quantity, label });
+    const reported = ["good", "scrap", "rework"].includes(kind)
+      ? { ...body, ...(unit.lot.trim() ? { lot: unit.lot.trim() } : {}), ...(unit.serial.trim() ? { serial: unit.serial.trim() } : {}) }
+      : body;
+    outbox.add({ path, body: reported, opId: stage?.operation_id ?? null, kind, quantity, label });
     setSheet(null);
     setQty(1);
+    setUnit({ lot: "", serial: "" });
     setNotice(label);
   };
 
@@ -137,7 +143,9 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
           <h2>{t("Not counted")}</h2>
           {refused.map((r) => (
             <div key={r.key} className="term-refused-item">
-              <span>{r.label}: {r.status === 409 ? t("someone else changed this operation meanwhile; your supervisor has been told.") : r.detail}</span>
+              <span data-testid="term-refused">{r.label}: {r.status === 409 && r.field === "lot" ? t("the lot is on hold by a nonconformance; not counted.")
+                : r.status === 409 && r.field === "serial" ? t("the unit is on hold by a nonconformance; not counted.")
+                  : r.status === 409 ? t("someone else changed this operation meanwhile; your supervisor has been told.") : r.detail}</span>
               <button type="button" className="term-btn" onClick={() => outbox.dismiss(r.key)}>{t("Dismiss")}</button>
             </div>
           ))}
@@ -232,6 +240,10 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
             {sheet.kind === "good" && (
               <>
                 <h2>{t("Good pieces for {order}", { order: sheet.stage.order_number })}</h2>
+                <div className="term-unit">
+                  <label>{t("Lot (optional)")}<input value={unit.lot} maxLength={80} onChange={(e) => setUnit({ ...unit, lot: e.target.value })} data-testid="report-lot" /></label>
+                  <label>{t("Serial (optional)")}<input value={unit.serial} maxLength={80} onChange={(e) => setUnit({ ...unit, serial: e.target.value })} data-testid="report-serial" /></label>
+                </div>
                 <div className="term-grid">
                   {GOOD_STEPS.map((n) => (
                     <button key={n} type="button" className="term-btn term-btn-good term-btn-big"
@@ -243,6 +255,10 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
             {(sheet.kind === "scrap" || sheet.kind === "rework") && (
               <>
                 <h2>{sheet.kind === "scrap" ? t("Scrap: how many, and why?") : t("Rework: how many, and why?")}</h2>
+                <div className="term-unit">
+                  <label>{t("Lot (optional)")}<input value={unit.lot} maxLength={80} onChange={(e) => setUnit({ ...unit, lot: e.target.value })} data-testid="report-lot" /></label>
+                  <label>{t("Serial (optional)")}<input value={unit.serial} maxLength={80} onChange={(e) => setUnit({ ...unit, serial: e.target.value })} data-testid="report-serial" /></label>
+                </div>
                 <div className="term-stepper">
                   <button type="button" className="term-btn term-btn-big" aria-label={t("One less")} onClick={() => setQty((q) => Math.max(1, q - 1))}>−</button>
                   <span className="term-qty" data-testid="sheet-qty">{qty}</span>

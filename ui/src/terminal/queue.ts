@@ -27,6 +27,8 @@ export interface Outgoing {
 export interface Refused extends Outgoing {
   status: number;
   detail: string;
+  /** The field the server named (a held "lot" or "serial" is refused with it). */
+  field?: string;
 }
 
 export type SyncState = "idle" | "sending" | "offline" | "signed-out";
@@ -197,10 +199,13 @@ class Outbox {
       for (const fn of this.answers) fn(item, body);
       return "done";
     }
-    const detail = (body as { detail?: string } | null)?.detail ?? res.statusText;
-    this.refused = [...this.refused, { ...item, status: res.status, detail }];
+    const problem = body as { detail?: string; errors?: { field?: string }[] } | null;
+    const detail = problem?.detail ?? res.statusText;
+    const field = problem?.errors?.[0]?.field;
+    this.refused = [...this.refused, { ...item, status: res.status, detail, field }];
     save(REFUSED, this.refused);
-    if (res.status === 409 && item.kind !== "andon" && item.opId !== null) {
+    const held = field === "lot" || field === "serial";  // on hold: not a conflict
+    if (res.status === 409 && !held && item.kind !== "andon" && item.opId !== null) {
       this.reportConflict(item, detail);
     }
     return "done";

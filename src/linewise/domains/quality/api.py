@@ -67,37 +67,6 @@ PLANS = "quality:plans"
 DISPOSE = "quality:disposition"
 
 
-def _check_characteristic(db: Session, data: dict[str, Any], _id: int | None) -> None:
-    lsl, usl, nominal = data.get("lsl"), data.get("usl"), data.get("nominal")
-    if lsl is not None and usl is not None and lsl >= usl:
-        raise ValidationProblem(
-            "LSL must be below USL", errors=[FieldError("usl", "must be above lsl")]
-        )
-    if nominal is not None and (
-        (lsl is not None and nominal < lsl) or (usl is not None and nominal > usl)
-    ):
-        raise ValidationProblem(
-            "the nominal lies outside the specification",
-            errors=[FieldError("nominal", "must lie between lsl and usl")],
-        )
-    if (data.get("center") is None) != (data.get("sigma") is None):
-        raise ValidationProblem(
-            "phase II limits need both a centre and a sigma",
-            errors=[FieldError("sigma", "give center and sigma together, or neither")],
-        )
-    chart, size = data.get("chart"), data.get("subgroup_size", 1)
-    if chart in ("p", "np", "u"):
-        raise ValidationProblem(
-            "this chart is not drawn from inspection results yet",
-            errors=[FieldError("chart", "must be one of imr, xbar_r, xbar_s, ewma, cusum, c")],
-        )
-    if chart in ("xbar_r", "xbar_s") and (size or 1) < 2:
-        raise ValidationProblem(
-            "an X-bar chart needs subgroups",
-            errors=[FieldError("subgroup_size", "must be 2 or more for an X-bar chart")],
-        )
-
-
 def _check_plan(db: Session, data: dict[str, Any], _id: int | None) -> None:
     sampling = data.get("sampling")
     if sampling == "nth" and not data.get("sample_every"):
@@ -135,6 +104,7 @@ plans = crud_router(
     sortable={"name": InspectionPlan.name, "step_seq": InspectionPlan.step_seq},
     filters={"product_id": InspectionPlan.product_id, "step_seq": InspectionPlan.step_seq},
     validate=_check_plan,
+    guard=service.guard_plan,
     tag="quality",
 )
 characteristics = crud_router(
@@ -147,7 +117,8 @@ characteristics = crud_router(
     search=[Characteristic.name],
     sortable={"name": Characteristic.name},
     filters={"plan_id": Characteristic.plan_id, "kind": Characteristic.kind},
-    validate=_check_characteristic,
+    validate=service.check_characteristic,
+    guard=service.guard_characteristic,
     tag="quality",
 )
 router.include_router(defect_codes)

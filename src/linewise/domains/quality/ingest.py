@@ -2,8 +2,9 @@
 ingest projection registered in ``server/projections.py``.
 
 ``check_inspection`` runs before the event is stored: an unknown product, a step the
-product's routing lacks, a named plan that does not exist or a value for a characteristic
-no active plan of that product and step has is refused with the field, and the event goes
+product's routing lacks, a named plan that does not exist, or a value (a verdict) for a
+characteristic no active plan of that product and step has as a variable (an attribute)
+is refused with the field, and the event goes
 to quarantine. ``apply`` records each newly stored event through the same service as the
 terminal (first pass, measurements, defects, SPC on each reading) in the recorder's
 transaction. SPC violations found here are stored as signals, mark the characteristic,
@@ -90,6 +91,14 @@ class InspectionResults:
                 return f"values.{name}: must lie within ±1e12"
             if chars[name][2] != "variable":
                 return f"values.{name}: '{name}' is an attribute (pass/fail), not a value"
+        for name in payload.get("verdicts") or {}:
+            if name not in chars:
+                return (
+                    f"verdicts.{name}: no characteristic '{name}' in the active inspection "
+                    f"plans of this product and step"
+                )
+            if chars[name][2] != "attribute":
+                return f"verdicts.{name}: '{name}' is a variable (measured), not pass/fail"
         if payload.get("serial") is not None and payload.get("quantity", 1) != 1:
             return "quantity: must be 1 for a unit with a serial"
         pq = payload.get("passed_quantity")
@@ -111,7 +120,8 @@ class InspectionResults:
                 found = _plan_characteristics(conn, product_id, p["step"], p.get("plan"))
                 plan_id, chars = found if not isinstance(found, str) else (None, {})
                 values: dict[str, float] = p.get("values") or {}
-                plans = {chars[name][1] for name in values}
+                verdicts: dict[str, bool] = p.get("verdicts") or {}
+                plans = {chars[name][1] for name in (*values, *verdicts)}
                 if len(plans) == 1:
                     plan_id = plans.pop()
                 elif plans:
@@ -129,9 +139,15 @@ class InspectionResults:
                     passed_quantity=p.get("passed_quantity"),
                     passed=p["passed"],
                     inspected_at=ev.ts,
-                    measurements=tuple(
-                        service.MeasurementData(chars[name][0], value, None)
-                        for name, value in values.items()
+                    measurements=(
+                        *(
+                            service.MeasurementData(chars[name][0], value, None)
+                            for name, value in values.items()
+                        ),
+                        *(
+                            service.MeasurementData(chars[name][0], None, bool(ok))
+                            for name, ok in verdicts.items()
+                        ),
                     ),
                     defects=tuple(
                         service.DefectData(d["code"], d.get("ref"), d.get("quantity", 1))

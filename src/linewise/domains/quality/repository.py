@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError
@@ -85,4 +85,36 @@ def refuse_held(db: Session, lot: str, *, product_id: int | None = None) -> None
         raise Conflict(
             f"lot {lot} is on hold (nonconformance {', '.join(map(str, held))})",
             errors=[FieldError("lot", "is on hold by a nonconformance")],
+        )
+
+
+def refuse_held_units(
+    db: Session, *, product_id: int, lot: str | None = None, serial: str | None = None
+) -> None:
+    """409 naming ``lot`` or ``serial`` when an open nonconformance of the product holds
+    that lot or a serial range containing that serial (what the terminal reports)."""
+    if lot and lot.strip():
+        refuse_held(db, lot.strip(), product_id=product_id)
+    if not serial or not serial.strip():
+        return
+    serial = serial.strip()
+    held = list(
+        db.scalars(
+            select(Nonconformance.id)
+            .where(
+                Nonconformance.hold.is_(True),
+                Nonconformance.product_id == product_id,
+                and_(
+                    Nonconformance.serial_from.is_not(None),
+                    Nonconformance.serial_from <= serial,
+                    Nonconformance.serial_to >= serial,
+                ),
+            )
+            .order_by(Nonconformance.id)
+        )
+    )
+    if held:
+        raise Conflict(
+            f"unit {serial} is on hold (nonconformance {', '.join(map(str, held))})",
+            errors=[FieldError("serial", "is on hold by a nonconformance")],
         )

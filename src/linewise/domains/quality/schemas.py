@@ -84,8 +84,10 @@ class QualityCharacteristicIn(Schema):
     lsl: Finite | None = None
     usl: Finite | None = None
     unit: str = Field("", max_length=20)
-    chart: ChartKind = ChartKind.IMR
-    subgroup_size: int = Field(1, ge=1, le=25)
+    # Variables: imr (default), xbar_r, xbar_s, ewma, cusum, c; attributes: p (default),
+    # np, u, over samples of subgroup_size verdicts.
+    chart: ChartKind | None = None
+    subgroup_size: int = Field(1, ge=1, le=500)
     rules: list[Rule] = Field(default_factory=lambda: [Rule.NELSON1], max_length=12)
     # Phase II limits: a known centre and process sigma (both or neither).
     center: Finite | None = None
@@ -93,6 +95,7 @@ class QualityCharacteristicIn(Schema):
 
 
 class QualityCharacteristicOut(QualityCharacteristicIn):
+    chart: ChartKind
     id: int
     version: int
     out_of_control_since: datetime | None
@@ -239,6 +242,12 @@ class QualityCapabilityOut(Schema):
     ppk: float | None
 
 
+class QualityAttributeSampleOut(Schema):
+    units: int
+    nonconforming: int
+    nonconformities: int
+
+
 class QualityChartOut(Schema):
     characteristic_id: int
     name: str
@@ -256,6 +265,8 @@ class QualityChartOut(Schema):
     secondary: list[QualityChartPointOut]
     secondary_statistic: str | None
     capability: QualityCapabilityOut | None
+    # The samples of an attribute chart (p, np, u), beside its points; empty otherwise.
+    samples: list[QualityAttributeSampleOut]
     out_of_control_since: datetime | None
     note: str | None
 

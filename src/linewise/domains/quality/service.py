@@ -54,6 +54,9 @@ from linewise.spc import (
     evaluate_rules,
     ewma_chart,
     imr_chart,
+    np_chart,
+    p_chart,
+    u_chart,
     xbar_r_chart,
     xbar_s_chart,
 )
@@ -258,10 +261,13 @@ def record_inspection(
     violations: list[str] = []
     raised: list[SpcViolation] = []
     for row in measurements:
-        if row.value is None:
-            continue
         c = chars[row.characteristic_id]
-        fired = evaluate_new_reading(db, c, row)
+        if c.kind == CharacteristicKind.ATTRIBUTE:
+            fired, plotted = evaluate_new_verdict(db, c, row)
+        elif row.value is not None:
+            fired, plotted = evaluate_new_reading(db, c, row), row.value
+        else:
+            continue
         violations += fired
         if fired:
             event = SpcViolation(
@@ -271,7 +277,7 @@ def record_inspection(
                 line_id=line_id,
                 machine_id=data.machine_id,
                 rules=tuple(fired),
-                value=row.value,
+                value=plotted,
                 at=at,
             )
             raised.append(event)
@@ -283,11 +289,31 @@ def record_inspection(
 # --- SPC ---------------------------------------------------------------------------------
 
 
-def _readings(db: Session, char_id: int, limit: int) -> list[tuple[int, float, datetime]]:
+def _subgroup(char: Characteristic) -> int:
+    """Readings per point: the subgroup size of an X-bar chart, else one."""
+    return char.subgroup_size if char.chart in (ChartKind.XBAR_R, ChartKind.XBAR_S) else 1
+
+
+def _readings(
+    db: Session, char_id: int, limit: int, subgroup: int = 1
+) -> list[tuple[int, float, datetime]]:
+    """The latest readings (about ``limit``), oldest first. With subgroups, only the
+    complete ones, counted from the first reading: a new reading never regroups the
+    older ones (the subgroup being filled is left out until it is complete)."""
+    pending = 0
+    if subgroup > 1:
+        total = db.scalar(
+            select(func.count(Measurement.id)).where(
+                Measurement.characteristic_id == char_id, Measurement.value.is_not(None)
+            )
+        )
+        pending = (total or 0) % subgroup
+        limit = max(1, limit // subgroup) * subgroup
     rows = db.execute(
         select(Measurement.id, Measurement.value, Measurement.measured_at)
         .where(Measurement.characteristic_id == char_id, Measurement.value.is_not(None))
         .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset(pending)
         .limit(limit)
     ).all()
     return [(r.id, float(r.value), r.measured_at) for r in reversed(rows)]
@@ -331,7 +357,8 @@ def freeze_limits(db: Session, char_id: int, limit: int = CHART_WINDOW) -> Chara
     if char is None:
         raise NotFound(f"characteristic {char_id} not found")
     char.center = char.sigma = None
-    chart = build_chart(char, [v for _, v, _ in _readings(db, char.id, limit)])
+    readings = _readings(db, char.id, limit, _subgroup(char))
+    chart = build_chart(char, [v for _, v, _ in readings])
     if chart is None or chart.process_sigma is None or not 1e-9 <= chart.process_sigma <= 1e13:
         raise ValidationProblem(
             "too few readings to freeze the limits",
@@ -358,7 +385,8 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     rules = [Rule(r) for r in char.rules]
     if not rules:
         return []
-    readings = _readings(db, char.id, CHART_WINDOW)
+    # (with subgroups, a reading that completes none is not among them: nothing fires)
+    readings = _readings(db, char.id, CHART_WINDOW, _subgroup(char))
     if not readings or readings[-1][0] != m.id:
         return []  # a late reading is charted in order but raises nothing now
     chart = build_chart(char, [v for _, v, _ in readings])
@@ -366,10 +394,6 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
         return []
     pts = _points_of(chart)
     last = len(pts) - 1
-    if ChartKind(char.chart) in (ChartKind.XBAR_R, ChartKind.XBAR_S):
-        n = char.subgroup_size
-        if len(readings) % n:
-            return []  # the subgroup is not complete yet
     fired = sorted({v.rule.value for v in evaluate_rules(pts, rules) if v.index == last})
     for rule in fired:
         db.add(
@@ -380,14 +404,257 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     return fired
 
 
-def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str, Any]:
-    char = db.get(Characteristic, char_id)
-    if char is None:
-        raise NotFound(f"characteristic {char_id} not found")
-    readings = _readings(db, char.id, limit)
-    values = [v for _, v, _ in readings]
-    chart = build_chart(char, values)
-    base: dict[str, Any] = {
+# --- attribute charts (p, np, u) ----------------------------------------------------------
+
+ATTRIBUTE_CHARTS = (ChartKind.P, ChartKind.NP, ChartKind.U)
+VARIABLE_CHARTS = (
+    ChartKind.IMR,
+    ChartKind.XBAR_R,
+    ChartKind.XBAR_S,
+    ChartKind.EWMA,
+    ChartKind.CUSUM,
+    ChartKind.C,
+)
+
+
+@dataclass(frozen=True)
+class AttributeSample:
+    """``subgroup_size`` consecutive verdicts of an attribute characteristic."""
+
+    units: int  # units inspected (a serial is one, a count result its quantity)
+    nonconforming: int  # units that failed the characteristic
+    nonconformities: int  # defects recorded with those results
+    at: datetime  # of the sample's last verdict
+    last_id: int  # its measurement
+
+
+def attribute_chart_kind(char: Characteristic) -> ChartKind:
+    """The chart of an attribute: p, np or u (one stored with a variables chart, as
+    before attributes were charted, is drawn as a p chart)."""
+    kind = ChartKind(char.chart)
+    return kind if kind in ATTRIBUTE_CHARTS else ChartKind.P
+
+
+def _nonconforming(passed: bool, quantity: int, passed_quantity: int, first_pass: bool) -> int:
+    if passed:
+        return 0
+    if quantity == 1:
+        return 1
+    # A count result that failed the characteristic: the units that did not pass first
+    # time (at least one), all of them on a retest.
+    return min(quantity, max(1, quantity - passed_quantity)) if first_pass else quantity
+
+
+def _verdicts(db: Session, char: Characteristic) -> int:
+    return (
+        db.scalar(
+            select(func.count(Measurement.id)).where(Measurement.characteristic_id == char.id)
+        )
+        or 0
+    )
+
+
+def attribute_samples(
+    db: Session, char: Characteristic, samples: int = CHART_WINDOW, *, total: int | None = None
+) -> list[AttributeSample]:
+    """The latest ``samples`` complete samples, oldest first. Samples are counted from
+    the characteristic's first verdict, so that a new verdict never regroups the old
+    ones; the verdicts of a sample not yet complete are left out."""
+    n = char.subgroup_size
+    if total is None:
+        total = _verdicts(db, char)
+    # Ordered by time (a late verdict takes its place), its time read only for the last
+    # verdict of each sample (converting 1,500 timestamps cost more than the query).
+    rows = db.execute(
+        select(
+            Measurement.id,
+            Measurement.passed,
+            Inspection.id,
+            Inspection.quantity,
+            Inspection.passed_quantity,
+            Inspection.first_pass,
+        )
+        .join(Inspection, Inspection.id == Measurement.inspection_id)
+        .where(Measurement.characteristic_id == char.id)
+        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset(total % n)
+        .limit(samples * n)
+    ).all()
+    verdicts = [(m, ok, i, q, pq, fp) for m, ok, i, q, pq, fp in reversed(rows)]
+    defects: dict[int, int] = {}
+    if attribute_chart_kind(char) is ChartKind.U and verdicts:
+        ids = [v[2] for v in verdicts]
+        for k in range(0, len(ids), 1000):
+            rows_d = db.execute(
+                select(Defect.inspection_id, func.sum(Defect.quantity))
+                .where(Defect.inspection_id.in_(ids[k : k + 1000]))
+                .group_by(Defect.inspection_id)
+            )
+            defects.update((int(d_id), int(q or 0)) for d_id, q in rows_d)
+    groups = [verdicts[k : k + n] for k in range(0, len(verdicts) - n + 1, n)]
+    ends = [g[-1][0] for g in groups]
+    at: dict[int, datetime] = {}
+    for k in range(0, len(ends), 1000):
+        at.update(
+            (int(m_id), t)
+            for m_id, t in db.execute(
+                select(Measurement.id, Measurement.measured_at).where(
+                    Measurement.id.in_(ends[k : k + 1000])
+                )
+            )
+        )
+    return [
+        AttributeSample(
+            units=sum(v[3] for v in g),
+            nonconforming=sum(_nonconforming(v[1], v[3], v[4], v[5]) for v in g),
+            nonconformities=sum(defects.get(v[2], 0) for v in g),
+            at=at[g[-1][0]],
+            last_id=g[-1][0],
+        )
+        for g in groups
+    ]
+
+
+def build_attribute_chart(
+    char: Characteristic, samples: Sequence[AttributeSample]
+) -> tuple[Chart | None, str | None]:
+    """The p, np or u chart over ``samples`` (phase II: ``center`` is the known fraction
+    nonconforming p, or nonconformities per unit u), or None and why not."""
+    if len(samples) < 2:
+        return None, "too few samples for this chart"
+    kind = attribute_chart_kind(char)
+    units = [s.units for s in samples]
+    try:
+        if kind is ChartKind.NP:
+            if len(set(units)) > 1:
+                return None, "an np chart needs samples of one size; draw a p chart"
+            return np_chart([s.nonconforming for s in samples], units[0], p=char.center), None
+        if kind is ChartKind.U:
+            counts = [s.nonconformities for s in samples]
+            return u_chart(counts, [float(u) for u in units], u=char.center), None
+        return p_chart([s.nonconforming for s in samples], units, p=char.center), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _refuse_deleting_readings(db: Session, char_ids: Sequence[int], what: str) -> None:
+    """Deleting a characteristic deletes its readings and signals (the database cascades):
+    refused while it has any; a plan is made inactive instead."""
+    if not char_ids:
+        return
+    readings = db.scalar(
+        select(func.count(Measurement.id)).where(Measurement.characteristic_id.in_(char_ids))
+    )
+    if readings:
+        raise Conflict(
+            f"{what} has {readings} recorded readings and is still in use; "
+            "set the plan inactive instead",
+            errors=[FieldError("id", "has recorded readings")],
+        )
+
+
+def guard_plan(db: Session, _p: object, plan: InspectionPlan | None, data: object) -> None:
+    """On delete (``data`` None): refused while the plan's characteristics have readings."""
+    if plan is not None and data is None:
+        ids = list(db.scalars(select(Characteristic.id).where(Characteristic.plan_id == plan.id)))
+        _refuse_deleting_readings(db, ids, f"inspection plan {plan.name}")
+
+
+def guard_characteristic(
+    db: Session, _p: object, char: Characteristic | None, data: object
+) -> None:
+    """On delete (``data`` None): refused while the characteristic has readings."""
+    if char is not None and data is None:
+        _refuse_deleting_readings(db, [char.id], f"characteristic {char.name}")
+
+
+_CHARACTERISTIC_FIELDS = (
+    "plan_id", "name", "kind", "nominal", "lsl", "usl", "unit", "chart", "subgroup_size",
+    "rules", "center", "sigma",
+)  # fmt: skip
+
+
+def check_characteristic(db: Session, data: dict[str, Any], _id: int | None) -> None:
+    """The rules of a characteristic beyond its columns, on create (``_id`` None) and on
+    an edit; fills in the chart of its kind when none is given."""
+    # An edit sends only what changed: the rules hold for the record as it will be.
+    current = db.get(Characteristic, _id) if _id is not None else None
+    merged = {
+        **({c: getattr(current, c) for c in _CHARACTERISTIC_FIELDS} if current is not None else {}),
+        **data,
+    }
+    lsl, usl, nominal = merged.get("lsl"), merged.get("usl"), merged.get("nominal")
+    if lsl is not None and usl is not None and lsl >= usl:
+        raise ValidationProblem(
+            "LSL must be below USL", errors=[FieldError("usl", "must be above lsl")]
+        )
+    if nominal is not None and (
+        (lsl is not None and nominal < lsl) or (usl is not None and nominal > usl)
+    ):
+        raise ValidationProblem(
+            "the nominal lies outside the specification",
+            errors=[FieldError("nominal", "must lie between lsl and usl")],
+        )
+    if (merged.get("center") is None) != (merged.get("sigma") is None):
+        raise ValidationProblem(
+            "phase II limits need both a centre and a sigma",
+            errors=[FieldError("sigma", "give center and sigma together, or neither")],
+        )
+    kind = merged.get("kind")
+    if data.get("chart") is None and _id is None:
+        data["chart"] = merged["chart"] = "p" if kind == "attribute" else "imr"
+    chart, size = merged.get("chart"), merged.get("subgroup_size")
+    allowed = ATTRIBUTE_CHARTS if kind == "attribute" else VARIABLE_CHARTS
+    # (an attribute stored with a variables chart before attributes were charted is
+    # drawn as a p chart, and may be edited without choosing one)
+    checked = _id is None or "chart" in data or "kind" in data
+    if checked and chart not in allowed:
+        raise ValidationProblem(
+            f"an {kind} characteristic is not drawn on a {chart} chart",
+            errors=[FieldError("chart", f"must be one of {', '.join(allowed)}")],
+        )
+    if chart in ("xbar_r", "xbar_s") and (size or 1) < 2:
+        raise ValidationProblem(
+            "an X-bar chart needs subgroups",
+            errors=[FieldError("subgroup_size", "must be 2 or more for an X-bar chart")],
+        )
+    if chart in ("xbar_r", "xbar_s") and (size or 1) > 25:
+        raise ValidationProblem(
+            "the X-bar factors are tabled up to subgroups of 25",
+            errors=[FieldError("subgroup_size", "must be 25 or less for an X-bar chart")],
+        )
+
+
+def evaluate_new_verdict(
+    db: Session, char: Characteristic, m: Measurement
+) -> tuple[list[str], float]:
+    """Rules that fire at the sample the new verdict completes (none while the sample
+    is incomplete, or for a late verdict), and the sample's plotted value."""
+    rules = [Rule(r) for r in char.rules]
+    if not rules:
+        return [], 0.0
+    total = _verdicts(db, char)
+    if total % char.subgroup_size:
+        return [], 0.0  # the sample is not complete yet: nothing to evaluate
+    samples = attribute_samples(db, char, total=total)
+    if not samples or samples[-1].last_id != m.id:
+        return [], 0.0
+    chart, _why = build_attribute_chart(char, samples)
+    if chart is None:
+        return [], 0.0
+    last = len(chart.points) - 1
+    fired = sorted({v.rule.value for v in evaluate_rules(chart.points, rules) if v.index == last})
+    for rule in fired:
+        db.add(
+            SpcSignal(characteristic_id=char.id, measurement_id=m.id, rule=rule, at=m.measured_at)
+        )
+    if fired and char.out_of_control_since is None:
+        char.out_of_control_since = m.measured_at
+    return fired, chart.points[last].value
+
+
+def _base_chart(char: Characteristic) -> dict[str, Any]:
+    return {
         "characteristic_id": char.id,
         "name": char.name,
         "unit": char.unit,
@@ -400,7 +667,67 @@ def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str,
         "capability": None,
         "secondary": [],
         "secondary_statistic": None,
+        "samples": [],
     }
+
+
+def attribute_chart_for(db: Session, char: Characteristic) -> dict[str, Any]:
+    samples = attribute_samples(db, char)
+    chart, why = build_attribute_chart(char, samples)
+    base = {**_base_chart(char), "kind": attribute_chart_kind(char).value}
+    if chart is None:
+        return {
+            **base,
+            "statistic": "",
+            "center": None,
+            "ucl": None,
+            "lcl": None,
+            "points": [],
+            "note": why,
+        }
+    violations: dict[int, list[str]] = defaultdict(list)
+    for v in evaluate_rules(chart.points, [Rule(r) for r in char.rules]):
+        violations[v.index].append(v.rule.value)
+    return {
+        **base,
+        "statistic": chart.statistic,
+        "center": chart.center,
+        "ucl": chart.ucl,
+        "lcl": chart.lcl,
+        "points": [
+            {
+                "index": p.index,
+                "value": p.value,
+                "center": p.center,
+                "ucl": p.ucl,
+                "lcl": p.lcl,
+                "at": s.at,
+                "violations": violations.get(p.index, []),
+            }
+            for p, s in zip(chart.points, samples, strict=True)
+        ],
+        "samples": [
+            {
+                "units": s.units,
+                "nonconforming": s.nonconforming,
+                "nonconformities": s.nonconformities,
+            }
+            for s in samples
+        ],
+        "note": None,
+    }
+
+
+def chart_for(db: Session, char_id: int, limit: int = CHART_WINDOW) -> dict[str, Any]:
+    char = db.get(Characteristic, char_id)
+    if char is None:
+        raise NotFound(f"characteristic {char_id} not found")
+    if char.kind == CharacteristicKind.ATTRIBUTE:
+        return attribute_chart_for(db, char)
+    readings = _readings(db, char.id, limit, _subgroup(char))
+    values = [v for _, v, _ in readings]
+    chart = build_chart(char, values)
+    base = _base_chart(char)
     if chart is None:
         return {
             **base,

@@ -143,7 +143,7 @@ def terminal_report(
     area = op.line.area_id if op.line else None
     if not p.may_touch_area(area):
         raise Forbidden("this operation runs on a line outside your areas")
-    service.report(db, op, body.good, body.scrap, body.rework)
+    service.report(db, op, body.good, body.scrap, body.rework, lot=body.lot, serial=body.serial)
     db.flush()
     answer = TerminalStage.model_validate(service.stage_answer(db, op_id)).model_dump(mode="json")
     service.remember(

@@ -77,6 +77,12 @@ class TerminalReportIn(Schema):
     reason_code_id: int | None = Field(
         None, description="required with scrap (a scrap reason) or rework (a rework reason)"
     )
+    lot: str | None = Field(
+        None, min_length=1, max_length=80, description="the lot reported (refused while held)"
+    )
+    serial: str | None = Field(
+        None, min_length=1, max_length=80, description="the unit reported (refused while held)"
+    )
 
 
 class AndonIn(Schema):

@@ -33,6 +33,7 @@ from linewise.domains.people.models import Operator
 from linewise.domains.planning import repository as planning
 from linewise.domains.production import service as production
 from linewise.domains.production.models import OrderOperation
+from linewise.domains.quality import repository as quality
 from linewise.domains.quality.models import ReasonCode
 from linewise.domains.terminal import repository as repo
 from linewise.domains.terminal.events import AndonChanged
@@ -244,7 +245,20 @@ def act(
     production.act_on_operation(db, op.order, op, action, line_id, may_touch)
 
 
-def report(db: Session, op: OrderOperation, good: int, scrap: int, rework: int) -> None:
+def report(
+    db: Session,
+    op: OrderOperation,
+    good: int,
+    scrap: int,
+    rework: int,
+    *,
+    lot: str | None = None,
+    serial: str | None = None,
+) -> None:
+    """Add the quantities; a lot or unit held by an open nonconformance of the order's
+    product is refused (409 naming ``lot`` or ``serial``): it is dispositioned on its
+    nonconformance, not reported good or scrap here."""
+    quality.refuse_held_units(db, product_id=op.order.product_id, lot=lot, serial=serial)
     production.report_quantities(db, op, good, scrap, rework)
 
 
