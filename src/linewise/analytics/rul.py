@@ -63,10 +63,14 @@ class FeatureSpec:
     means: tuple[int, ...] = (5,)
     ewm_alphas: tuple[float, ...] = ()
     slopes: tuple[int, ...] = (30,)
+    # > 0: also the first mean's change since the unit's start, the start being the mean
+    # of its first ``since_start`` cycles (of the cycles so far while fewer were seen).
+    since_start: int = 0
     with_age: bool = True  # the cycle count itself
 
     def width(self, signals: int) -> int:
         per = len(self.means) + len(self.ewm_alphas) + len(self.slopes)
+        per += int(self.since_start > 0 and bool(self.means))
         return per * signals + int(self.with_age)
 
 
@@ -75,6 +79,10 @@ def unit_features(s: Arr, age: Arr, spec: FeatureSpec) -> Arr:
     parts = [rolling_mean(s, w) for w in spec.means]
     parts += [ewm(s, a) for a in spec.ewm_alphas]
     parts += [rolling_slope(s, w) for w in spec.slopes]
+    if spec.since_start > 0 and spec.means:
+        k = np.minimum(np.arange(len(s)), spec.since_start - 1)
+        start = (np.cumsum(s, 0) / np.arange(1, len(s) + 1)[:, None])[k]
+        parts.append(parts[0] - start)
     if spec.with_age:
         parts.append(np.asarray(age, dtype=np.float64)[:, None])
     return np.hstack(parts)

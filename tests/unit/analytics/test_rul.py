@@ -114,3 +114,13 @@ def test_a_feature_that_never_splits_leaves_a_constant_tree() -> None:
     y = np.arange(100, dtype=np.float64)
     model = BoostedTrees(rounds=5, depth=2).fit(x, y)
     assert model.predict(np.zeros((3, 2))) == pytest.approx(np.full(3, y.mean()))
+
+
+def test_change_since_start_compares_with_the_first_cycles_only() -> None:
+    s = np.array([[1.0], [3.0], [5.0], [7.0]])
+    age = np.arange(1, 5, dtype=np.float64)
+    spec = FeatureSpec(means=(1,), slopes=(), since_start=2, with_age=False)
+    x = unit_features(s, age, spec)
+    assert x.shape == (4, spec.width(1)) == (4, 2)
+    # start: the mean of the cycles so far, then of the first two (2.0) for good.
+    assert x[:, 1].tolist() == [0.0, 1.0, 3.0, 5.0]
