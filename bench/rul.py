@@ -2,11 +2,12 @@
 test set (the RUL at the last observed cycle of each of the 100 test engines).
 
 Features per engine and cycle, from its past only (``linewise.analytics.rul``): the 14
-informative sensors averaged over the last cycles, their least-squares slopes over
-longer windows, and the cycle count. Target: the remaining cycles capped (the usual
-piecewise-linear target). Model: gradient-boosted regression trees on quantile bins
-(numpy), averaged over several seeds of row subsampling. Baseline in the same run: ridge
-regression on the same features.
+informative sensors averaged over the last 5 cycles, their change since the engine's
+first 20 cycles, their least-squares slope over the whole history so far (up to 400
+cycles), and the cycle count. Target: the remaining cycles capped at 130 (the usual
+piecewise-linear target). Model: gradient-boosted depth-4 regression trees on quantile
+bins (numpy), 300 rounds at 0.05, each tree on a random half of the rows, averaged over
+5 seeds. Baseline in the same run: ridge regression on the same features.
 
 Every choice (windows, cap, trees) was made by 5-fold cross-validation on the 100
 training engines, grouped by engine: the held-out engines are scored at every cycle
@@ -62,11 +63,16 @@ class Config:
     def describe(self) -> str:
         f = self.features
         return (f"means {list(f.means)} ewm {list(f.ewm_alphas)} slopes {list(f.slopes)} "
-                f"cap {self.cap:g} trees {self.trees} seeds {len(self.seeds)}")  # fmt: skip
+                f"since start {f.since_start} cap {self.cap:g} trees {self.trees} "
+                f"seeds {len(self.seeds)}")  # fmt: skip
 
 
 # Every configuration cross-validated, in the order tried, with its CV RMSE / PHM08 per
-# 100 predictions as measured (the first is the earlier bench/rul.py).
+# 100 predictions as measured. The first is the earlier bench/rul.py. The first six
+# were measured with a first harness whose slope on an engine's second cycle was half of
+# this one's (slopes over 60: 12.68 / 237 there, 12.65 / 235 here); the rest with this
+# code. Rule, fixed after the first seven: the lowest CV RMSE with a CV PHM08 of 250 or less.
+SUB3 = {"seeds": (0, 1, 2), "trees": {"subsample": 0.5}}
 TRIED: list[tuple[Config, str]] = [
     (Config(FeatureSpec((5,), (), (30,)), trees={"min_child": 10}), "15.59 / 415"),
     (Config(FeatureSpec((10,), (), (30,))), "15.73 / 422"),
@@ -75,8 +81,42 @@ TRIED: list[tuple[Config, str]] = [
     (Config(FeatureSpec((5, 20), (), (15, 30, 60))), "12.90 / 247"),
     (Config(FeatureSpec((), (0.1,), (30,))), "15.75 / 413"),
     (Config(FeatureSpec((5,), (), (100,))), "12.42 / 231"),
+    (Config(FeatureSpec((5,), (), (400,))), "12.17 / 227"),
+    (Config(FeatureSpec((5,), (), (60,))), "12.65 / 235"),
+    (Config(FeatureSpec((5,), (), (60,)), cap=130), "12.41 / 248"),
+    (Config(FeatureSpec((5,), (), (60,)), cap=120), "13.13 / 233"),
+    (Config(FeatureSpec((5,), (), (100, 400))), "12.16 / 224"),
+    (Config(FeatureSpec((5,), (0.05,), (400,))), "12.20 / 230"),
+    (Config(FeatureSpec((15,), (), (400,))), "12.22 / 225"),
+    (Config(FeatureSpec((5,), (), (400,)), trees={"depth": 5}), "12.15 / 222"),
+    (Config(FeatureSpec((5,), (), (400,)), **SUB3), "12.04 / 221"),
+    (Config(FeatureSpec((5,), (), (400,)), cap=130), "11.88 / 238"),
+    (Config(FeatureSpec((5,), (), (400,)), trees={"depth": 3, "rounds": 500}), "12.30 / 230"),
+    (Config(FeatureSpec((5,), (), (400,), 20)), "11.85 / 211"),
+    (Config(FeatureSpec((10,), (), (400,), 30)), "12.03 / 214"),
+    (Config(FeatureSpec((5,), (), (400,), 20), **SUB3), "11.79 / 209"),
+    (Config(FeatureSpec((5,), (), (400,), 20), cap=130), "11.58 / 225"),
+    (Config(FeatureSpec((5,), (), (400,), 40)), "11.89 / 212"),
+    (Config(FeatureSpec((5,), (), (400,), 20), cap=130, **SUB3), "11.46 / 217"),
+    (Config(FeatureSpec((5,), (), (400,), 20), cap=135, **SUB3), "11.44 / 241"),
+    (
+        Config(
+            FeatureSpec((5,), (), (400,), 20), seeds=(0, 1, 2), trees={"subsample": 0.5, "depth": 5}
+        ),
+        "11.77 / 208",
+    ),
+    (Config(FeatureSpec((5,), (), (400,), 10)), "12.04 / 214"),
+    (
+        Config(
+            FeatureSpec((5,), (), (400,), 20),
+            cap=130,
+            seeds=(0, 1, 2, 3, 4),
+            trees={"subsample": 0.5},
+        ),
+        "11.43 / 217",
+    ),
 ]
-CHOSEN = TRIED[-1][0]
+CHOSEN = TRIED[-1][0]  # the lowest CV RMSE (11.43), its PHM08 217
 
 
 def _read(path: Path) -> Arr:
