@@ -1,9 +1,15 @@
-"""Predictive-maintenance benchmark: the streaming anomaly detector on the Numenta
-Anomaly Benchmark (NAB), scored with NAB's rules (``linewise.analytics.nab``).
+"""Predictive-maintenance benchmarks in one table (and ``bench/results/pdm.json``):
 
-First the scorer is checked against NAB itself: fed the recorded outputs of two of NAB's
-detectors (windowedGaussian, numenta) at the thresholds NAB chose, it must give their
-published standard scores (39.65, 70.10). Then our detector (``linewise.analytics.
+- the streaming anomaly detector on the Numenta Anomaly Benchmark (NAB), scored with
+  NAB's rules (``linewise.analytics.nab``), beside NAB's scoreboard, and its cost per
+  point;
+- remaining useful life on C-MAPSS FD001 beside the published models (``bench/rul.py``);
+- failure prediction on AI4I 2020, PR-AUC (``bench/ai4i.py``);
+- early warnings on the simulated factory, the lead-time table (``bench/pdm_sim.py``).
+
+NAB: first the scorer is checked against NAB itself: fed the recorded outputs of two of
+NAB's detectors (windowedGaussian, numenta) at the thresholds NAB chose, it must give
+their published standard scores (39.65, 70.10). Then our detector (``linewise.analytics.
 anomaly``) runs over the whole corpus (58 files) and is scored at the threshold tuned on
 the whole corpus (comparable with the scoreboard) and, separately, tuned on half of the
 files and scored on the other half (both halves in turn). Its cost per point is measured
@@ -11,9 +17,11 @@ beside a bare Python loop over the same points (the baseline of the same run).
 
 The data is not shipped: the data path (``--data``, else the ``LINEWISE_DATA_PATH``
 setting) holds ``nab/`` (NAB's ``data/`` as ``corpus/``, ``labels/combined_windows_full.
-json``, ``reference/detections/``, ``reference/thresholds.json``).
+json``, ``reference/detections/``, ``reference/thresholds.json``), ``cmapss/`` and
+``ai4i2020/``.
 
-    python bench/pdm.py [--data PATH] [--quick]   # --quick: 12 of the 58 files
+    python bench/pdm.py [--data PATH] [--only nab,rul,ai4i,sim] [--weeks 4] [--seeds 1,2,3]
+    python bench/pdm.py --quick   # 12 of the 58 NAB files, one simulated week, no RUL CV
 """
 
 from __future__ import annotations
