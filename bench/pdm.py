@@ -1,9 +1,15 @@
-"""Predictive-maintenance benchmark: the streaming anomaly detector on the Numenta
-Anomaly Benchmark (NAB), scored with NAB's rules (``linewise.analytics.nab``).
+"""Predictive-maintenance benchmarks in one table (and ``bench/results/pdm.json``):
 
-First the scorer is checked against NAB itself: fed the recorded outputs of two of NAB's
-detectors (windowedGaussian, numenta) at the thresholds NAB chose, it must give their
-published standard scores (39.65, 70.10). Then our detector (``linewise.analytics.
+- the streaming anomaly detector on the Numenta Anomaly Benchmark (NAB), scored with
+  NAB's rules (``linewise.analytics.nab``), beside NAB's scoreboard, and its cost per
+  point;
+- remaining useful life on C-MAPSS FD001 beside the published models (``bench/rul.py``);
+- failure prediction on AI4I 2020, PR-AUC (``bench/ai4i.py``);
+- early warnings on the simulated factory, the lead-time table (``bench/pdm_sim.py``).
+
+NAB: first the scorer is checked against NAB itself: fed the recorded outputs of two of
+NAB's detectors (windowedGaussian, numenta) at the thresholds NAB chose, it must give
+their published standard scores (39.65, 70.10). Then our detector (``linewise.analytics.
 anomaly``) runs over the whole corpus (58 files) and is scored at the threshold tuned on
 the whole corpus (comparable with the scoreboard) and, separately, tuned on half of the
 files and scored on the other half (both halves in turn). Its cost per point is measured
@@ -11,9 +17,11 @@ beside a bare Python loop over the same points (the baseline of the same run).
 
 The data is not shipped: the data path (``--data``, else the ``LINEWISE_DATA_PATH``
 setting) holds ``nab/`` (NAB's ``data/`` as ``corpus/``, ``labels/combined_windows_full.
-json``, ``reference/detections/``, ``reference/thresholds.json``).
+json``, ``reference/detections/``, ``reference/thresholds.json``), ``cmapss/`` and
+``ai4i2020/``.
 
-    python bench/pdm.py [--data PATH] [--quick]   # --quick: 12 of the 58 files
+    python bench/pdm.py [--data PATH] [--only nab,rul,ai4i,sim] [--weeks 4] [--seeds 1,2,3]
+    python bench/pdm.py --quick   # 12 of the 58 NAB files, one simulated week, no RUL CV
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 RESULTS = ROOT / "bench" / "results"
 
+from bench import ai4i, pdm_sim, rul  # noqa: E402
 from linewise.analytics import nab  # noqa: E402
 from linewise.analytics.anomaly import StreamingDetector  # noqa: E402
 
@@ -147,37 +156,228 @@ def run(nab_dir: Path, quick: bool) -> dict[str, Any]:
     }
 
 
+def _f(v: Any, fmt: str = ".2f") -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+def table(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """One table of every figure: (benchmark, measure, model, value, ours / it). The
+    ratio column compares linewise's figure with the row's (the row's aim direction:
+    higher is better for NAB and PR-AUC, lower for RMSE, PHM08, cost and false alarms)."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    if "nab" in r:
+        n = r["nab"]
+        bench = f"NAB ({n['files']} files)"
+        for det, v in n["scorer_check"].items():
+            rows.append(
+                (
+                    bench,
+                    "scorer check, standard",
+                    f"{det}: ours / published",
+                    f"{v['ours']:.2f} / {v['published']:.2f}",
+                    "",
+                )
+            )
+        std = n["detector"]["standard"]["score"]
+        rows.append((bench, "standard score", "linewise, tuned on the corpus", f"{std:.2f}", ""))
+        halves = " and ".join(f"{h['score']:.2f}" for h in n["split_half"])
+        rows.append(
+            (
+                bench,
+                "standard score",
+                "linewise, tuned on half, scored on the other",
+                f"{n['split_half_mean']:.2f} ({halves})",
+                "",
+            )
+        )
+        for name, s in SCOREBOARD.items():
+            rows.append(
+                (bench, "standard score", f"{name} (scoreboard)", f"{s:.1f}", f"{std / s:.2f}")
+            )
+        for pname in ("reward_low_FP_rate", "reward_low_FN_rate"):
+            if pname in n["detector"]:
+                v = n["detector"][pname]
+                rows.append(
+                    (
+                        bench,
+                        f"{pname} score",
+                        "linewise, tuned on the corpus",
+                        f"{v['score']:.2f}",
+                        "",
+                    )
+                )
+        rows.append(
+            (
+                bench,
+                "cost per point (aim < 50 µs)",
+                "linewise detector",
+                f"{n['cost_us_per_point']:.2f} µs",
+                "",
+            )
+        )
+        rows.append(
+            (
+                bench,
+                "cost per point",
+                "bare Python loop (same run)",
+                f"{n['baseline_loop_us_per_point']:.3f} µs",
+                f"{n['cost_us_per_point'] / n['baseline_loop_us_per_point']:.0f}",
+            )
+        )
+    if "rul" in r:
+        u = r["rul"]
+        bench = f"C-MAPSS FD001 ({u['engines']} test engines)"
+        rows.append(
+            (
+                bench,
+                "RMSE / PHM08 (aim 12.0 / 250)",
+                "linewise boosted trees",
+                f"{u['rmse']:.2f} / {u['phm08']:.0f}",
+                "",
+            )
+        )
+        rows.append(
+            (
+                bench,
+                "RMSE / PHM08, CV on training engines",
+                "linewise boosted trees",
+                f"{u['cv_rmse']:.2f} / {u['cv_phm08_per_100']:.0f}",
+                "",
+            )
+        )
+        rows.append(
+            (
+                bench,
+                "RMSE / PHM08",
+                "ridge regression (same run)",
+                f"{u['baseline_ridge_rmse']:.2f} / {u['baseline_ridge_phm08']:.0f}",
+                f"{u['rmse'] / u['baseline_ridge_rmse']:.2f}",
+            )
+        )
+        for name, (rmse, phm) in rul.PUBLISHED.items():
+            rows.append(
+                (
+                    bench,
+                    "RMSE / PHM08",
+                    f"{name} (published)",
+                    f"{rmse:.2f} / {_f(phm, '.0f')}",
+                    f"{u['rmse'] / rmse:.2f}",
+                )
+            )
+        rows.append(
+            (
+                bench,
+                "training time (aim < 60 s)",
+                "linewise boosted trees",
+                f"{u['train_s']:.1f} s wall, {u['train_cpu_s']:.1f} s CPU",
+                "",
+            )
+        )
+    if "ai4i" in r:
+        a = r["ai4i"]
+        bench = f"AI4I 2020 ({a['rows']} rows)"
+        for name, key in (
+            ("linewise boosted trees (aim 0.90)", "pr_auc_boosted"),
+            ("logistic regression, raw inputs", "pr_auc_logistic_baseline"),
+            ("no skill (prevalence)", "pr_auc_prevalence"),
+        ):
+            ratio = "" if key == "pr_auc_boosted" else f"{a['pr_auc_boosted'] / a[key]:.2f}"
+            rows.append((bench, "PR-AUC, 5-fold CV", name, f"{a[key]:.3f}", ratio))
+    for s in r.get("sim", []):
+        bench = f"simulated factory, seed {s['seed']} ({s['weeks']:g} weeks)"
+        o, b = s["ours"], s["static_limits"]
+        rows.append(
+            (
+                bench,
+                "failures with drift / without",
+                "ground truth",
+                f"{o['failures_with_drift']} / {o['failures_without_drift']}",
+                "",
+            )
+        )
+        for name, x in (("linewise detector", o), ("static limits ±4σ (baseline)", b)):
+            rows.append(
+                (
+                    bench,
+                    "warned / median lead h / false per machine-week",
+                    name,
+                    f"{_f(x['warned_share'], '.0%')} / {_f(x['lead_h_median'], '.1f')}"
+                    f" / {x['false_per_machine_week']:.2f}",
+                    "",
+                )
+            )
+        rows.append(
+            (
+                bench,
+                "cost per machine sample",
+                "linewise detector",
+                f"{s['detector_us_per_machine_sample']:.1f} µs",
+                "",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None, help="data path (default: the setting)")
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="12 NAB files, one simulated week, no RUL cross-validation",
+    )
+    ap.add_argument(
+        "--only",
+        default="nab,rul,ai4i,sim",
+        help="comma-separated parts to run (nab, rul, ai4i, sim)",
+    )
+    ap.add_argument("--weeks", type=float, default=4.0, help="simulated weeks per seed")
+    ap.add_argument("--seeds", default="1,2,3", help="simulation seeds")
     args = ap.parse_args()
     from linewise.config import get_settings
 
     root = Path(args.data) if args.data else get_settings().data_path
-    if not (root / "nab").is_dir():
-        sys.exit(f"no nab/ under {root}: pass --data or set LINEWISE_DATA_PATH")
-    r = run(root / "nab", args.quick)
-    std = r["detector"]["standard"]["score"]
-    print(f"NAB corpus: {r['files']} files, {r['points']} points")
-    print("\nscorer check (standard profile, NAB's recorded detections and thresholds)")
-    for k, v in r["scorer_check"].items():
-        print(f"  {k:18s} ours {v['ours']:6.2f}   published {v['published']:6.2f}")
-    print("\nstandard score, linewise streaming detector vs the NAB scoreboard")
-    print(f"  {'detector':26s} {'standard':>8s} {'ours / it':>10s}")
-    print(f"  {'linewise (whole corpus)':26s} {std:8.2f} {'':>10s}")
-    print(f"  {'linewise (split halves)':26s} {r['split_half_mean']:8.2f} {'':>10s}")
-    for name, s in SCOREBOARD.items():
-        print(f"  {name:26s} {s:8.1f} {std / s:10.2f}")
-    for pname, v in r["detector"].items():
-        print(f"  profile {pname:20s} {v['score']:7.2f} (threshold {v['threshold']:.4f})")
-    print(f"\ncost per point: {r['cost_us_per_point']:.2f} µs "
-          f"(bare loop {r['baseline_loop_us_per_point']:.3f} µs, "
-          f"ratio {r['cost_us_per_point'] / r['baseline_loop_us_per_point']:.0f}x)")  # fmt: skip
+    parts = set(args.only.split(","))
+    r: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+    for part, folder in (("nab", "nab"), ("rul", "cmapss"), ("ai4i", "ai4i2020")):
+        if part in parts and not (root / folder).is_dir():
+            sys.exit(f"no {folder}/ under {root}: pass --data or set LINEWISE_DATA_PATH")
+    if "nab" in parts:
+        t0 = time.perf_counter()
+        r["nab"] = run(root / "nab", args.quick)
+        timings["nab"] = time.perf_counter() - t0
+    if "rul" in parts:
+        t0 = time.perf_counter()
+        r["rul"] = rul.run(root / "cmapss", cv=not args.quick)
+        timings["rul"] = time.perf_counter() - t0
+    if "ai4i" in parts:
+        t0 = time.perf_counter()
+        r["ai4i"] = ai4i.run(root / "ai4i2020" / "ai4i2020.csv")
+        timings["ai4i"] = time.perf_counter() - t0
+    if "sim" in parts:
+        t0 = time.perf_counter()
+        weeks = 1.0 if args.quick else args.weeks
+        seeds = [1] if args.quick else [int(x) for x in args.seeds.split(",")]
+        r["sim"] = [pdm_sim.run(weeks, seed) for seed in seeds]
+        timings["sim"] = time.perf_counter() - t0
+    rows = table(r)
+    widths = [max(len(row[i]) for row in rows) for i in range(5)] if rows else [0] * 5
+    heads = ("benchmark", "measure", "model", "value", "ours / it")
+    widths = [max(w, len(h)) for w, h in zip(widths, heads, strict=True)]
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)))
+    last = None
+    for row in rows:
+        shown = ("" if row[0] == last else row[0], *row[1:])
+        last = row[0]
+        print("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip())
+    print("run time: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
+    r["table"] = [dict(zip(heads, row, strict=True)) for row in rows]
+    r["run_s"] = timings
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "pdm.json"
-    out.write_text(json.dumps(r, indent=2))
-    print(f"\nwrote {out}")
+    out.write_text(json.dumps(r, indent=2, default=str))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

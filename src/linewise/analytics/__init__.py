@@ -1,2 +1,2 @@
 """Pure analytics engines: delivery forecasts and bottlenecks, downsampling for charts,
-streaming anomaly detection (no FastAPI, SQLAlchemy or domain imports)."""
+streaming anomaly detection, remaining useful life (no FastAPI, SQLAlchemy or domain imports)."""
