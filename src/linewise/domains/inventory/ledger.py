@@ -459,7 +459,10 @@ def post_new(
         conn.execute(_POST_PG, _pg_arrays(moves, recorded_at, on_hand, levels, found.links))
         genealogy.write(conn, genealogy.Changes([], found.shipments))
         return
-    conn.execute(insert(MOVEMENTS), [_values(m, recorded_at) for m in moves])
+    conn.execute(
+        built(conn, "movements_insert", lambda _: insert(MOVEMENTS)),
+        [_values(m, recorded_at) for m in moves],
+    )
     after = conn.execute(built(conn, "on_hand_upsert", _on_hand_upsert), on_hand).all()
     below = {(int(r[0]), int(r[1]), str(r[2])) for r in after if float(r[3]) < -1e-9}
     _change_plant_figures(conn, plant, materials)
