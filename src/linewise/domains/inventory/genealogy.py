@@ -154,7 +154,7 @@ def lot_ids(
     if not rest:
         return found
     existing = _existing(conn, rest)
-    cache.kept.update((k, v) for k, v in existing.items() if k not in made)
+    cache.kept.update(existing)  # made lots were found in `made` above
     found.update(existing)
     missing = [k for k in rest if k not in found]
     if missing:
