@@ -287,9 +287,17 @@ def _first_op(db: Session, number: str) -> OrderOperation:
     ).one()
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["looked-up", "kept-location"])
 def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
-    as_role: dict[str, TestClient], world: World, stores: Stores, db: Session, engine: Engine
+    as_role: dict[str, TestClient],
+    world: World,
+    stores: Stores,
+    db: Session,
+    engine: Engine,
+    kept: bool,
 ) -> None:
+    """``kept``: as the ingest projection runs it, knowing the line-side location, so
+    the lot stock is read (and locked) with the operations (on PostgreSQL)."""
     planner, supervisor = as_role["planner"], as_role["supervisor"]
     _fill(supervisor, stores)
     released_order(planner, world, "PO-A")
@@ -302,21 +310,20 @@ def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
     def run(op_id: int, ref: str) -> None:
         try:
             start.wait()
+            line = world.line_ids["SMT-1"]
+            lookups = (
+                backflush.Lookups(
+                    sites={line: world.site_id},
+                    sources={(world.site_id, line): stores.line_side},
+                )
+                if kept
+                else None
+            )
             with engine.begin() as conn:
                 backflush.backflush(
                     conn,
-                    [
-                        backflush.Produced(
-                            op_id,
-                            world.line_ids["SMT-1"],
-                            40,
-                            0,
-                            datetime.now(UTC),
-                            "report",
-                            ref,
-                            "t",
-                        )
-                    ],
+                    [backflush.Produced(op_id, line, 40, 0, datetime.now(UTC), "report", ref, "t")],
+                    lookups,
                 )
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from linewise.domains.equipment.models import Site
 from linewise.domains.inventory import genealogy, ledger
@@ -147,9 +148,56 @@ def _stages_statement() -> Any:
 _STAGES = _stages_statement()
 
 
-def _stages(conn: Connection, op_ids: Sequence[int]) -> dict[int, _Stage]:
-    """The named operations with what backflush needs of them; one query for all."""
-    rows = conn.execute(_STAGES, {"ops": sorted(set(op_ids))}).all()
+def _stages_and_lots_statement() -> Any:
+    """:data:`_STAGES` with, in one more column, the lot stock at ``location`` of every
+    item those BOM lines consume, locked as :func:`ledger.lots_of_items` locks it, as a
+    JSON array of [item, lot, qty] in first-in-first-out order (PostgreSQL only): one
+    round trip instead of two when the batch's source location is known beforehand."""
+    wanted = _STAGES.subquery("wanted")
+    locked = (
+        select(ledger.ON_HAND.c.item_id, ledger.ON_HAND.c.lot, ledger.ON_HAND.c.qty,
+               ledger.ON_HAND.c.first_at)
+        .where(
+            ledger.ON_HAND.c.location_id == bindparam("location"),
+            ledger.ON_HAND.c.item_id.in_(
+                select(wanted.c.part_item).where(wanted.c.part_item.is_not(None))
+            ),
+        )
+        .order_by(ledger.ON_HAND.c.item_id, ledger.ON_HAND.c.first_at, ledger.ON_HAND.c.lot)
+        .with_for_update()
+        .cte("locked")
+    )  # fmt: skip
+    lots = select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(locked.c.item_id, locked.c.lot, locked.c.qty),
+                locked.c.item_id,
+                locked.c.first_at,
+                locked.c.lot,
+            )
+        )
+    ).scalar_subquery()
+    return _STAGES.add_columns(lots.label("lots"))
+
+
+_STAGES_AND_LOTS = _stages_and_lots_statement()
+
+
+def _stages(
+    conn: Connection, op_ids: Sequence[int], location: int | None = None
+) -> tuple[dict[int, _Stage], dict[int, list[list[Any]]] | None]:
+    """The named operations with what backflush needs of them; one query for all. With
+    ``location`` (PostgreSQL), also the locked lot stock there of the items they consume
+    (item → [lot, qty] rows, oldest first), else None."""
+    params: dict[str, Any] = {"ops": sorted(set(op_ids))}
+    lots: dict[int, list[list[Any]]] | None = None
+    if location is not None and conn.dialect.name == "postgresql":
+        rows = conn.execute(_STAGES_AND_LOTS, {**params, "location": location}).all()
+        lots = {}
+        for item, lot, qty in (rows[0].lots or []) if rows else []:
+            lots.setdefault(int(item), []).append([str(lot), float(qty)])
+    else:
+        rows = conn.execute(_STAGES, params).all()
     lines: dict[int, list[_BomLine]] = {}
     for r in rows:
         found = lines.setdefault(r.id, [])
@@ -158,7 +206,7 @@ def _stages(conn: Connection, op_ids: Sequence[int]) -> dict[int, _Stage]:
             item = None if r.part_item is None else int(r.part_item)
             found.append(_BomLine(int(r.material_id), per_unit, item))
     return {
-        r.id: _Stage(
+        int(r.id): _Stage(
             int(r.order_id),
             str(r.number),
             int(r.product_id),
@@ -170,7 +218,7 @@ def _stages(conn: Connection, op_ids: Sequence[int]) -> dict[int, _Stage]:
             r.sub_material is not None,
         )
         for r in rows
-    }
+    }, lots
 
 
 def _site(conn: Connection, line_id: int | None) -> int | None:
@@ -334,16 +382,34 @@ def _grouped(work: Sequence[Produced]) -> list[tuple[Produced, str]]:
     return out
 
 
+def _known_source(batch: _Batch, work: Sequence[Produced]) -> int | None:
+    """The one line-side location the batch draws from, when the projection knows it
+    already (every count names a line whose site and location it has kept), else None;
+    its lot stock then comes with the operations' read."""
+    found: set[int | None] = set()
+    for p in work:
+        site = batch.sites.get(p.line_id) if p.line_id is not None else None
+        found.add(None if site is None else batch.sources.get((site, p.line_id)))
+    return found.pop() if len(found) == 1 else None
+
+
 def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | None = None) -> None:
     """Post the consumption and finished-goods receipts for ``produced``, oldest first,
     as one batch."""
     work = [p for p in produced if p.good + p.scrap > 0]
     if not work:
         return
-    stages = _stages(conn, [p.operation_id for p in work])
+    batch = _Batch(conn, kept)
+    location = _known_source(batch, work)
+    stages, lots = _stages(conn, [p.operation_id for p in work], location)
     if not stages:
         return
-    batch = _Batch(conn, kept)
+    if lots is not None and location is not None:
+        for known in stages.values():
+            batch.items(known.lines)
+            for line in known.lines:
+                item = batch.materials[line.material_id]
+                batch.lots.setdefault((item, location), lots.get(item, []))
     moves: list[ledger.Move] = []
     outputs: dict[int, tuple[int, str]] = {}  # order → the (item, lot) it makes
     for p, first_ref in _grouped(work):
