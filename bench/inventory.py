@@ -216,7 +216,7 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
     def p95(xs: list[float]) -> float:
         return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
 
-    out = {
+    out: dict[str, Any] = {
         name: {
             "events_per_s": statistics.median(rates[name]),
             "batch_commit_p95_ms": p95(lat[name]) * 1000,
