@@ -7,9 +7,13 @@ backflush projection. Each count event is the last station's count for an order'
 step, so with backflush on every event consumes a 5-material BOM from the line side
 (two lots per material, first in first out) and posts 5+ movements. The time from the
 start of a batch's write to its commit is when stock is correct; its p95 is shown too.
+In-process, the same number of events is then run again alternating batch by batch
+(off, on, on, off, ...), each side's total time giving a second ratio that a shared
+machine's changing load disturbs less than rounds of 1 000 events do.
 
     python bench/inventory.py            # SQLite and PostgreSQL, 4 000 events per side
     python bench/inventory.py --quick    # SQLite only, 600 events per side
+    python bench/inventory.py --events 8000 --rounds 8   # longer, steadier on a busy machine
     python bench/inventory.py --trace 1000000,3000000 --backend sqlite   # traces only
 
 ``--trace`` times genealogy traces instead (backward from a finished lot to its reels,
@@ -194,6 +198,17 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
             rate, latencies = run_side(engine, projections, n // rounds)
             rates[name].append(rate)
             lat[name].extend(latencies)
+    # The same again, alternating batch by batch (which side goes first swaps each time):
+    # on a shared machine the load changes within a round of 1 000 events, so the rounds'
+    # ratio wanders; side by side batches see the same load.
+    refs = References(order_references())
+    spent = {"off": 0.0, "on": 0.0}
+    for k, events in enumerate(events_for(uuid.uuid4().hex[:8], n * 2)):
+        name = ("off", "on")[(k + k // 2) % 2]  # off on, on off, off on, ...
+        t = time.perf_counter()
+        with engine.begin() as conn:
+            write_events(conn, refs, events, [], "bench", projections=off if name == "off" else on)
+        spent[name] += time.perf_counter() - t
     with engine.connect() as conn:
         movements = conn.scalar(select(func.count()).select_from(StockMovement))
     engine.dispose()
@@ -201,7 +216,7 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
     def p95(xs: list[float]) -> float:
         return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
 
-    out = {
+    out: dict[str, Any] = {
         name: {
             "events_per_s": statistics.median(rates[name]),
             "batch_commit_p95_ms": p95(lat[name]) * 1000,
@@ -209,6 +224,7 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
         for name in ("off", "on")
     }
     out["ratio_on_to_off"] = out["on"]["events_per_s"] / out["off"]["events_per_s"]
+    out["ratio_batch_by_batch"] = spent["off"] / spent["on"]
     out["movements"] = movements
     return out
 
@@ -434,14 +450,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--trace", help="comma-separated numbers of consumption records")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--events", type=int, help="events per side (default 4000)")
+    parser.add_argument("--rounds", type=int, help="alternating rounds (default 4)")
     args = parser.parse_args()
     if args.trace:
         backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
         trace_main([int(x) for x in args.trace.split(",")], backends)
         return
     n, rounds = (600, 2) if args.quick else (4000, 4)
+    n, rounds = args.events or n, args.rounds or rounds
     results: dict[str, Any] = {
         "events_per_side": n,
+        "rounds": rounds,
+        "load_average_before": os.getloadavg(),
         "batch": BATCH,
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
         "python": platform.python_version(),
@@ -456,18 +477,23 @@ def main() -> None:
         with _database(backend) as url:
             results[f"{backend}_http"] = bench_http(url, n, rounds)
     print(
-        f"{'path':<18}{'off ev/s':>10}{'on ev/s':>10}{'on/off':>8}"
-        f"{'p95 off ms':>12}{'p95 on ms':>11}"
+        f"{'path':<24}{'off ev/s':>10}{'on ev/s':>10}{'on/off':>8}"
+        f"{'p95 off ms':>12}{'p95 on ms':>11}{'batch by batch':>16}"
     )
     for backend in backends:
         for key, label, p95 in ((backend, "in-process", "batch_commit_p95_ms"),
                                 (f"{backend}_http", "HTTP ingest", "request_p95_ms")):  # fmt: skip
             r = results[key]
+            by_batch = r.get("ratio_batch_by_batch")
             print(
-                f"{backend + ' ' + label:<18}{r['off']['events_per_s']:>10.0f}"
+                f"{backend + ' ' + label:<24}{r['off']['events_per_s']:>10.0f}"
                 f"{r['on']['events_per_s']:>10.0f}{r['ratio_on_to_off']:>8.2f}"
                 f"{r['off'][p95]:>12.1f}{r['on'][p95]:>11.1f}"
+                f"{'' if by_batch is None else f'{by_batch:.2f}':>16}"
             )
+    results["load_average_after"] = os.getloadavg()
+    print("load average (1, 5, 15 min) before:", results["load_average_before"],
+          "after:", results["load_average_after"])  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "inventory.json").write_text(json.dumps(results, indent=2) + "\n")
 

@@ -287,9 +287,17 @@ def _first_op(db: Session, number: str) -> OrderOperation:
     ).one()
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["looked-up", "kept-location"])
 def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
-    as_role: dict[str, TestClient], world: World, stores: Stores, db: Session, engine: Engine
+    as_role: dict[str, TestClient],
+    world: World,
+    stores: Stores,
+    db: Session,
+    engine: Engine,
+    kept: bool,
 ) -> None:
+    """``kept``: as the ingest projection runs it, knowing the line-side location, so
+    the lot stock is read (and locked) with the operations (on PostgreSQL)."""
     planner, supervisor = as_role["planner"], as_role["supervisor"]
     _fill(supervisor, stores)
     released_order(planner, world, "PO-A")
@@ -302,21 +310,20 @@ def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
     def run(op_id: int, ref: str) -> None:
         try:
             start.wait()
+            line = world.line_ids["SMT-1"]
+            lookups = (
+                backflush.Lookups(
+                    sites={line: world.site_id},
+                    sources={(world.site_id, line): stores.line_side},
+                )
+                if kept
+                else None
+            )
             with engine.begin() as conn:
                 backflush.backflush(
                     conn,
-                    [
-                        backflush.Produced(
-                            op_id,
-                            world.line_ids["SMT-1"],
-                            40,
-                            0,
-                            datetime.now(UTC),
-                            "report",
-                            ref,
-                            "t",
-                        )
-                    ],
+                    [backflush.Produced(op_id, line, 40, 0, datetime.now(UTC), "report", ref, "t")],
+                    lookups,
                 )
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
@@ -368,3 +375,40 @@ def test_a_unit_serial_finds_its_finished_lot_and_the_reels_in_it(
     assert planner.get(f"{API}/genealogy/lots", params={"q": "SN-01"}).json() == []
     by_lot = planner.get(f"{API}/genealogy/lots", params={"q": "PO-SN"}).json()
     assert [(h["lot"], h["serial"]) for h in by_lot] == [("PO-SN", None)]
+
+
+def test_lookups_kept_between_batches_outlive_a_rolled_back_transaction(
+    as_role: dict[str, TestClient], world: World, stores: Stores, db: Session, engine: Engine
+) -> None:
+    """The projection keeps trace lot ids between batches. The recorder may write several
+    batches in one transaction, and that transaction may roll back (a retry): lots made
+    in it must not be kept, or the next batch would link to lots that do not exist."""
+    planner, supervisor = as_role["planner"], as_role["supervisor"]
+    _fill(supervisor, stores)
+    released_order(planner, world, "PO-A")
+    op = _first_op(db, "PO-A").id
+    db.rollback()
+    kept = backflush.Lookups()
+
+    def made(conn: Any, ref: str) -> None:
+        produced = backflush.Produced(
+            op, world.line_ids["SMT-1"], 10, 0, datetime.now(UTC), "count", ref, "machine 1"
+        )
+        backflush.backflush(conn, [produced], kept)
+
+    # Two batches in one transaction, rolled back.
+    with engine.connect() as conn, conn.begin() as tx:
+        made(conn, "1/first")
+        made(conn, "1/second")  # finds the lots the first batch made
+        tx.rollback()
+    assert not kept.lots.kept
+    for ref in ("1/third", "1/fourth"):  # committed, then the kept ids are used
+        with engine.begin() as conn:
+            made(conn, ref)
+    assert kept.lots.kept
+    # 2 × 20 g of paste from P-1, from the committed batches only, traced to PO-A.
+    stock = stock_of(planner)
+    assert stock[("PASTE", "LS-SMT1", "P-1")] == pytest.approx(60)
+    forward = _flat(_trace(planner, _lot(planner, "P-1", "PASTE"), "forward")["root"])
+    assert forward == {("CTRL-100", "PO-A"): (1, pytest.approx(40))}
+    _ledger_is_the_sum(db)

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from linewise.domains.equipment.models import Site
 from linewise.domains.inventory import genealogy, ledger
-from linewise.domains.inventory.models import LocationKind, Material, MovementKind
+from linewise.domains.inventory.models import LocationKind, Material, MovementKind, StockItem
 from linewise.domains.production.models import BomItem, OrderOperation, ProductionOrder
 from linewise.ingest.projections import StoredBatch
 
@@ -40,6 +41,7 @@ _ORDERS = cast(Table, ProductionOrder.__table__)
 _BOM = cast(Table, BomItem.__table__)
 _MATERIALS = cast(Table, Material.__table__)
 _SITES = cast(Table, Site.__table__)
+_ITEMS = cast(Table, StockItem.__table__)
 
 
 @dataclass(frozen=True)
@@ -57,96 +59,166 @@ class Produced:
 
 
 @dataclass(frozen=True)
+class _BomLine:
+    material_id: int
+    per_unit: float  # with the scrap factor applied
+    item_id: int | None  # the material's ledger item (None: not made yet)
+
+
+@dataclass(frozen=True)
 class _Stage:
     order_id: int
     order_number: str
     product_id: int
     line_id: int | None
     seq: int
-    first: bool
     last: bool
-    seqs: frozenset[int]  # every step of the order: a BOM line naming another one
+    lines: tuple[_BomLine, ...]  # backflushed BOM lines consumed at this step
+    output_item: int | None  # the ledger item the order makes (None: not made yet)
+    subassembly: bool  # the order makes a material (received into the store)
 
 
-_STAGES = (
-    select(
-        _OPS.c.id,
-        _OPS.c.seq,
-        _OPS.c.line_id,
-        _ORDERS.c.id.label("order_id"),
-        _ORDERS.c.number,
-        _ORDERS.c.product_id,
+_OP = _OPS.alias("op")
+_SIBLING = _OPS.alias("sibling")
+_STEP = _OPS.alias("step")
+_SUB = _MATERIALS.alias("sub")
+_PART = _MATERIALS.alias("part")
+_SUB_ITEM = _ITEMS.alias("sub_item")
+_PRODUCT_ITEM = _ITEMS.alias("product_item")
+_PART_ITEM = _ITEMS.alias("part_item")
+
+
+def _stages_statement() -> Any:
+    """The named operations with their order, the order's output item and the
+    backflushed BOM lines each step consumes with their ledger items: one row per
+    (operation, BOM line), one query for the whole batch.
+
+    A BOM line is consumed at the step it names; at the first step when it names none,
+    or a step the order does not have (so nothing is silently never consumed)."""
+    first = (
+        select(func.min(_SIBLING.c.seq))
+        .where(_SIBLING.c.order_id == _OP.c.order_id)
+        .scalar_subquery()
     )
-    .join(_ORDERS, _ORDERS.c.id == _OPS.c.order_id)
-    .where(
-        _OPS.c.order_id.in_(
-            select(_OPS.c.order_id).where(_OPS.c.id.in_(bindparam("ops", expanding=True)))
+    last = (
+        select(func.max(_SIBLING.c.seq))
+        .where(_SIBLING.c.order_id == _OP.c.order_id)
+        .scalar_subquery()
+    )
+    named = exists().where(_STEP.c.order_id == _OP.c.order_id, _STEP.c.seq == _BOM.c.step_seq)
+    at_named_step = and_(_BOM.c.step_seq.is_not(None), named)
+    consumed_here = or_(
+        and_(at_named_step, _BOM.c.step_seq == _OP.c.seq),
+        and_(not_(at_named_step), _OP.c.seq == first),
+    )
+    parts = _BOM.join(_PART, and_(_PART.c.id == _BOM.c.material_id, _PART.c.backflush.is_(True)))
+    joined = (
+        _OP.join(_ORDERS, _ORDERS.c.id == _OP.c.order_id)
+        .outerjoin(_SUB, _SUB.c.product_id == _ORDERS.c.product_id)
+        .outerjoin(_SUB_ITEM, _SUB_ITEM.c.material_id == _SUB.c.id)
+        .outerjoin(
+            _PRODUCT_ITEM,
+            and_(_PRODUCT_ITEM.c.product_id == _ORDERS.c.product_id, _SUB.c.id.is_(None)),
         )
+        .outerjoin(parts, and_(_BOM.c.product_id == _ORDERS.c.product_id, consumed_here))
+        .outerjoin(_PART_ITEM, _PART_ITEM.c.material_id == _BOM.c.material_id)
     )
-)
-_BOMS = (
-    select(
-        _BOM.c.product_id,
-        _BOM.c.material_id,
-        _BOM.c.quantity_per_unit,
-        _BOM.c.step_seq,
-        _MATERIALS.c.scrap_factor,
+    return (
+        select(
+            _OP.c.id,
+            _OP.c.seq,
+            _OP.c.line_id,
+            _ORDERS.c.id.label("order_id"),
+            _ORDERS.c.number,
+            _ORDERS.c.product_id,
+            (_OP.c.seq == last).label("last"),
+            _SUB.c.id.label("sub_material"),
+            func.coalesce(_SUB_ITEM.c.id, _PRODUCT_ITEM.c.id).label("output_item"),
+            _BOM.c.material_id,
+            _BOM.c.quantity_per_unit,
+            _PART.c.scrap_factor,
+            _PART_ITEM.c.id.label("part_item"),
+        )
+        .select_from(joined)
+        .where(_OP.c.id.in_(bindparam("ops", expanding=True)))
+        .order_by(_OP.c.id, _BOM.c.material_id)
     )
-    .join(_MATERIALS, _MATERIALS.c.id == _BOM.c.material_id)
-    .where(
-        _BOM.c.product_id.in_(bindparam("products", expanding=True)),
-        _MATERIALS.c.backflush.is_(True),
-    )
-    .order_by(_BOM.c.product_id, _BOM.c.material_id)
-)
 
 
-def _stages(conn: Connection, op_ids: Sequence[int]) -> dict[int, _Stage]:
-    """The named operations with their order; one query for all of them."""
-    rows = conn.execute(_STAGES, {"ops": sorted(set(op_ids))}).all()
-    seqs: dict[int, set[int]] = {}
+_STAGES = _stages_statement()
+
+
+def _stages_and_lots_statement() -> Any:
+    """:data:`_STAGES` with, in one more column, the lot stock at ``location`` of every
+    item those BOM lines consume, locked as :func:`ledger.lots_of_items` locks it, as a
+    JSON array of [item, lot, qty] in first-in-first-out order (PostgreSQL only): one
+    round trip instead of two when the batch's source location is known beforehand."""
+    wanted = _STAGES.subquery("wanted")
+    locked = (
+        select(ledger.ON_HAND.c.item_id, ledger.ON_HAND.c.lot, ledger.ON_HAND.c.qty,
+               ledger.ON_HAND.c.first_at)
+        .where(
+            ledger.ON_HAND.c.location_id == bindparam("location"),
+            ledger.ON_HAND.c.item_id.in_(
+                select(wanted.c.part_item).where(wanted.c.part_item.is_not(None))
+            ),
+        )
+        .order_by(ledger.ON_HAND.c.item_id, ledger.ON_HAND.c.first_at, ledger.ON_HAND.c.lot)
+        .with_for_update()
+        .cte("locked")
+    )  # fmt: skip
+    lots = select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(locked.c.item_id, locked.c.lot, locked.c.qty),
+                locked.c.item_id,
+                locked.c.first_at,
+                locked.c.lot,
+            )
+        )
+    ).scalar_subquery()
+    return _STAGES.add_columns(lots.label("lots"))
+
+
+_STAGES_AND_LOTS = _stages_and_lots_statement()
+
+
+def _stages(
+    conn: Connection, op_ids: Sequence[int], location: int | None = None
+) -> tuple[dict[int, _Stage], dict[int, list[list[Any]]] | None]:
+    """The named operations with what backflush needs of them; one query for all. With
+    ``location`` (PostgreSQL), also the locked lot stock there of the items they consume
+    (item → [lot, qty] rows, oldest first), else None."""
+    params: dict[str, Any] = {"ops": sorted(set(op_ids))}
+    lots: dict[int, list[list[Any]]] | None = None
+    if location is not None and conn.dialect.name == "postgresql":
+        rows = conn.execute(_STAGES_AND_LOTS, {**params, "location": location}).all()
+        lots = {}
+        for item, lot, qty in (rows[0].lots or []) if rows else []:
+            lots.setdefault(int(item), []).append([str(lot), float(qty)])
+    else:
+        rows = conn.execute(_STAGES, params).all()
+    lines: dict[int, list[_BomLine]] = {}
     for r in rows:
-        seqs.setdefault(r.order_id, set()).add(r.seq)
-    wanted = set(op_ids)
+        found = lines.setdefault(r.id, [])
+        if r.material_id is not None:
+            per_unit = float(r.quantity_per_unit) * (1.0 + float(r.scrap_factor))
+            item = None if r.part_item is None else int(r.part_item)
+            found.append(_BomLine(int(r.material_id), per_unit, item))
     return {
-        r.id: _Stage(
-            r.order_id,
-            r.number,
-            r.product_id,
+        int(r.id): _Stage(
+            int(r.order_id),
+            str(r.number),
+            int(r.product_id),
             r.line_id,
-            r.seq,
-            r.seq == min(seqs[r.order_id]),
-            r.seq == max(seqs[r.order_id]),
-            frozenset(seqs[r.order_id]),
+            int(r.seq),
+            bool(r.last),
+            tuple(lines[r.id]),
+            None if r.output_item is None else int(r.output_item),
+            r.sub_material is not None,
         )
         for r in rows
-        if r.id in wanted
-    }
-
-
-@dataclass(frozen=True)
-class _BomLine:
-    material_id: int
-    per_unit: float  # with the scrap factor applied
-    step_seq: int | None  # None: the first step
-
-
-def _boms(conn: Connection, product_ids: Sequence[int]) -> dict[int, list[_BomLine]]:
-    """Backflushed BOM lines of the products, one query."""
-    rows = conn.execute(_BOMS, {"products": sorted(set(product_ids))}).all()
-    out: dict[int, list[_BomLine]] = {p: [] for p in product_ids}
-    for r in rows:
-        per_unit = float(r.quantity_per_unit) * (1.0 + float(r.scrap_factor))
-        out[r.product_id].append(_BomLine(r.material_id, per_unit, r.step_seq))
-    return out
-
-
-def consumed_at(line: _BomLine, stage: _Stage) -> bool:
-    """A BOM line is consumed at the step it names; at the first step when it names
-    none, or a step the order does not have (so nothing is silently never consumed)."""
-    if line.step_seq is not None and line.step_seq in stage.seqs:
-        return line.step_seq == stage.seq
-    return stage.first
+    }, lots
 
 
 def _site(conn: Connection, line_id: int | None) -> int | None:
@@ -190,13 +262,14 @@ def _take(lots: list[list[Any]], need: float) -> list[tuple[str, float]]:
 @dataclass
 class Lookups:
     """What the backflush projection keeps between batches: only rows that existed
-    before the batch (a line's site, a line-side location, a material's ledger item),
-    never one a batch made, which its transaction may yet roll back. Kept for
+    before the batch (a line's site, a line-side or receiving location, a trace lot's
+    id), never one a batch made, which its transaction may yet roll back. Kept for
     :data:`KEEP_S` seconds, so a new line-side location is used within that time."""
 
     sites: dict[int | None, int | None] = field(default_factory=dict)
     sources: dict[tuple[int, int | None], int] = field(default_factory=dict)
-    materials: dict[int, int] = field(default_factory=dict)
+    receiving: dict[tuple[int, bool], int] = field(default_factory=dict)
+    lots: genealogy.LotIds = field(default_factory=genealogy.LotIds)
     since: float = field(default_factory=time.monotonic)
 
     def fresh(self) -> Lookups:
@@ -207,21 +280,16 @@ KEEP_S = 60.0
 
 
 class _Batch:
-    """What one call looks up once: sites, locations, items, BOMs and lot stock, which
-    the consumption then draws down in memory."""
+    """What one call looks up once: sites, locations, items and lot stock, which the
+    consumption then draws down in memory."""
 
-    def __init__(
-        self, conn: Connection, boms: dict[int, list[_BomLine]], kept: Lookups | None = None
-    ) -> None:
+    def __init__(self, conn: Connection, kept: Lookups | None = None) -> None:
         self.conn = conn
-        self.boms = boms
-        kept = kept or Lookups()
-        self.sites = kept.sites
-        self.sources = kept.sources
+        self.kept = kept or Lookups()
+        self.sites = self.kept.sites
+        self.sources = self.kept.sources
         self.receiving: dict[tuple[int, bool], int] = {}
-        self.kept = kept
-        self.materials = dict(kept.materials)
-        self.outputs: dict[int, tuple[int, bool]] = {}
+        self.materials: dict[int, int] = {}  # material → ledger item
         self.lots: dict[tuple[int, int], list[list[Any]]] = {}
 
     def site(self, line_id: int | None) -> int | None:
@@ -247,50 +315,43 @@ class _Batch:
         """Finished goods go to the finished-goods location; a sub-assembly goes to the
         store, where its parent's orders draw their material from."""
         key = (site, subassembly)
+        if key in self.kept.receiving:
+            return self.kept.receiving[key]
         if key not in self.receiving:
             kind = LocationKind.STORE if subassembly else LocationKind.FINISHED_GOODS
+            found = ledger.location_of(self.conn, site, kind)
+            if found is not None:
+                self.kept.receiving[key] = found  # existed before: safe to keep
+                return found
             self.receiving[key] = ledger.ensure_location(self.conn, site, kind)
         return self.receiving[key]
 
-    def material(self, material_id: int) -> int:
-        if material_id not in self.materials:
-            self.materials.update(ledger.items_of_materials(self.conn, [material_id]))
-        return self.materials[material_id]
-
-    def prefetch(self, source: int, material_ids: Sequence[int]) -> None:
-        """Items and lot stock of many materials at once (one query each)."""
-        missing = [m for m in material_ids if m not in self.materials]
+    def items(self, lines: Sequence[_BomLine]) -> None:
+        """The ledger items of the lines' materials; those not made yet are made."""
+        for b in lines:
+            if b.item_id is not None:
+                self.materials[b.material_id] = b.item_id
+        missing = [b.material_id for b in lines if b.material_id not in self.materials]
         if missing:
-            # Items that existed before are kept for later batches; one made just now
-            # (in a transaction that may yet roll back) only for this one.
-            existing = ledger.existing_items_of_materials(self.conn, missing)
-            self.kept.materials.update(existing)
-            self.materials.update(existing)
-            made = [m for m in missing if m not in existing]
-            if made:
-                self.materials.update(ledger.items_of_materials(self.conn, made))
-        items = [
-            self.materials[m] for m in material_ids if (self.materials[m], source) not in self.lots
-        ]
+            self.materials.update(ledger.items_of_materials(self.conn, missing))
+
+    def prefetch(self, source: int, lines: Sequence[_BomLine]) -> None:
+        """Items and lot stock of the lines' materials at ``source`` (one query)."""
+        self.items(lines)
+        items = sorted(
+            {self.materials[b.material_id] for b in lines}
+            - {i for i, s in self.lots if s == source}
+        )
         if items:
             found = ledger.lots_of_items(self.conn, items, source)
             for item in items:
                 self.lots[(item, source)] = found.get(item, [])
 
-    def output(self, product_id: int) -> tuple[int, bool]:
-        """(item an order of the product makes, whether it is a sub-assembly)."""
-        if product_id not in self.outputs:
-            item = genealogy.output_item(self.conn, product_id)
-            sub = self.conn.scalar(
-                select(_MATERIALS.c.id).where(_MATERIALS.c.product_id == product_id)
-            )
-            self.outputs[product_id] = (item, sub is not None)
-        return self.outputs[product_id]
-
-    def lots_of(self, item: int, location: int) -> list[list[Any]]:
-        if (item, location) not in self.lots:
-            self.lots[(item, location)] = ledger.lots_at(self.conn, item, location)
-        return self.lots[(item, location)]
+    def output(self, stage: _Stage) -> int:
+        """The item an order of the stage's product makes (made on first use)."""
+        if stage.output_item is not None:
+            return stage.output_item
+        return genealogy.output_item(self.conn, stage.product_id)
 
 
 def _grouped(work: Sequence[Produced]) -> list[tuple[Produced, str]]:
@@ -321,17 +382,36 @@ def _grouped(work: Sequence[Produced]) -> list[tuple[Produced, str]]:
     return out
 
 
+def _known_source(batch: _Batch, work: Sequence[Produced]) -> int | None:
+    """The one line-side location the batch draws from, when the projection knows it
+    already (every count names a line whose site and location it has kept), else None;
+    its lot stock then comes with the operations' read."""
+    found: set[int | None] = set()
+    for p in work:
+        site = batch.sites.get(p.line_id) if p.line_id is not None else None
+        found.add(None if site is None else batch.sources.get((site, p.line_id)))
+    return found.pop() if len(found) == 1 else None
+
+
 def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | None = None) -> None:
     """Post the consumption and finished-goods receipts for ``produced``, oldest first,
     as one batch."""
     work = [p for p in produced if p.good + p.scrap > 0]
     if not work:
         return
-    stages = _stages(conn, [p.operation_id for p in work])
+    batch = _Batch(conn, kept)
+    location = _known_source(batch, work)
+    stages, lots = _stages(conn, [p.operation_id for p in work], location)
     if not stages:
         return
-    batch = _Batch(conn, _boms(conn, sorted({s.product_id for s in stages.values()})), kept)
+    if lots is not None and location is not None:
+        for known in stages.values():
+            batch.items(known.lines)
+            for line in known.lines:
+                item = batch.materials[line.material_id]
+                batch.lots.setdefault((item, location), lots.get(item, []))
     moves: list[ledger.Move] = []
+    outputs: dict[int, tuple[int, str]] = {}  # order → the (item, lot) it makes
     for p, first_ref in _grouped(work):
         stage = stages.get(p.operation_id)
         if stage is None:
@@ -341,17 +421,16 @@ def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | No
         if site is None:
             return  # no site at all: nowhere to keep stock
         key = f"{p.cause}:{first_ref}"
-        lines = [b for b in batch.boms.get(stage.product_id, []) if consumed_at(b, stage)]
-        if lines:
+        if stage.lines:
             source = batch.source(site, line_id)
-            batch.prefetch(source, [b.material_id for b in lines])
+            batch.prefetch(source, stage.lines)
             units = p.good + p.scrap
-            for b in lines:
+            for b in stage.lines:
                 need = units * b.per_unit
                 if need <= 0:
                     continue
-                item = batch.material(b.material_id)
-                for i, (lot, qty) in enumerate(_take(batch.lots_of(item, source), need)):
+                item = batch.materials[b.material_id]
+                for i, (lot, qty) in enumerate(_take(batch.lots[(item, source)], need)):
                     moves.append(
                         ledger.Move(
                             kind=MovementKind.BACKFLUSH,
@@ -369,15 +448,18 @@ def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | No
                             operation_id=p.operation_id,
                         )
                     )
+            if stage.output_item is not None:
+                outputs[stage.order_id] = (stage.output_item, stage.order_number)
         if stage.last and p.good > 0:
-            item, sub = batch.output(stage.product_id)
+            item = batch.output(stage)
+            outputs[stage.order_id] = (item, stage.order_number)
             moves.append(
                 ledger.Move(
                     kind=MovementKind.PRODUCTION_RECEIPT,
                     item_id=item,
                     qty=float(p.good),
                     from_location_id=None,
-                    to_location_id=batch.receiving_location(site, sub),
+                    to_location_id=batch.receiving_location(site, stage.subassembly),
                     lot=stage.order_number,
                     cause=p.cause,
                     cause_ref=p.cause_ref,
@@ -390,10 +472,16 @@ def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | No
             )
     # Which of the batch's items are which material, so the plant figure needs no lookup.
     materials: dict[int, int | None] = {item: m for m, item in batch.materials.items()}
-    for item, sub in batch.outputs.values():
-        if not sub:  # a sub-assembly's material is looked up
-            materials.setdefault(item, None)
-    ledger.post_new(conn, moves, materials)
+    for stage in stages.values():
+        if stage.last and not stage.subassembly and stage.order_id in outputs:
+            materials.setdefault(outputs[stage.order_id][0], None)  # a product: no figure
+    ledger.post_new(
+        conn,
+        moves,
+        materials,
+        outputs=genealogy.OrderOutputs(conn, outputs),
+        lots=batch.kept.lots,
+    )
 
 
 def produced_from_counts(batch: StoredBatch) -> list[Produced]:

@@ -111,22 +111,60 @@ def output_item(conn: Connection, product_id: int) -> int:
     return ledger.item_of_product(conn, product_id)
 
 
+@dataclass
+class LotIds:
+    """Trace lot ids kept between postings (by the backflush projection): a trace lot
+    never changes its id and is never deleted, so one that existed before the current
+    transaction is safe to keep. One made in the current transaction (by this posting or
+    an earlier one in it) is kept only until that transaction ends, since it may yet
+    roll back."""
+
+    kept: dict[tuple[int, str], int] = field(default_factory=dict)
+    made: dict[tuple[int, str], int] = field(default_factory=dict)
+    transaction: Any = None
+
+    def mine(self, conn: Connection) -> dict[tuple[int, str], int]:
+        """The lots made in ``conn``'s current transaction (forgotten at a new one)."""
+        current = conn.get_transaction()
+        if current is not self.transaction:
+            self.transaction, self.made = current, {}
+        return self.made
+
+
 def lot_ids(
-    conn: Connection, keys: Iterable[tuple[int, str]], made_by: dict[tuple[int, str], int]
+    conn: Connection,
+    keys: Iterable[tuple[int, str]],
+    made_by: dict[tuple[int, str], int],
+    cache: LotIds | None = None,
 ) -> dict[tuple[int, str], int]:
     """Ids of the trace lots (item, lot), made if new; ``made_by`` names the order that
-    made a lot (finished goods, sub-assemblies)."""
+    made a lot (finished goods, sub-assemblies). With ``cache``, lots known from earlier
+    postings are not looked up again."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    found = _existing(conn, wanted)
-    missing = [k for k in wanted if k not in found]
+    cache = cache or LotIds()
+    made = cache.mine(conn)
+    found = {
+        k: cache.kept[k] if k in cache.kept else made[k]
+        for k in wanted
+        if k in cache.kept or k in made
+    }
+    rest = [k for k in wanted if k not in found]
+    if not rest:
+        return found
+    existing = _existing(conn, rest)
+    cache.kept.update(existing)  # made lots were found in `made` above
+    found.update(existing)
+    missing = [k for k in rest if k not in found]
     if missing:
         conn.execute(
             ledger.built(conn, "trace_lots_insert", _lots_insert),
             [{"item_id": i, "lot": lot, "order_id": made_by.get((i, lot))} for i, lot in missing],
         )
-        found.update(_existing(conn, missing))
+        new = _existing(conn, missing)
+        made.update(new)
+        found.update(new)
     return found
 
 
@@ -164,8 +202,24 @@ class OrderOutputs:
         return self.known[order_id]
 
 
-def record(conn: Connection, moves: Sequence[Move], outputs: OrderOutputs | None = None) -> None:
-    """Keep the links and shipments for movements just inserted into the ledger."""
+@dataclass(frozen=True)
+class Changes:
+    """What movements change in the genealogy: link and shipment rows to add (net),
+    each in one lock order for every writer."""
+
+    links: list[dict[str, Any]]  # parent_id, child_id, qty
+    shipments: list[dict[str, Any]]  # lot_id, customer_order_id, qty, movements
+
+
+def changes(
+    conn: Connection,
+    moves: Sequence[Move],
+    outputs: OrderOutputs | None = None,
+    lots: LotIds | None = None,
+) -> Changes:
+    """The links and shipments for movements just inserted into the ledger (trace lots
+    new to the genealogy are made here); ``outputs`` and ``lots``: what the caller
+    knows already."""
     outputs = outputs or OrderOutputs(conn)
     reversed_ids = [m.reverses_id for m in moves if m.reverses_id is not None]
     originals: dict[int, Any] = {}
@@ -196,27 +250,41 @@ def record(conn: Connection, moves: Sequence[Move], outputs: OrderOutputs | None
             qty, n = shipped.get(skey, (0.0, 0))
             shipped[skey] = (qty + sign * m.qty, n + 1)
     if not links and not shipped:
-        return
+        return Changes([], [])
     keys = {k for pair in links for k in pair} | {lot for lot, _ in shipped}
-    ids = lot_ids(conn, keys, made_by)
+    ids = lot_ids(conn, keys, made_by, lots)
     rows = sorted(
         (ids[p], ids[c], q) for (p, c), q in links.items() if p != c
     )  # one lock order for every writer
-    if rows:
+    return Changes(
+        [{"parent_id": p, "child_id": c, "qty": q} for p, c, q in rows],
+        [
+            {"lot_id": ids[lot], "customer_order_id": co, "qty": q, "movements": n}
+            for (lot, co), (q, n) in sorted(
+                shipped.items(), key=lambda kv: (ids[kv[0][0]], kv[0][1])
+            )
+        ],
+    )
+
+
+def write(conn: Connection, found: Changes) -> None:
+    """Add ``found`` to the links and shipments (one executemany each)."""
+    if found.links:
+        conn.execute(ledger.built(conn, "trace_links_upsert", _links_upsert), found.links)
+    if found.shipments:
         conn.execute(
-            ledger.built(conn, "trace_links_upsert", _links_upsert),
-            [{"parent_id": p, "child_id": c, "qty": q} for p, c, q in rows],
+            ledger.built(conn, "trace_shipments_upsert", _shipments_upsert), found.shipments
         )
-    if shipped:
-        conn.execute(
-            ledger.built(conn, "trace_shipments_upsert", _shipments_upsert),
-            [
-                {"lot_id": ids[lot], "customer_order_id": co, "qty": q, "movements": n}
-                for (lot, co), (q, n) in sorted(
-                    shipped.items(), key=lambda kv: (ids[kv[0][0]], kv[0][1])
-                )
-            ],
-        )
+
+
+def record(
+    conn: Connection,
+    moves: Sequence[Move],
+    outputs: OrderOutputs | None = None,
+    lots: LotIds | None = None,
+) -> None:
+    """Keep the links and shipments for movements just inserted into the ledger."""
+    write(conn, changes(conn, moves, outputs, lots))
 
 
 # --- traces ------------------------------------------------------------------------------

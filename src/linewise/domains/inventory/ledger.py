@@ -20,14 +20,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from linewise.core.errors import Conflict, FieldError
-from linewise.core.time import utcnow
+from linewise.core.time import require_aware, utcnow
 from linewise.domains.equipment.models import Area, Line
 from linewise.domains.inventory import genealogy
 from linewise.domains.inventory.models import (
@@ -94,25 +106,6 @@ def built(conn: Connection, name: str, make: Any) -> Any:
     if found is None:
         found = _BUILT[key] = make(conn)
     return found
-
-
-def _on_hand_upsert(conn: Connection) -> Any:
-    ins = insert_for(conn, ON_HAND)
-    return ins.on_conflict_do_update(
-        index_elements=[ON_HAND.c.item_id, ON_HAND.c.location_id, ON_HAND.c.lot],
-        set_={"qty": ON_HAND.c.qty + ins.excluded.qty},
-    ).returning(ON_HAND.c.item_id, ON_HAND.c.location_id, ON_HAND.c.lot, ON_HAND.c.qty)
-
-
-def _levels_upsert(conn: Connection) -> Any:
-    ins = insert_for(conn, LEVELS)
-    return ins.on_conflict_do_update(
-        index_elements=[LEVELS.c.material_id],
-        set_={
-            "quantity": LEVELS.c.quantity + ins.excluded.quantity,
-            "updated_at": ins.excluded.updated_at,
-        },
-    )
 
 
 def _lots_of_items(conn: Connection) -> Any:
@@ -404,21 +397,26 @@ def post(
 
 
 def post_new(
-    conn: Connection, moves: Sequence[Move], materials: dict[int, int | None] | None = None
+    conn: Connection,
+    moves: Sequence[Move],
+    materials: dict[int, int | None] | None = None,
+    *,
+    outputs: genealogy.OrderOutputs | None = None,
+    lots: genealogy.LotIds | None = None,
 ) -> None:
     """Append movements whose causes are known to be new, as one batch.
 
     The ingest recorder hands each stored event to the projections once, so backflush
     causes are new by construction; the unique cause key still guards it (a repeat
-    would fail the batch rather than move stock twice). One executemany each: the
-    movements, stock on hand (one row per item, location and lot with the batch's
-    sum), the plant figure (one per material) and the genealogy links; a consumption
-    whose location ends the batch below zero is flagged.
+    would fail the batch rather than move stock twice). The movements, stock on hand
+    (one row per item, location and lot with the batch's sum), the plant figure (one
+    per material) and the genealogy links are written together; a consumption whose
+    location ends the batch below zero is flagged. On PostgreSQL that is one statement
+    (:data:`_POST_PG`, one round trip); elsewhere one executemany each.
     """
     if not moves:
         return
     recorded_at = utcnow()
-    conn.execute(insert(MOVEMENTS), [_values(m, recorded_at) for m in moves])
     deltas: dict[tuple[int, int, str], float] = {}
     first_at: dict[tuple[int, int, str], datetime] = {}
     plant: dict[int, float] = {}
@@ -430,16 +428,96 @@ def post_new(
             deltas[key] = deltas.get(key, 0.0) + sign * m.qty
             first_at.setdefault(key, m.at)
         plant[m.item_id] = plant.get(m.item_id, 0.0) + plant_delta(m)
-    after = conn.execute(
-        built(conn, "on_hand_upsert", _on_hand_upsert),
-        [  # one lock order for every writer
-            {"item_id": k[0], "location_id": k[1], "lot": k[2], "qty": deltas[k],
-             "first_at": first_at[k]}
-            for k in sorted(deltas)
+    on_hand = [  # one lock order for every writer
+        {"item_id": k[0], "location_id": k[1], "lot": k[2], "qty": deltas[k],
+         "first_at": first_at[k]}
+        for k in sorted(deltas)
+    ]  # fmt: skip
+    if conn.dialect.name == "postgresql":
+        found = genealogy.changes(conn, moves, outputs, lots)
+        levels = _plant_figure_rows(conn, plant, materials)
+        conn.execute(_POST_PG, _pg_arrays(moves, recorded_at, on_hand, levels, found.links))
+        genealogy.write(conn, genealogy.Changes([], found.shipments))
+        return
+    _post_sqlite(conn, moves, recorded_at, on_hand, plant, materials)
+    found = genealogy.changes(conn, moves, outputs, lots)
+    if found.links:
+        conn.exec_driver_sql(
+            _LINKS_SQLITE, [(r["parent_id"], r["child_id"], r["qty"]) for r in found.links]
+        )
+    genealogy.write(conn, genealogy.Changes([], found.shipments))
+
+
+# The batch write on SQLite, through the bare driver as ingest stores its events: with
+# no round trips to save, what a batch costs is the CPU of each statement, and most of
+# that was SQLAlchemy's work per statement and row (parameters, result set-up), not
+# SQLite's. The same statements as the executemany path, written out once.
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's SQLite DATETIME stores a UTC time
+_MOVEMENTS_SQLITE = (
+    "INSERT INTO stock_movements (kind, item_id, qty, from_location_id, to_location_id, lot, "
+    "order_id, operation_id, receipt_id, cause, cause_ref, cause_key, reason, at, "
+    'recorded_at, "by", reverses_id, flagged, customer_order_id) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+)
+_ON_HAND_SQLITE = (
+    "INSERT INTO stock_on_hand (item_id, location_id, lot, qty, first_at) VALUES {rows} "
+    "ON CONFLICT (item_id, location_id, lot) DO UPDATE SET qty = stock_on_hand.qty + excluded.qty "
+    "RETURNING item_id, location_id, lot, qty"
+)
+_LEVELS_SQLITE = (
+    "INSERT INTO stock_levels (material_id, quantity, version, created_at, updated_at) "
+    "VALUES (?, ?, 1, ?, ?) ON CONFLICT (material_id) DO UPDATE SET "
+    "quantity = stock_levels.quantity + excluded.quantity, updated_at = excluded.updated_at"
+)
+_LINKS_SQLITE = (
+    "INSERT INTO trace_links (parent_id, child_id, qty) VALUES (?, ?, ?) "
+    "ON CONFLICT (parent_id, child_id) DO UPDATE SET qty = trace_links.qty + excluded.qty"
+)
+_ROWS_PER_STATEMENT = 500  # 5 parameters each, far below SQLite's limit of 32 766
+
+
+def _sqlite_time(value: datetime) -> str:
+    return require_aware(value).astimezone(UTC).strftime(_SQLITE_TS)
+
+
+def _post_sqlite(
+    conn: Connection,
+    moves: Sequence[Move],
+    recorded_at: datetime,
+    on_hand: list[dict[str, Any]],
+    plant: dict[int, float],
+    materials: dict[int, int | None] | None,
+) -> None:
+    """Movements, stock on hand, the plant figure and the flags of :func:`post_new`."""
+    recorded = _sqlite_time(recorded_at)
+    conn.exec_driver_sql(
+        _MOVEMENTS_SQLITE,
+        [
+            (m.kind, m.item_id, m.qty, m.from_location_id, m.to_location_id, m.lot, m.order_id,
+             m.operation_id, m.receipt_id, m.cause, m.cause_ref, m.cause_key, m.reason,
+             _sqlite_time(m.at), recorded, m.by, m.reverses_id, m.customer_order_id)
+            for m in moves
         ],
-    ).all()  # fmt: skip
-    below = {(int(r[0]), int(r[1]), str(r[2])) for r in after if float(r[3]) < -1e-9}
-    _change_plant_figures(conn, plant, materials)
+    )  # fmt: skip
+    below: set[tuple[int, int, str]] = set()
+    for start in range(0, len(on_hand), _ROWS_PER_STATEMENT):
+        chunk = on_hand[start : start + _ROWS_PER_STATEMENT]
+        params = [
+            value
+            for r in chunk
+            for value in (r["item_id"], r["location_id"], r["lot"], r["qty"],
+                          _sqlite_time(r["first_at"]))
+        ]  # fmt: skip
+        sql = _ON_HAND_SQLITE.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)))
+        for r in conn.exec_driver_sql(sql, tuple(params)).all():
+            if float(r[3]) < -1e-9:
+                below.add((int(r[0]), int(r[1]), str(r[2])))
+    levels = _plant_figure_rows(conn, plant, materials)
+    if levels:
+        now = _sqlite_time(levels[0]["updated_at"])
+        conn.exec_driver_sql(
+            _LEVELS_SQLITE, [(r["material_id"], r["quantity"], now, now) for r in levels]
+        )
     flagged = [
         m.cause_key
         for m in moves
@@ -449,30 +527,98 @@ def post_new(
         conn.execute(
             update(MOVEMENTS).where(MOVEMENTS.c.cause_key.in_(flagged)).values(flagged=True)
         )
-    genealogy.record(conn, moves)
 
 
-def _change_plant_figures(
+# The batch write on PostgreSQL as one statement: stock on hand, the plant figure and
+# the genealogy links are upserted in data-modifying CTEs (each runs exactly once,
+# whether read or not), and the movements are inserted with ``flagged`` read from the
+# stock on hand the upsert returns. Rows come as one array per column (``unnest``), in
+# the lock order the caller sorted them in; the same upserts as the executemany path.
+_MOVEMENT_COLUMNS = (
+    ("kind", String), ("item_id", Integer), ("qty", Float), ("from_location_id", Integer),
+    ("to_location_id", Integer), ("lot", String), ("order_id", Integer),
+    ("operation_id", Integer), ("receipt_id", Integer), ("cause", String),
+    ("cause_ref", String), ("cause_key", String), ("reason", String),
+    ("at", DateTime(timezone=True)), ("recorded_at", DateTime(timezone=True)),
+    ("by", String), ("reverses_id", Integer), ("customer_order_id", Integer),
+)  # fmt: skip
+_ARRAY_TYPES: dict[str, Any] = {
+    **{f"m_{name}": ARRAY(kind) for name, kind in _MOVEMENT_COLUMNS},
+    "h_item_id": ARRAY(Integer), "h_location_id": ARRAY(Integer), "h_lot": ARRAY(String),
+    "h_qty": ARRAY(Float), "h_first_at": ARRAY(DateTime(timezone=True)),
+    "l_material_id": ARRAY(Integer), "l_quantity": ARRAY(Float),
+    "t_parent_id": ARRAY(Integer), "t_child_id": ARRAY(Integer), "t_qty": ARRAY(Float),
+}  # fmt: skip
+_MOVEMENT_NAMES = ", ".join(f'"{name}"' for name, _ in _MOVEMENT_COLUMNS)
+_POST_PG = text(f"""
+WITH on_hand AS (
+    INSERT INTO stock_on_hand (item_id, location_id, lot, qty, first_at)
+    SELECT * FROM unnest(:h_item_id, :h_location_id, :h_lot, :h_qty, :h_first_at)
+    ON CONFLICT (item_id, location_id, lot) DO UPDATE
+        SET qty = stock_on_hand.qty + excluded.qty
+    RETURNING item_id, location_id, lot, qty
+), levels AS (
+    INSERT INTO stock_levels (material_id, quantity, version, created_at, updated_at)
+    SELECT material_id, quantity, 1, :now, :now
+    FROM unnest(:l_material_id, :l_quantity) AS l(material_id, quantity)
+    ON CONFLICT (material_id) DO UPDATE
+        SET quantity = stock_levels.quantity + excluded.quantity,
+            updated_at = excluded.updated_at
+), links AS (
+    INSERT INTO trace_links (parent_id, child_id, qty)
+    SELECT * FROM unnest(:t_parent_id, :t_child_id, :t_qty)
+    ON CONFLICT (parent_id, child_id) DO UPDATE SET qty = trace_links.qty + excluded.qty
+)
+INSERT INTO stock_movements ({_MOVEMENT_NAMES}, flagged)
+SELECT m.*, m.from_location_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM on_hand h
+    WHERE h.item_id = m.item_id AND h.location_id = m.from_location_id AND h.lot = m.lot
+        AND h.qty < -1e-9
+)
+FROM unnest({", ".join(f":m_{name}" for name, _ in _MOVEMENT_COLUMNS)})
+    AS m({_MOVEMENT_NAMES})
+""").bindparams(
+    *(bindparam(name, type_=kind) for name, kind in _ARRAY_TYPES.items()),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
+
+
+def _pg_arrays(
+    moves: Sequence[Move],
+    recorded_at: datetime,
+    on_hand: list[dict[str, Any]],
+    levels: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+) -> dict[str, Any]:
+    values = [_values(m, recorded_at) for m in moves]
+    out: dict[str, Any] = {f"m_{name}": [v[name] for v in values] for name, _ in _MOVEMENT_COLUMNS}
+    for prefix, rows, names in (
+        ("h", on_hand, ("item_id", "location_id", "lot", "qty", "first_at")),
+        ("l", levels, ("material_id", "quantity")),
+        ("t", links, ("parent_id", "child_id", "qty")),
+    ):
+        for name in names:
+            out[f"{prefix}_{name}"] = [r[name] for r in rows]
+    out["now"] = recorded_at
+    return out
+
+
+def _plant_figure_rows(
     conn: Connection, deltas: dict[int, float], known: dict[int, int | None] | None = None
-) -> None:
-    """``known``: item → material (None: a product) where the caller knows it already."""
+) -> list[dict[str, Any]]:
+    """Rows of the plant figure's upsert (one per material, in material order);
+    ``known``: item → material (None: a product) where the caller knows it already."""
     changed = {i: d for i, d in deltas.items() if d != 0}
     if not changed:
-        return
+        return []
     if known is not None and all(i in known for i in changed):
         pairs = [(i, known[i]) for i in changed]
     else:
         rows = conn.execute(_MATERIAL_OF_ITEMS, {"items": sorted(changed)}).all()
         pairs = [(int(r.id), int(r.material_id)) for r in rows]
-    materials = [(i, m) for i, m in pairs if m is not None]
-    if not materials:
-        return
     now = utcnow()
-    conn.execute(
-        built(conn, "levels_upsert", _levels_upsert),
-        [
-            {"material_id": m, "quantity": changed[i], "version": 1,
-             "created_at": now, "updated_at": now}
-            for i, m in sorted(materials, key=lambda p: p[1])
-        ],
-    )  # fmt: skip
+    return [
+        {"material_id": m, "quantity": changed[i], "version": 1,
+         "created_at": now, "updated_at": now}
+        for i, m in sorted(((i, m) for i, m in pairs if m is not None), key=lambda p: p[1])
+    ]  # fmt: skip
