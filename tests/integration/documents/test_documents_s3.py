@@ -1,10 +1,12 @@
 """Work instructions kept in an S3-compatible store (a real s3rver), on SQLite and
-PostgreSQL: attached, listed, streamed to the terminal with their type and size, removed
+PostgreSQL: attached, listed, streamed to an operator with their type and size, removed
 by the deletion job; refused uploads put nothing in the bucket; a store that refuses the
-server's key is a 503 with no row; a file gone from the bucket is a 404, not a 500."""
+server's key is a 503 with no row; a file gone from the bucket is a 404, not a 500, and
+one whose size changed there is refused rather than served."""
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -115,3 +117,17 @@ def test_a_file_gone_from_the_bucket_is_404(
     _bucket(settings).delete(key)
     r = as_role["operator"].get(doc["url"])
     assert r.status_code == 404 and "missing from the store" in r.json()["detail"]
+
+
+def test_a_file_changed_in_the_bucket_is_refused_not_served(
+    db: Session, world: World, as_role: dict[str, TestClient], settings: Settings
+) -> None:
+    url = f"{API}/routing-steps/{_step(db, world)}/documents"
+    doc = _ok(as_role["planner"].post(url, files={"file": ("a.pdf", PDF, "application/pdf")}), 201)
+    bucket = _bucket(settings)
+    [key] = bucket.keys()
+    other = b"%PDF-1.4 something else, longer than it was"
+    bucket.put(key, io.BytesIO(other), len(other), "application/pdf")
+    r = as_role["operator"].get(doc["url"])
+    assert r.status_code == 500 and r.json()["type"].endswith("/damaged-file")
+    assert f"{len(PDF)} were uploaded" in r.json()["detail"]
