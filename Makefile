@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UI_STAMP := src/linewise/web/dist/index.html
 PYTEST_ARGS ?=
 
-.PHONY: demo test install ui openapi lint typecheck pytest serve clean bench oidc-provider
+.PHONY: demo test install ui openapi lint typecheck pytest serve clean bench oidc-provider s3-server
 
 # setup.py builds the compiled dispatcher (optional: skipped without a C++ compiler).
 $(STAMP): requirements.lock requirements-model.lock pyproject.toml setup.py src/linewise/scheduling/_dispatch_kernel.cpp
@@ -52,10 +52,17 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 
 oidc-provider: $(OIDC_PROVIDER)
 
+# A real S3-compatible server (s3rver) for the tests of the S3 document store.
+S3_SERVER := tests/s3/node_modules/.package-lock.json
+$(S3_SERVER): tests/s3/package.json tests/s3/package-lock.json
+	cd tests/s3 && npm ci --no-audit --no-fund --loglevel=error
+
+s3-server: $(S3_SERVER)
+
 # Two workers (pytest-xdist) keep both cores busy while one test waits on a browser, a
 # server or the database; tests/conftest.py keeps tests that share a resource together.
 PYTEST_WORKERS ?= 2
-pytest: $(STAMP) $(UI_STAMP) $(OIDC_PROVIDER)
+pytest: $(STAMP) $(UI_STAMP) $(OIDC_PROVIDER) $(S3_SERVER)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -72,4 +79,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/jssp.py --quick
 
 clean:
-	rm -rf $(VENV) ui/node_modules ui/tools/openapi/node_modules tests/oidc/node_modules src/linewise/web/dist var
+	rm -rf $(VENV) ui/node_modules ui/tools/openapi/node_modules tests/oidc/node_modules tests/s3/node_modules src/linewise/web/dist var

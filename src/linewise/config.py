@@ -135,6 +135,21 @@ class Settings(BaseSettings):
     documents_max_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="largest attached file, in bytes (else 413)"
     )
+    # An S3-compatible object store instead of the directory (AWS S3, MinIO, Ceph, Garage);
+    # the bucket must exist. Empty URL: the directory above.
+    documents_s3_url: str = Field(
+        default="",
+        description="S3 endpoint, http(s)://host[:port] without a path; empty: files on disk",
+    )
+    documents_s3_bucket: str = Field(default="", description="the bucket the files go in")
+    documents_s3_access_key: str = Field(default="", description="S3 access key id")
+    documents_s3_secret_key: str = Field(default="", description="S3 secret access key")
+    documents_s3_region: str = Field(
+        default="", description="the bucket's region, e.g. eu-central-1; empty: asked of the store"
+    )
+    documents_s3_prefix: str = Field(
+        default="", description="prefix of the object names, e.g. linewise/documents/"
+    )
 
     # Requests a minute per person or integration key, and per device key (docs/operations.md).
     rate_limit_per_minute: int = Field(

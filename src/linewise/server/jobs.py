@@ -63,10 +63,12 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
     registry.every("reports-daily", settings.reports_daily_cron, reports.DAILY_KIND, zone=zone)
     registry.every("reports-weekly", settings.reports_weekly_cron, reports.WEEKLY_KIND, zone=zone)
     from linewise.domains.documents import service as documents
-    from linewise.domains.documents.storage import DiskStore
+    from linewise.domains.documents.storage import from_settings as document_store
+
+    store = document_store(settings)
 
     def delete_blob(ctx: JobContext) -> None:  # outside the database: idempotent
-        DiskStore(settings.documents_dir).delete(str(ctx.args["key"]))
+        store.delete(str(ctx.args["key"]))
 
     registry.register(documents.DELETE_BLOB_KIND, delete_blob, own_transaction=True)
     from linewise.domains.maintenance import jobs as maintenance_jobs

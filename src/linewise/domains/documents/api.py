@@ -6,7 +6,9 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
@@ -15,7 +17,7 @@ from linewise.config import Settings
 from linewise.domains.documents import service
 from linewise.domains.documents.models import StepDocument
 from linewise.domains.documents.schemas import DocumentOut
-from linewise.domains.documents.storage import DiskStore
+from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.production.models import RoutingStep
 
 MULTIPART_OVERHEAD = 64 * 1024
@@ -31,9 +33,14 @@ router = APIRouter(
 )
 
 
-def store_of(request: Request) -> DiskStore:
-    settings: Settings = request.app.state.settings
-    return DiskStore(settings.documents_dir)
+def store_of(request: Request) -> BlobStore:
+    """The app's document store (on disk or S3, by settings), made once per app."""
+    state = request.app.state
+    store: BlobStore | None = getattr(state, "document_store", None)
+    if store is None:
+        settings: Settings = state.settings
+        store = state.document_store = from_settings(settings)
+    return store
 
 
 @router.post("/routing-steps/{step_id}/documents", response_model=DocumentOut, status_code=201)
@@ -48,9 +55,7 @@ def attach(
     LINEWISE_DOCUMENTS_MAX_BYTES (413), not a PDF or image by its bytes (415), a name
     with a path (422)."""
     limit: int = request.app.state.settings.documents_max_bytes
-    file.file.seek(0)
-    data = file.file.read(limit + 1)
-    row = service.attach(db, store_of(request), step_id, file.filename, data, limit, p.name)
+    row = service.attach(db, store_of(request), step_id, file.filename, file.file, limit, p.name)
     db.flush()
     return service.as_dict(row)
 
@@ -74,15 +79,23 @@ def content(
     _p: Principal = Depends(require(READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    """The file, as the type its bytes showed at upload, shown inline."""
+    """The file, as the type its bytes showed at upload, shown inline, streamed from the
+    store (404 when its file is missing, 503 when the store cannot be reached)."""
     row = get_or_404(db, StepDocument, doc_id)
-    data = store_of(request).get(row.storage_key)
+    blob = service.open_blob(store_of(request), row)
     headers = {
+        "Content-Length": str(blob.size),
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.filename)}",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, max-age=300",
     }
-    return Response(data, media_type=row.content_type, headers=headers)
+    # The blob is closed when its last chunk is sent, or after the response if it was not.
+    return StreamingResponse(
+        iter(blob),
+        media_type=row.content_type,
+        headers=headers,
+        background=BackgroundTask(blob.close),
+    )
 
 
 @router.delete("/documents/{doc_id}", status_code=204)

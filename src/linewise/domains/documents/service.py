@@ -2,24 +2,38 @@
 
 Hostile uploads are refused by field before anything is written: too large (413), not a
 PDF or image by its bytes (415), a name with a path in it (422). The blob is written
-before its row; if the transaction then fails, an unreferenced blob stays behind (never
-a row without its file). Removing a row enqueues the blob's deletion in the same
-transaction, so the file goes only if the removal commits.
+whole or not at all (storage.py), before its row; if the transaction then fails, an
+unreferenced blob stays behind (never a row without its file). Removing a row enqueues
+the blob's deletion in the same transaction, so the file goes only if the removal commits.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linewise.core.errors import FieldError, NotFound, PayloadTooLarge, Problem, ValidationProblem
+from linewise.core.errors import (
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    ServiceUnavailable,
+    ValidationProblem,
+)
 from linewise.domains.documents.models import StepDocument
 from linewise.domains.documents.sniff import ALLOWED, sniff
-from linewise.domains.documents.storage import BlobStore, new_key
+from linewise.domains.documents.storage import (
+    Blob,
+    BlobMissing,
+    BlobStore,
+    StoreUnavailable,
+    new_key,
+)
 from linewise.domains.production.models import RoutingStep
 from linewise.jobs import enqueue
 
@@ -32,6 +46,12 @@ class UnsupportedMediaType(Problem):
     status = 415
     title = "Unsupported media type"
     type_suffix = "unsupported-media-type"
+
+
+class DamagedBlob(Problem):
+    status = 500
+    title = "Stored file damaged"
+    type_suffix = "damaged-file"
 
 
 def clean_name(name: str | None) -> str:
@@ -59,30 +79,61 @@ def too_large(limit: int) -> PayloadTooLarge:
 
 
 def attach(
-    db: Session, store: BlobStore, step_id: int, name: str | None, data: bytes, limit: int,
+    db: Session, store: BlobStore, step_id: int, name: str | None, data: IO[bytes], limit: int,
     who: str,
 ) -> StepDocument:  # fmt: skip
+    """``data``: a seekable stream (the upload's spooled file), stored in chunks."""
     if db.get(RoutingStep, step_id) is None:
         raise NotFound(f"routing step {step_id} not found")
     filename = clean_name(name)
-    if len(data) > limit:
+    data.seek(0, os.SEEK_END)
+    size = data.tell()
+    data.seek(0)
+    if size > limit:
         raise too_large(limit)
-    if not data:
+    if not size:
         raise ValidationProblem("empty file", errors=[FieldError("file", "the file is empty")])
-    media = sniff(data[:16])
+    media = sniff(data.read(16))
     if media not in ALLOWED:
         raise UnsupportedMediaType(
             "only PDF files and images (PNG, JPEG, GIF, WebP) can be attached",
             errors=[FieldError("file", "not a PDF or an image, by its content")],
         )
+    data.seek(0)
     key = new_key()
-    store.put(key, data)
+    try:
+        store.put(key, data, size, media)
+    except StoreUnavailable as e:
+        raise store_unavailable(e) from e
     row = StepDocument(
-        step_id=step_id, filename=filename, content_type=media, size=len(data),
+        step_id=step_id, filename=filename, content_type=media, size=size,
         storage_key=key, uploaded_by=who,
     )  # fmt: skip
     db.add(row)
     return row
+
+
+def open_blob(store: BlobStore, row: StepDocument) -> Blob:
+    """The document's bytes, opened: a missing file or one whose size is not the size
+    recorded at upload is refused before anything is sent."""
+    try:
+        blob = store.open(row.storage_key)
+    except BlobMissing as e:
+        raise NotFound(f"the file of document {row.id} is missing from the store") from e
+    except StoreUnavailable as e:
+        raise store_unavailable(e) from e
+    if blob.size != row.size:
+        blob.close()
+        raise DamagedBlob(
+            f"the stored file of document {row.id} has {blob.size} bytes, {row.size} were uploaded"
+        )
+    return blob
+
+
+def store_unavailable(e: StoreUnavailable) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"the document store is unavailable ({e})", headers={"Retry-After": "30"}
+    )
 
 
 def of_steps(db: Session, step_ids: list[int]) -> dict[int, list[StepDocument]]:
