@@ -69,7 +69,8 @@ const ROUTES: [string, Render][] = [
 
 export function Routes() {
   const loc = useLocation();
-  const isRoot = loc.path === "/" || loc.path === "";
+  // "/login" is where people expect to sign in; signed in, it is the start page too.
+  const isRoot = loc.path === "/" || loc.path === "" || loc.path === "/login";
   useEffect(() => {
     if (isRoot) navigate("/orders", { replace: true });
   }, [isRoot]);
