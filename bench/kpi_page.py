@@ -9,8 +9,17 @@ the window in one pass (the old path, ``trend_exact``), the baseline. The page i
 longer asks for each line's figures (the site's answer carries them); the lines' calls
 are timed still, as the old page made them.
 
+With ``--browser``, the page itself is timed too, as the browser loads it: the database
+is served (``linewise serve`` on a free port; no live feed; no MFA, as in the demo; no
+rate limit), a manager signs in in Chromium, and the KPI page is loaded ``--repeat``
+times (after one warm-up load) for its default view (today) and for this week. Two
+figures per load: the page ready (navigation start to the moment the site summary, the
+line cards, the trend and the Pareto are drawn with no spinner left, checked on every
+animation frame), and the KPI calls (the first KPI request's start to the last one's
+answer, from the browser's resource timing).
+
     linewise demo --history-days 28     # into LINEWISE_DATABASE_URL, once (about 70 s)
-    python bench/kpi_page.py --db sqlite:///demo.db [--repeat 5]
+    python bench/kpi_page.py --db sqlite:///demo.db [--repeat 5] [--browser]
 
 Prints a table and writes bench/results/kpi_page.json.
 """
@@ -19,14 +28,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -58,10 +72,140 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
     return {"median_ms": round(statistics.median(runs), 1), "best_ms": round(min(runs), 1)}
 
 
+BROWSER_VIEWS = {"default view (today)": "/kpis", "this week": "/kpis?period=this-week"}
+# The page is drawn: the site summary, the line cards, the trend and the Pareto, and no
+# spinner left in the page (the trend and the Pareto show one while they load).
+READY_JS = """() => {
+  const main = document.querySelector("main");
+  if (!main || !main.querySelector("[data-testid=site-summary]")) return false;
+  if (!main.querySelector("[data-testid=line-card]")) return false;
+  if (!main.querySelector("[data-testid=pareto]")) return false;
+  if (!main.querySelector("#trend-h") || main.querySelector(".state[role=status]")) return false;
+  return performance.now();
+}"""
+# Resource timing of the KPI calls this load made (the page's own data, not the shell's).
+KPI_CALLS_JS = """() => performance.getEntriesByType("resource")
+  .filter((e) => /\\/api\\/v1\\/(kpi|downtime)/.test(e.name))
+  .map((e) => [e.name, e.startTime, e.responseEnd])"""
+DEMO_PASSWORD = "linewise-demo"  # the demo users' password (linewise.demo.load.DEMO_PASSWORD)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)  # polling a process that is starting, not a page
+    raise SystemExit("the server did not answer in time")
+
+
+def _summary(runs: list[float]) -> dict[str, Any]:
+    return {
+        "median_ms": round(statistics.median(runs), 1),
+        "best_ms": round(min(runs), 1),
+        "worst_ms": round(max(runs), 1),
+        "runs_ms": [round(r, 1) for r in runs],
+    }
+
+
+def browser_views(db_url: str, chromium: str, repeat: int) -> dict[str, Any]:
+    """Serve ``db_url`` and load the KPI page in Chromium: ready and KPI-call times."""
+    from playwright.sync_api import expect, sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="linewise-kpi-page-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LINEWISE_DATABASE_URL": db_url,
+        "LINEWISE_AUDIT_CHECKPOINT": str(workdir / "audit-checkpoint.json"),
+        # the demo users sign in with the password alone, as `linewise demo --serve` allows
+        "LINEWISE_MFA_REQUIRED_ROLES": "",
+        # a load makes about 15 calls: a dozen loads a minute would meet the per-user limit
+        "LINEWISE_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    cli = [sys.executable, "-m", "linewise.cli.main", "serve", "--port", str(port)]
+    server = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {}
+    try:
+        _wait_up(base, server)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=chromium,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            context = browser.new_context(
+                viewport={"width": 1440, "height": 900},
+                locale="en-US",
+                timezone_id="Europe/Berlin",
+            )
+            page = context.new_page()
+            page.goto(base + "/")
+            page.get_by_label("Username").fill("manager")
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_test_id("current-user")).to_be_visible()
+            for name, path in BROWSER_VIEWS.items():
+                ready: list[float] = []
+                calls: list[float] = []
+                count = 0
+                for i in range(repeat + 1):  # the first load warms the caches
+                    page.goto("about:blank")
+                    page.goto(base + path, wait_until="commit")
+                    try:
+                        done = page.wait_for_function(READY_JS, polling="raf", timeout=60_000)
+                    except Exception:  # say what the page showed instead (an error?)
+                        shown = page.locator("main").inner_text()[:2000]
+                        print(f"{name}: not ready at {page.url}:\n{shown}", file=sys.stderr)
+                        raise
+                    ready_ms = float(done.json_value())
+                    entries = page.evaluate(KPI_CALLS_JS)
+                    if not entries:
+                        raise SystemExit(f"{name}: the page made no KPI call")
+                    span = max(e[2] for e in entries) - min(e[1] for e in entries)
+                    if i == 0:
+                        continue
+                    ready.append(ready_ms)
+                    calls.append(span)
+                    count = len(entries)
+                out[name] = {
+                    "page_ready": _summary(ready),
+                    "kpi_calls": _summary(calls),
+                    "kpi_call_count": count,
+                }
+                print(
+                    f"  browser, {name}: ready {out[name]['page_ready']['median_ms']} ms,"
+                    f" KPI calls {out[name]['kpi_calls']['median_ms']} ms ({count} calls)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL of a loaded demo")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the page as Chromium loads it"
+    )
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     args = parser.parse_args()
     engine = make_engine(args.db)
     db = Session(engine)
@@ -154,6 +298,19 @@ def main() -> int:
     print("\n| view (sum of its calls' medians, one after another) | ms |\n|---|---:|")
     for name, total in results["views"].items():
         print(f"| {name} | {total:,.1f} |")
+    if args.browser:
+        results["browser"] = browser_views(args.db, args.chromium, args.repeat)
+        print(
+            "\n| in the browser | page ready, median (best–worst) ms"
+            " | KPI calls, median (best–worst) ms | calls |\n|---|---:|---:|---:|"
+        )
+        for name, r in results["browser"].items():
+            ready, span = r["page_ready"], r["kpi_calls"]
+            print(
+                f"| {name} | {ready['median_ms']:,.0f} ({ready['best_ms']:,.0f}–"
+                f"{ready['worst_ms']:,.0f}) | {span['median_ms']:,.0f} ({span['best_ms']:,.0f}–"
+                f"{span['worst_ms']:,.0f}) | {r['kpi_call_count']} |"
+            )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -5,6 +5,9 @@ comment."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,8 +102,45 @@ def test_an_alert_appears_live_and_is_acknowledged(
             expect(acked.get_by_test_id("ack-comment")).to_have_text("Technician on the way")
             expect(acked).to_contain_text("supervisor")
             page.screenshot(path=str(tmp_path / "alerts.png"), full_page=True)
+            # A supervisor may not export; a manager downloads the acknowledged alerts.
+            expect(page.get_by_role("group", name="Export Alerts")).to_have_count(0)
+            page.get_by_role("button", name="Sign out", exact=True).click()
+            _sign_in_ui(page, server.base, "manager", PASSWORD)
+            page.goto(server.base + "/alerts")
+            page.get_by_test_id("alerts-tab-acknowledged").click()
+            expect(page.get_by_test_id(f"alert-{alert_id}")).to_be_visible()
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Alerts").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            info.value.save_as(tmp_path / "alerts.csv")
         finally:
             browser.close()
+    header, *rows = list(csv.reader(io.StringIO((tmp_path / "alerts.csv").read_text("utf-8-sig"))))
+    assert header == [
+        "Severity",
+        "Alert",
+        "Rule",
+        "State",
+        "Suppressed",
+        "Fired (Europe/Berlin)",
+        "Acknowledged (Europe/Berlin)",
+        "Acknowledged by",
+        "Comment",
+        "Resolved (Europe/Berlin)",
+        "Resolved by",
+    ]
+    (row_csv,) = rows
+    assert row_csv[:5] == [
+        "High",
+        "Pick&place 1 down longer than 10 min",
+        "Placer down",
+        "Acknowledged",
+        "",
+    ]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row_csv[5])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row_csv[6])
+    assert row_csv[7:] == ["supervisor", "Technician on the way", "", ""]
 
 
 def test_a_manager_creates_and_edits_a_rule(

@@ -6,6 +6,8 @@ in the orders list."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from linewise.core.db import make_session_factory, session_scope
@@ -28,7 +30,9 @@ def test_deliveries_at_risk_page_and_order_estimate(
     server: Server,
     world: World,
     chromium_path: str,
+    tmp_path: Path,
 ) -> None:
+    from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
 
     with session_scope(make_session_factory(server.engine)) as db:
@@ -60,6 +64,20 @@ def test_deliveries_at_risk_page_and_order_estimate(
             page.locator('th[data-sort="due"]').click()
             expect(rows.nth(0)).to_have_attribute("data-order", "PO-A")
             expect(rows.nth(1)).to_have_attribute("data-order", "PO-B")
+            # The list exports as shown (both orders, due date first) as a workbook.
+            group = page.get_by_role("group", name="Export Deliveries at risk")
+            with page.expect_download() as info:
+                group.get_by_role("button", name="XLSX").click()
+            info.value.save_as(tmp_path / "deliveries.xlsx")
+            sheet = load_workbook(tmp_path / "deliveries.xlsx").active
+            assert sheet is not None
+            header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+            assert header[:4] == ["Order", "Product", "Due (Europe/Berlin)", "ETA (Europe/Berlin)"]
+            assert header[6:8] == ["Late risk (%)", "Late by (min)"]
+            assert [c[0] for c in cells] == ["PO-A", "PO-B"]
+            risk_a = float(rows.nth(0).get_attribute("data-risk") or 0)
+            assert cells[0][6] == pytest.approx(round(risk_a * 1000) / 10)
+            assert isinstance(cells[0][7], int | float) and cells[0][7] > 0  # PO-A is late
             page.get_by_test_id("bottleneck-period").select_option("day")
             chart = page.get_by_test_id("bottleneck-chart")
             expect(chart).to_be_visible()

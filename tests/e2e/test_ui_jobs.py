@@ -1,9 +1,15 @@
 """The Background jobs page in the browser: an administrator sees a dead job with its
-error, replays it, and the server's worker runs it; a planner has no such page."""
+error, exports the dead letters, replays one, and the server's worker runs it; a planner
+has no such page."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import UTC
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -56,6 +62,7 @@ def test_the_admin_sees_a_dead_job_and_replays_it(
     server: Server,
     world: World,
     chromium_path: str,
+    tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -78,6 +85,43 @@ def test_the_admin_sees_a_dead_job_and_replays_it(
             expect(row).to_contain_text(KPI_REFRESH)
             expect(row).to_contain_text("OperationalError: the database system is starting up")
             expect(row).to_contain_text("3/3")
+            # The dead letters export as the page lists them, with the whole error.
+            group = page.get_by_role("group", name="Export Dead jobs")
+            with page.expect_download() as info:
+                group.get_by_role("button", name="CSV").click()
+            info.value.save_as(tmp_path / "dead-jobs.csv")
+            header, *rows = list(
+                csv.reader(io.StringIO((tmp_path / "dead-jobs.csv").read_text("utf-8-sig")))
+            )
+            assert header == [
+                "Job",
+                "Kind",
+                "Attempts",
+                "Attempts allowed",
+                "Failed at (Europe/Berlin)",
+                "Error",
+                "Traceback",
+            ]
+            with server.engine.connect() as conn:
+                failed_at = conn.execute(
+                    select(Job.finished_at).where(Job.id == job_id)
+                ).scalar_one()
+            assert failed_at is not None
+            berlin = failed_at.replace(tzinfo=failed_at.tzinfo or UTC).astimezone(
+                ZoneInfo("Europe/Berlin")
+            )
+            assert rows == [
+                [
+                    str(job_id),
+                    KPI_REFRESH,
+                    "3",
+                    "3",
+                    berlin.strftime("%Y-%m-%d %H:%M"),
+                    "OperationalError: the database system is starting up",
+                    "Traceback (most recent call last):\n  ...\n"
+                    "OperationalError: the database system is starting up",
+                ]
+            ]
             row.get_by_role("button", name="Replay").click()
             expect(page.get_by_role("status")).to_contain_text(f"Replayed jobs: {job_id}")
             expect(page.get_by_test_id(f"dead-job-{job_id}")).to_have_count(0)

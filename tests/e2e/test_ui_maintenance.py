@@ -93,7 +93,7 @@ def test_a_supervisor_works_a_preventive_order_end_to_end(
             detail.get_by_test_id("schedule-at").fill(when)
             detail.get_by_role("button", name="Schedule").click()
             expect(detail).to_have_attribute("data-status", "scheduled")
-            expect(orders.locator("tr[data-status='scheduled']")).to_contain_text("8:00 AM to")
+            expect(orders.locator("tr[data-status='scheduled']")).to_contain_text("08:00 to")
             detail.get_by_role("button", name="Start").click()
             expect(detail).to_have_attribute("data-status", "in_progress")
             # Closing with an open checklist step is refused with the reason.

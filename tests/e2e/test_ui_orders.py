@@ -8,6 +8,7 @@ Chromium is driven by Playwright. One backend (SQLite) is enough for the UI.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -92,6 +93,18 @@ def _seed_orders(base: str, world: World) -> dict[str, Any]:
         return _ok(c.post(f"{ops}/reports", json={"good": 60, "scrap": 2}))
 
 
+_TIME_OF_DAY = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?(\s?[AaPp]\.?[Mm]\b)?")
+
+
+def _assert_24_hour_clock(text: str) -> None:
+    """Every time of day in `text` is HH:MM on the 24-hour clock; at least one is there."""
+    times = _TIME_OF_DAY.findall(text)
+    assert times, text
+    for hour, minute, period in times:
+        assert not period, f"12-hour time {hour}:{minute}{period} in: {text}"
+        assert len(hour) == 2 and int(hour) < 24 and int(minute) < 60, f"{hour}:{minute} in: {text}"
+
+
 def test_sign_in_filter_orders_and_follow_an_order_through_its_stages(
     live_server: str, world: World, chromium_path: str, tmp_path: Path
 ) -> None:
@@ -133,6 +146,7 @@ def test_sign_in_filter_orders_and_follow_an_order_through_its_stages(
                 0
             )
             page.screenshot(path=str(tmp_path / "orders.png"))
+            _assert_24_hour_clock(page.locator("main").inner_text())
 
             # Filters: by status, then late only, then a text search.
             page.get_by_role("button", name="In progress").click()
@@ -153,7 +167,10 @@ def test_sign_in_filter_orders_and_follow_an_order_through_its_stages(
             expect(page).to_have_url(f"{live_server}/orders/{running['id']}")
             expect(page.get_by_role("heading", name="PO-E2E-1")).to_be_visible()
             # 12:00 UTC is 13:00 in Berlin (winter): shown in the browser's zone, not UTC.
-            expect(page.get_by_test_id("due-date")).to_contain_text("Jan 10, 2099, 1:00 PM")
+            expect(page.get_by_test_id("due-date")).to_contain_text("Jan 10, 2099, 13:00")
+            # One clock in English: the full date (order page) and the dense list (orders)
+            # both read 24 hours, never the 12-hour "1:00 PM".
+            _assert_24_hour_clock(page.locator("main").inner_text())
             order_progress = page.get_by_role("progressbar", name="Order progress")
             expect(order_progress).to_contain_text(order_pct)
             stages = page.get_by_test_id("stage")

@@ -6,9 +6,13 @@ nonconformance."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,7 +44,9 @@ def test_control_chart_marks_a_violation_entered_on_the_page(
     server: Server,
     world: World,
     chromium_path: str,
+    tmp_path: Path,
 ) -> None:
+    from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
 
     with _client(server.base, "planner") as c:
@@ -114,10 +120,41 @@ def test_control_chart_marks_a_violation_entered_on_the_page(
             ncr.get_by_test_id("ncr-disposition").select_option("rework")
             ncr.get_by_role("button", name="Decide").click()
             expect(ncr.get_by_test_id("ncr-decided")).to_contain_text("Rework")
+            # A supervisor may not export; a manager downloads the defect Pareto as CSV and
+            # the nonconformances as a workbook.
+            expect(page.get_by_role("group", name="Export Defect Pareto")).to_have_count(0)
+            page.get_by_role("button", name="Sign out", exact=True).click()
+            _sign_in_ui(page, server.base, "manager", PASSWORD)
+            page.goto(server.base + "/quality")
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Defect Pareto").get_by_role(
+                    "button", name="CSV"
+                ).click()
+            info.value.save_as(tmp_path / "pareto.csv")
+            with page.expect_download() as info:
+                page.get_by_role("group", name="Export Nonconformances").get_by_role(
+                    "button", name="XLSX"
+                ).click()
+            info.value.save_as(tmp_path / "ncrs.xlsx")
         finally:
             browser.close()
     with _client(server.base, "manager") as c:
         assert _ok(c.get("/quality/holds", params={"serial": "SN-3"}))["held"] is False
+    header, *rows = list(csv.reader(io.StringIO((tmp_path / "pareto.csv").read_text("utf-8-sig"))))
+    assert header == ["Defect code", "Defects", "Share (%)", "Cumulative (%)"]
+    assert [(r[0], int(r[1]), float(r[2]), float(r[3])) for r in rows] == [
+        ("BRIDGE", 1, 100.0, 100.0)
+    ]
+    sheet = load_workbook(tmp_path / "ncrs.xlsx").active
+    assert sheet is not None
+    header_x, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header_x[:3] == ["#", "Product", "Description"]
+    assert header_x[6:] == ["Disposition", "Decided (Europe/Berlin)"]
+    (ncr_row,) = cells
+    assert ncr_row[1] == "CTRL-100" and ncr_row[6] == "Rework"
+    decided = ncr_row[7]
+    text = decided.strftime("%Y-%m-%d %H:%M") if isinstance(decided, datetime) else decided
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", str(text))
 
 
 def test_an_out_of_control_reading_from_a_machine_reaches_the_terminal(
@@ -220,7 +257,12 @@ def test_an_attribute_is_drawn_as_a_p_chart(
         try:
             _sign_in_ui(page, server.base, "supervisor", PASSWORD)
             page.get_by_role("link", name="Quality").click()
-            page.get_by_test_id("spc-characteristic").select_option(label="Solder joints")
+            # the picker names each characteristic with its product and plan
+            picker = page.get_by_test_id("spc-characteristic")
+            expect(picker.locator("option", has_text="Solder joints")).to_have_count(1)
+            label = picker.locator("option", has_text="Solder joints").inner_text()
+            assert label.endswith("Solder joints"), label
+            picker.select_option(label=label)
             expect(page.get_by_test_id("spc-kind")).to_contain_text("p chart")
             chart = page.get_by_test_id("spc-chart")
             # six complete samples; the three verdicts of the seventh are not drawn yet

@@ -6,12 +6,19 @@ import { siteZone } from "./site";
 
 const cache = new Map<string, Intl.DateTimeFormat>();
 
-/** An Intl.DateTimeFormat for the current locale in `timeZone` (the site's by default). */
+/** The one clock of every locale: 24 hours ("17:00"), as a plant reads its times. The
+ * date's order and month names follow the locale ("Dec 9, 2026, 17:00" / "09.12.2026, 17:00").
+ * Every time in the UI is formatted through dateFormat, which sets it; no caller chooses. */
+export const HOUR_CYCLE = "h23";
+
+/** An Intl.DateTimeFormat for the current locale in `timeZone` (the site's by default).
+ * Any format that shows a time of day reads the 24-hour clock (HOUR_CYCLE). */
 export function dateFormat(options: Intl.DateTimeFormatOptions, timeZone: string = siteZone()): Intl.DateTimeFormat {
   const key = `${locale()}|${timeZone}|${JSON.stringify(options)}`;
   let f = cache.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale(), { ...options, timeZone });
+    const clock = options.hour !== undefined || options.timeStyle !== undefined ? { hourCycle: HOUR_CYCLE } as const : {};
+    f = new Intl.DateTimeFormat(locale(), { ...options, ...clock, timeZone });
     cache.set(key, f);
   }
   return f;
@@ -34,12 +41,12 @@ export function fmtDateTimeShort(iso: string): string {
   const d = new Date(iso);
   const year = (x: Date) => dateFormat({ year: "numeric" }).format(x);
   if (year(d) !== year(new Date())) return fmtDateTime(iso);
-  return dateFormat({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d);
+  return dateFormat({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(d);
 }
 
 /** Clock time only ("14:05") in the site's zone. */
 export function fmtTime(ms: number | string): string {
-  return dateFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
+  return dateFormat({ hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
 }
 
 /** A calendar day ("2030-01-10") without shifting it through a time zone. */

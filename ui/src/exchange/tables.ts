@@ -2,14 +2,14 @@
 // filter the page has applied and every page of a paged list. Times are written in the
 // site's zone as "YYYY-MM-DD HH:MM", which a spreadsheet reads as a date, and the column
 // title names the zone.
-import { getAll, type Area, type Line, type Machine, type Operator, type OrderSummary, type Product, type Site } from "../api";
+import { getAll, type Area, type Calendar, type Line, type Machine, type Operator, type OrderSummary, type Product, type Site } from "../api";
 import type { Receipt, StockLevel } from "../inventory/api";
 import type { Figures, Pareto, TrendBucket, UnassignedStop } from "../kpi/api";
 import type { Schemas } from "../api";
 
 type LineOeeOut = Schemas["LineOeeOut"];
 import type { ExportCell, ExportTable } from "../components/ExportButton";
-import { statusLabel } from "../format";
+import { fmtWeekdays, statusLabel } from "../format";
 import { t } from "../i18n";
 import { siteZone } from "../site";
 import { wallClock } from "../zoned";
@@ -220,5 +220,34 @@ export function paretoTable(scope: string, group: string, pareto: Pareto, labelO
       scope, siteTime(pareto.window.start), siteTime(pareto.window.computed_end), labelOf(r.key),
       minutes(r.duration_s), r.count, percent(r.share), percent(r.cumulative_share),
     ]),
+  };
+}
+
+// ---- calendars ----
+
+/** Shift patterns and holidays, one row each. Shift times are the site's wall-clock times
+ * as stored (the time-zone column names the site's zone); a holiday is a calendar day. */
+export function calendarsTable(calendars: Calendar[], sites: Site[], lines: Line[]): ExportTable {
+  const rows: ExportCell[][] = [];
+  const clock = (hhmm: string) => hhmm.slice(0, 5);
+  for (const c of calendars) {
+    const site = sites.find((s) => s.id === c.site_id);
+    const line = c.line_id !== null ? lines.find((l) => l.id === c.line_id) : undefined;
+    const head: ExportCell[] = [c.code, c.name, site?.name ?? null, site?.timezone ?? null, line?.code ?? t("whole site")];
+    for (const p of c.patterns) {
+      const breaks = p.breaks.map((b) => t("{time} for {minutes} min", { time: clock(b.start), minutes: b.minutes })).join("; ");
+      rows.push([...head, t("Shift"), p.code, p.name, fmtWeekdays(p.weekdays), clock(p.start), clock(p.end), breaks, null]);
+    }
+    for (const h of [...c.holidays].sort((a, b) => a.day.localeCompare(b.day))) {
+      rows.push([...head, t("Holiday"), null, h.name, null, null, null, null, h.day]);
+    }
+  }
+  return {
+    title: t("Calendars"),
+    columns: [
+      t("Calendar"), t("Calendar name"), t("Site"), t("Time zone"), t("Line"), t("Entry"), t("Shift"), t("Name"),
+      t("Weekdays"), t("Start (site time)"), t("End (site time)"), t("Breaks"), t("Day"),
+    ],
+    rows,
   };
 }

@@ -43,7 +43,7 @@ function isoWeek(dateMs: number): string {
 }
 
 const dayLabel = (dateMs: number) => dateFormat({ weekday: "short", month: "short", day: "numeric" }, "UTC").format(dateMs);
-const clock = (iso: string) => dateFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+const clock = (iso: string) => dateFormat({ hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 
 function windowFrom(fromMs: number, toMs: number, now: number): { from: string; to: string } {
   const to = Math.min(toMs, now);

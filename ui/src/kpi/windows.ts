@@ -11,7 +11,7 @@ export function windowOf(start: string, end: string, now: number): Window {
   return { from: start, to: new Date(Math.max(clippedEnd, new Date(start).getTime() + 1000)).toISOString() };
 }
 
-const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit" };
 const DATE_TIME: Intl.DateTimeFormatOptions = { weekday: "short", month: "short", day: "numeric", ...TIME };
 
 export function fmtTime(iso: string): string {

@@ -2,7 +2,9 @@
 // machine's signals. Buttons show only for roles whose permission /auth/me lists.
 import { useState, type FormEvent } from "react";
 import { listMachines } from "../api";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtDecimal, fmtPercent, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
@@ -35,6 +37,21 @@ function siteInstant(value: string): string {
 
 const hours = (h: number | null) => (h === null ? "–" : fmtDecimal(h, 2));
 const ratio = (r: number | null) => (r === null ? "–" : fmtPercent(r));
+
+/** The maintenance orders as the list shows them ("open orders only" applied). */
+export function maintenanceOrdersTable(orders: MOrder[]): ExportTable {
+  return {
+    title: t("Maintenance orders"),
+    columns: [
+      t("Order"), t("Machine"), t("Kind"), t("Status"), timeColumn(t("Due")), timeColumn(t("Stop at")),
+      timeColumn(t("Scheduled start")), timeColumn(t("Scheduled end")),
+    ],
+    rows: orders.map((o) => [
+      o.title, o.machine_code, t(KIND_LABELS[o.kind] ?? o.kind), t(STATUS_LABELS[o.status] ?? o.status),
+      siteTime(o.due_at), o.due_at ? "" : siteTime(o.stop_start), siteTime(o.scheduled_start), siteTime(o.scheduled_end),
+    ]),
+  };
+}
 
 export function MaintenancePage() {
   const canRead = useCan(READ);
@@ -135,6 +152,7 @@ export function MaintenancePage() {
             <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} data-testid="open-only" />
             <span>{t("Open orders only")}</span>
           </label>
+          {orders.data && orders.data.length > 0 && <ExportButton label={t("Maintenance orders")} table={() => maintenanceOrdersTable(orders.data!)} />}
         </div>
         {canExecute && <ProblemForm machines={machines.data ?? []} onSubmit={(mid, title) => run(() => reportProblem(mid, title), t("Problem reported."))} />}
         {!orders.data ? <Loading /> : orders.data.length === 0 ? <Empty>{t("No maintenance orders.")}</Empty> : (

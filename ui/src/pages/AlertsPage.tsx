@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, zoneLabel } from "../format";
 import { listAreas, listLines, listMachines } from "../api";
@@ -88,6 +90,23 @@ function rootCauseFirst(alerts: Alert[]): Alert[] {
   const roots = ordered.filter((a) => a.inhibited_by == null || !ids.has(a.inhibited_by));
   return roots.flatMap((r) => [r, ...alerts.filter((a) => a.inhibited_by === r.id)]);
 }
+/** The alerts of one state as the table lists them (root causes first). */
+export function alertsTable(alerts: Alert[]): ExportTable {
+  return {
+    title: t("Alerts"),
+    columns: [
+      t("Severity"), t("Alert"), t("Rule"), t("State"), t("Suppressed"), timeColumn(t("Fired")), timeColumn(t("Acknowledged")),
+      t("Acknowledged by"), t("Comment"), timeColumn(t("Resolved")), t("Resolved by"),
+    ],
+    rows: alerts.map((a) => [
+      t(SEVERITY_LABEL[a.severity] ?? a.severity), alertText(a), a.rule_name, t(STATE_LABEL[a.state] ?? a.state),
+      a.suppressed ? t(SUPPRESSED_LABEL[a.suppressed] ?? a.suppressed) : null,
+      siteTime(a.fired_at), siteTime(a.acknowledged_at), a.acknowledged_by ?? null, a.ack_comment ?? null,
+      siteTime(a.resolved_at), a.resolved_by === "system" ? t("condition cleared") : a.resolved_by ?? null,
+    ]),
+  };
+}
+
 const SCOPE_LABEL: Record<string, string> = {
   site: msg("Whole site"),
   area: msg("Area"),
@@ -121,6 +140,7 @@ export function AlertsPage() {
           : !data.data ? <Loading />
           : data.data.length === 0 ? <Empty>{t("No alerts in this state.")}</Empty>
           : <>
+            <ExportButton label={t("Alerts")} table={() => alertsTable(rootCauseFirst(data.data!))} />
             {inFlood(data.data) && <p className="badge badge-late" data-testid="alerts-flood">{t("Alarm flood: the first to fire is listed first.")}</p>}
             <AlertTable alerts={rootCauseFirst(data.data)} onChanged={reload} />
           </>}

@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { listAreas, listCalendars, listLines, listSites, type Calendar } from "../api";
+import { ExportButton } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { calendarsTable } from "../exchange/tables";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDay } from "../format";
 import { useApi } from "../useApi";
@@ -18,7 +20,10 @@ export function CalendarsPage() {
   const [editing, setEditing] = useState<Calendar | "new" | null>(null);
   const header = (
     <PageHeader title={t("Calendars")} subtitle={t("Shift patterns, breaks and holidays per site or line (site-local times).")}
-      actions={canWrite && <button type="button" className="btn btn-primary" onClick={() => setEditing("new")}>{t("New calendar")}</button>} />
+      actions={<>
+        {data.data && data.data[0].length > 0 && <ExportButton label={t("Calendars")} table={() => calendarsTable(data.data![0], data.data![1], data.data![3])} />}
+        {canWrite && <button type="button" className="btn btn-primary" onClick={() => setEditing("new")}>{t("New calendar")}</button>}
+      </>} />
   );
   if (data.error) return <>{header}<ErrorState error={data.error} onRetry={data.reload} /></>;
   if (!data.data) return <>{header}<Loading /></>;

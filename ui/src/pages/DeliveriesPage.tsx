@@ -1,5 +1,7 @@
 import { useMemo, useState } from "react";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
 import { Link } from "../components/Link";
 import { BottleneckChart } from "../delivery/BottleneckChart";
@@ -17,6 +19,21 @@ const SORTS: Record<SortKey, (a: DeliveryOrder, b: DeliveryOrder) => number> = {
   due: (a, b) => a.due_date.localeCompare(b.due_date),
   late: (a, b) => b.late_by_min - a.late_by_min,
 };
+
+/** The open orders as the table shows them (its filter and sort applied). */
+export function deliveriesAtRiskTable(rows: DeliveryOrder[]): ExportTable {
+  return {
+    title: t("Deliveries at risk"),
+    columns: [
+      t("Order"), t("Product"), timeColumn(t("Due")), timeColumn(t("ETA")), timeColumn(t("ETA, 80 % interval from")),
+      timeColumn(t("ETA, 80 % interval to")), t("Late risk (%)"), t("Late by (min)"), t("Delay"),
+    ],
+    rows: rows.map((o) => [
+      o.number, o.product_code, siteTime(o.due_date), siteTime(o.eta), siteTime(o.eta_low), siteTime(o.eta_high),
+      Math.round(o.p_late * 1000) / 10, o.late_by_min > 0 ? Math.round(o.late_by_min) : null, o.delay ? delayText(o.delay) : null,
+    ]),
+  };
+}
 
 /** Deliveries at risk: every open order's ETA with its 80 % interval, the chance of
  * finishing late and the stage that holds it up; bottlenecks and lateness by stage. */
@@ -52,6 +69,7 @@ export function DeliveriesPage() {
             <input type="checkbox" checked={onlyRisk} onChange={(e) => setOnlyRisk(e.target.checked)} data-testid="only-risk" />
             <span>{t("Only orders with a risk of 20 % or more")}</span>
           </label>
+          {rows.length > 0 && <ExportButton label={t("Deliveries at risk")} table={() => deliveriesAtRiskTable(rows)} />}
           {orders.data && (
             <span className="muted" data-testid="calibration">
               {orders.data.calibration_size > 0

@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtNumber, zoneLabel } from "../format";
 import { deadJobs, jobStats, replayJob, type Job, type JobState } from "../jobs/api";
@@ -21,6 +23,15 @@ const REFRESH_MS = 5000;
 function errorLine(error: string | null): string {
   const lines = (error ?? "").trim().split("\n");
   return lines[lines.length - 1] ?? "";
+}
+
+/** The dead letters as the page lists them, with the whole error of each. */
+export function deadJobsTable(jobs: Job[]): ExportTable {
+  return {
+    title: t("Dead jobs"),
+    columns: [t("Job"), t("Kind"), t("Attempts"), t("Attempts allowed"), timeColumn(t("Failed at")), t("Error"), t("Traceback")],
+    rows: jobs.map((j) => [j.id, j.kind, j.attempt, j.max_attempts, siteTime(j.finished_at), errorLine(j.last_error), j.last_error ?? null]),
+  };
 }
 
 /** The job queue: how many jobs wait, run, retry or died, and the dead letters to replay. */
@@ -76,6 +87,7 @@ export function JobsPage() {
 
       <section className="panel" data-testid="dead-jobs">
         <h2 className="panel-title">{t("Dead jobs")}</h2>
+        {dead.items.length > 0 && <ExportButton label={t("Dead jobs")} table={() => deadJobsTable(dead.items)} />}
         {actionError !== undefined && <ErrorState error={actionError} />}
         {replayed.length > 0 && <p className="muted" role="status">{t("Replayed jobs: {ids}.", { ids: replayed.join(", ") })}</p>}
         {dead.items.length === 0 ? <Empty>{t("No dead jobs: every job succeeded or is still being tried.")}</Empty> : (

@@ -43,7 +43,7 @@ const BY: { value: ParetoBy; label: string }[] = [
 
 /** A trend bucket's start in the site's zone ("Wed, 25 Nov, 14:00"), never the raw UTC label. */
 function bucketTitle(start: string): string {
-  return dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(start));
+  return dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(start));
 }
 
 interface Overview {

@@ -1,14 +1,17 @@
 import { useMemo, useState } from "react";
 import { listProducts } from "../api";
+import { ExportButton, type ExportTable } from "../components/ExportButton";
 import { PageHeader } from "../components/PageHeader";
+import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtDecimal, fmtNumber, fmtPercent, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
 import { ControlChart } from "../quality/ControlChart";
-import { PlansSection } from "../quality/PlansSection";
+import { PlansSection, SAMPLING } from "../quality/PlansSection";
 import {
   acknowledgeCharacteristic, dispose, getChart, getFigures, getPareto, listCharacteristics,
-  listInspections, listNonconformances, listPlans, recordInspection, type Disposition,
+  listInspections, listNonconformances, listPlans, recordInspection, type Characteristic, type Disposition,
+  type Inspection, type Nonconformance, type Pareto, type Plan,
 } from "../quality/api";
 import { useCan, useDeniedReason, useScopeLabel } from "../session";
 import { useApi, usePolling } from "../useApi";
@@ -41,6 +44,57 @@ function num(v: number | null | undefined, digits = 2): string {
   return v == null ? "–" : fmtDecimal(v, digits);
 }
 
+type Names = { product: (id: number) => string; characteristic: (id: number) => string };
+const share = (v: number | null | undefined) => (v == null ? null : Math.round(v * 1000) / 10);
+
+/** The defect Pareto as shown (its "by" and the page's period). */
+export function defectParetoTable(pareto: Pareto, byLabel: string): ExportTable {
+  return {
+    title: t("Defect Pareto"),
+    columns: [byLabel, t("Defects"), t("Share (%)"), t("Cumulative (%)")],
+    rows: pareto.rows.map((r) => [r.key === "unassigned" ? t("unassigned") : r.key, r.count, share(r.share), share(r.cumulative_share)]),
+  };
+}
+
+export function nonconformancesTable(items: Nonconformance[], names: Names): ExportTable {
+  return {
+    title: t("Nonconformances"),
+    columns: ["#", t("Product"), t("Description"), t("Quantity"), t("Held"), t("Status"), t("Disposition"), timeColumn(t("Decided"))],
+    rows: items.map((n) => [
+      n.id, names.product(n.product_id), n.description, n.quantity,
+      n.hold ? (n.lot ? t("lot {lot}", { lot: n.lot }) : t("serials {from} to {to}", { from: n.serial_from ?? "", to: n.serial_to ?? "" })) : null,
+      n.status === "open" ? t("open") : t("closed"),
+      n.disposition ? t(DISPOSITIONS.find((d) => d.id === n.disposition)?.label ?? n.disposition) : null,
+      siteTime(n.disposed_at),
+    ]),
+  };
+}
+
+export function inspectionResultsTable(items: Inspection[], names: Names): ExportTable {
+  return {
+    title: t("Inspection results"),
+    columns: [timeColumn(t("Time")), t("Product"), t("Step"), t("Serial"), t("Quantity"), t("Method"), t("Result"), t("First pass"), t("On hold"), t("Values"), t("Defects")],
+    rows: items.map((r) => [
+      siteTime(r.inspected_at), names.product(r.product_id), r.step_seq, r.serial ?? null, r.quantity, r.method.toUpperCase(),
+      r.passed ? t("Pass") : t("Fail"), r.first_pass ? t("yes") : t("no"), r.held ? t("yes") : t("no"),
+      r.measurements.map((m) => `${names.characteristic(m.characteristic_id)} ${m.value == null ? (m.passed ? t("Pass") : t("Fail")) : m.value}`).join(", "),
+      r.defects.map((d) => `${d.code}${d.ref_designator ? ` ${d.ref_designator}` : ""}`).join(", "),
+    ]),
+  };
+}
+
+export function inspectionPlansTable(plans: Plan[], chars: Characteristic[], names: Names): ExportTable {
+  return {
+    title: t("Inspection plans"),
+    columns: [t("Plan"), t("Product"), t("Step"), t("Sampling"), t("Every n-th"), t("Share (%)"), t("Characteristics")],
+    rows: plans.map((p) => [
+      p.name, names.product(p.product_id), p.step_seq, t(SAMPLING[p.sampling] ?? p.sampling),
+      p.sampling === "nth" ? p.sample_every ?? null : null, p.sampling === "random" ? share(p.sample_share) : null,
+      chars.filter((ch) => ch.plan_id === p.id).map((ch) => ch.kind === "variable" ? `${ch.name} ${ch.lsl ?? ""}…${ch.usl ?? ""} ${ch.unit}` : ch.name).join("; "),
+    ]),
+  };
+}
+
 /** Quality: yield figures, control charts with their limits and violations, the defect
  * Pareto, inspection plans, results by serial, and nonconformances with dispositions. */
 export function QualityPage() {
@@ -69,6 +123,7 @@ export function QualityPage() {
   const [choice, setChoice] = useState<Record<number, Disposition>>({});
   const productCode = (id: number) => products.data?.find((p) => p.id === id)?.code ?? `#${id}`;
   const charName = (id: number) => chars.data?.find((c) => c.id === id)?.name ?? `#${id}`;
+  const names: Names = { product: productCode, characteristic: charName };
 
   const [entry, setEntry] = useState({ serial: "", value: "" });
   const [entryMsg, setEntryMsg] = useState<string>();
@@ -270,6 +325,8 @@ export function QualityPage() {
             {PARETO_BY.map((p) => <option key={p.id} value={p.id}>{t(p.label)}</option>)}
           </select>
         </label>
+        {pareto.data && pareto.data.rows.length > 0 && <ExportButton label={t("Defect Pareto")}
+          table={() => defectParetoTable(pareto.data!, t(PARETO_BY.find((p) => p.id === by)?.label ?? by))} />}
         {!pareto.data ? <Loading /> : pareto.data.rows.length === 0 ? <Empty>{t("No defects in this period.")}</Empty> : (
           <table className="table" data-testid="pareto">
             <thead><tr><th>{t(PARETO_BY.find((p) => p.id === by)?.label ?? "Key")}</th><th className="num">{t("Defects")}</th><th className="num">{t("Share")}</th><th className="num">{t("Cumulative")}</th><th></th></tr></thead>
@@ -288,6 +345,7 @@ export function QualityPage() {
 
       <section aria-label={t("Nonconformances")}>
         <h2>{t("Nonconformances")}</h2>
+        {ncrs.data && ncrs.data.items.length > 0 && <ExportButton label={t("Nonconformances")} table={() => nonconformancesTable(ncrs.data!.items, names)} />}
         {!ncrs.data ? <Loading /> : ncrs.data.items.length === 0 ? <Empty>{t("No nonconformances.")}</Empty> : (
           <div className="table-wrap">
             <table className="table" data-testid="ncr-table">
@@ -327,6 +385,7 @@ export function QualityPage() {
           <span>{t("Unit history by serial")}</span>
           <input value={serial} onChange={(e) => setSerial(e.target.value.trim())} placeholder={t("Serial")} data-testid="serial-search" />
         </label>
+        {results.data && results.data.items.length > 0 && <ExportButton label={t("Inspection results")} table={() => inspectionResultsTable(results.data!.items, names)} />}
         {!results.data ? <Loading /> : results.data.items.length === 0 ? <Empty>{t("No results.")}</Empty> : (
           <div className="table-wrap">
             <table className="table" data-testid="results-table">
@@ -348,6 +407,9 @@ export function QualityPage() {
       </section>
 
       <PlansSection plans={plans.data} chars={chars.data} products={products.data}
+        exportButton={plans.data && plans.data.length > 0
+          ? <ExportButton label={t("Inspection plans")} table={() => inspectionPlansTable(plans.data!, chars.data ?? [], names)} />
+          : null}
         onChanged={() => { plans.reload(); chars.reload(); chart.reload(); }} />
     </div>
   );

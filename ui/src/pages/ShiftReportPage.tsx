@@ -16,7 +16,7 @@ import { dateFormat, fmtDateTime, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { useCan, useScopeLabel, useUser } from "../session";
 
-const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit" };
 const clock = (iso: string) => dateFormat(TIME).format(new Date(iso));
 
 const lossName = (name: string, reason: string | null) => (reason === null ? t("No reason given") : name);

@@ -1,6 +1,6 @@
 // The inspection plans and their characteristics, with the editor for those who may
 // change them (quality:plans: planners, managers, administrators); others see the list.
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Empty, Loading } from "../components/States";
 import { fmtDecimal, fmtPercent } from "../format";
 import { msg, t } from "../i18n";
@@ -41,11 +41,12 @@ type Editor =
   | { what: "plan"; record?: Plan; defaults?: Values }
   | { what: "characteristic"; record?: Characteristic; defaults?: Values };
 
-export function PlansSection({ plans, chars, products, onChanged }: {
+export function PlansSection({ plans, chars, products, onChanged, exportButton }: {
   plans: Plan[] | undefined;
   chars: Characteristic[] | undefined;
   products: { id: number; code: string; name: string }[] | undefined;
   onChanged: () => void;
+  exportButton?: ReactNode;
 }) {
   const canEdit = useCan("quality:plans");
   const [editor, setEditor] = useState<Editor | null>(null);
@@ -81,6 +82,7 @@ export function PlansSection({ plans, chars, products, onChanged }: {
   return (
     <section aria-label={t("Inspection plans")}>
       <h2>{t("Inspection plans")}</h2>
+      {exportButton}
       {canEdit && (
         <div className="quality-toolbar">
           <button type="button" className="btn btn-primary" data-testid="new-plan"

@@ -7,7 +7,7 @@ export const TIME_LIMITS = [2, 5, 10, 30, 60, 120, 300];
 
 
 /** The one way planning screens write an instant: "Mon, Dec 7, 06:00" / "Mo., 7. Dez., 06:00", in the site's zone. */
-export const PLAN_TIME: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+export const PLAN_TIME: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
 
 export function fmtPlanTime(ms: number): string {
   return dateFormat(PLAN_TIME).format(ms);

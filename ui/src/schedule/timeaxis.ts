@@ -55,7 +55,7 @@ export interface Tick {
 
 const fmtDayLong = { format: (t: number) => dateFormat({ weekday: "short", day: "numeric", month: "short" }).format(t) };
 const fmtDayShort = { format: (t: number) => dateFormat({ day: "numeric", month: "short" }).format(t) };
-const fmtHour = { format: (t: number) => dateFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(t) };
+const fmtHour = { format: (t: number) => dateFormat({ hour: "2-digit", minute: "2-digit" }).format(t) };
 const fmtWeekday = { format: (t: number) => dateFormat({ weekday: "narrow" }).format(t) };
 
 /** Upper row: days (or weeks when days get narrow) between from and to. */
