@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +14,7 @@ from linewise.core.errors import FieldError, Forbidden, NotFound, ValidationProb
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.equipment.site_time import site_zone
 from linewise.domains.labour import figures, service, shifts
 from linewise.domains.labour import repository as repo
 from linewise.domains.labour.models import Absence, AllocationVersion, SkillCertificate
@@ -271,14 +272,21 @@ def delete_absence(
 # --- skill matrix ---------------------------------------------------------------------
 
 
-def _skill_out(c: SkillCertificate) -> dict[str, Any]:
+def _site_today(db: Session) -> date:
+    """Today in the site's zone: a certificate is good through its last day there (in
+    UTC the day turned an hour or two early or late, and the matrix disagreed with the
+    board's conflicts)."""
+    return utcnow().astimezone(site_zone(db)).date()
+
+
+def _skill_out(c: SkillCertificate, today: date) -> dict[str, Any]:
     return {
         "id": c.id,
         "operator_id": c.operator_id,
         "skill": c.skill,
         "level": c.level,
         "expires_on": c.expires_on,
-        "expired": c.expires_on is not None and c.expires_on < utcnow().date(),
+        "expired": c.expires_on is not None and c.expires_on < today,
     }
 
 
@@ -287,7 +295,8 @@ def list_skills(
     p: Principal = Depends(require("labour:read")), db: Session = Depends(get_db)
 ) -> Any:
     """The skill matrix: operator × skill with level and certificate expiry."""
-    return [_skill_out(c) for c in repo.skills(db)]
+    today = _site_today(db)
+    return [_skill_out(c, today) for c in repo.skills(db)]
 
 
 @router.put("/labour/skills", response_model=SkillOut)
@@ -298,7 +307,7 @@ def set_skill(
     op = _operator(db, body.operator_id, p)
     cell = service.set_skill(db, op, body.skill, body.level, body.expires_on)
     db.flush()
-    return _skill_out(cell)
+    return _skill_out(cell, _site_today(db))
 
 
 @router.delete("/labour/skills/{skill_id}", status_code=204)
@@ -364,7 +373,7 @@ def _board(db: Session, site_id: int, shift: shifts.ShiftRef) -> dict[str, Any]:
             for o in operators
         ],
         "assignments": assignments,
-        "skills": [_skill_out(c) for c in repo.skills(db)],
+        "skills": [_skill_out(c, _site_today(db)) for c in repo.skills(db)],
     }
 
 
