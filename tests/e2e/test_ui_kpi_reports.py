@@ -221,7 +221,7 @@ def test_the_manager_exports_a_shift_report_for_yesterday(
             assert ["No reason given", "240", "1"] in rows
             (stop,) = [r for r in rows if r and r[0] == MACHINE]
             assert stop[3:] == ["240", "PNP-E12", "no"]
-            assert "1:08" in stop[1] and "1:12" in stop[2]  # 13:08–13:12 site time
+            assert "13:08" in stop[1] and "13:12" in stop[2]  # site time, 24-hour clock
 
             # The same report as a workbook: the same rows, one sheet.
             with page.expect_download() as info:
