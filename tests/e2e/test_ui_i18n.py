@@ -39,10 +39,10 @@ def _clock(iso: str, zone: ZoneInfo) -> str:
     return f"{datetime.fromisoformat(iso).astimezone(zone):%H:%M}"
 
 
-def _clock12(iso: str, zone: ZoneInfo) -> str:
-    """The time of day as en-US medium date-times write it ("2:05")."""
+def _clock(iso: str, zone: ZoneInfo) -> str:
+    """The time of day as the UI writes it in every language: 24 hours ("14:05")."""
     at = datetime.fromisoformat(iso).astimezone(zone)
-    return f"{at.hour % 12 or 12}:{at:%M}"
+    return f"{at:%H:%M}"
 
 
 def test_german_switch_in_the_shell_translates_orders_and_floor(
@@ -130,8 +130,8 @@ def test_a_browser_in_new_york_reads_berlin_times_on_orders_and_the_gantt(
             row.get_by_role("link", name="PO-LATE").click()
             expect(page.get_by_test_id("time-zone")).to_contain_text("Europe/Berlin")
             planned = page.get_by_test_id("planned-finish")
-            expect(planned).to_contain_text(_clock12(finish, BERLIN))
-            expect(planned).not_to_contain_text(_clock12(finish, NEW_YORK))
+            expect(planned).to_contain_text(_clock(finish, BERLIN))
+            expect(planned).not_to_contain_text(_clock(finish, NEW_YORK))
 
             # The Gantt: an operation's start and end in Berlin, and the page says so.
             page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()

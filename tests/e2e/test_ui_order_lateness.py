@@ -67,9 +67,9 @@ def _publish_a_plan(base: str, world: World) -> dict[str, Any]:
 
 
 def _berlin(iso: str) -> tuple[str, str]:
-    """The date and the time of day as the UI writes them (en-US), in Berlin."""
+    """The date and the time of day as the UI writes them (en-US, 24-hour clock), in Berlin."""
     at = datetime.fromisoformat(iso).astimezone(BERLIN)
-    return f"{at:%b} {at.day}, {at.year}", f"{at.hour % 12 or 12}:{at:%M}"
+    return f"{at:%b} {at.day}, {at.year}", f"{at:%H:%M}"
 
 
 def test_order_page_shows_planned_finish_and_lateness(
