@@ -979,8 +979,11 @@ def figures(
     *,
     product_id: int | None = None,
     line_ids: Sequence[int] | None = None,
+    line_id: int | None = None,
 ) -> dict[str, Any]:
-    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO.
+    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO; with
+    ``line_id``, of the results recorded on that line only (and no scrap or rework
+    ratio: a nonconformance names no line).
 
     FPY per step: from serials where the step's results carry them (units whose first
     inspection at the step passed / units first inspected there), else from counts
@@ -994,6 +997,8 @@ def figures(
         q = q.where(Inspection.product_id == product_id)
     if line_ids is not None:
         q = q.where(or_(Inspection.line_id.in_(line_ids), Inspection.line_id.is_(None)))
+    if line_id is not None:
+        q = q.where(Inspection.line_id == line_id)
     rows = list(db.scalars(q))
     by_step: dict[int, list[Inspection]] = defaultdict(list)
     for r in rows:
@@ -1027,7 +1032,11 @@ def figures(
     )
     if product_id is not None:
         ncq = ncq.where(Nonconformance.product_id == product_id)
-    by_disp = {d: int(q_ or 0) for d, q_ in db.execute(ncq.group_by(Nonconformance.disposition))}
+    by_disp = (
+        {d: int(q_ or 0) for d, q_ in db.execute(ncq.group_by(Nonconformance.disposition))}
+        if line_id is None
+        else {}
+    )
     produced = (
         total_in if not by_step else sum(r.quantity for r in by_step[max(by_step)] if r.first_pass)
     )
@@ -1069,10 +1078,11 @@ def figures(
         "produced": produced,
         "scrap_quantity": scrap,
         "rework_quantity": rework,
-        "scrap_ratio": _ratio(scrap, produced),
-        "rework_ratio": _ratio(rework, produced),
+        "scrap_ratio": _ratio(scrap, produced) if line_id is None else None,
+        "rework_ratio": _ratio(rework, produced) if line_id is None else None,
         "defects": sum(defects_by_insp.values()),
         "opportunities": opportunities or None,
+        "dpmo_defects": opp_defects,
         "dpmo": _ratio(opp_defects * 1e6, opportunities) if opportunities else None,
     }
 
@@ -1085,6 +1095,7 @@ def pareto(
     *,
     product_id: int | None = None,
     line_ids: Sequence[int] | None = None,
+    line_id: int | None = None,
 ) -> dict[str, Any]:
     """Defects counted by code, reference designator, machine, line, shift or lot."""
     q = (
@@ -1104,6 +1115,8 @@ def pareto(
         q = q.where(Inspection.product_id == product_id)
     if line_ids is not None:
         q = q.where(or_(Inspection.line_id.in_(line_ids), Inspection.line_id.is_(None)))
+    if line_id is not None:
+        q = q.where(Inspection.line_id == line_id)
     rows = db.execute(q).all()
     counts: Counter[str] = Counter()
     machine_codes: dict[int, str] = {}
