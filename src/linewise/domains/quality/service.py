@@ -295,29 +295,57 @@ def _subgroup(char: Characteristic) -> int:
     return char.subgroup_size if char.chart in (ChartKind.XBAR_R, ChartKind.XBAR_S) else 1
 
 
+_READINGS_TOTAL = select(func.count(Measurement.id)).where(
+    Measurement.characteristic_id == bindparam("char_id"), Measurement.value.is_not(None)
+)
+
+
+@functools.cache
+def _readings_statement(times: bool) -> Select[tuple[Any, ...]]:
+    """The latest readings of a characteristic, newest first (parameters ``char_id``,
+    ``pending``: the newest readings left out, ``rows``: how many), built once."""
+    columns: list[Any] = [Measurement.id, Measurement.value]
+    if times:
+        columns.append(Measurement.measured_at)
+    return (
+        select(*columns)
+        .where(
+            Measurement.characteristic_id == bindparam("char_id"), Measurement.value.is_not(None)
+        )
+        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset(bindparam("pending", type_=Integer))
+        .limit(bindparam("rows", type_=Integer))
+    )
+
+
+def _latest(db: Session, char_id: int, limit: int, subgroup: int, *, times: bool) -> Sequence[Any]:
+    pending = 0
+    if subgroup > 1:
+        total = db.scalar(_READINGS_TOTAL, {"char_id": char_id})
+        pending = (total or 0) % subgroup
+        limit = max(1, limit // subgroup) * subgroup
+    return db.execute(
+        _readings_statement(times), {"char_id": char_id, "pending": pending, "rows": limit}
+    ).all()
+
+
 def _readings(
     db: Session, char_id: int, limit: int, subgroup: int = 1
 ) -> list[tuple[int, float, datetime]]:
     """The latest readings (about ``limit``), oldest first. With subgroups, only the
     complete ones, counted from the first reading: a new reading never regroups the
     older ones (the subgroup being filled is left out until it is complete)."""
-    pending = 0
-    if subgroup > 1:
-        total = db.scalar(
-            select(func.count(Measurement.id)).where(
-                Measurement.characteristic_id == char_id, Measurement.value.is_not(None)
-            )
-        )
-        pending = (total or 0) % subgroup
-        limit = max(1, limit // subgroup) * subgroup
-    rows = db.execute(
-        select(Measurement.id, Measurement.value, Measurement.measured_at)
-        .where(Measurement.characteristic_id == char_id, Measurement.value.is_not(None))
-        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
-        .offset(pending)
-        .limit(limit)
-    ).all()
+    rows = _latest(db, char_id, limit, subgroup, times=True)
     return [(r.id, float(r.value), r.measured_at) for r in reversed(rows)]
+
+
+def _reading_values(
+    db: Session, char_id: int, limit: int, subgroup: int = 1
+) -> list[tuple[int, float]]:
+    """As ``_readings``, without their times (what evaluating a new reading needs: no
+    time zone conversion per row)."""
+    rows = _latest(db, char_id, limit, subgroup, times=False)
+    return [(r.id, float(r.value)) for r in reversed(rows)]
 
 
 def build_chart(char: Characteristic, values: Sequence[float]) -> Chart | None:
@@ -387,10 +415,10 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     if not rules:
         return []
     # (with subgroups, a reading that completes none is not among them: nothing fires)
-    readings = _readings(db, char.id, CHART_WINDOW, _subgroup(char))
+    readings = _reading_values(db, char.id, CHART_WINDOW, _subgroup(char))
     if not readings or readings[-1][0] != m.id:
         return []  # a late reading is charted in order but raises nothing now
-    chart = build_chart(char, [v for _, v, _ in readings])
+    chart = build_chart(char, [v for _, v in readings])
     if chart is None:
         return []
     pts = _points_of(chart)
