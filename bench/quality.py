@@ -82,7 +82,7 @@ def service_bench(results: int) -> dict[str, Any]:
             subgroup_size=1, rules=[f"nelson{i}" for i in range(1, 9)],
         )  # fmt: skip
         # An attribute on a p chart in samples of 12 verdicts (a window of 125 samples
-        # is 1,500 verdicts read per evaluation).
+        # is 1,500 verdicts: their sums and the last 15 samples are read per evaluation).
         scan = Characteristic(
             plan_id=plan.id, name="Scan", kind="attribute", chart="p", subgroup_size=12,
             rules=["we1", "we2", "we3", "we4"],
@@ -121,7 +121,7 @@ def service_bench(results: int) -> dict[str, Any]:
     for i in range(125 * 12):  # a full window of samples
         record(i, False, verdict=True)
     # every verdict: the p50 is of verdicts that fill a sample, each 12th completes one
-    # (read 1,500 verdicts, chart and evaluate four rules)
+    # (the window's sums and its last 15 samples, chart and evaluate four rules)
     verdicts = [record(5000 + i, False, verdict=True) for i in range(results)]
     completing = verdicts[11::12]
     return {

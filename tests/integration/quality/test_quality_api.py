@@ -201,7 +201,7 @@ def test_counts_without_serials(as_role: dict[str, TestClient], world: World) ->
 
 
 def test_nonconformance_hold_and_disposition(as_role: dict[str, TestClient], world: World) -> None:
-    op, sup = as_role["operator"], as_role["supervisor"]
+    op, mgr = as_role["operator"], as_role["supervisor"]
     _ok(
         op.post(
             f"{API}/quality/inspections",
@@ -233,14 +233,14 @@ def test_nonconformance_hold_and_disposition(as_role: dict[str, TestClient], wor
     body = {"disposition": "scrap", "version": ncr["version"]}
     r = op.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition", json=body)
     assert r.status_code == 403
-    stale = sup.post(
+    stale = mgr.post(
         f"{API}/quality/nonconformances/{ncr['id']}/disposition", json={**body, "version": 99}
     )
     assert stale.status_code == 409
-    done = _ok(sup.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition", json=body))
+    done = _ok(mgr.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition", json=body))
     assert (done["status"], done["disposition"], done["hold"]) == ("closed", "scrap", False)
     assert _ok(op.get(f"{API}/quality/holds", params={"serial": "SN-150"}))["held"] is False
-    again = sup.post(
+    again = mgr.post(
         f"{API}/quality/nonconformances/{ncr['id']}/disposition",
         json={**body, "version": done["version"]},
     )
@@ -363,7 +363,7 @@ def test_an_spc_violation_raises_an_alert_until_the_mark_is_cleared(
 def test_a_held_lot_cannot_move_until_dispositioned(
     as_role: dict[str, TestClient], world: World
 ) -> None:
-    planner, sup = as_role["planner"], as_role["supervisor"]
+    planner, mgr = as_role["planner"], as_role["supervisor"]
     paste = _ok(planner.post(f"{API}/materials", json={"code": "PASTE", "name": "Paste"}), 201)
     store = _ok(planner.post(f"{API}/stock-locations", json={
         "site_id": world.site_id, "code": "ST", "name": "Store",
@@ -374,7 +374,7 @@ def test_a_held_lot_cannot_move_until_dispositioned(
     _ok(as_role["admin"].post(f"{API}/stock-movements/receipts", json={
         "material_id": paste["id"], "qty": 100, "lot": "PASTE-7",
         "location_id": store["id"]}), 201)  # fmt: skip
-    ncr = _ok(sup.post(f"{API}/quality/nonconformances", json={
+    ncr = _ok(mgr.post(f"{API}/quality/nonconformances", json={
         "product_id": world.product_id, "description": "paste past its shelf life",
         "lot": "PASTE-7"}), 201)  # fmt: skip
     move = {"material_id": paste["id"], "qty": 10, "lot": "PASTE-7",
@@ -382,7 +382,7 @@ def test_a_held_lot_cannot_move_until_dispositioned(
     r = planner.post(f"{API}/stock-movements/transfers", json=move)
     assert r.status_code == 409, r.text
     assert r.json()["errors"][0]["field"] == "lot"
-    _ok(sup.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition",
+    _ok(mgr.post(f"{API}/quality/nonconformances/{ncr['id']}/disposition",
                  json={"disposition": "use_as_is", "version": ncr["version"]}))  # fmt: skip
     _ok(planner.post(f"{API}/stock-movements/transfers", json=move), 201)
 
@@ -650,3 +650,76 @@ def test_an_xbar_chart_keeps_its_subgroups_beyond_the_chart_window(
     assert chart["points"][-1]["violations"] == ["nelson1"]
     first = values[8:12]  # the window starts at the 9th reading, a subgroup's first
     assert abs(chart["points"][0]["value"] - sum(first) / 4) < 1e-12
+
+
+def test_figures_of_one_line(as_role: dict[str, TestClient], world: World) -> None:
+    """The KPI page's line cards and explain panel: FPY and DPMO of the results recorded
+    on one line, with the units and defects behind them."""
+    ids = _setup(world, as_role["planner"])
+    mgr = as_role["manager"]  # sees every line
+    t0 = utcnow() - timedelta(hours=1)
+    results = [
+        # SMT-1: 4 units, 3 good first time, one with 2 defects, then its retest
+        ("SMT-1-PNP1", "S-1", True, []),
+        ("SMT-1-PNP1", "S-2", True, []),
+        ("SMT-1-PNP1", "S-3", False, [{"code": "BRIDGE", "ref_designator": "U7", "quantity": 2}]),
+        ("SMT-1-PNP1", "S-4", True, []),
+        ("SMT-1-PNP1", "S-3", True, []),
+        # TEST-1: 2 units, both good, one defect recorded on a passed unit (cosmetic)
+        ("TEST-1-ICT", "T-1", True, []),
+        ("TEST-1-ICT", "T-2", True, [{"code": "SCRATCH"}]),
+    ]
+    for i, (machine, serial, passed, defects) in enumerate(results):
+        _ok(
+            mgr.post(
+                f"{API}/quality/inspections",
+                json={
+                    "product_id": world.product_id,
+                    "step_seq": 2,
+                    "plan_id": ids["plan"],
+                    "machine_id": world.machine_ids[machine],
+                    "serial": serial,
+                    "passed": passed,
+                    "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+                    "defects": defects,
+                },
+            ),
+            201,
+        )
+    window = {"from": (t0 - timedelta(minutes=5)).isoformat()}
+    smt = _ok(
+        mgr.get(f"{API}/quality/figures", params={**window, "line_id": world.line_ids["SMT-1"]})
+    )
+    assert (smt["inspected"], smt["first_pass_good"]) == (4, 3)
+    assert smt["fpy"] == 3 / 4 and smt["rty"] == 3 / 4
+    # the retest's units count for DPMO (units x 200 opportunities), its first pass not
+    assert (smt["defects"], smt["opportunities"]) == (2, 5 * 200)
+    assert abs(smt["dpmo"] - 2 / (5 * 200) * 1e6) < 1e-9 and smt["dpmo_defects"] == 2
+    assert smt["scrap_ratio"] is None and smt["rework_ratio"] is None  # no line on an NC
+    test = _ok(
+        mgr.get(f"{API}/quality/figures", params={**window, "line_id": world.line_ids["TEST-1"]})
+    )
+    assert (test["inspected"], test["first_pass_good"], test["fpy"]) == (2, 2, 1.0)
+    assert (test["defects"], test["opportunities"]) == (1, 2 * 200)
+    assert abs(test["dpmo"] - 1 / (2 * 200) * 1e6) < 1e-9
+    site = _ok(mgr.get(f"{API}/quality/figures", params=window))
+    assert (site["inspected"], site["first_pass_good"], site["defects"]) == (6, 5, 3)
+    # an operator (SMT area) sees nothing of the test line, asked by its id
+    op = as_role["operator"]
+    hidden = _ok(
+        op.get(f"{API}/quality/figures", params={**window, "line_id": world.line_ids["TEST-1"]})
+    )
+    assert (hidden["inspected"], hidden["fpy"], hidden["dpmo"]) == (0, None, None)
+    seen = _ok(
+        op.get(f"{API}/quality/figures", params={**window, "line_id": world.line_ids["SMT-1"]})
+    )
+    assert seen["inspected"] == 4
+    # the defects behind them, by code, of one line
+    par = _ok(
+        mgr.get(f"{API}/quality/pareto", params={**window, "line_id": world.line_ids["TEST-1"]})
+    )
+    assert [(r["key"], r["count"]) for r in par["rows"]] == [("SCRATCH", 1)]
+    par = _ok(
+        mgr.get(f"{API}/quality/pareto", params={**window, "line_id": world.line_ids["SMT-1"]})
+    )
+    assert [(r["key"], r["count"]) for r in par["rows"]] == [("BRIDGE", 2)]

@@ -11,8 +11,11 @@ import { stateLabel } from "../floor/states";
 import type { MachineState } from "../floor/model";
 import { fmtDecimal } from "../format";
 import { t } from "../i18n";
+import { QualityExplain } from "../quality/QualityExplain";
 
-export type Metric = KpiName | "line_oee";
+/** A KPI of the machine data, the line's output-based OEE, or the first pass yield of the
+ * inspection results ("quality_fpy", explained by the quality figures alone). */
+export type Metric = KpiName | "line_oee" | "quality_fpy";
 
 export interface ExplainTarget {
   scope: ScopeRef;
@@ -36,7 +39,11 @@ export function ExplainPanel({ target, convention, machineCode, onClose }: {
   onClose: () => void;
 }) {
   const { scope, window } = target;
-  const data = useApi(() => getExplain(scope, window, convention), [scope.kind, scope.id, window.from, window.to, convention]);
+  const quality = target.metric === "quality_fpy";
+  const data = useApi(
+    () => (quality ? Promise.resolve(null) : getExplain(scope, window, convention)),
+    [scope.kind, scope.id, window.from, window.to, convention, quality],
+  );
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     closeRef.current?.focus();
@@ -59,9 +66,15 @@ export function ExplainPanel({ target, convention, machineCode, onClose }: {
           <button ref={closeRef} type="button" className="btn" onClick={onClose}>{t("Close")}</button>
         </header>
         <div className="sheet-body">
-          {data.error ? <ErrorState error={data.error} onRetry={data.reload} />
+          {target.metric === "quality_fpy" ? <QualityExplain scope={scope} window={window} hero />
+            : data.error ? <ErrorState error={data.error} onRetry={data.reload} />
             : !data.data ? <Loading label={t("Explaining…")} />
-            : <ExplainBody ex={data.data} metric={target.metric} machineCode={machineCode} />}
+            : (
+              <>
+                <ExplainBody ex={data.data} metric={target.metric} machineCode={machineCode} />
+                <QualityExplain scope={scope} window={window} />
+              </>
+            )}
         </div>
       </section>
     </div>
@@ -71,7 +84,7 @@ export function ExplainPanel({ target, convention, machineCode, onClose }: {
 // `window` is shadowed by the reporting window above.
 const window_ = globalThis.window;
 
-function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Metric; machineCode: (id: number) => string }) {
+function ExplainBody({ ex, metric, machineCode }: { ex: Explain; metric: Exclude<Metric, "quality_fpy">; machineCode: (id: number) => string }) {
   const [element, setElement] = useState<ElementKey | null>(null);
   const c = ex.counts;
   const line = ex.lines?.find((l) => l.id === ex.scope.id && ex.scope.kind === "line");

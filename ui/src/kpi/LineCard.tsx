@@ -5,6 +5,7 @@ import { Figure } from "./Figure";
 import { conventionLabel, kpiLabel, OEE_LINE, OEE_STATIONS, pct } from "./format";
 import { Link } from "../components/Link";
 import { t } from "../i18n";
+import { LineQualityFacts } from "../quality/QualityFacts";
 
 /** The two periods the page shows side by side: "a" (the one asked about) and "b" (compared). */
 export type Slot = "a" | "b";
@@ -111,7 +112,7 @@ export function LineCard({ name, a, b, slots, convention, compare, onExplain }: 
     return shortCode(ms.reduce((x, y) => (y.kpis.oee! < x.kpis.oee! ? y : x)).code, code);
   };
   const explain = (slot: Slot) => (metric: Metric) =>
-    onExplain(scope, `${code} — ${metric === "line_oee" ? t(OEE_LINE) : metric === "oee" ? t(OEE_STATIONS) : factorLabel(metric, convention)}`, slot, metric);
+    onExplain(scope, `${code} — ${metric === "line_oee" ? t(OEE_LINE) : metric === "oee" ? t(OEE_STATIONS) : metric === "quality_fpy" ? t("First pass yield") : factorLabel(metric, convention)}`, slot, metric);
 
   return (
     <article className="panel line-card" data-testid="line-card" data-line={code}
@@ -147,6 +148,8 @@ export function LineCard({ name, a, b, slots, convention, compare, onExplain }: 
                 </button>
                 <span className="mini-fig is-static">{t("Lowest station {code}", { code: lowestOf(f) })} <strong>{pct(block?.lowest_station_oee ?? null)}</strong></span>
               </div>
+              <LineQualityFacts lineId={a.id} from={slots[slot].from} to={slots[slot].to} testPrefix={`line-${slot}`}
+                onExplain={() => explain(slot)("quality_fpy")} />
             </div>
           );
         })}

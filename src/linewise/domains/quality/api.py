@@ -354,15 +354,18 @@ def quality_figures(
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     product_id: int | None = None,
+    line_id: int | None = None,
     principal: Principal = Depends(require(READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """First pass yield (per step and overall), rolled throughput yield, scrap and rework
-    ratios, DPMO; default window: the last 7 days."""
+    ratios, DPMO; default window: the last 7 days. With ``line_id``: the results recorded
+    on that line (no scrap or rework ratio: a nonconformance names no line)."""
     s, e = _window(start, end)
     return service.figures(
-        db, s, e, product_id=product_id, line_ids=service.visible_lines(db, _areas(principal))
-    )
+        db, s, e, product_id=product_id, line_id=line_id,
+        line_ids=service.visible_lines(db, _areas(principal)),
+    )  # fmt: skip
 
 
 @quality.get("/quality/pareto", response_model=QualityParetoOut)
@@ -371,13 +374,15 @@ def quality_pareto(
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     product_id: int | None = None,
+    line_id: int | None = None,
     principal: Principal = Depends(require(READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Defects counted by code, reference designator, machine, line, shift or lot."""
+    """Defects counted by code, reference designator, machine, line, shift or lot; with
+    ``line_id``, of the results recorded on that line."""
     s, e = _window(start, end)
     return service.pareto(
-        db, s, e, by, product_id=product_id,
+        db, s, e, by, product_id=product_id, line_id=line_id,
         line_ids=service.visible_lines(db, _areas(principal)),
     )  # fmt: skip
 

@@ -294,6 +294,8 @@ class QualityFiguresOut(Schema):
     rework_ratio: float | None
     defects: int
     opportunities: int | None
+    # the defects DPMO counts: those of results whose plan gives the opportunities
+    dpmo_defects: int
     dpmo: float | None
 
 

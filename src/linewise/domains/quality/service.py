@@ -13,6 +13,7 @@ alerts).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
@@ -294,29 +295,57 @@ def _subgroup(char: Characteristic) -> int:
     return char.subgroup_size if char.chart in (ChartKind.XBAR_R, ChartKind.XBAR_S) else 1
 
 
+_READINGS_TOTAL = select(func.count(Measurement.id)).where(
+    Measurement.characteristic_id == bindparam("char_id"), Measurement.value.is_not(None)
+)
+
+
+@functools.cache
+def _readings_statement(times: bool) -> Select[tuple[Any, ...]]:
+    """The latest readings of a characteristic, newest first (parameters ``char_id``,
+    ``pending``: the newest readings left out, ``rows``: how many), built once."""
+    columns: list[Any] = [Measurement.id, Measurement.value]
+    if times:
+        columns.append(Measurement.measured_at)
+    return (
+        select(*columns)
+        .where(
+            Measurement.characteristic_id == bindparam("char_id"), Measurement.value.is_not(None)
+        )
+        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+        .offset(bindparam("pending", type_=Integer))
+        .limit(bindparam("rows", type_=Integer))
+    )
+
+
+def _latest(db: Session, char_id: int, limit: int, subgroup: int, *, times: bool) -> Sequence[Any]:
+    pending = 0
+    if subgroup > 1:
+        total = db.scalar(_READINGS_TOTAL, {"char_id": char_id})
+        pending = (total or 0) % subgroup
+        limit = max(1, limit // subgroup) * subgroup
+    return db.execute(
+        _readings_statement(times), {"char_id": char_id, "pending": pending, "rows": limit}
+    ).all()
+
+
 def _readings(
     db: Session, char_id: int, limit: int, subgroup: int = 1
 ) -> list[tuple[int, float, datetime]]:
     """The latest readings (about ``limit``), oldest first. With subgroups, only the
     complete ones, counted from the first reading: a new reading never regroups the
     older ones (the subgroup being filled is left out until it is complete)."""
-    pending = 0
-    if subgroup > 1:
-        total = db.scalar(
-            select(func.count(Measurement.id)).where(
-                Measurement.characteristic_id == char_id, Measurement.value.is_not(None)
-            )
-        )
-        pending = (total or 0) % subgroup
-        limit = max(1, limit // subgroup) * subgroup
-    rows = db.execute(
-        select(Measurement.id, Measurement.value, Measurement.measured_at)
-        .where(Measurement.characteristic_id == char_id, Measurement.value.is_not(None))
-        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
-        .offset(pending)
-        .limit(limit)
-    ).all()
+    rows = _latest(db, char_id, limit, subgroup, times=True)
     return [(r.id, float(r.value), r.measured_at) for r in reversed(rows)]
+
+
+def _reading_values(
+    db: Session, char_id: int, limit: int, subgroup: int = 1
+) -> list[tuple[int, float]]:
+    """As ``_readings``, without their times (what evaluating a new reading needs: no
+    time zone conversion per row)."""
+    rows = _latest(db, char_id, limit, subgroup, times=False)
+    return [(r.id, float(r.value)) for r in reversed(rows)]
 
 
 def build_chart(char: Characteristic, values: Sequence[float]) -> Chart | None:
@@ -386,10 +415,10 @@ def evaluate_new_reading(db: Session, char: Characteristic, m: Measurement) -> l
     if not rules:
         return []
     # (with subgroups, a reading that completes none is not among them: nothing fires)
-    readings = _readings(db, char.id, CHART_WINDOW, _subgroup(char))
+    readings = _reading_values(db, char.id, CHART_WINDOW, _subgroup(char))
     if not readings or readings[-1][0] != m.id:
         return []  # a late reading is charted in order but raises nothing now
-    chart = build_chart(char, [v for _, v, _ in readings])
+    chart = build_chart(char, [v for _, v in readings])
     if chart is None:
         return []
     pts = _points_of(chart)
@@ -435,22 +464,104 @@ def attribute_chart_kind(char: Characteristic) -> ChartKind:
     return kind if kind in ATTRIBUTE_CHARTS else ChartKind.P
 
 
-def _nonconforming(passed: bool, quantity: int, passed_quantity: int, first_pass: bool) -> int:
-    if passed:
-        return 0
-    if quantity == 1:
-        return 1
-    # A count result that failed the characteristic: the units that did not pass first
-    # time (at least one), all of them on a retest.
-    return min(quantity, max(1, quantity - passed_quantity)) if first_pass else quantity
+_VERDICTS = select(func.count(Measurement.id)).where(
+    Measurement.characteristic_id == bindparam("char_id")
+)  # built once: it runs for every verdict
 
 
 def _verdicts(db: Session, char: Characteristic) -> int:
-    return (
-        db.scalar(
-            select(func.count(Measurement.id)).where(Measurement.characteristic_id == char.id)
+    return db.scalar(_VERDICTS, {"char_id": char.id}) or 0
+
+
+@functools.cache
+def _verdict_window(with_defects: bool) -> Any:
+    """The latest verdicts of a characteristic (parameters ``char_id``, ``pending``: the
+    newest verdicts left out, those of the sample being filled, ``rows``: how many),
+    each with its units, nonconforming units and (``with_defects``) defects."""
+    # A failed verdict: one unit; of a count result, the units that did not pass first
+    # time (at least one, at most all), all of them on a retest.
+    nonconforming = case(
+        (Measurement.passed.is_(True), 0),
+        (Inspection.quantity == 1, 1),
+        (
+            Inspection.first_pass.is_(True),
+            case(
+                (Inspection.quantity - Inspection.passed_quantity < 1, literal(1)),
+                (Inspection.passed_quantity < 0, Inspection.quantity),
+                else_=Inspection.quantity - Inspection.passed_quantity,
+            ),
+        ),
+        else_=Inspection.quantity,
+    )
+    defects: Any = (
+        select(func.coalesce(func.sum(Defect.quantity), 0))
+        .where(Defect.inspection_id == Inspection.id)
+        .scalar_subquery()
+        if with_defects
+        else literal(0)
+    )
+    newest_first = (Measurement.measured_at.desc(), Measurement.id.desc())
+    window = (
+        select(
+            Measurement.id.label("mid"),
+            Measurement.measured_at.label("at"),
+            Inspection.quantity.label("units"),
+            nonconforming.label("nc"),
+            defects.label("defects"),
         )
-        or 0
+        .join(Inspection, Inspection.id == Measurement.inspection_id)
+        .where(Measurement.characteristic_id == bindparam("char_id"))
+        .order_by(*newest_first)
+        .offset(bindparam("pending", type_=Integer))
+        .limit(bindparam("rows", type_=Integer))
+        .subquery()
+    )
+    return window
+
+
+@functools.cache
+def _samples_statement(with_defects: bool) -> Select[tuple[Any, ...]]:
+    """The latest complete samples of a characteristic, one row per sample (units,
+    nonconforming units, defects, the time and measurement of its last verdict), oldest
+    first. The database reads the window's verdicts in time order (a late verdict takes
+    its place) and groups them, so that Python converts 125 rows, not 1,500 verdicts;
+    the statement is built once (parameters ``char_id``, ``pending``: the verdicts of the
+    sample being filled, ``rows``: samples x n, ``n`` and ``size``: the sample size)."""
+    window = _verdict_window(with_defects)
+    pos = func.row_number().over(order_by=(window.c.at.desc(), window.c.mid.desc())) - 1
+    n = bindparam("n", type_=Integer)
+    ranked = select(
+        window,
+        (pos - pos % n).label("grp"),  # the sample's first position (no division)
+        case((pos % n == 0, window.c.mid)).label("last"),
+    ).subquery()
+    return (
+        select(
+            func.sum(ranked.c.units),
+            func.sum(ranked.c.nc),
+            func.sum(ranked.c.defects),
+            func.max(ranked.c.at),
+            func.max(ranked.c.last),
+        )
+        .group_by(ranked.c.grp)
+        .having(func.count() == bindparam("size", type_=Integer))
+        .order_by(ranked.c.grp.desc())
+    )
+
+
+@functools.cache
+def _totals_statement(with_defects: bool) -> Select[tuple[Any, ...]]:
+    """The window's sums (verdicts, units, nonconforming units, defects) and the smallest
+    and largest quantity of a result in it: what the centre line of a p, np or u chart
+    rests on, without grouping the verdicts into samples."""
+    window = _verdict_window(with_defects)
+    return select(
+        func.count(),
+        func.coalesce(func.sum(window.c.units), 0),
+        func.coalesce(func.sum(window.c.nc), 0),
+        func.coalesce(func.sum(window.c.defects), 0),
+        func.min(window.c.units),
+        func.max(window.c.units),
     )
 
 
@@ -463,55 +574,19 @@ def attribute_samples(
     n = char.subgroup_size
     if total is None:
         total = _verdicts(db, char)
-    # Ordered by time (a late verdict takes its place), its time read only for the last
-    # verdict of each sample (converting 1,500 timestamps cost more than the query).
     rows = db.execute(
-        select(
-            Measurement.id,
-            Measurement.passed,
-            Inspection.id,
-            Inspection.quantity,
-            Inspection.passed_quantity,
-            Inspection.first_pass,
-        )
-        .join(Inspection, Inspection.id == Measurement.inspection_id)
-        .where(Measurement.characteristic_id == char.id)
-        .order_by(Measurement.measured_at.desc(), Measurement.id.desc())
-        .offset(total % n)
-        .limit(samples * n)
+        _samples_statement(attribute_chart_kind(char) is ChartKind.U),
+        {"char_id": char.id, "pending": total % n, "rows": samples * n, "n": n, "size": n},
     ).all()
-    verdicts = [(m, ok, i, q, pq, fp) for m, ok, i, q, pq, fp in reversed(rows)]
-    defects: dict[int, int] = {}
-    if attribute_chart_kind(char) is ChartKind.U and verdicts:
-        ids = [v[2] for v in verdicts]
-        for k in range(0, len(ids), 1000):
-            rows_d = db.execute(
-                select(Defect.inspection_id, func.sum(Defect.quantity))
-                .where(Defect.inspection_id.in_(ids[k : k + 1000]))
-                .group_by(Defect.inspection_id)
-            )
-            defects.update((int(d_id), int(q or 0)) for d_id, q in rows_d)
-    groups = [verdicts[k : k + n] for k in range(0, len(verdicts) - n + 1, n)]
-    ends = [g[-1][0] for g in groups]
-    at: dict[int, datetime] = {}
-    for k in range(0, len(ends), 1000):
-        at.update(
-            (int(m_id), t)
-            for m_id, t in db.execute(
-                select(Measurement.id, Measurement.measured_at).where(
-                    Measurement.id.in_(ends[k : k + 1000])
-                )
-            )
-        )
     return [
         AttributeSample(
-            units=sum(v[3] for v in g),
-            nonconforming=sum(_nonconforming(v[1], v[3], v[4], v[5]) for v in g),
-            nonconformities=sum(defects.get(v[2], 0) for v in g),
-            at=at[g[-1][0]],
-            last_id=g[-1][0],
+            units=int(units),
+            nonconforming=int(nc),
+            nonconformities=int(d or 0),
+            at=at,
+            last_id=int(last_id),
         )
-        for g in groups
+        for units, nc, d, at, last_id in rows
     ]
 
 
@@ -625,6 +700,45 @@ def check_characteristic(db: Session, data: dict[str, Any], _id: int | None) -> 
         )
 
 
+# The most points a rule looks back on (Nelson 7: fifteen in a row within 1 sigma): the
+# rules at the newest point of a chart are the same over its last 15 points as over all.
+RULE_LOOKBACK = 15
+
+
+def _chart_of_latest(
+    db: Session, char: Characteristic, tail: Sequence[AttributeSample], total: int
+) -> Chart | None:
+    """The attribute chart's latest points (``tail``, the newest samples) with the centre
+    line and limits of the whole window (phase I) or of the frozen centre (phase II):
+    point for point the same as the end of the chart over all the window's samples."""
+    n = char.subgroup_size
+    kind = attribute_chart_kind(char)
+    count, units, nc, defects, low, high = db.execute(
+        _totals_statement(kind is ChartKind.U),
+        {"char_id": char.id, "pending": total % n, "rows": CHART_WINDOW * n},
+    ).one()
+    count, units, nc, defects = int(count), int(units), int(nc), int(defects)
+    samples = count // n
+    irregular = count % n or (kind is ChartKind.NP and not low == high == 1)
+    if irregular:  # a verdict came in meanwhile, or np over results of several units
+        return build_attribute_chart(char, attribute_samples(db, char, total=total))[0]
+    if samples < 2:
+        return None
+    center = char.center
+    try:
+        if kind is ChartKind.NP:
+            p = center if center is not None else nc / (n * samples)
+            return np_chart([s.nonconforming for s in tail], n, p=p)
+        if kind is ChartKind.U:
+            u = center if center is not None else defects / float(units)
+            counts = [s.nonconformities for s in tail]
+            return u_chart(counts, [float(s.units) for s in tail], u=u)
+        p = center if center is not None else nc / units
+        return p_chart([s.nonconforming for s in tail], [s.units for s in tail], p=p)
+    except ValueError:
+        return None
+
+
 def evaluate_new_verdict(
     db: Session, char: Characteristic, m: Measurement
 ) -> tuple[list[str], float]:
@@ -636,10 +750,12 @@ def evaluate_new_verdict(
     total = _verdicts(db, char)
     if total % char.subgroup_size:
         return [], 0.0  # the sample is not complete yet: nothing to evaluate
-    samples = attribute_samples(db, char, total=total)
-    if not samples or samples[-1].last_id != m.id:
+    # Only the samples the rules look back on are read as samples; the centre line rests
+    # on the window's sums (the same integers the whole chart would sum).
+    tail = attribute_samples(db, char, RULE_LOOKBACK, total=total)
+    if not tail or tail[-1].last_id != m.id:
         return [], 0.0
-    chart, _why = build_attribute_chart(char, samples)
+    chart = _chart_of_latest(db, char, tail, total)
     if chart is None:
         return [], 0.0
     last = len(chart.points) - 1
@@ -891,8 +1007,11 @@ def figures(
     *,
     product_id: int | None = None,
     line_ids: Sequence[int] | None = None,
+    line_id: int | None = None,
 ) -> dict[str, Any]:
-    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO.
+    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO; with
+    ``line_id``, of the results recorded on that line only (and no scrap or rework
+    ratio: a nonconformance names no line).
 
     FPY per step: from serials where the step's results carry them (units whose first
     inspection at the step passed / units first inspected there), else from counts
@@ -906,6 +1025,8 @@ def figures(
         q = q.where(Inspection.product_id == product_id)
     if line_ids is not None:
         q = q.where(or_(Inspection.line_id.in_(line_ids), Inspection.line_id.is_(None)))
+    if line_id is not None:
+        q = q.where(Inspection.line_id == line_id)
     rows = list(db.scalars(q))
     by_step: dict[int, list[Inspection]] = defaultdict(list)
     for r in rows:
@@ -939,7 +1060,11 @@ def figures(
     )
     if product_id is not None:
         ncq = ncq.where(Nonconformance.product_id == product_id)
-    by_disp = {d: int(q_ or 0) for d, q_ in db.execute(ncq.group_by(Nonconformance.disposition))}
+    by_disp = (
+        {d: int(q_ or 0) for d, q_ in db.execute(ncq.group_by(Nonconformance.disposition))}
+        if line_id is None
+        else {}
+    )
     produced = (
         total_in if not by_step else sum(r.quantity for r in by_step[max(by_step)] if r.first_pass)
     )
@@ -981,10 +1106,11 @@ def figures(
         "produced": produced,
         "scrap_quantity": scrap,
         "rework_quantity": rework,
-        "scrap_ratio": _ratio(scrap, produced),
-        "rework_ratio": _ratio(rework, produced),
+        "scrap_ratio": _ratio(scrap, produced) if line_id is None else None,
+        "rework_ratio": _ratio(rework, produced) if line_id is None else None,
         "defects": sum(defects_by_insp.values()),
         "opportunities": opportunities or None,
+        "dpmo_defects": opp_defects,
         "dpmo": _ratio(opp_defects * 1e6, opportunities) if opportunities else None,
     }
 
@@ -997,6 +1123,7 @@ def pareto(
     *,
     product_id: int | None = None,
     line_ids: Sequence[int] | None = None,
+    line_id: int | None = None,
 ) -> dict[str, Any]:
     """Defects counted by code, reference designator, machine, line, shift or lot."""
     q = (
@@ -1016,6 +1143,8 @@ def pareto(
         q = q.where(Inspection.product_id == product_id)
     if line_ids is not None:
         q = q.where(or_(Inspection.line_id.in_(line_ids), Inspection.line_id.is_(None)))
+    if line_id is not None:
+        q = q.where(Inspection.line_id == line_id)
     rows = db.execute(q).all()
     counts: Counter[str] = Counter()
     machine_codes: dict[int, str] = {}
