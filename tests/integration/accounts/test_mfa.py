@@ -87,7 +87,8 @@ def test_enrolment_then_codes_then_recovery_codes_once(client: TestClient, db: S
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "code"
     assert client.get("/api/v1/auth/me").status_code == 401
     enrolled_with = totp.now()
-    r = client.post("/api/v1/auth/mfa/enrol/confirm", json={"mfa_token": token, "code": enrolled_with})
+    confirm = {"mfa_token": token, "code": enrolled_with}
+    r = client.post("/api/v1/auth/mfa/enrol/confirm", json=confirm)
     assert r.status_code == 200, r.text
     codes = r.json()["recovery_codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
