@@ -214,6 +214,12 @@ class Settings(BaseSettings):
     assistant_llm_timeout_s: float = Field(
         default=5.0, gt=0, le=60, description="seconds the model may take in all, per question"
     )
+    # The paraphrase model (about 90 MB in memory) is loaded in the background when the
+    # server starts, so that the first question does not wait 1-6 s for it; off, it is
+    # loaded by the first question that needs it.
+    assistant_warm_up: bool = Field(
+        default=True, description="load the assistant's paraphrase model at start"
+    )
 
     # Identity (docs/security.md). MFA: roles whose local accounts must use a TOTP
     # second factor (comma-separated; empty: nobody must, everyone may).

@@ -221,7 +221,8 @@ def build_container(app: Any) -> ServiceContainer:
         name = getattr(background, "__name__", "background")
         container.add(TaskService(name, _bound(background, app)))
     container.add(OpeningBalanceService(state.engine))
-    container.add(TaskService("assistant-warm-up", _warm_assistant))
+    if settings.assistant_warm_up:
+        container.add(TaskService("assistant-warm-up", _warm_assistant))
     return container
 
 
