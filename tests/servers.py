@@ -22,6 +22,9 @@ class Server:
             # contract test): the rate limit is tested in tests/integration/ops.
             "LINEWISE_RATE_LIMIT_PER_MINUTE": "0",
             "LINEWISE_RATE_LIMIT_DEVICE_PER_MINUTE": "0",
+            # Servers here start and stop many times (kill -9 tests): the assistant's
+            # model is loaded by the first question that needs it, not at each start.
+            "LINEWISE_ASSISTANT_WARM_UP": "false",
             # No scheduled backups of a test database into the working directory.
             "LINEWISE_BACKUP_DIR": "",
             # Tracebacks in a failing test's server log read better as text.
