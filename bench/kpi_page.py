@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+from serving import free_port, wait_up
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -90,27 +89,6 @@ KPI_CALLS_JS = """() => performance.getEntriesByType("resource")
 DEMO_PASSWORD = "linewise-demo"  # the demo users' password (linewise.demo.load.DEMO_PASSWORD)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)  # polling a process that is starting, not a page
-    raise SystemExit("the server did not answer in time")
-
-
 def _summary(runs: list[float]) -> dict[str, Any]:
     return {
         "median_ms": round(statistics.median(runs), 1),
@@ -125,7 +103,7 @@ def browser_views(db_url: str, chromium: str, repeat: int) -> dict[str, Any]:
     from playwright.sync_api import expect, sync_playwright
 
     workdir = Path(tempfile.mkdtemp(prefix="linewise-kpi-page-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LINEWISE_DATABASE_URL": db_url,
@@ -140,7 +118,7 @@ def browser_views(db_url: str, chromium: str, repeat: int) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {}
     try:
-        _wait_up(base, server)
+        wait_up(base, server)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=chromium,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from serving import free_port, wait_up
 
 REPO = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1440, "height": 900}
@@ -39,27 +39,6 @@ IMPORT_WITH_ERRORS = (
     "PO-IMP-1;PSU-24;300;20.12.2026;2\n"
     "PO-IMP-4;PSU-48;250;21.12.2026;4\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)  # polling a process that is starting, not a page
-    raise SystemExit("the server did not answer in time")
 
 
 def _publish_a_plan(base: str) -> int:
@@ -220,7 +199,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="linewise-screenshots-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LINEWISE_DATABASE_URL": f"sqlite:///{workdir / 'demo.db'}",
@@ -236,7 +215,7 @@ def main() -> None:
     server = subprocess.Popen([*cli, "--serve", "--live"], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(base, server)
+        wait_up(base, server)
         plan_id = _publish_a_plan(base)
         _photograph(base, args.chromium, args.out, plan_id)
     finally:
