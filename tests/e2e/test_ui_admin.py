@@ -476,13 +476,32 @@ def test_phone_layout_has_a_menu_and_no_sideways_scrolling(
                 expect(page).to_have_url(f"{base}{path}")
                 expect(page.get_by_test_id(ready).first).to_be_visible()
                 _no_horizontal_overflow(page)
-            # The table of the audit log scrolls inside its own box, readable.
+            # The audit log, a wide table, reads as one card per entry: its header row is
+            # hidden and each value stands under its column's name.
             page.goto(f"{base}/admin/audit")
-            wrap = page.locator(".table-wrap").first
-            expect(wrap).to_be_visible()
-            overflow = wrap.evaluate("(el) => getComputedStyle(el).overflowX")
-            assert overflow == "auto"
+            row = page.get_by_test_id("audit-row").first
+            expect(row).to_be_visible()
+            table = page.locator("table.table").filter(has=row)
+            expect(table).to_have_class(re.compile(r"\bas-cards\b"))
+            assert table.locator("thead").evaluate("(el) => getComputedStyle(el).display") == "none"
+            headers = table.locator("thead th").evaluate_all(
+                "(ths) => ths.map((th) => th.textContent.trim())"
+            )
+            cells = row.locator("td")
+            labels = cells.evaluate_all("(tds) => tds.map((td) => td.dataset.label)")
+            assert labels == headers and len(headers) >= 4, (labels, headers)
+            shown = cells.first.evaluate("(td) => getComputedStyle(td, '::before').content")
+            assert shown == f'"{headers[0]}"', shown
+            # each card is as wide as the screen allows, stacked, not a row to scroll along
+            first, second = (cells.nth(i).bounding_box() for i in (0, 1))
+            assert first is not None and second is not None
+            assert second["y"] >= first["y"] + first["height"] - 1, (first, second)
+            assert first["width"] > 250, first
             _no_horizontal_overflow(page)
+            # On a desktop the same table is a table again.
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.wait_for_function("window.innerWidth === 1280")
+            assert table.locator("thead").evaluate("(el) => getComputedStyle(el).display") != "none"
         finally:
             browser.close()
 

@@ -201,8 +201,25 @@ def _set_up_operator(page: Any) -> None:
     expect(table).to_contain_text("SMT hall")
 
 
-def _plan_an_order(page: Any) -> None:
-    """The factory just built plans an order: created, optimized and published in the UI."""
+# The rest of the week's orders come as a file, as a planner keeps them in a spreadsheet:
+# one due each weekday of the coming week, five units each.
+WEEK = ("PO-2", "PO-3", "PO-4", "PO-5")
+ORDERS = ("PO-1", *WEEK)
+
+
+def _week_file() -> dict[str, object]:
+    monday = datetime.now(BERLIN).date() + timedelta(days=7 - datetime.now(BERLIN).weekday())
+    rows = [
+        f"{number};CTRL-1;5;{(monday + timedelta(days=i)).isoformat()};3"
+        for i, number in enumerate(WEEK)
+    ]
+    text = "number;product_code;quantity;due_date;priority\n" + "\n".join(rows) + "\n"
+    return {"name": "week.csv", "mimeType": "text/csv", "buffer": text.encode()}
+
+
+def _plan_the_week(page: Any) -> None:
+    """The factory just built plans a week: one order typed in, four imported from a file,
+    all optimized and published in the UI."""
     from playwright.sync_api import expect
 
     due = (datetime.now(BERLIN) + timedelta(days=7)).replace(hour=14, minute=0)
@@ -216,13 +233,22 @@ def _plan_an_order(page: Any) -> None:
     form.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("heading", name="PO-1")).to_be_visible()
 
+    _nav(page, "Import")
+    page.get_by_test_id("import-sheet").select_option("orders")
+    page.get_by_test_id("import-file").set_input_files(_week_file())
+    expect(page.get_by_test_id("import-summary")).to_contain_text(
+        "week.csv is correct: 4 rows, 4 new, 0 updated."
+    )
+    page.get_by_test_id("import-commit").click()
+    expect(page.get_by_test_id("import-done")).to_contain_text("4 created, 0 updated")
+
     _nav(page, "Schedule")
     page.get_by_label("Time limit").select_option("2")
     page.get_by_role("button", name="Optimize").click()
     expect(page.get_by_test_id("run-progress")).to_have_attribute(
         "data-status", "succeeded", timeout=30_000
     )
-    expect(page.get_by_test_id("gantt-bar")).to_have_count(2)  # one order, two steps
+    expect(page.get_by_test_id("gantt-bar")).to_have_count(10)  # five orders, two steps
     page.get_by_test_id("publish").click()
     page.get_by_role("dialog").get_by_role("button", name="Publish").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("Published")
@@ -232,8 +258,8 @@ def _plan_an_order(page: Any) -> None:
     expect(page.get_by_test_id("stage-planned").first).to_contain_text("on SMT-1")
 
 
-def _run_the_order(browser: Any, base: str, admin: Any, planner: Any) -> None:
-    """Released in the office, made on the operator terminal: both steps, ten good each."""
+def _run_the_week(browser: Any, base: str, admin: Any, planner: Any) -> None:
+    """Released in the office, made on the operator terminal: every order, both steps."""
     from playwright.sync_api import expect
 
     _nav(admin, "Operators")
@@ -245,8 +271,14 @@ def _run_the_order(browser: Any, base: str, admin: Any, planner: Any) -> None:
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.get_by_role("status")).to_contain_text("Ada Lovelace can sign in")
 
+    # PO-1 from its page, the week's orders from the list.
     planner.get_by_role("button", name="Release").click()
     expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Released")
+    _nav(planner, "Orders")
+    for number in WEEK:
+        order_row = planner.get_by_test_id("order-row").filter(has_text=number)
+        order_row.get_by_role("button", name="Release").click()
+        expect(order_row).to_contain_text("Released")
 
     tablet = browser.new_context(
         viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="Europe/Berlin"
@@ -256,19 +288,26 @@ def _run_the_order(browser: Any, base: str, admin: Any, planner: Any) -> None:
     tablet.get_by_label("PIN", exact=True).fill("2580")
     tablet.get_by_role("button", name="Sign in").click()
     expect(tablet.get_by_text("Ada Lovelace")).to_be_visible()
-    for seq in (1, 2):
-        stage = tablet.get_by_test_id(f"stage-PO-1-{seq}")
-        stage.get_by_role("button", name="Start operation").click()
-        for _ in range(2):
-            stage.get_by_role("button", name="Good", exact=True).click()
-            tablet.get_by_role("dialog").get_by_role("button", name="+5", exact=True).click()
-        expect(stage.get_by_test_id("qty")).to_contain_text("10 of 10 good")
-        stage.get_by_role("button", name="Complete").click()
-        tablet.get_by_role("dialog").get_by_role("button", name="Complete").click()
-        expect(tablet.get_by_test_id("sync-state")).to_have_attribute("data-waiting", "0")
+    for number in ORDERS:
+        quantity = 10 if number == "PO-1" else 5
+        for seq in (1, 2):
+            stage = tablet.get_by_test_id(f"stage-{number}-{seq}")
+            stage.get_by_role("button", name="Start operation").click()
+            for _ in range(quantity // 5):
+                stage.get_by_role("button", name="Good", exact=True).click()
+                tablet.get_by_role("dialog").get_by_role("button", name="+5", exact=True).click()
+            expect(stage.get_by_test_id("qty")).to_contain_text(f"{quantity} of {quantity} good")
+            stage.get_by_role("button", name="Complete").click()
+            tablet.get_by_role("dialog").get_by_role("button", name="Complete").click()
+            expect(tablet.get_by_test_id("sync-state")).to_have_attribute("data-waiting", "0")
 
-    # The office sees it done: the order page, completed at 100 %.
-    planner.get_by_role("button", name="Refresh").click()
+    # The office sees the week done: the list filtered to completed orders holds all five,
+    # and PO-1's page shows 100 %.
+    planner.get_by_role("button", name="Completed", exact=True).click()
+    expect(planner.get_by_test_id("order-row")).to_have_count(len(ORDERS))
+    planner.get_by_test_id("order-row").filter(has_text="PO-1").get_by_role(
+        "link", name="PO-1"
+    ).click()
     expect(planner.get_by_role("heading", name="PO-1")).to_contain_text("Completed")
     expect(planner.get_by_role("progressbar", name="Order progress")).to_contain_text("100")
 
@@ -289,8 +328,8 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             _set_up_product(planner)
             _set_up_calendar(planner)
             _set_up_operator(admin)
-            _plan_an_order(planner)
-            _run_the_order(browser, server.base, admin, planner)
+            _plan_the_week(planner)
+            _run_the_week(browser, server.base, admin, planner)
         finally:
             browser.close()
 
@@ -347,16 +386,21 @@ def test_a_new_user_sets_up_a_small_factory_from_empty(
             [area["id"]],
             "EARLY",
         )
-        made = _ok(c.get("/orders/by-number/PO-1"))
-        assert made["status"] == "completed"
-        assert [(o["status"], o["good_qty"]) for o in made["operations"]] == [("completed", 10)] * 2
+        for number in ORDERS:
+            made = _ok(c.get(f"/orders/by-number/{number}"))
+            good = 10 if number == "PO-1" else 5
+            assert made["status"] == "completed", number
+            got_ops = [(o["status"], o["good_qty"]) for o in made["operations"]]
+            assert got_ops == [("completed", good)] * 2, number
         published = _ok(c.get("/plans", params={"status": "published"}))
         plan = _ok(c.get(f"/plans/{published[0]['id']}"))
     # The plan keeps to what was typed in: SMT-1, and each operation starts and ends in
     # the early shift (06:00–14:00) of a weekday, never on the holiday. (A step may be
     # split over the night, so start and end are checked each.)
     ops = sorted(_ops(plan), key=lambda o: o["start"])
-    assert [(o["order_number"], o["line_id"]) for o in ops] == [("PO-1", line["id"])] * 2
+    assert sorted((o["order_number"], o["line_id"]) for o in ops) == sorted(
+        (number, line["id"]) for number in ORDERS for _ in (1, 2)
+    )
     for o in ops:
         start = datetime.fromisoformat(o["start"]).astimezone(BERLIN)
         end = datetime.fromisoformat(o["end"]).astimezone(BERLIN)

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { currentUser, listSites, logout, logoutEverywhere, setUnauthorizedHandler, type User } from "./api";
 import { t, useT } from "./i18n";
-import { setSiteZone } from "./site";
+import { setKnownSites, setSiteZone } from "./site";
 import { Shell } from "./components/Shell";
 import { ErrorState, Loading } from "./components/States";
 import { LoginPage } from "./pages/LoginPage";
@@ -13,6 +13,7 @@ type Session = { state: "checking" } | { state: "signed-out"; expired?: boolean 
 /** Every time is shown in the site's zone: learn it before the first page renders. */
 async function loadSiteZone(): Promise<void> {
   const sites = await listSites();
+  setKnownSites(sites);
   if (sites.length > 0) setSiteZone(sites[0].timezone, sites[0].name);
 }
 

@@ -26,6 +26,7 @@ import { dateFormat, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
 import { QualityFacts } from "../quality/QualityFacts";
 import { useScopeLabel } from "../session";
+import { knownSitesOr } from "../site";
 
 const SERIES: Series[] = [
   { key: "oee", label: OEE_STATIONS, color: "#1d4ed8" },
@@ -86,7 +87,7 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
   const setParam = (key: string, value: string | null) => setParams({ [key]: value });
   const areasLabel = useScopeLabel();
 
-  const sites = useApi(listSites, []);
+  const sites = useApi(() => knownSitesOr(listSites), []);
   const lines = useApi(listLines, []);
   const machines = useApi(listMachines, []);
   const reasons = useApi(listReasonCodes, []);
@@ -127,7 +128,10 @@ export function KpiPage({ query }: { query: URLSearchParams }) {
     () => (scope && windows ? getPareto(scope, windows.a, by, measure) : Promise.resolve(null)),
     [scope?.kind, scope?.id, windows, by, measure],
   );
-  const unassigned = useApi(listUnassigned, [now]);
+  // The queue of stops without a reason is a side figure: asked for once the figures are
+  // in, so that it does not compete with them for the server while the page loads.
+  const figuresIn = overview.data !== undefined && overview.data !== null;
+  const unassigned = useApi(() => (figuresIn ? listUnassigned() : Promise.resolve(null)), [now, figuresIn]);
 
   const [target, setTarget] = useState<ExplainTarget | null>(null);
   const closeExplain = useCallback(() => setTarget(null), []);
