@@ -160,6 +160,7 @@ def _simulate_history(database_url: str, spec: FactorySpec, days: int) -> None:
         click.echo()
     click.echo(
         f"history simulated in {report.seconds:.0f} s: {report.events:,} machine events, "
-        f"{report.orders_completed} orders completed, {report.rollup_days} machine-days of "
+        f"{report.orders_completed} orders completed, {report.deliveries} supplier deliveries"
+        f" booked, {report.rollup_days} machine-days of "
         "KPI rollups filled" + (f"; {report.rejected} events refused" if report.rejected else "")
     )

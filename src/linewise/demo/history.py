@@ -6,7 +6,9 @@ simulator over the past orders of the factory (``FactorySpec.history``), as fast
 goes, and stores its events in bulk with the same write path and projections as the
 ingest recorder (state intervals, order progress, KPI rollup marks). Afterwards the
 stages the simulation finished are completed, as operators would have done at the
-terminal, and the KPI day rollups are filled once, so the KPI page is fast from the
+terminal, the materials the history consumed arrive as weekly supplier deliveries (so
+that stock never runs below zero in the past, and the store ends where the factory's
+spec puts it), and the KPI day rollups are filled once, so the KPI page is fast from the
 first minute.
 
 Seeded: the same factory, window and seed give the same events, and so the same
@@ -16,6 +18,7 @@ history, in the demo, the tests and the benchmarks.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -24,6 +27,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.demo.quality import backfill_inspections
+from linewise.domains.inventory import ledger_service
+from linewise.domains.inventory.models import MovementKind, StockItem, StockMovement
 from linewise.domains.performance.refresher import refresh_sites
 from linewise.domains.production.models import OperationStatus, OrderStatus, ProductionOrder
 from linewise.ingest.events import decode
@@ -56,6 +61,7 @@ class HistoryReport:
     end: datetime
     events: int
     rejected: int
+    deliveries: int
     orders_completed: int
     stages_completed: int
     rollup_days: int
@@ -102,14 +108,72 @@ def backfill_history(
     with session_factory() as db:
         db.info["actor"] = SOURCE
         orders, stages = _complete_finished_work(db, truth)
+        deliveries = _deliver_what_the_history_used(db, start, end)
         db.commit()
     with session_factory() as db:
         db.info["actor"] = SOURCE
         filled = sum(s.filled for s in refresh_sites(db, end, site_codes=[spec.site_code]))
         db.commit()
     return HistoryReport(
-        start, end, stored, rejected, orders, stages, filled, time.monotonic() - began
+        start,
+        end,
+        stored,
+        rejected,
+        deliveries,
+        orders,
+        stages,
+        filled,
+        time.monotonic() - began,
     )
+
+
+DELIVERY_EVERY = timedelta(days=7)
+
+
+def _deliver_what_the_history_used(db: Session, start: datetime, end: datetime) -> int:
+    """Weekly supplier deliveries of what the history's counts consumed: each week's
+    consumption of a material arrives at the start of that week, where it was consumed.
+
+    Without them four weeks of backflush drive the store hundreds of thousands of parts
+    below zero, which no factory shows. The deliveries are ledger receipts like any other
+    (dated in the past, with a lot per week), so the stock pages, a material's movements
+    and the genealogy show where the parts came from. Returns how many were booked.
+    """
+    used: dict[tuple[int, int | None, int], float] = defaultdict(float)
+    for material_id, location_id, at, qty in db.execute(
+        select(
+            StockItem.material_id,
+            StockMovement.from_location_id,
+            StockMovement.at,
+            StockMovement.qty,
+        )
+        .join(StockItem, StockItem.id == StockMovement.item_id)
+        .where(
+            StockMovement.kind == MovementKind.BACKFLUSH,
+            StockItem.material_id.is_not(None),
+            StockMovement.at >= start,
+            StockMovement.at < end,
+        )
+    ):
+        if material_id is not None:
+            used[(material_id, location_id, (at - start) // DELIVERY_EVERY)] += qty
+    booked = 0
+    for (material_id, location_id, n), qty in sorted(used.items(), key=lambda kv: kv[0][2]):
+        if qty <= 0:
+            continue
+        arrives = start + DELIVERY_EVERY * n
+        ledger_service.receive(
+            db,
+            material_id=material_id,
+            qty=float(qty),
+            lot=f"SUP-{arrives:%Y%m%d}",
+            location_id=location_id,
+            receipt_id=None,
+            at=arrives,
+            client_ref=f"demo-history-supply-{material_id}-{location_id}-{n}",
+        )
+        booked += 1
+    return booked
 
 
 def _complete_finished_work(db: Session, truth: GroundTruth) -> tuple[int, int]:
