@@ -59,15 +59,15 @@ def test_rates_are_set_and_priced(
     assert rates.hourly(str(smt)) == (40.0, 150.0)
     assert rates.hourly(str(world.line_ids["TEST-1"])) == (40.0, 60.0)
     # one board at 2.5, the chip not priced yet: 2.5 and the product is flagged
-    assert rates.material_per_unit[str(world.product_id)] == 2.5
-    assert str(world.product_id) in rates.unpriced
+    assert rates.material_per_unit["CTRL-100"] == 2.5
+    assert "CTRL-100" in rates.unpriced
 
     put2 = put | {"version": 1, "materials": [{"material_id": pcb, "unit_cost": 2.5},
                                                {"material_id": ic, "unit_cost": 0.5}]}  # fmt: skip
     assert as_role["admin"].put("/api/v1/delivery/cost-rates", json=put2).status_code == 200
     db.rollback()  # end the read transaction: see what the request committed
     again = costs.rates(db)
-    assert again.material_per_unit[str(world.product_id)] == 4.0
+    assert again.material_per_unit["CTRL-100"] == 4.0
     assert not again.unpriced
 
 

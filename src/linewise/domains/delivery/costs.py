@@ -18,7 +18,7 @@ from linewise.core.errors import FieldError, ValidationProblem
 from linewise.domains.delivery.cost_models import CostSettings, LineCostRate, MaterialCost
 from linewise.domains.equipment.models import Line
 from linewise.domains.inventory.models import Material
-from linewise.domains.production.models import BomItem
+from linewise.domains.production.models import BomItem, Product
 
 
 def settings(db: Session) -> CostSettings:
@@ -111,8 +111,8 @@ def replace(
 
 
 def rates(db: Session) -> CostRates:
-    """The rates as the engine prices them: per line (by id as text) and per product unit
-    (its BOM at the materials' unit costs; a material without a cost counts 0 and the
+    """The rates as the engine prices them: per line (by id as text) and per unit of a product
+    (by code; its BOM at the materials' unit costs; a material without a cost counts 0 and the
     product is listed in ``unpriced``)."""
     s = settings(db)
     per_line = {
@@ -121,8 +121,9 @@ def rates(db: Session) -> CostRates:
     cost = {r.material_id: r.unit_cost for r in db.scalars(select(MaterialCost))}
     material: dict[str, float] = {}
     unpriced: set[str] = set()
+    code = {pid: c for pid, c in db.execute(select(Product.id, Product.code))}
     for item in db.scalars(select(BomItem)):
-        key = str(item.product_id)
+        key = code[item.product_id]
         unit = cost.get(item.material_id)
         if unit is None:
             unpriced.add(key)
