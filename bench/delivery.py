@@ -25,7 +25,9 @@ Reported, each beside its baseline measured in the same run:
   orders that finished on time, of all flagged);
 - bottleneck: agreement of the active-period bottleneck line computed from the event
   stream with the one computed from the simulator's true state intervals, per week, day
-  and shift; beside it the planned bottleneck (highest plan utilization).
+  and shift; beside it the planned bottleneck (highest plan utilization);
+- completion, scrap and rework per held-out order before and while it runs, against the
+  plan and the historical mean by product (``bench/delivery_yields.py``).
 
 Results go to ``bench/results/delivery.json``.
 
@@ -48,6 +50,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
+from bench.delivery_yields import PredictionBench  # noqa: E402
+from bench.delivery_yields import report as report_predictions  # noqa: E402
 from linewise.analytics import bottleneck as bn  # noqa: E402
 from linewise.analytics.delivery import (  # noqa: E402
     Calibration,
@@ -170,6 +174,9 @@ def main() -> None:
     states: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     snapshots: list[dict[str, Any]] = []
     history: list[tuple[datetime, str, float]] = []  # (made at, order, predicted remaining s)
+    # completion, scrap and rework against both baselines, on orders predicted after two
+    # days of history
+    yields = PredictionBench(spec, ops, finish, plan_finish, NOW + timedelta(days=2))
     t = NOW
     step = timedelta(hours=args.every)
     while t + step < end:
@@ -178,6 +185,7 @@ def main() -> None:
             if ev["type"] == "count":
                 key = (ev["order"], ev["operation"])
                 counted[key] += ev["reject"]
+                yields.count(ev)
                 if ev["machine"] == last_machine[line_of[ev["machine"]]]:
                     counted[key] += ev["good"]
             elif ev["type"] == "state":
@@ -191,6 +199,7 @@ def main() -> None:
         ]
         calib = Calibration(residuals)
         fc = forecast(orders_in, t, rates, cal)
+        yields.step(t, fc, counted)
         for oin in orders_in:
             f = fc[oin.key].finish
             est = calib.estimate(t, f, oin.due, cal, SITE)
@@ -219,10 +228,12 @@ def main() -> None:
         "eta": eta_metrics(snapshots, finish),
         "risk": risk_metrics(snapshots, finish, spec.orders),
         "bottleneck": bottleneck_metrics(spec, truth, states, planned, cal, end),
+        "predictions": yields.metrics(),
         "simulate_s": round(sim_s, 1),
         "wall_s": round(time.monotonic() - started, 1),
     }
     report(results)
+    report_predictions(results["predictions"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "delivery.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
 

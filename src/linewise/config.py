@@ -197,6 +197,8 @@ class Settings(BaseSettings):
     # Delivery analytics (docs/delivery.md): cron of the snapshot of every open order's
     # ETA, which calibrates later intervals and risks; empty: off.
     delivery_snapshot_cron: str = "5 * * * *"
+    # cron of the training of the scrap/rework models (and their evaluation); empty: off
+    delivery_train_cron: str = "40 2 * * *"
 
     # The assistant's optional language model (docs/assistant-mcp.md): an OpenAI-compatible
     # chat completions endpoint (Ollama, vLLM, llama.cpp server). It may pick the tool and

@@ -19,6 +19,8 @@ from linewise.domains.alerts.models import (
     Silence,
     Webhook,
 )
+from linewise.domains.delivery.cost_models import CostSettings, LineCostRate, MaterialCost
+from linewise.domains.delivery.model_store import DeliveryModel
 from linewise.domains.delivery.models import DeliveryPrediction
 from linewise.domains.documents.models import StepDocument
 from linewise.domains.equipment.models import Area, Line, Machine, Site
@@ -100,10 +102,12 @@ __all__ = [
     "BomItem",
     "Characteristic",
     "ClockEntry",
+    "CostSettings",
     "CountEvent",
     "CustomerOrder",
     "Defect",
     "DefectCode",
+    "DeliveryModel",
     "DeliveryPrediction",
     "DowntimeAssignment",
     "EscalationStep",
@@ -115,6 +119,7 @@ __all__ = [
     "Job",
     "JobSchedule",
     "Line",
+    "LineCostRate",
     "Machine",
     "MachineDayRollup",
     "MaintenanceLabour",
@@ -122,6 +127,7 @@ __all__ = [
     "MaintenancePlan",
     "MaintenanceStep",
     "Material",
+    "MaterialCost",
     "Measurement",
     "MfaRecoveryCode",
     "Nonconformance",

@@ -6,6 +6,7 @@ import { CalendarsPage } from "./pages/CalendarsPage";
 import { DowntimePage } from "./pages/DowntimePage";
 import { FloorPage } from "./pages/FloorPage";
 import { IdlePage } from "./pages/IdlePage";
+import { CostRatesPage } from "./pages/CostRatesPage";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { ImportPage } from "./exchange/ImportPage";
 import { InventoryPage } from "./pages/InventoryPage";
@@ -48,6 +49,7 @@ const ROUTES: [string, Render][] = [
   ["/lines", () => <LinesPage />],
   ["/inventory", () => <InventoryPage />],
   ["/materials", () => <MaterialsPage />],
+  ["/cost-rates", () => <CostRatesPage />],
   ["/operators", () => <OperatorsPage />],
   ["/calendars", () => <CalendarsPage />],
   ["/reason-codes", () => <ReasonCodesPage />],

@@ -32,6 +32,8 @@ from linewise.domains.accounts import oidc
 from linewise.domains.accounts.service import LoginLimiter
 from linewise.domains.alerts import api as alerts_api
 from linewise.domains.delivery import api as delivery_api
+from linewise.domains.delivery import cost_api as delivery_cost_api
+from linewise.domains.delivery import prediction_api as delivery_prediction_api
 from linewise.domains.documents import api as documents_api
 from linewise.domains.equipment import api as equipment_api
 from linewise.domains.idle import api as idle_api
@@ -107,6 +109,8 @@ def api_router() -> APIRouter:
         reports_api.router,
         documents_api.router,
         delivery_api.router,
+        delivery_cost_api.router,
+        delivery_prediction_api.router,
         maintenance_api.router,
         assistant_api.router,
     ):

@@ -90,6 +90,12 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
     if settings.delivery_snapshot_cron:
         cron = settings.delivery_snapshot_cron
         registry.every("delivery-snapshot", cron, delivery.SNAPSHOT_KIND, zone=zone)
+    from linewise.domains.delivery import training as delivery_training
+
+    registry.register(delivery_training.TRAIN_KIND, delivery_training.train_job)
+    if settings.delivery_train_cron:
+        cron = settings.delivery_train_cron
+        registry.every("delivery-train", cron, delivery_training.TRAIN_KIND, zone=zone)
     # Data retention (issue 25; docs/operations.md): raw machine data to aggregates.
     registry.register(retention.KIND, retention_job(settings))
     if settings.retention_raw_days > 0:

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from linewise.domains.accounts.models import ApiKeyScope
@@ -143,6 +144,16 @@ def test_scenario_with_a_rush_order_compares_with_its_baseline(demo: Demo, db: S
     }
     assert busy["scenario"] > busy["baseline"]
     assert set(cmp["delta"]) >= {"weighted_tardiness", "makespan_s", "changeovers", "idle_s"}
+    # predicted at the floor's rates: 400 more units cost more and finish no earlier
+    rates = {"currency": "EUR", "labour_per_h": 40.0, "machine_per_h": 60.0, "version": 0}
+    assert demo.planner.put("/api/v1/delivery/cost-rates", json=rates).status_code == 200
+    pred = demo.planner.get(f"/api/v1/scenarios/{sid}/compare").json()["predicted"]
+    b, s = pred["baseline"], pred["scenario"]
+    assert pred["currency"] == "EUR"
+    assert s["cost"]["labour"] > b["cost"]["labour"] > 0
+    assert s["cost"]["machine"] / s["cost"]["labour"] == pytest.approx(60 / 40, rel=1e-3)
+    assert s["scrap_units"] >= b["scrap_units"]
+    assert datetime.fromisoformat(s["finish"]) >= datetime.fromisoformat(b["finish"])
     publish = demo.planner.post(f"/api/v1/plans/{run['plan_id']}/publish", json={})
     assert publish.status_code == 409  # a what-if is not what the floor runs
 

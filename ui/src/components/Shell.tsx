@@ -55,6 +55,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
       { to: "/lines", label: msg("Lines & machines"), icon: "lines" },
       { to: "/inventory", label: msg("Inventory"), icon: "inventory" },
       { to: "/materials", label: msg("Materials"), icon: "inventory" },
+      { to: "/cost-rates", label: msg("Costs and predictions"), icon: "kpis" },
       { to: "/operators", label: msg("Operators"), icon: "operators" },
       { to: "/calendars", label: msg("Calendars"), icon: "calendars" },
       { to: "/reason-codes", label: msg("Reason codes"), icon: "reasons" },

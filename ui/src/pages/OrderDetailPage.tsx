@@ -13,6 +13,7 @@ import { OrderActions } from "../orders/OrderActions";
 import { OrderForm } from "../orders/OrderForm";
 import { OrderMaterials } from "../inventory/OrderMaterials";
 import { OrderDelivery } from "../delivery/OrderDelivery";
+import { OrderPrediction } from "../delivery/OrderPrediction";
 import "../delivery/delivery.css";
 import { useCan, useDeniedReason } from "../session";
 
@@ -65,6 +66,7 @@ export function OrderDetailPage({ id }: { id: string }) {
       {order.error !== undefined && <StaleNotice error={order.error} onRetry={order.reload} />}
       <OrderFacts order={o} />
       {(o.status !== "completed" && o.status !== "cancelled") && <OrderDelivery orderId={o.id} zone={o.site_timezone} refreshKey={o} />}
+      {(o.status !== "completed" && o.status !== "cancelled") && <OrderPrediction orderId={o.id} zone={o.site_timezone} refreshKey={o} />}
       <section className="panel">
         <h2 className="panel-title">{t("Stages")}</h2>
         {o.operations.length === 0 ? (

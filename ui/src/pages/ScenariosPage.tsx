@@ -13,6 +13,7 @@ import {
 import { Confirm, TimeLimitSelect, fmtHours, fmtWhen } from "../schedule/bits";
 import { RunProgress } from "../schedule/RunProgress";
 import { ScheduleTabs } from "../schedule/ScheduleTabs";
+import { ScenarioPrediction } from "../delivery/ScenarioPrediction";
 import "../schedule/schedule.css";
 import { fmtDecimal, fmtPercent, zoneLabel } from "../format";
 import { msg, t } from "../i18n";
@@ -512,6 +513,7 @@ function ComparisonView({ cmp, actions }: { cmp: Comparison; actions?: ReactNode
           );
         })}
       </dl>
+      <ScenarioPrediction predicted={cmp.predicted} />
       <div className="cmp-grid">
         <div>
           <h3 className="sub-title">{t("Tardiness per order")} <span className="muted">{t("(biggest change first)")}</span></h3>

@@ -110,3 +110,79 @@ class DeliveryAttributionOut(ResponseModel):
     late_min: float
     stages: list[DeliveryStageBlameOut]
     waiting: list[DeliveryWaitOut]
+
+
+class DeliveryTrioOut(ResponseModel):
+    """One figure by the model and by both baselines (``so_far``: counted already)."""
+
+    model: float
+    plan: float
+    product_mean: float
+    so_far: float | None = None
+
+
+class DeliveryCostOut(ResponseModel):
+    """Labour + machine time + material = total; ``scrap``: the part of it spent on
+    scrapped units (their material and the work done on them)."""
+
+    labour: float
+    machine: float
+    material: float
+    scrap: float
+    total: float
+
+
+class DeliveryCostTrioOut(ResponseModel):
+    model: DeliveryCostOut
+    plan: DeliveryCostOut
+    product_mean: DeliveryCostOut
+
+
+class DeliveryCompletionOut(ResponseModel):
+    model: datetime
+    model_low: datetime
+    model_high: datetime
+    plan: datetime | None
+    product_mean: datetime | None
+
+
+class DeliveryMaeOut(ResponseModel):
+    model: float
+    plan: float
+    product_mean: float
+
+
+class DeliveryEvaluationOut(ResponseModel):
+    """Mean absolute error per held-out order (units), predicted before it ran."""
+
+    train_orders: int
+    held_out_orders: int
+    scrap_mae: DeliveryMaeOut | None
+    rework_mae: DeliveryMaeOut | None
+
+
+class DeliveryModelOut(ResponseModel):
+    version: int | None
+    trained_at: datetime | None
+    orders: int
+    units: int
+    evaluation: DeliveryEvaluationOut | None
+
+
+class DeliveryOrderPredictionOut(ResponseModel):
+    order_id: int
+    number: str
+    product_code: str
+    quantity: int
+    as_of: datetime
+    currency: str
+    material_priced: bool
+    model: DeliveryModelOut
+    completion: DeliveryCompletionOut
+    scrap: DeliveryTrioOut
+    rework: DeliveryTrioOut
+    cost: DeliveryCostTrioOut
+
+
+class DeliveryTrainOut(ResponseModel):
+    job_id: int

@@ -205,6 +205,18 @@ def compare(db: Session, scenario: PlanningScenario) -> dict[str, Any]:
         for lid in sorted(set(b_lines) | set(s_lines))
     ]
     numeric = [k for k, v in s_tot.items() if isinstance(v, int | float)]
+    # Local: the delivery domain reads planning's repository (a cycle at import time).
+    from linewise.core.time import utcnow
+    from linewise.domains.delivery import plan_outlook
+
+    inputs = plan_outlook.load(db, utcnow())
+    predicted = {
+        "currency": inputs.prices.currency,
+        "baseline": plan_outlook.outlook(inputs, snapshot.load(base.instance_blob),
+                                         list(repo.plan_rows(db, base.id))),
+        "scenario": plan_outlook.outlook(inputs, snapshot.load(plan.instance_blob),
+                                         list(repo.plan_rows(db, plan.id))),
+    }  # fmt: skip
     return {
         "scenario_id": scenario.id,
         "baseline_plan_id": base.id,
@@ -214,4 +226,5 @@ def compare(db: Session, scenario: PlanningScenario) -> dict[str, Any]:
         "delta": {k: round(s_tot[k] - b_tot[k], 4) for k in numeric},
         "orders": orders,
         "lines": lines,
+        "predicted": predicted,
     }

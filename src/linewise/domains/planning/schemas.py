@@ -444,6 +444,32 @@ class LineComparisonOut(ResponseModel):
     scenario: LineFiguresOut | None
 
 
+class PredictedCostOut(ResponseModel):
+    labour: float
+    machine: float
+    material: float
+    scrap: float
+    total: float
+
+
+class PlanPredictionOut(ResponseModel):
+    """A plan at the rates learned from the floor: its predicted finish (the last order's)
+    and late orders, the scrap and rework units the trained model expects on the lines it
+    chose, and the cost still to spend, priced with the factory's rates."""
+
+    finish: datetime | None
+    late_orders: int
+    scrap_units: float
+    rework_units: float
+    cost: PredictedCostOut
+
+
+class ComparisonPredictedOut(ResponseModel):
+    currency: str
+    baseline: PlanPredictionOut
+    scenario: PlanPredictionOut
+
+
 class ComparisonOut(ResponseModel):
     scenario_id: int
     baseline_plan_id: int
@@ -453,6 +479,7 @@ class ComparisonOut(ResponseModel):
     delta: PlanDeltaOut
     orders: list[OrderComparisonOut]
     lines: list[LineComparisonOut]
+    predicted: ComparisonPredictedOut
 
 
 class AssumptionOut(ResponseModel):
