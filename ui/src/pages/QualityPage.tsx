@@ -8,6 +8,7 @@ import { fmtDateTime, fmtDecimal, fmtNumber, fmtPercent, zoneLabel } from "../fo
 import { msg, t } from "../i18n";
 import { ControlChart } from "../quality/ControlChart";
 import { PlansSection, SAMPLING } from "../quality/PlansSection";
+import { SamplesSection } from "../quality/SamplesSection";
 import {
   acknowledgeCharacteristic, dispose, getChart, getFigures, getPareto, listCharacteristics,
   listInspections, listNonconformances, listPlans, recordInspection, type Characteristic, type Disposition,
@@ -200,6 +201,8 @@ export function QualityPage() {
         </label>
         {f && <span className="muted">{t("{start} to {end}", { start: fmtDateTime(f.start), end: fmtDateTime(f.end) })}</span>}
       </div>
+
+      <SamplesSection />
 
       <section aria-label={t("Yield")}>
         <h2>{t("Yield")}</h2>

@@ -321,3 +321,30 @@ class QualityOutOfControlOut(Schema):
     rules: list[str]
     machine_id: int | None
     line_id: int | None
+
+
+class QualitySampleDueOut(Schema):
+    """One characteristic's samples at a running operation, as its plan's rule asks."""
+
+    operation_id: int
+    order_id: int
+    order_number: str
+    line_id: int | None
+    product_id: int
+    step_seq: int
+    plan_id: int
+    plan_name: str
+    sampling: Sampling
+    characteristic_id: int
+    characteristic: str
+    kind: CharacteristicKind
+    nominal: float | None
+    lsl: float | None
+    usl: float | None
+    unit: str
+    units: int = Field(description="units the operation has reported (good, scrap, rework)")
+    required: int = Field(description="samples the rule asked for so far")
+    done: int = Field(description="of those, recorded")
+    pending: int = Field(description="samples due and not recorded")
+    overdue: int = Field(description="of those, units the line has already gone past")
+    missing: list[int] = Field(description="the first unit numbers still without a sample")
