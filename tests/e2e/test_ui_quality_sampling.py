@@ -147,3 +147,45 @@ def _char_id(base: str, plan_id: int) -> int:
     with _client(base, "manager") as c:
         (char,) = _ok(c.get("/quality/characteristics", params={"plan_id": plan_id}))["items"]
         return int(char["id"])
+
+
+def test_the_quality_page_shows_first_pass_yield_by_machine_and_area(
+    server: Server, world: World, chromium_path: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with _client(server.base, "admin") as c:
+        plan = _ok(
+            c.post(
+                "/quality/plans",
+                json={"product_id": world.product_id, "step_seq": 2, "name": "ICT"},
+            )
+        )
+        for machine, serial, passed in [
+            ("SMT-1-PNP1", "A-1", True), ("SMT-1-PNP1", "A-2", False),
+            ("SMT-1-PNP1", "A-3", True), ("SMT-1-PNP1", "A-4", True),
+            ("TEST-1-ICT", "B-1", True), ("TEST-1-ICT", "B-2", True),
+        ]:  # fmt: skip
+            _ok(
+                c.post(
+                    "/quality/inspections",
+                    json={"product_id": world.product_id, "step_seq": 2, "plan_id": plan["id"],
+                          "machine_id": world.machine_ids[machine], "serial": serial,
+                          "passed": passed},
+                )
+            )  # fmt: skip
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, TABLET)
+        try:
+            _sign_in_ui(page, server.base, "manager", PASSWORD)
+            page.goto(server.base + "/quality")
+            machines = page.get_by_test_id("yield-machines")
+            # 3 of 4 good first time on the placer, 2 of 2 on the ICT
+            expect(machines.locator("tr[data-code='SMT-1-PNP1']")).to_contain_text("Pick&place 1")
+            expect(machines.locator("tr[data-code='SMT-1-PNP1']")).to_contain_text("75")
+            expect(machines.locator("tr[data-code='TEST-1-ICT']")).to_contain_text("100")
+            areas = page.get_by_test_id("yield-areas")
+            expect(areas.locator("tr[data-code='SMT']")).to_contain_text("75")
+            expect(areas.locator("tr[data-code='TEST']")).to_contain_text("100")
+        finally:
+            browser.close()

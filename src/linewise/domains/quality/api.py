@@ -377,15 +377,17 @@ def quality_figures(
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     product_id: int | None = None,
     line_id: int | None = None,
+    area_id: int | None = None,
     principal: Principal = Depends(require(READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """First pass yield (per step and overall), rolled throughput yield, scrap and rework
-    ratios, DPMO; default window: the last 7 days. With ``line_id``: the results recorded
-    on that line (no scrap or rework ratio: a nonconformance names no line)."""
+    """First pass yield (per step, per machine, per area and overall), rolled throughput
+    yield, scrap and rework ratios, DPMO; default window: the last 7 days. With
+    ``line_id`` (``area_id``): the results recorded on that line (the area's lines), with
+    no scrap or rework ratio (a nonconformance names no line)."""
     s, e = _window(start, end)
     return service.figures(
-        db, s, e, product_id=product_id, line_id=line_id,
+        db, s, e, product_id=product_id, line_id=line_id, area_id=area_id,
         line_ids=service.visible_lines(db, _areas(principal)),
     )  # fmt: skip
 

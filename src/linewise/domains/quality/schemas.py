@@ -279,6 +279,17 @@ class QualityYieldStepOut(Schema):
     basis: str  # "serials" or "counts"
 
 
+class QualityYieldGroupOut(Schema):
+    """First pass yield of the results recorded on one machine or in one area."""
+
+    id: int
+    code: str
+    name: str
+    inspected: int
+    first_pass_good: int
+    fpy: float | None
+
+
 class QualityFiguresOut(Schema):
     start: datetime
     end: datetime
@@ -297,6 +308,10 @@ class QualityFiguresOut(Schema):
     # the defects DPMO counts: those of results whose plan gives the opportunities
     dpmo_defects: int
     dpmo: float | None
+    # FPY of the window's first-pass results by the machine that recorded them and by
+    # the area of their line (results naming neither are in the totals only).
+    machines: list[QualityYieldGroupOut] = []
+    areas: list[QualityYieldGroupOut] = []
 
 
 class QualityParetoRowOut(Schema):
