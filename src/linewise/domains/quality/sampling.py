@@ -99,6 +99,7 @@ def pending_of(
     plan_id: int = 0,
     operation_id: int = 0,
     epochs: Sequence[Epoch] = (),
+    wanted: Sequence[int] | None = None,
 ) -> tuple[int, list[int]]:
     """(required samples so far, the unit numbers whose sample is missing).
 
@@ -108,11 +109,12 @@ def pending_of(
         flags = [False] * len(epochs) if isinstance(done, int) else list(done)
         due = [(e, f) for e, f in zip(epochs, flags, strict=True) if e.units_after > 0]
         return len(due), [e.units_before + 1 for e, f in due if not f]
-    wanted = due_units(
-        sampling, units, every=every, share=share, plan_id=plan_id, operation_id=operation_id
-    )
+    if wanted is None:  # the plan's characteristics share them: the caller may pass them
+        wanted = due_units(
+            sampling, units, every=every, share=share, plan_id=plan_id, operation_id=operation_id
+        )
     count = done if isinstance(done, int) else sum(done)
-    return len(wanted), wanted[count:]
+    return len(wanted), list(wanted[count:])
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,18 @@ def samples_of_operation(
             .where(Characteristic.plan_id == plan.id)
             .order_by(Characteristic.id)
         ).all()
+        wanted = (
+            None
+            if plan.sampling == Sampling.FIRST_PIECE
+            else due_units(
+                plan.sampling,
+                units,
+                every=plan.sample_every,
+                share=plan.sample_share,
+                plan_id=plan.id,
+                operation_id=op.id,
+            )
+        )
         for char in chars:
             base = (
                 select(Inspection.inspected_at, Inspection.quantity)
@@ -255,6 +269,7 @@ def samples_of_operation(
                     share=plan.sample_share,
                     plan_id=plan.id,
                     operation_id=op.id,
+                    wanted=wanted,
                 )
             out.append(
                 SampleDue(
