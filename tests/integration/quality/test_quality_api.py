@@ -723,3 +723,67 @@ def test_figures_of_one_line(as_role: dict[str, TestClient], world: World) -> No
         mgr.get(f"{API}/quality/pareto", params={**window, "line_id": world.line_ids["SMT-1"]})
     )
     assert [(r["key"], r["count"]) for r in par["rows"]] == [("BRIDGE", 2)]
+
+
+def test_first_pass_yield_by_machine_and_by_area(
+    as_role: dict[str, TestClient], world: World
+) -> None:
+    """FPY per machine and per area in the figures, from hand-counted results, and the
+    figures of one area (SQLite and PostgreSQL)."""
+    ids = _setup(world, as_role["planner"])
+    mgr = as_role["manager"]
+    t0 = utcnow() - timedelta(hours=1)
+    results: list[dict[str, Any]] = [
+        # SMT-1's placer: 4 units, 3 good first time (S-3's retest is no first pass)
+        {"machine": "SMT-1-PNP1", "serial": "S-1", "passed": True},
+        {"machine": "SMT-1-PNP1", "serial": "S-2", "passed": True},
+        {"machine": "SMT-1-PNP1", "serial": "S-3", "passed": False},
+        {"machine": "SMT-1-PNP1", "serial": "S-4", "passed": True},
+        {"machine": "SMT-1-PNP1", "serial": "S-3", "passed": True},
+        # the test line's ICT: 3 units, 2 good first time
+        {"machine": "TEST-1-ICT", "serial": "T-1", "passed": True},
+        {"machine": "TEST-1-ICT", "serial": "T-2", "passed": False},
+        {"machine": "TEST-1-ICT", "serial": "T-3", "passed": True},
+        # a count of 10 on SMT-1 by hand (no machine): 7 good first time
+        {"line": "SMT-1", "quantity": 10, "passed_quantity": 7},
+    ]
+    for i, r in enumerate(results):
+        body: dict[str, Any] = {
+            "product_id": world.product_id,
+            "step_seq": 2,
+            "plan_id": ids["plan"],
+            "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+        }
+        if "machine" in r:
+            body |= {"machine_id": world.machine_ids[r["machine"]], "serial": r["serial"],
+                     "passed": r["passed"]}  # fmt: skip
+        else:
+            body |= {"line_id": world.line_ids[r["line"]], "quantity": r["quantity"],
+                     "passed_quantity": r["passed_quantity"]}  # fmt: skip
+        _ok(mgr.post(f"{API}/quality/inspections", json=body), 201)
+    window = {"from": (t0 - timedelta(minutes=5)).isoformat()}
+    site = _ok(mgr.get(f"{API}/quality/figures", params=window))
+    assert (site["inspected"], site["first_pass_good"]) == (17, 12)
+    by_machine = {
+        m["code"]: (m["inspected"], m["first_pass_good"], m["fpy"]) for m in site["machines"]
+    }
+    assert by_machine == {"SMT-1-PNP1": (4, 3, 3 / 4), "TEST-1-ICT": (3, 2, 2 / 3)}
+    by_area = {a["code"]: (a["inspected"], a["first_pass_good"], a["fpy"]) for a in site["areas"]}
+    assert by_area == {"SMT": (14, 10, 10 / 14), "TEST": (3, 2, 2 / 3)}
+    assert {a["code"]: a["id"] for a in site["areas"]} == world.area_ids
+    # One area: its lines' results only, no scrap ratio (a nonconformance names no line).
+    smt = _ok(
+        mgr.get(f"{API}/quality/figures", params={**window, "area_id": world.area_ids["SMT"]})
+    )
+    assert (smt["inspected"], smt["first_pass_good"], smt["fpy"]) == (14, 10, 10 / 14)
+    assert [a["code"] for a in smt["areas"]] == ["SMT"]
+    assert [m["code"] for m in smt["machines"]] == ["SMT-1-PNP1"]
+    assert smt["scrap_ratio"] is None
+    # An SMT operator asking for the test area gets nothing; their own area as the manager.
+    op = as_role["operator"]
+    hidden = _ok(
+        op.get(f"{API}/quality/figures", params={**window, "area_id": world.area_ids["TEST"]})
+    )
+    assert (hidden["inspected"], hidden["machines"], hidden["areas"]) == (0, [], [])
+    mine = _ok(op.get(f"{API}/quality/figures", params=window))
+    assert [(a["code"], a["inspected"]) for a in mine["areas"]] == [("SMT", 14)]

@@ -8,6 +8,7 @@ import { fmtDateTime, fmtDecimal, fmtNumber, fmtPercent, zoneLabel } from "../fo
 import { msg, t } from "../i18n";
 import { ControlChart } from "../quality/ControlChart";
 import { PlansSection, SAMPLING } from "../quality/PlansSection";
+import { SamplesSection } from "../quality/SamplesSection";
 import {
   acknowledgeCharacteristic, dispose, getChart, getFigures, getPareto, listCharacteristics,
   listInspections, listNonconformances, listPlans, recordInspection, type Characteristic, type Disposition,
@@ -201,6 +202,8 @@ export function QualityPage() {
         {f && <span className="muted">{t("{start} to {end}", { start: fmtDateTime(f.start), end: fmtDateTime(f.end) })}</span>}
       </div>
 
+      <SamplesSection />
+
       <section aria-label={t("Yield")}>
         <h2>{t("Yield")}</h2>
         {figures.error !== undefined && !f ? <ErrorState error={figures.error} onRetry={figures.reload} /> : !f ? <Loading /> : (
@@ -213,6 +216,26 @@ export function QualityPage() {
               <div className="quality-tile" data-testid="fig-dpmo"><div className="value">{f.dpmo == null ? "–" : fmtNumber(Math.round(f.dpmo))}</div><div className="label">{t("DPMO")}</div></div>
               <div className="quality-tile"><div className="value">{fmtNumber(f.inspected)}</div><div className="label">{t("Units inspected")}</div></div>
             </div>
+            {(f.machines ?? []).length + (f.areas ?? []).length > 0 && (
+              <div className="quality-groups">
+                {([["areas", t("First pass yield by area"), t("Area")], ["machines", t("First pass yield by machine"), t("Machine")]] as const).map(([key, title, label]) => (f[key] ?? []).length > 0 && (
+                  <div className="table-wrap" key={key}>
+                    <table className="table" data-testid={`yield-${key}`} aria-label={title}>
+                      <caption>{title}</caption>
+                      <thead><tr><th>{label}</th><th className="num">{t("Inspected")}</th><th className="num">{t("First pass good")}</th><th className="num">{t("First pass yield")}</th></tr></thead>
+                      <tbody>
+                        {(f[key] ?? []).map((g) => (
+                          <tr key={g.id} data-code={g.code}>
+                            <td>{g.name || g.code}</td><td className="num">{fmtNumber(g.inspected)}</td>
+                            <td className="num">{fmtNumber(g.first_pass_good)}</td><td className="num">{pct(g.fpy)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                ))}
+              </div>
+            )}
             {f.steps.length > 0 && (
               <div className="table-wrap">
                 <table className="table" data-testid="yield-steps">

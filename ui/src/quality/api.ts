@@ -30,3 +30,5 @@ export const dispose = (id: number, disposition: Disposition, version: number, n
   post<Nonconformance>(`/quality/nonconformances/${id}/disposition`, { disposition, version, note });
 export const acknowledgeCharacteristic = (id: number) =>
   post<Characteristic>(`/quality/characteristics/${id}/acknowledge`, {});
+export type SampleDue = Schemas["QualitySampleDueOut"];
+export const listSamplesDue = () => get<SampleDue[]>("/quality/samples");

@@ -37,15 +37,20 @@ export function QualityPanel({ line }: { line: Line }) {
           {t("Record a test result")}
         </button>
       )}
-      {open && <ResultSheet onClose={() => setOpen(false)} onRecorded={load} />}
+      {open && <ResultSheet line={line} onClose={() => setOpen(false)} onRecorded={load} />}
     </div>
   );
 }
 
-function ResultSheet({ onClose, onRecorded }: { onClose: () => void; onRecorded: () => void }) {
+/** A due sample opens the sheet on its characteristic and records it for its order. */
+export type SamplePreset = { characteristicId: number; orderId: number };
+
+export function ResultSheet({ line, preset, onClose, onRecorded }: {
+  line: Line; preset?: SamplePreset; onClose: () => void; onRecorded: () => void;
+}) {
   const [chars, setChars] = useState<Characteristic[]>([]);
   const [plans, setPlans] = useState<Plan[]>([]);
-  const [charId, setCharId] = useState<number>();
+  const [charId, setCharId] = useState<number | undefined>(preset?.characteristicId);
   const [serial, setSerial] = useState("");
   const [value, setValue] = useState("");
   const [message, setMessage] = useState<string>();
@@ -62,6 +67,7 @@ function ResultSheet({ onClose, onRecorded }: { onClose: () => void; onRecorded:
       const variable = char.kind === "variable";
       const out = await recordInspection({
         product_id: plan.product_id, step_seq: plan.step_seq, plan_id: plan.id, serial: serial || null,
+        ...(preset ? { order_id: preset.orderId, line_id: line.id } : {}),
         measurements: [{ characteristic_id: char.id, value: variable ? Number(value) : null, passed: variable ? null : value !== "fail" }],
       } as Parameters<typeof recordInspection>[0]);
       setMessage(out.violations.length

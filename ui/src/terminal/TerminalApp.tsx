@@ -103,9 +103,10 @@ export function TerminalApp() {
         <>
           <SessionProvider user={session.user}>
             <QualityPanel line={line} />
+            {/* inside: a due sample's "Record sample" asks for quality:record */}
+            <WorkScreen line={line} operator={session.operator} onSwitch={switchOperator}
+              onChangeLine={lines && lines.length > 1 ? () => setLineId(null) : undefined} />
           </SessionProvider>
-          <WorkScreen line={line} operator={session.operator} onSwitch={switchOperator}
-            onChangeLine={lines && lines.length > 1 ? () => setLineId(null) : undefined} />
         </>
       ) : (
         <div className="term-lines">

@@ -7,6 +7,7 @@ import { fmtDateTimeShort, fmtNumber, statusLabel, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { cached, lastKnown, listReasons } from "./net";
 import { outbox, setTerminalLine, type Outgoing } from "./queue";
+import { SamplesDue } from "./SamplesDue";
 import { TerminalAsk } from "./TerminalAsk";
 
 type Stage = Schemas["TerminalStage"];
@@ -177,6 +178,7 @@ export function WorkScreen({ line, operator, onSwitch, onChangeLine }: {
               <span data-testid="scrap">{t("Scrap {scrap} · Rework {rework}", { scrap: fmtNumber(s.scrap), rework: fmtNumber(s.rework) })}</span>
               {s.planned_start && <span>{t("Planned start {time}", { time: fmtDateTimeShort(s.planned_start) })}</span>}
             </div>
+            <SamplesDue line={line} samples={s.samples ?? []} onRecorded={reload} />
             {s.materials.length > 0 && (
               <ul className="term-materials" aria-label={t("Materials")}>
                 {s.materials.map((m) => (

@@ -14,7 +14,7 @@ from linewise.api.crud import crud_router
 from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import FieldError, Forbidden, ValidationProblem
 from linewise.core.time import utcnow
-from linewise.domains.quality import repository, service
+from linewise.domains.quality import repository, sampling, service
 from linewise.domains.quality.models import (
     Characteristic,
     DefectCode,
@@ -40,6 +40,7 @@ from linewise.domains.quality.schemas import (
     QualityParetoOut,
     QualityPlanIn,
     QualityPlanOut,
+    QualitySampleDueOut,
     ReasonCodeIn,
     ReasonCodeOut,
 )
@@ -263,6 +264,27 @@ def out_of_control(
     return out
 
 
+@quality.get("/quality/samples", response_model=list[QualitySampleDueOut])
+def samples_due(
+    line_id: int | None = None,
+    overdue: bool = Query(False, description="only samples the line has already gone past"),
+    principal: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> list[dict[str, object]]:
+    """The samples the inspection plans ask for at the running and held operations and
+    that are not recorded yet (per characteristic), on the caller's lines."""
+    visible = service.visible_lines(db, _areas(principal))
+    lines: list[int] | None = visible
+    if line_id is not None:
+        lines = [line_id] if visible is None or line_id in visible else []
+    out = []
+    for op in sampling.open_operations(db, lines):
+        for s in sampling.samples_of_operation(db, op):
+            if s.pending and (s.overdue or not overdue):
+                out.append(sampling.shape(s))
+    return out
+
+
 @quality.post(
     "/quality/characteristics/{characteristic_id}/freeze-limits",
     response_model=QualityCharacteristicOut,
@@ -355,15 +377,17 @@ def quality_figures(
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     product_id: int | None = None,
     line_id: int | None = None,
+    area_id: int | None = None,
     principal: Principal = Depends(require(READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """First pass yield (per step and overall), rolled throughput yield, scrap and rework
-    ratios, DPMO; default window: the last 7 days. With ``line_id``: the results recorded
-    on that line (no scrap or rework ratio: a nonconformance names no line)."""
+    """First pass yield (per step, per machine, per area and overall), rolled throughput
+    yield, scrap and rework ratios, DPMO; default window: the last 7 days. With
+    ``line_id`` (``area_id``): the results recorded on that line (the area's lines), with
+    no scrap or rework ratio (a nonconformance names no line)."""
     s, e = _window(start, end)
     return service.figures(
-        db, s, e, product_id=product_id, line_id=line_id,
+        db, s, e, product_id=product_id, line_id=line_id, area_id=area_id,
         line_ids=service.visible_lines(db, _areas(principal)),
     )  # fmt: skip
 

@@ -279,6 +279,17 @@ class QualityYieldStepOut(Schema):
     basis: str  # "serials" or "counts"
 
 
+class QualityYieldGroupOut(Schema):
+    """First pass yield of the results recorded on one machine or in one area."""
+
+    id: int
+    code: str
+    name: str
+    inspected: int
+    first_pass_good: int
+    fpy: float | None
+
+
 class QualityFiguresOut(Schema):
     start: datetime
     end: datetime
@@ -297,6 +308,10 @@ class QualityFiguresOut(Schema):
     # the defects DPMO counts: those of results whose plan gives the opportunities
     dpmo_defects: int
     dpmo: float | None
+    # FPY of the window's first-pass results by the machine that recorded them and by
+    # the area of their line (results naming neither are in the totals only).
+    machines: list[QualityYieldGroupOut] = []
+    areas: list[QualityYieldGroupOut] = []
 
 
 class QualityParetoRowOut(Schema):
@@ -321,3 +336,30 @@ class QualityOutOfControlOut(Schema):
     rules: list[str]
     machine_id: int | None
     line_id: int | None
+
+
+class QualitySampleDueOut(Schema):
+    """One characteristic's samples at a running operation, as its plan's rule asks."""
+
+    operation_id: int
+    order_id: int
+    order_number: str
+    line_id: int | None
+    product_id: int
+    step_seq: int
+    plan_id: int
+    plan_name: str
+    sampling: Sampling
+    characteristic_id: int
+    characteristic: str
+    kind: CharacteristicKind
+    nominal: float | None
+    lsl: float | None
+    usl: float | None
+    unit: str
+    units: int = Field(description="units the operation has reported (good, scrap, rework)")
+    required: int = Field(description="samples the rule asked for so far")
+    done: int = Field(description="of those, recorded")
+    pending: int = Field(description="samples due and not recorded")
+    overdue: int = Field(description="of those, units the line has already gone past")
+    missing: list[int] = Field(description="the first unit numbers still without a sample")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from linewise.core.errors import Conflict, FieldError, NotFound, ValidationProblem
 from linewise.core.events import record
 from linewise.core.time import utcnow
-from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.equipment.models import Area, Line, Machine
 from linewise.domains.people.working_time import WorkingTime
 from linewise.domains.production.models import Product
 from linewise.domains.quality.events import InspectionRecorded, SpcViolation
@@ -1008,10 +1008,12 @@ def figures(
     product_id: int | None = None,
     line_ids: Sequence[int] | None = None,
     line_id: int | None = None,
+    area_id: int | None = None,
 ) -> dict[str, Any]:
-    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO; with
-    ``line_id``, of the results recorded on that line only (and no scrap or rework
-    ratio: a nonconformance names no line).
+    """First pass yield per step and overall, RTY, scrap/rework ratios, DPMO, and FPY by
+    machine and by area; with ``line_id`` (``area_id``), of the results recorded on that
+    line (the area's lines) only, and no scrap or rework ratio: a nonconformance names
+    no line.
 
     FPY per step: from serials where the step's results carry them (units whose first
     inspection at the step passed / units first inspected there), else from counts
@@ -1027,6 +1029,8 @@ def figures(
         q = q.where(or_(Inspection.line_id.in_(line_ids), Inspection.line_id.is_(None)))
     if line_id is not None:
         q = q.where(Inspection.line_id == line_id)
+    if area_id is not None:
+        q = q.where(Inspection.line_id.in_(select(Line.id).where(Line.area_id == area_id)))
     rows = list(db.scalars(q))
     by_step: dict[int, list[Inspection]] = defaultdict(list)
     for r in rows:
@@ -1060,9 +1064,10 @@ def figures(
     )
     if product_id is not None:
         ncq = ncq.where(Nonconformance.product_id == product_id)
+    one_place = line_id is not None or area_id is not None
     by_disp = (
         {d: int(q_ or 0) for d, q_ in db.execute(ncq.group_by(Nonconformance.disposition))}
-        if line_id is None
+        if not one_place
         else {}
     )
     produced = (
@@ -1106,13 +1111,68 @@ def figures(
         "produced": produced,
         "scrap_quantity": scrap,
         "rework_quantity": rework,
-        "scrap_ratio": _ratio(scrap, produced) if line_id is None else None,
-        "rework_ratio": _ratio(rework, produced) if line_id is None else None,
+        "scrap_ratio": _ratio(scrap, produced) if not one_place else None,
+        "rework_ratio": _ratio(rework, produced) if not one_place else None,
         "defects": sum(defects_by_insp.values()),
         "opportunities": opportunities or None,
         "dpmo_defects": opp_defects,
         "dpmo": _ratio(opp_defects * 1e6, opportunities) if opportunities else None,
+        **_yield_by_place(db, rows),
     }
+
+
+def _yield_by_place(db: Session, rows: Sequence[Inspection]) -> dict[str, list[dict[str, Any]]]:
+    """FPY of the first-pass results by machine and by their line's area: units good at
+    their first inspection / units first inspected, as the totals (counts by quantity)."""
+    firsts = [r for r in rows if r.first_pass]
+    machines = {r.machine_id for r in firsts if r.machine_id is not None}
+    lines = {r.line_id for r in firsts if r.line_id is not None}
+    line_area = (
+        dict(db.execute(select(Line.id, Line.area_id).where(Line.id.in_(lines))).all())
+        if lines
+        else {}
+    )
+    names: dict[str, dict[int, tuple[str, str]]] = {"machine": {}, "area": {}}
+    if machines:
+        names["machine"] = {
+            i: (c, n)
+            for i, c, n in db.execute(
+                select(Machine.id, Machine.code, Machine.name).where(Machine.id.in_(machines))
+            ).all()
+        }
+    if line_area:
+        names["area"] = {
+            i: (c, n)
+            for i, c, n in db.execute(
+                select(Area.id, Area.code, Area.name).where(Area.id.in_(set(line_area.values())))
+            ).all()
+        }
+    sums: dict[str, dict[int, list[int]]] = {"machine": defaultdict(lambda: [0, 0]),
+                                            "area": defaultdict(lambda: [0, 0])}  # fmt: skip
+    for r in firsts:
+        keys = {"machine": r.machine_id, "area": line_area.get(r.line_id or 0)}
+        for kind, key in keys.items():
+            if key is not None:
+                sums[kind][key][0] += r.quantity
+                sums[kind][key][1] += r.passed_quantity
+
+    def shaped(kind: str) -> list[dict[str, Any]]:
+        out = []
+        for key, (inspected, good) in sums[kind].items():
+            code, name = names[kind].get(key, (f"#{key}", ""))
+            out.append(
+                {
+                    "id": key,
+                    "code": code,
+                    "name": name,
+                    "inspected": inspected,
+                    "first_pass_good": good,
+                    "fpy": _ratio(good, inspected),
+                }
+            )
+        return sorted(out, key=lambda g: g["code"])
+
+    return {"machines": shaped("machine"), "areas": shaped("area")}
 
 
 def pareto(

@@ -9,6 +9,7 @@ from pydantic import Field
 from linewise.api.crud import Schema
 from linewise.core.schemas import ResponseModel
 from linewise.domains.documents.schemas import DocumentOut
+from linewise.domains.quality.schemas import QualitySampleDueOut
 from linewise.domains.terminal.models import AndonKind
 
 
@@ -53,6 +54,8 @@ class TerminalStage(ResponseModel):
     version: int
     materials: list[MaterialNeed]
     documents: list[DocumentOut] = []
+    # The inspections the step's plans ask for now (running and held stages only).
+    samples: list[QualitySampleDueOut] = []
 
 
 class LineWorkOut(ResponseModel):

@@ -34,6 +34,7 @@ from linewise.domains.planning import repository as planning
 from linewise.domains.production import service as production
 from linewise.domains.production.models import OrderOperation
 from linewise.domains.quality import repository as quality
+from linewise.domains.quality import sampling
 from linewise.domains.quality.models import ReasonCode
 from linewise.domains.terminal import repository as repo
 from linewise.domains.terminal.events import AndonChanged
@@ -155,10 +156,18 @@ def check_reason(db: Session, reason_code_id: int | None, category: str, field: 
 # --- a line's work ------------------------------------------------------------------
 
 
+def _samples(db: Session, op: OrderOperation) -> list[dict[str, object]]:
+    """The samples due at a running or held stage (a pending one has reported nothing)."""
+    if op.status not in ("in_progress", "on_hold"):
+        return []
+    return [sampling.shape(s) for s in sampling.samples_of_operation(db, op) if s.pending]
+
+
 def _stage_out(
     op: OrderOperation,
     planned_start: datetime | None,
     docs: dict[int, list[StepDocument]] | None = None,
+    samples: list[dict[str, object]] | None = None,
 ) -> dict[str, Any]:
     order = op.order
     product = order.product
@@ -191,6 +200,7 @@ def _stage_out(
         ],
         # The routing step's work instructions (files attached in the routing editor).
         "documents": [documents.as_dict(d) for d in (docs or {}).get(op.step_id or 0, [])],
+        "samples": samples or [],
     }
 
 
@@ -210,7 +220,7 @@ def line_work(db: Session, line: Line, limit: int = 10) -> dict[str, Any]:
     for op in ops.values():
         if op.order.status not in repo.WORKABLE_ORDERS or op.status not in repo.OPEN_STAGES:
             continue
-        items.append(_stage_out(op, planned.get(op.id), docs))
+        items.append(_stage_out(op, planned.get(op.id), docs, _samples(db, op)))
     # Running first, then held, then by planned start (unplanned ones last).
     rank = {"in_progress": 0, "on_hold": 1, "pending": 2}
     far = datetime.max.replace(tzinfo=now.tzinfo)
@@ -229,7 +239,8 @@ def stage_answer(db: Session, op_id: int) -> dict[str, Any]:
     op = repo.operations_by_id(db, [op_id]).get(op_id)
     if op is None:
         raise NotFound(f"no operation {op_id}")
-    return _stage_out(op, None, documents.of_steps(db, [op.step_id] if op.step_id else []))
+    docs = documents.of_steps(db, [op.step_id] if op.step_id else [])
+    return _stage_out(op, None, docs, _samples(db, op))
 
 
 def operation(db: Session, op_id: int) -> OrderOperation:
