@@ -197,6 +197,10 @@ class Settings(BaseSettings):
     # Delivery analytics (docs/delivery.md): cron of the snapshot of every open order's
     # ETA, which calibrates later intervals and risks; empty: off.
     delivery_snapshot_cron: str = "5 * * * *"
+    # ... and of the refresh of each open order's current estimate, which the lateness
+    # verdict and the Orders list read (an estimate older than 30 min is not used, so
+    # run it more often than that); empty: off, orders are judged on their plan.
+    delivery_refresh_cron: str = "* * * * *"
 
     # The assistant's optional language model (docs/assistant-mcp.md): an OpenAI-compatible
     # chat completions endpoint (Ollama, vLLM, llama.cpp server). It may pick the tool and

@@ -19,7 +19,7 @@ from linewise.domains.alerts.models import (
     Silence,
     Webhook,
 )
-from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.documents.models import StepDocument
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.idle.models import IdleRisk
@@ -104,6 +104,7 @@ __all__ = [
     "CustomerOrder",
     "Defect",
     "DefectCode",
+    "DeliveryEstimate",
     "DeliveryPrediction",
     "DowntimeAssignment",
     "EscalationStep",

@@ -26,14 +26,7 @@ MAX_WINDOW = {"shift": timedelta(days=14), "day": timedelta(days=62), "week": ti
 
 
 def _order_out(ctx: service.Context, e: service.OrderEstimate) -> dict[str, Any]:
-    d = e.delay
-    delay = None
-    if d is not None:
-        line_id, code = service.line_label(ctx, d.line)
-        delay = {
-            "seq": d.seq, "line_id": line_id, "line_code": code, "kind": d.kind,
-            "behind_min": round(d.behind_s / 60, 1), "cause": d.cause,
-        }  # fmt: skip
+    delay = service.delay_out(ctx, e.delay)
     o = e.order
     return {
         "order_id": o.id,
