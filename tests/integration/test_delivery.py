@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -321,8 +322,20 @@ def test_the_stored_eta_judges_orders_while_fresh(
     assert a["finish_basis"] == "plan" and a["eta"] is None and a["late_risk"] is None
     assert {o["number"] for o in _listed(client, late="true")} == set()
 
+    live = client.get("/api/v1/delivery/orders").json()
+    assert live["stored"] is False  # the stale run is not served either
     assert service.refresh(db, utcnow()) == 2
     db.commit()
+    # the Deliveries page now reads that run: the same orders, order and figures
+    cached = client.get("/api/v1/delivery/orders").json()
+    assert cached["stored"] is True
+    assert [i["number"] for i in cached["items"]] == [i["number"] for i in live["items"]]
+    for was, now_ in zip(live["items"], cached["items"], strict=True):
+        gap = datetime.fromisoformat(now_["eta"]) - datetime.fromisoformat(was["eta"])
+        assert abs(gap.total_seconds()) < 60  # computed a moment apart
+        assert now_["p_late"] == pytest.approx(was["p_late"], abs=0.05)
+        assert now_["delay"] == was["delay"] and now_["calibrated"] == was["calibrated"]
+    assert cached["rate_samples"] == live["rate_samples"] == 6
     stored = {e.order_id: e for e in db.scalars(select(DeliveryEstimate))}
     assert len(stored) == 2  # the stale rows were rewritten, none left behind
     listed = {str(o["number"]): o for o in _listed(client)}

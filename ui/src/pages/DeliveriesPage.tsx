@@ -75,6 +75,7 @@ export function DeliveriesPage() {
               {orders.data.calibration_size > 0
                 ? t("Calibrated on {count} earlier predictions; rates from {samples} finished stages.", { count: orders.data.calibration_size, samples: orders.data.rate_samples })
                 : t("Not calibrated yet (no earlier predictions of finished orders); rates from {samples} finished stages.", { samples: orders.data.rate_samples })}
+              {orders.data.stored && <> {t("Estimated at {time}.", { time: fmtDateTime(orders.data.as_of) })}</>}
             </span>
           )}
         </div>

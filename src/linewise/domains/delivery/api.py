@@ -53,12 +53,18 @@ def delivery_orders(
 ) -> dict[str, Any]:
     """Every open order with its ETA (the published plan, live progress, learned rates and
     the queue ahead), the 80 % interval and the probability of finishing after the due
-    date, riskiest first; ``delay``: the first stage behind its plan and why."""
+    date, riskiest first; ``delay``: the first stage behind its plan and why. Read from
+    the latest ``delivery.refresh`` run when one ran in the last 30 minutes (``stored``),
+    else computed for this read (every open order: seconds for thousands)."""
     now = utcnow()
+    stored = service.stored_orders(db, now, limit)
+    if stored is not None:
+        return stored
     ctx = service.load(db, now)
     items = [_order_out(ctx, e) for e in service.estimates(ctx)[:limit]]
     return {
         "as_of": now,
+        "stored": False,
         "calibration_size": ctx.calibration.size,
         "rate_samples": ctx.rates.samples,
         "items": items,

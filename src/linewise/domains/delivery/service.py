@@ -42,6 +42,7 @@ from linewise.analytics.delivery import (
     detect_delays,
     forecast,
 )
+from linewise.domains.delivery import repository as estimates_repo
 from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.working_time import WorkingTime
@@ -382,6 +383,50 @@ def refresh(db: Session, now: datetime) -> int:
         db.execute(stmt, rows)
     db.execute(delete(DeliveryEstimate).where(DeliveryEstimate.made_at < now))
     return len(rows)
+
+
+def stored_orders(db: Session, now: datetime, limit: int) -> dict[str, Any] | None:
+    """``GET /delivery/orders`` from the latest refresh, riskiest first, as ``estimates``
+    orders them; None when no refresh ran in the last ``FRESH_FOR`` (compute instead)."""
+    rows = db.execute(
+        select(DeliveryEstimate, ProductionOrder)
+        .join(ProductionOrder, ProductionOrder.id == DeliveryEstimate.order_id)
+        .where(
+            DeliveryEstimate.made_at >= now - estimates_repo.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN),
+        )
+        .options(selectinload(ProductionOrder.product))
+        .order_by(DeliveryEstimate.p_late.desc(), ProductionOrder.due_date, ProductionOrder.number)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return None
+    first: DeliveryEstimate = rows[0][0]
+    items = [
+        {
+            "order_id": o.id,
+            "number": o.number,
+            "product_code": o.product.code,
+            "status": o.status,
+            "quantity": o.quantity,
+            "due_date": o.due_date,
+            "eta": e.eta,
+            "eta_low": e.eta_low,
+            "eta_high": e.eta_high,
+            "p_late": round(e.p_late, 4),
+            "late_by_min": round((e.eta - o.due_date).total_seconds() / 60, 1),
+            "calibrated": e.calibrated,
+            "delay": e.delay,
+        }
+        for e, o in rows
+    ]
+    return {
+        "as_of": max(e.made_at for e, _o in rows),
+        "stored": True,
+        "calibration_size": first.calibration_size,
+        "rate_samples": first.rate_samples,
+        "items": items,
+    }
 
 
 def refresh_job(ctx: JobContext) -> None:
