@@ -204,6 +204,26 @@ def test_late_risk_alert_rule_fires_on_the_snapshot(
     assert [a.message for a in fired] == ["Order PO-A: late risk 50.0 % or more"]
 
 
+def test_late_risk_alert_rule_reads_the_refreshed_risk(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    """With the minute's refresh running, the rule needs no hourly snapshot."""
+    from linewise.domains.alerts import service as alerts
+    from linewise.domains.alerts.models import Alert
+
+    seed_factory(db, world, utcnow())
+    body = {"name": "At risk", "kind": "late_risk", "severity": "high", "scope_kind": "site",
+            "scope_id": None, "threshold_minutes": 0, "target": 50}  # fmt: skip
+    assert as_role["manager"].post("/api/v1/alert-rules", json=body).status_code == 201
+    service.refresh(db, utcnow())
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DeliveryPrediction)) == 0
+    alerts.evaluate(db, "lead")
+    db.commit()
+    fired = db.scalars(select(Alert)).all()
+    assert [a.message for a in fired] == ["Order PO-A: late risk 50.0 % or more"]
+
+
 def test_working_windows_leave_out_nights_and_breaks(db: Session, world: World) -> None:
     from zoneinfo import ZoneInfo
 

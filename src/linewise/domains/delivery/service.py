@@ -435,9 +435,23 @@ def refresh_job(ctx: JobContext) -> None:
     refresh(ctx.session, utcnow())
 
 
-def latest_risks(db: Session) -> list[tuple[ProductionOrder, float]]:
-    """Each open order's late risk in the latest snapshot (what alerts read: cheap, and
-    the same figure for every rule evaluated until the next snapshot)."""
+def latest_risks(db: Session, now: datetime | None = None) -> list[tuple[ProductionOrder, float]]:
+    """Each open order's late risk as the latest refresh stored it (at most a minute old
+    by default), else in the latest hourly snapshot (what alerts read: cheap, and the
+    same figure for every rule evaluated until the next run)."""
+    from linewise.core.time import utcnow
+
+    fresh = db.execute(
+        select(ProductionOrder, DeliveryEstimate.p_late)
+        .join(DeliveryEstimate, DeliveryEstimate.order_id == ProductionOrder.id)
+        .where(
+            DeliveryEstimate.made_at >= (now or utcnow()) - estimates_repo.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN),
+        )
+        .order_by(ProductionOrder.id)
+    ).all()
+    if fresh:
+        return [(r[0], float(r[1])) for r in fresh]
     made = db.scalar(select(func.max(DeliveryPrediction.made_at)))
     if made is None:
         return []
