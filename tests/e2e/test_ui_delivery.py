@@ -6,13 +6,17 @@ in the orders list."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from linewise.analytics.delivery import LATE_FLAG_P
 from linewise.core.db import make_session_factory, session_scope
 from linewise.core.time import utcnow
 from linewise.domains.delivery import service
+from linewise.domains.production.models import ProductionOrder
 from tests.conftest import PASSWORD, World
 from tests.e2e.test_ui_floor import (
     Server,
@@ -38,6 +42,11 @@ def test_deliveries_at_risk_page_and_order_estimate(
 
     with session_scope(make_session_factory(server.engine)) as db:
         seed_factory(db, world, utcnow())
+        # PO-A due in 45 min instead of 2 h: well past the flag threshold (LATE_FLAG_P),
+        # uncalibrated intervals being wide
+        po_a = db.scalars(select(ProductionOrder).where(ProductionOrder.number == "PO-A")).one()
+        po_a.due_date = utcnow() + timedelta(minutes=45)
+        db.flush()
         service.refresh(db, utcnow())  # the delivery.refresh job (no workers in tests)
     with sync_playwright() as pw:
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
@@ -52,7 +61,7 @@ def test_deliveries_at_risk_page_and_order_estimate(
             # only the risky order at first: PO-B is due in three days
             expect(rows).to_have_count(1)
             expect(rows.first).to_have_attribute("data-order", "PO-A")
-            assert float(rows.first.get_attribute("data-risk") or 0) > 0.5
+            assert float(rows.first.get_attribute("data-risk") or 0) >= LATE_FLAG_P
             expect(page.get_by_test_id("calibration")).to_contain_text("6 finished stages")
             # The filter is a checkbox beside its words, not a 40 px square above them.
             only_risk = page.get_by_test_id("only-risk")

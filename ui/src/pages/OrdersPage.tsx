@@ -16,6 +16,7 @@ import { msg, t } from "../i18n";
 import { CustomerOrders } from "../orders/CustomerOrders";
 import { OrderActions } from "../orders/OrderActions";
 import { OrderForm } from "../orders/OrderForm";
+import { LATE_FLAG_P } from "../delivery/api";
 import "../delivery/delivery.css";
 import { useCan } from "../session";
 
@@ -239,7 +240,7 @@ function OrderRow({ order: o, actions }: { order: OrderSummary; actions: ReactNo
       <td className="col-progress">
         <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={t("Progress of {name}", { name: o.number })} />
       </td>
-      <td className={`num${o.late_risk !== null && o.late_risk >= 0.5 ? " delivery-risk-high" : ""}`} data-testid="order-risk"
+      <td className={`num${o.late_risk !== null && o.late_risk >= LATE_FLAG_P ? " delivery-risk-high" : ""}`} data-testid="order-risk"
         title={o.eta && o.eta_low && o.eta_high ? t("ETA {eta} ({low} to {high})", { eta: fmtDateTime(o.eta), low: fmtDateTime(o.eta_low), high: fmtDateTime(o.eta_high) }) : undefined}>
         {o.late_risk !== null ? fmtPercent(o.late_risk) : "–"}
       </td>
