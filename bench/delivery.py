@@ -21,15 +21,17 @@ Reported, each beside its baseline measured in the same run:
   baseline;
 - 80 % interval: coverage and median width (share of the remaining time);
 - late risk: Brier score (baseline: the plan's verdict, 0 or 1), share of late orders
-  flagged (p ≥ 0.5) at least 24 h before their due date, false-alarm share (flagged
-  orders that finished on time, of all flagged);
+  flagged (p ≥ ``LATE_FLAG_P``) at least 24 h before their due date, false-alarm share
+  (flagged orders that finished on time, of all flagged), and both by threshold;
 - bottleneck: agreement of the active-period bottleneck line computed from the event
   stream with the one computed from the simulator's true state intervals, per week, day
   and shift; beside it the planned bottleneck (highest plan utilization);
 - completion, scrap and rework per held-out order before and while it runs, against the
   plan and the historical mean by product (``bench/delivery_yields.py``).
 
-Results go to ``bench/results/delivery.json``.
+Results go to ``bench/results/delivery.json`` (``--seed 1``, the scored run) or
+``delivery_seed<N>.json``: another seed draws other orders and another simulated floor,
+on which the flag threshold ``LATE_FLAG_P`` is chosen (not on the scored run).
 
 Usage: bench/delivery.py [--quick] [--orders 2000] [--days 21] [--every 4]
 """
@@ -54,6 +56,7 @@ from bench.delivery_yields import PredictionBench  # noqa: E402
 from bench.delivery_yields import report as report_predictions  # noqa: E402
 from linewise.analytics import bottleneck as bn  # noqa: E402
 from linewise.analytics.delivery import (  # noqa: E402
+    LATE_FLAG_P,
     Calibration,
     OrderIn,
     RateModel,
@@ -78,13 +81,18 @@ SITE = "site"  # the site's working time: residuals and intervals are measured i
 PARAMS = SimParams(telemetry_interval_s=1e9)  # no telemetry: it changes nothing here
 
 
-def sized_factory(orders: int, utilisation: float) -> FactorySpec:
+def sized_factory(orders: int, utilisation: float, seed: int = 1) -> FactorySpec:
+    """Seed 1 is the scored run (the factory's default order seed, 7); another seed draws
+    other orders (products, quantities, due dates) as well as another simulated floor."""
     from bench.factory import bottleneck_load, line_groups_for
 
     groups = line_groups_for(orders)
-    unscaled = build_factory(NOW, line_groups=groups, orders=orders)
+    factory_seed = 7 + seed - 1
+    unscaled = build_factory(NOW, line_groups=groups, orders=orders, seed=factory_seed)
     scale = utilisation / bottleneck_load(unscaled, NOW, HORIZON)
-    return build_factory(NOW, line_groups=groups, orders=orders, quantity_scale=scale)
+    return build_factory(
+        NOW, line_groups=groups, orders=orders, quantity_scale=scale, seed=factory_seed
+    )
 
 
 @dataclass
@@ -131,11 +139,12 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--recent-days", type=float, default=0, help="calibrate on the last N days")
     ap.add_argument("--timing", action="store_true", help="only time the reads on SQLite")
+    ap.add_argument("--seed", type=int, default=1, help="1: the scored run; others: tuning")
     args = ap.parse_args()
     if args.quick:
         args.orders, args.days, args.every = 200, 21, 6.0
     started = time.monotonic()
-    spec = sized_factory(args.orders, args.load)
+    spec = sized_factory(args.orders, args.load, args.seed)
     if args.timing:
         timing(spec)
         return
@@ -154,7 +163,7 @@ def main() -> None:
 
     # first pass: the whole run, for the truth (the simulator is deterministic per seed,
     # the second pass replays the same run slice by slice)
-    truth = Simulation(spec, NOW, end - NOW, seed=1, params=PARAMS).ground_truth()
+    truth = Simulation(spec, NOW, end - NOW, seed=args.seed, params=PARAMS).ground_truth()
     ops: dict[tuple[str, int], OperationTruth] = {
         (o.order, o.operation): o for o in truth.operations
     }
@@ -169,7 +178,7 @@ def main() -> None:
     sim_s = time.monotonic() - started
 
     recent = timedelta(days=args.recent_days) if args.recent_days else None
-    sim = Simulation(spec, NOW, end - NOW, seed=1, params=PARAMS)
+    sim = Simulation(spec, NOW, end - NOW, seed=args.seed, params=PARAMS)
     counted: dict[tuple[str, int], int] = defaultdict(int)
     states: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     snapshots: list[dict[str, Any]] = []
@@ -235,7 +244,8 @@ def main() -> None:
     report(results)
     report_predictions(results["predictions"])
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "delivery.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    name = "delivery.json" if args.seed == 1 else f"delivery_seed{args.seed}.json"
+    (RESULTS / name).write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -341,12 +351,52 @@ def timing(spec: FactorySpec) -> None:
             t1 = time.monotonic()
             lateness.of_orders(db, ctx.orders, NOW)
             t2 = time.monotonic()
+        # The stored estimates: what the refresh job writes, then what reads cost.
+        with factory() as db:
+            t3 = time.monotonic()
+            service.refresh(db, NOW)
+            db.commit()
+            t4 = time.monotonic()
+        with factory() as db:
+            t5 = time.monotonic()
+            stored = service.stored_orders(db, NOW, 5000)
+            t6 = time.monotonic()
+            page = orders_page(db, NOW, None)
+            t7 = time.monotonic()
+            orders_page(db, NOW, True)
+            t8 = time.monotonic()
         engine.dispose()
+    assert stored is not None and len(stored["items"]) == len(est)
     out = {"orders": len(est), "delivery_read_s": round(t1 - t0, 2),
-           "plan_lateness_read_s": round(t2 - t1, 2)}  # fmt: skip
+           "plan_lateness_read_s": round(t2 - t1, 2), "refresh_job_s": round(t4 - t3, 2),
+           "stored_delivery_read_s": round(t6 - t5, 3),
+           "orders_page_by_risk_s": round(t7 - t6, 3),
+           "orders_page_late_by_risk_s": round(t8 - t7, 3), "riskiest": page}  # fmt: skip
     print(json.dumps(out))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "delivery_timing.json").write_text(json.dumps(out), encoding="utf-8")
+
+
+def orders_page(db: Any, now: datetime, late: bool | None) -> str | None:
+    """One page of the Orders list sorted by late risk, as ``GET /orders`` reads it (the
+    filter, the sort, the page, the verdicts with the stored ETAs); its first order."""
+    from linewise.core.query import ListParams, apply_sort, paginate
+    from linewise.domains.production import lateness
+    from linewise.domains.production import repository as repo
+    from linewise.domains.production.models import ProductionOrder
+
+    stmt = repo.order_query(
+        statuses=None, q=None, due_before=None, due_after=None, late=late, product_id=None,
+        customer_order_id=None, now=now,
+    )  # fmt: skip
+    stmt = apply_sort(stmt, "-late_risk", repo.order_sortable(now), [ProductionOrder.id])
+    page = paginate(db, stmt, ListParams(limit=25))
+    verdicts = lateness.of_orders(db, page.items, now)
+    if not page.items:
+        return None
+    first = page.items[0]
+    assert verdicts[first.id].live is not None
+    return str(first.number)
 
 
 def _median(xs: list[float]) -> float | None:
@@ -403,7 +453,7 @@ def risk_metrics(
         if s["t"] <= s["due"] - timedelta(hours=24):
             if o not in last_before or last_before[o]["t"] < s["t"]:
                 last_before[o] = s
-            if s["p_late"] >= 0.5:
+            if s["p_late"] >= LATE_FLAG_P:
                 flagged.add(o)
             if s["plan"] > s["due"]:
                 flagged_plan.add(o)
@@ -419,9 +469,9 @@ def risk_metrics(
     def rate(a: set[str], b: set[str]) -> float | None:
         return round(len(a & b) / len(b), 4) if b else None
 
-    at_flag = {o for o, s in last_before.items() if s["p_late"] >= 0.5}
+    at_flag = {o for o, s in last_before.items() if s["p_late"] >= LATE_FLAG_P}
     sweep = []
-    for threshold in (0.3, 0.5, 0.7, 0.8, 0.9):
+    for threshold in (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
         f = {o for o, s in last_before.items() if s["p_late"] >= threshold}
         sweep.append(
             {
@@ -574,7 +624,7 @@ def report(r: dict[str, Any]) -> None:
     print("| p_late ≥ | flagged | late orders flagged | false alarms |")
     print("|---|---|---|---|")
     for row in k["threshold_sweep_at_24h"]:
-        print(f"| {row['threshold']:.1f} | {row['flagged']} | {_f(row['late_flagged_share'])} "
+        print(f"| {row['threshold']:.2f} | {row['flagged']} | {_f(row['late_flagged_share'])} "
               f"| {_f(row['false_alarm_share'])} |")  # fmt: skip
 
 

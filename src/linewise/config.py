@@ -199,6 +199,10 @@ class Settings(BaseSettings):
     delivery_snapshot_cron: str = "5 * * * *"
     # cron of the training of the scrap/rework models (and their evaluation); empty: off
     delivery_train_cron: str = "40 2 * * *"
+    # ... and of the refresh of each open order's current estimate, which the lateness
+    # verdict and the Orders list read (an estimate older than 30 min is not used, so
+    # run it more often than that); empty: off, orders are judged on their plan.
+    delivery_refresh_cron: str = "* * * * *"
 
     # The assistant's optional language model (docs/assistant-mcp.md): an OpenAI-compatible
     # chat completions endpoint (Ollama, vLLM, llama.cpp server). It may pick the tool and

@@ -21,7 +21,7 @@ from linewise.domains.alerts.models import (
 )
 from linewise.domains.delivery.cost_models import CostSettings, LineCostRate, MaterialCost
 from linewise.domains.delivery.model_store import DeliveryModel
-from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.documents.models import StepDocument
 from linewise.domains.equipment.models import Area, Line, Machine, Site
 from linewise.domains.idle.models import IdleRisk
@@ -107,6 +107,7 @@ __all__ = [
     "CustomerOrder",
     "Defect",
     "DefectCode",
+    "DeliveryEstimate",
     "DeliveryModel",
     "DeliveryPrediction",
     "DowntimeAssignment",

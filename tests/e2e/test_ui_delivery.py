@@ -6,12 +6,17 @@ in the orders list."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from linewise.analytics.delivery import LATE_FLAG_P
 from linewise.core.db import make_session_factory, session_scope
 from linewise.core.time import utcnow
+from linewise.domains.delivery import service
+from linewise.domains.production.models import ProductionOrder
 from tests.conftest import PASSWORD, World
 from tests.e2e.test_ui_floor import (
     Server,
@@ -37,6 +42,12 @@ def test_deliveries_at_risk_page_and_order_estimate(
 
     with session_scope(make_session_factory(server.engine)) as db:
         seed_factory(db, world, utcnow())
+        # PO-A due in 45 min instead of 2 h: well past the flag threshold (LATE_FLAG_P),
+        # uncalibrated intervals being wide
+        po_a = db.scalars(select(ProductionOrder).where(ProductionOrder.number == "PO-A")).one()
+        po_a.due_date = utcnow() + timedelta(minutes=45)
+        db.flush()
+        service.refresh(db, utcnow())  # the delivery.refresh job (no workers in tests)
     with sync_playwright() as pw:
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
         try:
@@ -50,7 +61,7 @@ def test_deliveries_at_risk_page_and_order_estimate(
             # only the risky order at first: PO-B is due in three days
             expect(rows).to_have_count(1)
             expect(rows.first).to_have_attribute("data-order", "PO-A")
-            assert float(rows.first.get_attribute("data-risk") or 0) > 0.5
+            assert float(rows.first.get_attribute("data-risk") or 0) >= LATE_FLAG_P
             expect(page.get_by_test_id("calibration")).to_contain_text("6 finished stages")
             # The filter is a checkbox beside its words, not a 40 px square above them.
             only_risk = page.get_by_test_id("only-risk")
@@ -91,10 +102,22 @@ def test_deliveries_at_risk_page_and_order_estimate(
             expect(estimate).to_be_visible()
             expect(page.get_by_test_id("delivery-risk")).to_have_class("delivery-risk-high")
             expect(estimate).to_contain_text("TEST-1")
-            # the orders list shows the same risk beside each open order
+            # the orders list shows the same risk beside each open order, judges PO-A late
+            # on its estimate, and sorts by the risk on the server (closed orders last)
             page.goto(f"{server.base}/orders")
             row = page.get_by_test_id("order-row").filter(has_text="PO-A")
             expect(row.get_by_test_id("order-risk")).to_have_class("num delivery-risk-high")
             expect(row.get_by_test_id("order-risk")).to_contain_text("%")
+            expect(row).to_contain_text("(estimate)")
+            risk = page.locator('th[data-sort="late_risk"]')
+            risk.get_by_role("button").click()
+            expect(page).to_have_url(f"{server.base}/orders?sort=-late_risk")
+            expect(risk).to_have_attribute("aria-sort", "descending")
+            numbers = page.get_by_test_id("order-row").locator("td:first-child a")
+            expect(numbers.first).to_have_text("PO-A")
+            expect(numbers.nth(1)).to_have_text("PO-B")
+            risk.get_by_role("button").click()
+            expect(risk).to_have_attribute("aria-sort", "ascending")
+            expect(numbers.last).to_have_text("PO-A")
         finally:
             browser.close()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from linewise.core.time import utcnow
-from linewise.domains.delivery import service
-from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.delivery import repository, service
+from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.production.models import OrderOperation, ProductionOrder
 from linewise.ingest.models import StateInterval
 from tests.conftest import World
@@ -203,6 +204,26 @@ def test_late_risk_alert_rule_fires_on_the_snapshot(
     assert [a.message for a in fired] == ["Order PO-A: late risk 50.0 % or more"]
 
 
+def test_late_risk_alert_rule_reads_the_refreshed_risk(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    """With the minute's refresh running, the rule needs no hourly snapshot."""
+    from linewise.domains.alerts import service as alerts
+    from linewise.domains.alerts.models import Alert
+
+    seed_factory(db, world, utcnow())
+    body = {"name": "At risk", "kind": "late_risk", "severity": "high", "scope_kind": "site",
+            "scope_id": None, "threshold_minutes": 0, "target": 50}  # fmt: skip
+    assert as_role["manager"].post("/api/v1/alert-rules", json=body).status_code == 201
+    service.refresh(db, utcnow())
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DeliveryPrediction)) == 0
+    alerts.evaluate(db, "lead")
+    db.commit()
+    fired = db.scalars(select(Alert)).all()
+    assert [a.message for a in fired] == ["Order PO-A: late risk 50.0 % or more"]
+
+
 def test_working_windows_leave_out_nights_and_breaks(db: Session, world: World) -> None:
     from zoneinfo import ZoneInfo
 
@@ -295,3 +316,85 @@ def test_a_stage_behind_its_plan_names_the_stop(
     blame = as_role["planner"].get("/api/v1/delivery/attribution").json()
     assert blame["stages"][0]["line_code"] in ("SMT-1", "TEST-1")
     assert "PO-A" in blame["stages"][0]["orders"]
+
+
+def _listed(client: TestClient, **params: str) -> list[dict[str, object]]:
+    r = client.get("/api/v1/orders", params={"limit": "100", **params})
+    assert r.status_code == 200, r.text
+    items: list[dict[str, object]] = r.json()["items"]
+    return items
+
+
+def test_the_stored_eta_judges_orders_while_fresh(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    # the plan finishes PO-A in time (1 h, due in 2 h); its ETA (about 2.5 h) does not
+    publish(db, world, now, {("PO-A", 1): (-1, 0.5), ("PO-A", 2): (0.5, 1),
+                             ("PO-B", 1): (1, 2), ("PO-B", 2): (2, 3.5)})  # fmt: skip
+    client = as_role["operator"]
+    assert {o["number"] for o in _listed(client, late="true")} == set()
+    # An estimate older than the cut-off (the refresh job stopped) is not used.
+    assert service.refresh(db, now - repository.FRESH_FOR - timedelta(minutes=1)) == 2
+    db.commit()
+    a = next(o for o in _listed(client) if o["number"] == "PO-A")
+    assert a["finish_basis"] == "plan" and a["eta"] is None and a["late_risk"] is None
+    assert {o["number"] for o in _listed(client, late="true")} == set()
+
+    live = client.get("/api/v1/delivery/orders").json()
+    assert live["stored"] is False  # the stale run is not served either
+    assert service.refresh(db, utcnow()) == 2
+    db.commit()
+    # the Deliveries page now reads that run: the same orders, order and figures
+    cached = client.get("/api/v1/delivery/orders").json()
+    assert cached["stored"] is True
+    assert [i["number"] for i in cached["items"]] == [i["number"] for i in live["items"]]
+    for was, now_ in zip(live["items"], cached["items"], strict=True):
+        gap = datetime.fromisoformat(now_["eta"]) - datetime.fromisoformat(was["eta"])
+        assert abs(gap.total_seconds()) < 60  # computed a moment apart
+        assert now_["p_late"] == pytest.approx(was["p_late"], abs=0.05)
+        assert now_["delay"] == was["delay"] and now_["calibrated"] == was["calibrated"]
+    assert cached["rate_samples"] == live["rate_samples"] == 6
+    stored = {e.order_id: e for e in db.scalars(select(DeliveryEstimate))}
+    assert len(stored) == 2  # the stale rows were rewritten, none left behind
+    listed = {str(o["number"]): o for o in _listed(client)}
+    a = listed["PO-A"]
+    assert a["finish_basis"] == "eta" and a["late"] is True
+    assert a["late_risk"] == round(stored[int(str(a["id"]))].p_late, 4)
+    assert {o["number"] for o in _listed(client, late="true")} == {"PO-A"}
+    assert "PO-A" not in {o["number"] for o in _listed(client, late="false")}
+    page = client.get(f"/api/v1/orders/{a['id']}").json()
+    assert page["late"] is True and page["finish"] == a["eta"]
+    # an order that closes loses its estimate at the next refresh
+    order = db.get(ProductionOrder, int(str(a["id"])))
+    assert order is not None
+    order.status, order.completed_at = "completed", utcnow()
+    db.commit()
+    assert service.refresh(db, utcnow()) == 1
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DeliveryEstimate)) == 1
+
+
+def test_the_orders_list_sorts_by_late_risk_on_the_server(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    assert service.refresh(db, now) == 2
+    db.commit()
+    client = as_role["planner"]
+    risky = _listed(client, sort="-late_risk")
+    risks = [o["late_risk"] for o in risky]
+    open_risks = [float(str(r)) for r in risks if r is not None]
+    # open orders by their stored risk, highest first; closed ones (no risk) after them
+    assert [o["number"] for o in risky[:2]] == ["PO-A", "PO-B"]
+    assert open_risks == sorted(open_risks, reverse=True) and len(open_risks) == 2
+    assert all(r is None for r in risks[2:]) and len(risks) == 5
+    # a page of one is the riskiest order of all, not of a page sorted afterwards
+    first = _listed(client, sort="-late_risk", limit="1", offset="0")
+    assert [o["number"] for o in first] == ["PO-A"]
+    lowest = _listed(client, sort="late_risk")
+    assert [o["number"] for o in lowest[-2:]] == ["PO-B", "PO-A"]
+    r = client.get("/api/v1/orders", params={"sort": "late_riskiness"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "sort"

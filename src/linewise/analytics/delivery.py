@@ -30,6 +30,9 @@ from typing import Literal
 Window = tuple[datetime, datetime]
 StageStatus = Literal["pending", "in_progress", "completed"]
 DEFAULT_FACTOR = 1.0 / 0.85  # ideal cycle time → what a line achieves, before any history
+# The late risk at which an order is flagged (highlighted as at risk in the UI, counted as
+# a flag by bench/delivery.py); chosen on a tuning run of the bench, not the scored one.
+LATE_FLAG_P = 0.7
 
 
 class WindowCalendar:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ class Page:
 def apply_sort(
     stmt: Select[Any],
     sort: str | None,
-    sortable: dict[str, InstrumentedAttribute[Any]],
+    sortable: Mapping[str, InstrumentedAttribute[Any] | ColumnElement[Any]],
     default: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
 ) -> Select[Any]:
     if not sort:

@@ -96,6 +96,10 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
     if settings.delivery_train_cron:
         cron = settings.delivery_train_cron
         registry.every("delivery-train", cron, delivery_training.TRAIN_KIND, zone=zone)
+    registry.register(delivery.REFRESH_KIND, delivery.refresh_job)
+    if settings.delivery_refresh_cron:
+        cron = settings.delivery_refresh_cron
+        registry.every("delivery-refresh", cron, delivery.REFRESH_KIND, zone=zone)
     # Data retention (issue 25; docs/operations.md): raw machine data to aggregates.
     registry.register(retention.KIND, retention_job(settings))
     if settings.retention_raw_days > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from linewise.domains.delivery import service as delivery
 from tests.integration.planning.conftest import Demo
 
 
@@ -113,3 +114,57 @@ def test_a_draft_does_not_change_the_orders_verdict(demo: Demo) -> None:
     assert page["planned_finish"] is None and page["plan_id"] is None
     assert page["late"] is False and page["late_by_s"] is None
     assert first["number"] not in {o["number"] for o in _orders(demo, late="true")}
+
+
+def _refresh_estimates(demo: Demo) -> None:
+    """What the ``delivery.refresh`` job does each minute (tests run no job workers)."""
+    factory = demo.app.state.session_factory
+    with factory() as db, db.begin():
+        assert delivery.refresh(db, datetime.now(UTC)) > 0
+
+
+def test_the_live_eta_decides_and_every_reader_agrees(demo: Demo) -> None:
+    """Once the delivery forecast has refreshed, an open order is judged on its ETA by the
+    list filter (SQL), the list's flags, the order page and the published plan's Gantt."""
+    run = demo.solve()
+    demo.publish(run["plan_id"])
+    _refresh_estimates(demo)
+    open_ = [o for o in _orders(demo) if o["eta"] is not None]
+    assert open_ and all(o["finish_basis"] in ("eta", "now") for o in open_)
+    # The order whose plan and forecast differ most, due between the two: one of them
+    # says late, the other in time, and the forecast's word is the one that counts.
+    slower = max(open_, key=lambda o: abs(_at(o["eta"]) - _at(o["planned_finish"])))
+    eta_later = _at(slower["eta"]) > _at(slower["planned_finish"])
+    assert abs(_at(slower["eta"]) - _at(slower["planned_finish"])) > timedelta(minutes=2)
+    between = (
+        _at(slower["planned_finish"]) + (_at(slower["eta"]) - _at(slower["planned_finish"])) / 2
+    )
+    r = demo.planner.patch(
+        f"/api/v1/orders/{slower['id']}",
+        json={"due_date": between.isoformat(), "version": slower["version"]},
+    )
+    assert r.status_code == 200, r.text
+
+    gantt = demo.planner.get(f"/api/v1/plans/{run['plan_id']}").json()
+    by_gantt = {o["order_number"] for o in gantt["orders"] if o["late"]}
+    listed = _orders(demo)
+    by_filter = {o["number"] for o in _orders(demo, late="true")}
+    not_late = {o["number"] for o in _orders(demo, late="false")}
+    by_flag = {o["number"] for o in listed if o["late"]}
+    pages = {o["number"]: demo.planner.get(f"/api/v1/orders/{o['id']}").json() for o in listed}
+    by_page = {number for number, page in pages.items() if page["late"]}
+    assert (slower["number"] in by_filter) == eta_later != (slower["number"] in not_late)
+    assert by_filter == by_gantt == by_flag == by_page
+    assert by_filter.isdisjoint(not_late) and by_filter | not_late == set(pages)
+    page = pages[slower["number"]]
+    assert page["finish_basis"] == "eta" and page["late"] == eta_later
+    assert (_at(page["planned_finish"]) > _at(page["due_date"])) != eta_later
+    gantt_late = {o["order_number"]: o["late_by_s"] for o in gantt["orders"]}
+    for number in gantt_late:
+        assert pages[number]["late_by_s"] == gantt_late[number]
+
+    # A draft's Gantt judges on the draft's own finish: the ETA forecasts the published plan.
+    draft = demo.planner.get(f"/api/v1/plans/{demo.solve()['plan_id']}").json()
+    assert draft["status"] == "draft"
+    drafted = next(o for o in draft["orders"] if o["order_number"] == slower["number"])
+    assert drafted["late"] == (_at(drafted["end"]) > between)

@@ -174,3 +174,15 @@ def test_equal_active_periods_share_a_shifting_bottleneck() -> None:
     assert shares["A"].sole_s == shares["B"].sole_s == 0
     assert shares["A"].shifting_s == shares["B"].shifting_s == 8 * 3600
     assert "C" not in shares or shares["C"].total == 0
+
+
+def test_the_ui_flags_at_the_servers_threshold() -> None:
+    """The UI highlights an order as at risk where the bench counts it flagged."""
+    import re
+    from pathlib import Path
+
+    from linewise.analytics.delivery import LATE_FLAG_P
+
+    source = (Path(__file__).parents[3] / "ui" / "src" / "delivery" / "api.ts").read_text()
+    found = re.search(r"export const LATE_FLAG_P = ([0-9.]+);", source)
+    assert found is not None and float(found.group(1)) == LATE_FLAG_P

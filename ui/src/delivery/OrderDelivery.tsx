@@ -2,7 +2,7 @@ import { ApiError } from "../api";
 import { fmtDateTimeIn, fmtPercent } from "../format";
 import { t } from "../i18n";
 import { useApi } from "../useApi";
-import { getDeliveryOrder } from "./api";
+import { getDeliveryOrder, LATE_FLAG_P } from "./api";
 import { delayText } from "./text";
 
 /** The order page's delivery estimate: ETA with its 80 % interval, late risk, the delay
@@ -23,7 +23,7 @@ export function OrderDelivery({ orderId, zone, refreshKey }: { orderId: number; 
         <dt>{t("80 % interval")}</dt>
         <dd>{t("{low} to {high}", { low: fmtDateTimeIn(d.eta_low, zone), high: fmtDateTimeIn(d.eta_high, zone) })}{!d.calibrated && <span className="muted"> · {t("not calibrated yet")}</span>}</dd>
         <dt>{t("Late risk")}</dt>
-        <dd data-testid="delivery-risk" className={d.p_late >= 0.5 ? "delivery-risk-high" : undefined}>{fmtPercent(d.p_late)}</dd>
+        <dd data-testid="delivery-risk" className={d.p_late >= LATE_FLAG_P ? "delivery-risk-high" : undefined}>{fmtPercent(d.p_late)}</dd>
         {d.delay && (<><dt>{t("Delay")}</dt><dd data-testid="delivery-delay">{delayText(d.delay)}</dd></>)}
       </dl>
       <table className="table">

@@ -5,7 +5,7 @@ import { siteTime, timeColumn } from "../exchange/tables";
 import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
 import { Link } from "../components/Link";
 import { BottleneckChart } from "../delivery/BottleneckChart";
-import { getAttribution, getBottlenecks, getDeliveryOrders, type DeliveryOrder } from "../delivery/api";
+import { getAttribution, getBottlenecks, getDeliveryOrders, LATE_FLAG_P, type DeliveryOrder } from "../delivery/api";
 import { delayText } from "../delivery/text";
 import { fmtDateTime, fmtDecimal, fmtPercent, zoneLabel } from "../format";
 import { t } from "../i18n";
@@ -75,6 +75,7 @@ export function DeliveriesPage() {
               {orders.data.calibration_size > 0
                 ? t("Calibrated on {count} earlier predictions; rates from {samples} finished stages.", { count: orders.data.calibration_size, samples: orders.data.rate_samples })
                 : t("Not calibrated yet (no earlier predictions of finished orders); rates from {samples} finished stages.", { samples: orders.data.rate_samples })}
+              {orders.data.stored && <> {t("Estimated at {time}.", { time: fmtDateTime(orders.data.as_of) })}</>}
             </span>
           )}
         </div>
@@ -100,7 +101,7 @@ export function DeliveriesPage() {
                     <td>{fmtDateTime(o.due_date)}</td>
                     <td>{fmtDateTime(o.eta)}</td>
                     <td className="muted">{t("{low} to {high}", { low: fmtDateTime(o.eta_low), high: fmtDateTime(o.eta_high) })}</td>
-                    <td className={`num${o.p_late >= 0.5 ? " delivery-risk-high" : ""}`}>{fmtPercent(o.p_late)}</td>
+                    <td className={`num${o.p_late >= LATE_FLAG_P ? " delivery-risk-high" : ""}`}>{fmtPercent(o.p_late)}</td>
                     <td className="num">{o.late_by_min > 0 ? fmtDecimal(o.late_by_min, 0) : "–"}</td>
                     <td data-testid="delay">{o.delay ? delayText(o.delay) : "–"}</td>
                   </tr>

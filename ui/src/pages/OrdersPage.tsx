@@ -16,7 +16,7 @@ import { msg, t } from "../i18n";
 import { CustomerOrders } from "../orders/CustomerOrders";
 import { OrderActions } from "../orders/OrderActions";
 import { OrderForm } from "../orders/OrderForm";
-import { getDeliveryOrders, type DeliveryOrder } from "../delivery/api";
+import { LATE_FLAG_P } from "../delivery/api";
 import "../delivery/delivery.css";
 import { useCan } from "../session";
 
@@ -29,6 +29,8 @@ const SORTS: [string, string][] = [
   ["-priority", msg("Priority (highest first)")],
   ["status", msg("Status")],
   ["-created_at", msg("Newest first")],
+  ["-late_risk", msg("Late risk (highest first)")],
+  ["late_risk", msg("Late risk (lowest first)")],
 ];
 
 /** The filters live in the URL (?q=&status=&late=1&sort=&offset=) so back/forward and links keep them. */
@@ -128,7 +130,7 @@ function ProductionOrders({ query, header }: { query: URLSearchParams; header: R
         ))}
         <span className="chip-divider" aria-hidden="true" />
         <button type="button" className={`filter-chip chip-late${late ? " on" : ""}`} aria-pressed={late}
-          title={t("Orders that finished, or in the published plan finish, after their due date")}
+          title={t("Orders that finished, or are expected to finish (the delivery estimate, else the published plan), after their due date")}
           onClick={() => update({ late: !late })}>
           {t("Late only")}
         </button>
@@ -138,7 +140,7 @@ function ProductionOrders({ query, header }: { query: URLSearchParams; header: R
           </button>
         )}
       </div>
-      <OrdersTable state={orders} filtered={filtered} />
+      <OrdersTable state={orders} filtered={filtered} sort={sort} onSort={(s) => update({ sort: s })} />
       {orders.data && orders.data.total > 0 && (
         <Pagination offset={offset} limit={PAGE_SIZE} total={orders.data.total}
           onChange={(o) => writeFilters({ ...filters, offset: o })} />
@@ -147,10 +149,14 @@ function ProductionOrders({ query, header }: { query: URLSearchParams; header: R
   );
 }
 
-function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean }) {
+function OrdersTable({ state, filtered, sort, onSort }: {
+  state: ReturnType<typeof useApi<{ items: OrderSummary[]; total: number }>>; filtered: boolean;
+  sort: string; onSort: (sort: string) => void;
+}) {
   const mayMove = useCan("orders:transition");
-  const delivery = useApi(() => getDeliveryOrders(5000), [state.data]);
-  const risk = new Map((delivery.data?.items ?? []).map((d) => [d.order_id, d]));
+  // The risk is sorted on the server (every page, not just this one): riskiest first,
+  // a second click the other way round.
+  const riskSort = sort === "-late_risk" ? "descending" : sort === "late_risk" ? "ascending" : "none";
   if (!state.data) {
     if (state.error) return <ErrorState error={state.error} onRetry={state.reload} />;
     return <Loading label={t("Loading orders…")} />;
@@ -172,12 +178,17 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
             <th>{t("Status")}</th>
             <th>{t("Current stage")}</th>
             <th className="col-progress">{t("Progress")}</th>
-            <th className="num" title={t("Chance of finishing after the due date, with the expected finish")}>{t("Late risk")}</th>
+            <th className="num sortable" aria-sort={riskSort} data-sort="late_risk"
+              title={t("Chance of finishing after the due date, with the expected finish")}>
+              <button type="button" className="btn-link" onClick={() => onSort(sort === "-late_risk" ? "late_risk" : "-late_risk")}>
+                {t("Late risk")}{riskSort === "descending" ? " ▾" : riskSort === "ascending" ? " ▴" : ""}
+              </button>
+            </th>
             {mayMove && <th>{t("Actions")}</th>}
           </tr>
         </thead>
         <tbody>
-          {state.data.items.map((o) => <OrderRow key={o.id} order={o} estimate={risk.get(o.id)} actions={mayMove && <OrderActions compact order={o} onChanged={state.reload} />} />)}
+          {state.data.items.map((o) => <OrderRow key={o.id} order={o} actions={mayMove && <OrderActions compact order={o} onChanged={state.reload} />} />)}
         </tbody>
       </table>
     </div>
@@ -185,7 +196,7 @@ function OrdersTable({ state, filtered }: { state: ReturnType<typeof useApi<{ it
   );
 }
 
-function OrderRow({ order: o, estimate, actions }: { order: OrderSummary; estimate?: DeliveryOrder; actions: ReactNode }) {
+function OrderRow({ order: o, actions }: { order: OrderSummary; actions: ReactNode }) {
   const to = `/orders/${o.id}`;
   const done = o.status === "completed";
   return (
@@ -205,7 +216,9 @@ function OrderRow({ order: o, estimate, actions }: { order: OrderSummary; estima
           <div className={`sub${o.late ? " text-late" : ""}`}
             title={o.planned_finish ? t("Planned finish {time}", { time: fmtDateTime(o.planned_finish) }) : undefined}>
             {o.late && o.late_by_s !== null
-              ? (o.finish_basis === "plan" ? t("Late by {span} (plan)", { span: fmtSpan(o.late_by_s) }) : t("Late by {span}", { span: fmtSpan(o.late_by_s) }))
+              ? (o.finish_basis === "plan" ? t("Late by {span} (plan)", { span: fmtSpan(o.late_by_s) })
+                : o.finish_basis === "eta" ? t("Late by {span} (estimate)", { span: fmtSpan(o.late_by_s) })
+                : t("Late by {span}", { span: fmtSpan(o.late_by_s) }))
               : fmtRelative(o.due_date)}
           </div>
         )}
@@ -227,9 +240,9 @@ function OrderRow({ order: o, estimate, actions }: { order: OrderSummary; estima
       <td className="col-progress">
         <ProgressBar value={o.progress} tone={done ? "done" : o.late ? "late" : "default"} label={t("Progress of {name}", { name: o.number })} />
       </td>
-      <td className={`num${estimate && estimate.p_late >= 0.5 ? " delivery-risk-high" : ""}`} data-testid="order-risk"
-        title={estimate ? t("ETA {eta} ({low} to {high})", { eta: fmtDateTime(estimate.eta), low: fmtDateTime(estimate.eta_low), high: fmtDateTime(estimate.eta_high) }) : undefined}>
-        {estimate ? fmtPercent(estimate.p_late) : "–"}
+      <td className={`num${o.late_risk !== null && o.late_risk >= LATE_FLAG_P ? " delivery-risk-high" : ""}`} data-testid="order-risk"
+        title={o.eta && o.eta_low && o.eta_high ? t("ETA {eta} ({low} to {high})", { eta: fmtDateTime(o.eta), low: fmtDateTime(o.eta_low), high: fmtDateTime(o.eta_high) }) : undefined}>
+        {o.late_risk !== null ? fmtPercent(o.late_risk) : "–"}
       </td>
       {actions && <td>{actions}</td>}
     </tr>

@@ -155,8 +155,8 @@ def _orders_late(db: Session, now: datetime) -> list[Hit]:
 
 
 def _late_risk(db: Session, rule: AlertRule) -> list[Hit]:
-    """Open orders whose late risk in the latest delivery snapshot (the hourly
-    ``delivery.snapshot`` job) is at or above the rule's target percent."""
+    """Open orders whose late risk as the delivery refresh stored it (each minute), else
+    in the latest hourly snapshot, is at or above the rule's target percent."""
     out = []
     for order, p_late in delivery.latest_risks(db):
         if p_late * 100 >= (rule.target or 0):

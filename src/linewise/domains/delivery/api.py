@@ -26,14 +26,7 @@ MAX_WINDOW = {"shift": timedelta(days=14), "day": timedelta(days=62), "week": ti
 
 
 def _order_out(ctx: service.Context, e: service.OrderEstimate) -> dict[str, Any]:
-    d = e.delay
-    delay = None
-    if d is not None:
-        line_id, code = service.line_label(ctx, d.line)
-        delay = {
-            "seq": d.seq, "line_id": line_id, "line_code": code, "kind": d.kind,
-            "behind_min": round(d.behind_s / 60, 1), "cause": d.cause,
-        }  # fmt: skip
+    delay = service.delay_out(ctx, e.delay)
     o = e.order
     return {
         "order_id": o.id,
@@ -60,12 +53,18 @@ def delivery_orders(
 ) -> dict[str, Any]:
     """Every open order with its ETA (the published plan, live progress, learned rates and
     the queue ahead), the 80 % interval and the probability of finishing after the due
-    date, riskiest first; ``delay``: the first stage behind its plan and why."""
+    date, riskiest first; ``delay``: the first stage behind its plan and why. Read from
+    the latest ``delivery.refresh`` run when one ran in the last 30 minutes (``stored``),
+    else computed for this read (every open order: seconds for thousands)."""
     now = utcnow()
+    stored = service.stored_orders(db, now, limit)
+    if stored is not None:
+        return stored
     ctx = service.load(db, now)
     items = [_order_out(ctx, e) for e in service.estimates(ctx)[:limit]]
     return {
         "as_of": now,
+        "stored": False,
         "calibration_size": ctx.calibration.size,
         "rate_samples": ctx.rates.samples,
         "items": items,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from linewise.core.schemas import ResponseModel
 
 
@@ -56,6 +58,10 @@ class DeliveryOrderDetailOut(DeliveryOrderOut):
 
 class DeliveryOrdersOut(ResponseModel):
     as_of: datetime
+    stored: bool = Field(
+        description="true: the estimates of the latest delivery.refresh run (as_of: when "
+        "it ran); false: computed for this read (no run in the last 30 minutes)"
+    )
     calibration_size: int
     rate_samples: int
     items: list[DeliveryOrderOut]

@@ -4,7 +4,10 @@ Reads the open orders (production owns their progress), the published plan, the 
 working time, the stages finished in the last ``HISTORY_DAYS`` (learned rates) and the
 earlier predictions (``DeliveryPrediction``, the calibration), and hands them to the
 pure engine (``linewise.analytics.delivery`` and ``.bottleneck``). A read never writes:
-the ``delivery.snapshot`` job stores the predictions that calibrate later ones.
+the ``delivery.snapshot`` job stores the predictions that calibrate later ones, and the
+``delivery.refresh`` job each open order's current estimate (``DeliveryEstimate``), which
+the lateness verdict, the Orders list and the Deliveries page read instead of
+forecasting every open order themselves.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from linewise.analytics import bottleneck as bn
@@ -38,7 +42,8 @@ from linewise.analytics.delivery import (
     detect_delays,
     forecast,
 )
-from linewise.domains.delivery.models import DeliveryPrediction
+from linewise.domains.delivery import repository as estimates_repo
+from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.working_time import WorkingTime
 from linewise.domains.planning import repository as planning
@@ -55,6 +60,7 @@ from linewise.jobs import JobContext
 from linewise.kpi.intervals import TimeWindow
 
 SNAPSHOT_KIND = "delivery.snapshot"
+REFRESH_KIND = "delivery.refresh"
 HISTORY_DAYS = 30
 AHEAD_DAYS = 90
 KEEP_DAYS = 60
@@ -332,9 +338,120 @@ def snapshot(db: Session, now: datetime) -> int:
     return n
 
 
-def latest_risks(db: Session) -> list[tuple[ProductionOrder, float]]:
-    """Each open order's late risk in the latest snapshot (what alerts read: cheap, and
-    the same figure for every rule evaluated until the next snapshot)."""
+def delay_out(ctx: Context, d: StageDelay | None) -> dict[str, Any] | None:
+    """The first stage behind its plan, as the API and the stored estimate carry it."""
+    if d is None:
+        return None
+    line_id, code = line_label(ctx, d.line)
+    return {
+        "seq": d.seq, "line_id": line_id, "line_code": code, "kind": d.kind,
+        "behind_min": round(d.behind_s / 60, 1), "cause": d.cause,
+    }  # fmt: skip
+
+
+def refresh(db: Session, now: datetime) -> int:
+    """Rewrite every open order's current estimate; drop those of orders no longer open.
+
+    One upsert (rows in order id order, so that two refreshes running at once lock them
+    in the same order), then the rows this run did not write: closed or deleted orders.
+    """
+    ctx = load(db, now)
+    rows = [
+        {
+            "order_id": e.order.id,
+            "made_at": now,
+            "eta": e.estimate.finish,
+            "eta_low": e.estimate.low,
+            "eta_high": e.estimate.high,
+            "p_late": e.estimate.p_late,
+            "calibrated": e.estimate.calibrated,
+            "delay": delay_out(ctx, e.delay),
+            "calibration_size": ctx.calibration.size,
+            "rate_samples": ctx.rates.samples,
+        }
+        for e in sorted(estimates(ctx), key=lambda e: e.order.id)
+    ]
+    table = cast(Table, DeliveryEstimate.__table__)
+    if rows:
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(table)
+        keep = ("order_id",)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keep),
+            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keep},
+        )
+        db.execute(stmt, rows)
+    db.execute(delete(DeliveryEstimate).where(DeliveryEstimate.made_at < now))
+    return len(rows)
+
+
+def stored_orders(db: Session, now: datetime, limit: int) -> dict[str, Any] | None:
+    """``GET /delivery/orders`` from the latest refresh, riskiest first, as ``estimates``
+    orders them; None when no refresh ran in the last ``FRESH_FOR`` (compute instead)."""
+    rows = db.execute(
+        select(DeliveryEstimate, ProductionOrder)
+        .join(ProductionOrder, ProductionOrder.id == DeliveryEstimate.order_id)
+        .where(
+            DeliveryEstimate.made_at >= now - estimates_repo.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN),
+        )
+        .options(selectinload(ProductionOrder.product))
+        .order_by(DeliveryEstimate.p_late.desc(), ProductionOrder.due_date, ProductionOrder.number)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return None
+    first: DeliveryEstimate = rows[0][0]
+    items = [
+        {
+            "order_id": o.id,
+            "number": o.number,
+            "product_code": o.product.code,
+            "status": o.status,
+            "quantity": o.quantity,
+            "due_date": o.due_date,
+            "eta": e.eta,
+            "eta_low": e.eta_low,
+            "eta_high": e.eta_high,
+            "p_late": round(e.p_late, 4),
+            "late_by_min": round((e.eta - o.due_date).total_seconds() / 60, 1),
+            "calibrated": e.calibrated,
+            "delay": e.delay,
+        }
+        for e, o in rows
+    ]
+    return {
+        "as_of": max(e.made_at for e, _o in rows),
+        "stored": True,
+        "calibration_size": first.calibration_size,
+        "rate_samples": first.rate_samples,
+        "items": items,
+    }
+
+
+def refresh_job(ctx: JobContext) -> None:
+    from linewise.core.time import utcnow
+
+    refresh(ctx.session, utcnow())
+
+
+def latest_risks(db: Session, now: datetime | None = None) -> list[tuple[ProductionOrder, float]]:
+    """Each open order's late risk as the latest refresh stored it (at most a minute old
+    by default), else in the latest hourly snapshot (what alerts read: cheap, and the
+    same figure for every rule evaluated until the next run)."""
+    from linewise.core.time import utcnow
+
+    fresh = db.execute(
+        select(ProductionOrder, DeliveryEstimate.p_late)
+        .join(DeliveryEstimate, DeliveryEstimate.order_id == ProductionOrder.id)
+        .where(
+            DeliveryEstimate.made_at >= (now or utcnow()) - estimates_repo.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN),
+        )
+        .order_by(ProductionOrder.id)
+    ).all()
+    if fresh:
+        return [(r[0], float(r[1])) for r in fresh]
     made = db.scalar(select(func.max(DeliveryPrediction.made_at)))
     if made is None:
         return []

@@ -16,7 +16,12 @@ from linewise.domains.planning import problem as snapshot
 from linewise.domains.planning import repository as repo
 from linewise.domains.planning import scenarios
 from linewise.domains.planning.metrics import planner_figures
-from linewise.domains.planning.models import PlannedOperation, PlanningScenario, SchedulePlan
+from linewise.domains.planning.models import (
+    PlannedOperation,
+    PlanningScenario,
+    PlanStatus,
+    SchedulePlan,
+)
 from linewise.domains.planning.problem import MaterialWait
 from linewise.domains.planning.schemas import (
     AbsentOperatorIn,
@@ -51,7 +56,10 @@ def summary(plan: SchedulePlan) -> dict[str, Any]:
 
 
 def _verdicts(
-    db: Session, first: dict[str, PlannedOperation], order_end: dict[str, datetime]
+    db: Session,
+    first: dict[str, PlannedOperation],
+    order_end: dict[str, datetime],
+    published: bool,
 ) -> dict[str, lateness.Verdict]:
     """Each order's lateness if it finished where this plan puts it, by the one rule.
 
@@ -61,7 +69,8 @@ def _verdicts(
     """
     now = utcnow()
     ids = {r.order_id: number for number, r in first.items() if r.order_id is not None}
-    found = lateness.of_plan_finishes(db, {oid: order_end[n] for oid, n in ids.items()}, now)
+    finishes = {oid: order_end[n] for oid, n in ids.items()}
+    found = lateness.of_plan_finishes(db, finishes, now, published=published)
     out = {ids[oid]: verdict for oid, verdict in found.items()}
     for number, r in first.items():
         if number not in out:
@@ -127,7 +136,7 @@ def gantt(db: Session, plan: SchedulePlan) -> dict[str, Any]:
         order_end[r.order_number] = max(order_end.get(r.order_number, r.end), r.end)
         order_start[r.order_number] = min(order_start.get(r.order_number, r.start), r.start)
         first.setdefault(r.order_number, r)
-    verdicts = _verdicts(db, first, order_end)
+    verdicts = _verdicts(db, first, order_end, plan.status == PlanStatus.PUBLISHED)
     by_line: dict[int, list[dict[str, Any]]] = defaultdict(list)
     by_order: dict[str, list[int]] = defaultdict(list)
     for r in rows:

@@ -261,6 +261,9 @@ def summary(order: ProductionOrder, late: OrderLateness) -> dict[str, Any]:
         "planned_start": late.planned_start,
         "planned_finish": late.planned_finish,
         "eta": late.eta,
+        "eta_low": late.live.low if late.live else None,
+        "eta_high": late.live.high if late.live else None,
+        "late_risk": round(late.live.p_late, 4) if late.live else None,
         "finish": verdict.finish,
         "finish_basis": verdict.basis,
         "late_by_s": verdict.late_by_s,
@@ -320,6 +323,8 @@ def list_orders(
     _p: Principal = Depends(require("orders:read")),
     db: Session = Depends(get_db),
 ) -> Any:
+    # One instant for the filter, the sort and the verdicts: they read the same estimates.
+    now = utcnow()
     stmt = repo.order_query(
         statuses=[s.strip() for s in status.split(",") if s.strip()] if status else None,
         q=params.q,
@@ -328,10 +333,11 @@ def list_orders(
         late=late,
         product_id=product_id,
         customer_order_id=customer_order_id,
+        now=now,
     )
-    stmt = apply_sort(stmt, params.sort, repo.ORDER_SORTABLE, [ProductionOrder.id])
+    stmt = apply_sort(stmt, params.sort, repo.order_sortable(now), [ProductionOrder.id])
     page = paginate(db, stmt, params)
-    verdicts = lateness.of_orders(db, page.items)
+    verdicts = lateness.of_orders(db, page.items, now)
     return {
         "items": [summary(o, verdicts[o.id]) for o in page.items],
         "total": page.total,

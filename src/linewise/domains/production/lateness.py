@@ -6,9 +6,10 @@ so that they cannot disagree. The rule, also in docs/api.md ("Lateness"):
 
 - a cancelled order is never late and has no finish;
 - a completed order finishes at its actual completion (basis ``actual``);
-- an open order finishes at its expected finish — its live ETA (basis ``eta``; none yet,
-  see ``live_etas``), else the finish of its last operation in the published plan (basis
-  ``plan``) — but never before now, since it is not done yet (basis ``now`` when now is
+- an open order finishes at its expected finish — its live ETA (basis ``eta``: the
+  delivery estimate stored by the ``delivery.refresh`` job, while fresh; see
+  ``live_estimates``), else the finish of its last operation in the published plan
+  (basis ``plan``) — but never before now, since it is not done yet (basis ``now`` when now is
   later: an overdue order with no plan, or a plan whose finish has already passed);
 - an open order with neither an expected finish nor a past due date has no finish yet.
 
@@ -27,6 +28,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from linewise.core.time import utcnow
+from linewise.domains.delivery import repository as delivery
 from linewise.domains.planning import repository as planning
 from linewise.domains.production import repository
 from linewise.domains.production.models import OrderStatus, ProductionOrder
@@ -56,6 +58,17 @@ class StagePlan:
 
 
 @dataclass(frozen=True)
+class LiveEstimate:
+    """The delivery forecast of an open order: ETA, its 80 % interval, the late risk."""
+
+    eta: datetime
+    low: datetime
+    high: datetime
+    p_late: float
+    made_at: datetime
+
+
+@dataclass(frozen=True)
 class OrderLateness:
     """An order's planned span (per operation and overall), ETA and lateness."""
 
@@ -65,6 +78,7 @@ class OrderLateness:
     planned_finish: datetime | None = None
     eta: datetime | None = None
     stages: Mapping[int, StagePlan] = field(default_factory=dict)
+    live: LiveEstimate | None = None
 
 
 NOT_PLANNED = Verdict(None, None, None, False)
@@ -106,15 +120,16 @@ def judge(
     )
 
 
-def live_etas(db: Session, order_ids: Iterable[int]) -> dict[int, datetime]:
-    """The live ETA of open orders — the hook for the delivery estimate of a later issue.
+def live_estimates(db: Session, order_ids: Iterable[int], now: datetime) -> dict[int, LiveEstimate]:
+    """The live delivery estimate of orders that have a fresh one, by order id.
 
-    There is no live estimate yet, so there are none: orders are judged on their plan.
-    When one comes, it returns its estimates here and ``repository.late_condition``
-    takes the same ETA into account, so that the list filter keeps agreeing.
+    ``repository.late_condition`` reads the same stored ETA with the same cut-off
+    (``delivery.repository.FRESH_FOR``) in SQL, so that the list filter agrees.
     """
-    del db, order_ids
-    return {}
+    return {
+        oid: LiveEstimate(r.eta, r.eta_low, r.eta_high, r.p_late, r.made_at)
+        for oid, r in delivery.current(db, order_ids, now).items()
+    }
 
 
 def of_orders(
@@ -125,7 +140,7 @@ def of_orders(
     orders = list(orders)
     ids = [o.id for o in orders]
     plan_id, spans = planning.published_spans(db, ids)
-    etas = live_etas(db, ids)
+    live = live_estimates(db, ids, now)
     stages: dict[int, dict[int, StagePlan]] = {oid: {} for oid in ids}
     start: dict[int, datetime] = {}
     finish: dict[int, datetime] = {}
@@ -143,7 +158,7 @@ def of_orders(
             due=order.due_date,
             completed_at=order.completed_at,
             planned_finish=finish.get(order.id),
-            eta=etas.get(order.id),
+            eta=_eta(order, live),
             now=now,
         )
         out[order.id] = OrderLateness(
@@ -151,31 +166,46 @@ def of_orders(
             plan_id=plan_id if order.id in finish else None,
             planned_start=start.get(order.id),
             planned_finish=finish.get(order.id),
-            eta=etas.get(order.id),
+            eta=_eta(order, live),
             stages=stages[order.id],
+            live=live.get(order.id) if order.status in OPEN else None,
         )
     return out
 
 
 def of_plan_finishes(
-    db: Session, finishes: Mapping[int, datetime], now: datetime | None = None
+    db: Session,
+    finishes: Mapping[int, datetime],
+    now: datetime | None = None,
+    *,
+    published: bool = True,
 ) -> dict[int, Verdict]:
     """The verdict on each order (by id) if it finished where a given plan puts it.
 
     The Gantt judges its orders with this: for the published plan it is exactly the
-    order page's verdict; for a draft it is the verdict the order would get once the
-    draft is published. Orders that no longer exist are left out.
+    order page's verdict (live ETA included); for a draft (``published=False``) it is
+    the verdict on the draft's finish alone, since the live ETA forecasts the published
+    plan and would hide what the draft changes. Orders that no longer exist are left out.
     """
     now = now or utcnow()
-    etas = live_etas(db, finishes)
+    live = live_estimates(db, finishes, now) if published else {}
     return {
         order.id: judge(
             status=order.status,
             due=order.due_date,
             completed_at=order.completed_at,
             planned_finish=finishes[order.id],
-            eta=etas.get(order.id),
+            eta=_eta(order, live),
             now=now,
         )
         for order in repository.orders_by_id(db, list(finishes))
     }
+
+
+OPEN = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD)
+
+
+def _eta(order: ProductionOrder, live: Mapping[int, LiveEstimate]) -> datetime | None:
+    """The live ETA of an open order (a closed one is judged on what happened)."""
+    found = live.get(order.id) if order.status in OPEN else None
+    return found.eta if found is not None else None

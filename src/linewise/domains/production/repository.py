@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from linewise.core.errors import FieldError, NotFound, ValidationProblem
 from linewise.core.time import utcnow
+from linewise.domains.delivery import repository as delivery
+from linewise.domains.delivery.models import DeliveryEstimate
 from linewise.domains.equipment.models import Area, Line, Site
 from linewise.domains.planning import repository as planning
 from linewise.domains.production.models import (
@@ -29,6 +31,30 @@ ORDER_SORTABLE = {
     "quantity": ProductionOrder.quantity,
     "created_at": ProductionOrder.created_at,
 }
+
+
+OPEN_STATUSES = (
+    OrderStatus.PLANNED,
+    OrderStatus.RELEASED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.ON_HOLD,
+)
+
+
+def order_sortable(now: datetime) -> dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    """``ORDER_SORTABLE`` and ``late_risk``: an open order's fresh stored late risk (what
+    the list shows), −1 for the others (closed, or no fresh estimate), so that they come
+    after every risk when descending, on SQLite and PostgreSQL alike (NULLs sort apart)."""
+    risk = (
+        select(DeliveryEstimate.p_late)
+        .where(
+            DeliveryEstimate.order_id == ProductionOrder.id,
+            DeliveryEstimate.made_at >= now - delivery.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN_STATUSES),
+        )
+        .scalar_subquery()
+    )
+    return {**ORDER_SORTABLE, "late_risk": func.coalesce(risk, -1.0)}
 
 
 def _eager() -> list[Any]:
@@ -83,20 +109,23 @@ def order_query(
     if customer_order_id is not None:
         stmt = stmt.where(ProductionOrder.customer_order_id == customer_order_id)
     if late is not None:
+        now = now or utcnow()
+        live = delivery.current_subquery(now)
+        stmt = stmt.outerjoin(live, live.c.order_id == ProductionOrder.id)
         span = planning.published_order_span()
         stmt = stmt.outerjoin(span, span.c.order_id == ProductionOrder.id)
-        cond = late_condition(span.c.planned_finish, now or utcnow())
+        cond = late_condition(func.coalesce(live.c.eta, span.c.planned_finish), now)
         stmt = stmt.where(cond if late else ~cond)
     return stmt
 
 
-def late_condition(planned_finish: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+def late_condition(expected: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
     """``lateness.judge``'s ``is_late`` in SQL, for filtering before pagination.
 
-    Completed: the actual finish is after the due date. Open: the published plan's
-    finish is after the due date, or the due date has passed (it cannot finish before
-    now). ``planned_finish`` is NULL for orders outside the published plan; the live
-    ETA, when it comes, goes in front of it here as it does in ``lateness.judge``.
+    Completed: the actual finish is after the due date. Open: the expected finish — the
+    fresh live ETA, else the published plan's finish, as in ``lateness.judge`` — is after
+    the due date, or the due date has passed (it cannot finish before now).
+    ``expected`` is NULL for orders with neither.
     """
     done_late = and_(
         ProductionOrder.status == OrderStatus.COMPLETED,
@@ -108,7 +137,7 @@ def late_condition(planned_finish: ColumnElement[Any], now: datetime) -> ColumnE
         or_(
             ProductionOrder.due_date < now,
             # NULL-safe, so that the negation (late=false) keeps unplanned orders
-            and_(planned_finish.is_not(None), planned_finish > ProductionOrder.due_date),
+            and_(expected.is_not(None), expected > ProductionOrder.due_date),
         ),
     )
     return or_(done_late, open_late)

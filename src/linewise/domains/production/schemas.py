@@ -200,7 +200,14 @@ class OrderSummary(Schema):
         description="end of the order's last operation in the published plan"
     )
     eta: datetime | None = Field(
-        description="live estimate of the finish; reserved for a later release, always null"
+        description="live estimate of the finish (the delivery forecast, refreshed each "
+        "minute by default); null: closed, or no estimate in the last 30 minutes"
+    )
+    eta_low: datetime | None = Field(description="low end of the ETA's 80 % interval")
+    eta_high: datetime | None = Field(description="high end of the ETA's 80 % interval")
+    late_risk: float | None = Field(
+        description="probability (0–1) of finishing after the due date, with the ETA; "
+        "sortable as late_risk"
     )
     finish: datetime | None = Field(
         description="the finish judged against the due date (see finish_basis); null: unknown"

@@ -7,6 +7,7 @@ const de: Catalog = {
   "Bottleneck share per period": "Engpassanteil je Zeitraum",
   "Bottlenecks": "Engpässe",
   "Calibrated on {count} earlier predictions; rates from {samples} finished stages.": "Kalibriert an {count} früheren Vorhersagen; Leistungen aus {samples} abgeschlossenen Arbeitsgängen.",
+  "Estimated at {time}.": "Geschätzt um {time}.",
   "Delay": "Verzug",
   "Deliveries at risk": "Gefährdete Liefertermine",
   "Delivery estimate": "Lieferprognose",
