@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Integer, String, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, DateTime, Integer, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
 
-from linewise.core.time import utcnow
+from linewise.core.time import require_aware, utcnow
 from linewise.domains.inventory.models import MovementKind
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ _RECEIPT = MovementKind.PRODUCTION_RECEIPT.value
 
 _ONE_PG = text(f"""
 WITH g AS (
-    SELECT * FROM unnest(:g_ord, :g_op, :g_good, :g_scrap, :g_at, :g_cause, :g_cause_ref,
-                         :g_key, :g_by)
-        AS g(ord, op, good, scrap, "at", cause, cause_ref, key, "by")
+    SELECT * FROM jsonb_to_recordset(:groups)
+        AS g(ord integer, op integer, good integer, scrap integer, "at" timestamptz,
+             cause text, cause_ref text, key text, "by" text)
 ), stage AS (
     SELECT op.id AS op, op.order_id, op.seq, o.number, o.product_id,
         op.seq = (SELECT max(s.seq) FROM order_operations s WHERE s.order_id = op.order_id)
@@ -191,15 +191,7 @@ WITH g AS (
 )
 SELECT ok FROM ok
 """).bindparams(
-    bindparam("g_ord", type_=ARRAY(Integer)),
-    bindparam("g_op", type_=ARRAY(Integer)),
-    bindparam("g_good", type_=ARRAY(Integer)),
-    bindparam("g_scrap", type_=ARRAY(Integer)),
-    bindparam("g_at", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("g_cause", type_=ARRAY(String)),
-    bindparam("g_cause_ref", type_=ARRAY(String)),
-    bindparam("g_key", type_=ARRAY(String)),
-    bindparam("g_by", type_=ARRAY(String)),
+    bindparam("groups", type_=JSONB),
     bindparam("location", type_=Integer),
     bindparam("store", type_=Integer),
     bindparam("finished", type_=Integer),
@@ -220,15 +212,20 @@ def post(
     received (None: not known). False: something the batch needs does not exist yet,
     and nothing was written."""
     params: dict[str, Any] = {
-        "g_ord": list(range(len(groups))),
-        "g_op": [p.operation_id for p, _ in groups],
-        "g_good": [p.good for p, _ in groups],
-        "g_scrap": [p.scrap for p, _ in groups],
-        "g_at": [p.at for p, _ in groups],
-        "g_cause": [p.cause for p, _ in groups],
-        "g_cause_ref": [p.cause_ref for p, _ in groups],
-        "g_key": [f"{p.cause}:{first}" for p, first in groups],
-        "g_by": [p.by for p, _ in groups],
+        "groups": [
+            {
+                "ord": i,
+                "op": p.operation_id,
+                "good": p.good,
+                "scrap": p.scrap,
+                "at": require_aware(p.at).isoformat(),
+                "cause": p.cause,
+                "cause_ref": p.cause_ref,
+                "key": f"{p.cause}:{first}",
+                "by": p.by,
+            }
+            for i, (p, first) in enumerate(groups)
+        ],
         "location": location,
         "store": store,
         "finished": finished,
