@@ -287,7 +287,11 @@ def _first_op(db: Session, number: str) -> OrderOperation:
     ).one()
 
 
-@pytest.mark.parametrize("kept", [False, True], ids=["looked-up", "kept-location"])
+@pytest.mark.parametrize(
+    "kept,lots_exist",
+    [(False, False), (True, False), (True, True)],
+    ids=["looked-up", "kept-location", "one-statement"],
+)
 def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
     as_role: dict[str, TestClient],
     world: World,
@@ -295,17 +299,28 @@ def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
     db: Session,
     engine: Engine,
     kept: bool,
+    lots_exist: bool,
 ) -> None:
     """``kept``: as the ingest projection runs it, knowing the line-side location, so
-    the lot stock is read (and locked) with the operations (on PostgreSQL)."""
+    the lot stock is read (and locked) with the operations (on PostgreSQL); with
+    ``lots_exist`` as well, each backflush is the one statement that locks, takes
+    first in first out and writes."""
     planner, supervisor = as_role["planner"], as_role["supervisor"]
     _fill(supervisor, stores)
     released_order(planner, world, "PO-A")
     released_order(planner, world, "PO-B")
     ops = [_first_op(db, "PO-A").id, _first_op(db, "PO-B").id]
     db.rollback()
+    if lots_exist:
+        with engine.begin() as conn:
+            output = genealogy.output_item(conn, world.product_id)
+            items = ledger.items_of_materials(conn, [stores.paste, stores.pcb])
+            keys = [(items[stores.paste], "P-1"), (items[stores.paste], "P-2")]
+            keys += [(items[stores.pcb], "B-1"), (output, "PO-A"), (output, "PO-B")]
+            genealogy.lot_ids(conn, keys, {})
     start = threading.Barrier(2)
     errors: list[BaseException] = []
+    statements: list[int] = []
 
     def run(op_id: int, ref: str) -> None:
         try:
@@ -320,11 +335,14 @@ def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
                 else None
             )
             with engine.begin() as conn:
+                seen: list[str] = []
+                event.listen(conn, "before_cursor_execute", lambda *a: seen.append(a[2]))
                 backflush.backflush(
                     conn,
                     [backflush.Produced(op_id, line, 40, 0, datetime.now(UTC), "report", ref, "t")],
                     lookups,
                 )
+                statements.append(len(seen))
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
 
@@ -334,6 +352,8 @@ def test_two_operations_drawing_on_one_lot_at_once_take_it_one_after_the_other(
     for t in threads:
         t.join()
     assert not errors, errors
+    if lots_exist and engine.dialect.name == "postgresql":
+        assert statements == [1, 1]  # both took the one-statement path
     # 2 × 80 g of paste: P-1's 100 and 60 of P-2, whoever came first; nothing negative.
     stock = stock_of(planner)
     assert ("PASTE", "LS-SMT1", "P-1") not in stock
