@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, exists, func, not_, o
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from linewise.domains.equipment.models import Site
-from linewise.domains.inventory import genealogy, ledger
+from linewise.domains.inventory import backflush_pg, genealogy, ledger
 from linewise.domains.inventory.models import LocationKind, Material, MovementKind, StockItem
 from linewise.domains.production.models import BomItem, OrderOperation, ProductionOrder
 from linewise.ingest.projections import StoredBatch
@@ -401,6 +401,16 @@ def backflush(conn: Connection, produced: Sequence[Produced], kept: Lookups | No
         return
     batch = _Batch(conn, kept)
     location = _known_source(batch, work)
+    if location is not None and conn.dialect.name == "postgresql":
+        site = batch.sites[work[0].line_id]
+        assert site is not None  # a known source has a known site
+        receiving = batch.kept.receiving
+        done = backflush_pg.post(
+            conn, _grouped(work), location, receiving.get((site, True)),
+            receiving.get((site, False)),
+        )  # fmt: skip
+        if done:
+            return  # one round trip; else something is missing: made below
     stages, lots = _stages(conn, [p.operation_id for p in work], location)
     if not stages:
         return
