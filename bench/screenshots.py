@@ -3,7 +3,7 @@
 Loads the demo factory with a week of simulated history into a temporary SQLite database,
 serves it with the live simulator on a free port, and photographs at 1440x900 the floor,
 the orders list, the KPI page with its explain sheet, quality (a control chart),
-maintenance, deliveries at risk, the schedule (a fresh plan), the audit log after a chain
+maintenance, deliveries at risk, inventory, the orders list on a phone, the schedule (a fresh plan), the audit log after a chain
 check, and the import preview of a file with errors. Each page is
 awaited on what it shows (never a fixed sleep), so a picture never catches a spinner.
 
@@ -140,6 +140,36 @@ def _photograph(base: str, chromium: str, out: Path, plan_id: int) -> None:
             page.goto(base + "/deliveries")
             expect(page.get_by_test_id("delivery-table").locator("tbody tr").first).to_be_visible()
             _shoot(page, out, "deliveries")
+
+            # Inventory: stock on hand by material, moved by the counts (backflush).
+            page.goto(base + "/inventory")
+            expect(page.get_by_test_id("stock-row").first).to_be_visible()
+            _shoot(page, out, "inventory")
+            context.close()
+
+            # A phone: the orders list reads as one card per order.
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                locale="en-US",
+                timezone_id="America/New_York",
+            )
+            page = context.new_page()
+            page.goto(base + "/")
+            page.get_by_label("Username").fill("manager")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_test_id("menu-button")).to_be_visible()
+            page.goto(base + "/orders")
+            chips = page.get_by_role("group", name="Filter by status")
+            for status in ("Planned", "Released", "In progress"):
+                chips.get_by_role("button", name=status, exact=True).click()
+            expect(page.get_by_test_id("order-row").first).not_to_contain_text("Completed")
+            cards = page.locator("table.table.as-cards").first
+            expect(cards).to_be_visible()
+            # the cards under the top bar, not the filters above them
+            cards.evaluate("t => window.scrollTo(0, t.getBoundingClientRect().top + scrollY - 72)")
+            _shoot(page, out, "phone-orders")
             context.close()
 
             context = browser.new_context(
