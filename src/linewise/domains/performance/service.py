@@ -23,12 +23,12 @@ from linewise.domains.performance.loader import (
     Calendars,
     Loaded,
     calendar_warnings,
-    load,
     load_calendars,
     unpriced_warnings,
     with_assigned_reasons,
 )
 from linewise.domains.performance.repository import MachineRow, ScopeRow
+from linewise.domains.performance.shared_load import load_shared
 from linewise.domains.performance.windows import ResolvedWindow
 from linewise.kpi import (
     BucketSize,
@@ -248,7 +248,7 @@ def compute(
                 return compute_rolled(db, scope, window, convention, now, readable, master)
             except rollups.StaleRollups:
                 pass  # invalidated while being read: answer exactly this time
-    loaded = load(db, scope.machines, scope.calendars, window, now)
+    loaded = load_shared(db, scope.machines, scope.calendars, window, now)
     evaluations = evaluate_machines(loaded, window, convention)
     total = aggregate(evaluations, scope.label, convention)
     lines = (
@@ -257,7 +257,7 @@ def compute(
         else []
     )
     return Computed(
-        total, list(zip(loaded.machines, evaluations, strict=True)), lines, loaded.warnings
+        total, list(zip(loaded.machines, evaluations, strict=True)), lines, list(loaded.warnings)
     )
 
 
@@ -276,12 +276,18 @@ def edge_evaluations(
     """
     out: list[tuple[int, Evaluation]] = []
     for edge in edges:
-        loaded = load(db, scope.machines, scope.calendars, edge, now)
-        for m in loaded.machines:
-            # Only the states the edge sees (plus the whole of any stop it cuts), as the
-            # day rollups do: the engine's work then follows the edge, not the margins.
-            unit = loaded.units[m.id]
-            loaded.units[m.id] = replace(unit, states=StatesNear(unit.states).around(edge))
+        loaded = load_shared(db, scope.machines, scope.calendars, edge, now)
+        # Only the states the edge sees (plus the whole of any stop it cuts), as the day
+        # rollups do: the engine's work then follows the edge, not the margins. A new
+        # Loaded: the read may be shared with other requests (shared_load.py).
+        loaded = replace(
+            loaded,
+            units={
+                m.id: replace(u, states=StatesNear(u.states).around(edge))
+                for m in loaded.machines
+                for u in (loaded.units[m.id],)
+            },
+        )
         for m, e in zip(loaded.machines, evaluate_machines(loaded, edge, convention), strict=True):
             out.append((m.id, e))
         for machine_id, items in loaded.unpriced.items():
@@ -423,7 +429,7 @@ def trend_exact(
     if not scope.machines:
         raise NotFound(f"{scope.label} has no machines you may see")
     window = resolved.window
-    loaded = load(db, scope.machines, scope.calendars, window, now)
+    loaded = load_shared(db, scope.machines, scope.calendars, window, now)
     groups: dict[int, list[MachineRow]] = defaultdict(list)
     for m in loaded.machines:
         groups[id(scope.calendars.of_line(m.line_id))].append(m)
@@ -444,4 +450,4 @@ def trend_exact(
                 **bucket_summary(e),
             }
         )
-    return trend_body(scope, resolved, convention, size, out, loaded.warnings)
+    return trend_body(scope, resolved, convention, size, out, list(loaded.warnings))
