@@ -1,24 +1,27 @@
 """The Maintenance page in the browser: a supervisor schedules a generated preventive
 order into a maintenance window, works its checklist, books labour and closes it; the
 figures count it as done on time; a plan is added through the form; an operator reports
-a problem; the machine's signals are charted."""
+a problem; the machine's signals are charted; telemetry posted to the ingest API gives a
+stored early warning that becomes an order in one tap."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session
 
 from linewise.core.time import utcnow
+from linewise.domains.accounts.models import ApiKeyScope
+from linewise.domains.accounts.service import create_api_key
 from linewise.domains.maintenance import service
 from linewise.domains.maintenance.models import (
     MaintenanceKind,
     MaintenancePlan,
     MaintenanceStatus,
 )
-from linewise.ingest.models import TelemetrySample
 from tests.conftest import PASSWORD, World
 from tests.e2e.test_ui_floor import (
     Server,
@@ -47,23 +50,36 @@ def _seed(db: Session, world: World) -> None:
         created_at=now - timedelta(days=6),
     )
     db.add(plan)
-    for i in range(1500):  # a day to learn from, then the last hour
-        db.add(
-            TelemetrySample(
-                machine_id=pnp,
-                event_id=f"t{i}",
-                ts=now - timedelta(minutes=1500 - i),
-                # A repeating pattern, then the vacuum drops (an early warning).
-                signals={
-                    "vacuum_kpa": 80.0 - (i % 7) if i < 1490 else 50.0,
-                    "head_temp_c": 40.0 + (i % 5),
-                },
-                units={"vacuum_kpa": "kPa", "head_temp_c": "°C"},
-            )
-        )
     db.commit()
     assert service.generate(db, now, 30).preventive == 1
     db.commit()
+
+
+def _post_telemetry(base: str, db: Session) -> None:
+    """A day to learn from, then the vacuum drops: through the real ingest API, so the
+    live detector stores the warning."""
+    _key, token = create_api_key(db, name="gateway", scope=ApiKeyScope.DEVICE, role=None)
+    db.commit()
+    now = utcnow()
+    events = [
+        {
+            "id": f"t{i}",
+            "ts": (now - timedelta(minutes=1500 - i)).isoformat(),
+            "machine": "SMT-1-PNP1",
+            "type": "telemetry",
+            # A repeating pattern, then the vacuum drops (an early warning).
+            "signals": {
+                "vacuum_kpa": 80.0 - (i % 7) if i < 1490 else 50.0,
+                "head_temp_c": 40.0 + (i % 5),
+            },
+            "units": {"vacuum_kpa": "kPa", "head_temp_c": "°C"},
+        }
+        for i in range(1500)
+    ]
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+        for k in range(0, len(events), 500):
+            r = c.post("/api/v1/ingest", json=events[k : k + 500], timeout=60)
+            assert r.status_code == 200 and r.json()["rejected"] == [], r.text
 
 
 def test_a_supervisor_works_a_preventive_order_end_to_end(
@@ -75,6 +91,7 @@ def test_a_supervisor_works_a_preventive_order_end_to_end(
     from playwright.sync_api import expect, sync_playwright
 
     _seed(db, world)
+    _post_telemetry(server.base, db)
     with sync_playwright() as pw:
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
         try:
@@ -132,15 +149,26 @@ def test_a_supervisor_works_a_preventive_order_end_to_end(
                 re.compile(r"1,4\d\d samples")
             )
             expect(page.get_by_text("vacuum_kpa (kPa)")).to_be_visible()
-            # The detector's warning names the signal; one tap makes it an order.
-            warning = page.get_by_test_id("maint-warnings").locator("li")
+            # The live detector's stored warning names the signal, on the page and in
+            # the machine's view; one tap makes it an order.
+            everywhere = page.get_by_test_id("maint-warnings-all").get_by_test_id("warning-row")
+            expect(everywhere).to_have_count(1)
+            expect(everywhere).to_contain_text("SMT-1-PNP1")
+            warning = page.get_by_test_id("maint-warnings").get_by_test_id("warning-row")
             expect(warning).to_have_count(1)
             expect(warning).to_have_attribute("data-signals", "vacuum_kpa")
+            expect(warning).to_have_attribute("data-status", "open")
             warning.get_by_role("button", name="Create order").click()
             expect(page.get_by_test_id("maint-notice")).to_contain_text("Order created")
             expect(orders.locator("tr[data-status='planned']")).to_contain_text(
                 "Warning: vacuum_kpa"
             )
+            expect(warning).to_have_attribute("data-status", "acknowledged")
+            expect(warning).to_contain_text("Order #")
+            expect(warning.get_by_role("button", name="Create order")).to_have_count(0)
+            # Resolving closes the episode; resolved warnings are hidden unless asked for.
+            warning.get_by_role("button", name="Resolve").click()
+            expect(warning).to_have_count(0)
         finally:
             browser.close()
 

@@ -13,10 +13,11 @@ import { siteZone } from "../site";
 import { useApi } from "../useApi";
 import { instantOf } from "../zoned";
 import {
-  bookLabour, createPlan, generateNow, getAnomalies, getFigures, orderFromWarning, getTelemetry, listMOrders, listPlans,
+  bookLabour, createPlan, generateNow, getFigures, getTelemetry, listMOrders, listPlans,
   recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
 } from "./api";
 import { TelemetryChart } from "./TelemetryChart";
+import { Warnings } from "./Warnings";
 import "./maintenance.css";
 
 const READ = "maintenance:read";
@@ -104,6 +105,13 @@ export function MaintenancePage() {
       {header}
       {notice && <div className="notice" role="status" data-testid="maint-notice">{notice}</div>}
       {error !== undefined && <ErrorState error={error} />}
+
+      <section aria-label={t("Early warnings")}>
+        <h2>{t("Early warnings")}</h2>
+        <p className="muted">{t("The anomaly detector watches every machine's telemetry as it arrives; an episode of alarms is one warning, naming the signals behind it.")}</p>
+        <Warnings canExecute={canExecute} testId="maint-warnings-all"
+          onOrdered={() => run(async () => undefined, t("Order created from the warning."))} />
+      </section>
 
       <section aria-label={t("Figures")}>
         <h2>{t("Figures")}</h2>
@@ -370,21 +378,6 @@ function Signals({ machines, canExecute, onOrdered }: { machines: { id: number; 
     () => (mid === undefined ? Promise.resolve(undefined) : getTelemetry(mid, from, to, 300)),
     [mid, days],
   );
-  const warnings = useApi(
-    () => (mid === undefined ? Promise.resolve(undefined) : getAnomalies(mid, from, to)),
-    [mid, days],
-  );
-  const [failed, setFailed] = useState<unknown>();
-  const order = async (w: NonNullable<typeof warnings.data>[number]) => {
-    if (mid === undefined) return;
-    setFailed(undefined);
-    try {
-      await orderFromWarning(mid, w);
-      onOrdered();
-    } catch (err) {
-      setFailed(err);
-    }
-  };
   return (
     <section aria-label={t("Machine signals")}>
       <h2>{t("Machine signals")}</h2>
@@ -411,17 +404,7 @@ function Signals({ machines, canExecute, onOrdered }: { machines: { id: number; 
         )}
       <h3>{t("Early warnings")}</h3>
       <p className="muted">{t("Alarms of the streaming anomaly detector on this machine's signals, each naming the signals behind it.")}</p>
-      {failed !== undefined && <ErrorState error={failed} />}
-      {!warnings.data ? <Loading /> : warnings.data.length === 0 ? <Empty>{t("No warnings in this period.")}</Empty> : (
-        <ul data-testid="maint-warnings">
-          {warnings.data.map((w) => (
-            <li key={w.ts} data-signals={w.signals.join(",")}>
-              {fmtDateTime(w.ts)} · {w.signals.join(", ")} · {t("score {score}", { score: fmtDecimal(w.score, 2) })}{" "}
-              {canExecute && <button type="button" className="btn btn-small" onClick={() => void order(w)}>{t("Create order")}</button>}
-            </li>
-          ))}
-        </ul>
-      )}
+      {mid !== undefined && <Warnings machineId={mid} canExecute={canExecute} onOrdered={onOrdered} testId="maint-warnings" />}
     </section>
   );
 }

@@ -29,12 +29,10 @@ export const generateNow = () => post<Schemas["MaintenanceGenerateOut"]>("/maint
 export const getFigures = () => get<Figures>("/maintenance/figures");
 export const getTelemetry = (machineId: number, from: string, to: string, buckets: number) =>
   get<Series>("/maintenance/telemetry", { machine_id: machineId, from, to, buckets });
-export type Warning = Schemas["MaintenanceAnomalyOut"];
-export const getAnomalies = (machineId: number, from: string, to: string) =>
-  get<Warning[]>("/maintenance/anomalies", { machine_id: machineId, from, to });
+export type Warning = Schemas["MaintenanceWarningOut"];
+/** The live detector's stored warnings, one per episode, latest alarm first. */
+export const listWarnings = (query: Query) => get<Warning[]>("/maintenance/warnings", query);
+export const acknowledgeWarning = (id: number) => post<Warning>(`/maintenance/warnings/${id}/acknowledge`, {});
+export const resolveWarning = (id: number) => post<Warning>(`/maintenance/warnings/${id}/resolve`, {});
 /** A warning becomes a maintenance order in one tap. */
-export const orderFromWarning = (machineId: number, w: Warning) =>
-  post<MOrder>("/maintenance/orders", {
-    machine_id: machineId, kind: "preventive", title: `Warning: ${w.signals.join(", ")}`,
-    note: `Anomaly at ${w.ts} (score ${w.score.toFixed(2)})`,
-  });
+export const orderFromWarning = (id: number) => post<MOrder>(`/maintenance/warnings/${id}/order`, {});

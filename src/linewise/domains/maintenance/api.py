@@ -18,10 +18,12 @@ from linewise.domains.maintenance import figures as figs
 from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance import service
 from linewise.domains.maintenance.models import (
+    AnomalyWarning,
     MaintenanceKind,
     MaintenanceOrder,
     MaintenancePlan,
     MaintenanceStatus,
+    WarningStatus,
 )
 from linewise.domains.maintenance.schemas import (
     MaintenanceAnomalyOut,
@@ -34,6 +36,7 @@ from linewise.domains.maintenance.schemas import (
     MaintenancePlanOut,
     MaintenanceStepIn,
     MaintenanceTransitionIn,
+    MaintenanceWarningOut,
     TelemetrySeriesOut,
 )
 
@@ -377,3 +380,69 @@ def anomalies(
     if b - a > timedelta(days=31):
         raise ValidationProblem("window too long", errors=[FieldError("from", "at most 31 days")])
     return [x.__dict__ for x in service.anomalies(db, machine_id, a, b, signal)]
+
+
+def _warning_out(w: AnomalyWarning, code: str) -> dict[str, Any]:
+    return {
+        **{k: getattr(w, k) for k in MaintenanceWarningOut.model_fields if k != "machine_code"},
+        "machine_code": code,
+    }
+
+
+def _warning(db: Session, p: Principal, warning_id: int) -> AnomalyWarning:
+    w = get_or_404(db, AnomalyWarning, warning_id)
+    _check_machine(db, p, w.machine_id)
+    return w
+
+
+@router.get("/maintenance/warnings", response_model=list[MaintenanceWarningOut])
+def list_warnings(
+    machine_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    status: list[WarningStatus] = Query([], max_length=3),
+    since: datetime | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """The live detector's stored early warnings (one per episode), the latest alarm
+    first; an area-scoped user sees the machines of their areas."""
+    visible = _visible_machines(db, p)
+    ids: list[int] | None = visible
+    if machine_id is not None:
+        ids = [machine_id] if visible is None or machine_id in visible else []
+    rows = repo.warnings(
+        db, machine_ids=ids, statuses=[s.value for s in status], since=since, limit=limit
+    )
+    codes = repo.machine_codes(db, {w.machine_id for w in rows})
+    return [_warning_out(w, codes.get(w.machine_id, "")) for w in rows]
+
+
+@router.post("/maintenance/warnings/{warning_id}/acknowledge", response_model=MaintenanceWarningOut)
+def acknowledge_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    w = service.acknowledge(_warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _warning_out(w, repo.machine_codes(db, [w.machine_id]).get(w.machine_id, ""))
+
+
+@router.post("/maintenance/warnings/{warning_id}/resolve", response_model=MaintenanceWarningOut)
+def resolve_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    """Close the episode: the machine's next alarm opens a new warning."""
+    w = service.resolve(_warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _warning_out(w, repo.machine_codes(db, [w.machine_id]).get(w.machine_id, ""))
+
+
+@router.post(
+    "/maintenance/warnings/{warning_id}/order", response_model=MaintenanceOrderOut, status_code=201
+)
+def order_from_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    """One tap from a warning to a preventive maintenance order naming its signals."""
+    o = service.order_from_warning(db, _warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _one(db, o)

@@ -14,6 +14,7 @@ from linewise.domains.maintenance.models import (
     MaintenanceStepResult,
     MaintenanceTrigger,
     MaintenanceUsageMetric,
+    WarningStatus,
 )
 
 Finite = Field(ge=0, le=1e12, allow_inf_nan=False)
@@ -189,3 +190,22 @@ class MaintenanceAnomalyOut(ResponseModel):
     ts: datetime
     score: float
     signals: list[str]
+
+
+class MaintenanceWarningOut(ResponseModel):
+    id: int
+    version: int
+    machine_id: int
+    machine_code: str
+    started_at: datetime
+    last_at: datetime
+    score: float
+    signals: list[str]
+    alarms: int
+    status: WarningStatus
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    order_id: int | None
+    model_version: int | None

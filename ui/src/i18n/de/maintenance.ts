@@ -78,6 +78,15 @@ const de: Catalog = {
   "Early warning: {subject}": "Frühwarnung: {subject}",
   "An open order short of material": "Ein offener Auftrag mit fehlendem Material",
   "Material short: {subject}": "Material fehlt: {subject}",
+  "The anomaly detector watches every machine's telemetry as it arrives; an episode of alarms is one warning, naming the signals behind it.": "Die Anomalieerkennung beobachtet die Telemetrie jeder Maschine beim Eintreffen; eine Folge von Alarmen ist eine Warnung, mit den auslösenden Signalen.",
+  "Show resolved warnings": "Behobene Warnungen zeigen",
+  "No early warnings.": "Keine Frühwarnungen.",
+  "First alarm ({zone})": "Erster Alarm ({zone})",
+  "Last alarm ({zone})": "Letzter Alarm ({zone})",
+  "Signals": "Signale",
+  "Alarms": "Alarme",
+  "Score": "Wert",
+  "Order #{id}": "Auftrag #{id}",
 };
 
 export default de;
