@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from linewise.core.db import make_session_factory
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
@@ -22,6 +23,7 @@ from linewise.domains.maintenance.models import (
     MaintenancePlan,
     MaintenanceStatus,
 )
+from linewise.server.jobs import make_worker
 from tests.conftest import PASSWORD, World
 from tests.e2e.test_ui_floor import (
     Server,
@@ -169,6 +171,19 @@ def test_a_supervisor_works_a_preventive_order_end_to_end(
             # Resolving closes the episode; resolved warnings are hidden unless asked for.
             warning.get_by_role("button", name="Resolve").click()
             expect(warning).to_have_count(0)
+
+            # Baselines train as a background job; a day of history is not enough to
+            # train and hold out, and the screen says so.
+            baselines = page.get_by_test_id("maint-models")
+            expect(baselines).to_contain_text("No baseline trained yet")
+            baselines.get_by_role("button", name="Train baselines now").click()
+            expect(page.get_by_test_id("maint-notice")).to_contain_text("background job #")
+            worker = make_worker(server.settings, make_session_factory(server.engine), 1)
+            assert worker.run_once() == 1
+            baselines.get_by_role("button", name="Refresh").click()
+            row = baselines.locator("tr[data-testid='model-row']").filter(has_text="SMT-1-PNP1")
+            expect(row).to_have_attribute("data-status", "insufficient")
+            expect(row).to_contain_text("Not enough history: 1,500 samples")
         finally:
             browser.close()
 

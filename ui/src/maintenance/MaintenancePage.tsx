@@ -17,6 +17,7 @@ import {
   recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
 } from "./api";
 import { TelemetryChart } from "./TelemetryChart";
+import { Models } from "./Models";
 import { Warnings } from "./Warnings";
 import "./maintenance.css";
 
@@ -217,6 +218,12 @@ export function MaintenancePage() {
           </div>
         )}
         {canPlan && <PlanForm machines={machines.data ?? []} onSubmit={(body) => run(() => createPlan(body), t("Plan saved."))} />}
+      </section>
+
+      <section aria-label={t("Detector baselines")}>
+        <h2>{t("Detector baselines")}</h2>
+        <p className="muted">{t("Each machine's normal behaviour, trained as a background job from its own telemetry: 70 % of the history trains it, the rest checks its warnings against the down stops there. The newest trained version is the one the live detector uses.")}</p>
+        <Models canPlan={canPlan} onStarted={(id) => setNotice(t("Training started as background job #{id}.", { id }))} />
       </section>
 
       <Signals machines={machines.data ?? []} canExecute={canExecute} onOrdered={() => run(async () => undefined, t("Order created from the warning."))} />

@@ -36,3 +36,8 @@ export const acknowledgeWarning = (id: number) => post<Warning>(`/maintenance/wa
 export const resolveWarning = (id: number) => post<Warning>(`/maintenance/warnings/${id}/resolve`, {});
 /** A warning becomes a maintenance order in one tap. */
 export const orderFromWarning = (id: number) => post<MOrder>(`/maintenance/warnings/${id}/order`, {});
+export type Model = Schemas["MaintenanceModelOut"];
+/** The anomaly detector's trained baselines, every version, newest first. */
+export const listModels = () => get<Model[]>("/maintenance/models");
+/** Train new baselines as a background job (every machine the user sees). */
+export const trainModels = () => post<Schemas["MaintenanceTrainOut"]>("/maintenance/models/train", {});

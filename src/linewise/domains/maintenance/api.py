@@ -30,11 +30,14 @@ from linewise.domains.maintenance.schemas import (
     MaintenanceFiguresOut,
     MaintenanceGenerateOut,
     MaintenanceLabourIn,
+    MaintenanceModelOut,
     MaintenanceOrderIn,
     MaintenanceOrderOut,
     MaintenancePlanIn,
     MaintenancePlanOut,
     MaintenanceStepIn,
+    MaintenanceTrainIn,
+    MaintenanceTrainOut,
     MaintenanceTransitionIn,
     MaintenanceWarningOut,
     TelemetrySeriesOut,
@@ -446,3 +449,48 @@ def order_from_warning(
     o = service.order_from_warning(db, _warning(db, p, warning_id), p.actor)
     db.flush()
     return _one(db, o)
+
+
+@router.get("/maintenance/models", response_model=list[MaintenanceModelOut])
+def list_models(
+    machine_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    limit: int = Query(200, ge=1, le=1000),
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """The anomaly detector's trained baselines, every version, the newest first: the
+    training window, the held-out window and its evaluation, or why there was not
+    enough history."""
+    visible = _visible_machines(db, p)
+    ids: list[int] | None = visible
+    if machine_id is not None:
+        ids = [machine_id] if visible is None or machine_id in visible else []
+    rows = repo.models(db, ids, limit)
+    codes = repo.machine_codes(db, {m.machine_id for m in rows})
+    return [
+        {
+            **{
+                k: getattr(m, k)
+                for k in MaintenanceModelOut.model_fields
+                if k not in ("machine_code", "evaluation")
+            },
+            "machine_code": codes.get(m.machine_id, ""),
+            "evaluation": m.evaluation or None,
+        }
+        for m in rows
+    ]
+
+
+@router.post("/maintenance/models/train", response_model=MaintenanceTrainOut, status_code=202)
+def train_models(
+    body: MaintenanceTrainIn, p: Principal = Depends(require(PLAN)), db: Session = Depends(get_db)
+) -> Any:
+    """Train new baseline versions as a background job: one machine, or every machine the
+    caller sees (an area-scoped user's areas)."""
+    ids: list[int] | None = None
+    if body.machine_id is not None:
+        _check_machine(db, p, body.machine_id)
+        ids = [body.machine_id]
+    elif p.area_scoped:
+        ids = _visible_machines(db, p)
+    return {"job_id": service.request_training(db, ids)}

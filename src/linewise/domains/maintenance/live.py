@@ -10,6 +10,10 @@ no sample is counted twice and no alarm is lost, and (3) on PostgreSQL several
 processes may ingest for the same machine (HTTP and MQTT); the machine's advisory lock
 makes them take turns on one state instead of each keeping half a stream.
 
+Baselines: the ``maintenance.train`` job (``training.py``) replaces a machine's state
+with its trained baseline; the detector then goes on from it, and warnings carry its
+version.
+
 Episodes: an alarm joins the machine's latest unresolved warning when it comes within
 ``EPISODE_GAP`` of that warning's last alarm (its score, signals and count grow);
 otherwise it opens a new warning. Resolving a warning closes its episode.
@@ -83,13 +87,12 @@ _NEW = insert(DetectorState).values(
 def feed(conn: Connection, machine_id: int, samples: list[StoredSample]) -> None:
     """Run one machine's new samples (in time order) through its stored detector."""
     row = conn.execute(_STATE, {"m": machine_id}).first()
-    version: int | None = None
-    if row is not None and row.model_version == version:
+    if row is not None:  # learned live, or a trained baseline (``training.py``) put here
         detector = machine_from_state(row.state)
-        fed, last = row.samples, row.last_ts
-    else:  # the machine's first sample
+        fed, last, version = row.samples, row.last_ts, row.model_version
+    else:  # the machine's first sample, no baseline: it learns live
         detector = MachineDetector()
-        fed, last = 0, None
+        fed, last, version = 0, None, None
     for s in samples:
         values = numeric(s.signals)
         if not values:

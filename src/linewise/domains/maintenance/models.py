@@ -201,3 +201,35 @@ class DetectorState(Base):
     last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnomalyModelStatus(StrEnum):
+    TRAINED = "trained"
+    INSUFFICIENT = "insufficient"  # not enough history: nothing learned, nothing guessed
+
+
+class AnomalyModel(IdMixin, TimestampMixin, Base):
+    """A trained baseline of a machine's anomaly detector (``training.py``, the job
+    ``maintenance.train``): learned from the first part of the machine's own telemetry
+    history, evaluated on the held-out rest against its down stops. Versions count per
+    machine; the newest trained one is active and the live detector starts from it."""
+
+    __tablename__ = "maintenance_anomaly_models"
+    __table_args__ = (
+        Index("ux_maintenance_anomaly_models_version", "machine_id", "version", unique=True),
+    )
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The history read, split in time: trained on [train_start, train_end), evaluated on
+    # [train_end, holdout_end).
+    train_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    train_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    holdout_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    train_samples: Mapped[int] = mapped_column(Integer, default=0)
+    holdout_samples: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")

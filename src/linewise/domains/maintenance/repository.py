@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.maintenance.models import (
     OPEN_STATUSES,
+    AnomalyModel,
     AnomalyWarning,
     MaintenanceKind,
     MaintenanceOrder,
@@ -298,3 +299,13 @@ def first_unresolved_warning(
         .order_by(AnomalyWarning.started_at, AnomalyWarning.id)
     )
     return next((w for w in rows if signal is None or signal in w.signals), None)
+
+
+def models(
+    db: Session, machine_ids: Collection[int] | None, limit: int = 200
+) -> Sequence[AnomalyModel]:
+    """Trained baseline versions, the newest first."""
+    q = select(AnomalyModel)
+    if machine_ids is not None:
+        q = q.where(AnomalyModel.machine_id.in_(machine_ids))
+    return db.scalars(q.order_by(AnomalyModel.id.desc()).limit(limit)).all()

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field
 from linewise.api.crud import Schema
 from linewise.core.schemas import ResponseModel
 from linewise.domains.maintenance.models import (
+    AnomalyModelStatus,
     MaintenanceKind,
     MaintenanceStatus,
     MaintenanceStepResult,
@@ -209,3 +210,39 @@ class MaintenanceWarningOut(ResponseModel):
     resolved_at: datetime | None
     order_id: int | None
     model_version: int | None
+
+
+class MaintenanceModelEvaluationOut(ResponseModel):
+    warnings: int
+    down_stops: int
+    warned_stops: int
+    warned_share: float | None
+    false_warnings: int
+    false_per_week: float | None
+    holdout_weeks: float
+
+
+class MaintenanceModelOut(ResponseModel):
+    id: int
+    machine_id: int
+    machine_code: str
+    version: int
+    status: AnomalyModelStatus
+    active: bool
+    job_id: int | None
+    created_at: datetime
+    train_start: datetime | None
+    train_end: datetime | None
+    holdout_end: datetime | None
+    train_samples: int
+    holdout_samples: int
+    evaluation: MaintenanceModelEvaluationOut | None
+    note: str
+
+
+class MaintenanceTrainIn(Schema):
+    machine_id: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class MaintenanceTrainOut(ResponseModel):
+    job_id: int

@@ -35,6 +35,7 @@ from linewise.domains.maintenance.models import (
     WarningStatus,
 )
 from linewise.domains.performance.marks import mark_rollups_stale
+from linewise.jobs import enqueue
 
 GENERATE_KIND = "maintenance.generate"
 # How far back the job looks for down stops that should have opened a corrective order.
@@ -513,3 +514,13 @@ def order_from_warning(db: Session, w: AnomalyWarning, who: str) -> MaintenanceO
     if w.status == WarningStatus.OPEN.value:
         acknowledge(w, who)
     return order
+
+
+# --- trained baselines (``training.py``, the job ``maintenance.train``) -----------------
+
+
+def request_training(db: Session, machine_ids: list[int] | None) -> int:
+    """Enqueue a training run (the given machines, or every machine); the job's id."""
+    from linewise.domains.maintenance.training import TRAIN_KIND
+
+    return enqueue(db, TRAIN_KIND, {} if machine_ids is None else {"machine_ids": machine_ids})

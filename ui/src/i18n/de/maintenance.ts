@@ -87,6 +87,21 @@ const de: Catalog = {
   "Alarms": "Alarme",
   "Score": "Wert",
   "Order #{id}": "Auftrag #{id}",
+  "Not enough history: {n} samples in the last 60 days, at least a day of one-a-minute samples is needed on each side.": "Zu wenig Verlauf: {n} Messwerte in den letzten 60 Tagen, nötig ist auf jeder Seite mindestens ein Tag mit einem Messwert je Minute.",
+  "no down stops held out": "keine Ausfälle im zurückgehaltenen Verlauf",
+  "{warned} of {stops} down stops warned ({share})": "{warned} von {stops} Ausfällen vorgewarnt ({share})",
+  "{n} false warnings ({rate} a week)": "{n} Fehlwarnungen ({rate} je Woche)",
+  "Train baselines now": "Basislinien jetzt trainieren",
+  "No baseline trained yet: the detector learns each machine's first day live.": "Noch keine Basislinie trainiert: die Erkennung lernt den ersten Tag jeder Maschine live.",
+  "Version": "Version",
+  "Trained ({zone})": "Trainiert ({zone})",
+  "Training window ({zone})": "Trainingszeitraum ({zone})",
+  "Held out until ({zone})": "Zurückgehalten bis ({zone})",
+  "Evaluation on the held-out history": "Bewertung am zurückgehaltenen Verlauf",
+  "active": "aktiv",
+  "Detector baselines": "Basislinien der Anomalieerkennung",
+  "Each machine's normal behaviour, trained as a background job from its own telemetry: 70 % of the history trains it, the rest checks its warnings against the down stops there. The newest trained version is the one the live detector uses.": "Das Normalverhalten jeder Maschine, als Hintergrundauftrag aus ihrer eigenen Telemetrie trainiert: 70 % des Verlaufs trainieren, der Rest prüft die Warnungen gegen die dortigen Ausfälle. Die neueste trainierte Version nutzt die laufende Erkennung.",
+  "Training started as background job #{id}.": "Training als Hintergrundauftrag #{id} gestartet.",
 };
 
 export default de;
