@@ -1,8 +1,9 @@
 """The Maintenance page in the browser: a supervisor schedules a generated preventive
 order into a maintenance window, works its checklist, books labour and closes it; the
-figures count it as done on time; a plan is added through the form; an operator reports
-a problem; the machine's signals are charted; telemetry posted to the ingest API gives a
-stored early warning that becomes an order in one tap."""
+figures count it as done on time; a photo is added to the order; a plan is added through
+the form; an operator reports a problem; the machine's signals are charted; telemetry
+posted to the ingest API gives a stored early warning that becomes an order in one tap;
+baselines train as a job."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from tests.e2e.test_ui_floor import (
     _new_browser_page,
     _sign_in_ui,
 )
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
 
 pytestmark = [
     pytest.mark.browser,
@@ -127,6 +130,13 @@ def test_a_supervisor_works_a_preventive_order_end_to_end(
             detail.get_by_test_id("labour-minutes").fill("45")
             detail.get_by_role("button", name="Book labour").click()
             expect(detail.get_by_test_id("maint-labour")).to_contain_text("45 min booked")
+            # A photo on the order, stored in the documents' store.
+            photo = {"name": "worn.png", "mimeType": "image/png", "buffer": PNG}
+            detail.get_by_test_id("maint-file").set_input_files(photo)
+            stored = detail.get_by_test_id("maint-files").locator("li")
+            expect(stored).to_have_count(1)
+            expect(stored).to_have_attribute("data-type", "image/png")
+            expect(stored).to_contain_text("worn.png")
             detail.get_by_role("button", name="Done").click()
             expect(detail).to_have_attribute("data-status", "done")
             expect(page.get_by_text("No maintenance orders.")).to_be_visible()

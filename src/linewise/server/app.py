@@ -108,6 +108,7 @@ def api_router() -> APIRouter:
         documents_api.router,
         delivery_api.router,
         maintenance_api.router,
+        maintenance_api.files_router,
         assistant_api.router,
     ):
         router.include_router(sub)

@@ -14,7 +14,7 @@ import { useApi } from "../useApi";
 import { instantOf } from "../zoned";
 import {
   bookLabour, createPlan, generateNow, getFigures, getTelemetry, listMOrders, listPlans,
-  recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
+  attachOrderFile, listOrderFiles, recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
 } from "./api";
 import { TelemetryChart } from "./TelemetryChart";
 import { Models } from "./Models";
@@ -307,7 +307,49 @@ function OrderDetail({ order, canPlan, canExecute, run }: {
           <button type="submit" className="btn">{t("Book labour")}</button>
         </form>
       )}
+      <OrderFiles order={order} canExecute={canExecute} />
     </div>
+  );
+}
+
+/** Files and photos on an order: listed as links (images as thumbnails), one upload
+ * field for roles that execute maintenance. */
+function OrderFiles({ order, canExecute }: { order: MOrder; canExecute: boolean }) {
+  const list = useApi(() => listOrderFiles(order.id), [order.id]);
+  const [failed, setFailed] = useState<unknown>();
+  const upload = async (file: File | undefined) => {
+    if (!file) return;
+    setFailed(undefined);
+    try {
+      await attachOrderFile(order.id, file);
+    } catch (err) {
+      setFailed(err);
+    }
+    list.reload();
+  };
+  return (
+    <>
+      <h4>{t("Files and photos")}</h4>
+      {failed !== undefined && <ErrorState error={failed} />}
+      {!list.data ? <Loading /> : list.data.length === 0 ? <p className="muted">{t("No files.")}</p> : (
+        <ul data-testid="maint-files">
+          {list.data.map((f) => (
+            <li key={f.id} data-type={f.content_type}>
+              <a href={f.url} target="_blank" rel="noreferrer">
+                {f.content_type.startsWith("image/") ? <img src={f.url} alt={f.filename} height={48} loading="lazy" /> : null} {f.filename}
+              </a>{" "}
+              <span className="muted">{t("{who}, {when}", { who: f.uploaded_by, when: fmtDateTime(f.uploaded_at) })}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canExecute && order.status !== "cancelled" && (
+        <label className="field"><span>{t("Add a PDF or a photo")}</span>
+          <input className="input" type="file" accept="application/pdf,image/png,image/jpeg,image/gif,image/webp" data-testid="maint-file"
+            onChange={(e) => { void upload(e.target.files?.[0]); e.target.value = ""; }} />
+        </label>
+      )}
+    </>
   );
 }
 

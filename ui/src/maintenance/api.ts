@@ -1,5 +1,5 @@
 // Types and calls of the maintenance routes (/maintenance/...).
-import { get, post, put, type Query } from "../api";
+import { get, post, put, uploadFile, type Query } from "../api";
 import type { components } from "../api.gen";
 
 type Schemas = components["schemas"];
@@ -41,3 +41,8 @@ export type Model = Schemas["MaintenanceModelOut"];
 export const listModels = () => get<Model[]>("/maintenance/models");
 /** Train new baselines as a background job (every machine the user sees). */
 export const trainModels = () => post<Schemas["MaintenanceTrainOut"]>("/maintenance/models/train", {});
+export type OrderFile = Schemas["MaintenanceDocumentOut"];
+export const listOrderFiles = (orderId: number) => get<OrderFile[]>(`/maintenance/orders/${orderId}/files`);
+/** A PDF or a photo on an order (the same rules as work instructions). */
+export const attachOrderFile = (orderId: number, file: File) =>
+  uploadFile<OrderFile>(`/maintenance/orders/${orderId}/files`, {}, file);

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
+from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
 from linewise.api.deps import Principal, get_db, require
+from linewise.config import Settings
 from linewise.core.errors import FieldError, Forbidden, ValidationProblem
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
+from linewise.domains.documents import service as documents
+from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.maintenance import figures as figs
+from linewise.domains.maintenance import files, service
 from linewise.domains.maintenance import repository as repo
-from linewise.domains.maintenance import service
 from linewise.domains.maintenance.models import (
     AnomalyWarning,
+    MaintenanceDocument,
     MaintenanceKind,
     MaintenanceOrder,
     MaintenancePlan,
@@ -27,6 +35,7 @@ from linewise.domains.maintenance.models import (
 )
 from linewise.domains.maintenance.schemas import (
     MaintenanceAnomalyOut,
+    MaintenanceDocumentOut,
     MaintenanceFiguresOut,
     MaintenanceGenerateOut,
     MaintenanceLabourIn,
@@ -494,3 +503,80 @@ def train_models(
     elif p.area_scoped:
         ids = _visible_machines(db, p)
     return {"job_id": service.request_training(db, ids)}
+
+
+# --- files and photos on orders (the documents' store and upload rules) ---------------
+
+# A body over LINEWISE_DOCUMENTS_MAX_BYTES is refused while it arrives, not after.
+files_router = APIRouter(
+    tags=["maintenance"],
+    route_class=limited_body_route(
+        lambda st: st.documents_max_bytes, documents.too_large, slack=64 * 1024
+    ),
+)
+
+
+def _store(request: Request) -> BlobStore:
+    """The app's one document store (made once per app, shared with work instructions)."""
+    state = request.app.state
+    store: BlobStore | None = getattr(state, "document_store", None)
+    if store is None:
+        settings: Settings = state.settings
+        store = state.document_store = from_settings(settings)
+    return store
+
+
+@files_router.post(
+    "/maintenance/orders/{order_id}/files", response_model=MaintenanceDocumentOut, status_code=201
+)
+def attach_file(
+    request: Request,
+    order_id: int,
+    file: UploadFile = File(..., description="a PDF or an image (PNG, JPEG, GIF, WebP)"),
+    p: Principal = Depends(require(EXECUTE)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """A file or photo on an order. Refused by field as work instructions are: over
+    LINEWISE_DOCUMENTS_MAX_BYTES (413), not a PDF or image by its bytes (415)."""
+    order = _order(db, p, order_id)
+    limit: int = request.app.state.settings.documents_max_bytes
+    row = files.attach(db, _store(request), order, file.filename, file.file, limit, p.name)
+    db.flush()
+    return files.as_dict(row)
+
+
+@router.get("/maintenance/orders/{order_id}/files", response_model=list[MaintenanceDocumentOut])
+def list_files(
+    order_id: int, p: Principal = Depends(require(READ)), db: Session = Depends(get_db)
+) -> Any:
+    _order(db, p, order_id)
+    return [files.as_dict(r) for r in files.of_order(db, order_id)]
+
+
+@router.get(
+    "/maintenance/files/{file_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/*": {}}}},
+)
+def file_content(
+    request: Request,
+    file_id: int,
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The file, as the type its bytes showed at upload, shown inline, streamed."""
+    row = get_or_404(db, MaintenanceDocument, file_id)
+    _order(db, p, row.order_id)
+    blob = files.open_file(_store(request), row)
+    headers = {
+        "Content-Length": str(blob.size),
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, max-age=300",
+    }
+    return StreamingResponse(
+        iter(blob),
+        media_type=row.content_type,
+        headers=headers,
+        background=BackgroundTask(blob.close),
+    )

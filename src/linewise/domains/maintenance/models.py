@@ -233,3 +233,20 @@ class AnomalyModel(IdMixin, TimestampMixin, Base):
     baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaintenanceDocument(IdMixin, Base):
+    """A file or photo on a maintenance order (a PDF or an image); the bytes live in the
+    documents' blob store (``domains/documents``), checked by the same upload rules."""
+
+    __tablename__ = "maintenance_documents"
+    __audited__ = True
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("maintenance_orders.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(120))

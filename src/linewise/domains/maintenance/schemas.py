@@ -246,3 +246,14 @@ class MaintenanceTrainIn(Schema):
 
 class MaintenanceTrainOut(ResponseModel):
     job_id: int
+
+
+class MaintenanceDocumentOut(ResponseModel):
+    id: int
+    order_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str
+    url: str  # where the file itself is read (GET)

@@ -102,6 +102,10 @@ const de: Catalog = {
   "Detector baselines": "Basislinien der Anomalieerkennung",
   "Each machine's normal behaviour, trained as a background job from its own telemetry: 70 % of the history trains it, the rest checks its warnings against the down stops there. The newest trained version is the one the live detector uses.": "Das Normalverhalten jeder Maschine, als Hintergrundauftrag aus ihrer eigenen Telemetrie trainiert: 70 % des Verlaufs trainieren, der Rest prüft die Warnungen gegen die dortigen Ausfälle. Die neueste trainierte Version nutzt die laufende Erkennung.",
   "Training started as background job #{id}.": "Training als Hintergrundauftrag #{id} gestartet.",
+  "Files and photos": "Dateien und Fotos",
+  "No files.": "Keine Dateien.",
+  "{who}, {when}": "{who}, {when}",
+  "Add a PDF or a photo": "PDF oder Foto hinzufügen",
 };
 
 export default de;
