@@ -113,3 +113,101 @@ class MachineDetector:
         scored.sort(reverse=True)
         top = scored[0][0] if scored else 0.0
         return top, [n for s, n in scored if s >= self.threshold]
+
+
+# --- state as plain data ------------------------------------------------------------
+# The live detector's state is stored with the telemetry it has seen (one row per
+# machine, written in the ingest transaction), so it survives a restart and a rolled-back
+# batch leaves it as it was. JSON-able: lists and numbers only.
+
+
+def detector_state(d: StreamingDetector) -> dict[str, object]:
+    return {
+        "lo": d.lo,
+        "hi": d.hi,
+        "levels": d.levels,
+        "depth": d.depth,
+        "rest": d.rest,
+        "learn": d.learn,
+        "margin": d.margin,
+        "n": d.n,
+        "since": min(d._since_alarm, 1 << 30),
+        "seen": sorted(list(k) for k in d._seen),
+        "hist": list(d._hist),
+        "buffer": list(d._buffer),
+    }
+
+
+def detector_from_state(s: Mapping[str, object]) -> StreamingDetector:
+    def num(key: str) -> float:
+        v = s[key]
+        assert isinstance(v, int | float)
+        return float(v)
+
+    def opt(key: str) -> float | None:
+        v = s.get(key)
+        return None if v is None else num(key)
+
+    def ints(key: str) -> list[object]:
+        v = s.get(key, [])
+        assert isinstance(v, list)
+        return v
+
+    d = StreamingDetector(
+        lo=opt("lo"),
+        hi=opt("hi"),
+        levels=int(num("levels")),
+        depth=int(num("depth")),
+        rest=int(num("rest")),
+        learn=int(num("learn")),
+        margin=num("margin"),
+        n=int(num("n")),
+    )
+    d._since_alarm = int(num("since"))
+    d._seen = {tuple(int(x) for x in k) for k in ints("seen") if isinstance(k, list)}
+    d._hist = deque(int(x) for x in ints("hist") if isinstance(x, int))
+    d._buffer = [float(x) for x in ints("buffer") if isinstance(x, int | float)]
+    return d
+
+
+def machine_state(m: MachineDetector) -> dict[str, object]:
+    return {
+        "threshold": m.threshold,
+        "rest": m.rest,
+        "learn": m.learn,
+        "ranges": {k: list(v) for k, v in m.ranges.items()},
+        "signals": {k: detector_state(d) for k, d in m.detectors.items()},
+    }
+
+
+def machine_from_state(s: Mapping[str, object]) -> MachineDetector:
+    signals = s.get("signals", {})
+    ranges = s.get("ranges", {})
+    assert isinstance(signals, dict) and isinstance(ranges, dict)
+    threshold, rest, learn = s.get("threshold", 1.0), s.get("rest", 60), s.get("learn", 1440)
+    assert isinstance(threshold, int | float) and isinstance(rest, int) and isinstance(learn, int)
+    return MachineDetector(
+        threshold=float(threshold),
+        ranges={str(k): (float(v[0]), float(v[1])) for k, v in ranges.items()},
+        rest=rest,
+        learn=learn,
+        detectors={str(k): detector_from_state(v) for k, v in signals.items()},
+    )
+
+
+def primed(
+    values: Mapping[str, list[float]], *, rest: int = 60, threshold: float = 1.0
+) -> MachineDetector:
+    """A machine detector that has already learned ``values`` (each signal's history, in
+    time order): its range from them (widened by the margin) and every context they
+    contain, so it alarms from its first new point. A trained baseline."""
+    m = MachineDetector(threshold=threshold, rest=rest)
+    for name, xs in values.items():
+        if not xs:
+            continue
+        d = StreamingDetector(rest=rest, learn=len(xs))
+        for x in xs:
+            d.update(x)
+        d._since_alarm = 1 << 30
+        m.detectors[name] = d
+    return m

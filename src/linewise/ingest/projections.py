@@ -53,6 +53,7 @@ class StoredSample:
     machine_id: int
     event_id: str
     ts: datetime
+    signals: dict[str, Any]  # name -> value, as received (the anomaly watch reads them)
 
 
 @dataclass(frozen=True, slots=True)

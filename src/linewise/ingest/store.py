@@ -301,7 +301,7 @@ def write_events(
         for r in _stored(conn, CountEvent.__table__, counts)
     ]
     batch.samples = [
-        StoredSample(r["machine_id"], r["event_id"], r["ts"])
+        StoredSample(r["machine_id"], r["event_id"], r["ts"], r["signals"])
         for r in _stored(conn, TelemetrySample.__table__, samples)
     ]
     batch.inspections = [

@@ -112,6 +112,7 @@ def api_router() -> APIRouter:
         delivery_cost_api.router,
         delivery_prediction_api.router,
         maintenance_api.router,
+        maintenance_api.files_router,
         assistant_api.router,
     ):
         router.include_router(sub)

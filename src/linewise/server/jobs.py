@@ -73,11 +73,13 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
     registry.register(documents.DELETE_BLOB_KIND, delete_blob, own_transaction=True)
     from linewise.domains.maintenance import jobs as maintenance_jobs
     from linewise.domains.maintenance import service as maintenance
+    from linewise.domains.maintenance import training as maintenance_training
     from linewise.domains.maintenance.calendar import maintenance_windows
     from linewise.domains.people import working_time
 
     working_time.register_source(maintenance_windows)  # a worker's KPI jobs see it too
     registry.register(maintenance.GENERATE_KIND, maintenance_jobs.generate_job(settings))
+    registry.register(maintenance_training.TRAIN_KIND, maintenance_jobs.train_job)
     if settings.maintenance_generate_cron:
         cron = settings.maintenance_generate_cron
         registry.every("maintenance-generate", cron, maintenance.GENERATE_KIND, zone=zone)

@@ -4,12 +4,14 @@ and the lookup of the order stages that counts name.
 Assembled here, above the domains, so that ingest imports none of them: ingest keeps
 its own state intervals, production registers order progress, inventory the backflush
 of material, performance the KPI rollup marks (which read how far back the intervals
-changed, so they come last).
+changed, so they come after those), quality the inspections and maintenance the live
+anomaly watch over telemetry.
 """
 
 from __future__ import annotations
 
 from linewise.domains.inventory.backflush import BackflushProjection
+from linewise.domains.maintenance.live import AnomalyWatch
 from linewise.domains.performance.marks import RollupMarks
 from linewise.domains.production.progress import OrderProgressProjection
 from linewise.domains.production.references import OrderReferences
@@ -24,6 +26,7 @@ def ingest_projections() -> list[Projection]:
         BackflushProjection(),
         RollupMarks(),
         InspectionResults(),
+        AnomalyWatch(),
     ]
 
 

@@ -13,10 +13,12 @@ import { siteZone } from "../site";
 import { useApi } from "../useApi";
 import { instantOf } from "../zoned";
 import {
-  bookLabour, createPlan, generateNow, getAnomalies, getFigures, orderFromWarning, getTelemetry, listMOrders, listPlans,
-  recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
+  bookLabour, createPlan, generateNow, getFigures, getTelemetry, listMOrders, listPlans,
+  attachOrderFile, listOrderFiles, recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
 } from "./api";
 import { TelemetryChart } from "./TelemetryChart";
+import { Models } from "./Models";
+import { Warnings } from "./Warnings";
 import "./maintenance.css";
 
 const READ = "maintenance:read";
@@ -104,6 +106,13 @@ export function MaintenancePage() {
       {header}
       {notice && <div className="notice" role="status" data-testid="maint-notice">{notice}</div>}
       {error !== undefined && <ErrorState error={error} />}
+
+      <section aria-label={t("Early warnings")}>
+        <h2>{t("Early warnings")}</h2>
+        <p className="muted">{t("The anomaly detector watches every machine's telemetry as it arrives; an episode of alarms is one warning, naming the signals behind it.")}</p>
+        <Warnings canExecute={canExecute} testId="maint-warnings-all"
+          onOrdered={() => run(async () => undefined, t("Order created from the warning."))} />
+      </section>
 
       <section aria-label={t("Figures")}>
         <h2>{t("Figures")}</h2>
@@ -211,6 +220,12 @@ export function MaintenancePage() {
         {canPlan && <PlanForm machines={machines.data ?? []} onSubmit={(body) => run(() => createPlan(body), t("Plan saved."))} />}
       </section>
 
+      <section aria-label={t("Detector baselines")}>
+        <h2>{t("Detector baselines")}</h2>
+        <p className="muted">{t("Each machine's normal behaviour, trained as a background job from its own telemetry: 70 % of the history trains it, the rest checks its warnings against the down stops there. The newest trained version is the one the live detector uses.")}</p>
+        <Models canPlan={canPlan} onStarted={(id) => setNotice(t("Training started as background job #{id}.", { id }))} />
+      </section>
+
       <Signals machines={machines.data ?? []} canExecute={canExecute} onOrdered={() => run(async () => undefined, t("Order created from the warning."))} />
     </div>
   );
@@ -292,7 +307,49 @@ function OrderDetail({ order, canPlan, canExecute, run }: {
           <button type="submit" className="btn">{t("Book labour")}</button>
         </form>
       )}
+      <OrderFiles order={order} canExecute={canExecute} />
     </div>
+  );
+}
+
+/** Files and photos on an order: listed as links (images as thumbnails), one upload
+ * field for roles that execute maintenance. */
+function OrderFiles({ order, canExecute }: { order: MOrder; canExecute: boolean }) {
+  const list = useApi(() => listOrderFiles(order.id), [order.id]);
+  const [failed, setFailed] = useState<unknown>();
+  const upload = async (file: File | undefined) => {
+    if (!file) return;
+    setFailed(undefined);
+    try {
+      await attachOrderFile(order.id, file);
+    } catch (err) {
+      setFailed(err);
+    }
+    list.reload();
+  };
+  return (
+    <>
+      <h4>{t("Files and photos")}</h4>
+      {failed !== undefined && <ErrorState error={failed} />}
+      {!list.data ? <Loading /> : list.data.length === 0 ? <p className="muted">{t("No files.")}</p> : (
+        <ul data-testid="maint-files">
+          {list.data.map((f) => (
+            <li key={f.id} data-type={f.content_type}>
+              <a href={f.url} target="_blank" rel="noreferrer">
+                {f.content_type.startsWith("image/") ? <img src={f.url} alt={f.filename} height={48} loading="lazy" /> : null} {f.filename}
+              </a>{" "}
+              <span className="muted">{t("{who}, {when}", { who: f.uploaded_by, when: fmtDateTime(f.uploaded_at) })}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canExecute && order.status !== "cancelled" && (
+        <label className="field"><span>{t("Add a PDF or a photo")}</span>
+          <input className="input" type="file" accept="application/pdf,image/png,image/jpeg,image/gif,image/webp" data-testid="maint-file"
+            onChange={(e) => { void upload(e.target.files?.[0]); e.target.value = ""; }} />
+        </label>
+      )}
+    </>
   );
 }
 
@@ -370,21 +427,6 @@ function Signals({ machines, canExecute, onOrdered }: { machines: { id: number; 
     () => (mid === undefined ? Promise.resolve(undefined) : getTelemetry(mid, from, to, 300)),
     [mid, days],
   );
-  const warnings = useApi(
-    () => (mid === undefined ? Promise.resolve(undefined) : getAnomalies(mid, from, to)),
-    [mid, days],
-  );
-  const [failed, setFailed] = useState<unknown>();
-  const order = async (w: NonNullable<typeof warnings.data>[number]) => {
-    if (mid === undefined) return;
-    setFailed(undefined);
-    try {
-      await orderFromWarning(mid, w);
-      onOrdered();
-    } catch (err) {
-      setFailed(err);
-    }
-  };
   return (
     <section aria-label={t("Machine signals")}>
       <h2>{t("Machine signals")}</h2>
@@ -411,17 +453,7 @@ function Signals({ machines, canExecute, onOrdered }: { machines: { id: number; 
         )}
       <h3>{t("Early warnings")}</h3>
       <p className="muted">{t("Alarms of the streaming anomaly detector on this machine's signals, each naming the signals behind it.")}</p>
-      {failed !== undefined && <ErrorState error={failed} />}
-      {!warnings.data ? <Loading /> : warnings.data.length === 0 ? <Empty>{t("No warnings in this period.")}</Empty> : (
-        <ul data-testid="maint-warnings">
-          {warnings.data.map((w) => (
-            <li key={w.ts} data-signals={w.signals.join(",")}>
-              {fmtDateTime(w.ts)} · {w.signals.join(", ")} · {t("score {score}", { score: fmtDecimal(w.score, 2) })}{" "}
-              {canExecute && <button type="button" className="btn btn-small" onClick={() => void order(w)}>{t("Create order")}</button>}
-            </li>
-          ))}
-        </ul>
-      )}
+      {mid !== undefined && <Warnings machineId={mid} canExecute={canExecute} onOrdered={onOrdered} testId="maint-warnings" />}
     </section>
   );
 }

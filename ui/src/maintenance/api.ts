@@ -1,5 +1,5 @@
 // Types and calls of the maintenance routes (/maintenance/...).
-import { get, post, put, type Query } from "../api";
+import { get, post, put, uploadFile, type Query } from "../api";
 import type { components } from "../api.gen";
 
 type Schemas = components["schemas"];
@@ -29,12 +29,20 @@ export const generateNow = () => post<Schemas["MaintenanceGenerateOut"]>("/maint
 export const getFigures = () => get<Figures>("/maintenance/figures");
 export const getTelemetry = (machineId: number, from: string, to: string, buckets: number) =>
   get<Series>("/maintenance/telemetry", { machine_id: machineId, from, to, buckets });
-export type Warning = Schemas["MaintenanceAnomalyOut"];
-export const getAnomalies = (machineId: number, from: string, to: string) =>
-  get<Warning[]>("/maintenance/anomalies", { machine_id: machineId, from, to });
+export type Warning = Schemas["MaintenanceWarningOut"];
+/** The live detector's stored warnings, one per episode, latest alarm first. */
+export const listWarnings = (query: Query) => get<Warning[]>("/maintenance/warnings", query);
+export const acknowledgeWarning = (id: number) => post<Warning>(`/maintenance/warnings/${id}/acknowledge`, {});
+export const resolveWarning = (id: number) => post<Warning>(`/maintenance/warnings/${id}/resolve`, {});
 /** A warning becomes a maintenance order in one tap. */
-export const orderFromWarning = (machineId: number, w: Warning) =>
-  post<MOrder>("/maintenance/orders", {
-    machine_id: machineId, kind: "preventive", title: `Warning: ${w.signals.join(", ")}`,
-    note: `Anomaly at ${w.ts} (score ${w.score.toFixed(2)})`,
-  });
+export const orderFromWarning = (id: number) => post<MOrder>(`/maintenance/warnings/${id}/order`, {});
+export type Model = Schemas["MaintenanceModelOut"];
+/** The anomaly detector's trained baselines, every version, newest first. */
+export const listModels = () => get<Model[]>("/maintenance/models");
+/** Train new baselines as a background job (every machine the user sees). */
+export const trainModels = () => post<Schemas["MaintenanceTrainOut"]>("/maintenance/models/train", {});
+export type OrderFile = Schemas["MaintenanceDocumentOut"];
+export const listOrderFiles = (orderId: number) => get<OrderFile[]>(`/maintenance/orders/${orderId}/files`);
+/** A PDF or a photo on an order (the same rules as work instructions). */
+export const attachOrderFile = (orderId: number, file: File) =>
+  uploadFile<OrderFile>(`/maintenance/orders/${orderId}/files`, {}, file);

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -78,13 +79,20 @@ def too_large(limit: int) -> PayloadTooLarge:
     )
 
 
-def attach(
-    db: Session, store: BlobStore, step_id: int, name: str | None, data: IO[bytes], limit: int,
-    who: str,
-) -> StepDocument:  # fmt: skip
-    """``data``: a seekable stream (the upload's spooled file), stored in chunks."""
-    if db.get(RoutingStep, step_id) is None:
-        raise NotFound(f"routing step {step_id} not found")
+@dataclass(frozen=True)
+class Stored:
+    """An upload checked and put in the blob store: what its row records."""
+
+    filename: str
+    content_type: str
+    size: int
+    storage_key: str
+
+
+def store_upload(store: BlobStore, name: str | None, data: IO[bytes], limit: int) -> Stored:
+    """Check an upload (size, a PDF or an image by its bytes, a clean name) and put it in
+    the store. ``data``: a seekable stream (the upload's spooled file), stored in chunks.
+    Shared by work instructions and maintenance orders' files."""
     filename = clean_name(name)
     data.seek(0, os.SEEK_END)
     size = data.tell()
@@ -105,29 +113,41 @@ def attach(
         store.put(key, data, size, media)
     except StoreUnavailable as e:
         raise store_unavailable(e) from e
+    return Stored(filename, media, size, key)
+
+
+def attach(
+    db: Session, store: BlobStore, step_id: int, name: str | None, data: IO[bytes], limit: int,
+    who: str,
+) -> StepDocument:  # fmt: skip
+    if db.get(RoutingStep, step_id) is None:
+        raise NotFound(f"routing step {step_id} not found")
+    up = store_upload(store, name, data, limit)
     row = StepDocument(
-        step_id=step_id, filename=filename, content_type=media, size=size,
-        storage_key=key, uploaded_by=who,
+        step_id=step_id, filename=up.filename, content_type=up.content_type, size=up.size,
+        storage_key=up.storage_key, uploaded_by=who,
     )  # fmt: skip
     db.add(row)
     return row
 
 
-def open_blob(store: BlobStore, row: StepDocument) -> Blob:
-    """The document's bytes, opened: a missing file or one whose size is not the size
+def open_stored(store: BlobStore, key: str, size: int, what: str) -> Blob:
+    """A stored file's bytes, opened: a missing file or one whose size is not the size
     recorded at upload is refused before anything is sent."""
     try:
-        blob = store.open(row.storage_key)
+        blob = store.open(key)
     except BlobMissing as e:
-        raise NotFound(f"the file of document {row.id} is missing from the store") from e
+        raise NotFound(f"the file of {what} is missing from the store") from e
     except StoreUnavailable as e:
         raise store_unavailable(e) from e
-    if blob.size != row.size:
+    if blob.size != size:
         blob.close()
-        raise DamagedBlob(
-            f"the stored file of document {row.id} has {blob.size} bytes, {row.size} were uploaded"
-        )
+        raise DamagedBlob(f"the stored file of {what} has {blob.size} bytes, {size} were uploaded")
     return blob
+
+
+def open_blob(store: BlobStore, row: StepDocument) -> Blob:
+    return open_stored(store, row.storage_key, row.size, f"document {row.id}")
 
 
 def store_unavailable(e: StoreUnavailable) -> ServiceUnavailable:

@@ -5,35 +5,50 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
+from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
 from linewise.api.deps import Principal, get_db, require
+from linewise.config import Settings
 from linewise.core.errors import FieldError, Forbidden, ValidationProblem
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
+from linewise.domains.documents import service as documents
+from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.maintenance import figures as figs
+from linewise.domains.maintenance import files, service
 from linewise.domains.maintenance import repository as repo
-from linewise.domains.maintenance import service
 from linewise.domains.maintenance.models import (
+    AnomalyWarning,
+    MaintenanceDocument,
     MaintenanceKind,
     MaintenanceOrder,
     MaintenancePlan,
     MaintenanceStatus,
+    WarningStatus,
 )
 from linewise.domains.maintenance.schemas import (
     MaintenanceAnomalyOut,
+    MaintenanceDocumentOut,
     MaintenanceFiguresOut,
     MaintenanceGenerateOut,
     MaintenanceLabourIn,
+    MaintenanceModelOut,
     MaintenanceOrderIn,
     MaintenanceOrderOut,
     MaintenancePlanIn,
     MaintenancePlanOut,
     MaintenanceStepIn,
+    MaintenanceTrainIn,
+    MaintenanceTrainOut,
     MaintenanceTransitionIn,
+    MaintenanceWarningOut,
     TelemetrySeriesOut,
 )
 
@@ -377,3 +392,191 @@ def anomalies(
     if b - a > timedelta(days=31):
         raise ValidationProblem("window too long", errors=[FieldError("from", "at most 31 days")])
     return [x.__dict__ for x in service.anomalies(db, machine_id, a, b, signal)]
+
+
+def _warning_out(w: AnomalyWarning, code: str) -> dict[str, Any]:
+    return {
+        **{k: getattr(w, k) for k in MaintenanceWarningOut.model_fields if k != "machine_code"},
+        "machine_code": code,
+    }
+
+
+def _warning(db: Session, p: Principal, warning_id: int) -> AnomalyWarning:
+    w = get_or_404(db, AnomalyWarning, warning_id)
+    _check_machine(db, p, w.machine_id)
+    return w
+
+
+@router.get("/maintenance/warnings", response_model=list[MaintenanceWarningOut])
+def list_warnings(
+    machine_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    status: list[WarningStatus] = Query([], max_length=3),
+    since: datetime | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """The live detector's stored early warnings (one per episode), the latest alarm
+    first; an area-scoped user sees the machines of their areas."""
+    visible = _visible_machines(db, p)
+    ids: list[int] | None = visible
+    if machine_id is not None:
+        ids = [machine_id] if visible is None or machine_id in visible else []
+    rows = repo.warnings(
+        db, machine_ids=ids, statuses=[s.value for s in status], since=since, limit=limit
+    )
+    codes = repo.machine_codes(db, {w.machine_id for w in rows})
+    return [_warning_out(w, codes.get(w.machine_id, "")) for w in rows]
+
+
+@router.post("/maintenance/warnings/{warning_id}/acknowledge", response_model=MaintenanceWarningOut)
+def acknowledge_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    w = service.acknowledge(_warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _warning_out(w, repo.machine_codes(db, [w.machine_id]).get(w.machine_id, ""))
+
+
+@router.post("/maintenance/warnings/{warning_id}/resolve", response_model=MaintenanceWarningOut)
+def resolve_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    """Close the episode: the machine's next alarm opens a new warning."""
+    w = service.resolve(_warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _warning_out(w, repo.machine_codes(db, [w.machine_id]).get(w.machine_id, ""))
+
+
+@router.post(
+    "/maintenance/warnings/{warning_id}/order", response_model=MaintenanceOrderOut, status_code=201
+)
+def order_from_warning(
+    warning_id: int, p: Principal = Depends(require(EXECUTE)), db: Session = Depends(get_db)
+) -> Any:
+    """One tap from a warning to a preventive maintenance order naming its signals."""
+    o = service.order_from_warning(db, _warning(db, p, warning_id), p.actor)
+    db.flush()
+    return _one(db, o)
+
+
+@router.get("/maintenance/models", response_model=list[MaintenanceModelOut])
+def list_models(
+    machine_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    limit: int = Query(200, ge=1, le=1000),
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """The anomaly detector's trained baselines, every version, the newest first: the
+    training window, the held-out window and its evaluation, or why there was not
+    enough history."""
+    visible = _visible_machines(db, p)
+    ids: list[int] | None = visible
+    if machine_id is not None:
+        ids = [machine_id] if visible is None or machine_id in visible else []
+    rows = repo.models(db, ids, limit)
+    codes = repo.machine_codes(db, {m.machine_id for m in rows})
+    return [
+        {
+            **{
+                k: getattr(m, k)
+                for k in MaintenanceModelOut.model_fields
+                if k not in ("machine_code", "evaluation")
+            },
+            "machine_code": codes.get(m.machine_id, ""),
+            "evaluation": m.evaluation or None,
+        }
+        for m in rows
+    ]
+
+
+@router.post("/maintenance/models/train", response_model=MaintenanceTrainOut, status_code=202)
+def train_models(
+    body: MaintenanceTrainIn, p: Principal = Depends(require(PLAN)), db: Session = Depends(get_db)
+) -> Any:
+    """Train new baseline versions as a background job: one machine, or every machine the
+    caller sees (an area-scoped user's areas)."""
+    ids: list[int] | None = None
+    if body.machine_id is not None:
+        _check_machine(db, p, body.machine_id)
+        ids = [body.machine_id]
+    elif p.area_scoped:
+        ids = _visible_machines(db, p)
+    return {"job_id": service.request_training(db, ids)}
+
+
+# --- files and photos on orders (the documents' store and upload rules) ---------------
+
+# A body over LINEWISE_DOCUMENTS_MAX_BYTES is refused while it arrives, not after.
+files_router = APIRouter(
+    tags=["maintenance"],
+    route_class=limited_body_route(
+        lambda st: st.documents_max_bytes, documents.too_large, slack=64 * 1024
+    ),
+)
+
+
+def _store(request: Request) -> BlobStore:
+    """The app's one document store (made once per app, shared with work instructions)."""
+    state = request.app.state
+    store: BlobStore | None = getattr(state, "document_store", None)
+    if store is None:
+        settings: Settings = state.settings
+        store = state.document_store = from_settings(settings)
+    return store
+
+
+@files_router.post(
+    "/maintenance/orders/{order_id}/files", response_model=MaintenanceDocumentOut, status_code=201
+)
+def attach_file(
+    request: Request,
+    order_id: int,
+    file: UploadFile = File(..., description="a PDF or an image (PNG, JPEG, GIF, WebP)"),
+    p: Principal = Depends(require(EXECUTE)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """A file or photo on an order. Refused by field as work instructions are: over
+    LINEWISE_DOCUMENTS_MAX_BYTES (413), not a PDF or image by its bytes (415)."""
+    order = _order(db, p, order_id)
+    limit: int = request.app.state.settings.documents_max_bytes
+    row = files.attach(db, _store(request), order, file.filename, file.file, limit, p.name)
+    db.flush()
+    return files.as_dict(row)
+
+
+@router.get("/maintenance/orders/{order_id}/files", response_model=list[MaintenanceDocumentOut])
+def list_files(
+    order_id: int, p: Principal = Depends(require(READ)), db: Session = Depends(get_db)
+) -> Any:
+    _order(db, p, order_id)
+    return [files.as_dict(r) for r in files.of_order(db, order_id)]
+
+
+@router.get(
+    "/maintenance/files/{file_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/*": {}}}},
+)
+def file_content(
+    request: Request,
+    file_id: int,
+    p: Principal = Depends(require(READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The file, as the type its bytes showed at upload, shown inline, streamed."""
+    row = get_or_404(db, MaintenanceDocument, file_id)
+    _order(db, p, row.order_id)
+    blob = files.open_file(_store(request), row)
+    headers = {
+        "Content-Length": str(blob.size),
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, max-age=300",
+    }
+    return StreamingResponse(
+        iter(blob),
+        media_type=row.content_type,
+        headers=headers,
+        background=BackgroundTask(blob.close),
+    )

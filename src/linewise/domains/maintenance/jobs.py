@@ -1,11 +1,12 @@
 """The periodic ``maintenance.generate`` job: orders from due plans, corrective orders
-from long down stops (one transaction, idempotent)."""
+from long down stops (one transaction, idempotent); and ``maintenance.train``, which
+trains the anomaly detector's baselines from the machines' history."""
 
 from __future__ import annotations
 
 from linewise.config import Settings
 from linewise.core.time import utcnow
-from linewise.domains.maintenance import service
+from linewise.domains.maintenance import service, training
 from linewise.jobs import JobContext
 from linewise.jobs.registry import Handler
 
@@ -15,3 +16,11 @@ def generate_job(settings: Settings) -> Handler:
         service.generate(ctx.session, utcnow(), settings.maintenance_corrective_after_min)
 
     return run
+
+
+def train_job(ctx: JobContext) -> None:
+    """``maintenance.train``: a new baseline version per machine (``args.machine_ids``,
+    default every machine), see ``training.py``."""
+    ids = ctx.args.get("machine_ids")
+    machine_ids = [int(i) for i in ids] if isinstance(ids, list) else None
+    training.train(ctx.session, utcnow(), machine_ids, ctx.id)

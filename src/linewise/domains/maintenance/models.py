@@ -149,3 +149,104 @@ class MaintenanceLabour(IdMixin, Base):
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     booked_by: Mapped[str] = mapped_column(String(120))
     order: Mapped[MaintenanceOrder] = relationship(back_populates="labour")
+
+
+class WarningStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # someone has seen it; later alarms still join it
+    RESOLVED = "resolved"  # the episode is closed; the next alarm opens a new warning
+
+
+class AnomalyWarning(IdMixin, VersionedMixin, TimestampMixin, Base):
+    """An early warning: one episode of the live anomaly detector's alarms on a machine.
+
+    Written by the ingest projection (``live.py``) in the transaction that stores the
+    telemetry; an alarm joins the machine's latest unresolved warning when it comes within
+    ``live.EPISODE_GAP`` of its last alarm, so a drift that alarms every hour is one
+    warning, not one per alarm.
+    """
+
+    __tablename__ = "maintenance_warnings"
+    __audited__ = True
+    __table_args__ = (Index("ix_maintenance_warnings_machine_last", "machine_id", "last_at"),)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the first alarm's sample
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the latest alarm's sample
+    score: Mapped[float] = mapped_column(Float)  # the highest score of the episode
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)  # every signal behind it
+    alarms: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default=WarningStatus.OPEN.value)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("maintenance_orders.id", ondelete="SET NULL"), nullable=True
+    )
+    # The baseline the detector ran on (``AnomalyModel.version``), None: learned live.
+    model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DetectorState(Base):
+    """The live detector of one machine, as plain data (``analytics.anomaly.machine_state``),
+    written in the same transaction as the telemetry it has seen: it survives a restart,
+    and a rolled-back batch leaves it as it was."""
+
+    __tablename__ = "maintenance_detector_state"
+    machine_id: Mapped[int] = mapped_column(
+        ForeignKey("machines.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    samples: Mapped[int] = mapped_column(Integer, default=0)  # points fed since it started
+    last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnomalyModelStatus(StrEnum):
+    TRAINED = "trained"
+    INSUFFICIENT = "insufficient"  # not enough history: nothing learned, nothing guessed
+
+
+class AnomalyModel(IdMixin, TimestampMixin, Base):
+    """A trained baseline of a machine's anomaly detector (``training.py``, the job
+    ``maintenance.train``): learned from the first part of the machine's own telemetry
+    history, evaluated on the held-out rest against its down stops. Versions count per
+    machine; the newest trained one is active and the live detector starts from it."""
+
+    __tablename__ = "maintenance_anomaly_models"
+    __table_args__ = (
+        Index("ux_maintenance_anomaly_models_version", "machine_id", "version", unique=True),
+    )
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The history read, split in time: trained on [train_start, train_end), evaluated on
+    # [train_end, holdout_end).
+    train_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    train_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    holdout_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    train_samples: Mapped[int] = mapped_column(Integer, default=0)
+    holdout_samples: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaintenanceDocument(IdMixin, Base):
+    """A file or photo on a maintenance order (a PDF or an image); the bytes live in the
+    documents' blob store (``domains/documents``), checked by the same upload rules."""
+
+    __tablename__ = "maintenance_documents"
+    __audited__ = True
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("maintenance_orders.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(120))

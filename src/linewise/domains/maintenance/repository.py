@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.maintenance.models import (
     OPEN_STATUSES,
+    AnomalyModel,
+    AnomalyWarning,
     MaintenanceKind,
     MaintenanceOrder,
     MaintenancePlan,
     MaintenanceStatus,
     MaintenanceUsageMetric,
+    WarningStatus,
 )
 from linewise.ingest.models import CountEvent, StateInterval, TelemetrySample
 
@@ -258,3 +261,51 @@ def machines_on_line_of(db: Session, machine_id: int) -> list[int]:
     """The machines on the line ``machine_id`` stands on (itself included)."""
     line = select(Machine.line_id).where(Machine.id == machine_id).scalar_subquery()
     return list(db.scalars(select(Machine.id).where(Machine.line_id == line).order_by(Machine.id)))
+
+
+def warnings(
+    db: Session,
+    *,
+    machine_ids: Collection[int] | None,
+    statuses: Collection[str] = (),
+    since: datetime | None = None,
+    limit: int = 200,
+) -> Sequence[AnomalyWarning]:
+    """Stored early warnings, the latest alarm first."""
+    q = select(AnomalyWarning)
+    if machine_ids is not None:
+        q = q.where(AnomalyWarning.machine_id.in_(machine_ids))
+    if statuses:
+        q = q.where(AnomalyWarning.status.in_(statuses))
+    if since is not None:
+        q = q.where(AnomalyWarning.last_at >= since)
+    return db.scalars(
+        q.order_by(AnomalyWarning.last_at.desc(), AnomalyWarning.id.desc()).limit(limit)
+    ).all()
+
+
+def first_unresolved_warning(
+    db: Session, machine_id: int, since: datetime, signal: str | None
+) -> AnomalyWarning | None:
+    """The earliest unresolved warning of a machine still alarming at or after ``since``
+    (naming ``signal`` when given): what an anomaly plan acts on."""
+    rows = db.scalars(
+        select(AnomalyWarning)
+        .where(
+            AnomalyWarning.machine_id == machine_id,
+            AnomalyWarning.status != WarningStatus.RESOLVED.value,
+            AnomalyWarning.last_at >= since,
+        )
+        .order_by(AnomalyWarning.started_at, AnomalyWarning.id)
+    )
+    return next((w for w in rows if signal is None or signal in w.signals), None)
+
+
+def models(
+    db: Session, machine_ids: Collection[int] | None, limit: int = 200
+) -> Sequence[AnomalyModel]:
+    """Trained baseline versions, the newest first."""
+    q = select(AnomalyModel)
+    if machine_ids is not None:
+        q = q.where(AnomalyModel.machine_id.in_(machine_ids))
+    return db.scalars(q.order_by(AnomalyModel.id.desc()).limit(limit)).all()

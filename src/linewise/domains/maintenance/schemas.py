@@ -9,11 +9,13 @@ from pydantic import AwareDatetime, Field
 from linewise.api.crud import Schema
 from linewise.core.schemas import ResponseModel
 from linewise.domains.maintenance.models import (
+    AnomalyModelStatus,
     MaintenanceKind,
     MaintenanceStatus,
     MaintenanceStepResult,
     MaintenanceTrigger,
     MaintenanceUsageMetric,
+    WarningStatus,
 )
 
 Finite = Field(ge=0, le=1e12, allow_inf_nan=False)
@@ -189,3 +191,69 @@ class MaintenanceAnomalyOut(ResponseModel):
     ts: datetime
     score: float
     signals: list[str]
+
+
+class MaintenanceWarningOut(ResponseModel):
+    id: int
+    version: int
+    machine_id: int
+    machine_code: str
+    started_at: datetime
+    last_at: datetime
+    score: float
+    signals: list[str]
+    alarms: int
+    status: WarningStatus
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    order_id: int | None
+    model_version: int | None
+
+
+class MaintenanceModelEvaluationOut(ResponseModel):
+    warnings: int
+    down_stops: int
+    warned_stops: int
+    warned_share: float | None
+    false_warnings: int
+    false_per_week: float | None
+    holdout_weeks: float
+
+
+class MaintenanceModelOut(ResponseModel):
+    id: int
+    machine_id: int
+    machine_code: str
+    version: int
+    status: AnomalyModelStatus
+    active: bool
+    job_id: int | None
+    created_at: datetime
+    train_start: datetime | None
+    train_end: datetime | None
+    holdout_end: datetime | None
+    train_samples: int
+    holdout_samples: int
+    evaluation: MaintenanceModelEvaluationOut | None
+    note: str
+
+
+class MaintenanceTrainIn(Schema):
+    machine_id: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class MaintenanceTrainOut(ResponseModel):
+    job_id: int
+
+
+class MaintenanceDocumentOut(ResponseModel):
+    id: int
+    order_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str
+    url: str  # where the file itself is read (GET)

@@ -22,6 +22,7 @@ from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance import telemetry
 from linewise.domains.maintenance.models import (
     OPEN_STATUSES,
+    AnomalyWarning,
     MaintenanceKind,
     MaintenanceLabour,
     MaintenanceOrder,
@@ -31,14 +32,15 @@ from linewise.domains.maintenance.models import (
     MaintenanceStepResult,
     MaintenanceTrigger,
     MaintenanceUsageMetric,
+    WarningStatus,
 )
 from linewise.domains.performance.marks import mark_rollups_stale
+from linewise.jobs import enqueue
 
 GENERATE_KIND = "maintenance.generate"
 # How far back the job looks for down stops that should have opened a corrective order.
 STOP_LOOKBACK = timedelta(days=7)
-# Anomaly plans look this far back (and the detector learns from a day before that).
-ANOMALY_LOOKBACK = timedelta(days=7)
+# The anomalies route replays this much before its window for the detector to learn.
 ANOMALY_LEARN = timedelta(days=1)
 ANOMALY_MAX_SAMPLES = 50_000
 # Usage plans further out than this (at the current rate) are not foreseeable yet.
@@ -282,6 +284,7 @@ def _reference(db: Session, plan: MaintenancePlan, machine_id: int) -> datetime:
 class Due:
     at: datetime
     why: str = ""
+    warning_id: int | None = None  # the stored early warning an anomaly plan acts on
 
 
 def due_of(db: Session, plan: MaintenancePlan, machine_id: int, now: datetime) -> Due | None:
@@ -304,10 +307,12 @@ def due_of(db: Session, plan: MaintenancePlan, machine_id: int, now: datetime) -
             return None  # not foreseeable at this rate
         return Due(now + timedelta(hours=hours))
     if trigger is MaintenanceTrigger.ANOMALY:
-        found = anomalies(db, machine_id, max(ref, now - ANOMALY_LOOKBACK), now, plan.signal)
-        if not found:
+        # The live detector's stored warnings (``live.py``): the first unresolved one
+        # still alarming since the last service of this plan.
+        w = repo.first_unresolved_warning(db, machine_id, ref, plan.signal)
+        if w is None:
             return None
-        return Due(found[0].ts, "Anomaly on " + ", ".join(found[0].signals))
+        return Due(w.started_at, "Anomaly on " + ", ".join(w.signals), w.id)
     latest = repo.latest_signal(db, machine_id, plan.signal or "", ref)
     if latest is None:
         return None
@@ -345,6 +350,8 @@ def generate(db: Session, now: datetime, corrective_after_min: float) -> Generat
             )
             order.steps = _steps(plan.checklist)
             db.add(order)
+            if found.warning_id is not None:
+                _link(db, found.warning_id, order)
             made += 1
     db.flush()
     return Generated(made, open_corrective(db, now, corrective_after_min))
@@ -459,3 +466,61 @@ def anomalies(
         if names and ts >= start:
             out.append(Anomaly(ts, score, names))
     return out
+
+
+# --- early warnings (stored by the live detector, ``live.py``) ------------------------
+
+
+def _link(db: Session, warning_id: int, order: MaintenanceOrder) -> None:
+    w = db.get(AnomalyWarning, warning_id)
+    if w is not None and w.order_id is None:
+        db.flush()  # the order's id
+        w.order_id = order.id
+
+
+def acknowledge(w: AnomalyWarning, who: str) -> AnomalyWarning:
+    if w.status != WarningStatus.OPEN.value:
+        raise Conflict(f"a {w.status} warning cannot be acknowledged")
+    w.status, w.acknowledged_by, w.acknowledged_at = WarningStatus.ACKNOWLEDGED.value, who, utcnow()
+    return w
+
+
+def resolve(w: AnomalyWarning, who: str) -> AnomalyWarning:
+    """Close the episode: the machine's next alarm opens a new warning."""
+    if w.status == WarningStatus.RESOLVED.value:
+        raise Conflict("the warning is resolved already")
+    w.status, w.resolved_by, w.resolved_at = WarningStatus.RESOLVED.value, who, utcnow()
+    return w
+
+
+def order_from_warning(db: Session, w: AnomalyWarning, who: str) -> MaintenanceOrder:
+    """One tap from a warning to a preventive order naming its signals; a warning gives
+    one order (a second tap is refused with the order it already has)."""
+    if w.order_id is not None and db.get(MaintenanceOrder, w.order_id) is not None:
+        raise Conflict(f"the warning has order {w.order_id} already")
+    order = create_order(
+        db,
+        machine_id=w.machine_id,
+        kind=MaintenanceKind.PREVENTIVE,
+        title="Warning: " + ", ".join(w.signals),
+        note=f"Anomaly from {w.started_at.isoformat()} to {w.last_at.isoformat()} "
+        f"({w.alarms} alarms, score {w.score:.2f})",
+        due_at=w.last_at,
+        created_by=who,
+    )
+    order.trigger_info = {"source": "warning", "warning_id": w.id}
+    db.flush()
+    w.order_id = order.id
+    if w.status == WarningStatus.OPEN.value:
+        acknowledge(w, who)
+    return order
+
+
+# --- trained baselines (``training.py``, the job ``maintenance.train``) -----------------
+
+
+def request_training(db: Session, machine_ids: list[int] | None) -> int:
+    """Enqueue a training run (the given machines, or every machine); the job's id."""
+    from linewise.domains.maintenance.training import TRAIN_KIND
+
+    return enqueue(db, TRAIN_KIND, {} if machine_ids is None else {"machine_ids": machine_ids})

@@ -1,0 +1,172 @@
+"""The streaming anomaly detector in the live ingest path: an ingest projection
+(registered in ``server/projections.py``) that feeds every newly stored telemetry sample
+to its machine's detector and stores the alarms as early warnings.
+
+State: one row per machine (``maintenance_detector_state``) holding the detector as plain
+data, read and written in the recorder's transaction. Kept in the database rather than
+in memory because (1) a restart then needs no replay of recent telemetry, (2) a batch
+the recorder rolls back and retries (a deadlock) rolls the detector back with it, so
+no sample is counted twice and no alarm is lost, and (3) on PostgreSQL several
+processes may ingest for the same machine (HTTP and MQTT); the machine's advisory lock
+makes them take turns on one state instead of each keeping half a stream.
+
+Baselines: the ``maintenance.train`` job (``training.py``) replaces a machine's state
+with its trained baseline; the detector then goes on from it, and warnings carry its
+version.
+
+Episodes: an alarm joins the machine's latest unresolved warning when it comes within
+``EPISODE_GAP`` of that warning's last alarm (its score, signals and count grow);
+otherwise it opens a new warning. Resolving a warning closes its episode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from linewise.analytics.anomaly import MachineDetector, machine_from_state, machine_state
+from linewise.core.time import utcnow
+from linewise.domains.maintenance.models import AnomalyWarning, DetectorState, WarningStatus
+from linewise.ingest.projections import StoredBatch, StoredSample, lock_machines
+
+# Alarms closer than this to the last one of an unresolved warning belong to it.
+EPISODE_GAP = timedelta(hours=12)
+
+
+def numeric(signals: Mapping[str, Any]) -> dict[str, float]:
+    return {
+        str(k): float(v)
+        for k, v in signals.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+
+
+class AnomalyWatch:
+    name = "maintenance-anomaly"
+
+    def apply(self, conn: Connection, batch: StoredBatch) -> None:
+        if not batch.samples:
+            return
+        by_machine: dict[int, list[StoredSample]] = {}
+        for s in batch.samples:
+            by_machine.setdefault(s.machine_id, []).append(s)
+        lock_machines(conn, by_machine)
+        for machine_id, samples in sorted(by_machine.items()):
+            feed(conn, machine_id, sorted(samples, key=lambda s: s.ts))
+
+
+# Built once: statements built per batch cost more than running them (as in ingest's
+# interval projection).
+_STATE = select(
+    DetectorState.state, DetectorState.samples, DetectorState.model_version, DetectorState.last_ts
+).where(DetectorState.machine_id == bindparam("m"))
+_SAVE = (
+    update(DetectorState)
+    .where(DetectorState.machine_id == bindparam("m"))
+    .values(
+        state=bindparam("s_state"),
+        samples=bindparam("s_samples"),
+        last_ts=bindparam("s_last"),
+        model_version=bindparam("s_version"),
+        updated_at=bindparam("s_at"),
+    )
+)
+_NEW = insert(DetectorState).values(
+    machine_id=bindparam("m"),
+    state=bindparam("s_state"),
+    samples=bindparam("s_samples"),
+    last_ts=bindparam("s_last"),
+    model_version=bindparam("s_version"),
+    updated_at=bindparam("s_at"),
+)
+
+
+def feed(conn: Connection, machine_id: int, samples: list[StoredSample]) -> None:
+    """Run one machine's new samples (in time order) through its stored detector."""
+    row = conn.execute(_STATE, {"m": machine_id}).first()
+    if row is not None:  # learned live, or a trained baseline (``training.py``) put here
+        detector = machine_from_state(row.state)
+        fed, last, version = row.samples, row.last_ts, row.model_version
+    else:  # the machine's first sample, no baseline: it learns live
+        detector = MachineDetector()
+        fed, last, version = 0, None, None
+    for s in samples:
+        values = numeric(s.signals)
+        if not values:
+            continue
+        fed += 1
+        last = s.ts if last is None else max(last, s.ts)
+        score, names = detector.update(values)
+        if names:
+            _alarm(conn, machine_id, s.ts, score, names, version)
+    params = {
+        "m": machine_id,
+        "s_state": machine_state(detector),
+        "s_samples": fed,
+        "s_last": last,
+        "s_version": version,
+        "s_at": utcnow(),
+    }
+    conn.execute(_NEW if row is None else _SAVE, params)
+
+
+def _alarm(
+    conn: Connection,
+    machine_id: int,
+    ts: datetime,
+    score: float,
+    names: list[str],
+    version: int | None,
+) -> None:
+    open_ = conn.execute(
+        select(
+            AnomalyWarning.id,
+            AnomalyWarning.last_at,
+            AnomalyWarning.started_at,
+            AnomalyWarning.score,
+            AnomalyWarning.signals,
+            AnomalyWarning.alarms,
+            AnomalyWarning.version,
+        )
+        .where(
+            AnomalyWarning.machine_id == machine_id,
+            AnomalyWarning.status != WarningStatus.RESOLVED.value,
+        )
+        .order_by(AnomalyWarning.last_at.desc())
+        .limit(1)
+    ).first()
+    now = utcnow()
+    if open_ is not None and abs(ts - open_.last_at) <= EPISODE_GAP:
+        signals = list(open_.signals) + [n for n in names if n not in open_.signals]
+        conn.execute(
+            update(AnomalyWarning)
+            .where(AnomalyWarning.id == open_.id)
+            .values(
+                started_at=min(open_.started_at, ts),
+                last_at=max(open_.last_at, ts),
+                score=max(open_.score, score),
+                signals=signals,
+                alarms=open_.alarms + 1,
+                version=open_.version + 1,  # the optimistic version, as the ORM would
+                updated_at=now,
+            )
+        )
+        return
+    conn.execute(
+        insert(AnomalyWarning).values(
+            machine_id=machine_id,
+            started_at=ts,
+            last_at=ts,
+            score=score,
+            signals=list(names),
+            alarms=1,
+            status=WarningStatus.OPEN.value,
+            model_version=version,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
