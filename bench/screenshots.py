@@ -5,7 +5,8 @@ serves it with the live simulator on a free port, and photographs at 1440x900 th
 the orders list, the KPI page with its explain sheet, quality (a control chart),
 maintenance, deliveries at risk, inventory, the orders list on a phone (390x844), the
 schedule (a fresh plan), the audit log after a chain check, and the import preview of a
-file with errors. Each page is awaited on what it shows (never a fixed sleep), so a picture never catches a spinner.
+file with errors. Each page is awaited on what it shows (never a fixed sleep), so a
+picture never catches a spinner.
 
     python bench/screenshots.py [--history-days 7] [--out docs] [--chromium /usr/bin/chromium]
 
