@@ -5,8 +5,9 @@ an abstention, never a guess."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -157,7 +158,14 @@ def test_stock_answers_are_the_inventory_routes(
 
 def _results(world: World, as_role: dict[str, TestClient]) -> dict[str, int]:
     ids = quality_setup(world, as_role["planner"])
-    t0 = utcnow() - timedelta(hours=2)
+    # Two hours ago, but never before this week's Monday in the site's zone: the first
+    # question asks about "this week", which at Monday 00:30 is half an hour old.
+    now = utcnow()
+    local = now.astimezone(ZoneInfo("Europe/Berlin"))
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    t0 = min(max(now - timedelta(hours=2), monday.astimezone(UTC)), now - timedelta(seconds=11))
     # Counted results: 18 of 20 pass first time on SMT-1, 5 of 10 on TEST-1.
     for line, client, qty, good in (
         ("SMT-1", as_role["operator"], 20, 18),
@@ -173,7 +181,7 @@ def _results(world: World, as_role: dict[str, TestClient]) -> dict[str, int]:
         post_ok(as_role["manager"], "/quality/inspections", {
             "product_id": world.product_id, "step_seq": 2,
             "machine_id": world.machine_ids["TEST-1-ICT"], "serial": f"A{i}",
-            "inspected_at": (t0 + timedelta(minutes=i)).isoformat(),
+            "inspected_at": (t0 + timedelta(seconds=i)).isoformat(),
             "measurements": [{"characteristic_id": ids["volt"], "value": v}],
         })  # fmt: skip
     post_ok(as_role["operator"], "/quality/nonconformances", {
