@@ -161,8 +161,11 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[tup
     if not rows:
         return set()
     # Concurrent writers (several processes) must take row locks in one global order,
-    # or two of them inserting the same redelivered events could deadlock.
-    rows = sorted(rows, key=lambda r: (r["machine_id"], r["event_id"]))
+    # or two of them inserting the same redelivered events could deadlock. Time before
+    # the event id: a machine's events are then stored in the order they happened (by id
+    # alone, "...-10" went in before "...-3" of the same batch), and the order is still
+    # one and the same for every writer of the same events.
+    rows = sorted(rows, key=lambda r: (r["machine_id"], r["ts"], r["event_id"]))
     if conn.dialect.name == "sqlite":
         return _insert_sqlite(conn, table, rows)
     stmt = (
