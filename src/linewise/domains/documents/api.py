@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
-from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
@@ -16,6 +13,7 @@ from linewise.api.deps import Principal, get_db, require
 from linewise.config import Settings
 from linewise.domains.documents import service
 from linewise.domains.documents.models import StepDocument
+from linewise.domains.documents.responses import inline_file
 from linewise.domains.documents.schemas import DocumentOut
 from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.production.models import RoutingStep
@@ -83,19 +81,7 @@ def content(
     store (404 when its file is missing, 503 when the store cannot be reached)."""
     row = get_or_404(db, StepDocument, doc_id)
     blob = service.open_blob(store_of(request), row)
-    headers = {
-        "Content-Length": str(blob.size),
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.filename)}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=300",
-    }
-    # The blob is closed when its last chunk is sent, or after the response if it was not.
-    return StreamingResponse(
-        iter(blob),
-        media_type=row.content_type,
-        headers=headers,
-        background=BackgroundTask(blob.close),
-    )
+    return inline_file(blob, row.filename, row.content_type)
 
 
 @router.delete("/documents/{doc_id}", status_code=204)

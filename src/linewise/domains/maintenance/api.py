@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from linewise.api.body_limit import limited_body_route
 from linewise.api.crud import get_or_404
@@ -20,6 +17,7 @@ from linewise.core.errors import FieldError, Forbidden, ValidationProblem
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
 from linewise.domains.documents import service as documents
+from linewise.domains.documents.responses import inline_file
 from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.maintenance import figures as figs
 from linewise.domains.maintenance import files, service
@@ -568,15 +566,4 @@ def file_content(
     row = get_or_404(db, MaintenanceDocument, file_id)
     _order(db, p, row.order_id)
     blob = files.open_file(_store(request), row)
-    headers = {
-        "Content-Length": str(blob.size),
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.filename)}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=300",
-    }
-    return StreamingResponse(
-        iter(blob),
-        media_type=row.content_type,
-        headers=headers,
-        background=BackgroundTask(blob.close),
-    )
+    return inline_file(blob, row.filename, row.content_type)
