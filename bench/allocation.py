@@ -12,6 +12,7 @@
     python bench/allocation.py            # all three (about two minutes on 2 cores)
     python bench/allocation.py --quick    # fewer repeats, two simulated days
     python bench/allocation.py --train    # refit the risk model, rewrite its coefficients
+    python bench/allocation.py --train-operators  # refit the operators' model likewise
 
 Writes bench/results/allocation.json.
 """
@@ -33,7 +34,7 @@ from linewise.allocation import training
 from linewise.allocation.causes import CAUSES, NO_ASSIGNMENT, WAITING_FOR_SETUP
 from linewise.allocation.policy import suggestion_policy
 from linewise.allocation.proposal import Person, Rules, Station, propose
-from linewise.allocation.risk import shipped_model
+from linewise.allocation.risk import shipped_model, shipped_operator_model
 from linewise.demo.factory import build_factory
 from linewise.simulation import SimParams, Simulation
 from linewise.simulation.ground_truth import GroundTruth
@@ -43,6 +44,7 @@ RESULTS = Path(__file__).parent / "results" / "allocation.json"
 COEFFICIENTS = (
     Path(__file__).parent.parent / "src" / "linewise" / "allocation" / "risk_coefficients.py"
 )
+OPERATOR_COEFFICIENTS = COEFFICIENTS.with_name("operator_risk_coefficients.py")
 MONDAY = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)  # 06:00 in Berlin, the early shift starts
 PARAMS = SimParams(operators=True, telemetry_interval_s=3600)
 
@@ -160,18 +162,31 @@ def train(days: float) -> dict[int, tuple[float, ...]]:
     return coefficients
 
 
-def bench_risk(days: float, train_days: float) -> dict[str, list[dict[str, Any]]]:
-    """Machines with the shipped model; simulated operators with a model fitted here on
-    the training days (the product has no operator presence to apply one to)."""
+def train_operators(days: float) -> dict[int, tuple[float, ...]]:
+    trained = simulate(build_factory(MONDAY, orders=60), MONDAY, days, seed=1)
+    coefficients = training.fit(
+        training.operator_samples(trained.operator_activities, trained.start)
+    )
+    note = f"{days:g} simulated days of the demo factory's operators (seed 1)"
+    OPERATOR_COEFFICIENTS.write_text(
+        training.coefficients_module(
+            coefficients, note, of="Operator idle-risk", flag="--train-operators"
+        ),
+        encoding="utf-8",
+    )
+    return coefficients
+
+
+def bench_risk(days: float) -> dict[str, list[dict[str, Any]]]:
+    """The shipped machine and operator models on held-out simulated days."""
     start = MONDAY + timedelta(days=7)  # another week, another seed: held out
     spec = build_factory(start, orders=60)
     held_out = simulate(spec, start, days, seed=2)
     data = training.samples(spec, held_out.ground_truth())
     machines = _rows(training.evaluate(shipped_model().coefficients, data))
-    trained = simulate(build_factory(MONDAY, orders=60), MONDAY, train_days, seed=1)
-    fitted = training.fit(training.operator_samples(trained.operator_activities, trained.start))
     ops = training.operator_samples(held_out.operator_activities, held_out.start)
-    return {"machines": machines, "operators": _rows(training.evaluate(fitted, ops))}
+    operators = _rows(training.evaluate(shipped_operator_model().coefficients, ops))
+    return {"machines": machines, "operators": operators}
 
 
 def _rows(scores: list[training.Score]) -> list[dict[str, Any]]:
@@ -250,12 +265,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter runs")
     parser.add_argument("--train", action="store_true", help="refit the risk model first")
+    parser.add_argument(
+        "--train-operators", action="store_true", help="refit the operators' risk model first"
+    )
     args = parser.parse_args()
     repeat, risk_days, week_days = (5, 1.0, 2.0) if args.quick else (20, 2.0, 7.0)
     out: dict[str, Any] = {"python": sys.version.split()[0], "quick": args.quick}
     if args.train:
         out["trained"] = {str(h): w for h, w in train(3.0).items()}
         print(f"wrote {COEFFICIENTS.name}")
+    if args.train_operators:
+        out["trained_operators"] = {str(h): w for h, w in train_operators(3.0).items()}
+        print(f"wrote {OPERATOR_COEFFICIENTS.name}")
     out["proposals"] = bench_proposals(repeat)
     print("\nCP-SAT proposal (random floors)")
     print(
@@ -268,7 +289,7 @@ def main() -> int:
             f"{r['greedy_p50_s']:>9} {r['moves_mean']:>6} {r['gain_min_mean']:>9} "
             f"{r['greedy_gain_min_mean']:>11} {r['gain_ratio']:>6}"
         )
-    out["risk"] = bench_risk(risk_days, 1.0 if args.quick else 3.0)
+    out["risk"] = bench_risk(risk_days)
     for who, rows in out["risk"].items():
         print(f"\nIdle risk of {who} on {risk_days:g} held-out simulated days (threshold 0.5)")
         print(

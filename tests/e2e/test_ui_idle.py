@@ -1,8 +1,8 @@
 """The Idle time page in the browser: a supervisor finds it in the navigation, sees a
-down machine's idle minutes as a bar by cause (site time zone labelled), its idle risk
-and a suggestion to send an operator, which one tap puts on the allocation board (refused
-in words while the machine is down); a planner sees Accept disabled with the reason; an
-operator has no such page."""
+down machine's idle minutes as a bar by cause (site time zone labelled), its idle risk,
+the idle risk of an operator clocked in without a station, and a suggestion to send an
+operator, which one tap puts on the allocation board (refused in words while the machine
+is down); a planner sees Accept disabled with the reason; an operator has no such page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Area
 from linewise.domains.idle import service
 from linewise.domains.labour import service as labour
+from linewise.domains.labour.models import ClockEntry
 from linewise.domains.labour.shifts import current_and_next
 from linewise.domains.people.models import Operator
 from linewise.ingest.models import StateInterval
@@ -57,7 +58,11 @@ def test_idle_page_shows_minutes_by_cause_risk_and_a_suggestion(
             )
         )
         smt = db.get(Area, world.area_ids["SMT"])
-        db.add(Operator(code="OP-7", name="Grace", skills=["smt_operator"], areas=[smt]))
+        grace = Operator(code="OP-7", name="Grace", skills=["smt_operator"], areas=[smt])
+        db.add(grace)
+        db.flush()
+        # clocked in half an hour ago, on no station yet
+        db.add(ClockEntry(operator_id=grace.id, clock_in=now - timedelta(minutes=30)))
     with session_scope(make_session_factory(server.engine)) as db:
         service.refresh(db, now)
     with sync_playwright() as pw:
@@ -80,6 +85,8 @@ def test_idle_page_shows_minutes_by_cause_risk_and_a_suggestion(
             ).to_have_count(0)
             risk = page.locator('[data-testid="risk-table"] tr[data-machine="SMT-1-PNP1"]')
             expect(risk).to_be_visible()
+            person = page.locator('[data-testid="operator-risk-table"] tr[data-operator="OP-7"]')
+            expect(person).to_contain_text("Idle: No assignment")
             suggestion = page.locator('[data-testid="suggestion-table"] tr[data-operator="OP-7"]')
             expect(suggestion).to_contain_text("SMT-1")
             accept = suggestion.get_by_role("button", name="Accept")
@@ -93,6 +100,7 @@ def test_idle_page_shows_minutes_by_cause_risk_and_a_suggestion(
             expect(page.get_by_test_id("time-zone")).to_contain_text("Europe/Berlin")
             expect(page.get_by_text("Maschine gestört").first).to_be_visible()
             expect(risk).to_contain_text("Störung")
+            expect(person).to_contain_text("Untätig: Keine Zuordnung")
             page.get_by_test_id("locale-switch").select_option("en")
             # the line's machine is down: the board refuses the move, in words
             accept.click()

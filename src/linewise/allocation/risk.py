@@ -91,3 +91,11 @@ def shipped_model() -> RiskModel:
     from linewise.allocation.risk_coefficients import COEFFICIENTS
 
     return RiskModel({int(h): tuple(w) for h, w in COEFFICIENTS.items()})
+
+
+def shipped_operator_model() -> RiskModel:
+    """The same question of an operator (working read as producing, walking as setup, the
+    end of their present stretch as the planned stop), fitted on simulated operators."""
+    from linewise.allocation.operator_risk_coefficients import COEFFICIENTS
+
+    return RiskModel({int(h): tuple(w) for h, w in COEFFICIENTS.items()})

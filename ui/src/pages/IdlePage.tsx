@@ -7,6 +7,7 @@ import { t } from "../i18n";
 import { IdleChart } from "../idle/IdleChart";
 import { acceptSuggestion, getIdle, getRisks, getSuggestions, type Move } from "../idle/api";
 import { CAUSES } from "../idle/causes";
+import { CAUSE_LABEL } from "../allocation/LabourPanel";
 import { PRESETS, siteDay } from "../kpi/periods";
 import type { MachineState } from "../floor/model";
 import { stateLabel } from "../floor/states";
@@ -150,6 +151,34 @@ export function IdlePage() {
                   <tr key={r.machine_id} data-machine={r.machine_code} data-flagged={r.flagged ? "1" : "0"}>
                     <td className="mono">{r.machine_code}{r.flagged && <span className="risk-flag" title={t("High idle risk")}> ⚑ {t("flagged")}</span>}</td>
                     <td>{r.line_code}</td><td>{stateLabel(r.state as MachineState)}</td>
+                    <td className="num">{fmtPercent(r.risk_5)}</td><td className="num">{fmtPercent(r.risk_15)}</td><td className="num">{fmtPercent(r.risk_30)}</td>
+                    <td>{fmtDateTime(r.computed_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-label={t("Operators' idle risk")}>
+        <h3>{t("Operators' idle risk")}</h3>
+        <p className="muted">{t("Operators who are clocked in: working (an operation of theirs runs at the terminal) or idle and why, with the same chances.")}</p>
+        {!risks.data ? <Loading /> : risks.data.operators.length === 0 ? <Empty>{t("Nobody is clocked in.")}</Empty> : (
+          <div className="table-wrap">
+            <table className="table" data-testid="operator-risk-table">
+              <thead>
+                <tr>
+                  <th>{t("Operator")}</th><th>{t("Station")}</th><th>{t("State")}</th>
+                  <th className="num">{t("5 min")}</th><th className="num">{t("15 min")}</th><th className="num">{t("30 min")}</th>
+                  <th>{t("Computed")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {risks.data.operators.map((r) => (
+                  <tr key={r.operator_id} data-operator={r.operator_code} data-flagged={r.flagged ? "1" : "0"}>
+                    <td>{r.operator_name} <span className="mono muted">{r.operator_code}</span>{r.flagged && <span className="risk-flag" title={t("High idle risk")}> ⚑ {t("flagged")}</span>}</td>
+                    <td>{r.line_code ?? "–"}</td>
+                    <td>{r.state === "working" ? t("Working") : t("Idle: {cause}", { cause: t(CAUSE_LABEL[r.cause ?? ""] ?? r.cause ?? "") })}</td>
                     <td className="num">{fmtPercent(r.risk_5)}</td><td className="num">{fmtPercent(r.risk_15)}</td><td className="num">{fmtPercent(r.risk_30)}</td>
                     <td>{fmtDateTime(r.computed_at)}</td>
                   </tr>

@@ -42,10 +42,16 @@ def _visible(db: Session, principal: Principal) -> list[int]:
 def idle_risks(
     principal: Principal = Depends(require(READ)), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
-    """The latest risk per machine of an idle episode of 5 minutes or more within 5, 15 and
-    30 minutes (refreshed every minute by the ``idle.risk`` job); ``flagged``: above
-    ``flag_above`` at 15 minutes."""
-    return {"items": service.risks(db, _visible(db, principal)), "flag_above": FLAG_ABOVE}
+    """The latest risk per machine, and per clocked-in operator, of an idle episode of 5
+    minutes or more within 5, 15 and 30 minutes (refreshed every minute by the
+    ``idle.risk`` job); ``flagged``: above ``flag_above`` at 15 minutes. An idle
+    operator's ``cause`` is labour's: no_assignment, machine_down, no_material,
+    waiting_setup, starved or blocked."""
+    return {
+        "items": service.risks(db, _visible(db, principal)),
+        "operators": service.operator_risks(db, _areas(principal)),
+        "flag_above": FLAG_ABOVE,
+    }
 
 
 @router.get("/idle/suggestions", response_model=SuggestionsOut)

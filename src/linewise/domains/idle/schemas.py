@@ -66,8 +66,26 @@ class RiskOut(ResponseModel):
     flagged: bool
 
 
+class OperatorRiskOut(ResponseModel):
+    """``state``: working (an operation of theirs runs) or idle; ``cause``: why they stand
+    idle now (labour's causes), None while working; ``line_code``: where they stand."""
+
+    operator_id: int
+    operator_code: str
+    operator_name: str
+    line_code: str | None
+    state: str
+    cause: str | None
+    computed_at: str
+    risk_5: float
+    risk_15: float
+    risk_30: float
+    flagged: bool
+
+
 class RisksOut(ResponseModel):
     items: list[RiskOut]
+    operators: list[OperatorRiskOut]
     flag_above: float
 
 

@@ -22,7 +22,8 @@ from linewise.allocation.proposal import Person, Rules, Station, propose
 from linewise.allocation.risk import FLAG_ABOVE, Snapshot, shipped_model
 from linewise.core.errors import Conflict, FieldError, Forbidden, ValidationProblem
 from linewise.domains.equipment.models import Area, Line, Machine
-from linewise.domains.idle.models import IdleRisk
+from linewise.domains.idle.models import IdleRisk, OperatorIdleRisk
+from linewise.domains.idle.operators import refresh_operators
 from linewise.domains.labour import repository as labour_repo
 from linewise.domains.labour import service as labour
 from linewise.domains.labour.models import AllocationVersion
@@ -39,8 +40,11 @@ KIND = "idle.risk"
 IDLE = ("idle", "down")
 
 
-def snapshots(db: Session, now: datetime) -> dict[int, Snapshot]:
-    """Each machine as the risk model sees it at ``now``."""
+def snapshots(
+    db: Session, now: datetime, stop_at: dict[int, datetime] | None = None
+) -> dict[int, Snapshot]:
+    """Each machine as the risk model sees it at ``now``; ``stop_at``: per line, the next
+    planned stop within the hour (read here when not given)."""
     hour_ago = now - timedelta(hours=1)
     rows = db.execute(
         select(
@@ -64,7 +68,8 @@ def snapshots(db: Session, now: datetime) -> dict[int, Snapshot]:
     ).all()
     line_end = {s.line_id: s.end for s in spans}
     machines = db.execute(select(Machine.id, Machine.line_id)).all()
-    stop_at = next_planned_stops(db, {m.line_id for m in machines}, now)
+    if stop_at is None:
+        stop_at = next_planned_stops(db, {m.line_id for m in machines}, now)
     out: dict[int, Snapshot] = {}
     for m in machines:
         ivs = by_machine.get(m.id, [])
@@ -110,13 +115,15 @@ def next_planned_stops(db: Session, line_ids: set[int], now: datetime) -> dict[i
 
 
 def refresh(db: Session, now: datetime) -> int:
-    """Recompute every machine's risks; returns how many are flagged.
+    """Recompute every machine's and every clocked-in operator's risks; returns how many
+    are flagged.
 
     Only rows whose values changed are written (``computed_at`` is when they were), so
     that a quiet factory's database sees no write every minute.
     """
     model = shipped_model()
-    snaps = snapshots(db, now)
+    stop_at = next_planned_stops(db, set(db.scalars(select(Line.id))), now)
+    snaps = snapshots(db, now, stop_at)
     rows = {r.machine_id: r for r in db.scalars(select(IdleRisk))}
     for machine_id in set(rows) - set(snaps):
         db.delete(rows[machine_id])
@@ -138,7 +145,7 @@ def refresh(db: Session, now: datetime) -> int:
             for k, v in values.items():
                 setattr(row, k, v)
             row.computed_at = now
-    return flagged
+    return flagged + refresh_operators(db, now, stop_at)
 
 
 def refresh_job(ctx: JobContext) -> None:
@@ -169,6 +176,34 @@ def risks(db: Session, machine_ids: list[int]) -> list[dict[str, Any]]:
             "flagged": r.IdleRisk.flagged,
         }
         for r in rows
+    ]
+
+
+def operator_risks(db: Session, area_ids: frozenset[int] | None) -> list[dict[str, Any]]:
+    """The clocked-in operators' latest risks, highest first; ``area_ids``: only operators
+    of these areas (None: all)."""
+    rows = db.execute(
+        select(OperatorIdleRisk, Operator, Line.code.label("line_code"))
+        .join(Operator, Operator.id == OperatorIdleRisk.operator_id)
+        .outerjoin(Line, Line.id == OperatorIdleRisk.line_id)
+        .order_by(OperatorIdleRisk.risk_15.desc(), Operator.code)
+    ).all()
+    return [
+        {
+            "operator_id": r.Operator.id,
+            "operator_code": r.Operator.code,
+            "operator_name": r.Operator.name,
+            "line_code": r.line_code,
+            "state": r.OperatorIdleRisk.state,
+            "cause": r.OperatorIdleRisk.cause,
+            "computed_at": r.OperatorIdleRisk.computed_at.isoformat(),
+            "risk_5": r.OperatorIdleRisk.risk_5,
+            "risk_15": r.OperatorIdleRisk.risk_15,
+            "risk_30": r.OperatorIdleRisk.risk_30,
+            "flagged": r.OperatorIdleRisk.flagged,
+        }
+        for r in rows
+        if area_ids is None or set(r.Operator.area_ids) & area_ids
     ]
 
 

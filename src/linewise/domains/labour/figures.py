@@ -24,7 +24,7 @@ from linewise.kpi.intervals import TimeWindow
 LOOKBACK = timedelta(days=1)
 
 
-def _actions(rows: list[Any]) -> list[Action]:
+def actions(rows: list[Any]) -> list[Action]:
     return [Action(a.created_at, a.kind, a.operation_id, op_id) for a, op_id in rows]
 
 
@@ -43,7 +43,7 @@ def shift_labour(
         if end > e.clock_in:
             attendance[e.operator_id].append(TimeWindow(e.clock_in, end))
     segments = work_segments(
-        _actions(repo.operator_actions(db, window.start - LOOKBACK, window.end)), until
+        actions(repo.operator_actions(db, window.start - LOOKBACK, window.end)), until
     )
     operators = {o.id: o for o in repo.active_operators(db)}
     ids = [i for i in sorted(set(attendance) | set(on_board)) if i in operators]
@@ -110,7 +110,7 @@ def shift_labour(
 
 def operation_labour(db: Session, operation_id: int, now: datetime) -> dict[str, Any]:
     """Labour time on one operation per operator (while clocked in)."""
-    segs = work_segments(_actions(repo.operator_actions(db, now, now, operation_id)), now)
+    segs = work_segments(actions(repo.operator_actions(db, now, now, operation_id)), now)
     entries = repo.entries_of(db, list(segs))
     out = []
     operators = {o.id: o for o in repo.active_operators(db)}

@@ -123,7 +123,7 @@ def _seconds(windows: Iterable[TimeWindow]) -> float:
     return sum(w.duration.total_seconds() for w in merge_windows(windows))
 
 
-def _cause_at(
+def cause_at(
     t: datetime, assigned: bool, states: Sequence[StateSpan], material: Sequence[TimeWindow]
 ) -> IdleCause:
     if not assigned:
@@ -158,7 +158,7 @@ def idle_by_cause(
             cuts.update(t for t in (w.start, w.end) if piece.start < t < piece.end)
         points = sorted(cuts)
         for a, b in itertools.pairwise(points):
-            out[_cause_at(a, assigned, states, material)] += (b - a).total_seconds()
+            out[cause_at(a, assigned, states, material)] += (b - a).total_seconds()
     return dict(out)
 
 

@@ -33,6 +33,11 @@ const de: Catalog = {
   "Other": "Sonstiges",
   "Idle risk above 80 % within 15 minutes": "Leerlaufrisiko über 80 % innerhalb von 15 Minuten",
   "{machine}: idle risk above 80 % within 15 min": "{machine}: Leerlaufrisiko über 80 % innerhalb von 15 min",
+  "Operators' idle risk": "Leerlaufrisiko der Werker",
+  "Operators who are clocked in: working (an operation of theirs runs at the terminal) or idle and why, with the same chances.": "Eingestempelte Werker: arbeitend (ein Arbeitsgang von ihnen läuft am Terminal) oder untätig und warum, mit denselben Wahrscheinlichkeiten.",
+  "Nobody is clocked in.": "Niemand ist eingestempelt.",
+  "Working": "Arbeitet",
+  "Idle: {cause}": "Untätig: {cause}",
 };
 
 export default de;
