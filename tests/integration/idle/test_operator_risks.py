@@ -1,6 +1,6 @@
 """Idle risks of the clocked-in operators: state and cause from clocking, the terminal and
 the station's machines; the shipped operator model's risk; area scoping; a clock-out
-removes the row."""
+removes the row; the idle_risk alert rule counts from the flag's start."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from linewise.allocation.risk import FLAG_ABOVE, Snapshot, shipped_operator_model
 from linewise.core.time import utcnow
+from linewise.domains.alerts import service as alerts
+from linewise.domains.alerts.models import AlertRule
 from linewise.domains.equipment.models import Area
 from linewise.domains.idle import service
 from linewise.domains.idle.models import OperatorIdleRisk
@@ -117,3 +119,46 @@ def test_clocked_in_operators_get_a_risk_with_its_cause(
     db.commit()
     left = {r.operator_id for r in db.scalars(select(OperatorIdleRisk))}
     assert left == {bo.id, cy.id}
+
+
+def test_an_idle_risk_rule_alerts_for_a_flagged_operator_of_its_area(
+    db: Session, world: World
+) -> None:
+    now = utcnow()
+    smt = db.get(Area, world.area_ids["SMT"])
+    tst = db.get(Area, world.area_ids["TEST"])
+    bo = Operator(code="BO", name="Bo", areas=[smt])  # on no station, idle 40 minutes
+    cy = Operator(code="CY", name="Cy", areas=[tst])
+    db.add_all([bo, cy])
+    db.flush()
+    db.add_all(
+        [
+            ClockEntry(operator_id=bo.id, clock_in=now - timedelta(minutes=40)),
+            ClockEntry(operator_id=cy.id, clock_in=now - timedelta(minutes=40)),
+            AlertRule(
+                name="Idle people",
+                kind="idle_risk",
+                severity="medium",
+                scope_kind="area",
+                scope_id=smt.id,
+                threshold_minutes=10,
+                enabled=True,
+            ),
+        ]
+    )
+    db.commit()
+    service.refresh(db, now)
+    db.commit()
+    flagged = {r.operator_id: r for r in db.scalars(select(OperatorIdleRisk))}
+    assert flagged[bo.id].flagged and flagged[bo.id].flagged_since == flagged[bo.id].computed_at
+    # flagged just now: not yet for the rule's 10 minutes
+    assert alerts.evaluate(db, [], now) == []
+    # eleven minutes on, still flagged: the flag's start stays where it was
+    later = now + timedelta(minutes=11)
+    service.refresh(db, later)
+    db.commit()
+    db.refresh(flagged[bo.id])
+    assert flagged[bo.id].flagged and flagged[bo.id].flagged_since == now
+    [alert] = alerts.evaluate(db, [], later)  # Cy is flagged too, but in TEST
+    assert alert.machine_id is None
+    assert alert.message == "Bo: idle risk above 80 % within 15 min"

@@ -12,10 +12,11 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import NotFound
-from linewise.domains.alerts.models import AlertRule, RuleKind
+from linewise.domains.alerts.models import AlertRule, AlertScope, RuleKind
 from linewise.domains.alerts.repository import Hit, hits, in_scope
 from linewise.domains.delivery import service as delivery
 from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.idle.models import OperatorIdleRisk
 from linewise.domains.inventory.models import Material, StockLevel
 from linewise.domains.inventory.shortages import shortages
 from linewise.domains.maintenance.models import (
@@ -23,6 +24,7 @@ from linewise.domains.maintenance.models import (
     MaintenanceOrder,
     MaintenanceStatus,
 )
+from linewise.domains.people.models import Operator
 from linewise.domains.performance.service import compute, resolve_scope
 from linewise.domains.performance.windows import resolve_window
 from linewise.domains.production import lateness
@@ -38,8 +40,10 @@ def holding(db: Session, rule: AlertRule, now: datetime) -> list[Hit]:
     """The subjects whose condition holds at ``now`` under ``rule``."""
     cutoff = now - timedelta(minutes=rule.threshold_minutes)
     kind = RuleKind(rule.kind)
-    if kind in (RuleKind.MACHINE_DOWN, RuleKind.STOP_WITHOUT_REASON, RuleKind.IDLE_RISK):
+    if kind in (RuleKind.MACHINE_DOWN, RuleKind.STOP_WITHOUT_REASON):
         return hits(db, rule, cutoff)
+    if kind == RuleKind.IDLE_RISK:
+        return hits(db, rule, cutoff) + _operators_at_risk(db, rule, cutoff)
     if kind == RuleKind.NO_DATA:
         return _no_data(db, rule, cutoff)
     if kind == RuleKind.LINE_DOWN:
@@ -59,6 +63,29 @@ def holding(db: Session, rule: AlertRule, now: datetime) -> list[Hit]:
     if kind in (RuleKind.MAINTENANCE_DUE, RuleKind.PREDICTED_FAILURE):
         return _maintenance(db, rule, cutoff, kind == RuleKind.PREDICTED_FAILURE)
     return _quarantine(db, rule, cutoff, now)
+
+
+def _operators_at_risk(db: Session, rule: AlertRule, cutoff: datetime) -> list[Hit]:
+    """Clocked-in operators flagged since ``cutoff`` or longer, in the rule's scope by the
+    line they stand on (one standing nowhere is in the scope of their areas' rules)."""
+    if rule.scope_kind == AlertScope.MACHINE:
+        return []
+    rows = db.execute(
+        select(OperatorIdleRisk, Operator, Line.area_id)
+        .join(Operator, Operator.id == OperatorIdleRisk.operator_id)
+        .outerjoin(Line, Line.id == OperatorIdleRisk.line_id)
+        .where(OperatorIdleRisk.flagged.is_(True), OperatorIdleRisk.flagged_since <= cutoff)
+    ).all()
+    out = []
+    for risk, op, area_id in rows:
+        areas = {area_id} if area_id is not None else set(op.area_ids)
+        if rule.scope_kind == AlertScope.AREA and rule.scope_id not in areas:
+            continue
+        if rule.scope_kind == AlertScope.LINE and risk.line_id != rule.scope_id:
+            continue
+        since = risk.flagged_since or risk.computed_at
+        out.append(Hit(f"operator:{op.id}", None, op.name, area_id, since, risk.line_id, op.name))
+    return out
 
 
 def _machines(db: Session, rule: AlertRule) -> list[tuple[int, str, int, int]]:

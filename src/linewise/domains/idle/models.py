@@ -41,3 +41,6 @@ class OperatorIdleRisk(Base):
     risk_15: Mapped[float] = mapped_column(Float)
     risk_30: Mapped[float] = mapped_column(Float)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # when the present flagged stretch began (None: not flagged), so that an alert rule's
+    # "for N minutes" counts from the flag, not from the last change of the figures
+    flagged_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

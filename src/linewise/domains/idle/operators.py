@@ -141,8 +141,15 @@ def refresh_operators(db: Session, now: datetime, next_stop: dict[int, datetime]
         flagged += bool(values["flagged"])
         row = rows.get(operator_id)
         if row is None:
-            db.add(OperatorIdleRisk(operator_id=operator_id, computed_at=now, **values))
+            since = now if values["flagged"] else None
+            db.add(
+                OperatorIdleRisk(
+                    operator_id=operator_id, computed_at=now, flagged_since=since, **values
+                )
+            )
         elif any(getattr(row, k) != v for k, v in values.items()):
+            if values["flagged"] != row.flagged:
+                row.flagged_since = now if values["flagged"] else None
             for k, v in values.items():
                 setattr(row, k, v)
             row.computed_at = now

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("risk_15", sa.Float(), nullable=False),
         sa.Column("risk_30", sa.Float(), nullable=False),
         sa.Column("flagged", sa.Boolean(), nullable=False),
+        sa.Column("flagged_since", UTC, nullable=True),
         sa.ForeignKeyConstraint(["operator_id"], ["operators.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("operator_id"),
     )
