@@ -24,3 +24,14 @@ export const acceptSuggestion = (m: Move, boardVersion: number) =>
     operator_id: m.operator_id, from_station: m.from_station, to_station: m.to_station,
     base_version: boardVersion, gain_min: m.gain_min,
   });
+
+export type Alternates = Schemas["AlternatesOut"];
+export type Alternate = Schemas["AlternateOut"];
+export type AlternateAccepted = Schemas["AlternateAcceptedOut"];
+export const getAlternates = () => get<Alternates>("/idle/alternates");
+
+/** Publish a copy of the published plan with the operation moved to the free line. */
+export const acceptAlternate = (m: Alternate, planId: number) =>
+  post<AlternateAccepted>("/idle/alternates/accept", {
+    plan_id: planId, operation_id: m.operation_id, to_line_id: m.to_line_id, gain_min: m.gain_min,
+  });

@@ -5,6 +5,7 @@ import { Empty, ErrorState, Loading, StaleNotice } from "../components/States";
 import { fmtDateTime, fmtDecimal, fmtPercent, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { IdleChart } from "../idle/IdleChart";
+import { AlternatesSection } from "../idle/AlternatesSection";
 import { acceptSuggestion, getIdle, getRisks, getSuggestions, type Move } from "../idle/api";
 import { CAUSES } from "../idle/causes";
 import { CAUSE_LABEL } from "../allocation/LabourPanel";
@@ -214,6 +215,7 @@ export function IdlePage() {
           </div>
         )}
       </section>
+      <AlternatesSection />
     </div>
   );
 }

@@ -10,12 +10,17 @@ from sqlalchemy.orm import Session
 from linewise.allocation.causes import CAUSES
 from linewise.allocation.risk import FLAG_ABOVE
 from linewise.api.deps import Principal, get_db, require
+from linewise.core.errors import Forbidden
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
-from linewise.domains.idle import measure, service
+from linewise.domains.equipment.models import Line
+from linewise.domains.idle import alternates, measure, service
 from linewise.domains.idle.schemas import (
     AcceptIn,
     AcceptOut,
+    AlternateAcceptedOut,
+    AlternateAcceptIn,
+    AlternatesOut,
     IdleOut,
     RisksOut,
     SuggestionsOut,
@@ -86,6 +91,40 @@ def accept_suggestion(
         "line_code": line.code,
         "reason": row.reason,
     }
+
+
+@router.get("/idle/alternates", response_model=AlternatesOut)
+def idle_alternates(
+    principal: Principal = Depends(require(READ)), db: Session = Depends(get_db)
+) -> dict[str, Any]:
+    """Alternate-machine suggestions: operations of the published plan, not started yet,
+    that a line standing idle now (with nothing planned for 30 minutes) could start now,
+    each checked by the schedule's validator, with the idle minutes it fills there."""
+    out = alternates.suggestions(db, _visible(db, principal), utcnow())
+    return {**out, "accept_available": principal.role in roles_for("schedules:write")}
+
+
+@router.post("/idle/alternates/accept", response_model=AlternateAcceptedOut)
+def accept_alternate(
+    body: AlternateAcceptIn,
+    principal: Principal = Depends(require("schedules:write")),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Publish a copy of the published plan with the operation moved to start now on the
+    free line (validated like a move on the Gantt; 422 names the rule it would break);
+    409 when another plan was published since. The reason says what moved and why."""
+    if not principal.may_touch_area(_line_area(db, body.to_line_id)):
+        raise Forbidden("that line is outside your areas")
+    plan = alternates.accept(
+        db, body.plan_id, body.operation_id, body.to_line_id, body.gain_min, utcnow()
+    )
+    db.flush()
+    return {"plan_id": plan.id, "superseded_plan_id": body.plan_id, "reason": plan.reason or ""}
+
+
+def _line_area(db: Session, line_id: int) -> int | None:
+    line = db.get(Line, line_id)
+    return line.area_id if line is not None else None
 
 
 @router.get("/idle/{scope}/{scope_id}", response_model=IdleOut)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from linewise.api.crud import Schema
@@ -126,4 +128,48 @@ class AcceptOut(ResponseModel):
     operator_id: int
     line_id: int
     line_code: str
+    reason: str
+
+
+class AlternateOut(ResponseModel):
+    """One operation of the published plan that a free line could start now:
+    ``gain_min`` idle minutes it fills there within 30 minutes, ``earlier_min`` how much
+    sooner it ends than planned."""
+
+    operation_id: int
+    order_number: str
+    operation: str
+    from_line: str
+    to_line: str
+    to_line_id: int
+    planned_start: datetime
+    start: datetime
+    end: datetime
+    gain_min: float
+    earlier_min: float
+
+
+class AlternatesOut(ResponseModel):
+    """``plan_id``: the published plan the moves were worked out on (None: none);
+    ``accept_available``: the caller may accept (``schedules:write``)."""
+
+    plan_id: int | None
+    moves: list[AlternateOut]
+    accept_available: bool
+
+
+class AlternateAcceptIn(Schema):
+    """One alternate-machine move, as ``GET /idle/alternates`` returned it."""
+
+    plan_id: int = Field(ge=1, description="the published plan the suggestion was made on")
+    operation_id: int = Field(ge=1)
+    to_line_id: int = Field(ge=1)
+    gain_min: float = Field(ge=0, le=100_000)
+
+
+class AlternateAcceptedOut(ResponseModel):
+    """The plan now published (a copy of the previous one with the move) and its reason."""
+
+    plan_id: int
+    superseded_plan_id: int
     reason: str

@@ -23,6 +23,7 @@ operation involved, in times and durations a planner reads.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -172,6 +173,42 @@ def move_operation(
     """Move (and in ``push`` mode make room), validate, save; what moved and by how much."""
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"plan {plan.id} is {plan.status}; only drafts can be edited")
+    tried = try_move(db, plan, operation_id, start, line_id, mode)
+    _save(tried.problem, plan, tried.rows, tried.after)
+    report = _report(tried.problem, mode, tried.before, tried.after, tried.key, tried.pushed)
+    return {
+        **report,
+        "requested_start": tried.problem.at(tried.requested),
+        "snapped": tried.begin != tried.requested,
+    }
+
+
+@dataclass(frozen=True)
+class TriedMove:
+    """A move worked out and validated, not saved (``after`` is the whole plan)."""
+
+    problem: Problem
+    rows: list[PlannedOperation]
+    key: Key
+    before: Plan
+    after: Plan
+    pushed: tuple[Shift, ...]
+    requested: int  # the start asked for, in the problem's seconds
+    begin: int  # the start it got (snapped to the line's calendar)
+
+
+def try_move(
+    db: Session,
+    plan: SchedulePlan,
+    operation_id: int,
+    start: datetime | None,
+    line_id: int | None,
+    mode: MoveMode = "strict",
+) -> TriedMove:
+    """Work out a move on any plan and check it with the validator, without writing: the
+    seam for editing a draft and for asking whether a published plan's operation could
+    go elsewhere (the idle page's alternate-machine suggestions). Refused moves raise as
+    ``move_operation`` would."""
     problem = snapshot.load(plan.instance_blob)
     key = problem.key_of_operation(operation_id)
     if key is None:
@@ -215,9 +252,7 @@ def move_operation(
     if new:
         zone = site_zone(db)
         raise _refused(problem, key, [_explain(problem, m, key, zone) for m in new])
-    _save(problem, plan, rows, after)
-    report = _report(problem, mode, before, after, key, pushed)
-    return {**report, "requested_start": problem.at(requested), "snapped": begin != requested}
+    return TriedMove(problem, rows, key, before, after, pushed, requested, begin)
 
 
 def _snapped(problem: Problem, key: Key, resource: str, begin: int) -> int:

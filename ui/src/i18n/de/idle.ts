@@ -38,6 +38,14 @@ const de: Catalog = {
   "Nobody is clocked in.": "Niemand ist eingestempelt.",
   "Working": "Arbeitet",
   "Idle: {cause}": "Untätig: {cause}",
+  "Alternate machines": "Ausweichmaschinen",
+  "Lines standing idle with nothing planned for 30 minutes, and work waiting elsewhere in the published plan that they could start now, checked against the schedule's rules. Accepting publishes the plan with the move.": "Linien, die stillstehen und 30 Minuten lang nichts geplant haben, und Arbeit, die im veröffentlichten Plan anderswo wartet und die sie jetzt beginnen könnten, geprüft gegen die Regeln des Plans. Übernehmen veröffentlicht den Plan mit der Verschiebung.",
+  "{order} {operation} now starts on {line}: plan {plan} is published.": "{order} {operation} beginnt jetzt auf {line}: Plan {plan} ist veröffentlicht.",
+  "No plan is published.": "Kein Plan ist veröffentlicht.",
+  "No idle line could take waiting work now.": "Keine stillstehende Linie könnte jetzt wartende Arbeit übernehmen.",
+  "New end": "Neues Ende",
+  "Operation": "Arbeitsgang",
+  "Ends sooner (min)": "Endet früher (min)",
 };
 
 export default de;
