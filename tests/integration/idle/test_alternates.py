@@ -4,7 +4,7 @@ checker, accepted as a newly published plan (a copy with the move) by planners o
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -53,9 +53,8 @@ def test_a_free_line_is_offered_waiting_work_and_a_planner_publishes_it(
         _check(app, db, world, smt2, planner, supervisor)
 
 
-def _check(
-    app: FastAPI, db: Session, world: World, smt2: int, planner: TestClient, supervisor: TestClient
-) -> None:
+def _solve(app: FastAPI, world: World, planner: TestClient) -> tuple[int, dict[str, Any]]:
+    """Two orders (30 minutes of SMT, an hour of test each), scheduled: (plan id, Gantt)."""
     for n in (1, 2):
         _ok(planner.post(f"{API}/orders", json={
             "number": f"PO-{n}", "product_id": world.product_id, "quantity": 60,
@@ -65,8 +64,25 @@ def _check(
     runtime: PlanningRuntime = app.state.planning
     assert runtime.wait(r["id"], 60.0)
     plan_id = _ok(planner.get(f"{API}/schedules/{r['id']}"))["plan_id"]
-    gantt = _ok(planner.get(f"{API}/plans/{plan_id}"))
-    ops = {(o["order_number"], o["seq"]): o for ln in gantt["lines"] for o in ln["operations"]}
+    return plan_id, _ok(planner.get(f"{API}/plans/{plan_id}"))
+
+
+def _by_op(gantt: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(o["order_number"], o["seq"]): o for ln in gantt["lines"] for o in ln["operations"]}
+
+
+def _idle(db: Session, line_id: int) -> None:
+    machine = db.scalars(select(Machine).where(Machine.line_id == line_id)).one()
+    db.add(StateInterval(machine_id=machine.id, start=utcnow() - timedelta(minutes=10),
+                         state="idle", reason="no_order"))  # fmt: skip
+    db.commit()
+
+
+def _check(
+    app: FastAPI, db: Session, world: World, smt2: int, planner: TestClient, supervisor: TestClient
+) -> None:
+    plan_id, gantt = _solve(app, world, planner)
+    ops = _by_op(gantt)
     first, second = ops[("PO-1", 1)], ops[("PO-2", 1)]
     # The planner puts PO-2's SMT behind PO-1's on one line, leaving the other one free.
     busy_line = next(ln["line_id"] for ln in gantt["lines"] if first in ln["operations"])
@@ -75,13 +91,11 @@ def _check(
         "start": first["end"], "line_id": busy_line, "version": gantt["version"], "mode": "push",
     }))  # fmt: skip
     _ok(planner.post(f"{API}/plans/{plan_id}/publish", json={}))
-    free_machine = db.scalars(select(Machine).where(Machine.line_id == free_line)).one()
-    db.add(StateInterval(machine_id=free_machine.id, start=utcnow() - timedelta(minutes=10),
-                         state="idle", reason="no_order"))  # fmt: skip
-    db.commit()
+    _idle(db, free_line)
     seen = _ok(supervisor.get(f"{API}/idle/alternates"))
     assert seen["plan_id"] == plan_id and seen["accept_available"] is False
     [move] = seen["moves"]
+    assert move["kind"] == "alternate" and move["swap"] is None
     assert (move["order_number"], move["to_line_id"]) == ("PO-2", free_line)
     assert move["operation_id"] == second["operation_id"]
     # it ends about 30 minutes sooner and fills most of the free line's next half hour
@@ -112,3 +126,52 @@ def _check(
     assert plan_problems(db, new_id) == []  # the engine's own validator finds nothing
     # the free line has work now: nothing more to suggest
     assert _ok(planner.get(f"{API}/idle/alternates"))["moves"] == []
+
+
+def test_a_line_waiting_for_its_next_job_swaps_it_for_one_waiting_elsewhere(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    smt1, smt2 = world.line_ids["SMT-1"], second_smt_line(db, world)
+    with TestClient(app) as planner:
+        login(planner, "planner")
+        plan_id, gantt = _solve(app, world, planner)
+        now = datetime.fromisoformat(gantt["horizon_start"])
+
+        def move(number: str, seq: int, minutes: int, line: int | None = None) -> None:
+            nonlocal gantt
+            op = _by_op(gantt)[(number, seq)]
+            body = {"start": (now + timedelta(minutes=minutes)).isoformat(), "mode": "push",
+                    "version": gantt["version"], **({"line_id": line} if line else {})}  # fmt: skip
+            gantt = _ok(planner.patch(f"{API}/plans/{plan_id}/operations/{op['operation_id']}",
+                                      json=body))  # fmt: skip
+
+        # Tests well later (slack behind both SMT steps); PO-1's SMT (X) in 10 minutes on
+        # SMT-1, PO-2's SMT (Y) in an hour on SMT-2. SMT-1 stands idle until X comes.
+        move("PO-1", 2, 180)
+        move("PO-2", 2, 240)
+        move("PO-1", 1, 10, smt1)
+        move("PO-2", 1, 60, smt2)
+        _ok(planner.post(f"{API}/plans/{plan_id}/publish", json={}))
+        x, y = _by_op(gantt)[("PO-1", 1)], _by_op(gantt)[("PO-2", 1)]
+        _idle(db, smt1)
+        [found] = _ok(planner.get(f"{API}/idle/alternates"))["moves"]
+        # SMT-1 is not free (X comes within 30 minutes): not an alternate but a swap
+        assert found["kind"] == "swap"
+        assert (found["operation_id"], found["to_line_id"]) == (y["operation_id"], smt1)
+        assert found["swap"]["operation_id"] == x["operation_id"]
+        assert found["swap"]["to_line"] == "SMT-2"
+        assert found["swap"]["start"] == y["start"]
+        # Y fills the ten minutes SMT-1 waited; Y ends an hour sooner, X 50 minutes later
+        assert 3 <= found["gain_min"] <= 11 and 5 <= found["earlier_min"] <= 15
+        body = {"plan_id": plan_id, "operation_id": y["operation_id"], "to_line_id": smt1,
+                "swap_operation_id": x["operation_id"], "gain_min": found["gain_min"]}  # fmt: skip
+        accepted = _ok(planner.post(f"{API}/idle/alternates/accept", json=body))
+        assert "PO-1 SMT in its place" in accepted["reason"]
+    new_id = accepted["plan_id"]
+    db.expire_all()
+    rows = {
+        r.operation_id: r.line_id
+        for r in db.scalars(select(PlannedOperation).where(PlannedOperation.plan_id == new_id))
+    }
+    assert rows[y["operation_id"]] == smt1 and rows[x["operation_id"]] == smt2
+    assert plan_problems(db, new_id) == []

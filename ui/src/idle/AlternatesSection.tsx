@@ -1,5 +1,6 @@
-// Alternate-machine suggestions on the Idle page: work waiting in the published plan that
-// a line standing idle now could start; a planner publishes the move with one tap.
+// Alternate-machine suggestions and job swaps on the Idle page: work waiting in the
+// published plan that a line standing idle now could start; a planner publishes the
+// change with one tap.
 import { useState } from "react";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtDecimal } from "../format";
@@ -31,7 +32,7 @@ export function AlternatesSection() {
   return (
     <section aria-label={t("Alternate machines")}>
       <h2>{t("Alternate machines")}</h2>
-      <p className="muted">{t("Lines standing idle with nothing planned for 30 minutes, and work waiting elsewhere in the published plan that they could start now, checked against the schedule's rules. Accepting publishes the plan with the move.")}</p>
+      <p className="muted">{t("Lines standing idle now, and work waiting elsewhere in the published plan that they could start now, checked against the schedule's rules. A line waiting for its own next job swaps it for the other one. Accepting publishes the plan with the change.")}</p>
       {done && <p className="notice" role="status" data-testid="alternate-accepted">{done}</p>}
       {error !== undefined && <ErrorState error={error} />}
       {alternates.error !== undefined && !data ? <ErrorState error={alternates.error} onRetry={alternates.reload} />
@@ -49,7 +50,11 @@ export function AlternatesSection() {
               <tbody>
                 {data.moves.map((m) => (
                   <tr key={m.operation_id} data-order={m.order_number}>
-                    <td className="mono">{m.order_number}</td><td>{m.operation}</td>
+                    <td className="mono">{m.order_number}</td>
+                    <td>
+                      {m.operation}
+                      {m.swap && <div className="muted" data-testid="swap-part">{t("Swap: {order} {operation} takes its place on {line} at {time}", { order: m.swap.order_number, operation: m.swap.operation, line: m.swap.to_line, time: fmtDateTime(m.swap.start) })}</div>}
+                    </td>
                     <td>{m.from_line}</td><td>{m.to_line}</td>
                     <td>{fmtDateTime(m.planned_start)}</td><td>{fmtDateTime(m.end)}</td>
                     <td className="num">{fmtDecimal(m.earlier_min)}</td><td className="num">{fmtDecimal(m.gain_min)}</td>

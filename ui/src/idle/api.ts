@@ -30,8 +30,10 @@ export type Alternate = Schemas["AlternateOut"];
 export type AlternateAccepted = Schemas["AlternateAcceptedOut"];
 export const getAlternates = () => get<Alternates>("/idle/alternates");
 
-/** Publish a copy of the published plan with the operation moved to the free line. */
+/** Publish a copy of the published plan with the operation moved to the idle line (and,
+ * for a swap, the line's own next operation in its place). */
 export const acceptAlternate = (m: Alternate, planId: number) =>
   post<AlternateAccepted>("/idle/alternates/accept", {
     plan_id: planId, operation_id: m.operation_id, to_line_id: m.to_line_id, gain_min: m.gain_min,
+    swap_operation_id: m.swap?.operation_id ?? null,
   });

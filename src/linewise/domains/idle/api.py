@@ -97,9 +97,10 @@ def accept_suggestion(
 def idle_alternates(
     principal: Principal = Depends(require(READ)), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
-    """Alternate-machine suggestions: operations of the published plan, not started yet,
-    that a line standing idle now (with nothing planned for 30 minutes) could start now,
-    each checked by the schedule's validator, with the idle minutes it fills there."""
+    """Alternate-machine suggestions and job swaps: operations of the published plan, not
+    started yet, that a line standing idle now could start now (a free line takes one; a
+    line waiting for its next operation trades it for one), each checked by the
+    schedule's validator, with the idle minutes it fills there."""
     out = alternates.suggestions(db, _visible(db, principal), utcnow())
     return {**out, "accept_available": principal.role in roles_for("schedules:write")}
 
@@ -111,13 +112,15 @@ def accept_alternate(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Publish a copy of the published plan with the operation moved to start now on the
-    free line (validated like a move on the Gantt; 422 names the rule it would break);
-    409 when another plan was published since. The reason says what moved and why."""
+    idle line, and for a swap (``swap_operation_id``) the line's own next operation in
+    its slot (validated like moves on the Gantt; 422 names the rule it would break); 409
+    when another plan was published since. The reason says what moved and why."""
     if not principal.may_touch_area(_line_area(db, body.to_line_id)):
         raise Forbidden("that line is outside your areas")
     plan = alternates.accept(
-        db, body.plan_id, body.operation_id, body.to_line_id, body.gain_min, utcnow()
-    )
+        db, body.plan_id, body.operation_id, body.to_line_id, body.gain_min, utcnow(),
+        body.swap_operation_id,
+    )  # fmt: skip
     db.flush()
     return {"plan_id": plan.id, "superseded_plan_id": body.plan_id, "reason": plan.reason or ""}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -131,11 +132,24 @@ class AcceptOut(ResponseModel):
     reason: str
 
 
-class AlternateOut(ResponseModel):
-    """One operation of the published plan that a free line could start now:
-    ``gain_min`` idle minutes it fills there within 30 minutes, ``earlier_min`` how much
-    sooner it ends than planned."""
+class SwapPartOut(ResponseModel):
+    """In a job swap, the idle line's own next operation, which takes the other's slot."""
 
+    operation_id: int
+    order_number: str
+    operation: str
+    to_line: str
+    planned_start: datetime
+    start: datetime
+
+
+class AlternateOut(ResponseModel):
+    """One operation of the published plan that an idle line could start now
+    (``kind`` alternate: the line is free; swap: the line's own next operation takes
+    this one's slot, ``swap``): ``gain_min`` idle minutes it fills there within 30
+    minutes, ``earlier_min`` how much sooner the operations end than planned."""
+
+    kind: Literal["alternate", "swap"]
     operation_id: int
     order_number: str
     operation: str
@@ -147,6 +161,7 @@ class AlternateOut(ResponseModel):
     end: datetime
     gain_min: float
     earlier_min: float
+    swap: SwapPartOut | None
 
 
 class AlternatesOut(ResponseModel):
@@ -164,6 +179,9 @@ class AlternateAcceptIn(Schema):
     plan_id: int = Field(ge=1, description="the published plan the suggestion was made on")
     operation_id: int = Field(ge=1)
     to_line_id: int = Field(ge=1)
+    swap_operation_id: int | None = Field(
+        None, ge=1, description="a swap's other operation (the idle line's own next one)"
+    )
     gain_min: float = Field(ge=0, le=100_000)
 
 

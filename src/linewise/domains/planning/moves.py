@@ -280,6 +280,36 @@ def restore(
     """
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"plan {plan.id} is {plan.status}; only drafts can be edited")
+    problem, rows, before, after = try_placements(db, plan, placements)
+    _save(problem, plan, rows, after)
+    was, now = before.by_key(), after.by_key()
+    out = []
+    for key in sorted(k for k in now if now[k] != was[k]):
+        ref = problem.refs[key]
+        a, b = was[key], now[key]
+        out.append(
+            {
+                "operation_id": ref.operation_id,
+                "order_number": ref.order_number,
+                "seq": ref.seq,
+                "line_id": problem.lines[b.resource].id,
+                "line_code": problem.lines[b.resource].code,
+                "from_start": problem.at(a.start),
+                "to_start": problem.at(b.start),
+                "from_end": problem.at(a.end),
+                "to_end": problem.at(b.end),
+                "delay_s": b.start - a.start,
+            }
+        )
+    return out
+
+
+def try_placements(
+    db: Session, plan: SchedulePlan, placements: list[tuple[int, int, datetime]]
+) -> tuple[Problem, list[PlannedOperation], Plan, Plan]:
+    """Place operations (id, line id, start) exactly, on any plan, and check the whole plan
+    with the validator without writing: (problem, rows, before, after). Refused (422)
+    with the rule a placement would break."""
     problem = snapshot.load(plan.instance_blob)
     rows = list(repo.plan_rows(db, plan.id))
     before = engine_plan(problem, rows)
@@ -314,27 +344,7 @@ def restore(
             + " (the plan changed since)",
             errors=explained,
         )
-    _save(problem, plan, rows, after)
-    was, now = before.by_key(), after.by_key()
-    out = []
-    for key in sorted(k for k in now if now[k] != was[k]):
-        ref = problem.refs[key]
-        a, b = was[key], now[key]
-        out.append(
-            {
-                "operation_id": ref.operation_id,
-                "order_number": ref.order_number,
-                "seq": ref.seq,
-                "line_id": problem.lines[b.resource].id,
-                "line_code": problem.lines[b.resource].code,
-                "from_start": problem.at(a.start),
-                "to_start": problem.at(b.start),
-                "from_end": problem.at(a.end),
-                "to_end": problem.at(b.end),
-                "delay_s": b.start - a.start,
-            }
-        )
-    return out
+    return problem, rows, before, after
 
 
 def _save(problem: Problem, plan: SchedulePlan, rows: list[PlannedOperation], after: Plan) -> None:
