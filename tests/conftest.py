@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,6 +249,16 @@ def world(db: Session, password_hash: str) -> World:
         product_id=product.id,
         user_ids={k: v.id for k, v in users.items()},
     )
+
+
+@contextmanager
+def one_app(app: FastAPI, count: int) -> Iterator[list[TestClient]]:
+    """``count`` clients of ``app`` whose startup and shutdown run once. Entering a second
+    ``TestClient`` as a context starts the app a second time: a second planner, bus
+    subscribers and disruption watcher beside the first, each with its own listeners, so
+    a test waiting on one may watch the other do the work."""
+    with TestClient(app) as first:
+        yield [first, *(TestClient(app) for _ in range(count - 1))]
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:

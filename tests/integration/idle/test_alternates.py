@@ -18,7 +18,7 @@ from linewise.domains.planning.models import PlannedOperation, SchedulePlan
 from linewise.domains.planning.service import PlanningRuntime
 from linewise.domains.production.models import RoutingStep, RoutingStepLine
 from linewise.ingest.models import StateInterval
-from tests.conftest import World, login
+from tests.conftest import World, login, one_app
 from tests.integration.planning.conftest import plan_problems
 
 API = "/api/v1"
@@ -47,7 +47,7 @@ def test_a_free_line_is_offered_waiting_work_and_a_planner_publishes_it(
     app: FastAPI, db: Session, world: World
 ) -> None:
     smt2 = second_smt_line(db, world)
-    with TestClient(app) as planner, TestClient(app) as supervisor:
+    with one_app(app, 2) as (planner, supervisor):
         login(planner, "planner")
         login(supervisor, "supervisor")
         _check(app, db, world, smt2, planner, supervisor)

@@ -24,7 +24,7 @@ from linewise.domains.planning.models import SchedulePlan
 from linewise.domains.planning.plans import engine_plan
 from linewise.domains.planning.service import PlanningRuntime
 from linewise.scheduling import validate
-from tests.conftest import login
+from tests.conftest import login, one_app
 
 QUICK = {"time_limit_s": 1.0, "num_workers": 1, "horizon_days": 14}
 
@@ -74,7 +74,7 @@ def demo(app: FastAPI, db: Session, password_hash: str) -> Iterator[Demo]:
     )
     db.commit()
     lines = {line.code: line.id for line in db.scalars(select(Line))}
-    with TestClient(app) as planner, TestClient(app) as operator:
+    with one_app(app, 2) as (planner, operator):
         login(planner, "planner")
         login(operator, "operator")
         yield Demo(app, planner, operator, lines)
