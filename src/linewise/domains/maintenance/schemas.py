@@ -257,3 +257,41 @@ class MaintenanceDocumentOut(ResponseModel):
     uploaded_at: datetime
     uploaded_by: str
     url: str  # where the file itself is read (GET)
+
+
+class MaintenancePartIn(Schema):
+    """A spare part used on the order, taken from stock (an issue in the ledger)."""
+
+    material_id: int = Field(ge=1, le=2**31 - 1)
+    qty: float = Field(gt=0, le=1e12, allow_inf_nan=False, description="in the material's unit")
+    unit: str | None = Field(None, min_length=1, max_length=20, description="empty: its own")
+    lot: str = Field("", max_length=80, description="the lot taken from; empty: none")
+    location_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="where it is taken from; empty: the site's store"
+    )
+    client_ref: str | None = Field(
+        None, min_length=8, max_length=80, description="the form's id: a resent form books once"
+    )
+
+
+class MaintenancePartRemoveIn(Schema):
+    reason: str = Field("", max_length=200, description="why (shown in the ledger)")
+
+
+class MaintenancePartOut(ResponseModel):
+    id: int  # the issue's movement in the ledger
+    material_id: int
+    material_code: str
+    material_name: str
+    unit: str
+    qty: float
+    lot: str
+    location_id: int | None
+    location_code: str
+    location_name: str
+    by: str
+    at: datetime
+    removed: bool
+    removal_id: int | None  # the reversal that took it back into stock
+    removed_by: str | None
+    removed_at: datetime | None
