@@ -19,6 +19,7 @@ import {
 import { TelemetryChart } from "./TelemetryChart";
 import { Models } from "./Models";
 import { Warnings } from "./Warnings";
+import { OrderParts } from "./OrderParts";
 import "./maintenance.css";
 
 const READ = "maintenance:read";
@@ -307,6 +308,7 @@ function OrderDetail({ order, canPlan, canExecute, run }: {
           <button type="submit" className="btn">{t("Book labour")}</button>
         </form>
       )}
+      <OrderParts order={order} canExecute={canExecute} />
       <OrderFiles order={order} canExecute={canExecute} />
     </div>
   );
