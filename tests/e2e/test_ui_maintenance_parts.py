@@ -29,10 +29,11 @@ def _setup(base: str, db: Session, world: World) -> tuple[int, int]:
     pnp = world.machine_ids["SMT-1-PNP1"]
     with _client(base, "admin") as c:
         nozzle = _ok(c.post("/materials", json={"code": "NOZZLE", "name": "Nozzle 503"}))
-        store = _ok(c.post("/stock-locations", json={"site_id": world.site_id, "code": "ST",
-                                                     "name": "Main store", "kind": "store"}))  # fmt: skip
-        _ok(c.post("/stock-movements/receipts", json={"material_id": nozzle["id"], "qty": 10,
-                                                      "lot": "N-1", "location_id": store["id"]}))  # fmt: skip
+        main = {"site_id": world.site_id, "code": "ST", "name": "Main store", "kind": "store"}
+        store = _ok(c.post("/stock-locations", json=main))
+        receipt = {"material_id": nozzle["id"], "qty": 10, "lot": "N-1",
+                   "location_id": store["id"]}  # fmt: skip
+        _ok(c.post("/stock-movements/receipts", json=receipt))
     now = utcnow()
     order = MaintenanceOrder(kind="corrective", status="in_progress", machine_id=pnp,
                              title="Nozzle broken", created_by="supervisor", started_at=now,

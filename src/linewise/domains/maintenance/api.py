@@ -305,7 +305,8 @@ def list_parts(
 
 def _part(db: Session, order_id: int, movement_id: int) -> dict[str, Any]:
     db.flush()
-    return next(r for r in parts.of_order(db, order_id) if r["id"] == movement_id)
+    [part] = parts.of_order(db, order_id, only=movement_id)
+    return part
 
 
 @router.post(

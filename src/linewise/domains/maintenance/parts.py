@@ -78,17 +78,17 @@ def remove(db: Session, order: MaintenanceOrder, movement_id: int, reason: str) 
     return ledger_service.reverse(db, movement, why)
 
 
-def of_order(db: Session, order_id: int) -> list[dict[str, Any]]:
-    """The parts booked on an order, first booked first, each with its removal if any."""
+def of_order(db: Session, order_id: int, only: int | None = None) -> list[dict[str, Any]]:
+    """The parts booked on an order, first booked first, each with its removal if any
+    (``only``: just that one, the answer to adding or removing it)."""
+    where = [
+        StockMovement.maintenance_order_id == order_id,
+        StockMovement.kind == MovementKind.ISSUE.value,
+    ]
+    if only is not None:
+        where.append(StockMovement.id == only)
     issues = list(
-        db.scalars(
-            select(StockMovement)
-            .where(
-                StockMovement.maintenance_order_id == order_id,
-                StockMovement.kind == MovementKind.ISSUE.value,
-            )
-            .order_by(StockMovement.at, StockMovement.id)
-        )
+        db.scalars(select(StockMovement).where(*where).order_by(StockMovement.at, StockMovement.id))
     )
     if not issues:
         return []
