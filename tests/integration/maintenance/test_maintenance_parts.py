@@ -112,6 +112,8 @@ def test_a_part_used_is_an_issue_to_the_order_and_removing_it_a_reversal(
     assert _field(sup.post(parts, json={"material_id": nozzle, "qty": -1}), 422) == "qty"
     r = sup.post(parts, json={"material_id": nozzle, "qty": 1, "location_id": 99999})
     assert _field(r, 422) == "location_id"
+    r = sup.post(parts, json={"material_id": nozzle, "qty": 1, "unit": "reel"})
+    assert _field(r, 422) == "unit"
 
     # Removed (a mistake): the issue's reversal puts it back; the list keeps it.
     removed = _ok(sup.post(f"{parts}/{part['id']}/removal", json={}), 201)
