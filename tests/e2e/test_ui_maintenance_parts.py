@@ -1,7 +1,7 @@
 """Spare parts and early warnings in the browser: a supervisor sees the live detector's
-open warning on the machine's floor tile, adds a spare part to a maintenance order in
-progress and sees the material's stock fall (the ledger names the order as the cause),
-then removes it (a reversal) and sees the stock back."""
+open warning on the machine's floor tile, adds the spare part the order's plan expects
+to the order in progress and sees the material's stock fall (the ledger names the order
+as the cause), then removes it (a reversal) and sees the stock back."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from linewise.core.time import utcnow
-from linewise.domains.maintenance.models import AnomalyWarning, MaintenanceOrder
+from linewise.domains.maintenance.models import (
+    AnomalyWarning,
+    MaintenanceOrder,
+    MaintenancePlan,
+)
 from tests.conftest import PASSWORD, World
 from tests.e2e.test_ui_floor import Server, _new_browser_page, _sign_in_ui
 from tests.e2e.test_ui_orders import _ok
@@ -35,9 +39,14 @@ def _setup(base: str, db: Session, world: World) -> tuple[int, int]:
                    "location_id": store["id"]}  # fmt: skip
         _ok(c.post("/stock-movements/receipts", json=receipt))
     now = utcnow()
-    order = MaintenanceOrder(kind="corrective", status="in_progress", machine_id=pnp,
-                             title="Nozzle broken", created_by="supervisor", started_at=now,
-                             trigger_info={"source": "manual"})  # fmt: skip
+    expects = [{"material_id": nozzle["id"], "qty": 3}]
+    plan = MaintenancePlan(name="Nozzle change", machine_id=pnp, trigger="time",
+                           interval_days=30, parts=expects)  # fmt: skip
+    db.add(plan)
+    db.flush()
+    order = MaintenanceOrder(kind="preventive", status="in_progress", machine_id=pnp,
+                             plan_id=plan.id, title="Nozzle broken", created_by="plan",
+                             started_at=now, trigger_info={"trigger": "time"})  # fmt: skip
     db.add(order)
     db.add(AnomalyWarning(machine_id=pnp, started_at=now, last_at=now, score=0.98,
                           signals=["spindle_temp"], alarms=3, status="open"))  # fmt: skip
@@ -64,8 +73,12 @@ def test_a_part_added_and_removed_moves_stock_and_the_tile_shows_the_warning(
             expect(ict.get_by_test_id("machine-warning")).to_have_count(0)
 
             detail = _open_order(page, expect, server.base)
-            detail.get_by_test_id("part-material").select_option(label="NOZZLE — Nozzle 503")
-            detail.get_by_test_id("part-qty").fill("3")
+            # The plan expects 3 nozzles: "Use" fills the form in.
+            expected = detail.get_by_test_id("maint-expected-parts")
+            expect(expected).to_contain_text("NOZZLE 3")
+            expected.get_by_role("button", name="Use").click()
+            expect(detail.get_by_test_id("part-material")).to_have_value(str(nozzle))
+            expect(detail.get_by_test_id("part-qty")).to_have_value("3")
             detail.get_by_test_id("part-lot").fill("N-1")
             detail.get_by_role("button", name="Add part").click()
             row = detail.get_by_test_id("maint-parts").locator("tr[data-part='NOZZLE']")

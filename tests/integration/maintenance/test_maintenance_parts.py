@@ -150,3 +150,24 @@ def test_who_may_book_parts(db: Session, world: World, as_role: dict[str, TestCl
     _ok(mgr.post(f"{API}/maintenance/orders/{test}/parts", json=body), 201)
     _ok(as_role["supervisor"].post(removal, json={"reason": "wrong nozzle"}), 201)
     assert _on_hand(mgr, nozzle)[("ST", "N-1")] == 9  # 10 - 1 - 1 + 1
+
+
+def test_a_plan_lists_the_parts_it_expects(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    nozzle, _store, _cabinet = _setup(as_role, world)
+    sup = as_role["supervisor"]
+    body = {"name": "Nozzle change", "machine_id": world.machine_ids["SMT-1-PNP1"],
+            "trigger": "time", "interval_days": 30,
+            "parts": [{"material_id": nozzle, "qty": 4}]}  # fmt: skip
+    plan = _ok(sup.post(f"{API}/maintenance/plans", json=body), 201)
+    assert plan["parts"] == [{"material_id": nozzle, "qty": 4}]
+    [listed] = _ok(sup.get(f"{API}/maintenance/plans"))
+    assert listed["parts"] == plan["parts"]
+    # Only expected: nothing is booked or reserved until a part is used.
+    assert _on_hand(sup, nozzle) == {("ST", "N-1"): 10, ("CAB", ""): 2}
+    body["parts"] = [{"material_id": nozzle, "qty": 1}, {"material_id": 99999, "qty": 1}]
+    r = sup.put(f"{API}/maintenance/plans/{plan['id']}", json=body)
+    assert _field(r, 422) == "parts.1.material_id"
+    body["parts"] = [{"material_id": nozzle, "qty": 0}]
+    assert _field(sup.post(f"{API}/maintenance/plans", json=body), 422).startswith("parts")

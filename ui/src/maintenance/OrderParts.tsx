@@ -7,10 +7,12 @@ import { fmtDateTime, fmtNumber, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { listLocations, listMaterials, newClientRef } from "../inventory/ledger";
 import { useApi } from "../useApi";
-import { listParts, recordPart, removePart, type MOrder } from "./api";
+import { listParts, recordPart, removePart, type MOrder, type PlanPart } from "./api";
 
-export function OrderParts({ order, canExecute }: { order: MOrder; canExecute: boolean }) {
+export function OrderParts({ order, canExecute, expected }: { order: MOrder; canExecute: boolean; expected: PlanPart[] }) {
   const parts = useApi(() => listParts(order.id), [order.id]);
+  // The plan's expected part chosen to book: it fills the form in (a fresh form each time).
+  const [preset, setPreset] = useState<PlanPart>();
   const [failed, setFailed] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const act = async (action: () => Promise<unknown>) => {
@@ -57,15 +59,36 @@ export function OrderParts({ order, canExecute }: { order: MOrder; canExecute: b
           </tbody>
         </table>
       )}
-      {mayAdd && <PartForm busy={busy} onSubmit={(body) => act(() => recordPart(order.id, body))} />}
+      {expected.length > 0 && <ExpectedParts expected={expected} onUse={mayAdd ? setPreset : undefined} />}
+      {mayAdd && <PartForm key={preset ? `${preset.material_id}:${preset.qty}` : "free"} preset={preset} busy={busy}
+        onSubmit={(body) => act(() => recordPart(order.id, body))} />}
     </>
   );
 }
 
-function PartForm({ busy, onSubmit }: { busy: boolean; onSubmit: (body: Parameters<typeof recordPart>[1]) => Promise<void> }) {
+/** The parts the order's plan expects; "Use" fills the form in with one. */
+function ExpectedParts({ expected, onUse }: { expected: PlanPart[]; onUse?: (p: PlanPart) => void }) {
+  const materials = useApi(listMaterials, []);
+  const code = (id: number) => materials.data?.find((m) => m.id === id)?.code ?? `#${id}`;
+  return (
+    <p data-testid="maint-expected-parts">
+      <span className="muted">{t("Expected by the plan:")}</span>{" "}
+      {expected.map((p) => (
+        <span key={p.material_id} className="maint-expected">
+          <span className="mono">{code(p.material_id)}</span> {fmtNumber(p.qty)}{" "}
+          {onUse && <button type="button" className="btn btn-small" onClick={() => onUse(p)}>{t("Use")}</button>}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+function PartForm({ busy, preset, onSubmit }: {
+  busy: boolean; preset?: PlanPart; onSubmit: (body: Parameters<typeof recordPart>[1]) => Promise<void>;
+}) {
   const choices = useApi(() => Promise.all([listMaterials(), listLocations()]), []);
-  const [material, setMaterial] = useState("");
-  const [qty, setQty] = useState("");
+  const [material, setMaterial] = useState(preset ? String(preset.material_id) : "");
+  const [qty, setQty] = useState(preset ? String(preset.qty) : "");
   const [lot, setLot] = useState("");
   const [location, setLocation] = useState("");
   // One id per filled-in form: sent twice (a double tap, a retry), it books once.

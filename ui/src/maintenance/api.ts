@@ -55,3 +55,5 @@ export const recordPart = (orderId: number, body: PartIn) => post<Part>(`/mainte
 /** A part booked by mistake goes back into stock (the ledger posts a reversal). */
 export const removePart = (orderId: number, movementId: number) =>
   post<Part>(`/maintenance/orders/${orderId}/parts/${movementId}/removal`, {});
+/** A spare part a plan's work is expected to use (shown on its orders to book from). */
+export type PlanPart = Schemas["MaintenancePlanPart"];

@@ -21,6 +21,13 @@ from linewise.domains.maintenance.models import (
 Finite = Field(ge=0, le=1e12, allow_inf_nan=False)
 
 
+class MaintenancePlanPart(Schema):
+    """A spare part a plan's work is expected to use."""
+
+    material_id: int = Field(ge=1, le=2**31 - 1)
+    qty: float = Field(gt=0, le=1e12, allow_inf_nan=False, description="in the material's unit")
+
+
 class MaintenancePlanIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     machine_id: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -37,6 +44,7 @@ class MaintenancePlanIn(Schema):
     tolerance_days: float = Field(2.0, ge=0, le=365, allow_inf_nan=False)
     checklist: list[str] = Field(default_factory=list, max_length=100)
     active: bool = True
+    parts: list[MaintenancePlanPart] = Field(default_factory=list, max_length=50)
 
 
 class MaintenancePlanOut(ResponseModel):
@@ -58,6 +66,7 @@ class MaintenancePlanOut(ResponseModel):
     checklist: list[str]
     active: bool
     created_at: datetime
+    parts: list[MaintenancePlanPart]
 
 
 class MaintenanceOrderIn(Schema):

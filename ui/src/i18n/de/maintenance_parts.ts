@@ -11,6 +11,8 @@ const de: Catalog = {
   "Part": "Teil",
   "Taken from": "Entnommen aus",
   "Add part": "Teil hinzufügen",
+  "Expected by the plan:": "Laut Plan erwartet:",
+  "Use": "Übernehmen",
   "Early warning since {time}: {count} alarms": "Frühwarnung seit {time}: {count} Alarme",
   "Warning: anomaly in {signals}": "Warnung: Anomalie in {signals}",
   "its signals": "seinen Signalen",
