@@ -1,5 +1,5 @@
 import { LineOrder } from "./LineOrder";
-import { MachineTile } from "./MachineTile";
+import { MachineTile, type TileWarning } from "./MachineTile";
 import type { Floor, Shift } from "./model";
 import { ShiftLabel, sameShift } from "./ShiftLabel";
 import { useNow } from "./useNow";
@@ -7,7 +7,7 @@ import { t } from "../i18n";
 
 type Line = Floor["lines"][number];
 
-export function LinePanel({ line, skewMs, reasons, headline, inMaintenance }: {
+export function LinePanel({ line, skewMs, reasons, headline, inMaintenance, warnings }: {
   line: Line;
   /** The shift in the page header: a line in another shift says which one it counts in. */
   headline?: Shift;
@@ -15,6 +15,8 @@ export function LinePanel({ line, skewMs, reasons, headline, inMaintenance }: {
   reasons: ReadonlyMap<string, string>;
   /** Machines whose maintenance window is now (the Maintenance page's orders). */
   inMaintenance?: ReadonlySet<number>;
+  /** Each machine's open early warning of the live anomaly detector, if it has one. */
+  warnings?: ReadonlyMap<number, TileWarning>;
 }) {
   const now = useNow() + skewMs;
   const down = line.machines.filter((m) => m.state === "down").length;
@@ -41,7 +43,7 @@ export function LinePanel({ line, skewMs, reasons, headline, inMaintenance }: {
         <ol className="tiles" aria-label={t("{line} machines in flow order", { line: line.code })}>
           {line.machines.map((m) => (
             <MachineTile key={m.id} machine={m} skewMs={skewMs} reasons={reasons}
-              inMaintenance={inMaintenance?.has(m.id) ?? false} />
+              inMaintenance={inMaintenance?.has(m.id) ?? false} warning={warnings?.get(m.id)} />
           ))}
         </ol>
       )}

@@ -1,4 +1,4 @@
-import { fmtNumber } from "../format";
+import { fmtDateTime, fmtNumber } from "../format";
 import { ElapsedTime } from "./ElapsedTime";
 import type { FloorMachine } from "./model";
 import { StateIcon } from "./StateIcon";
@@ -16,11 +16,15 @@ function shortCode(m: FloorMachine): string {
   return m.code.startsWith(prefix) && m.code.length > prefix.length ? m.code.slice(prefix.length) : m.code;
 }
 
-export function MachineTile({ machine: m, skewMs, reasons, inMaintenance = false }: {
+/** An open early warning of the live anomaly detector (the Maintenance page's list). */
+export interface TileWarning { signals: string[]; started_at: string; alarms: number }
+
+export function MachineTile({ machine: m, skewMs, reasons, inMaintenance = false, warning }: {
   machine: FloorMachine;
   skewMs: number;
   reasons: ReadonlyMap<string, string>;
   inMaintenance?: boolean;
+  warning?: TileWarning;
 }) {
   const label = stateLabel(m.state);
   const reason = m.reason ? reasonLabel(m.reason, reasons) : null;
@@ -46,6 +50,12 @@ export function MachineTile({ machine: m, skewMs, reasons, inMaintenance = false
       </div>
       {inMaintenance && (
         <div className="tile-maint" data-testid="machine-maintenance">{t("In maintenance")}</div>
+      )}
+      {warning && (
+        <div className="tile-warning" data-testid="machine-warning"
+          title={t("Early warning since {time}: {count} alarms", { time: fmtDateTime(warning.started_at), count: warning.alarms })}>
+          {t("Warning: anomaly in {signals}", { signals: warning.signals.join(", ") || t("its signals") })}
+        </div>
       )}
       {silent && (
         <div className="tile-silent" data-testid="machine-silent" title={t("No events received: check the machine's connection")}>

@@ -115,7 +115,9 @@ export function Movements({ filter, title, onChanged, testId = "movements" }: { 
                   <td>{m.to_location?.name ?? <span className="muted">—</span>}</td>
                   <td className="mono">{m.lot || <span className="muted">—</span>}</td>
                   <td>
-                    {m.order_number ? t("Order {number}", { number: m.order_number }) : m.cause === "user" ? m.by.replace(/^user:/, "") : m.by}
+                    {m.maintenance_order_id
+                      ? <span data-testid="movement-maintenance">{t("Maintenance order {id}, {who}", { id: m.maintenance_order_id, who: m.by.replace(/^user:/, "") })}</span>
+                      : m.order_number ? t("Order {number}", { number: m.order_number }) : m.cause === "user" ? m.by.replace(/^user:/, "") : m.by}
                     {m.reason && <div className="sub">{m.reason}</div>}
                   </td>
                   <td className="num">{undoButton(m)}</td>

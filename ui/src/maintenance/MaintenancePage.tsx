@@ -14,11 +14,12 @@ import { useApi } from "../useApi";
 import { instantOf } from "../zoned";
 import {
   bookLabour, createPlan, generateNow, getFigures, getTelemetry, listMOrders, listPlans,
-  attachOrderFile, listOrderFiles, recordStep, reportProblem, transition, type MOrder, type PlanIn, type StepResult,
+  attachOrderFile, listOrderFiles, recordStep, reportProblem, transition, type MOrder, type PlanIn, type PlanPart, type StepResult,
 } from "./api";
 import { TelemetryChart } from "./TelemetryChart";
 import { Models } from "./Models";
 import { Warnings } from "./Warnings";
+import { OrderParts } from "./OrderParts";
 import "./maintenance.css";
 
 const READ = "maintenance:read";
@@ -189,7 +190,8 @@ export function MaintenancePage() {
             </table>
           </div>
         )}
-        {current && <OrderDetail order={current} canPlan={canPlan} canExecute={canExecute} run={run} />}
+        {current && <OrderDetail order={current} canPlan={canPlan} canExecute={canExecute} run={run}
+          expected={plans.data?.find((p) => p.id === current.plan_id)?.parts ?? []} />}
       </section>
 
       <section aria-label={t("Preventive plans")}>
@@ -255,8 +257,8 @@ function ProblemForm({ machines, onSubmit }: { machines: { id: number; code: str
   );
 }
 
-function OrderDetail({ order, canPlan, canExecute, run }: {
-  order: MOrder; canPlan: boolean; canExecute: boolean;
+function OrderDetail({ order, canPlan, canExecute, run, expected }: {
+  order: MOrder; canPlan: boolean; canExecute: boolean; expected: PlanPart[];
   run: (action: () => Promise<unknown>, done?: string) => Promise<void>;
 }) {
   const [when, setWhen] = useState("");
@@ -307,6 +309,7 @@ function OrderDetail({ order, canPlan, canExecute, run }: {
           <button type="submit" className="btn">{t("Book labour")}</button>
         </form>
       )}
+      <OrderParts order={order} canExecute={canExecute} expected={expected} />
       <OrderFiles order={order} canExecute={canExecute} />
     </div>
   );

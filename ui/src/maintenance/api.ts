@@ -46,3 +46,14 @@ export const listOrderFiles = (orderId: number) => get<OrderFile[]>(`/maintenanc
 /** A PDF or a photo on an order (the same rules as work instructions). */
 export const attachOrderFile = (orderId: number, file: File) =>
   uploadFile<OrderFile>(`/maintenance/orders/${orderId}/files`, {}, file);
+export type Part = Schemas["MaintenancePartOut"];
+export type PartIn = Schemas["MaintenancePartIn"];
+/** Spare parts used on an order: issues in the material ledger, each with its removal. */
+export const listParts = (orderId: number) => get<Part[]>(`/maintenance/orders/${orderId}/parts`);
+/** A part used: issued from stock to the order (stock on hand falls). */
+export const recordPart = (orderId: number, body: PartIn) => post<Part>(`/maintenance/orders/${orderId}/parts`, body);
+/** A part booked by mistake goes back into stock (the ledger posts a reversal). */
+export const removePart = (orderId: number, movementId: number) =>
+  post<Part>(`/maintenance/orders/${orderId}/parts/${movementId}/removal`, {});
+/** A spare part a plan's work is expected to use (shown on its orders to book from). */
+export type PlanPart = Schemas["MaintenancePlanPart"];

@@ -43,6 +43,7 @@ const KIND_LABEL: Record<string, string> = {
   material_short: msg("An open order short of material"),
   maintenance_due: msg("Preventive maintenance due N minutes ago and not started"),
   predicted_failure: msg("An early warning of a failure (anomaly or condition) for N minutes"),
+  maintenance_warning: msg("A machine's anomaly warning open for N minutes (once per episode)"),
 };
 const NEEDS_TARGET = ["availability_below", "oee_below", "quarantine_filling", "material_below", "late_risk"];
 const SUPPRESSED_LABEL: Record<string, string> = {
@@ -69,6 +70,7 @@ function alertText(a: Alert): string {
     case "material_short": return t("Material short: {subject}", v);
     case "maintenance_due": return t("Maintenance due: {subject}", v);
     case "predicted_failure": return t("Early warning: {subject}", v);
+    case "maintenance_warning": return t("Warning: {subject}", v);
     default: return t("Ingest quarantine filling up: {subject}", v);
   }
 }

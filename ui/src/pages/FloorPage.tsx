@@ -18,6 +18,7 @@ import { t } from "../i18n";
 import { useScopeLabel } from "../session";
 import "../floor/wall.css";
 import { useInMaintenance } from "../maintenance/useInMaintenance";
+import { useOpenWarnings } from "../maintenance/useOpenWarnings";
 import "../maintenance/maintenance.css";
 
 /** From this many lines on, wall mode leaves out what a glance across the hall can spare. */
@@ -35,6 +36,7 @@ export function FloorPage({ wall }: { wall: boolean }) {
     [reasonCodes.data],
   );
   const inMaintenance = useInMaintenance();
+  const warnings = useOpenWarnings();
   const { floor, status } = live;
   const counts = useMemo(() => (floor ? countByState(floor) : null), [floor]);
   // An area-scoped user sees "your areas (SMT)" on the floor, not the whole site.
@@ -71,7 +73,7 @@ export function FloorPage({ wall }: { wall: boolean }) {
       <div className={`floor-lines${status === "live" ? "" : " is-stale"}`}>
         {floor.lines.map((line) => (
           <LinePanel key={line.id} line={line} skewMs={floor.skewMs} reasons={reasons}
-            headline={floor.shift} inMaintenance={inMaintenance} />
+            headline={floor.shift} inMaintenance={inMaintenance} warnings={warnings} />
         ))}
       </div>
     );

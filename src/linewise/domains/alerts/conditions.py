@@ -1,7 +1,7 @@
 """The rule kinds beyond a machine's current state: no data, a line down, availability
 or OEE below target over the shift so far, an order late in the plan, the ingest
-quarantine filling up, maintenance due and early warnings of a failure. Each returns
-the subjects its condition holds for now."""
+quarantine filling up, maintenance due, early warnings of a failure and the live
+detector's stored warnings. Each returns the subjects its condition holds for now."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from linewise.core.errors import NotFound
-from linewise.domains.alerts.models import AlertRule, AlertScope, RuleKind
+from linewise.domains.alerts.models import Alert, AlertRule, AlertScope, AlertState, RuleKind
 from linewise.domains.alerts.repository import Hit, hits, in_scope
 from linewise.domains.delivery import service as delivery
 from linewise.domains.equipment.models import Line, Machine
@@ -20,9 +20,11 @@ from linewise.domains.idle.models import OperatorIdleRisk
 from linewise.domains.inventory.models import Material, StockLevel
 from linewise.domains.inventory.shortages import shortages
 from linewise.domains.maintenance.models import (
+    AnomalyWarning,
     MaintenanceKind,
     MaintenanceOrder,
     MaintenanceStatus,
+    WarningStatus,
 )
 from linewise.domains.people.models import Operator
 from linewise.domains.performance.service import compute, resolve_scope
@@ -62,6 +64,8 @@ def holding(db: Session, rule: AlertRule, now: datetime) -> list[Hit]:
         return _material_short(db, now)
     if kind in (RuleKind.MAINTENANCE_DUE, RuleKind.PREDICTED_FAILURE):
         return _maintenance(db, rule, cutoff, kind == RuleKind.PREDICTED_FAILURE)
+    if kind == RuleKind.MAINTENANCE_WARNING:
+        return _warnings(db, rule, cutoff)
     return _quarantine(db, rule, cutoff, now)
 
 
@@ -297,4 +301,45 @@ def _maintenance(db: Session, rule: AlertRule, cutoff: datetime, warnings: bool)
         out.append(
             Hit(f"mo{order.id}", machine_id, machine_name, area_id, order.due_at, line_id, what)
         )
+    return out
+
+
+def _warnings(db: Session, rule: AlertRule, cutoff: datetime) -> list[Hit]:
+    """Open early warnings of the live detector (``maintenance_warnings``, one row per
+    episode) on machines in scope, open since ``cutoff`` or earlier. The subject is the
+    warning, so later alarms joining the episode raise nothing new; acknowledging or
+    resolving the warning resolves the alert. A warning whose alert a person resolved
+    while it stayed open is not raised again: one alert per episode and rule."""
+    machines = {m[0]: m for m in _machines(db, rule)}
+    if not machines:
+        return []
+    found = db.scalars(
+        select(AnomalyWarning)
+        .where(
+            AnomalyWarning.machine_id.in_(sorted(machines)),
+            AnomalyWarning.status == WarningStatus.OPEN.value,
+            AnomalyWarning.started_at <= cutoff,
+        )
+        .order_by(AnomalyWarning.id)
+    ).all()
+    if not found:
+        return []
+    # Warnings of this rule's alerts already closed (a person resolved one while the
+    # warning stayed open): their episode had its alert.
+    closed = set(
+        db.scalars(
+            select(Alert.subject_key).where(
+                Alert.rule_id == rule.id,
+                Alert.state == AlertState.RESOLVED.value,
+                Alert.subject_key.in_([f"mw{w.id}" for w in found]),
+            )
+        )
+    )
+    out = []
+    for w in found:
+        if f"mw{w.id}" in closed:
+            continue
+        machine_id, machine_name, area_id, line_id = machines[w.machine_id]
+        what = f"anomaly in {', '.join(w.signals) or 'its signals'} on {machine_name}"
+        out.append(Hit(f"mw{w.id}", machine_id, machine_name, area_id, w.started_at, line_id, what))
     return out

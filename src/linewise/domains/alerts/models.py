@@ -29,6 +29,7 @@ class RuleKind(StrEnum):
     MATERIAL_SHORT = "material_short"  # an open order's reserved need not covered by stock
     MAINTENANCE_DUE = "maintenance_due"  # a preventive order due (or overdue) N minutes ago
     PREDICTED_FAILURE = "predicted_failure"  # an early warning (anomaly or condition) open N min
+    MAINTENANCE_WARNING = "maintenance_warning"  # the live detector's warning open N min, once
 
 
 class Severity(StrEnum):
@@ -85,6 +86,9 @@ class Alert(IdMixin, Base):
     # "rule:machine" while open, NULL once resolved: the unique index lets the database
     # refuse a second open alert for the same rule and subject (two evaluators racing).
     open_key: Mapped[str | None] = mapped_column(String(60), unique=True, nullable=True)
+    # The subject ("rule:subject" less the rule) kept after resolving, when ``open_key``
+    # is cleared: a rule that alerts once per episode (maintenance_warning) looks it up.
+    subject_key: Mapped[str | None] = mapped_column(String(60), nullable=True)
     message: Mapped[str] = mapped_column(String(300))
     fired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

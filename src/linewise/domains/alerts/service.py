@@ -61,6 +61,7 @@ def describe(rule: AlertRule, hit: Hit) -> str:
         RuleKind.MATERIAL_SHORT: f"Material short: {name}",
         RuleKind.MAINTENANCE_DUE: f"Maintenance due: {name}",
         RuleKind.PREDICTED_FAILURE: f"Early warning: {name}",
+        RuleKind.MAINTENANCE_WARNING: f"Warning: {name}",
     }[RuleKind(rule.kind)]
 
 
@@ -92,6 +93,7 @@ def evaluate(
                 severity=rule.severity,
                 state=AlertState.FIRING.value,
                 open_key=f"{rule.id}:{hit.key}",
+                subject_key=hit.key,
                 message=describe(rule, hit),
                 fired_at=now,
                 escalation_level=0,

@@ -82,6 +82,7 @@ class Move:
     receipt_id: int | None = None
     reverses_id: int | None = None
     customer_order_id: int | None = None
+    maintenance_order_id: int | None = None
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
@@ -149,6 +150,7 @@ def _values(m: Move, recorded_at: datetime) -> dict[str, Any]:
         "reverses_id": m.reverses_id,
         "flagged": False,
         "customer_order_id": m.customer_order_id,
+        "maintenance_order_id": m.maintenance_order_id,
     }
 
 

@@ -88,6 +88,7 @@ def _movements_out(db: Session, found: list[StockMovement]) -> list[MovementOut]
             reverses_id=m.reverses_id,
             reversed_by_id=undone.get(m.id),
             flagged=m.flagged,
+            maintenance_order_id=m.maintenance_order_id,
         )
         for m in found
     ]

@@ -79,7 +79,10 @@ class MovementOut(Schema):
     order_number: str | None
     operation_id: int | None
     receipt_id: int | None
-    cause: str = Field(description="count (a machine count event), report (terminal), user")
+    cause: str = Field(
+        description="count (a machine count event), report (terminal), user, "
+        "maintenance (a spare part used on a maintenance order)"
+    )
     cause_ref: str
     reason: str
     at: datetime
@@ -88,6 +91,9 @@ class MovementOut(Schema):
     reverses_id: int | None
     reversed_by_id: int | None
     flagged: bool = Field(description="took stock at its origin below zero")
+    maintenance_order_id: int | None = Field(
+        None, description="the maintenance order a spare part was used on (its cause)"
+    )
 
 
 class _ItemIn(Schema):

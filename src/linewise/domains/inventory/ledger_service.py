@@ -445,6 +445,54 @@ def issue(
     return _posted(db, ids, key)
 
 
+def issue_to_maintenance(
+    db: Session,
+    *,
+    material_id: int,
+    maintenance_order_id: int,
+    site_id: int,
+    qty: float,
+    lot: str,
+    location_id: int | None,
+    client_ref: str | None,
+    unit: str | None = None,
+    reason: str = "",
+) -> StockMovement:
+    """A spare part used on a maintenance order: an issue out of ``location_id`` (else
+    the site's store) whose cause is the order, booked by the signed-in person. A
+    *refuse* location that has too little refuses it (409 naming ``qty``); a resent
+    form (same ``client_ref``) books once."""
+    if location_id is None:
+        location_id = ledger.ensure_location(db.connection(), site_id, LocationKind.STORE)
+    else:
+        repo.get_location(db, location_id, "location_id")
+    quality.refuse_held(db, lot.strip())
+    item = _item(db, material_id, None)
+    qty = _in_base(db, material_id, qty, unit)
+    key = _key(client_ref and f"mo{maintenance_order_id}:{client_ref}", "maintenance")
+    ids = _post(
+        db,
+        [
+            ledger.Move(
+                kind=MovementKind.ISSUE,
+                item_id=item,
+                qty=qty,
+                from_location_id=location_id,
+                to_location_id=None,
+                lot=lot.strip(),
+                cause="maintenance",
+                cause_ref=f"maintenance order {maintenance_order_id}",
+                cause_key=key,
+                reason=reason.strip(),
+                at=utcnow(),
+                by=_actor(db),
+                maintenance_order_id=maintenance_order_id,
+            )
+        ],
+    )
+    return _posted(db, ids, key)
+
+
 def reverse(db: Session, movement: StockMovement, reason: str) -> StockMovement:
     """Undo ``movement`` with a new one going the other way; a receipt's delivery is
     open again for what the reversal takes back."""
@@ -474,6 +522,7 @@ def reverse(db: Session, movement: StockMovement, reason: str) -> StockMovement:
                 operation_id=movement.operation_id,
                 receipt_id=movement.receipt_id,
                 reverses_id=movement.id,
+                maintenance_order_id=movement.maintenance_order_id,
             )
         ],
     )

@@ -186,6 +186,10 @@ class StockMovement(IdMixin, Base):
     customer_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer_orders.id", ondelete="SET NULL"), nullable=True
     )
+    # A spare part used on a maintenance order (and its reversal): the order is the cause.
+    maintenance_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("maintenance_orders.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class StockOnHand(Base):

@@ -20,7 +20,7 @@ from linewise.domains.documents import service as documents
 from linewise.domains.documents.responses import inline_file
 from linewise.domains.documents.storage import BlobStore, from_settings
 from linewise.domains.maintenance import figures as figs
-from linewise.domains.maintenance import files, service
+from linewise.domains.maintenance import files, parts, service
 from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance.models import (
     AnomalyWarning,
@@ -40,6 +40,9 @@ from linewise.domains.maintenance.schemas import (
     MaintenanceModelOut,
     MaintenanceOrderIn,
     MaintenanceOrderOut,
+    MaintenancePartIn,
+    MaintenancePartOut,
+    MaintenancePartRemoveIn,
     MaintenancePlanIn,
     MaintenancePlanOut,
     MaintenanceStepIn,
@@ -289,6 +292,56 @@ def book_labour(
     service.book_labour(o, body.who, body.minutes, p.name)
     db.flush()
     return _one(db, o)
+
+
+@router.get("/maintenance/orders/{order_id}/parts", response_model=list[MaintenancePartOut])
+def list_parts(
+    order_id: int, p: Principal = Depends(require(READ)), db: Session = Depends(get_db)
+) -> Any:
+    """Spare parts used on the order (issues in the ledger), each with its removal."""
+    _order(db, p, order_id)
+    return parts.of_order(db, order_id)
+
+
+def _part(db: Session, order_id: int, movement_id: int) -> dict[str, Any]:
+    db.flush()
+    [part] = parts.of_order(db, order_id, only=movement_id)
+    return part
+
+
+@router.post(
+    "/maintenance/orders/{order_id}/parts", response_model=MaintenancePartOut, status_code=201
+)
+def record_part(
+    order_id: int,
+    body: MaintenancePartIn,
+    p: Principal = Depends(require(EXECUTE)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """A spare part used: issued from stock to the order (stock on hand falls). A
+    location that does not go below zero refuses a shortfall (409 naming ``qty``)."""
+    o = _order(db, p, order_id)
+    moved = parts.record(db, o, **body.model_dump())
+    return _part(db, order_id, moved.id)
+
+
+@router.post(
+    "/maintenance/orders/{order_id}/parts/{movement_id}/removal",
+    response_model=MaintenancePartOut,
+    status_code=201,
+)
+def remove_part(
+    order_id: int,
+    movement_id: int,
+    body: MaintenancePartRemoveIn,
+    p: Principal = Depends(require(EXECUTE)),
+    db: Session = Depends(get_db),
+) -> Any:
+    """A part booked by mistake goes back into stock by the issue's reversal (the
+    ledger is never edited); the answer is the part, now removed."""
+    o = _order(db, p, order_id)
+    parts.remove(db, o, movement_id, body.reason)
+    return _part(db, order_id, movement_id)
 
 
 @router.post("/maintenance/generate", response_model=MaintenanceGenerateOut)

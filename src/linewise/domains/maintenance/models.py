@@ -82,6 +82,9 @@ class MaintenancePlan(IdMixin, VersionedMixin, TimestampMixin, Base):
     tolerance_days: Mapped[float] = mapped_column(Float, default=2.0)
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The spare parts the work is expected to use ([{"material_id", "qty"}]): shown on
+    # its orders to book from; nothing is reserved or booked until a part is used.
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class MaintenanceOrder(IdMixin, VersionedMixin, TimestampMixin, Base):

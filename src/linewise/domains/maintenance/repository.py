@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from linewise.domains.equipment.models import Line, Machine
+from linewise.domains.inventory.models import Material
 from linewise.domains.maintenance.models import (
     OPEN_STATUSES,
     AnomalyModel,
@@ -309,3 +310,11 @@ def models(
     if machine_ids is not None:
         q = q.where(AnomalyModel.machine_id.in_(machine_ids))
     return db.scalars(q.order_by(AnomalyModel.id.desc()).limit(limit)).all()
+
+
+def known_materials(db: Session, material_ids: Sequence[int]) -> set[int]:
+    """Those of ``material_ids`` that exist (a plan's expected parts)."""
+    if not material_ids:
+        return set()
+    found = db.scalars(select(Material.id).where(Material.id.in_(sorted(set(material_ids)))))
+    return set(found)

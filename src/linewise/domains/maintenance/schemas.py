@@ -21,6 +21,13 @@ from linewise.domains.maintenance.models import (
 Finite = Field(ge=0, le=1e12, allow_inf_nan=False)
 
 
+class MaintenancePlanPart(Schema):
+    """A spare part a plan's work is expected to use."""
+
+    material_id: int = Field(ge=1, le=2**31 - 1)
+    qty: float = Field(gt=0, le=1e12, allow_inf_nan=False, description="in the material's unit")
+
+
 class MaintenancePlanIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     machine_id: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -37,6 +44,7 @@ class MaintenancePlanIn(Schema):
     tolerance_days: float = Field(2.0, ge=0, le=365, allow_inf_nan=False)
     checklist: list[str] = Field(default_factory=list, max_length=100)
     active: bool = True
+    parts: list[MaintenancePlanPart] = Field(default_factory=list, max_length=50)
 
 
 class MaintenancePlanOut(ResponseModel):
@@ -58,6 +66,7 @@ class MaintenancePlanOut(ResponseModel):
     checklist: list[str]
     active: bool
     created_at: datetime
+    parts: list[MaintenancePlanPart]
 
 
 class MaintenanceOrderIn(Schema):
@@ -257,3 +266,41 @@ class MaintenanceDocumentOut(ResponseModel):
     uploaded_at: datetime
     uploaded_by: str
     url: str  # where the file itself is read (GET)
+
+
+class MaintenancePartIn(Schema):
+    """A spare part used on the order, taken from stock (an issue in the ledger)."""
+
+    material_id: int = Field(ge=1, le=2**31 - 1)
+    qty: float = Field(gt=0, le=1e12, allow_inf_nan=False, description="in the material's unit")
+    unit: str | None = Field(None, min_length=1, max_length=20, description="empty: its own")
+    lot: str = Field("", max_length=80, description="the lot taken from; empty: none")
+    location_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="where it is taken from; empty: the site's store"
+    )
+    client_ref: str | None = Field(
+        None, min_length=8, max_length=80, description="the form's id: a resent form books once"
+    )
+
+
+class MaintenancePartRemoveIn(Schema):
+    reason: str = Field("", max_length=200, description="why (shown in the ledger)")
+
+
+class MaintenancePartOut(ResponseModel):
+    id: int  # the issue's movement in the ledger
+    material_id: int
+    material_code: str
+    material_name: str
+    unit: str
+    qty: float
+    lot: str
+    location_id: int | None
+    location_code: str
+    location_name: str
+    by: str
+    at: datetime
+    removed: bool
+    removal_id: int | None  # the reversal that took it back into stock
+    removed_by: str | None
+    removed_at: datetime | None

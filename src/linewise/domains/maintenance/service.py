@@ -78,6 +78,7 @@ class PlanIn:
     tolerance_days: float = 2.0
     checklist: list[str] = field(default_factory=list)
     active: bool = True
+    parts: list[dict[str, Any]] = field(default_factory=list)  # [{material_id, qty}]
 
 
 def _bad(name: str, reason: str) -> ValidationProblem:
@@ -98,6 +99,10 @@ def check_plan(db: Session, data: PlanIn) -> None:
     ):
         field_ = "usage_metric" if data.usage_metric is None else "usage_every"
         raise _bad(field_, "a usage plan needs its metric and how much between services")
+    known = repo.known_materials(db, [int(p["material_id"]) for p in data.parts])
+    for i, part in enumerate(data.parts):
+        if int(part["material_id"]) not in known:
+            raise _bad(f"parts.{i}.material_id", "no such material")
     if data.trigger is MaintenanceTrigger.CONDITION and (not data.signal or data.threshold is None):
         raise _bad("signal" if not data.signal else "threshold",
                    "a condition plan needs a signal and its threshold")  # fmt: skip
@@ -134,6 +139,9 @@ def _plan_fields(data: PlanIn) -> dict[str, Any]:
         "tolerance_days": data.tolerance_days,
         "checklist": list(data.checklist),
         "active": data.active,
+        "parts": [
+            {"material_id": int(p["material_id"]), "qty": float(p["qty"])} for p in data.parts
+        ],
     }
 
 
