@@ -9,7 +9,9 @@ step, so with backflush on every event consumes a 5-material BOM from the line s
 start of a batch's write to its commit is when stock is correct; its p95 is shown too.
 In-process, the same number of events is then run again alternating batch by batch
 (off, on, on, off, ...), each side's total time giving a second ratio that a shared
-machine's changing load disturbs less than rounds of 1 000 events do.
+machine's changing load disturbs less than rounds of 1 000 events do, and each side's
+CPU time in this thread a third (all of a batch's work on SQLite, the client's part on
+PostgreSQL), which the load hardly moves at all.
 
     python bench/inventory.py            # SQLite and PostgreSQL, 4 000 events per side
     python bench/inventory.py --quick    # SQLite only, 600 events per side
@@ -201,14 +203,20 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
     # The same again, alternating batch by batch (which side goes first swaps each time):
     # on a shared machine the load changes within a round of 1 000 events, so the rounds'
     # ratio wanders; side by side batches see the same load.
+    # This thread's CPU time is counted too: on SQLite all of a batch's work is in it, and
+    # unlike the elapsed time it hardly moves when other jobs take the cores (on
+    # PostgreSQL it leaves out the server's share).
     refs = References(order_references())
     spent = {"off": 0.0, "on": 0.0}
-    for k, events in enumerate(events_for(uuid.uuid4().hex[:8], n * 2)):
+    cpu = {"off": 0.0, "on": 0.0}
+    batches = events_for(uuid.uuid4().hex[:8], n * 2)
+    for k, events in enumerate(batches):
         name = ("off", "on")[(k + k // 2) % 2]  # off on, on off, off on, ...
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         with engine.begin() as conn:
             write_events(conn, refs, events, [], "bench", projections=off if name == "off" else on)
         spent[name] += time.perf_counter() - t
+        cpu[name] += time.thread_time() - c
     with engine.connect() as conn:
         movements = conn.scalar(select(func.count()).select_from(StockMovement))
     engine.dispose()
@@ -225,6 +233,8 @@ def bench(url: str, n: int, rounds: int) -> dict[str, Any]:
     }
     out["ratio_on_to_off"] = out["on"]["events_per_s"] / out["off"]["events_per_s"]
     out["ratio_batch_by_batch"] = spent["off"] / spent["on"]
+    out["cpu_ms_per_batch"] = {name: cpu[name] * 1000 / (len(batches) / 2) for name in cpu}
+    out["cpu_ratio_batch_by_batch"] = cpu["off"] / cpu["on"]
     out["movements"] = movements
     return out
 
@@ -479,17 +489,23 @@ def main() -> None:
     print(
         f"{'path':<24}{'off ev/s':>10}{'on ev/s':>10}{'on/off':>8}"
         f"{'p95 off ms':>12}{'p95 on ms':>11}{'batch by batch':>16}"
+        f"{'CPU ms/batch off / on':>24}{'CPU ratio':>11}"
     )
     for backend in backends:
         for key, label, p95 in ((backend, "in-process", "batch_commit_p95_ms"),
                                 (f"{backend}_http", "HTTP ingest", "request_p95_ms")):  # fmt: skip
             r = results[key]
             by_batch = r.get("ratio_batch_by_batch")
+            cpu = r.get("cpu_ms_per_batch")
+            cpu_text = "" if cpu is None else f"{cpu['off']:.2f} / {cpu['on']:.2f}"
+            cpu_ratio = r.get("cpu_ratio_batch_by_batch")
             print(
                 f"{backend + ' ' + label:<24}{r['off']['events_per_s']:>10.0f}"
                 f"{r['on']['events_per_s']:>10.0f}{r['ratio_on_to_off']:>8.2f}"
                 f"{r['off'][p95]:>12.1f}{r['on'][p95]:>11.1f}"
                 f"{'' if by_batch is None else f'{by_batch:.2f}':>16}"
+                f"{cpu_text:>24}"
+                f"{'' if cpu_ratio is None else f'{cpu_ratio:.2f}':>11}"
             )
     results["load_average_after"] = os.getloadavg()
     print("load average (1, 5, 15 min) before:", results["load_average_before"],

@@ -5,6 +5,7 @@ one lot at once, a lot running out mid-operation."""
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -467,8 +468,9 @@ def test_one_statement_backflush_books_what_the_lookup_path_books(
     as_role: dict[str, TestClient], world: World, stores: Stores, db: Session, engine: Engine
 ) -> None:
     """On PostgreSQL a batch whose source location, items and trace lots are known is
-    backflushed in one statement (first in, first out decided in SQL); the same batch
-    through the lookup path (FIFO decided in Python) must book exactly the same:
+    backflushed in one statement (first in, first out decided in SQL), on SQLite
+    through the driver with two reads and four writes; the same batch through the
+    lookup path (SQLAlchemy, the flags set afterwards) must book exactly the same:
     groups taking one lot, crossing into the next, running out (the rest on the last
     lot, flagged), then taking from lot "", the scrap factor, finished goods."""
     planner, supervisor = as_role["planner"], as_role["supervisor"]
@@ -508,6 +510,7 @@ def test_one_statement_backflush_books_what_the_lookup_path_books(
     ]
     booked: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     statements: dict[str, int] = {}
+    traced: dict[str, list[str]] = {}
     # On PostgreSQL the ingest recorder's connections prepare the statement after a few
     # runs and the server then plans it once, generically: the later runs here do so
     # from the start, and must book the same as the first (planned with the values).
@@ -531,10 +534,19 @@ def test_one_statement_backflush_books_what_the_lookup_path_books(
                     conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
                 seen: list[str] = []
                 listen = lambda *a, seen=seen: seen.append(a[2])  # noqa: E731
-                event.listen(conn, "before_cursor_execute", listen)
+                # SQLite's path runs its statements on the driver: traced there.
+                driver: Any = conn.connection.driver_connection
+                if pg:
+                    event.listen(conn, "before_cursor_execute", listen)
+                else:
+                    driver.set_trace_callback(seen.append)
                 backflush.backflush(conn, produced, kept)
-                event.remove(conn, "before_cursor_execute", listen)
+                if pg:
+                    event.remove(conn, "before_cursor_execute", listen)
+                else:
+                    driver.set_trace_callback(None)
                 statements[f"{path}{k}"] = len(seen)
+                traced[f"{path}{k}"] = seen
                 booked[f"{path}{k}"] = _booked(conn)
                 if pg and k == 11:
                     generic = (
@@ -551,8 +563,107 @@ def test_one_statement_backflush_books_what_the_lookup_path_books(
     for k in range(12):
         if engine.dialect.name == "postgresql":
             assert statements[f"one{k}"] == 1
+        else:
+            # SQLite: the driver path (traced row by row: an executemany is one
+            # statement per row) reads the operations, the lots and the trace lots a
+            # fresh projection does not know yet, and flags without an UPDATE.
+            one = [t.lstrip() for t in traced[f"one{k}"]]
+            assert sum(t.startswith("SELECT") for t in one) == 3
+            assert not any(t.startswith("UPDATE") for t in one)
+            assert len(one) < len(traced["lookup0"])
         assert booked[f"one{k}"] == booked["lookup0"]
     moves = booked["one0"]["movements"]
     flagged = [(m[1], m[5]) for m in moves if m[11]]
     assert (paste, "P-2") in flagged and (paste, "") in flagged
     assert [m[0] for m in moves].count("production_receipt") == 1
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_batch_after_batch_the_direct_path_books_what_the_lookup_path_books(
+    as_role: dict[str, TestClient],
+    world: World,
+    stores: Stores,
+    db: Session,
+    engine: Engine,
+    seed: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twenty random batches that build on each other (lots filled between them, run
+    out, taken below zero and filled again; two orders, the PCB consumed at the last
+    step, finished goods): each is booked through the lookup path and rolled back,
+    then through the direct path (SQLite's driver path, PostgreSQL's one statement) and
+    kept, and both must have booked exactly the same."""
+    planner, supervisor = as_role["planner"], as_role["supervisor"]
+    _fill(supervisor, stores)
+    ops: list[int] = []
+    for number in ("PO-A", "PO-B"):
+        released_order(planner, world, number)
+        db.rollback()  # a new read: the order was made by the API's own session
+        rows = db.scalars(
+            select(OrderOperation)
+            .join(ProductionOrder, ProductionOrder.id == OrderOperation.order_id)
+            .where(ProductionOrder.number == number)
+            .order_by(OrderOperation.seq)
+        ).all()
+        ops += [rows[0].id, rows[-1].id]
+        last_seq = rows[-1].seq
+    db.rollback()
+    _set_bom(planner, world.product_id, [
+        {"material_id": stores.paste, "quantity_per_unit": 2},
+        {"material_id": stores.pcb, "quantity_per_unit": 1, "step_seq": last_seq},
+    ])  # fmt: skip
+    paste_lots, pcb_lots = ("P-1", "P-2", "P-3", ""), ("B-1", "B-2", "")
+    line, site = world.line_ids["SMT-1"], world.site_id
+    with engine.begin() as conn:  # what the direct paths need, made beforehand
+        finished = ledger.ensure_location(conn, site, LocationKind.FINISHED_GOODS)
+        output = genealogy.output_item(conn, world.product_id)
+        items = ledger.items_of_materials(conn, [stores.paste, stores.pcb])
+        keys = [(items[stores.paste], lot) for lot in paste_lots]
+        keys += [(items[stores.pcb], lot) for lot in pcb_lots]
+        genealogy.lot_ids(conn, [*keys, (output, "PO-A"), (output, "PO-B")], {})
+    done: list[bool] = []
+    for module in (backflush.backflush_sqlite, backflush.backflush_pg):
+        real = module.post
+
+        def post(*args: Any, real: Any = real) -> bool:
+            done.append(bool(real(*args)))
+            return done[-1]
+
+        monkeypatch.setattr(module, "post", post)
+    kept = backflush.Lookups(
+        sites={line: site},
+        sources={(site, line): stores.line_side},
+        receiving={(site, False): finished},
+    )
+    rng = random.Random(seed)
+    t0 = datetime(2026, 2, 2, 6, 0, tzinfo=UTC)
+    for n in range(20):
+        for material, lots in ((stores.paste, paste_lots), (stores.pcb, pcb_lots)):
+            if rng.random() < 0.4:
+                body = {"material_id": material, "qty": rng.randint(1, 150),
+                        "lot": rng.choice(lots[:-1]), "location_id": stores.line_side}  # fmt: skip
+                post_ok(supervisor, "/stock-movements/receipts", body)
+        produced = [
+            backflush.Produced(
+                rng.choice(ops), line, rng.randint(0, 40), rng.randint(0, 4),
+                t0.replace(hour=6 + n // 6, minute=n % 6 * 10 + i), "count",
+                f"{rng.randint(1, 3)}/b{n}-{i}", "machine",
+            )
+            for i in range(rng.randint(1, 5))
+        ]  # fmt: skip
+        with engine.connect() as conn:
+            with conn.begin() as tx:
+                backflush.backflush(conn, produced, None)
+                looked_up = _booked(conn)
+                tx.rollback()
+            before = len(done)
+            with conn.begin():
+                backflush.backflush(conn, produced, kept)
+                direct = _booked(conn)
+        assert done[before:] == [True], f"batch {n} did not take the direct path"
+        assert direct == looked_up, f"batch {n}"
+    moves = direct["movements"]
+    assert any(m[11] for m in moves)  # something went below zero and was flagged
+    assert {m[5] for m in moves if m[0] == "backflush"} >= {"P-1", "P-2", "B-1"}
+    assert any(m[0] == "production_receipt" for m in moves)
+    _ledger_is_the_sum(db)
