@@ -251,13 +251,19 @@ def test_working_windows_leave_out_nights_and_breaks(db: Session, world: World) 
 
 
 def publish(
-    db: Session, world: World, now: datetime, spans: dict[tuple[str, int], tuple[float, float]]
-) -> None:
-    """A published plan: (order number, seq) -> (start, end) in hours from ``now``."""
+    db: Session,
+    world: World,
+    now: datetime,
+    spans: dict[tuple[str, int], tuple[float, float]],
+    draft: bool = False,
+) -> int:
+    """A published plan (or a draft): (order number, seq) -> (start, end) in hours from
+    ``now``; its id."""
     from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
 
     plan = SchedulePlan(
-        kind="full", status=PlanStatus.PUBLISHED, published_at=now, horizon_start=now,
+        kind="full", status=PlanStatus.DRAFT if draft else PlanStatus.PUBLISHED,
+        published_at=None if draft else now, horizon_start=now,
         horizon_end=now + timedelta(days=2), solver_status="FEASIBLE", objective={},
         instance_blob=b"",
     )  # fmt: skip
@@ -275,6 +281,7 @@ def publish(
             )
         )  # fmt: skip
     db.commit()
+    return plan.id
 
 
 def test_a_stage_behind_its_plan_names_the_stop(

@@ -42,7 +42,9 @@ from linewise.analytics.delivery import (
     detect_delays,
     forecast,
 )
+from linewise.core import events
 from linewise.domains.delivery import repository as estimates_repo
+from linewise.domains.delivery.events import EstimatesRefreshed
 from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.working_time import WorkingTime
@@ -382,6 +384,7 @@ def refresh(db: Session, now: datetime) -> int:
         )
         db.execute(stmt, rows)
     db.execute(delete(DeliveryEstimate).where(DeliveryEstimate.made_at < now))
+    events.record(db, EstimatesRefreshed(now, len(rows)))
     return len(rows)
 
 
