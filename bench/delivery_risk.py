@@ -16,8 +16,8 @@ fixed before looking at the scored seed: among methods whose interval coverage i
 the late orders flagged and ≤ 10 % false alarms. The scored seed (``--score 1``) is then
 evaluated with both, beside the current method (``bands``) at ``LATE_FLAG_P``.
 
-Usage: bench/delivery_risk.py [--tune 2] [--score 1]  (after bench/delivery.py --dump on
-both seeds)
+Usage: bench/delivery_risk.py [--tune 2,3] [--score 1]  (after bench/delivery.py --dump
+on each seed; tuning seeds are each replayed on their own and their figures pooled)
 """
 
 from __future__ import annotations
@@ -282,44 +282,56 @@ def threshold_for(m: dict[str, Any]) -> float | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tune", type=int, default=2)
+    ap.add_argument("--tune", default="2", help="tuning seeds, pooled (e.g. 2,3)")
     ap.add_argument("--score", type=int, default=1)
     ap.add_argument("--methods", default=",".join(METHODS))
     args = ap.parse_args()
     names = args.methods.split(",")
-    out: dict[str, Any] = {}
-    for seed in (args.tune, args.score):
-        rows = load(seed)
-        out[str(seed)] = {}
+    tune_seeds = [int(x) for x in args.tune.split(",")]
+    runs = {"tune": tune_seeds, "score": [args.score]}
+    out: dict[str, Any] = {"tune_seeds": tune_seeds, "score_seed": args.score}
+    for role, seeds in runs.items():
+        rows = {seed: load(seed) for seed in seeds}
+        out[role] = {}
         for name in names:
-            m = metrics(replay(rows, METHODS[name]))
-            out[str(seed)][name] = m
+            results: list[tuple[Row, float, bool | None]] = []
+            for seed, seed_rows in rows.items():
+                # each run is replayed on its own (its own history); pooled for the figures
+                for r, p, c in replay(seed_rows, METHODS[name]):
+                    r.order = f"{seed}:{r.order}"
+                    results.append((r, p, c))
+            m = metrics(results)
+            out[role][name] = m
             th = threshold_for(m)
             at = m["sweep"][LATE_FLAG_P]
             print(
-                f"seed {seed} {name:22s} brier {m['brier']:.5f} coverage {m['coverage']}"
-                f" | at {LATE_FLAG_P}: {at['flagged']} flagged, late {at['late_flagged']},"
-                f" false {at['false_alarms']} | lowest threshold meeting both: {th}",
+                f"{role} {','.join(map(str, seeds))} {name:20s} brier {m['brier']:.5f}"
+                f" coverage {m['coverage']} | at {LATE_FLAG_P}: {at['flagged']} flagged,"
+                f" late {at['late_flagged']}, false {at['false_alarms']}"
+                f" | lowest threshold meeting both: {th}",
                 flush=True,
             )
-    tune = out[str(args.tune)]
+            for r, _p, _c in results:  # the rows are replayed again by the next method
+                r.order = r.order.split(":", 1)[1]
+    tune = out["tune"]
     eligible = [n for n in names if abs((tune[n]["coverage"] or 0) - 0.8) <= 0.05]
     chosen = min(eligible, key=lambda n: tune[n]["brier"]) if eligible else None
-    print(f"\nchosen on seed {args.tune} (coverage 80 ± 5 %, lowest Brier): {chosen}")
+    print(f"\nchosen on seeds {args.tune} (coverage 80 ± 5 %, lowest Brier): {chosen}")
     if chosen is not None:
         th = threshold_for(tune[chosen]) or LATE_FLAG_P
-        print(f"its threshold on seed {args.tune}: {th}")
-        for seed in (args.tune, args.score):
+        print(f"its threshold on seeds {args.tune}: {th}")
+        for role in runs:
             for name, at in ((chosen, th), ("bands", LATE_FLAG_P)):
-                m = out[str(seed)][name]
+                m = out[role][name]
                 s = m["sweep"][at]
                 print(
-                    f"seed {seed} {name} at p ≥ {at}: flagged {s['flagged']}, late flagged"
+                    f"{role} {name} at p ≥ {at}: flagged {s['flagged']}, late flagged"
                     f" {s['late_flagged']}, false alarms {s['false_alarms']},"
                     f" coverage {m['coverage']}, Brier {m['brier']}"
                 )
         out["chosen"] = {"method": chosen, "threshold": th}
-    (RESULTS / "delivery_risk.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
+    name = f"delivery_risk_tune{'-'.join(map(str, tune_seeds))}_score{args.score}.json"
+    (RESULTS / name).write_text(json.dumps(out, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
