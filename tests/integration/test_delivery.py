@@ -281,7 +281,7 @@ def publish(
             )
         )  # fmt: skip
     db.commit()
-    return plan.id
+    return int(plan.id)
 
 
 def test_a_stage_behind_its_plan_names_the_stop(

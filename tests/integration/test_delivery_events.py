@@ -82,6 +82,21 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
     db.commit()
     before_a, before_b = _stored(db, "PO-A"), _stored(db, "PO-B")
     assert before_a.delay is None  # no plan yet: nothing to be behind
+    # A draft plan, published below: PO-A's SMT should have ended 30 min ago. Written
+    # before the app starts: once its workers run, this test only reads (on SQLite the
+    # test's own writes would race the workers' for the one write lock).
+    plan_id = publish(
+        db, world, now,
+        {("PO-A", 1): (-2, -0.5), ("PO-A", 2): (-0.5, 1),
+         ("PO-B", 1): (1, 2), ("PO-B", 2): (2, 3.5)},
+        draft=True,
+    )  # fmt: skip
+    smt = db.scalars(
+        select(OrderOperation.id)
+        .join(ProductionOrder)
+        .where(ProductionOrder.number == "PO-A", OrderOperation.seq == 1)
+    ).one()
+    db.rollback()
     app: FastAPI = create_app(
         settings.model_copy(
             update={
@@ -91,20 +106,15 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
                 "delivery_refresh_coalesce_s": 0.2,
             }
         ),
-        engine=db.get_bind(),  # type: ignore[arg-type]
+        engine=db.get_bind(),
     )
     refreshes = Refreshes()
     app.state.bus.subscribe(refreshes, EstimatesRefreshed)
     with TestClient(app) as client:
         operator = login(client, "operator")
         # 40 more units through PO-A's running SMT stage, reported at the terminal
-        smt = db.scalars(
-            select(OrderOperation)
-            .join(ProductionOrder)
-            .where(ProductionOrder.number == "PO-A", OrderOperation.seq == 1)
-        ).one()
         r = operator.post(
-            f"/api/v1/terminal/operations/{smt.id}/reports",
+            f"/api/v1/terminal/operations/{smt}/reports",
             json={"good": 40},
             headers={"Idempotency-Key": "delivery-report-1"},
         )
@@ -116,15 +126,8 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
         gained = (before_a.eta - a.eta).total_seconds()
         assert abs(gained - 40 * 60) < 120, gained
 
-        # A plan is published: PO-A's SMT should have ended 30 min ago, so the stored
-        # estimate now names the stage behind plan; PO-B gets its planned spans.
+        # The plan is published: the stored estimate now names PO-A's stage behind plan.
         count = len(refreshes.seen)
-        plan_id = publish(
-            db, world, now,
-            {("PO-A", 1): (-2, -0.5), ("PO-A", 2): (-0.5, 1),
-             ("PO-B", 1): (1, 2), ("PO-B", 2): (2, 3.5)},
-            draft=True,
-        )  # fmt: skip
         planner = login(TestClient(app), "planner")
         r = planner.post(f"/api/v1/plans/{plan_id}/publish")
         assert r.status_code == 200, r.text
@@ -138,7 +141,7 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
 def test_a_burst_of_events_enqueues_one_refresh(db: Session) -> None:
     """Fifty counts within the coalescing window: one job, enqueued after the window."""
     woken = threading.Event()
-    trigger = RefreshTrigger(make_session_factory(db.get_bind()), 0.5, woken.set)  # type: ignore[arg-type]
+    trigger = RefreshTrigger(make_session_factory(db.get_bind()), 0.5, woken.set)
     trigger.start()
     try:
         for machine in range(50):
