@@ -456,3 +456,18 @@ def test_the_order_panel_and_attribution_read_the_stored_run(
     order.status, order.completed_at = "completed", utcnow()
     db.commit()
     assert client.get(f"/api/v1/delivery/orders/{a_id}").status_code == 404
+
+
+def test_an_earlier_run_committing_late_keeps_the_newer_estimates(
+    db: Session, world: World
+) -> None:
+    """Two refreshes overlap (an event's and the minute's): the one that started first
+    but commits last does not put its older figures over the newer ones."""
+    now = utcnow()
+    seed_factory(db, world, now)
+    assert service.refresh(db, now) == 2
+    db.commit()
+    assert service.refresh(db, now - timedelta(seconds=30)) == 2
+    db.commit()
+    made = set(db.scalars(select(DeliveryEstimate.made_at)))
+    assert made == {now}

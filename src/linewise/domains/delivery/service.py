@@ -437,7 +437,8 @@ def refresh(db: Session, now: datetime) -> int:
     """Rewrite every open order's current estimate; drop those of orders no longer open.
 
     One upsert (rows in order id order, so that two refreshes running at once lock them
-    in the same order), then the rows this run did not write: closed or deleted orders.
+    in the same order; a row a later run already wrote is left as it is), then the rows
+    this run did not write: closed or deleted orders.
     """
     ctx = load(db, now)
     rows = [
@@ -464,6 +465,9 @@ def refresh(db: Session, now: datetime) -> int:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keep),
             set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keep},
+            # Event-driven and periodic runs may overlap: one that started earlier and
+            # commits later must not put its older estimates over the newer ones.
+            where=table.c.made_at <= stmt.excluded.made_at,
         )
         db.execute(stmt, rows)
     db.execute(delete(DeliveryEstimate).where(DeliveryEstimate.made_at < now))
