@@ -140,6 +140,10 @@ def main() -> None:
     ap.add_argument("--recent-days", type=float, default=0, help="calibrate on the last N days")
     ap.add_argument("--timing", action="store_true", help="only time the reads on SQLite")
     ap.add_argument("--seed", type=int, default=1, help="1: the scored run; others: tuning")
+    ap.add_argument(
+        "--dump", action="store_true",
+        help="also write every prediction's remaining and slack time (bench/delivery_risk.py)",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.quick:
         args.orders, args.days, args.every = 200, 21, 6.0
@@ -186,6 +190,8 @@ def main() -> None:
     # completion, scrap and rework against both baselines, on orders predicted after two
     # days of history
     yields = PredictionBench(spec, ops, finish, plan_finish, NOW + timedelta(days=2))
+    # (made at, order, product, predicted remaining s, slack to due s, stages open)
+    replay: list[tuple[datetime, str, str, float, float, int]] = []
     t = NOW
     step = timedelta(hours=args.every)
     while t + step < end:
@@ -213,6 +219,10 @@ def main() -> None:
             f = fc[oin.key].finish
             est = calib.estimate(t, f, oin.due, cal, SITE)
             history.append((t, oin.key, cal.working_seconds(SITE, t, f)))
+            if args.dump:
+                slack = cal.working_seconds(SITE, t, oin.due) if oin.due > t else -1.0
+                stages_open = sum(1 for st in oin.stages if st.status != "completed")
+                replay.append((t, oin.key, oin.product, history[-1][2], slack, stages_open))
             snapshots.append(
                 {
                     "t": t,
@@ -227,6 +237,7 @@ def main() -> None:
                 }
             )
     sim.ground_truth()
+    due_of = {o.number: o.due for o in spec.orders}
     results = {
         "orders": len(spec.orders),
         "lines": len(spec.lines),
@@ -246,6 +257,21 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "delivery.json" if args.seed == 1 else f"delivery_seed{args.seed}.json"
     (RESULTS / name).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    if args.dump:
+        # the actual remaining working time of each prediction, once its order finished
+        actual = finish
+        rows = [
+            {
+                "t": made.isoformat(), "order": o, "product": product, "pred_s": pred,
+                "slack_s": slack, "stages_open": n_open,
+                "actual_s": cal.working_seconds(SITE, made, actual[o]) if o in actual else None,
+                "finish": actual[o].isoformat() if o in actual else None,
+                "due": due_of[o].isoformat(),
+            }
+            for made, o, product, pred, slack, n_open in replay
+        ]  # fmt: skip
+        dump = RESULTS / f"delivery_replay_seed{args.seed}.json"
+        dump.write_text(json.dumps(rows), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -365,13 +391,38 @@ def timing(spec: FactorySpec) -> None:
             t7 = time.monotonic()
             orders_page(db, NOW, True)
             t8 = time.monotonic()
+        # The order page's panel and the lateness attribution (the route's default window):
+        # forecast per read, as they did, and from the stored run.
+        assert stored is not None
+        one = int(stored["items"][0]["order_id"])
+        a, b = NOW - timedelta(days=7), NOW + timedelta(days=7)
+        with factory() as db:
+            p0 = time.monotonic()
+            ctx = service.load(db, NOW)
+            found = next(e for e in service.estimates(ctx) if e.order.id == one)
+            service.stage_rows(ctx, found)
+            p1 = time.monotonic()
+            ctx = service.load(db, NOW)
+            blame = service.attribution(db, ctx.orders, ctx.forecasts, ctx.lines, a, b)
+            p2 = time.monotonic()
+        with factory() as db:
+            p3 = time.monotonic()
+            panel = service.stored_order(db, one, NOW)
+            p4 = time.monotonic()
+            blame_stored = service.attribution_at(db, NOW, a, b)
+            p5 = time.monotonic()
+        assert panel is not None and blame_stored["late_orders"] == blame["late_orders"]
         engine.dispose()
-    assert stored is not None and len(stored["items"]) == len(est)
+    assert len(stored["items"]) == len(est)
     out = {"orders": len(est), "delivery_read_s": round(t1 - t0, 2),
            "plan_lateness_read_s": round(t2 - t1, 2), "refresh_job_s": round(t4 - t3, 2),
            "stored_delivery_read_s": round(t6 - t5, 3),
            "orders_page_by_risk_s": round(t7 - t6, 3),
-           "orders_page_late_by_risk_s": round(t8 - t7, 3), "riskiest": page}  # fmt: skip
+           "orders_page_late_by_risk_s": round(t8 - t7, 3), "riskiest": page,
+           "order_panel_computed_s": round(p1 - p0, 3), "order_panel_stored_s": round(p4 - p3, 3),
+           "attribution_computed_s": round(p2 - p1, 3),
+           "attribution_stored_s": round(p5 - p4, 3),
+           "attribution_late_orders": blame["late_orders"]}  # fmt: skip
     print(json.dumps(out))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "delivery_timing.json").write_text(json.dumps(out), encoding="utf-8")

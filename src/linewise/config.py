@@ -203,6 +203,13 @@ class Settings(BaseSettings):
     # verdict and the Orders list read (an estimate older than 30 min is not used, so
     # run it more often than that); empty: off, orders are judged on their plan.
     delivery_refresh_cron: str = "* * * * *"
+    # Besides the cron: a published plan, a terminal report or machine counts enqueue a
+    # refresh (in a process with job workers), the events of this many seconds after the
+    # first one coalesced into one run (a burst of counts is one refresh, not one each).
+    delivery_refresh_on_events: bool = True
+    delivery_refresh_coalesce_s: float = Field(
+        default=5.0, ge=0, le=600, description="seconds an event-driven refresh waits"
+    )
 
     # The assistant's optional language model (docs/assistant-mcp.md): an OpenAI-compatible
     # chat completions endpoint (Ollama, vLLM, llama.cpp server). It may pick the tool and

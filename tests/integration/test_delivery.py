@@ -251,13 +251,19 @@ def test_working_windows_leave_out_nights_and_breaks(db: Session, world: World) 
 
 
 def publish(
-    db: Session, world: World, now: datetime, spans: dict[tuple[str, int], tuple[float, float]]
-) -> None:
-    """A published plan: (order number, seq) -> (start, end) in hours from ``now``."""
+    db: Session,
+    world: World,
+    now: datetime,
+    spans: dict[tuple[str, int], tuple[float, float]],
+    draft: bool = False,
+) -> int:
+    """A published plan (or a draft): (order number, seq) -> (start, end) in hours from
+    ``now``; its id."""
     from linewise.domains.planning.models import PlannedOperation, PlanStatus, SchedulePlan
 
     plan = SchedulePlan(
-        kind="full", status=PlanStatus.PUBLISHED, published_at=now, horizon_start=now,
+        kind="full", status=PlanStatus.DRAFT if draft else PlanStatus.PUBLISHED,
+        published_at=None if draft else now, horizon_start=now,
         horizon_end=now + timedelta(days=2), solver_status="FEASIBLE", objective={},
         instance_blob=b"",
     )  # fmt: skip
@@ -275,6 +281,7 @@ def publish(
             )
         )  # fmt: skip
     db.commit()
+    return int(plan.id)
 
 
 def test_a_stage_behind_its_plan_names_the_stop(
@@ -398,3 +405,69 @@ def test_the_orders_list_sorts_by_late_risk_on_the_server(
     assert [o["number"] for o in lowest[-2:]] == ["PO-B", "PO-A"]
     r = client.get("/api/v1/orders", params={"sort": "late_riskiness"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "sort"
+
+
+def test_the_order_panel_and_attribution_read_the_stored_run(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    publish(db, world, now, {("PO-A", 1): (-2, -0.5), ("PO-A", 2): (-0.5, 1),
+                             ("PO-B", 1): (1, 2), ("PO-B", 2): (2, 3.5)})  # fmt: skip
+    client = as_role["planner"]
+    a_id = db.scalars(select(ProductionOrder.id).where(ProductionOrder.number == "PO-A")).one()
+    live = client.get(f"/api/v1/delivery/orders/{a_id}").json()
+    live_blame = client.get("/api/v1/delivery/attribution").json()
+    assert live["stored"] is False
+    made = utcnow()
+    assert service.refresh(db, made) == 2
+    db.commit()
+    stored = client.get(f"/api/v1/delivery/orders/{a_id}").json()
+    assert stored["stored"] is True and datetime.fromisoformat(stored["as_of"]) == made
+    assert [s["seq"] for s in stored["stages"]] == [s["seq"] for s in live["stages"]]
+    for was, got in zip(live["stages"], stored["stages"], strict=True):
+        assert {k: v for k, v in got.items() if k not in ("start", "eta")} == {
+            k: v for k, v in was.items() if k not in ("start", "eta")
+        }
+        for k in ("start", "eta"):  # computed a moment apart
+            gap = datetime.fromisoformat(got[k]) - datetime.fromisoformat(was[k])
+            assert abs(gap.total_seconds()) < 60
+    assert stored["delay"] == live["delay"] and stored["p_late"] == pytest.approx(
+        live["p_late"], abs=0.05
+    )
+    blame = client.get("/api/v1/delivery/attribution").json()
+    assert blame["late_orders"] == live_blame["late_orders"] == 1
+    assert blame["late_min"] == pytest.approx(live_blame["late_min"], abs=1)
+    # The stored run is what they read: move PO-A's stored finish an hour later, and the
+    # lateness the attribution shares out grows by that hour.
+    row = db.get(DeliveryEstimate, a_id)
+    assert row is not None and row.stages is not None
+    later = row.eta + timedelta(hours=1)
+    row.eta = later
+    row.stages = [*row.stages[:-1], row.stages[-1] | {"eta": later.isoformat()}]
+    db.commit()
+    moved = client.get("/api/v1/delivery/attribution").json()
+    assert moved["late_min"] == pytest.approx(blame["late_min"] + 60, abs=0.2)
+    panel = client.get(f"/api/v1/delivery/orders/{a_id}").json()
+    assert datetime.fromisoformat(panel["eta"]) == later
+    # a closed order has no panel, stored row or not
+    order = db.get(ProductionOrder, a_id)
+    assert order is not None
+    order.status, order.completed_at = "completed", utcnow()
+    db.commit()
+    assert client.get(f"/api/v1/delivery/orders/{a_id}").status_code == 404
+
+
+def test_an_earlier_run_committing_late_keeps_the_newer_estimates(
+    db: Session, world: World
+) -> None:
+    """Two refreshes overlap (an event's and the minute's): the one that started first
+    but commits last does not put its older figures over the newer ones."""
+    now = utcnow()
+    seed_factory(db, world, now)
+    assert service.refresh(db, now) == 2
+    db.commit()
+    assert service.refresh(db, now - timedelta(seconds=30)) == 2
+    db.commit()
+    made = set(db.scalars(select(DeliveryEstimate.made_at)))
+    assert made == {now}

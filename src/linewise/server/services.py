@@ -217,6 +217,8 @@ def build_container(app: Any) -> ServiceContainer:
         jobs = JobWorkerService(state)
         container.add(jobs)
         container.add(AlertTriggerService(state, jobs.wake))
+        if settings.delivery_refresh_on_events:
+            container.add(DeliveryRefreshTriggerService(state, jobs.wake))
     for background in state.background:
         name = getattr(background, "__name__", "background")
         container.add(TaskService(name, _bound(background, app)))
@@ -271,6 +273,36 @@ class AlertTriggerService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        trigger, self._trigger = self._trigger, None
+        if trigger is not None:
+            await asyncio.to_thread(trigger.stop)
+
+
+class DeliveryRefreshTriggerService:
+    """A published plan, terminal reports and machine counts on the bus enqueue the
+    delivery estimates' refresh, coalesced (docs/delivery.md)."""
+
+    name = "delivery-refresh-trigger"
+
+    def __init__(self, state: Any, wake: Callable[[], None]) -> None:
+        self.state = state
+        self.wake = wake
+        self._trigger: Any = None
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    async def start(self) -> None:
+        from linewise.domains.delivery.trigger import TRIGGERS, RefreshTrigger
+
+        coalesce = self.state.settings.delivery_refresh_coalesce_s
+        trigger = RefreshTrigger(self.state.session_factory, coalesce, self.wake)
+        trigger.start()
+        self._unsubscribe = [self.state.bus.subscribe(trigger.on_event, t) for t in TRIGGERS]
+        self._trigger = trigger
+
+    async def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
         trigger, self._trigger = self._trigger, None
         if trigger is not None:
             await asyncio.to_thread(trigger.stop)

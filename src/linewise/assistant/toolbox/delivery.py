@@ -132,7 +132,7 @@ def delay_attribution(ctx: ToolContext, p: AttributionParams) -> ToolResult:
         query = f"?from={iso(span.start)}&to={iso(span.end)}".replace("+", "%2B")
     if span.end - span.start > timedelta(days=92):
         raise ToolRefused("the window is longer than the route's 92 days")
-    body = service.attribution(ctx.db, service.load(ctx.db, ctx.now), span.start, span.end)
+    body = service.attribution_at(ctx.db, ctx.now, span.start, span.end)
     stages = [
         {
             "line": s["line_code"],

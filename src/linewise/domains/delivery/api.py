@@ -78,30 +78,22 @@ def delivery_order(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """One open order's estimate with each stage's expected start and end (404 when the
-    order does not exist or is no longer open)."""
-    ctx = service.load(db, utcnow())
+    order does not exist or is no longer open). Read from the latest ``delivery.refresh``
+    run when it is fresh (``stored``, ``as_of`` its time), else computed for this read."""
+    now = utcnow()
+    stored = service.stored_order(db, order_id, now)
+    if stored is not None:
+        return stored
+    ctx = service.load(db, now)
     found = next((e for e in service.estimates(ctx) if e.order.id == order_id), None)
     if found is None:
         raise NotFound(f"open production order {order_id} not found")
-    out = _order_out(ctx, found)
     ops = {op.seq: op for op in found.order.operations}
-    inputs = next(i for i in ctx.inputs if i.key == str(order_id))
-    planned = {s.seq: s for s in inputs.stages}
-    stages = []
-    for s in found.forecast.stages:
-        line_id, code = service.line_label(ctx, s.line)
-        op = ops[s.seq]
-        stages.append(
-            {
-                "seq": s.seq, "name": op.name, "status": op.status, "line_id": line_id,
-                "line_code": code, "start": s.start, "eta": s.end,
-                "planned_start": planned[s.seq].planned_start,
-                "planned_end": planned[s.seq].planned_end,
-                "queue_min": round(s.queue_s / 60, 1), "remaining_units": s.remaining_units,
-                "done": s.done,
-            }
-        )  # fmt: skip
-    return out | {"stages": stages}
+    stages = [
+        s | {"name": ops[s["seq"]].name, "status": ops[s["seq"]].status}
+        for s in service.stage_rows(ctx, found)
+    ]
+    return _order_out(ctx, found) | {"stages": stages, "stored": False, "as_of": now}
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -155,10 +147,11 @@ def delivery_attribution(
 ) -> dict[str, Any]:
     """Which stage causes the delays of the orders due in the window (default: this week
     and the next): their lateness minutes shared among lines by queue beyond plan and
-    time lost against plan, with the orders behind each; waiting between stages."""
+    time lost against plan, with the orders behind each; waiting between stages. Open
+    orders count with the ETAs of the latest refresh when it covers them all."""
     now = utcnow()
     _window(start, end, timedelta(days=14), timedelta(days=3660))  # the range check
     a = start or now - timedelta(days=7)
     b = end or now + timedelta(days=7)
     a, b = _window(a, b, timedelta(days=14), timedelta(days=92))
-    return service.attribution(db, service.load(db, now), a, b)
+    return service.attribution_at(db, now, a, b)

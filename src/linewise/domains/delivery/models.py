@@ -54,6 +54,9 @@ class DeliveryEstimate(Base):
     calibrated: Mapped[bool] = mapped_column(Boolean, default=False)
     # the first stage behind its plan (``_order_out``'s ``delay``), or null
     delay: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # each stage's expected start and end beside its plan (``service.stage_rows``, times
+    # as ISO strings): the order page's panel and the lateness attribution read them
+    stages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     # the run's figures, the same on every row of one refresh
     calibration_size: Mapped[int] = mapped_column(Integer, default=0)
     rate_samples: Mapped[int] = mapped_column(Integer, default=0)

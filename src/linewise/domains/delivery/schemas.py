@@ -54,6 +54,11 @@ class DeliveryOrderOut(ResponseModel):
 
 class DeliveryOrderDetailOut(DeliveryOrderOut):
     stages: list[DeliveryStageOut]
+    as_of: datetime = Field(description="when the estimate was made")
+    stored: bool = Field(
+        description="true: from the latest delivery.refresh run (as_of: when it ran); "
+        "false: computed for this read (no fresh run covered the order)"
+    )
 
 
 class DeliveryOrdersOut(ResponseModel):

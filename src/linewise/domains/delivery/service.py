@@ -35,6 +35,7 @@ from linewise.analytics.delivery import (
     Residual,
     StageActual,
     StageDelay,
+    StageForecast,
     StageIn,
     StageStatus,
     WindowCalendar,
@@ -42,7 +43,9 @@ from linewise.analytics.delivery import (
     detect_delays,
     forecast,
 )
+from linewise.core import events
 from linewise.domains.delivery import repository as estimates_repo
+from linewise.domains.delivery.events import EstimatesRefreshed
 from linewise.domains.delivery.models import DeliveryEstimate, DeliveryPrediction
 from linewise.domains.equipment.models import Line, Machine
 from linewise.domains.people.working_time import WorkingTime
@@ -349,11 +352,93 @@ def delay_out(ctx: Context, d: StageDelay | None) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
+def stage_rows(ctx: Context, e: OrderEstimate) -> list[dict[str, Any]]:
+    """Each stage's expected start and end beside its plan (the order page's panel), less
+    what the order's operations say now (name, status)."""
+    inputs = next(i for i in ctx.inputs if i.key == str(e.order.id))
+    planned = {s.seq: s for s in inputs.stages}
+    out: list[dict[str, Any]] = []
+    for s in e.forecast.stages:
+        line_id, code = line_label(ctx, s.line)
+        out.append(
+            {
+                "seq": s.seq, "line_id": line_id, "line_code": code, "start": s.start,
+                "eta": s.end, "planned_start": planned[s.seq].planned_start,
+                "planned_end": planned[s.seq].planned_end,
+                "queue_min": round(s.queue_s / 60, 1), "remaining_units": s.remaining_units,
+                "done": s.done,
+            }
+        )  # fmt: skip
+    return out
+
+
+def stored_stages(ctx: Context, e: OrderEstimate) -> list[dict[str, Any]]:
+    """``stage_rows`` as JSON stores them (times as ISO 8601 strings)."""
+    return [
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+        for row in stage_rows(ctx, e)
+    ]
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def stored_order(db: Session, order_id: int, now: datetime) -> dict[str, Any] | None:
+    """``GET /delivery/orders/{id}`` from the latest refresh (with its ``as_of``); None
+    when the order has no fresh stored estimate with its stages (compute instead)."""
+    row = db.execute(
+        select(DeliveryEstimate, ProductionOrder)
+        .join(ProductionOrder, ProductionOrder.id == DeliveryEstimate.order_id)
+        .where(
+            DeliveryEstimate.order_id == order_id,
+            DeliveryEstimate.made_at >= now - estimates_repo.FRESH_FOR,
+            ProductionOrder.status.in_(OPEN),
+        )
+        .options(selectinload(ProductionOrder.operations), selectinload(ProductionOrder.product))
+    ).first()
+    if row is None:
+        return None
+    e, o = row[0], row[1]
+    if e.stages is None:  # stored before the stages were
+        return None
+    ops = {op.seq: op for op in o.operations}
+    stages = [
+        s | {
+            "name": ops[s["seq"]].name, "status": ops[s["seq"]].status,
+            "start": _when(s["start"]), "eta": _when(s["eta"]),
+            "planned_start": _when(s["planned_start"]), "planned_end": _when(s["planned_end"]),
+        }
+        for s in e.stages
+        if s["seq"] in ops
+    ]  # fmt: skip
+    return _stored_out(e, o) | {"stages": stages, "stored": True, "as_of": e.made_at}
+
+
+def _stored_out(e: DeliveryEstimate, o: ProductionOrder) -> dict[str, Any]:
+    return {
+        "order_id": o.id,
+        "number": o.number,
+        "product_code": o.product.code,
+        "status": o.status,
+        "quantity": o.quantity,
+        "due_date": o.due_date,
+        "eta": e.eta,
+        "eta_low": e.eta_low,
+        "eta_high": e.eta_high,
+        "p_late": round(e.p_late, 4),
+        "late_by_min": round((e.eta - o.due_date).total_seconds() / 60, 1),
+        "calibrated": e.calibrated,
+        "delay": e.delay,
+    }
+
+
 def refresh(db: Session, now: datetime) -> int:
     """Rewrite every open order's current estimate; drop those of orders no longer open.
 
     One upsert (rows in order id order, so that two refreshes running at once lock them
-    in the same order), then the rows this run did not write: closed or deleted orders.
+    in the same order; a row a later run already wrote is left as it is), then the rows
+    this run did not write: closed or deleted orders.
     """
     ctx = load(db, now)
     rows = [
@@ -366,6 +451,7 @@ def refresh(db: Session, now: datetime) -> int:
             "p_late": e.estimate.p_late,
             "calibrated": e.estimate.calibrated,
             "delay": delay_out(ctx, e.delay),
+            "stages": stored_stages(ctx, e),
             "calibration_size": ctx.calibration.size,
             "rate_samples": ctx.rates.samples,
         }
@@ -379,9 +465,13 @@ def refresh(db: Session, now: datetime) -> int:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keep),
             set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keep},
+            # Event-driven and periodic runs may overlap: one that started earlier and
+            # commits later must not put its older estimates over the newer ones.
+            where=table.c.made_at <= stmt.excluded.made_at,
         )
         db.execute(stmt, rows)
     db.execute(delete(DeliveryEstimate).where(DeliveryEstimate.made_at < now))
+    events.record(db, EstimatesRefreshed(now, len(rows)))
     return len(rows)
 
 
@@ -402,24 +492,7 @@ def stored_orders(db: Session, now: datetime, limit: int) -> dict[str, Any] | No
     if not rows:
         return None
     first: DeliveryEstimate = rows[0][0]
-    items = [
-        {
-            "order_id": o.id,
-            "number": o.number,
-            "product_code": o.product.code,
-            "status": o.status,
-            "quantity": o.quantity,
-            "due_date": o.due_date,
-            "eta": e.eta,
-            "eta_low": e.eta_low,
-            "eta_high": e.eta_high,
-            "p_late": round(e.p_late, 4),
-            "late_by_min": round((e.eta - o.due_date).total_seconds() / 60, 1),
-            "calibrated": e.calibrated,
-            "delay": e.delay,
-        }
-        for e, o in rows
-    ]
+    items = [_stored_out(e, o) for e, o in rows]
     return {
         "as_of": max(e.made_at for e, _o in rows),
         "stored": True,
@@ -558,7 +631,61 @@ def bottlenecks(db: Session, start: datetime, end: datetime, period: str) -> dic
 # --- lateness attribution and waiting between stages -----------------------------------
 
 
-def attribution(db: Session, ctx: Context, start: datetime, end: datetime) -> dict[str, Any]:
+def stored_forecasts(
+    db: Session, orders: Sequence[ProductionOrder], now: datetime
+) -> dict[str, OrderForecast] | None:
+    """These open orders' forecasts as the latest refresh stored them; None when one of
+    them has no fresh stored estimate with its stages (compute them all instead)."""
+    found = estimates_repo.current(db, [o.id for o in orders], now)
+    out: dict[str, OrderForecast] = {}
+    for o in orders:
+        e = found.get(o.id)
+        if e is None or e.stages is None:
+            return None
+        stages = tuple(
+            StageForecast(
+                s["seq"], _key(s["line_id"]), datetime.fromisoformat(s["start"]),
+                datetime.fromisoformat(s["eta"]), float(s["queue_min"]) * 60,
+                int(s["remaining_units"]), bool(s["done"]),
+            )
+            for s in e.stages
+        )  # fmt: skip
+        out[str(o.id)] = OrderForecast(str(o.id), e.eta, stages)
+    return out
+
+
+def attribution_at(db: Session, now: datetime, start: datetime, end: datetime) -> dict[str, Any]:
+    """``attribution`` with the open orders' ETAs of the latest refresh when it covers
+    every open order due in the window, else forecast for this read."""
+    open_ = list(
+        db.scalars(
+            select(ProductionOrder)
+            .where(
+                ProductionOrder.due_date >= start,
+                ProductionOrder.due_date < end,
+                ProductionOrder.status.in_(OPEN),
+            )
+            .options(
+                selectinload(ProductionOrder.operations), selectinload(ProductionOrder.product)
+            )
+        )
+    )
+    forecasts = stored_forecasts(db, open_, now)
+    if forecasts is None:
+        ctx = load(db, now)
+        return attribution(db, ctx.orders, ctx.forecasts, ctx.lines, start, end)
+    lines = {ln.id: ln for ln in db.scalars(select(Line))}
+    return attribution(db, open_, forecasts, lines, start, end)
+
+
+def attribution(
+    db: Session,
+    open_orders: Sequence[ProductionOrder],
+    forecasts: dict[str, OrderForecast],
+    lines: dict[int, Line],
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
     """Lateness minutes of the orders due in ``[start, end)`` shared among their stages
     (queue beyond plan, time lost against plan), by line; and the waiting time between
     stages per product. Done orders count with what happened, open ones with their ETA."""
@@ -575,7 +702,7 @@ def attribution(db: Session, ctx: Context, start: datetime, end: datetime) -> di
             )
         )
     )
-    open_ = [o for o in ctx.orders if start <= o.due_date < end]
+    open_ = [o for o in open_orders if start <= o.due_date < end]
     _pid, spans = planning.published_spans(db, [o.id for o in done + open_])
     span_of = {s.operation_id: s for s in spans if s.operation_id is not None}
     steps = {op.step_id for o in done + open_ for op in o.operations if op.step_id is not None}
@@ -585,7 +712,7 @@ def attribution(db: Session, ctx: Context, start: datetime, end: datetime) -> di
     late_orders = 0
     total_late = 0.0
     for order in done + open_:
-        fc = ctx.forecasts.get(str(order.id))
+        fc = forecasts.get(str(order.id))
         stages: list[StageActual] = []
         prev_end: datetime | None = order.release_date
         prev_planned_end: datetime | None = None
@@ -621,7 +748,7 @@ def attribution(db: Session, ctx: Context, start: datetime, end: datetime) -> di
         for blame in attribute_lateness(stages, late):
             if blame.late_s <= 0:
                 continue
-            line = ctx.lines.get(int(blame.line)) if blame.line else None
+            line = lines.get(int(blame.line)) if blame.line else None
             code = line.code if line is not None else "?"
             row = by_line.setdefault(
                 code, {"line_code": code, "late_min": 0.0, "wait_min": 0.0, "lost_min": 0.0,

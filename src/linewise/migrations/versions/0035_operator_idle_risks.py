@@ -1,6 +1,6 @@
 """idle: the latest idle risk per clocked-in operator
 
-Revision ID: 0031_operator_idle_risks
+Revision ID: 0035_operator_idle_risks
 Revises: 0013_idle
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import linewise.core.db
 
-revision = "0031_operator_idle_risks"
+revision = "0035_operator_idle_risks"
 down_revision = "0013_idle"
 branch_labels = None
 depends_on = None

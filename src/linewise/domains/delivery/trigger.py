@@ -1,0 +1,95 @@
+"""Event-driven refresh: a published plan, a terminal report or machine counts enqueue
+``delivery.refresh`` soon after they commit, so that the stored ETAs follow the floor
+without waiting for the minute's run.
+
+The forecast is one pass over every open order (each queues behind the others on its
+lines), so a change to one order is a refresh of all: what is coalesced is the number of
+runs. The bus calls back on the publisher's thread (the recorder's, a request's), which
+must stay short: the callback only sets a flag. A thread of its own waits
+``coalesce_s`` after the first event of a quiet period, so that a burst of counts costs
+one refresh, then enqueues a single job for everything seen, unless one is still
+waiting to be claimed (it will read the newest state when it runs).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from linewise.core.events import DomainEvent, MachineChanges
+from linewise.core.time import utcnow
+from linewise.domains.delivery.service import REFRESH_KIND
+from linewise.domains.planning.events import PlanPublished
+from linewise.domains.production.events import OperationEvent
+from linewise.jobs import queue
+from linewise.jobs.models import Job
+
+log = logging.getLogger("linewise.delivery")
+
+# What moves an ETA: the plan (order and lines of the stages not started), an operation
+# started, held, completed or reported on at a terminal, and units counted by machines.
+TRIGGERS: tuple[type[DomainEvent], ...] = (PlanPublished, OperationEvent, MachineChanges)
+
+
+def moves_estimates(event: DomainEvent) -> bool:
+    if isinstance(event, MachineChanges):
+        # a state change alone (a minor stop) leaves the units to make as they were
+        return bool(event.count_machines or event.operations)
+    return isinstance(event, PlanPublished | OperationEvent)
+
+
+def enqueue_refresh(db: Session) -> int | None:
+    """One ``delivery.refresh`` job, unless one already waits to be claimed: None then."""
+    waiting = db.scalar(
+        select(Job.id).where(Job.kind == REFRESH_KIND, Job.state.in_(queue.READY)).limit(1)
+    )
+    if waiting is not None:
+        return None
+    # Keyed by the millisecond: two processes hearing the same event do not both add one.
+    key = f"delivery-refresh:event:{utcnow().isoformat(timespec='milliseconds')}"
+    return queue.enqueue(db, REFRESH_KIND, {}, idempotency_key=key)
+
+
+class RefreshTrigger:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        coalesce_s: float,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.factory = factory
+        self.coalesce_s = coalesce_s
+        self.wake = wake  # the in-process worker: claim the job now (SQLite polls)
+        self._wanted = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="linewise-delivery", daemon=True)
+
+    def on_event(self, event: DomainEvent) -> None:
+        if moves_estimates(event):
+            self._wanted.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wanted.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wanted.wait()
+            # the rest of the burst arrives meanwhile and is covered by the same run
+            if self._stop.wait(self.coalesce_s):
+                return
+            self._wanted.clear()
+            try:
+                with self.factory() as db, db.begin():
+                    enqueue_refresh(db)
+                self.wake()
+            except Exception:
+                log.warning("could not enqueue an event-driven delivery refresh", exc_info=True)
