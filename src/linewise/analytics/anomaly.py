@@ -23,6 +23,12 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from linewise.analytics.art import ArtDetector, art_from_state, art_state
+
+# The live state carries each signal's ART categories: at most this many (the least
+# recently used one goes), so a machine's stored state stays bounded.
+ART_CATEGORIES = 256
+
 
 @dataclass
 class StreamingDetector:
@@ -88,15 +94,19 @@ class StreamingDetector:
 
 @dataclass
 class MachineDetector:
-    """A detector per signal of one machine; an alarm names the signals behind it."""
+    """Two detectors per signal of one machine, the contextual-novelty one above and the
+    fuzzy ART one (``art.py``); a signal scores the higher of the two, and an alarm names
+    the signals behind it."""
 
     # Machine defaults measured on the simulated factory (bench/pdm_sim.py): alarm on a
-    # level outside the range learned over a day of one-a-minute samples, then rest an hour.
+    # level outside the range learned over a day of one-a-minute samples, or on a new
+    # ART cluster after that day, then rest an hour.
     threshold: float = 1.0
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     rest: int = 60
     learn: int = 1440
     detectors: dict[str, StreamingDetector] = field(default_factory=dict)
+    art: dict[str, ArtDetector] | None = field(default_factory=dict)  # None: novelty only
 
     def update(self, signals: Mapping[str, float]) -> tuple[float, list[str]]:
         """The machine's score (the highest of its signals) and the signals at or above
@@ -109,7 +119,16 @@ class MachineDetector:
                 d = self.detectors[name] = StreamingDetector(
                     lo=lo, hi=hi, rest=self.rest, learn=self.learn
                 )
-            scored.append((d.update(value), name))
+            score = d.update(value)
+            if self.art is not None:
+                a = self.art.get(name)
+                if a is None:
+                    lo, hi = self.ranges.get(name, (None, None))
+                    a = self.art[name] = ArtDetector(
+                        lo=lo, hi=hi, probation=self.learn, max_categories=ART_CATEGORIES
+                    )
+                score = max(score, a.update(value))
+            scored.append((score, name))
         scored.sort(reverse=True)
         top = scored[0][0] if scored else 0.0
         return top, [n for s, n in scored if s >= self.threshold]
@@ -177,6 +196,7 @@ def machine_state(m: MachineDetector) -> dict[str, object]:
         "learn": m.learn,
         "ranges": {k: list(v) for k, v in m.ranges.items()},
         "signals": {k: detector_state(d) for k, d in m.detectors.items()},
+        "art": None if m.art is None else {k: art_state(d) for k, d in m.art.items()},
     }
 
 
@@ -186,12 +206,16 @@ def machine_from_state(s: Mapping[str, object]) -> MachineDetector:
     assert isinstance(signals, dict) and isinstance(ranges, dict)
     threshold, rest, learn = s.get("threshold", 1.0), s.get("rest", 60), s.get("learn", 1440)
     assert isinstance(threshold, int | float) and isinstance(rest, int) and isinstance(learn, int)
+    # A state stored before the ART detector existed has no "art": it starts learning.
+    art = s.get("art", {})
+    assert art is None or isinstance(art, dict)
     return MachineDetector(
         threshold=float(threshold),
         ranges={str(k): (float(v[0]), float(v[1])) for k, v in ranges.items()},
         rest=rest,
         learn=learn,
         detectors={str(k): detector_from_state(v) for k, v in signals.items()},
+        art=None if art is None else {str(k): art_from_state(v) for k, v in art.items()},
     )
 
 
@@ -210,4 +234,10 @@ def primed(
             d.update(x)
         d._since_alarm = 1 << 30
         m.detectors[name] = d
+        # ART learns its range and vigilance over the first day, then the rest as live
+        a = ArtDetector(probation=min(m.learn, len(xs)), max_categories=ART_CATEGORIES)
+        for x in xs:
+            a.update(x)
+        assert m.art is not None
+        m.art[name] = a
     return m
