@@ -94,19 +94,20 @@ class StreamingDetector:
 
 @dataclass
 class MachineDetector:
-    """Two detectors per signal of one machine, the contextual-novelty one above and the
-    fuzzy ART one (``art.py``); a signal scores the higher of the two, and an alarm names
-    the signals behind it."""
+    """A detector per signal of one machine; an alarm names the signals behind it.
+
+    With ``art={}`` each signal also runs the fuzzy ART detector (``art.py``) and scores
+    the higher of the two. Off by default: on the simulated factory it warned of far more
+    failures but gave two to four times the false warnings (docs/maintenance.md)."""
 
     # Machine defaults measured on the simulated factory (bench/pdm_sim.py): alarm on a
-    # level outside the range learned over a day of one-a-minute samples, or on a new
-    # ART cluster after that day, then rest an hour.
+    # level outside the range learned over a day of one-a-minute samples, then rest an hour.
     threshold: float = 1.0
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     rest: int = 60
     learn: int = 1440
     detectors: dict[str, StreamingDetector] = field(default_factory=dict)
-    art: dict[str, ArtDetector] | None = field(default_factory=dict)  # None: novelty only
+    art: dict[str, ArtDetector] | None = None  # None: the novelty detector alone
 
     def update(self, signals: Mapping[str, float]) -> tuple[float, list[str]]:
         """The machine's score (the highest of its signals) and the signals at or above
@@ -125,7 +126,10 @@ class MachineDetector:
                 if a is None:
                     lo, hi = self.ranges.get(name, (None, None))
                     a = self.art[name] = ArtDetector(
-                        lo=lo, hi=hi, probation=self.learn, max_categories=ART_CATEGORIES
+                        lo=lo,
+                        hi=hi,
+                        probation=self.learn,
+                        max_categories=ART_CATEGORIES,
                     )
                 score = max(score, a.update(value))
             scored.append((score, name))
@@ -206,8 +210,7 @@ def machine_from_state(s: Mapping[str, object]) -> MachineDetector:
     assert isinstance(signals, dict) and isinstance(ranges, dict)
     threshold, rest, learn = s.get("threshold", 1.0), s.get("rest", 60), s.get("learn", 1440)
     assert isinstance(threshold, int | float) and isinstance(rest, int) and isinstance(learn, int)
-    # A state stored before the ART detector existed has no "art": it starts learning.
-    art = s.get("art", {})
+    art = s.get("art")  # absent in a state stored before the ART detector existed
     assert art is None or isinstance(art, dict)
     return MachineDetector(
         threshold=float(threshold),
@@ -220,12 +223,17 @@ def machine_from_state(s: Mapping[str, object]) -> MachineDetector:
 
 
 def primed(
-    values: Mapping[str, list[float]], *, rest: int = 60, threshold: float = 1.0
+    values: Mapping[str, list[float]],
+    *,
+    rest: int = 60,
+    threshold: float = 1.0,
+    art: bool = False,
 ) -> MachineDetector:
     """A machine detector that has already learned ``values`` (each signal's history, in
     time order): its range from them (widened by the margin) and every context they
-    contain, so it alarms from its first new point. A trained baseline."""
-    m = MachineDetector(threshold=threshold, rest=rest)
+    contain, so it alarms from its first new point. A trained baseline. With ``art`` the
+    ART detector learns the same history (its first day as its probation)."""
+    m = MachineDetector(threshold=threshold, rest=rest, art={} if art else None)
     for name, xs in values.items():
         if not xs:
             continue
@@ -234,10 +242,9 @@ def primed(
             d.update(x)
         d._since_alarm = 1 << 30
         m.detectors[name] = d
-        # ART learns its range and vigilance over the first day, then the rest as live
-        a = ArtDetector(probation=min(m.learn, len(xs)), max_categories=ART_CATEGORIES)
-        for x in xs:
-            a.update(x)
-        assert m.art is not None
-        m.art[name] = a
+        if m.art is not None:  # its range and vigilance from the first day, then as live
+            a = ArtDetector(probation=min(m.learn, len(xs)), max_categories=ART_CATEGORIES)
+            for x in xs:
+                a.update(x)
+            m.art[name] = a
     return m

@@ -71,17 +71,26 @@ class Art:
             self.w = np.ones((16, self.dim))  # the first category: all ones
             self.used = np.zeros(16)
             self.n = 1
+        self._e = self.dim // 2 - 1  # the current level (its complement is the last)
+        # per category, kept as the weights change: |w| and its level part (the match's
+        # denominators; recomputing them over every category cost a third of the match)
+        self._nw = np.zeros(self.w.shape[0])
+        self._we = np.zeros(self.w.shape[0])
+        self._norms(np.arange(self.n))
+
+    def _norms(self, rows: npt.NDArray[np.intp] | int) -> None:
+        w = self.w[rows]
+        nw = w.sum(axis=-1)
+        self._nw[rows] = np.where(nw == 0, 0.001, nw)
+        self._we[rows] = w[..., self._e] + w[..., -1]
 
     def match(self, x: Array) -> tuple[Array, Array, Array]:
         """Per category: the overall match, the level (energy) match, min(x, w)."""
-        w = self.w[: self.n]
-        em = np.minimum(w, x)
-        nw = w.sum(axis=1)
-        nw[nw == 0] = 0.001
-        feat = em.sum(axis=1) / nw
-        e = self.dim // 2 - 1  # the current level and its complement
-        energy = (em[:, e] + em[:, -1]) / (w[:, e] + w[:, -1])
-        return feat**3 * energy**2, energy, em
+        n = self.n
+        em = np.minimum(self.w[:n], x)
+        feat = em.sum(axis=1) / self._nw[:n]
+        energy = (em[:, self._e] + em[:, -1]) / self._we[:n]
+        return feat * feat * feat * energy * energy, energy, em
 
     def train(self, x: Array, learn: bool = True) -> tuple[bool, float, float]:
         """(a new cluster, best match, its level match) for one coded sample."""
@@ -94,9 +103,10 @@ class Art:
             return False, a, ae
         self.t += 1
         if a >= self.rho_ub:
-            hit = m >= self.rho_ub
-            self.w[: self.n][hit] = em[hit]  # fast learning of every resonant category
-            self.used[: self.n][hit] = self.t
+            hit = np.flatnonzero(m >= self.rho_ub)
+            self.w[hit] = em[hit]  # fast learning of every resonant category
+            self.used[hit] = self.t
+            self._norms(hit)
             return False, a, ae
         self.used[best] = self.t
         self._commit(x)
@@ -108,11 +118,15 @@ class Art:
         else:
             if self.n == self.w.shape[0]:
                 self.w = np.vstack([self.w, np.empty_like(self.w)])
-                self.used = np.concatenate([self.used, np.zeros_like(self.used)])
+                grow = np.zeros_like(self.used)
+                self.used = np.concatenate([self.used, grow])
+                self._nw = np.concatenate([self._nw, grow])
+                self._we = np.concatenate([self._we, grow])
             j = self.n
             self.n += 1
         self.w[j] = x
         self.used[j] = self.t
+        self._norms(j)
 
 
 def _code(f: list[float]) -> Array:

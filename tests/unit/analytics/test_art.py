@@ -9,7 +9,12 @@ import math
 import random
 import time
 
-from linewise.analytics.anomaly import MachineDetector, machine_from_state, machine_state
+from linewise.analytics.anomaly import (
+    MachineDetector,
+    machine_from_state,
+    machine_state,
+    primed,
+)
 from linewise.analytics.art import ArtDetector, art_from_state, art_state, haar
 
 
@@ -81,9 +86,9 @@ def test_a_learned_range_is_the_probations_widened_by_the_margin() -> None:
     assert d._raw == [] and d._art is not None  # the probation was learned in one batch
 
 
-def test_the_machine_detector_runs_both_and_keeps_both_in_its_state() -> None:
+def test_the_machine_detector_runs_both_when_asked_and_keeps_both_in_its_state() -> None:
     values = _signal(4000, 3000)
-    m = MachineDetector(learn=750)
+    m = MachineDetector(learn=750, art={})
     alarms = []
     for i, v in enumerate(values):
         if i == 2000:
@@ -93,12 +98,19 @@ def test_the_machine_detector_runs_both_and_keeps_both_in_its_state() -> None:
             alarms.append(i)
     assert m.art is not None and set(m.art) == {"temp"}
     assert alarms and 3000 <= alarms[0] < 3150, alarms
-    # a state stored before the ART detector existed loads, and ART starts learning
+    # a state stored before the ART detector existed loads as the novelty detector alone
     old = machine_state(m)
     del old["art"]
     again = machine_from_state(old)
-    assert again.art == {} and set(again.detectors) == {"temp"}
-    # and the novelty detector alone, as before
-    only = MachineDetector(learn=750, art=None)
-    only.update({"temp": 50.0})
+    assert again.art is None and set(again.detectors) == {"temp"}
+    # the default is the novelty detector alone, which misses this change of shape
+    only = MachineDetector(learn=750)
+    assert not [i for i, v in enumerate(values) if only.update({"temp": v})[1]]
     assert machine_from_state(json.loads(json.dumps(machine_state(only)))).art is None
+
+
+def test_a_primed_baseline_carries_art_only_when_asked() -> None:
+    history = {"temp": _signal(3000, 10_000)}
+    assert primed(history).art is None
+    m = primed(history, art=True)
+    assert m.art is not None and m.art["temp"].lo is not None and m.art["temp"]._art is not None
