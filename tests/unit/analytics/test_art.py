@@ -98,11 +98,18 @@ def test_the_machine_detector_runs_both_when_asked_and_keeps_both_in_its_state()
             alarms.append(i)
     assert m.art is not None and set(m.art) == {"temp"}
     assert alarms and 3000 <= alarms[0] < 3150, alarms
+    # the gate (points since the novelty detector's last new context) is in the state
+    assert machine_from_state(machine_state(m)).detectors["temp"]._since_new == (
+        m.detectors["temp"]._since_new
+    )
     # a state stored before the ART detector existed loads as the novelty detector alone
     old = machine_state(m)
     del old["art"]
+    for sig in old["signals"].values():  # type: ignore[attr-defined]
+        del sig["since_new"]
     again = machine_from_state(old)
     assert again.art is None and set(again.detectors) == {"temp"}
+    assert again.detectors["temp"]._since_new == 1 << 30
     # the default is the novelty detector alone, which misses this change of shape
     only = MachineDetector(learn=750)
     assert not [i for i, v in enumerate(values) if only.update({"temp": v})[1]]
