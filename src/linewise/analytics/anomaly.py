@@ -23,6 +23,12 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from linewise.analytics.art import ArtDetector, art_from_state, art_state
+
+# The live state carries each signal's ART categories: at most this many (the least
+# recently used one goes), so a machine's stored state stays bounded.
+ART_CATEGORIES = 256
+
 
 @dataclass
 class StreamingDetector:
@@ -37,6 +43,7 @@ class StreamingDetector:
     margin: float = 0.1
     n: int = 0
     _since_alarm: int = 1 << 30
+    _since_new: int = 1 << 30  # points since one with a context never seen before
     _seen: set[tuple[int, ...]] = field(default_factory=set)
     _hist: deque[int] = field(default_factory=deque)
     _buffer: list[float] = field(default_factory=list)
@@ -83,12 +90,17 @@ class StreamingDetector:
             if key not in self._seen:
                 new += 1
                 self._seen.add(key)
+        self._since_new = 0 if new else min(self._since_new + 1, 1 << 30)
         return new / len(h)
 
 
 @dataclass
 class MachineDetector:
-    """A detector per signal of one machine; an alarm names the signals behind it."""
+    """A detector per signal of one machine; an alarm names the signals behind it.
+
+    With ``art={}`` each signal also runs the fuzzy ART detector (``art.py``): a new ART
+    cluster alarms too when the novelty detector saw a new context in the same block.
+    Off by default (docs/maintenance.md: its cost in the live path's stored state)."""
 
     # Machine defaults measured on the simulated factory (bench/pdm_sim.py): alarm on a
     # level outside the range learned over a day of one-a-minute samples, then rest an hour.
@@ -97,6 +109,7 @@ class MachineDetector:
     rest: int = 60
     learn: int = 1440
     detectors: dict[str, StreamingDetector] = field(default_factory=dict)
+    art: dict[str, ArtDetector] | None = None  # None: the novelty detector alone
 
     def update(self, signals: Mapping[str, float]) -> tuple[float, list[str]]:
         """The machine's score (the highest of its signals) and the signals at or above
@@ -109,7 +122,23 @@ class MachineDetector:
                 d = self.detectors[name] = StreamingDetector(
                     lo=lo, hi=hi, rest=self.rest, learn=self.learn
                 )
-            scored.append((d.update(value), name))
+            score = d.update(value)
+            if self.art is not None:
+                a = self.art.get(name)
+                if a is None:
+                    lo, hi = self.ranges.get(name, (None, None))
+                    a = self.art[name] = ArtDetector(
+                        lo=lo,
+                        hi=hi,
+                        probation=self.learn,
+                        max_categories=ART_CATEGORIES,
+                    )
+                # An ART anomaly counts only where the novelty detector saw a new level
+                # or step in the same block: alone it doubled to quadrupled the false
+                # warnings on the simulated factory, gated it kept most of its gain.
+                if a.update(value) >= 1.0 and d._since_new < a.step:
+                    score = max(score, 1.0)
+            scored.append((score, name))
         scored.sort(reverse=True)
         top = scored[0][0] if scored else 0.0
         return top, [n for s, n in scored if s >= self.threshold]
@@ -132,6 +161,7 @@ def detector_state(d: StreamingDetector) -> dict[str, object]:
         "margin": d.margin,
         "n": d.n,
         "since": min(d._since_alarm, 1 << 30),
+        "since_new": d._since_new,
         "seen": sorted(list(k) for k in d._seen),
         "hist": list(d._hist),
         "buffer": list(d._buffer),
@@ -164,6 +194,7 @@ def detector_from_state(s: Mapping[str, object]) -> StreamingDetector:
         n=int(num("n")),
     )
     d._since_alarm = int(num("since"))
+    d._since_new = int(num("since_new")) if "since_new" in s else 1 << 30
     d._seen = {tuple(int(x) for x in k) for k in ints("seen") if isinstance(k, list)}
     d._hist = deque(int(x) for x in ints("hist") if isinstance(x, int))
     d._buffer = [float(x) for x in ints("buffer") if isinstance(x, int | float)]
@@ -177,6 +208,7 @@ def machine_state(m: MachineDetector) -> dict[str, object]:
         "learn": m.learn,
         "ranges": {k: list(v) for k, v in m.ranges.items()},
         "signals": {k: detector_state(d) for k, d in m.detectors.items()},
+        "art": None if m.art is None else {k: art_state(d) for k, d in m.art.items()},
     }
 
 
@@ -186,22 +218,30 @@ def machine_from_state(s: Mapping[str, object]) -> MachineDetector:
     assert isinstance(signals, dict) and isinstance(ranges, dict)
     threshold, rest, learn = s.get("threshold", 1.0), s.get("rest", 60), s.get("learn", 1440)
     assert isinstance(threshold, int | float) and isinstance(rest, int) and isinstance(learn, int)
+    art = s.get("art")  # absent in a state stored before the ART detector existed
+    assert art is None or isinstance(art, dict)
     return MachineDetector(
         threshold=float(threshold),
         ranges={str(k): (float(v[0]), float(v[1])) for k, v in ranges.items()},
         rest=rest,
         learn=learn,
         detectors={str(k): detector_from_state(v) for k, v in signals.items()},
+        art=None if art is None else {str(k): art_from_state(v) for k, v in art.items()},
     )
 
 
 def primed(
-    values: Mapping[str, list[float]], *, rest: int = 60, threshold: float = 1.0
+    values: Mapping[str, list[float]],
+    *,
+    rest: int = 60,
+    threshold: float = 1.0,
+    art: bool = False,
 ) -> MachineDetector:
     """A machine detector that has already learned ``values`` (each signal's history, in
     time order): its range from them (widened by the margin) and every context they
-    contain, so it alarms from its first new point. A trained baseline."""
-    m = MachineDetector(threshold=threshold, rest=rest)
+    contain, so it alarms from its first new point. A trained baseline. With ``art`` the
+    ART detector learns the same history (its first day as its probation)."""
+    m = MachineDetector(threshold=threshold, rest=rest, art={} if art else None)
     for name, xs in values.items():
         if not xs:
             continue
@@ -210,4 +250,9 @@ def primed(
             d.update(x)
         d._since_alarm = 1 << 30
         m.detectors[name] = d
+        if m.art is not None:  # its range and vigilance from the first day, then as live
+            a = ArtDetector(probation=min(m.learn, len(xs)), max_categories=ART_CATEGORIES)
+            for x in xs:
+                a.update(x)
+            m.art[name] = a
     return m

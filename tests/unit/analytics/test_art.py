@@ -1,0 +1,123 @@
+"""The fuzzy ART detector (``analytics/art.py``): its wavelet features, an alarm at a
+known event and none before it, the state as plain data, the bounded category count, and
+the machine detector that runs it beside the novelty detector."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+
+from linewise.analytics.anomaly import (
+    MachineDetector,
+    machine_from_state,
+    machine_state,
+    primed,
+)
+from linewise.analytics.art import ArtDetector, art_from_state, art_state, haar
+
+
+def _signal(n: int, event_at: int, seed: int = 7) -> list[float]:
+    """A daily-like cycle with noise; from ``event_at`` the cycle's shape breaks (a
+    flat plateau at a level the signal had only at its peaks)."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        v = 50 + 10 * math.sin(2 * math.pi * i / 144) + rnd.gauss(0, 0.5)
+        out.append(58.0 + rnd.gauss(0, 0.2) if event_at <= i < event_at + 150 else v)
+    return out
+
+
+def test_haar_puts_the_approximation_first_then_details_coarse_to_fine() -> None:
+    out = haar([1.0, 0, 0, 0, 0, 0, 0, 0])
+    r = math.sqrt(0.5)
+    expected = [r / 2, -r / 2, -0.5, 0, -r, 0, 0, 0]
+    assert all(abs(a - b) < 1e-12 for a, b in zip(out, expected, strict=True)), out
+    x = [3.0, 1, 4, 1, 5, 9, 2, 6]  # orthonormal: the energy is kept
+    assert abs(sum(v * v for v in haar(x)) - sum(v * v for v in x)) < 1e-9
+
+
+def test_an_event_gives_an_alarm_and_the_steady_cycle_none() -> None:
+    values = _signal(6000, 4500)
+    d = ArtDetector(lo=min(values), hi=max(values), probation=750)
+    t0 = time.perf_counter()
+    scores = [d.update(v) for v in values]
+    per_point_us = (time.perf_counter() - t0) / len(values) * 1e6
+    alarms = [i for i, s in enumerate(scores) if s > 0]
+    assert all(s in (0.0, 1.0) for s in scores)
+    assert any(4500 <= a < 4650 for a in alarms), alarms
+    assert not [a for a in alarms if 2500 <= a < 4500], alarms  # learned by then
+    assert per_point_us < 200  # the benchmark measures it properly; this catches a blow-up
+
+
+def test_the_graded_score_is_artimes_confidence() -> None:
+    values = _signal(6000, 4500)
+    d = ArtDetector(lo=min(values), hi=max(values), probation=750, graded=True)
+    scores = [s for s in (d.update(v) for v in values) if s > 0]
+    assert scores and all(0 < s <= 1 for s in scores)
+
+
+def test_the_state_is_plain_data_and_a_restored_detector_goes_on_identically() -> None:
+    values = _signal(6000, 4500)
+    a = ArtDetector(probation=750, max_categories=48)  # range learned, categories capped
+    for v in values[:3000]:
+        a.update(v)
+    state = json.loads(json.dumps(art_state(a)))
+    b = art_from_state(state)
+    rest_a = [a.update(v) for v in values[3000:]]
+    rest_b = [b.update(v) for v in values[3000:]]
+    assert rest_a == rest_b
+    assert any(rest_a)
+    assert a._art is not None and a._art.n == 48  # the cap held
+    assert art_state(a) == art_state(b)
+
+
+def test_a_learned_range_is_the_probations_widened_by_the_margin() -> None:
+    values = _signal(2000, 10_000)
+    d = ArtDetector(probation=750)
+    for v in values[:749]:
+        d.update(v)
+    assert d.lo is None and len(d._raw) == 749  # still learning
+    d.update(values[749])
+    lo, hi = min(values[:750]), max(values[:750])
+    assert d.lo is not None and d.hi is not None
+    assert abs(d.lo - (lo - 0.1 * (hi - lo))) < 1e-9 and abs(d.hi - (hi + 0.1 * (hi - lo))) < 1e-9
+    assert d._raw == [] and d._art is not None  # the probation was learned in one batch
+
+
+def test_the_machine_detector_runs_both_when_asked_and_keeps_both_in_its_state() -> None:
+    values = _signal(4000, 3000)
+    m = MachineDetector(learn=750, art={})
+    alarms = []
+    for i, v in enumerate(values):
+        if i == 2000:
+            m = machine_from_state(json.loads(json.dumps(machine_state(m))))
+        _, names = m.update({"temp": v})
+        if names:
+            alarms.append(i)
+    assert m.art is not None and set(m.art) == {"temp"}
+    assert alarms and 3000 <= alarms[0] < 3150, alarms
+    # the gate (points since the novelty detector's last new context) is in the state
+    assert machine_from_state(machine_state(m)).detectors["temp"]._since_new == (
+        m.detectors["temp"]._since_new
+    )
+    # a state stored before the ART detector existed loads as the novelty detector alone
+    old = machine_state(m)
+    del old["art"]
+    for sig in old["signals"].values():  # type: ignore[attr-defined]
+        del sig["since_new"]
+    again = machine_from_state(old)
+    assert again.art is None and set(again.detectors) == {"temp"}
+    assert again.detectors["temp"]._since_new == 1 << 30
+    # the default is the novelty detector alone, which misses this change of shape
+    only = MachineDetector(learn=750)
+    assert not [i for i, v in enumerate(values) if only.update({"temp": v})[1]]
+    assert machine_from_state(json.loads(json.dumps(machine_state(only)))).art is None
+
+
+def test_a_primed_baseline_carries_art_only_when_asked() -> None:
+    history = {"temp": _signal(3000, 10_000)}
+    assert primed(history).art is None
+    m = primed(history, art=True)
+    assert m.art is not None and m.art["temp"].lo is not None and m.art["temp"]._art is not None
