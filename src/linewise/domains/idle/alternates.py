@@ -242,6 +242,12 @@ def _swap(
     return out
 
 
+def line_area(db: Session, line_id: int) -> int | None:
+    """The area of a line (None: no such line), for the caller's area check."""
+    line = db.get(Line, line_id)
+    return line.area_id if line is not None else None
+
+
 def accept(
     db: Session,
     plan_id: int,

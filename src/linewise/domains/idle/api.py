@@ -13,7 +13,6 @@ from linewise.api.deps import Principal, get_db, require
 from linewise.core.errors import Forbidden
 from linewise.core.security import roles_for
 from linewise.core.time import utcnow
-from linewise.domains.equipment.models import Line
 from linewise.domains.idle import alternates, measure, service
 from linewise.domains.idle.schemas import (
     AcceptIn,
@@ -115,7 +114,7 @@ def accept_alternate(
     idle line, and for a swap (``swap_operation_id``) the line's own next operation in
     its slot (validated like moves on the Gantt; 422 names the rule it would break); 409
     when another plan was published since. The reason says what moved and why."""
-    if not principal.may_touch_area(_line_area(db, body.to_line_id)):
+    if not principal.may_touch_area(alternates.line_area(db, body.to_line_id)):
         raise Forbidden("that line is outside your areas")
     plan = alternates.accept(
         db, body.plan_id, body.operation_id, body.to_line_id, body.gain_min, utcnow(),
@@ -123,11 +122,6 @@ def accept_alternate(
     )  # fmt: skip
     db.flush()
     return {"plan_id": plan.id, "superseded_plan_id": body.plan_id, "reason": plan.reason or ""}
-
-
-def _line_area(db: Session, line_id: int) -> int | None:
-    line = db.get(Line, line_id)
-    return line.area_id if line is not None else None
 
 
 @router.get("/idle/{scope}/{scope_id}", response_model=IdleOut)

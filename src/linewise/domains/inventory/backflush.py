@@ -230,7 +230,7 @@ def _site(conn: Connection, line_id: int | None) -> int | None:
     return None if found is None else int(found)
 
 
-def _take(lots: list[list[Any]], need: float) -> list[tuple[str, float]]:
+def take_fifo(lots: list[list[Any]], need: float) -> list[tuple[str, float]]:
     """Take ``need`` from the lots (rows [lot, qty], oldest first, changed in place);
     what the lots with stock cannot cover comes from the last one taken (or lot "")."""
     taken: list[tuple[str, float]] = []
@@ -454,7 +454,7 @@ def backflush_groups(
                 if need <= 0:
                     continue
                 item = batch.materials[b.material_id]
-                for i, (lot, qty) in enumerate(_take(batch.lots[(item, source)], need)):
+                for i, (lot, qty) in enumerate(take_fifo(batch.lots[(item, source)], need)):
                     moves.append(
                         ledger.Move(
                             kind=MovementKind.BACKFLUSH,

@@ -38,7 +38,7 @@ from linewise.domains.inventory.models import MovementKind
 if TYPE_CHECKING:
     from linewise.domains.inventory.backflush import Produced
 
-_EPS = 1e-12  # as ``backflush._take``: less than this is nothing
+_EPS = 1e-12  # as ``backflush.take_fifo``: less than this is nothing
 _BACKFLUSH = MovementKind.BACKFLUSH.value
 _RECEIPT = MovementKind.PRODUCTION_RECEIPT.value
 

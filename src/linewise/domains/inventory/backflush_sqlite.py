@@ -12,7 +12,7 @@ IMMEDIATE``, so nobody else writes between the read and the write):
   SQLite's planner: found by product, not by scanning every BOM line);
 - the lot stock at the source of the items they consume, oldest first (as
   ``ledger.lots_of_items`` reads it), drawn down first in, first out by the same
-  ``backflush._take``;
+  ``backflush.take_fifo``;
 - stock on hand (one upsert, returning the new quantities), then the movements with
   ``flagged`` already known (no UPDATE afterwards), the plant figure and the genealogy
   links, each one executemany, written as ``ledger.post_new`` writes them.
@@ -143,7 +143,7 @@ def post(
     """Backflush the batch's merged counts (``backflush._grouped``) from ``location``
     (of ``site``). False: something the batch needs does not exist yet, and nothing
     was written."""
-    from linewise.domains.inventory.backflush import _take  # here: a cycle
+    from linewise.domains.inventory.backflush import take_fifo  # here: a cycle
 
     raw = cast(sqlite3.Connection, conn.connection.dbapi_connection)
     stages = _read_stages(raw, sorted({p.operation_id for p, _ in groups}))
@@ -180,7 +180,7 @@ def post(
             parent = (stage.output_item, stage.number)
             made_by[parent] = stage.order_id
             assert item is not None  # checked above
-            for i, (lot, qty) in enumerate(_take(lots[item], need)):
+            for i, (lot, qty) in enumerate(take_fifo(lots[item], need)):
                 moves.append(
                     (_BACKFLUSH, item, qty, location, None, lot, stage.order_id, p.operation_id,
                      p.cause, p.cause_ref, f"{key}:m{material}:{i}", at, p.by)
