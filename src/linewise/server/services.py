@@ -252,9 +252,9 @@ class AlertTriggerService:
         self._unsubscribe: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        from linewise.domains.alerts.trigger import EventTrigger
+        from linewise.domains.alerts.trigger import AlertTrigger
 
-        trigger = EventTrigger(self.state.session_factory, self.wake)
+        trigger = AlertTrigger(self.state.session_factory, self.wake)
         trigger.start()
         unsubscribe = self.state.bus.subscribe(trigger.on_changes)
         # quality: an SPC violation recorded on the terminal or the quality page

@@ -4,8 +4,7 @@ without waiting for the minute's run.
 
 The forecast is one pass over every open order (each queues behind the others on its
 lines), so a change to one order is a refresh of all: what is coalesced is the number of
-runs. The bus calls back on the publisher's thread (the recorder's, a request's), which
-must stay short: the callback only sets a flag. A thread of its own waits
+runs. The bus callback only sets a flag; the jobs module's ``EventTrigger`` thread waits
 ``coalesce_s`` after the first event of a quiet period, so that a burst of counts costs
 one refresh, then enqueues a single job for everything seen, unless one is still
 waiting to be claimed (it will read the newest state when it runs).
@@ -13,8 +12,6 @@ waiting to be claimed (it will read the newest state when it runs).
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -26,9 +23,8 @@ from linewise.domains.delivery.service import REFRESH_KIND
 from linewise.domains.planning.events import PlanPublished
 from linewise.domains.production.events import OperationEvent
 from linewise.jobs import queue
+from linewise.jobs.event_trigger import EventTrigger
 from linewise.jobs.models import Job
-
-log = logging.getLogger("linewise.delivery")
 
 # What moves an ETA: the plan (order and lines of the stages not started), an operation
 # started, held, completed or reported on at a terminal, and units counted by machines.
@@ -54,42 +50,15 @@ def enqueue_refresh(db: Session) -> int | None:
     return queue.enqueue(db, REFRESH_KIND, {}, idempotency_key=key)
 
 
-class RefreshTrigger:
+class RefreshTrigger(EventTrigger):
     def __init__(
         self,
         factory: sessionmaker[Session],
         coalesce_s: float,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
-        self.factory = factory
-        self.coalesce_s = coalesce_s
-        self.wake = wake  # the in-process worker: claim the job now (SQLite polls)
-        self._wanted = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="linewise-delivery", daemon=True)
+        super().__init__(factory, enqueue_refresh, "delivery", coalesce_s, wake)
 
     def on_event(self, event: DomainEvent) -> None:
         if moves_estimates(event):
-            self._wanted.set()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wanted.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wanted.wait()
-            # the rest of the burst arrives meanwhile and is covered by the same run
-            if self._stop.wait(self.coalesce_s):
-                return
-            self._wanted.clear()
-            try:
-                with self.factory() as db, db.begin():
-                    enqueue_refresh(db)
-                self.wake()
-            except Exception:
-                log.warning("could not enqueue an event-driven delivery refresh", exc_info=True)
+            self.want()
