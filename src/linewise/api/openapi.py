@@ -28,6 +28,10 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/auth/badge"): (401, 429),
     # Body over the size limit; recorder behind (Retry-After).
     ("POST", "/api/v1/ingest"): (413, 503),
+    # Uploads (documents/service.py): over LINEWISE_DOCUMENTS_MAX_BYTES; not a PDF or an
+    # image by its bytes.
+    ("POST", "/api/v1/routing-steps/{step_id}/documents"): (413, 415),
+    ("POST", "/api/v1/maintenance/orders/{order_id}/files"): (413, 415),
     # A failing readiness check (server/probes.py).
     ("GET", "/api/v1/health/ready"): (503,),
     # A read that needs state: no baseline, or not solved yet.
@@ -69,6 +73,7 @@ DESCRIPTIONS = {
     409: "Conflict: stale version, duplicate key or a transition not allowed now.",
     412: "If-Match does not match the current version (reload and retry).",
     413: "The request body is too large.",
+    415: "The uploaded file is not of an accepted type (judged by its bytes).",
     422: "Invalid input; `errors` names each field.",
     428: "An update needs If-Match or `version` in the body.",
     429: "Too many attempts or requests; retry after the time in Retry-After.",
