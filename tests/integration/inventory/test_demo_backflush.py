@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -41,7 +42,12 @@ def test_the_demo_feed_backflushes_its_counts(app: FastAPI, db: Session) -> None
 
         app.state.bus.subscribe(on_change)
         app.state.recorder.start()
-        feed = asyncio.create_task(run_live_feed(app, speed=60.0))
+        # Three days of the past at once: whatever the time of day and week, they hold
+        # worked shifts (the last eight hours alone hold none on a weekday morning before
+        # the early shift has made anything, and the test would wait in vain).
+        feed = asyncio.create_task(
+            run_live_feed(app, backfill=timedelta(days=3), speed=60.0, catch_up=timedelta(0))
+        )
         try:
             await asyncio.wait_for(changed.wait(), 60)
         finally:
