@@ -40,7 +40,11 @@ def test_live_feed_replays_today_and_keeps_running(app: FastAPI, db: Session) ->
 
         app.state.bus.subscribe(on_change)
         app.state.recorder.start()
-        feed = asyncio.create_task(run_live_feed(app, speed=60.0))
+        # Three days of the past at once hold worked shifts at any hour; the last eight
+        # hours played at 60x hold none on a weekday morning before the first units.
+        feed = asyncio.create_task(
+            run_live_feed(app, backfill=timedelta(days=3), speed=60.0, catch_up=timedelta(0))
+        )
         try:
             await asyncio.wait_for(changed.wait(), 60)  # the replay has been committed
         finally:
