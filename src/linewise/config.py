@@ -276,6 +276,11 @@ class Settings(BaseSettings):
     maintenance_corrective_after_min: float = Field(
         default=30.0, ge=0, description="a down stop this long opens a corrective order"
     )
+    # The anomaly detector's baselines are retrained from each machine's recent history
+    # (a week's new telemetry); empty: only on request.
+    maintenance_train_cron: str = Field(
+        default="30 3 * * 0", description="cron of the weekly retraining of detector baselines"
+    )
 
     def proxy_options(self) -> dict[str, Any]:
         """uvicorn's forwarded-header options: on only for the configured proxies."""

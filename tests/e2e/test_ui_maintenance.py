@@ -3,7 +3,7 @@ order into a maintenance window, works its checklist, books labour and closes it
 figures count it as done on time; a photo is added to the order; a plan is added through
 the form; an operator reports a problem; the machine's signals are charted; telemetry
 posted to the ingest API gives a stored early warning that becomes an order in one tap;
-baselines train as a job."""
+baselines train as a job; a planner goes back to an older baseline or switches it off."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from linewise.analytics.anomaly import machine_state, primed
 from linewise.core.db import make_session_factory
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
-from linewise.domains.maintenance import service
+from linewise.domains.maintenance import service, training
 from linewise.domains.maintenance.models import (
+    AnomalyModel,
+    AnomalyModelStatus,
+    DetectorState,
     MaintenanceKind,
     MaintenancePlan,
     MaintenanceStatus,
@@ -231,5 +235,64 @@ def test_an_operator_sees_a_machine_in_maintenance_and_reports_a_problem(
             expect(row).to_have_count(1)
             expect(row).to_contain_text("Noise at head 2")
             expect(row).to_contain_text("Corrective")
+        finally:
+            browser.close()
+
+
+def test_a_planner_goes_back_to_an_older_baseline_and_switches_it_off(
+    server: Server, world: World, db: Session, chromium_path: str
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    pnp = world.machine_ids["SMT-1-PNP1"]
+    now = utcnow()
+    for version in (1, 2):
+        learned = primed({"vacuum_kpa": [80.0 + (i % (5 + version)) for i in range(1500)]})
+        model = AnomalyModel(
+            machine_id=pnp,
+            version=version,
+            status=AnomalyModelStatus.TRAINED.value,
+            train_start=now - timedelta(days=4),
+            train_end=now - timedelta(days=1),
+            holdout_end=now,
+            train_samples=4032,
+            holdout_samples=1728,
+            evaluation={
+                "warnings": 0,
+                "down_stops": 0,
+                "warned_stops": 0,
+                "warned_share": None,
+                "false_warnings": 0,
+                "false_per_week": 0.0,
+                "holdout_weeks": 0.17,
+            },
+            baseline=machine_state(learned),
+        )
+        db.add(model)
+        db.flush()
+        training.activate(db, model)
+    db.commit()
+    with sync_playwright() as pw:
+        browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
+        try:
+            _sign_in_ui(page, server.base, "supervisor", PASSWORD)
+            page.goto(f"{server.base}/maintenance")
+            rows = page.get_by_test_id("maint-models").locator("tr[data-testid='model-row']")
+            expect(rows).to_have_count(2)
+            v1, v2 = rows.nth(1), rows.nth(0)
+            expect(v2).to_have_attribute("data-active", "yes")
+            v1.get_by_role("button", name="Use this version").click()
+            expect(v1).to_have_attribute("data-active", "yes")
+            expect(v2).to_have_attribute("data-active", "no")
+            # Switching off asks first; the live detector then learns afresh.
+            page.once("dialog", lambda d: d.accept())
+            v1.get_by_role("button", name="Switch off").click()
+            expect(v1).to_have_attribute("data-active", "no")
+            expect(page.get_by_role("button", name="Switch off")).to_have_count(0)
+            db.expire_all()
+            assert db.get(DetectorState, pnp) is None
+            # In German too.
+            page.get_by_test_id("locale-switch").select_option("de")
+            expect(v2.get_by_role("button", name="Diese Version verwenden")).to_be_visible()
         finally:
             browser.close()

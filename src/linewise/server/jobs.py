@@ -83,6 +83,10 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
     if settings.maintenance_generate_cron:
         cron = settings.maintenance_generate_cron
         registry.every("maintenance-generate", cron, maintenance.GENERATE_KIND, zone=zone)
+    if settings.maintenance_train_cron:
+        cron = settings.maintenance_train_cron
+        kind, args = maintenance_training.TRAIN_KIND, {"scheduled": True}
+        registry.every("maintenance-train", cron, kind, zone=zone, args=args)
     if settings.backup_dir is not None:
         registry.register(BACKUP_KIND, backup_job(settings), own_transaction=True)
         registry.every("backup", settings.backup_cron, BACKUP_KIND, zone=zone)

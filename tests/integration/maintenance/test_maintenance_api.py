@@ -366,6 +366,10 @@ def test_the_periodic_job_is_registered(settings: Settings, engine: Engine, worl
     reg = job_registry(settings, make_session_factory(engine))
     assert service.GENERATE_KIND in reg.kinds
     assert reg.periodic["maintenance-generate"].kind == service.GENERATE_KIND
+    # The weekly retraining leaves a planner's chosen baseline active (test_training.py).
+    weekly = reg.periodic["maintenance-train"]
+    assert (weekly.kind, weekly.args) == ("maintenance.train", {"scheduled": True})
+    assert weekly.cron.expression == settings.maintenance_train_cron
 
 
 def test_the_anomalies_route_replays_the_detector_on_request(

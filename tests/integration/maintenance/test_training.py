@@ -12,16 +12,19 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from linewise.config import Settings
+from linewise.core.audit import AuditRecord
 from linewise.core.db import make_session_factory
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
 from linewise.domains.maintenance.models import DetectorState
+from linewise.domains.maintenance.training import TRAIN_KIND
 from linewise.ingest.models import StateInterval, TelemetrySample
+from linewise.jobs import enqueue
 from linewise.server.jobs import make_worker
 from tests.conftest import World
 
@@ -141,3 +144,82 @@ def test_a_trained_baseline_is_versioned_evaluated_and_used_live(
     assert [x["version"] for x in _ok(mgr.get(f"{API}/models", params={"machine_id": ict}))] == [1]
     bad = sup.post(f"{API}/models/train", json={"machine_id": 2**31})
     assert bad.status_code == 422 and "machine_id" in bad.text
+
+
+def test_a_planner_goes_back_to_an_older_baseline_or_switches_it_off(
+    db: Session,
+    world: World,
+    engine: Engine,
+    settings: Settings,
+    as_role: dict[str, TestClient],
+) -> None:
+    sup, op, mgr = as_role["supervisor"], as_role["operator"], as_role["manager"]
+    pnp, ict = world.machine_ids["SMT-1-PNP1"], world.machine_ids["TEST-1-ICT"]
+    start = (utcnow() - timedelta(minutes=N + 10)).replace(second=0, microsecond=0)
+    _history(db, pnp, start, N)
+    _history(db, ict, start, 100)
+    _train(settings, engine, mgr)
+    _train(settings, engine, mgr, machine_id=pnp)
+    v2, v1 = _ok(mgr.get(f"{API}/models", params={"machine_id": pnp}))
+    assert (v2["version"], v2["active"], v1["version"], v1["active"]) == (2, True, 1, False)
+
+    # Back to version 1: it is active and the live detector restarts from it.
+    assert op.post(f"{API}/models/{v1['id']}/activate").status_code == 403
+    out = _ok(mgr.post(f"{API}/models/{v1['id']}/activate"))
+    assert (out["version"], out["active"]) == (1, True)
+    versions = [
+        (x["version"], x["active"])
+        for x in _ok(sup.get(f"{API}/models"))
+        if x["machine_code"] == "SMT-1-PNP1"
+    ]
+    assert versions == [(2, False), (1, True)]
+    db.expire_all()
+    state = db.get(DetectorState, pnp)
+    assert state is not None and (state.model_version, state.samples) == (1, 0)
+
+    # The weekly run stores and evaluates version 3 but leaves the planner's choice.
+    job = enqueue(db, TRAIN_KIND, {"machine_ids": [pnp], "scheduled": True})
+    db.commit()
+    worker = make_worker(settings, make_session_factory(engine), concurrency=1)
+    assert worker.run_once() == 1
+    v3 = _ok(mgr.get(f"{API}/models", params={"machine_id": pnp}))[0]
+    assert (v3["version"], v3["active"], v3["job_id"]) == (3, False, job)
+    assert v3["evaluation"]["down_stops"] == 0 and "not activated" in v3["note"]
+    assert [
+        x["version"]
+        for x in _ok(mgr.get(f"{API}/models", params={"machine_id": pnp}))
+        if x["active"]
+    ] == [1]
+
+    # Switched off: no active version, the live detector learns afresh.
+    assert _ok(mgr.post(f"{API}/models/{v2['id']}/deactivate"), 409)["errors"][0]["field"] == (
+        "model_id"
+    )
+    out = _ok(mgr.post(f"{API}/models/{v1['id']}/deactivate"))
+    assert out["active"] is False
+    assert not any(x["active"] for x in _ok(mgr.get(f"{API}/models", params={"machine_id": pnp})))
+    db.expire_all()
+    assert db.get(DetectorState, pnp) is None
+    # A version that learned nothing cannot be made active; an unknown one is 404.
+    [few] = _ok(mgr.get(f"{API}/models", params={"machine_id": ict}))
+    bad = _ok(mgr.post(f"{API}/models/{few['id']}/activate"), 409)
+    assert bad["errors"][0]["field"] == "model_id"
+    assert mgr.post(f"{API}/models/{2**31 - 1}/activate").status_code == 404
+
+    # Training on request activates the new version again (the pin is the planner's
+    # until they train themselves).
+    _train(settings, engine, mgr, machine_id=pnp)
+    assert [
+        x["version"]
+        for x in _ok(mgr.get(f"{API}/models", params={"machine_id": pnp}))
+        if x["active"]
+    ] == [4]
+    audited = db.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.entity == "maintenance_anomaly_models", AuditRecord.action == "update")
+        .order_by(AuditRecord.seq)
+    ).all()
+    changes = [(a.entity_id, (a.after or {}).get("active"), a.actor) for a in audited]
+    assert (str(v1["id"]), True, "user:manager") in changes
+    assert (str(v1["id"]), False, "user:manager") in changes
+    assert all("baseline" not in (a.after or {}) for a in audited)

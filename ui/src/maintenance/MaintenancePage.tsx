@@ -224,7 +224,7 @@ export function MaintenancePage() {
 
       <section aria-label={t("Detector baselines")}>
         <h2>{t("Detector baselines")}</h2>
-        <p className="muted">{t("Each machine's normal behaviour, trained as a background job from its own telemetry: 70 % of the history trains it, the rest checks its warnings against the down stops there. The newest trained version is the one the live detector uses.")}</p>
+        <p className="muted">{t("Each machine's normal behaviour, trained as a background job from its own telemetry (on request and every week): 70 % of the history trains it, the rest checks its warnings against the down stops there. The live detector uses the newest trained version unless a planner chose another one or switched it off.")}</p>
         <Models canPlan={canPlan} onStarted={(id) => setNotice(t("Training started as background job #{id}.", { id }))} />
       </section>
 

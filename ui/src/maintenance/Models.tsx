@@ -1,14 +1,32 @@
 // The anomaly detector's baselines trained from the factory's own history (the job
 // maintenance.train): every version with its training window and its evaluation on the
 // held-out history, or that there was not enough history. Times in the site's zone.
+// A planner may go back to an older version or switch the baseline off (the detector
+// then learns the machine afresh); activating the previous version undoes either.
+import { useState } from "react";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { fmtDateTime, fmtDecimal, fmtPercent, zoneLabel } from "../format";
 import { t } from "../i18n";
 import { useApi } from "../useApi";
-import { listModels, trainModels, type Model } from "./api";
+import { activateModel, deactivateModel, listModels, trainModels, type Model } from "./api";
 
 export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (jobId: number) => void }) {
   const models = useApi(listModels, []);
+  const [failed, setFailed] = useState<unknown>();
+  const act = async (action: () => Promise<unknown>) => {
+    setFailed(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setFailed(err);
+    }
+    models.reload();
+  };
+  const switchOff = (m: Model) => {
+    if (window.confirm(t("Switch the baseline of {machine} off? Its live detector forgets what it learned and learns the machine afresh for a day.", { machine: m.machine_code }))) {
+      void act(() => deactivateModel(m.id));
+    }
+  };
   const train = async () => {
     const { job_id } = await trainModels();
     onStarted(job_id);
@@ -31,6 +49,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
           <button type="button" className="btn btn-small" onClick={models.reload}>{t("Refresh")}</button>
         </div>
       )}
+      {failed !== undefined && <ErrorState error={failed} />}
       {models.error !== undefined && !models.data ? <ErrorState error={models.error} onRetry={models.reload} /> :
         !models.data ? <Loading /> : models.data.length === 0 ? <Empty>{t("No baseline trained yet: the detector learns each machine's first day live.")}</Empty> : (
           <div className="table-wrap">
@@ -43,6 +62,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
                   <th>{t("Training window ({zone})", { zone: zoneLabel() })}</th>
                   <th>{t("Held out until ({zone})", { zone: zoneLabel() })}</th>
                   <th>{t("Evaluation on the held-out history")}</th>
+                  {canPlan && <th><span className="sr-only">{t("Actions")}</span></th>}
                 </tr>
               </thead>
               <tbody>
@@ -53,7 +73,19 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
                     <td>{fmtDateTime(m.created_at)}</td>
                     <td>{m.train_start && m.train_end ? `${fmtDateTime(m.train_start)} – ${fmtDateTime(m.train_end)}` : "–"}</td>
                     <td>{m.holdout_end ? fmtDateTime(m.holdout_end) : "–"}</td>
-                    <td>{evaluation(m)}</td>
+                    <td>{evaluation(m)}{m.note.includes("not activated") ? ` · ${t("not activated: a planner chose the active version")}` : ""}</td>
+                    {canPlan && (
+                      <td>
+                        {m.status === "trained" && !m.active && (
+                          <button type="button" className="btn btn-small" data-testid="model-activate"
+                            onClick={() => void act(() => activateModel(m.id))}>{t("Use this version")}</button>
+                        )}
+                        {m.active && (
+                          <button type="button" className="btn btn-small" data-testid="model-deactivate"
+                            onClick={() => switchOff(m)}>{t("Switch off")}</button>
+                        )}
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>

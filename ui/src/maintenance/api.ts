@@ -41,6 +41,10 @@ export type Model = Schemas["MaintenanceModelOut"];
 export const listModels = () => get<Model[]>("/maintenance/models");
 /** Train new baselines as a background job (every machine the user sees). */
 export const trainModels = () => post<Schemas["MaintenanceTrainOut"]>("/maintenance/models/train", {});
+/** Make a trained version the machine's active baseline (e.g. back to an older one). */
+export const activateModel = (id: number) => post<Model>(`/maintenance/models/${id}/activate`, {});
+/** Switch the machine's baseline off: its live detector learns afresh. */
+export const deactivateModel = (id: number) => post<Model>(`/maintenance/models/${id}/deactivate`, {});
 export type OrderFile = Schemas["MaintenanceDocumentOut"];
 export const listOrderFiles = (orderId: number) => get<OrderFile[]>(`/maintenance/orders/${orderId}/files`);
 /** A PDF or a photo on an order (the same rules as work instructions). */

@@ -23,6 +23,7 @@ from linewise.domains.maintenance import figures as figs
 from linewise.domains.maintenance import files, parts, service
 from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance.models import (
+    AnomalyModel,
     AnomalyWarning,
     MaintenanceDocument,
     MaintenanceKind,
@@ -527,18 +528,58 @@ def list_models(
         ids = [machine_id] if visible is None or machine_id in visible else []
     rows = repo.models(db, ids, limit)
     codes = repo.machine_codes(db, {m.machine_id for m in rows})
-    return [
-        {
-            **{
-                k: getattr(m, k)
-                for k in MaintenanceModelOut.model_fields
-                if k not in ("machine_code", "evaluation")
-            },
-            "machine_code": codes.get(m.machine_id, ""),
-            "evaluation": m.evaluation or None,
-        }
-        for m in rows
-    ]
+    return [_model_out(m, codes.get(m.machine_id, "")) for m in rows]
+
+
+def _model_out(m: AnomalyModel, code: str) -> dict[str, Any]:
+    return {
+        **{
+            k: getattr(m, k)
+            for k in MaintenanceModelOut.model_fields
+            if k not in ("machine_code", "evaluation")
+        },
+        "machine_code": code,
+        "evaluation": m.evaluation or None,
+    }
+
+
+def _model(db: Session, p: Principal, model_id: int) -> AnomalyModel:
+    m = get_or_404(db, AnomalyModel, model_id)
+    _check_machine(db, p, m.machine_id)
+    return m
+
+
+@router.post(
+    "/maintenance/models/{model_id}/activate",
+    response_model=MaintenanceModelOut,
+    responses={409: {"description": "the version has no baseline (not enough history)"}},
+)
+def activate_model(
+    model_id: int, p: Principal = Depends(require(PLAN)), db: Session = Depends(get_db)
+) -> Any:
+    """Make this trained version the machine's active baseline (e.g. back to an older
+    one): the live detector restarts from it. The weekly retraining then leaves it
+    active until a planner trains on request or chooses again."""
+    m = _model(db, p, model_id)
+    service.activate_model(db, m)
+    db.flush()
+    return _model_out(m, repo.machine_codes(db, [m.machine_id]).get(m.machine_id, ""))
+
+
+@router.post(
+    "/maintenance/models/{model_id}/deactivate",
+    response_model=MaintenanceModelOut,
+    responses={409: {"description": "the version is not the active one"}},
+)
+def deactivate_model(
+    model_id: int, p: Principal = Depends(require(PLAN)), db: Session = Depends(get_db)
+) -> Any:
+    """Switch the machine's active baseline off: its live detector forgets and learns
+    the machine afresh (its first day of samples)."""
+    m = _model(db, p, model_id)
+    service.deactivate_model(db, m)
+    db.flush()
+    return _model_out(m, repo.machine_codes(db, [m.machine_id]).get(m.machine_id, ""))
 
 
 @router.post("/maintenance/models/train", response_model=MaintenanceTrainOut, status_code=202)

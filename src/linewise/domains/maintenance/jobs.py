@@ -20,7 +20,9 @@ def generate_job(settings: Settings) -> Handler:
 
 def train_job(ctx: JobContext) -> None:
     """``maintenance.train``: a new baseline version per machine (``args.machine_ids``,
-    default every machine), see ``training.py``."""
+    default every machine), see ``training.py``; ``args.scheduled`` (the weekly run)
+    leaves a planner's chosen version active."""
     ids = ctx.args.get("machine_ids")
     machine_ids = [int(i) for i in ids] if isinstance(ids, list) else None
-    training.train(ctx.session, utcnow(), machine_ids, ctx.id)
+    scheduled = bool(ctx.args.get("scheduled", False))
+    training.train(ctx.session, utcnow(), machine_ids, ctx.id, scheduled=scheduled)

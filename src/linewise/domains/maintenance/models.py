@@ -215,9 +215,14 @@ class AnomalyModel(IdMixin, TimestampMixin, Base):
     """A trained baseline of a machine's anomaly detector (``training.py``, the job
     ``maintenance.train``): learned from the first part of the machine's own telemetry
     history, evaluated on the held-out rest against its down stops. Versions count per
-    machine; the newest trained one is active and the live detector starts from it."""
+    machine; the newest trained one is active and the live detector starts from it, unless
+    a planner chose an older one or switched the baseline off."""
 
     __tablename__ = "maintenance_anomaly_models"
+    # Which version is active is a planner's decision (activate, switch off): audited;
+    # the baseline itself is tens of kilobytes of learned state, not a fact to chain.
+    __audited__ = True
+    __audit_exclude__ = frozenset({"baseline"})
     __table_args__ = (
         Index("ux_maintenance_anomaly_models_version", "machine_id", "version", unique=True),
     )

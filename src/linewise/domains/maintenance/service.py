@@ -22,6 +22,8 @@ from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance import telemetry
 from linewise.domains.maintenance.models import (
     OPEN_STATUSES,
+    AnomalyModel,
+    AnomalyModelStatus,
     AnomalyWarning,
     MaintenanceKind,
     MaintenanceLabour,
@@ -532,3 +534,28 @@ def request_training(db: Session, machine_ids: list[int] | None) -> int:
     from linewise.domains.maintenance.training import TRAIN_KIND
 
     return enqueue(db, TRAIN_KIND, {} if machine_ids is None else {"machine_ids": machine_ids})
+
+
+def activate_model(db: Session, model: AnomalyModel) -> None:
+    """A planner's choice of a machine's baseline version (see ``training``)."""
+    from linewise.domains.maintenance import training
+
+    if model.status != AnomalyModelStatus.TRAINED.value or model.baseline is None:
+        raise Conflict(
+            "this version learned nothing (not enough history): it cannot be active",
+            errors=[FieldError("model_id", "no baseline in this version")],
+        )
+    if not model.active:
+        training.activate(db, model)
+
+
+def deactivate_model(db: Session, model: AnomalyModel) -> None:
+    """Switch the machine's baseline off (its live detector learns afresh)."""
+    from linewise.domains.maintenance import training
+
+    if not model.active:
+        raise Conflict(
+            "this version is not the machine's active baseline",
+            errors=[FieldError("model_id", "not active")],
+        )
+    training.deactivate(db, model)

@@ -17,6 +17,12 @@ Less history than ``MIN_SAMPLES`` on either side: the version is stored as
 ``insufficient`` with the reason, nothing is activated, nothing guessed. A trained
 version becomes the machine's active one and replaces its live detector state (in the
 same transaction, under the machine's lock), so the live path starts from it.
+
+A planner may go back to an older trained version (``activate``) or switch the baseline
+off (``deactivate``: the live detector learns the machine afresh). Such a choice is a
+**pin**: the weekly scheduled retraining (``scheduled=True``) still stores and evaluates
+a new version, but does not activate it over the planner's choice; training on request
+always activates the new version.
 """
 
 from __future__ import annotations
@@ -87,7 +93,9 @@ def evaluate(
     }
 
 
-def train_machine(db: Session, machine: Machine, now: datetime, job_id: int | None) -> AnomalyModel:
+def train_machine(
+    db: Session, machine: Machine, now: datetime, job_id: int | None, *, scheduled: bool = False
+) -> AnomalyModel:
     rows = [
         (ts, values)
         for ts, signals in repo.telemetry(db, machine.id, now - SPAN, now, MAX_SAMPLES)
@@ -133,12 +141,31 @@ def train_machine(db: Session, machine: Machine, now: datetime, job_id: int | No
     model.baseline = baseline
     model.evaluation = evaluate(episodes(alarms), stops, weeks)
     model.note = f"signals: {', '.join(sorted(series))}"
-    _activate(db, model)
+    if scheduled and pinned(db, machine.id):
+        model.note += "; not activated: a planner chose the active version"
+        db.add(model)
+    else:
+        activate(db, model)
     return model
 
 
-def _activate(db: Session, model: AnomalyModel) -> None:
-    """The new version is the machine's active one; its live detector restarts from it."""
+def pinned(db: Session, machine_id: int) -> bool:
+    """A planner chose the machine's baseline: an older trained version is active, or
+    trained versions exist and none is (switched off)."""
+    rows = db.execute(
+        select(AnomalyModel.version, AnomalyModel.active).where(
+            AnomalyModel.machine_id == machine_id,
+            AnomalyModel.status == AnomalyModelStatus.TRAINED.value,
+        )
+    ).all()
+    if not rows:
+        return False
+    newest = max(v for v, _ in rows)
+    return not any(active and v == newest for v, active in rows)
+
+
+def activate(db: Session, model: AnomalyModel) -> None:
+    """The version is the machine's active one; its live detector restarts from it."""
     lock_machines(db.connection(), [model.machine_id])
     db.execute(
         update(AnomalyModel)
@@ -159,10 +186,26 @@ def _activate(db: Session, model: AnomalyModel) -> None:
     )
 
 
-def train(db: Session, now: datetime, machine_ids: list[int] | None, job_id: int | None) -> int:
+def deactivate(db: Session, model: AnomalyModel) -> None:
+    """No baseline for the machine: its live detector forgets and learns afresh (its
+    first day of samples, as before any training)."""
+    lock_machines(db.connection(), [model.machine_id])
+    model.active = False
+    db.add(model)
+    db.execute(delete(DetectorState).where(DetectorState.machine_id == model.machine_id))
+
+
+def train(
+    db: Session,
+    now: datetime,
+    machine_ids: list[int] | None,
+    job_id: int | None,
+    *,
+    scheduled: bool = False,
+) -> int:
     """Train every machine (or the given ones); returns how many versions were stored."""
     machines = repo.machines(db, machine_ids)
     for m in machines:
-        train_machine(db, m, now, job_id)
+        train_machine(db, m, now, job_id, scheduled=scheduled)
         db.flush()
     return len(machines)
