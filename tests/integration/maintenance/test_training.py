@@ -64,6 +64,15 @@ def _history(db: Session, machine_id: int, start: datetime, n: int) -> None:
     db.commit()
 
 
+def _two_machines(db: Session, world: World) -> tuple[int, int, datetime]:
+    """Four days of history on the placer; 100 samples (not enough) on the tester."""
+    pnp, ict = world.machine_ids["SMT-1-PNP1"], world.machine_ids["TEST-1-ICT"]
+    start = (utcnow() - timedelta(minutes=N + 10)).replace(second=0, microsecond=0)
+    _history(db, pnp, start, N)
+    _history(db, ict, start, 100)
+    return pnp, ict, start
+
+
 def _train(settings: Settings, engine: Engine, client: TestClient, **body: Any) -> int:
     job = _ok(client.post(f"{API}/models/train", json=body), 202)["job_id"]
     worker = make_worker(settings, make_session_factory(engine), concurrency=1)
@@ -80,10 +89,7 @@ def test_a_trained_baseline_is_versioned_evaluated_and_used_live(
     as_role: dict[str, TestClient],
 ) -> None:
     sup, op, mgr = as_role["supervisor"], as_role["operator"], as_role["manager"]
-    pnp, ict = world.machine_ids["SMT-1-PNP1"], world.machine_ids["TEST-1-ICT"]
-    start = (utcnow() - timedelta(minutes=N + 10)).replace(second=0, microsecond=0)
-    _history(db, pnp, start, N)
-    _history(db, ict, start, 100)  # not enough history
+    pnp, ict, start = _two_machines(db, world)
     at = lambda i: start + timedelta(minutes=i)  # noqa: E731
     for a, b in (STOP_A, STOP_B):
         db.add(StateInterval(machine_id=pnp, start=at(a), end=at(b), state="down"))
@@ -154,10 +160,7 @@ def test_a_planner_goes_back_to_an_older_baseline_or_switches_it_off(
     as_role: dict[str, TestClient],
 ) -> None:
     sup, op, mgr = as_role["supervisor"], as_role["operator"], as_role["manager"]
-    pnp, ict = world.machine_ids["SMT-1-PNP1"], world.machine_ids["TEST-1-ICT"]
-    start = (utcnow() - timedelta(minutes=N + 10)).replace(second=0, microsecond=0)
-    _history(db, pnp, start, N)
-    _history(db, ict, start, 100)
+    pnp, ict, _start = _two_machines(db, world)
     _train(settings, engine, mgr)
     _train(settings, engine, mgr, machine_id=pnp)
     v2, v1 = _ok(mgr.get(f"{API}/models", params={"machine_id": pnp}))

@@ -3,6 +3,7 @@ figures and telemetry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -543,10 +544,15 @@ def _model_out(m: AnomalyModel, code: str) -> dict[str, Any]:
     }
 
 
-def _model(db: Session, p: Principal, model_id: int) -> AnomalyModel:
+def _choose(
+    db: Session, p: Principal, model_id: int, change: Callable[[Session, AnomalyModel], None]
+) -> dict[str, Any]:
+    """A planner's choice about one version of a machine they may touch."""
     m = get_or_404(db, AnomalyModel, model_id)
     _check_machine(db, p, m.machine_id)
-    return m
+    change(db, m)
+    db.flush()
+    return _model_out(m, repo.machine_codes(db, [m.machine_id]).get(m.machine_id, ""))
 
 
 @router.post(
@@ -560,10 +566,7 @@ def activate_model(
     """Make this trained version the machine's active baseline (e.g. back to an older
     one): the live detector restarts from it. The weekly retraining then leaves it
     active until a planner trains on request or chooses again."""
-    m = _model(db, p, model_id)
-    service.activate_model(db, m)
-    db.flush()
-    return _model_out(m, repo.machine_codes(db, [m.machine_id]).get(m.machine_id, ""))
+    return _choose(db, p, model_id, service.activate_model)
 
 
 @router.post(
@@ -576,10 +579,7 @@ def deactivate_model(
 ) -> Any:
     """Switch the machine's active baseline off: its live detector forgets and learns
     the machine afresh (its first day of samples)."""
-    m = _model(db, p, model_id)
-    service.deactivate_model(db, m)
-    db.flush()
-    return _model_out(m, repo.machine_codes(db, [m.machine_id]).get(m.machine_id, ""))
+    return _choose(db, p, model_id, service.deactivate_model)
 
 
 @router.post("/maintenance/models/train", response_model=MaintenanceTrainOut, status_code=202)
