@@ -96,6 +96,8 @@ def run(batches: int) -> dict[str, Any]:
             f"{name + ', ' + how:>24}" for name in DETECTORS for how in ("cached", "rebuilt")
         )
         print(f"{'phase':9} {'batch':>5}{head}  ratio ART/novelty (cached)")
+        for new in DETECTORS.values():  # warm up: the first batch also loads code
+            measure(engine, new, 0, 10, 2, True)
         # "a fortnight": two weeks of one-a-minute samples fed, the ART categories grown
         for phase, offset in (("learning", 0), ("learned", 2000), ("fortnight", 20160)):
             for size in (1, 10, 100):

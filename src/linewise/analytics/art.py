@@ -403,7 +403,7 @@ _INTS = ("_medbin",)  # base64 of int64
 _LISTS = ("_batch",)
 
 
-def _pack(xs: list[float] | list[int], code: str) -> str:
+def pack(xs: list[float] | list[int], code: str) -> str:
     """Base64 of a list's little-endian bytes (``array``: faster than numpy at this size)."""
     a = array(code, xs)
     if sys.byteorder == "big":
@@ -411,7 +411,7 @@ def _pack(xs: list[float] | list[int], code: str) -> str:
     return base64.b64encode(a.tobytes()).decode()
 
 
-def _unpack(s: str, code: str) -> list[Any]:
+def unpack(s: str, code: str) -> list[Any]:
     a = array(code)
     a.frombytes(base64.b64decode(s))
     if sys.byteorder == "big":
@@ -430,8 +430,8 @@ def _unb64(s: str) -> Array:
 def art_state(d: ArtDetector) -> dict[str, object]:
     out: dict[str, object] = {k: getattr(d, k) for k in _SCALARS}
     out.update({k[1:]: getattr(d, k) for k in _STATE})
-    out.update({k[1:]: _pack(getattr(d, k), "d") for k in _FLOATS})
-    out.update({k[1:]: _pack(getattr(d, k), "q") for k in _INTS})
+    out.update({k[1:]: pack(getattr(d, k), "d") for k in _FLOATS})
+    out.update({k[1:]: pack(getattr(d, k), "q") for k in _INTS})
     out.update({k[1:]: list(getattr(d, k)) for k in _LISTS})
     if d._art is not None:
         a = d._art
@@ -456,7 +456,7 @@ def art_from_state(s: Mapping[str, Any]) -> ArtDetector:
         for k in keys:
             v = s.get(k[1:])
             if isinstance(v, str):
-                setattr(d, k, _unpack(v, code))
+                setattr(d, k, unpack(v, code))
             elif v is not None:  # stored as a decimal list (before)
                 setattr(d, k, list(v))
     for k in _LISTS:

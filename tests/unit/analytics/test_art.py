@@ -94,6 +94,26 @@ def test_a_state_stored_with_decimal_lists_still_loads_and_goes_on_identically()
     assert any(rest_a)
 
 
+def test_a_novelty_state_stored_before_art_and_base64_still_loads() -> None:
+    # The live path's stored states from before: no "art" key, the learning buffer a
+    # decimal list. One must load as the novelty detector alone and go on identically.
+    values = _signal(3000, 2500)
+    m = MachineDetector(learn=1440)
+    for v in values[:1000]:  # still learning: the buffer holds the samples so far
+        m.update({"temp": v})
+    state = json.loads(json.dumps(machine_state(m)))
+    assert isinstance(state["signals"]["temp"]["buffer"], str)
+    old = dict(state)
+    del old["art"]
+    old["signals"] = {"temp": {**state["signals"]["temp"], "buffer": values[:1000]}}
+    again = machine_from_state(json.loads(json.dumps(old)))
+    assert again.art is None and again.detectors["temp"]._buffer == values[:1000]
+    later = values[1000:] + [90.0] * 5  # ends far above the learned range: an alarm
+    rest = [m.update({"temp": v}) for v in later]
+    assert [again.update({"temp": v}) for v in later] == rest
+    assert any(names for _, names in rest)
+
+
 def test_a_learned_range_is_the_probations_widened_by_the_margin() -> None:
     values = _signal(2000, 10_000)
     d = ArtDetector(probation=750)
