@@ -4,7 +4,12 @@ written to the database in every batch, as the recorder runs it.
 
 A file SQLite database with the tables; one machine with four signals; batches of 1,
 10 and 100 samples, while the detector learns (its buffer is in the state), after, and
-two weeks on (the ART categories grown); with the size of the stored state.
+two weeks on (the ART categories grown); with the size of the stored state. Each row
+for the novelty detector alone (``MachineDetector(art=None)``) and with the ART detector
+(``art={}``) in the same run, their ratio, and each with the process's cache of live
+detectors (``live.py``: the stored state is not rebuilt while its tag is the one this
+process wrote) and without it (every batch rebuilds from the stored state, as a process
+that another one wrote behind does).
 Timed: the projection's work inside the transaction (read the state, run the detector,
 write the state and any warning), not the commit, which the recorder pays per batch
 whatever the projections do.
@@ -19,18 +24,22 @@ import json
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import Engine, create_engine, delete, select
 
 import linewise.models  # noqa: F401  (every table on the metadata)
+from linewise.analytics.anomaly import MachineDetector
 from linewise.core.db import Base
 from linewise.domains.maintenance import live
 from linewise.domains.maintenance.models import DetectorState
 from linewise.ingest.projections import StoredSample
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _sample(i: int) -> StoredSample:
@@ -43,36 +52,78 @@ def _sample(i: int) -> StoredSample:
     return StoredSample(1, f"e{i}", T0 + timedelta(minutes=i), signals)
 
 
-def run(batches: int) -> None:
+DETECTORS: dict[str, Callable[[], MachineDetector]] = {
+    "novelty": lambda: MachineDetector(art=None),
+    "with ART": lambda: MachineDetector(art={}),
+}
+
+
+def measure(
+    engine: Engine, new: Callable[[], MachineDetector], offset: int, size: int, n: int, cache: bool
+) -> tuple[float, float]:
+    """µs per point of ``n`` batches of ``size`` after ``offset`` points; the state's kB."""
+    with engine.begin() as conn:
+        conn.execute(delete(DetectorState))
+        live.CACHE.clear()
+        # the state as it is in this phase: fed up to ``offset`` points
+        if offset:
+            live.feed(conn, 1, [_sample(i) for i in range(offset)], new=new)
+    i = offset + 1
+    spent = 0.0  # inside the projection only: the commit is the recorder's
+    for _ in range(n):
+        batch = [_sample(i + k) for k in range(size)]
+        if not cache:
+            live.CACHE.clear()
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            live.feed(conn, 1, batch, new=new)
+            spent += time.perf_counter() - started
+        i += size
+    with engine.connect() as conn:
+        state = conn.execute(select(DetectorState.state)).scalar_one()
+    return spent / (n * size) * 1e6, len(json.dumps(state)) / 1000
+
+
+def run(batches: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"batches": batches, "rows": []}
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         Base.metadata.create_all(engine)  # foreign keys are not enforced: no machine row
-        print("phase     batch  us/point  state kB")
+        print(
+            "µs a point (state kB); cached: the process's detector goes on, rebuilt: from the state"
+        )
+        head = "".join(
+            f"{name + ', ' + how:>24}" for name in DETECTORS for how in ("cached", "rebuilt")
+        )
+        print(f"{'phase':9} {'batch':>5}{head}  ratio ART/novelty (cached)")
+        for new in DETECTORS.values():  # warm up: the first batch also loads code
+            measure(engine, new, 0, 10, 2, True)
         # "a fortnight": two weeks of one-a-minute samples fed, the ART categories grown
         for phase, offset in (("learning", 0), ("learned", 2000), ("fortnight", 20160)):
             for size in (1, 10, 100):
-                with engine.begin() as conn:
-                    conn.execute(delete(DetectorState))
-                    # the state as it is in this phase: fed up to ``offset`` points
-                    if offset:
-                        live.feed(conn, 1, [_sample(i) for i in range(offset)])
-                i = offset + 1
                 n = min(batches, 1200 // size) if phase == "learning" else batches
-                spent = 0.0  # inside the projection only: the commit is the recorder's
-                for _ in range(n):
-                    batch = [_sample(i + k) for k in range(size)]
-                    with engine.begin() as conn:
-                        started = time.perf_counter()
-                        live.feed(conn, 1, batch)
-                        spent += time.perf_counter() - started
-                    i += size
-                with engine.connect() as conn:
-                    state = conn.execute(select(DetectorState.state)).scalar_one()
-                kb = len(json.dumps(state)) / 1000
-                print(f"{phase:9} {size:5} {spent / (n * size) * 1e6:9.1f} {kb:9.1f}")
+                row: dict[str, Any] = {"phase": phase, "batch": size}
+                cells = []
+                for name, new in DETECTORS.items():
+                    for cache in (True, False):
+                        us, kb = measure(engine, new, offset, size, n, cache)
+                        key = f"{name}, {'cached' if cache else 'rebuilt'}"
+                        row[key] = {"us_per_point": us, "state_kb": kb}
+                        cells.append(f"{us:9.1f} ({kb:5.1f} kB)")
+                ratio = (
+                    row["with ART, cached"]["us_per_point"] / row["novelty, cached"]["us_per_point"]
+                )
+                row["ratio_cached"] = ratio
+                out["rows"].append(row)
+                print(
+                    f"{phase:9} {size:5}" + "".join(f"{c:>24}" for c in cells) + f"  {ratio:5.2f}"
+                )
+    return out
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", type=int, default=200)
-    run(ap.parse_args().batches)
+    result = run(ap.parse_args().batches)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "live_anomaly.json").write_text(json.dumps(result, indent=2))

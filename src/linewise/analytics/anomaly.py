@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from linewise.analytics.art import ArtDetector, art_from_state, art_state
+from linewise.analytics.art import ArtDetector, art_from_state, art_state, pack, unpack
 
 # The live state carries each signal's ART categories: at most this many (the least
 # recently used one goes), so a machine's stored state stays bounded.
@@ -164,7 +164,7 @@ def detector_state(d: StreamingDetector) -> dict[str, object]:
         "since_new": d._since_new,
         "seen": sorted(list(k) for k in d._seen),
         "hist": list(d._hist),
-        "buffer": list(d._buffer),
+        "buffer": pack(d._buffer, "d"),  # base64 of float64: up to a day of samples
     }
 
 
@@ -197,7 +197,11 @@ def detector_from_state(s: Mapping[str, object]) -> StreamingDetector:
     d._since_new = int(num("since_new")) if "since_new" in s else 1 << 30
     d._seen = {tuple(int(x) for x in k) for k in ints("seen") if isinstance(k, list)}
     d._hist = deque(int(x) for x in ints("hist") if isinstance(x, int))
-    d._buffer = [float(x) for x in ints("buffer") if isinstance(x, int | float)]
+    buffer = s.get("buffer", [])
+    if isinstance(buffer, str):
+        d._buffer = unpack(buffer, "d")
+    else:  # stored as a decimal list (before)
+        d._buffer = [float(x) for x in ints("buffer") if isinstance(x, int | float)]
     return d
 
 

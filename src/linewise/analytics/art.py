@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import math
+import sys
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -382,7 +384,10 @@ class ArtDetector:
 
 # --- state as plain data ------------------------------------------------------------
 # JSON-able (numbers, lists, strings): the live path stores it per machine. The weights
-# travel as base64 of their float64 bytes, exact and about a third of a decimal list.
+# and the float lists travel as base64 of their float64 bytes: exact, about a third of a
+# decimal list, and written about ten times faster (``json.dumps`` of a few hundred
+# floats cost more than the ART itself over a batch of 100 samples). A state stored with
+# decimal lists (before) still loads.
 
 _SCALARS = (
     "lo", "hi", "probation", "graded", "max_categories", "margin", "window",
@@ -393,7 +398,25 @@ _STATE = (
     "_last_rho", "_mask_cat", "_no_new", "_sum_a", "_count_a", "_hist_sum", "_hist_n",
     "_hist_last",
 )  # fmt: skip
-_LISTS = ("_raw", "_ds", "_medbin", "_fw", "_batch", "_sims", "_diffs")
+_FLOATS = ("_raw", "_ds", "_fw", "_sims", "_diffs")  # base64 of float64
+_INTS = ("_medbin",)  # base64 of int64
+_LISTS = ("_batch",)
+
+
+def pack(xs: list[float] | list[int], code: str) -> str:
+    """Base64 of a list's little-endian bytes (``array``: faster than numpy at this size)."""
+    a = array(code, xs)
+    if sys.byteorder == "big":
+        a.byteswap()
+    return base64.b64encode(a.tobytes()).decode()
+
+
+def unpack(s: str, code: str) -> list[Any]:
+    a = array(code)
+    a.frombytes(base64.b64decode(s))
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a.tolist()
 
 
 def _b64(a: Array) -> str:
@@ -407,6 +430,8 @@ def _unb64(s: str) -> Array:
 def art_state(d: ArtDetector) -> dict[str, object]:
     out: dict[str, object] = {k: getattr(d, k) for k in _SCALARS}
     out.update({k[1:]: getattr(d, k) for k in _STATE})
+    out.update({k[1:]: pack(getattr(d, k), "d") for k in _FLOATS})
+    out.update({k[1:]: pack(getattr(d, k), "q") for k in _INTS})
     out.update({k[1:]: list(getattr(d, k)) for k in _LISTS})
     if d._art is not None:
         a = d._art
@@ -427,6 +452,13 @@ def art_from_state(s: Mapping[str, Any]) -> ArtDetector:
     for k in _STATE:
         if k[1:] in s:
             setattr(d, k, s[k[1:]])
+    for keys, code in ((_FLOATS, "d"), (_INTS, "q")):
+        for k in keys:
+            v = s.get(k[1:])
+            if isinstance(v, str):
+                setattr(d, k, unpack(v, code))
+            elif v is not None:  # stored as a decimal list (before)
+                setattr(d, k, list(v))
     for k in _LISTS:
         if k[1:] in s:
             setattr(d, k, list(s[k[1:]]))

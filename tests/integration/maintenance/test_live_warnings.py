@@ -20,6 +20,7 @@ from linewise.analytics.anomaly import MachineDetector
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
+from linewise.domains.maintenance import live
 from linewise.domains.maintenance.models import AnomalyWarning, DetectorState, MaintenancePlan
 from tests.conftest import World
 
@@ -133,6 +134,7 @@ def test_the_detector_state_survives_a_restart(
     headers = {"Authorization": f"Bearer {device_token}"}
     with TestClient(app, headers=headers) as first:  # learns the day, then stops
         _post(first, start, range(LEARN + 50), drift)
+    live.CACHE.clear()  # a new process holds no detector: it reads the stored state
     with TestClient(app, headers=headers) as second:  # a new recorder: the stored state
         _post(second, start, range(LEARN + 50, n), drift)
     [w] = _ok(as_role["supervisor"].get(f"{API}/warnings"))

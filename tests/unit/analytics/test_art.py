@@ -73,6 +73,47 @@ def test_the_state_is_plain_data_and_a_restored_detector_goes_on_identically() -
     assert art_state(a) == art_state(b)
 
 
+def test_a_state_stored_with_decimal_lists_still_loads_and_goes_on_identically() -> None:
+    # The float and count lists were stored as JSON lists before they became base64 of
+    # their bytes (the live path's write cost); a state stored so must still load.
+    values = _signal(6000, 4500)
+    a = ArtDetector(probation=750, max_categories=48)
+    for v in values[:700]:  # inside the probation: the raw values are in the state too
+        a.update(v)
+    state = art_state(a)
+    assert all(isinstance(state[k], str) for k in ("raw", "ds", "fw", "sims", "diffs", "medbin"))
+    old = dict(state)
+    for k in ("raw", "ds", "fw", "sims", "diffs", "medbin"):
+        old[k] = list(getattr(a, "_" + k))
+    b = art_from_state(json.loads(json.dumps(old)))
+    c = art_from_state(json.loads(json.dumps(state)))
+    assert b._raw == a._raw and b._medbin == a._medbin
+    rest_a = [a.update(v) for v in values[700:]]
+    assert [b.update(v) for v in values[700:]] == rest_a
+    assert [c.update(v) for v in values[700:]] == rest_a
+    assert any(rest_a)
+
+
+def test_a_novelty_state_stored_before_art_and_base64_still_loads() -> None:
+    # The live path's stored states from before: no "art" key, the learning buffer a
+    # decimal list. One must load as the novelty detector alone and go on identically.
+    values = _signal(3000, 2500)
+    m = MachineDetector(learn=1440)
+    for v in values[:1000]:  # still learning: the buffer holds the samples so far
+        m.update({"temp": v})
+    state = json.loads(json.dumps(machine_state(m)))
+    assert isinstance(state["signals"]["temp"]["buffer"], str)
+    old = dict(state)
+    del old["art"]
+    old["signals"] = {"temp": {**state["signals"]["temp"], "buffer": values[:1000]}}
+    again = machine_from_state(json.loads(json.dumps(old)))
+    assert again.art is None and again.detectors["temp"]._buffer == values[:1000]
+    later = values[1000:] + [90.0] * 5  # ends far above the learned range: an alarm
+    rest = [m.update({"temp": v}) for v in later]
+    assert [again.update({"temp": v}) for v in later] == rest
+    assert any(names for _, names in rest)
+
+
 def test_a_learned_range_is_the_probations_widened_by_the_margin() -> None:
     values = _signal(2000, 10_000)
     d = ArtDetector(probation=750)

@@ -10,6 +10,14 @@ no sample is counted twice and no alarm is lost, and (3) on PostgreSQL several
 processes may ingest for the same machine (HTTP and MQTT); the machine's advisory lock
 makes them take turns on one state instead of each keeping half a stream.
 
+Cache: the state is still written in every batch (so nothing is lost on a crash or a
+roll-back), but rebuilding the detector from it cost about as much as running it. Each
+written state gets a random tag (``etag``); the process keeps the detector it wrote
+under that tag and, while the stored tag is still that one, goes on from it without
+reading the state. Any other tag (another process wrote since, the batch was rolled
+back, a trained baseline replaced the state with NULL) makes it rebuild from the
+stored state, as before.
+
 Baselines: the ``maintenance.train`` job (``training.py``) replaces a machine's state
 with its trained baseline; the detector then goes on from it, and warnings carry its
 version.
@@ -21,7 +29,9 @@ otherwise it opens a new warning. Resolving a warning closes its episode.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,9 +70,10 @@ class AnomalyWatch:
 
 # Built once: statements built per batch cost more than running them (as in ingest's
 # interval projection).
-_STATE = select(
-    DetectorState.state, DetectorState.samples, DetectorState.model_version, DetectorState.last_ts
+_HEAD = select(
+    DetectorState.etag, DetectorState.samples, DetectorState.model_version, DetectorState.last_ts
 ).where(DetectorState.machine_id == bindparam("m"))
+_STATE = select(DetectorState.state).where(DetectorState.machine_id == bindparam("m"))
 _SAVE = (
     update(DetectorState)
     .where(DetectorState.machine_id == bindparam("m"))
@@ -72,6 +83,7 @@ _SAVE = (
         last_ts=bindparam("s_last"),
         model_version=bindparam("s_version"),
         updated_at=bindparam("s_at"),
+        etag=bindparam("s_etag"),
     )
 )
 _NEW = insert(DetectorState).values(
@@ -81,17 +93,62 @@ _NEW = insert(DetectorState).values(
     last_ts=bindparam("s_last"),
     model_version=bindparam("s_version"),
     updated_at=bindparam("s_at"),
+    etag=bindparam("s_etag"),
 )
 
 
-def feed(conn: Connection, machine_id: int, samples: list[StoredSample]) -> None:
-    """Run one machine's new samples (in time order) through its stored detector."""
-    row = conn.execute(_STATE, {"m": machine_id}).first()
+class DetectorCache:
+    """The detectors this process wrote, by (database, machine), each with the tag it
+    was stored under. One per process (``CACHE``); tests make more to play several."""
+
+    def __init__(self, size: int = 2000) -> None:
+        # at most ``size`` machines (the least recently fed goes): with ART a detector
+        # is tens of kB
+        self.size = size
+        self._held: dict[tuple[str, int], tuple[str, MachineDetector]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, conn: Connection, machine_id: int, etag: str | None) -> MachineDetector | None:
+        """The detector stored under ``etag``, if this process holds it. Taken out while
+        a batch runs it, so two transactions never share one."""
+        with self._lock:
+            hit = self._held.pop((str(conn.engine.url), machine_id), None)
+        return hit[1] if hit is not None and etag is not None and hit[0] == etag else None
+
+    def keep(self, conn: Connection, machine_id: int, etag: str, detector: MachineDetector) -> None:
+        with self._lock:
+            self._held[(str(conn.engine.url), machine_id)] = (etag, detector)
+            while len(self._held) > self.size:
+                del self._held[next(iter(self._held))]
+
+    def clear(self) -> None:
+        """Forget every detector (the stored states are unaffected)."""
+        with self._lock:
+            self._held.clear()
+
+
+CACHE = DetectorCache()
+
+
+def feed(
+    conn: Connection,
+    machine_id: int,
+    samples: list[StoredSample],
+    *,
+    new: Callable[[], MachineDetector] = MachineDetector,
+    cache: DetectorCache = CACHE,
+) -> None:
+    """Run one machine's new samples (in time order) through its stored detector
+    (``new``: the detector of a machine without one, the product's default; ``cache``:
+    the process's detectors, so an unchanged stored state is not rebuilt)."""
+    row = conn.execute(_HEAD, {"m": machine_id}).first()
     if row is not None:  # learned live, or a trained baseline (``training.py``) put here
-        detector = machine_from_state(row.state)
+        detector = cache.take(conn, machine_id, row.etag)
+        if detector is None:
+            detector = machine_from_state(conn.execute(_STATE, {"m": machine_id}).scalar_one())
         fed, last, version = row.samples, row.last_ts, row.model_version
     else:  # the machine's first sample, no baseline: it learns live
-        detector = MachineDetector()
+        detector = new()
         fed, last, version = 0, None, None
     for s in samples:
         values = numeric(s.signals)
@@ -109,8 +166,12 @@ def feed(conn: Connection, machine_id: int, samples: list[StoredSample]) -> None
         "s_last": last,
         "s_version": version,
         "s_at": utcnow(),
+        "s_etag": uuid.uuid4().hex,
     }
     conn.execute(_NEW if row is None else _SAVE, params)
+    # Kept under the new tag: if this transaction rolls back, the stored tag stays the
+    # old one and the next batch rebuilds from the stored state.
+    cache.keep(conn, machine_id, params["s_etag"], detector)
 
 
 def _alarm(

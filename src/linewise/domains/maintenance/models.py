@@ -204,6 +204,9 @@ class DetectorState(Base):
     last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A random tag per written state (``live.py``): a process holding the detector it
+    # wrote under this tag skips rebuilding it; NULL (a trained baseline) always reloads.
+    etag: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class AnomalyModelStatus(StrEnum):

@@ -182,6 +182,7 @@ def activate(db: Session, model: AnomalyModel) -> None:
             state=model.baseline,
             samples=0,
             model_version=model.version,
+            etag=None,  # no tag: a process holding the old detector rebuilds from this
         )
     )
 
