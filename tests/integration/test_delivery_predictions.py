@@ -198,3 +198,6 @@ def test_the_prediction_reads_the_stored_run_and_forecasts_only_without_it(
     db.delete(db.get(DeliveryEstimate, po_b))
     db.commit()
     assert planner.get(f"/api/v1/delivery/orders/{po_b}/prediction").json()["stored"] is False
+    # a finished order has no prediction, stored or not
+    done = planner.get(f"/api/v1/delivery/orders/{order_id(db, 'H-00')}/prediction")
+    assert done.status_code == 404

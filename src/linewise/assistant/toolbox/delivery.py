@@ -129,6 +129,8 @@ def order_delivery(ctx: ToolContext, p: OrderParams) -> ToolResult:
     order = orders_repo.get_order_by_number(ctx.db, p.number)
     if order is None:
         raise ToolRefused(f"there is no production order numbered {p.number}")
+    if order.status not in service.OPEN:  # no forecast of every open order to find out
+        raise ToolRefused(f"{order.number} is {order.status}, not open, so it has no ETA")
     stored = service.stored_order(ctx.db, order.id, ctx.now)
     if stored is not None:
         facts = _stored_facts(stored) | {"stored": True, "as_of": iso(stored["as_of"])}

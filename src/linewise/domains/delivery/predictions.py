@@ -65,6 +65,9 @@ def stored_completion(db: Session, order_id: int, now: datetime) -> Completion |
 
 def computed_completion(db: Session, order_id: int, now: datetime) -> Completion:
     """Forecast every open order for this read (the queue ahead): seconds at thousands."""
+    order = db.get(ProductionOrder, order_id)
+    if order is None or order.status not in service.OPEN:  # 404 without the forecast
+        raise NotFound(f"open production order {order_id} not found")
     ctx = service.load(db, now)
     found = next((e for e in service.estimates(ctx) if e.order.id == order_id), None)
     if found is None:
