@@ -377,6 +377,10 @@ def timing(spec: FactorySpec) -> None:
             t1 = time.monotonic()
             lateness.of_orders(db, ctx.orders, NOW)
             t2 = time.monotonic()
+        # The prediction panel and the assistant's answers before any refresh ran: they
+        # forecast every open order for the read (as they all did before the stored run).
+        riskiest = est[0].order
+        before = read_panels(factory, riskiest.id, riskiest.number)
         # The stored estimates: what the refresh job writes, then what reads cost.
         with factory() as db:
             t3 = time.monotonic()
@@ -412,6 +416,7 @@ def timing(spec: FactorySpec) -> None:
             blame_stored = service.attribution_at(db, NOW, a, b)
             p5 = time.monotonic()
         assert panel is not None and blame_stored["late_orders"] == blame["late_orders"]
+        after = read_panels(factory, riskiest.id, riskiest.number)
         engine.dispose()
     assert len(stored["items"]) == len(est)
     out = {"orders": len(est), "delivery_read_s": round(t1 - t0, 2),
@@ -423,9 +428,45 @@ def timing(spec: FactorySpec) -> None:
            "attribution_computed_s": round(p2 - p1, 3),
            "attribution_stored_s": round(p5 - p4, 3),
            "attribution_late_orders": blame["late_orders"]}  # fmt: skip
+    for name in before:
+        out[f"{name}_computed_s"], out[f"{name}_stored_s"] = before[name], after[name]
     print(json.dumps(out))
+    print("| read | forecast per read (s) | stored run (s) |\n|---|---|---|")
+    for name in before:
+        print(f"| {name} | {before[name]:.3f} | {after[name]:.3f} |")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "delivery_timing.json").write_text(json.dumps(out), encoding="utf-8")
+
+
+def read_panels(factory: Any, order_id: int, number: str) -> dict[str, float]:
+    """Seconds of the order's prediction panel and of the assistant's two delivery answers,
+    each in a fresh session; which path they take (the stored run or a forecast for the
+    read) is theirs to choose, and each answer says it (``stored``)."""
+    from linewise.api.deps import Principal
+    from linewise.assistant.toolbox.delivery import RiskParams, order_delivery, orders_at_risk
+    from linewise.assistant.toolbox.orders import OrderParams
+    from linewise.assistant.tools import ToolContext
+    from linewise.core.security import Role
+    from linewise.domains.delivery import predictions
+
+    who = Principal("user", "bench", Role.ADMIN)
+    reads: dict[str, Any] = {
+        "prediction_panel": lambda db: predictions.order_prediction(db, order_id, NOW),
+        "assistant_orders_at_risk": lambda db: (
+            orders_at_risk(ToolContext(db, who, NOW), RiskParams()).facts
+        ),
+        "assistant_order_delivery": lambda db: (
+            order_delivery(ToolContext(db, who, NOW), OrderParams(number=number)).facts
+        ),
+    }
+    out: dict[str, float] = {}
+    for name, read in reads.items():
+        with factory() as db:
+            t = time.monotonic()
+            body = read(db)
+            out[name] = round(time.monotonic() - t, 3)
+        print(f"{name}: {out[name]} s, stored={body['stored']}", file=sys.stderr)
+    return out
 
 
 def orders_page(db: Any, now: datetime, late: bool | None) -> str | None:

@@ -5,6 +5,7 @@ Each step waits for the refresh's own event on the app's bus, not for a clock.""
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from linewise.domains.delivery.events import EstimatesRefreshed
 from linewise.domains.delivery.models import DeliveryEstimate
 from linewise.domains.delivery.trigger import RefreshTrigger, enqueue_refresh, moves_estimates
 from linewise.domains.planning.events import PlanPublished
+from linewise.domains.production.events import OrdersChanged
 from linewise.domains.production.models import OrderOperation, ProductionOrder
 from linewise.jobs.models import Job
 from linewise.server.app import create_app
@@ -64,6 +66,8 @@ def test_which_events_move_the_estimates() -> None:
     assert moves_estimates(MachineChanges(operations=frozenset({7})))
     # a state change alone (a minor stop) does not change the units still to make
     assert not moves_estimates(MachineChanges(state_machines=frozenset({3})))
+    assert moves_estimates(OrdersChanged("created", frozenset({5}), 1))
+    assert moves_estimates(OrdersChanged("imported", frozenset(), 20_000))
 
 
 def test_a_waiting_refresh_is_not_enqueued_twice(db: Session) -> None:
@@ -97,17 +101,7 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
         .where(ProductionOrder.number == "PO-A", OrderOperation.seq == 1)
     ).one()
     db.rollback()
-    app: FastAPI = create_app(
-        settings.model_copy(
-            update={
-                "jobs_workers": 1,
-                "delivery_refresh_cron": "",  # only events refresh in this test
-                "delivery_snapshot_cron": "",
-                "delivery_refresh_coalesce_s": 0.2,
-            }
-        ),
-        engine=db.get_bind(),
-    )
+    app = _event_app(db, settings)
     refreshes = Refreshes()
     app.state.bus.subscribe(refreshes, EstimatesRefreshed)
     with TestClient(app) as client:
@@ -136,6 +130,61 @@ def test_a_report_and_a_publish_refresh_the_stored_estimate(
         assert a.made_at == refreshed.made_at and refreshed.orders == 2
         assert a.delay is not None and a.delay["seq"] == 1 and a.delay["line_code"] == "SMT-1"
         assert _stored(db, "PO-B").made_at > before_b.made_at
+
+
+def _event_app(db: Session, settings: Settings) -> FastAPI:
+    return create_app(
+        settings.model_copy(
+            update={
+                "jobs_workers": 1,
+                "delivery_refresh_cron": "",  # only events refresh in this test
+                "delivery_snapshot_cron": "",
+                "delivery_refresh_coalesce_s": 0.2,
+            }
+        ),
+        engine=db.get_bind(),
+    )
+
+
+def test_a_new_order_joins_the_stored_run_and_a_cancelled_one_leaves_it(
+    db: Session, world: World, settings: Settings
+) -> None:
+    now = utcnow()
+    seed_factory(db, world, now)
+    assert service.refresh(db, now) == 2
+    db.commit()
+    app = _event_app(db, settings)
+    refreshes = Refreshes()
+    app.state.bus.subscribe(refreshes, EstimatesRefreshed)
+    with TestClient(app) as client:
+        planner = login(client, "planner")
+        due = (now + timedelta(days=2)).isoformat()
+        r = planner.post(
+            "/api/v1/orders",
+            json={"number": "PO-NEW", "product_id": world.product_id, "quantity": 20,
+                  "due_date": due},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        new_id = r.json()["id"]
+        made = refreshes.after(0)
+        assert made.orders == 3
+        body = planner.get("/api/v1/delivery/orders").json()
+        assert body["stored"] is True and datetime.fromisoformat(body["as_of"]) == made.made_at
+        assert "PO-NEW" in [i["number"] for i in body["items"]]
+        detail = planner.get(f"/api/v1/delivery/orders/{new_id}").json()
+        assert detail["stored"] is True and [s["seq"] for s in detail["stages"]] == [1, 2]
+
+        count = len(refreshes.seen)
+        cancel = {"to": "cancelled", "version": r.json()["version"]}
+        r = planner.post(f"/api/v1/orders/{new_id}/transitions", json=cancel)
+        assert r.status_code == 200, r.text
+        assert refreshes.after(count).orders == 2
+        body = planner.get("/api/v1/delivery/orders").json()
+        assert body["stored"] is True
+        assert sorted(i["number"] for i in body["items"]) == ["PO-A", "PO-B"]
+        # the refresh deleted its row, not only the read's filter on open orders
+        db.rollback()
+        assert db.get(DeliveryEstimate, new_id) is None
 
 
 def test_a_burst_of_events_enqueues_one_refresh(db: Session) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from linewise.config import Settings
 from linewise.core.db import make_session_factory
 from linewise.core.time import utcnow
-from linewise.domains.delivery import training
+from linewise.domains.delivery import predictions, repository, service, training
 from linewise.domains.delivery.model_store import DeliveryModel
+from linewise.domains.delivery.models import DeliveryEstimate
 from linewise.domains.inventory.models import Material
 from linewise.domains.production.models import BomItem, RoutingStep
 from linewise.jobs.models import Job
@@ -151,3 +152,52 @@ def test_prediction_before_and_while_running_against_the_baselines(
     missing = planner.get("/api/v1/delivery/orders/999999/prediction")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_prediction_reads_the_stored_run_and_forecasts_only_without_it(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    seed(db, world, now)
+    made = now - timedelta(minutes=1)
+    assert service.refresh(db, made) == 2
+    db.commit()
+    po_a, po_b = order_id(db, "PO-A"), order_id(db, "PO-B")
+    # the stored run's prediction is the one a forecast made at the same instant gives
+    for oid in (po_a, po_b):
+        stored = predictions.stored_completion(db, oid, now)
+        assert stored is not None and stored.stored and stored.as_of == made
+        computed = predictions.computed_completion(db, oid, made)
+        got, want = predictions.prediction(db, stored), predictions.prediction(db, computed)
+        assert got["stored"] is True and want["stored"] is False
+        strip = ("stored",)
+        assert {k: v for k, v in got.items() if k not in strip} == {
+            k: v for k, v in want.items() if k not in strip
+        }
+
+    # the route reads the stored row: move its ETA and the answer follows it
+    row = db.get(DeliveryEstimate, po_a)
+    assert row is not None
+    moved = row.eta + timedelta(hours=5)
+    row.eta, row.eta_high = moved, row.eta_high + timedelta(hours=5)
+    db.commit()
+    planner = as_role["planner"]
+    body = planner.get(f"/api/v1/delivery/orders/{po_a}/prediction").json()
+    assert body["stored"] is True and datetime.fromisoformat(body["as_of"]) == made
+    assert datetime.fromisoformat(body["completion"]["model"]) == moved
+
+    # a run older than FRESH_FOR is not used: forecast for the read
+    row.made_at = now - repository.FRESH_FOR - timedelta(minutes=1)
+    db.commit()
+    body = planner.get(f"/api/v1/delivery/orders/{po_a}/prediction").json()
+    assert body["stored"] is False
+    assert datetime.fromisoformat(body["completion"]["model"]) < moved
+    # an order without a stored row (as one created after the run): forecast for the read
+    b = planner.get(f"/api/v1/delivery/orders/{po_b}/prediction").json()
+    assert b["stored"] is True
+    db.delete(db.get(DeliveryEstimate, po_b))
+    db.commit()
+    assert planner.get(f"/api/v1/delivery/orders/{po_b}/prediction").json()["stored"] is False
+    # a finished order has no prediction, stored or not
+    done = planner.get(f"/api/v1/delivery/orders/{order_id(db, 'H-00')}/prediction")
+    assert done.status_code == 404

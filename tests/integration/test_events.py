@@ -27,6 +27,7 @@ from linewise.domains.planning.events import PlanPublished
 from linewise.domains.production.events import (
     OperationEvent,
     OperationStatusChanged,
+    OrdersChanged,
     QuantitiesReported,
 )
 from linewise.ingest.notify import NotifyListener
@@ -198,6 +199,13 @@ def test_terminal_actions_publish_after_commit_and_refusals_nothing(
     oid = r.json()["id"]
     r = planner.post(f"/api/v1/orders/{oid}/transitions", json={"to": "released", "version": 1})
     smt = r.json()["operations"][0]
+    # the planner's writes announce the order (the orders' own event), each after commit
+    assert [(e.change, e.order_ids) for e in heard if isinstance(e, OrdersChanged)] == [
+        ("created", frozenset({oid})),
+        ("released", frozenset({oid})),
+    ]
+    assert len(heard) == 2
+    heard.clear()
     ops = f"/api/v1/orders/{oid}/operations/{smt['id']}"
     refused = operator.post(f"{ops}/reports", json={"good": 3})
     assert refused.status_code == 409  # not started yet

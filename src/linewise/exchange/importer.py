@@ -167,6 +167,8 @@ class _Importer:
         self.result = result
         # A preview skips what only builds records its checks have already passed.
         self.preview = preview
+        # The production orders written, announced in one event once the import commits.
+        self.orders_written: list[ProductionOrder] = []
 
     def fail(self, row: int, column: str, message: str) -> None:
         self.result.add_error(row, column, message)
@@ -406,6 +408,7 @@ class _Importer:
                     production.change_quantity(order, row.quantity)
                 order.due_date, order.release_date, order.priority = due, release, row.priority
             order.customer_order = co
+            self.orders_written.append(order)
 
     def bad(self, number: int) -> bool:
         return number in self.result.bad_rows
@@ -413,7 +416,7 @@ class _Importer:
 
 def _validate_and_apply(
     db: Session, sheet: str, rows: list[Row], locale: ImportLocale, *, preview: bool = False
-) -> tuple[ImportResult, SessionTransaction]:
+) -> tuple[ImportResult, SessionTransaction, _Importer]:
     """Every check over the whole file in one pass, the good rows applied in a savepoint.
 
     Applying is part of validating: the domain's own rules (a routing's steps, an order's
@@ -435,7 +438,7 @@ def _validate_and_apply(
     getattr(importer, sheet)(parsed)
     if not preview:
         db.flush()
-    return result, savepoint
+    return result, savepoint, importer
 
 
 def import_rows(
@@ -452,7 +455,7 @@ def import_rows(
     Writes go into ``db`` without committing; on refusal (bad rows and not partial) the
     session is rolled back to where it was and a ValidationProblem lists every bad cell.
     """
-    result, savepoint = _validate_and_apply(db, sheet, rows, locale)
+    result, savepoint, importer = _validate_and_apply(db, sheet, rows, locale)
     if (result.errors and not partial) or dry_run:
         savepoint.rollback()
         if result.errors and not partial:
@@ -467,6 +470,9 @@ def import_rows(
         return result
     savepoint.commit()
     result.written = True
+    # One event for the whole import (the delivery estimates refresh once for it), only
+    # now: an event recorded inside a savepoint that rolls back would still be published.
+    production.announce(db, "imported", [o.id for o in importer.orders_written])
     return result
 
 
@@ -486,7 +492,7 @@ def preview_rows(
     """Validate like an import and roll back; the first ``limit`` rows and every bad row."""
     # Sending 10,000 new orders (and their audit rows) to the database only to roll them
     # back was two thirds of a preview's time (14.7 of 22 s); building them most of the rest.
-    result, savepoint = _validate_and_apply(db, sheet, rows, locale, preview=True)
+    result, savepoint, _importer = _validate_and_apply(db, sheet, rows, locale, preview=True)
     savepoint.rollback()
     names = columns(sheet)
     shown: list[tuple[int, str, list[str]]] = []

@@ -18,6 +18,8 @@ from linewise.api.deps import Principal
 from linewise.assistant.answer import ask
 from linewise.core.security import Role
 from linewise.core.time import utcnow
+from linewise.domains.delivery import service as delivery
+from linewise.domains.delivery.models import DeliveryEstimate
 from linewise.domains.planning.service import PlanningRuntime
 from linewise.domains.production.models import CustomerOrder, ProductionOrder
 from tests.conftest import World, login
@@ -192,6 +194,34 @@ def test_delivery_answers_are_the_delivery_routes(
         s["line_code"] for s in attribution["stages"][:3]
     ]
     assert "Europe/Berlin" in (a["window"] or "")
+
+
+def test_delivery_answers_read_the_stored_run_when_it_is_fresh(
+    db: Session, world: World, as_role: dict[str, TestClient]
+) -> None:
+    now = utcnow()
+    _factory(db, world, now)
+    made = now - timedelta(minutes=1)
+    assert delivery.refresh(db, made) == 3
+    # The stored run says PO-1002 finishes 10 days late: the answers must say so too (a
+    # forecast for the read would give it days to spare).
+    po_b = db.scalars(select(ProductionOrder.id).where(ProductionOrder.number == "PO-1002")).one()
+    row = db.get(DeliveryEstimate, po_b)
+    assert row is not None
+    row.eta, row.p_late = now + timedelta(days=13), 0.97
+    db.commit()
+    c = as_role["planner"]
+    body = _ok(c.get(f"{API}/delivery/orders"))
+    assert body["stored"] is True
+    a = _answered(c, "which orders are at risk of being late", "at_risk_orders")
+    assert a["facts"]["stored"] is True and a["facts"]["as_of"] == made.isoformat()
+    assert a["facts"]["open_count"] == len(body["items"]) == 3
+    assert a["facts"]["numbers"] == [i["number"] for i in body["items"] if i["p_late"] >= 0.5]
+    assert {o["number"]: o["p_late"] for o in a["facts"]["orders"]}["PO-1002"] == 0.97
+    a = _answered(c, "why is PO-1002 late?", "order_delay_cause")
+    assert a["facts"]["stored"] is True
+    assert a["facts"]["eta"] == (now + timedelta(days=13)).isoformat()
+    assert a["facts"]["late_by_min"] == pytest.approx(10 * 24 * 60, abs=1.0)
 
 
 def test_plan_next_and_running_are_the_plan_and_floor_routes(

@@ -1,5 +1,7 @@
 """Delivery: open orders at risk of finishing late, why one order is late, and which
-stage causes the delays of the orders due in a window (the /delivery routes' services)."""
+stage causes the delays of the orders due in a window (the /delivery routes' services).
+Like the routes they read the latest refresh run's estimates when it is fresh and
+forecast every open order for the answer only without one."""
 
 from __future__ import annotations
 
@@ -53,6 +55,38 @@ def _estimate_facts(est: service.Context, e: service.OrderEstimate) -> dict[str,
     }
 
 
+def _stored_facts(item: dict[str, Any]) -> dict[str, Any]:
+    """The same facts from a stored estimate (``service.stored_orders``/``stored_order``)."""
+    d = item["delay"]
+    delay = None
+    if d is not None:
+        delay = {k: d[k] for k in ("seq", "kind", "behind_min", "cause")} | {"line": d["line_code"]}
+    return {
+        "number": item["number"],
+        "status": str(item["status"]),
+        "due_date": iso(item["due_date"]),
+        "eta": iso(item["eta"]),
+        "p_late": item["p_late"],
+        "late_by_min": item["late_by_min"],
+        "calibrated": item["calibrated"],
+        "delay": delay,
+    }
+
+
+def _open_estimates(ctx: ToolContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every open order's facts, riskiest first, and where they come from: the latest
+    refresh run when it is fresh (as the route reads it), else a forecast for this read."""
+    stored = service.stored_orders(ctx.db, ctx.now, None)
+    if stored is not None:
+        source = {"stored": True, "as_of": iso(stored["as_of"])}
+        return [_stored_facts(i) for i in stored["items"]], source
+    est = service.load(ctx.db, ctx.now)
+    return [_estimate_facts(est, e) for e in service.estimates(est)], {
+        "stored": False,
+        "as_of": iso(ctx.now),
+    }
+
+
 class RiskParams(BaseModel):
     threshold: float = Field(RISKY, gt=0, le=1, description="the chance of being late")
 
@@ -65,11 +99,11 @@ class RiskParams(BaseModel):
     "orders:read",
 )
 def orders_at_risk(ctx: ToolContext, p: RiskParams) -> ToolResult:
-    est = service.load(ctx.db, ctx.now)
-    items = [_estimate_facts(est, e) for e in service.estimates(est)]
+    items, source = _open_estimates(ctx)
     risky = [i for i in items if i["p_late"] >= p.threshold]
     return ToolResult(
-        {
+        source
+        | {
             "open_count": len(items),
             "count": len(risky),
             "threshold": p.threshold,
@@ -95,11 +129,18 @@ def order_delivery(ctx: ToolContext, p: OrderParams) -> ToolResult:
     order = orders_repo.get_order_by_number(ctx.db, p.number)
     if order is None:
         raise ToolRefused(f"there is no production order numbered {p.number}")
-    est = service.load(ctx.db, ctx.now)
-    found = next((e for e in service.estimates(est) if e.order.id == order.id), None)
-    if found is None:
+    if order.status not in service.OPEN:  # no forecast of every open order to find out
         raise ToolRefused(f"{order.number} is {order.status}, not open, so it has no ETA")
-    facts = _estimate_facts(est, found) | {"timezone": site_zone(ctx.db)}
+    stored = service.stored_order(ctx.db, order.id, ctx.now)
+    if stored is not None:
+        facts = _stored_facts(stored) | {"stored": True, "as_of": iso(stored["as_of"])}
+    else:
+        est = service.load(ctx.db, ctx.now)
+        found = next((e for e in service.estimates(est) if e.order.id == order.id), None)
+        if found is None:
+            raise ToolRefused(f"{order.number} is {order.status}, not open, so it has no ETA")
+        facts = _estimate_facts(est, found) | {"stored": False, "as_of": iso(ctx.now)}
+    facts["timezone"] = site_zone(ctx.db)
     return ToolResult(facts, f"GET /api/v1/delivery/orders/{order.id}", f"/orders/{order.number}")
 
 

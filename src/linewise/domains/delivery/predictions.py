@@ -1,7 +1,8 @@
 """One order's predicted completion, scrap, rework and cost, beside both baselines.
 
 Completion is the delivery ETA (``service.py``: the queue ahead at learned rates, its
-80 % interval); scrap and rework come from the latest trained model
+80 % interval), read from the latest ``delivery.refresh`` run when it holds the order
+(``stored``), else forecast for the read; scrap and rework come from the latest trained model
 (``training.py``), with what the floor counted so far kept; cost prices each stage's
 working time and the material with the factory's rates (``costs.py``). The baselines:
 the plan itself (its finish; ideal cycle times; no scrap or rework beyond what was
@@ -10,16 +11,18 @@ counted) and the historical mean by product.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from linewise.analytics.costing import StageWork, order_cost, rounded
+from linewise.analytics.delivery import OrderForecast, OrderIn, WindowCalendar
 from linewise.analytics.yields import StageYield, predict, predict_mean
 from linewise.core.errors import NotFound
 from linewise.domains.delivery import costs, service, training
-from linewise.domains.production.models import OperationStatus
+from linewise.domains.production.models import OperationStatus, ProductionOrder
 
 
 def _trio(model: float, plan: float, mean: float) -> dict[str, float]:
@@ -36,16 +39,56 @@ def model_out(row: Any, learned: training.Learned) -> dict[str, Any]:
     }
 
 
-def order_prediction(db: Session, order_id: int, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Completion:
+    """What the prediction takes from the delivery forecast for one order."""
+
+    order: ProductionOrder
+    forecast: OrderForecast
+    low: datetime
+    high: datetime
+    calendar: WindowCalendar
+    inputs: OrderIn
+    stored: bool
+    as_of: datetime  # the instant the forecast was made (the stored run's, else now)
+
+
+def stored_completion(db: Session, order_id: int, now: datetime) -> Completion | None:
+    """From the latest refresh run, when it is fresh and holds the order's stages."""
+    found = service.stored_forecast(db, order_id, now)
+    if found is None:
+        return None
+    row = found.row
+    return Completion(found.order, found.forecast, row.eta_low, row.eta_high, found.calendar,
+                      found.inputs, True, row.made_at)  # fmt: skip
+
+
+def computed_completion(db: Session, order_id: int, now: datetime) -> Completion:
+    """Forecast every open order for this read (the queue ahead): seconds at thousands."""
+    order = db.get(ProductionOrder, order_id)
+    if order is None or order.status not in service.OPEN:  # 404 without the forecast
+        raise NotFound(f"open production order {order_id} not found")
     ctx = service.load(db, now)
     found = next((e for e in service.estimates(ctx) if e.order.id == order_id), None)
     if found is None:
         raise NotFound(f"open production order {order_id} not found")
-    order, fc, cal = found.order, found.forecast, ctx.calendar
+    inputs = next(i for i in ctx.inputs if i.key == str(order_id))
+    return Completion(found.order, found.forecast, found.estimate.low, found.estimate.high,
+                      ctx.calendar, inputs, False, now)  # fmt: skip
+
+
+def order_prediction(db: Session, order_id: int, now: datetime) -> dict[str, Any]:
+    """The stored run's forecast when there is one for the order, else one for this read."""
+    completion = stored_completion(db, order_id, now) or computed_completion(db, order_id, now)
+    return prediction(db, completion)
+
+
+def prediction(db: Session, c: Completion) -> dict[str, Any]:
+    # Priced as of the forecast's instant: a stored run's stage times start from then.
+    order, fc, cal, inputs, now = c.order, c.forecast, c.calendar, c.inputs, c.as_of
     product = order.product.code
     learned, row = training.current(db, now)
     rates = costs.rates(db)
-    inputs = next(i for i in ctx.inputs if i.key == str(order.id))
     stage_in = {s.seq: s for s in inputs.stages}
     fc_of = {s.seq: s for s in fc.stages}
 
@@ -100,13 +143,14 @@ def order_prediction(db: Session, order_id: int, now: datetime) -> dict[str, Any
         "product_code": product,
         "quantity": order.quantity,
         "as_of": now,
+        "stored": c.stored,
         "currency": rates.currency,
         "material_priced": product not in rates.unpriced,
         "model": model_out(row, learned),
         "completion": {
             "model": fc.finish,
-            "model_low": found.estimate.low,
-            "model_high": found.estimate.high,
+            "model_low": c.low,
+            "model_high": c.high,
             "plan": max(planned_ends) if planned_ends else None,
             "product_mean": max(now, first + timedelta(seconds=flow)) if flow else None,
         },

@@ -185,7 +185,12 @@ class DeliveryOrderPredictionOut(ResponseModel):
     number: str
     product_code: str
     quantity: int
-    as_of: datetime
+    as_of: datetime = Field(description="when the completion forecast was made")
+    stored: bool = Field(
+        False,
+        description="true: the completion of the latest delivery.refresh run (as_of: when "
+        "it ran); false: forecast for this read (no fresh run covered the order)",
+    )
     currency: str
     material_priced: bool
     model: DeliveryModelOut

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -198,6 +198,48 @@ def _residuals(db: Session, now: datetime, cal: WindowCalendar) -> list[Residual
     ]
 
 
+def order_input(
+    order: ProductionOrder,
+    span_of: Mapping[int, planning.PlannedSpan],
+    ideal: Mapping[int, Mapping[int, float]],
+    setups: Mapping[int, float],
+) -> OrderIn:
+    """One open order as the engine reads it: each stage on its line (running or done: where
+    it runs; pending: the plan's, else any eligible one), its units, cycle time and plan."""
+    stages: list[StageIn] = []
+    for op in order.operations:
+        span = span_of.get(op.id)
+        status = _status(op)
+        line_id = op.line_id if op.line_id is not None and status != "pending" else (
+            span.line_id if span is not None else op.line_id)  # fmt: skip
+        cycles = ideal.get(op.step_id or -1, {})
+        cycle = cycles.get(line_id, min(cycles.values(), default=1.0)) if line_id else (
+            min(cycles.values(), default=1.0))  # fmt: skip
+        options = (
+            tuple((str(lid), c) for lid, c in cycles.items())
+            if span is None and status == "pending"
+            else ()
+        )
+        stages.append(
+            StageIn(
+                seq=op.seq,
+                line=_key(line_id),
+                quantity=op.quantity,
+                done=op.good_qty + op.scrap_qty,
+                ideal_s=cycle,
+                status=status,
+                setup_s=setups.get(op.step_id or -1, 0.0),
+                started_at=op.started_at,
+                completed_at=op.completed_at,
+                planned_start=span.start if span else None,
+                planned_end=span.end if span else None,
+                options=options,
+            )
+        )
+    release = order.release_date if order.status == OrderStatus.PLANNED else None
+    return OrderIn(str(order.id), order.product.code, order.due_date, tuple(stages), release)
+
+
 def load(db: Session, now: datetime) -> Context:
     """Read and forecast every open order (the queue ahead needs them all)."""
     orders = list(
@@ -246,42 +288,7 @@ def load(db: Session, now: datetime) -> Context:
         )
     rates = RateModel.learn(samples)
 
-    inputs: list[OrderIn] = []
-    for order in orders:
-        stages: list[StageIn] = []
-        for op in order.operations:
-            span = span_of.get(op.id)
-            status = _status(op)
-            line_id = op.line_id if op.line_id is not None and status != "pending" else (
-                span.line_id if span is not None else op.line_id)  # fmt: skip
-            cycles = ideal.get(op.step_id or -1, {})
-            cycle = cycles.get(line_id, min(cycles.values(), default=1.0)) if line_id else (
-                min(cycles.values(), default=1.0))  # fmt: skip
-            options = (
-                tuple((str(lid), c) for lid, c in cycles.items())
-                if span is None and status == "pending"
-                else ()
-            )
-            stages.append(
-                StageIn(
-                    seq=op.seq,
-                    line=_key(line_id),
-                    quantity=op.quantity,
-                    done=op.good_qty + op.scrap_qty,
-                    ideal_s=cycle,
-                    status=status,
-                    setup_s=setups.get(op.step_id or -1, 0.0),
-                    started_at=op.started_at,
-                    completed_at=op.completed_at,
-                    planned_start=span.start if span else None,
-                    planned_end=span.end if span else None,
-                    options=options,
-                )
-            )
-        release = order.release_date if order.status == OrderStatus.PLANNED else None
-        inputs.append(
-            OrderIn(str(order.id), order.product.code, order.due_date, tuple(stages), release)
-        )
+    inputs = [order_input(order, span_of, ideal, setups) for order in orders]
     forecasts = forecast(inputs, now, rates, cal)
     return Context(
         now=now,
@@ -475,9 +482,10 @@ def refresh(db: Session, now: datetime) -> int:
     return len(rows)
 
 
-def stored_orders(db: Session, now: datetime, limit: int) -> dict[str, Any] | None:
+def stored_orders(db: Session, now: datetime, limit: int | None) -> dict[str, Any] | None:
     """``GET /delivery/orders`` from the latest refresh, riskiest first, as ``estimates``
-    orders them; None when no refresh ran in the last ``FRESH_FOR`` (compute instead)."""
+    orders them (``limit`` None: all); None when no refresh ran in the last ``FRESH_FOR``
+    (compute instead)."""
     rows = db.execute(
         select(DeliveryEstimate, ProductionOrder)
         .join(ProductionOrder, ProductionOrder.id == DeliveryEstimate.order_id)
@@ -640,18 +648,64 @@ def stored_forecasts(
     out: dict[str, OrderForecast] = {}
     for o in orders:
         e = found.get(o.id)
-        if e is None or e.stages is None:
+        fc = _forecast_of(e) if e is not None else None
+        if fc is None:
             return None
-        stages = tuple(
-            StageForecast(
-                s["seq"], _key(s["line_id"]), datetime.fromisoformat(s["start"]),
-                datetime.fromisoformat(s["eta"]), float(s["queue_min"]) * 60,
-                int(s["remaining_units"]), bool(s["done"]),
-            )
-            for s in e.stages
-        )  # fmt: skip
-        out[str(o.id)] = OrderForecast(str(o.id), e.eta, stages)
+        out[str(o.id)] = fc
     return out
+
+
+def _forecast_of(e: DeliveryEstimate) -> OrderForecast | None:
+    """The forecast a stored estimate was made from; None for a row without its stages."""
+    if e.stages is None:
+        return None
+    stages = tuple(
+        StageForecast(
+            s["seq"], _key(s["line_id"]), datetime.fromisoformat(s["start"]),
+            datetime.fromisoformat(s["eta"]), float(s["queue_min"]) * 60,
+            int(s["remaining_units"]), bool(s["done"]),
+        )
+        for s in e.stages
+    )  # fmt: skip
+    return OrderForecast(str(e.order_id), e.eta, stages)
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    """One open order's forecast as the latest refresh stored it, with what a read of
+    that order alone can add: its stages' inputs and its lines' working time."""
+
+    order: ProductionOrder
+    row: DeliveryEstimate
+    forecast: OrderForecast
+    inputs: OrderIn
+    calendar: WindowCalendar  # the order's lines only, over ``load``'s window
+
+
+def stored_forecast(db: Session, order_id: int, now: datetime) -> StoredForecast | None:
+    """``order_id``'s stored forecast when it is open and has a fresh row with its stages,
+    else None (forecast every open order instead). Reads this order only: no queue ahead
+    to recompute, so it costs milliseconds whatever the number of open orders."""
+    order = db.scalars(
+        select(ProductionOrder)
+        .where(ProductionOrder.id == order_id, ProductionOrder.status.in_(OPEN))
+        .options(selectinload(ProductionOrder.operations), selectinload(ProductionOrder.product))
+    ).first()
+    row = estimates_repo.current(db, [order_id], now).get(order_id) if order else None
+    fc = _forecast_of(row) if row is not None else None
+    if order is None or row is None or fc is None:
+        return None
+    _pid, spans = planning.published_spans(db, [order.id])
+    span_of = {sp.operation_id: sp for sp in spans if sp.operation_id is not None}
+    steps = {op.step_id for op in order.operations if op.step_id is not None}
+    inputs = order_input(order, span_of, _ideal(db, steps), _setups(db, steps))
+    lines = {int(k) for k in (s.line for s in fc.stages + inputs.stages) if k is not None}
+    lines |= {op.line_id for op in order.operations if op.line_id is not None}
+    made = row.made_at
+    cal = line_calendar(
+        db, sorted(lines), made - timedelta(days=HISTORY_DAYS), made + timedelta(days=AHEAD_DAYS)
+    )
+    return StoredForecast(order, row, fc, inputs, cal)
 
 
 def attribution_at(db: Session, now: datetime, start: datetime, end: datetime) -> dict[str, Any]:

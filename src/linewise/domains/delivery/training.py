@@ -29,7 +29,6 @@ from linewise.analytics.yields import (
     predict_mean,
 )
 from linewise.domains.delivery.model_store import DeliveryModel
-from linewise.domains.equipment.models import Line
 from linewise.domains.production.models import OperationStatus, OrderStatus, ProductionOrder
 from linewise.jobs import JobContext
 
@@ -111,7 +110,9 @@ def history(db: Session, now: datetime, days: int = TRAIN_DAYS) -> list[Finished
             .order_by(ProductionOrder.completed_at, ProductionOrder.id)
         )
     )
-    lines = list(db.scalars(select(Line.id)))
+    # Only the lines these orders ran on: expanding every line's shifts over half a year
+    # was most of a prediction's read before the first trained model (none: no calendar).
+    lines = sorted({op.line_id for o in orders for op in o.operations if op.line_id is not None})
     cal = line_calendar(db, lines, now - timedelta(days=days + 30), now)
     out: list[Finished] = []
     for o in orders:

@@ -1,6 +1,6 @@
-"""Event-driven refresh: a published plan, a terminal report or machine counts enqueue
-``delivery.refresh`` soon after they commit, so that the stored ETAs follow the floor
-without waiting for the minute's run.
+"""Event-driven refresh: a published plan, a terminal report, machine counts and orders
+created, edited, released or cancelled enqueue ``delivery.refresh`` soon after they
+commit, so that the stored ETAs follow the floor without waiting for the minute's run.
 
 The forecast is one pass over every open order (each queues behind the others on its
 lines), so a change to one order is a refresh of all: what is coalesced is the number of
@@ -21,21 +21,28 @@ from linewise.core.events import DomainEvent, MachineChanges
 from linewise.core.time import utcnow
 from linewise.domains.delivery.service import REFRESH_KIND
 from linewise.domains.planning.events import PlanPublished
-from linewise.domains.production.events import OperationEvent
+from linewise.domains.production.events import OperationEvent, OrdersChanged
 from linewise.jobs import queue
 from linewise.jobs.event_trigger import EventTrigger
 from linewise.jobs.models import Job
 
 # What moves an ETA: the plan (order and lines of the stages not started), an operation
-# started, held, completed or reported on at a terminal, and units counted by machines.
-TRIGGERS: tuple[type[DomainEvent], ...] = (PlanPublished, OperationEvent, MachineChanges)
+# started, held, completed or reported on at a terminal, units counted by machines, and
+# the open orders themselves (a new one queues on the lines, a cancelled one leaves them,
+# a new quantity or release date moves its own ETA and those behind it).
+TRIGGERS: tuple[type[DomainEvent], ...] = (
+    PlanPublished,
+    OperationEvent,
+    MachineChanges,
+    OrdersChanged,
+)
 
 
 def moves_estimates(event: DomainEvent) -> bool:
     if isinstance(event, MachineChanges):
         # a state change alone (a minor stop) leaves the units to make as they were
         return bool(event.count_machines or event.operations)
-    return isinstance(event, PlanPublished | OperationEvent)
+    return isinstance(event, PlanPublished | OperationEvent | OrdersChanged)
 
 
 def enqueue_refresh(db: Session) -> int | None:

@@ -150,7 +150,8 @@ def _create_rush_orders(
 ) -> list[dict[str, Any]]:
     """The scenario's rush orders as real, released orders, tied to the adopted plan."""
     rows = [r for r in repo.plan_rows(db, adopted.id) if r.operation_id is None]
-    created = []
+    created: list[dict[str, Any]] = []
+    ids: list[int] = []
     for change in _rush_changes(scenario):
         p, number = change.payload, rush_number(change)
         order = production.create_order(
@@ -171,6 +172,8 @@ def _create_rush_orders(
             if row.job_key == number and row.seq in by_seq:
                 row.order_id, row.operation_id = order.id, by_seq[row.seq].id
         created.append({"id": order.id, "number": number, "change_id": change.id})
+        ids.append(order.id)
+    production.announce(db, "created", ids)
     return created
 
 

@@ -370,6 +370,7 @@ def create_order(
     check_unique(db, ProductionOrder, data, None)
     order = service.create_order(db, data)
     db.flush()
+    service.announce(db, "created", [order.id])
     order = repo.get_order(db, order.id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)
@@ -395,6 +396,7 @@ def update_order(
             continue
         setattr(order, key, value)
     db.flush()
+    service.announce(db, "edited", [order.id])
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)
@@ -414,6 +416,7 @@ def transition_order(
     check_version(order.version, if_match, body.version)
     service.transition_order(order, body.to)
     db.flush()
+    service.announce(db, str(order.status), [order.id])
     order = repo.get_order(db, order_id)
     response.headers["ETag"] = etag(order.version)
     return detail(db, order)

@@ -37,3 +37,24 @@ class QuantitiesReported(OperationEvent):
     good: int
     scrap: int
     rework: int
+
+
+# An import may touch tens of thousands of orders; NOTIFY carries at most ~8 kB.
+LISTED_AT_MOST = 500
+
+
+@domain_event("production.orders_changed")
+@dataclass(frozen=True)
+class OrdersChanged(DomainEvent):
+    """Orders created, edited (quantity, dates, priority ...) or moved along their state
+    machine (released, held, resumed, completed, cancelled) by a planner, or written by an
+    import: one event per request or import, not per order.
+
+    ``change``: ``created`` | ``edited`` | ``imported`` | the new status of a transition.
+    ``order_ids`` lists them when there are at most ``LISTED_AT_MOST``, else it is empty
+    and ``count`` says how many (listeners then treat every order as changed).
+    """
+
+    change: str
+    order_ids: frozenset[int]
+    count: int

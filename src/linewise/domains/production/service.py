@@ -13,7 +13,12 @@ from linewise.core.time import utcnow
 from linewise.domains.equipment.models import Line
 from linewise.domains.inventory import backflush
 from linewise.domains.production import progress
-from linewise.domains.production.events import OperationStatusChanged, QuantitiesReported
+from linewise.domains.production.events import (
+    LISTED_AT_MOST,
+    OperationStatusChanged,
+    OrdersChanged,
+    QuantitiesReported,
+)
 from linewise.domains.production.models import (
     OperationStatus,
     OrderOperation,
@@ -103,6 +108,15 @@ def create_order(db: Session, data: dict[str, object]) -> ProductionOrder:
     ]
     db.add(order)
     return order
+
+
+def announce(db: Session, change: str, order_ids: list[int]) -> None:
+    """Record one ``OrdersChanged`` for these orders (flushed: they have their ids),
+    published after the caller's commit; none for an empty list."""
+    if not order_ids:
+        return
+    listed = frozenset(order_ids) if len(order_ids) <= LISTED_AT_MOST else frozenset()
+    events.record(db, OrdersChanged(change, listed, len(order_ids)))
 
 
 def change_quantity(order: ProductionOrder, quantity: int) -> None:
