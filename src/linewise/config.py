@@ -281,10 +281,11 @@ class Settings(BaseSettings):
     maintenance_train_cron: str = Field(
         default="30 3 * * 0", description="cron of the weekly retraining of detector baselines"
     )
-    # The live anomaly detector: the novelty detector with the fuzzy ART detector beside
-    # it (more drifting failures warned on the simulated factory, NAB 72) or the novelty
-    # detector alone (quieter on some machines, NAB 68); both pause six hours after an
-    # alarm. A machine's stored detector is converted on its next sample.
+    # The live anomaly detector (docs/maintenance.md): the novelty detector with the
+    # fuzzy ART detector beside it (NAB 72; on the simulated factory more drifting
+    # failures warned, more false warnings) or the novelty detector alone (NAB 68,
+    # quieter); both hold six hours after an alarm. A machine's stored detector is
+    # converted on its next batch.
     anomaly_detector: Literal["art", "novelty"] = Field(
         default="art", description="the live anomaly detector: art (novelty + ART) or novelty"
     )

@@ -155,9 +155,9 @@ def feed(
     """Run one machine's new samples (in time order) through its stored detector, as
     the detector ``kind`` runs (a stored state of the other kind is converted:
     ``anomaly.as_kind``). ``new``: the detector of a machine without one (default:
-    ``machine_detector(kind)``; one of another kind is converted from its next batch on);
-    ``cache``: the process's detectors, so an unchanged
-    stored state is not rebuilt."""
+    ``machine_detector(kind)``; one of another kind is converted from its next batch
+    on); ``cache``: the process's detectors, so an unchanged stored state is not
+    rebuilt."""
     row = conn.execute(_HEAD, {"m": machine_id}).first()
     if row is not None:  # learned live, or a trained baseline (``training.py``) put here
         detector = cache.take(conn, machine_id, row.etag)
