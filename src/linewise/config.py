@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -280,6 +280,14 @@ class Settings(BaseSettings):
     # (a week's new telemetry); empty: only on request.
     maintenance_train_cron: str = Field(
         default="30 3 * * 0", description="cron of the weekly retraining of detector baselines"
+    )
+    # The live anomaly detector (docs/maintenance.md): the novelty detector with the
+    # fuzzy ART detector beside it (NAB 72; on the simulated factory more drifting
+    # failures warned, more false warnings) or the novelty detector alone (NAB 68,
+    # quieter); both hold six hours after an alarm. A machine's stored detector is
+    # converted on its next batch.
+    anomaly_detector: Literal["art", "novelty"] = Field(
+        default="art", description="the live anomaly detector: art (novelty + ART) or novelty"
     )
 
     def proxy_options(self) -> dict[str, Any]:

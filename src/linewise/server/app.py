@@ -214,7 +214,7 @@ def create_app(
     app.state.recorder = Recorder(
         engine,
         app.state.bus,
-        projections=ingest_projections(),
+        projections=ingest_projections(settings),
         orders=order_references(),
         max_pending_events=settings.ingest_max_pending_events,
     )

@@ -79,7 +79,7 @@ def job_registry(settings: Settings, factory: sessionmaker[Session]) -> Registry
 
     working_time.register_source(maintenance_windows)  # a worker's KPI jobs see it too
     registry.register(maintenance.GENERATE_KIND, maintenance_jobs.generate_job(settings))
-    registry.register(maintenance_training.TRAIN_KIND, maintenance_jobs.train_job)
+    registry.register(maintenance_training.TRAIN_KIND, maintenance_jobs.train_job(settings))
     if settings.maintenance_generate_cron:
         cron = settings.maintenance_generate_cron
         registry.every("maintenance-generate", cron, maintenance.GENERATE_KIND, zone=zone)

@@ -10,6 +10,7 @@ anomaly watch over telemetry.
 
 from __future__ import annotations
 
+from linewise.config import Settings, get_settings
 from linewise.domains.inventory.backflush import BackflushProjection
 from linewise.domains.maintenance.live import AnomalyWatch
 from linewise.domains.performance.marks import RollupMarks
@@ -19,14 +20,15 @@ from linewise.domains.quality.ingest import InspectionResults
 from linewise.ingest.projections import Projection, StateIntervals
 
 
-def ingest_projections() -> list[Projection]:
+def ingest_projections(settings: Settings | None = None) -> list[Projection]:
+    settings = settings or get_settings()
     return [
         StateIntervals(),
         OrderProgressProjection(),
         BackflushProjection(),
         RollupMarks(),
         InspectionResults(),
-        AnomalyWatch(),
+        AnomalyWatch(settings.anomaly_detector),
     ]
 
 

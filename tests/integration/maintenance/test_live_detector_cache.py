@@ -12,10 +12,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select, update
 
-from linewise.analytics.anomaly import MachineDetector, machine_from_state, machine_state
+from linewise.analytics.anomaly import (
+    MachineDetector,
+    as_kind,
+    machine_detector,
+    machine_from_state,
+    machine_state,
+)
+from linewise.config import Settings
 from linewise.domains.maintenance import live
 from linewise.domains.maintenance.models import DetectorState
-from linewise.ingest.projections import StoredSample
+from linewise.ingest.projections import StoredBatch, StoredSample
+from linewise.server.projections import ingest_projections
 from tests.conftest import World
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -113,3 +121,38 @@ def test_an_unchanged_state_is_not_rebuilt(
     _feed(engine, machine, range(400, 500), live.DetectorCache())  # a process without it
     assert rebuilt == [1]
     assert _stored(engine, machine).state == _pure(range(0, 500))
+
+
+def _watch(settings: Settings) -> live.AnomalyWatch:
+    [watch] = [p for p in ingest_projections(settings) if isinstance(p, live.AnomalyWatch)]
+    return watch
+
+
+def test_the_setting_chooses_the_live_detector_and_converts_a_stored_one(
+    engine: Engine, world: World, settings: Settings
+) -> None:
+    machine = world.machine_ids["SMT-1-PNP1"]
+    novelty = _watch(settings.model_copy(update={"anomaly_detector": "novelty"}))
+    art = _watch(settings)  # the default
+    assert (novelty.kind, art.kind) == ("novelty", "art")
+
+    def apply(watch: live.AnomalyWatch, idx: range) -> None:
+        with engine.begin() as conn:
+            watch.apply(conn, StoredBatch(T0, samples=_samples(machine, idx)))
+
+    apply(novelty, range(0, 300))
+    assert machine_from_state(_stored(engine, machine).state).art is None
+    # The site switches to ART: the stored novelty detector goes on, ART learns beside it.
+    live.CACHE.clear()
+    apply(art, range(300, 400))
+    pure = machine_detector("novelty")
+    for s in _samples(machine, range(0, 300)):
+        pure.update(live.numeric(s.signals))
+    as_kind(pure, "art")
+    for s in _samples(machine, range(300, 400)):
+        pure.update(live.numeric(s.signals))
+    assert pure.art is not None and _stored(engine, machine).state == machine_state(pure)
+    # and back, through the process's cache this time: ART dropped
+    apply(novelty, range(400, 450))
+    after = machine_from_state(_stored(engine, machine).state)
+    assert after.art is None and after.detectors["vacuum_kpa"].n == 450

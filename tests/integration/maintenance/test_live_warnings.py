@@ -6,6 +6,7 @@ act on the stored warnings."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linewise.analytics.anomaly import MachineDetector
+from linewise.analytics.anomaly import HOLD, machine_detector
 from linewise.core.time import utcnow
 from linewise.domains.accounts.models import ApiKeyScope
 from linewise.domains.accounts.service import create_api_key
@@ -79,10 +80,11 @@ def _post(
 
 
 def _alarms(n: int, drift_from: int) -> list[int]:
-    """The minutes the pure engine alarms at on the same stream: the live path must give
-    the same. (A new step inside the range scores 0.5, below the machine's threshold,
-    yet starts the detector's rest, so hand-counting the alarms is not simple.)"""
-    m = MachineDetector()
+    """The minutes the pure engine (the default detector, as the test app's setting)
+    alarms at on the same stream: the live path must give the same. (A new step inside
+    the range scores 0.5, below the machine's threshold, yet starts the detector's rest,
+    so hand-counting the alarms is not simple.)"""
+    m = machine_detector()
     out = []
     for i in range(n):
         _, names = m.update({"vacuum_kpa": _vacuum(i, drift_from), "temp_c": 40.0 + (i % 3)})
@@ -101,7 +103,8 @@ def test_a_drift_through_the_ingest_api_gives_one_stored_warning(
 ) -> None:
     pnp = world.machine_ids["SMT-1-PNP1"]
     start = utcnow().replace(microsecond=0) - timedelta(hours=40)
-    n, drift = LEARN + 600, LEARN + 200
+    # the drift runs on for more than the machine's hold after its first alarm
+    n, drift = LEARN + 600 + HOLD, LEARN + 200
     _post(device, start, range(n), drift)
     # A steady machine beside it: same pattern, no drift.
     _post(device, start, range(n), None, machine="TEST-1-ICT")
@@ -113,8 +116,9 @@ def test_a_drift_through_the_ingest_api_gives_one_stored_warning(
     assert datetime.fromisoformat(w["started_at"]) == start + timedelta(minutes=alarms[0])
     assert datetime.fromisoformat(w["last_at"]) == start + timedelta(minutes=alarms[-1])
     assert w["signals"] == ["vacuum_kpa"] and w["status"] == "open"
-    # Several alarms (one per rest of 60 samples while out of range), one warning.
+    # Several alarms (while out of range, one per hold of the machine), one warning.
     assert w["alarms"] == len(alarms) > 1
+    assert all(b - a >= HOLD for a, b in itertools.pairwise(alarms))
     db.expire_all()
     states = {s.machine_id: s.samples for s in db.scalars(select(DetectorState))}
     assert states == {pnp: n, world.machine_ids["TEST-1-ICT"]: n}
@@ -164,8 +168,10 @@ def test_warnings_are_acknowledged_resolved_and_become_one_order(
     assert w["acknowledged_by"]
     assert sup.post(f"{API}/warnings/{w['id']}/acknowledge").status_code == 409
     assert _ok(sup.post(f"{API}/warnings/{w['id']}/resolve"))["status"] == "resolved"
-    # The episode is closed: the drift alarming on opens a second warning.
-    _post(device, start, range(n, n + 120), drift)
+    # The episode is closed: the drift alarming on (once the machine's hold after its
+    # last alarm is over) opens a second warning.
+    assert [a for a in _alarms(n + HOLD, drift) if a >= n]
+    _post(device, start, range(n, n + HOLD), drift)
     ws = _ok(sup.get(f"{API}/warnings"))
     assert [x["status"] for x in ws] == ["open", "resolved"]
     # Operators act on machines of their areas only.

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from linewise.analytics.anomaly import HOLD, machine_from_state
 from linewise.config import Settings
 from linewise.core.audit import AuditRecord
 from linewise.core.db import make_session_factory
@@ -125,6 +126,8 @@ def test_a_trained_baseline_is_versioned_evaluated_and_used_live(
     db.expire_all()
     state = db.get(DetectorState, pnp)
     assert state is not None and (state.model_version, state.samples) == (1, 0)
+    # of the site's detector (the default: novelty and ART), ART primed on the history
+    assert state.state["art"] is not None and set(state.state["art"]) == {"vacuum_kpa", "temp_c"}
     now = utcnow()
     events = [
         {
@@ -150,6 +153,20 @@ def test_a_trained_baseline_is_versioned_evaluated_and_used_live(
     assert [x["version"] for x in _ok(mgr.get(f"{API}/models", params={"machine_id": ict}))] == [1]
     bad = sup.post(f"{API}/models/train", json={"machine_id": 2**31})
     assert bad.status_code == 422 and "machine_id" in bad.text
+
+
+def test_the_baseline_is_of_the_sites_detector(
+    db: Session, world: World, engine: Engine, settings: Settings, as_role: dict[str, TestClient]
+) -> None:
+    pnp, _ict, _start = _two_machines(db, world)
+    novelty = settings.model_copy(update={"anomaly_detector": "novelty"})
+    _train(novelty, engine, as_role["manager"], machine_id=pnp)
+    db.expire_all()
+    state = db.get(DetectorState, pnp)
+    assert state is not None and state.model_version == 1
+    baseline = machine_from_state(state.state)
+    assert baseline.art is None and baseline.hold == HOLD
+    assert set(baseline.detectors) == {"vacuum_kpa", "temp_c"}
 
 
 def test_a_planner_goes_back_to_an_older_baseline_or_switches_it_off(
@@ -179,6 +196,8 @@ def test_a_planner_goes_back_to_an_older_baseline_or_switches_it_off(
     db.expire_all()
     state = db.get(DetectorState, pnp)
     assert state is not None and (state.model_version, state.samples) == (1, 0)
+    # of the site's detector (the default: novelty and ART), ART primed on the history
+    assert state.state["art"] is not None and set(state.state["art"]) == {"vacuum_kpa", "temp_c"}
 
     # The weekly run stores and evaluates version 3 but leaves the planner's choice.
     job = enqueue(db, TRAIN_KIND, {"machine_ids": [pnp], "scheduled": True})

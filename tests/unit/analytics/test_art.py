@@ -9,8 +9,13 @@ import math
 import random
 import time
 
+import pytest
+
 from linewise.analytics.anomaly import (
+    HOLD,
     MachineDetector,
+    as_kind,
+    machine_detector,
     machine_from_state,
     machine_state,
     primed,
@@ -139,7 +144,8 @@ def test_the_machine_detector_runs_both_when_asked_and_keeps_both_in_its_state()
             alarms.append(i)
     assert m.art is not None and set(m.art) == {"temp"}
     assert alarms and 3000 <= alarms[0] < 3150, alarms
-    # the gate (points since the novelty detector's last new context) is in the state
+    # points since the novelty detector's last new context stay in the state (the
+    # frontier bench gates ART by them)
     assert machine_from_state(machine_state(m)).detectors["temp"]._since_new == (
         m.detectors["temp"]._since_new
     )
@@ -157,8 +163,72 @@ def test_the_machine_detector_runs_both_when_asked_and_keeps_both_in_its_state()
     assert machine_from_state(json.loads(json.dumps(machine_state(only)))).art is None
 
 
-def test_a_primed_baseline_carries_art_only_when_asked() -> None:
+def test_a_primed_baseline_is_of_the_kind_asked() -> None:
     history = {"temp": _signal(3000, 10_000)}
-    assert primed(history).art is None
-    m = primed(history, art=True)
+    assert primed(history, kind="novelty").art is None
+    m = primed(history)  # the default kind, as the live default
     assert m.art is not None and m.art["temp"].lo is not None and m.art["temp"]._art is not None
+    assert m.hold == HOLD == primed(history, kind="novelty").hold
+
+
+def _alarms(m: MachineDetector, values: list[float]) -> list[int]:
+    return [i for i, v in enumerate(values) if m.update({"temp": v})[1]]
+
+
+def test_the_setting_chooses_the_detector_only_art_flags_a_change_of_shape() -> None:
+    # A plateau at a level the cycle reaches at its peaks: no new level, no new step for
+    # the novelty detector, a new shape for ART. Learned over a day (1,440 samples).
+    values = _signal(5000, 4000)
+    assert _alarms(machine_detector("novelty"), values) == []
+    art = _alarms(machine_detector("art"), values)
+    assert art and 4000 <= art[0] < 4150, art
+    assert _alarms(machine_detector(), values) == art  # art is the default
+    with pytest.raises(ValueError):
+        machine_detector("gated")
+
+
+def test_the_machine_holds_after_an_alarm_whichever_signal_raised_it() -> None:
+    # Two signals leave their range one after the other, 100 samples apart: each
+    # signal's own rest (60) would let both alarm, the machine's hold lets the first.
+    def run(m: MachineDetector, n: int, jumps: dict[str, int]) -> list[int]:
+        out = []
+        for i in range(n):
+            sig = {k: 50.0 + (i % 5) + (40 if i >= jumps[k] else 0) for k in ("a", "b")}
+            if m.update(sig)[1]:
+                out.append(i)
+        return out
+
+    alarms = run(MachineDetector(learn=200, hold=360), 1600, {"a": 500, "b": 600})
+    # "a" stays outside its range (score 1 whenever it is not resting): the machine
+    # alarms at 500, then every HOLD points after the last alarm it let through
+    assert alarms == list(range(500, 1600, HOLD)), alarms
+    free = run(MachineDetector(learn=200, hold=0), 1600, {"a": 500, "b": 600})
+    assert free[:3] == [500, 560, 600] and len(free) > len(alarms)
+    # the hold is in the state: a detector rebuilt mid-hold keeps it
+    m = MachineDetector(learn=200)
+    for i in range(700):
+        m.update({"a": 50.0 + (i % 5) + (40 if i >= 500 else 0)})
+    again = machine_from_state(json.loads(json.dumps(machine_state(m))))
+    assert again.hold == HOLD and again._since_alarm == m._since_alarm == 699 - 500
+    later = [{"a": 90.0 + (i % 5)} for i in range(700, 1300)]
+    assert [again.update(x) for x in later] == [m.update(x) for x in later]
+
+
+def test_a_stored_state_of_the_other_kind_is_converted() -> None:
+    values = _signal(6000, 5000)
+    old = MachineDetector()  # novelty alone, as stored before the setting existed
+    for v in values[:2000]:
+        old.update({"temp": v})
+    state = machine_state(old)
+    del state["hold"], state["since"]  # stored before the machine's hold
+    m = machine_from_state(json.loads(json.dumps(state)))
+    assert m.hold == HOLD
+    as_kind(m, "art")  # ART added: it learns a day from here, then flags the plateau
+    assert m.art == {} and m.detectors["temp"].lo is not None
+    alarms = [i for i, v in enumerate(values[2000:], 2000) if m.update({"temp": v})[1]]
+    assert alarms and 5000 <= alarms[0] < 5150, alarms
+    # and back: without ART the machine is the novelty detector, which would have run
+    # the same; it never sees the plateau
+    as_kind(m, "novelty")
+    assert m.art is None
+    assert not [v for v in values[5000:] if m.update({"temp": v})[1]]

@@ -18,11 +18,23 @@ def generate_job(settings: Settings) -> Handler:
     return run
 
 
-def train_job(ctx: JobContext) -> None:
+def train_job(settings: Settings) -> Handler:
     """``maintenance.train``: a new baseline version per machine (``args.machine_ids``,
-    default every machine), see ``training.py``; ``args.scheduled`` (the weekly run)
-    leaves a planner's chosen version active."""
-    ids = ctx.args.get("machine_ids")
-    machine_ids = [int(i) for i in ids] if isinstance(ids, list) else None
-    scheduled = bool(ctx.args.get("scheduled", False))
-    training.train(ctx.session, utcnow(), machine_ids, ctx.id, scheduled=scheduled)
+    default every machine), see ``training.py``, of the site's live detector
+    (``anomaly_detector``); ``args.scheduled`` (the weekly run) leaves a planner's chosen
+    version active."""
+
+    def run(ctx: JobContext) -> None:
+        ids = ctx.args.get("machine_ids")
+        machine_ids = [int(i) for i in ids] if isinstance(ids, list) else None
+        scheduled = bool(ctx.args.get("scheduled", False))
+        training.train(
+            ctx.session,
+            utcnow(),
+            machine_ids,
+            ctx.id,
+            scheduled=scheduled,
+            kind=settings.anomaly_detector,
+        )
+
+    return run

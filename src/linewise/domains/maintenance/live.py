@@ -37,7 +37,14 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from linewise.analytics.anomaly import MachineDetector, machine_from_state, machine_state
+from linewise.analytics.anomaly import (
+    ART,
+    MachineDetector,
+    as_kind,
+    machine_detector,
+    machine_from_state,
+    machine_state,
+)
 from linewise.core.time import utcnow
 from linewise.domains.maintenance.models import AnomalyWarning, DetectorState, WarningStatus
 from linewise.ingest.projections import StoredBatch, StoredSample, lock_machines
@@ -55,7 +62,13 @@ def numeric(signals: Mapping[str, Any]) -> dict[str, float]:
 
 
 class AnomalyWatch:
+    """``kind``: the site's ``LINEWISE_ANOMALY_DETECTOR`` (``art`` or ``novelty``)."""
+
     name = "maintenance-anomaly"
+
+    def __init__(self, kind: str = ART) -> None:
+        machine_detector(kind)  # an unknown kind fails here, at start-up
+        self.kind = kind
 
     def apply(self, conn: Connection, batch: StoredBatch) -> None:
         if not batch.samples:
@@ -65,7 +78,7 @@ class AnomalyWatch:
             by_machine.setdefault(s.machine_id, []).append(s)
         lock_machines(conn, by_machine)
         for machine_id, samples in sorted(by_machine.items()):
-            feed(conn, machine_id, sorted(samples, key=lambda s: s.ts))
+            feed(conn, machine_id, sorted(samples, key=lambda s: s.ts), kind=self.kind)
 
 
 # Built once: statements built per batch cost more than running them (as in ingest's
@@ -135,20 +148,25 @@ def feed(
     machine_id: int,
     samples: list[StoredSample],
     *,
-    new: Callable[[], MachineDetector] = MachineDetector,
+    kind: str = ART,
+    new: Callable[[], MachineDetector] | None = None,
     cache: DetectorCache = CACHE,
 ) -> None:
-    """Run one machine's new samples (in time order) through its stored detector
-    (``new``: the detector of a machine without one, the product's default; ``cache``:
-    the process's detectors, so an unchanged stored state is not rebuilt)."""
+    """Run one machine's new samples (in time order) through its stored detector, as
+    the detector ``kind`` runs (a stored state of the other kind is converted:
+    ``anomaly.as_kind``). ``new``: the detector of a machine without one (default:
+    ``machine_detector(kind)``; one of another kind is converted from its next batch
+    on); ``cache``: the process's detectors, so an unchanged stored state is not
+    rebuilt."""
     row = conn.execute(_HEAD, {"m": machine_id}).first()
     if row is not None:  # learned live, or a trained baseline (``training.py``) put here
         detector = cache.take(conn, machine_id, row.etag)
         if detector is None:
             detector = machine_from_state(conn.execute(_STATE, {"m": machine_id}).scalar_one())
+        as_kind(detector, kind)
         fed, last, version = row.samples, row.last_ts, row.model_version
     else:  # the machine's first sample, no baseline: it learns live
-        detector = new()
+        detector = new() if new is not None else machine_detector(kind)
         fed, last, version = 0, None, None
     for s in samples:
         values = numeric(s.signals)

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from linewise.analytics.anomaly import machine_from_state, machine_state, primed
+from linewise.analytics.anomaly import ART, machine_from_state, machine_state, primed
 from linewise.domains.equipment.models import Machine
 from linewise.domains.maintenance import repository as repo
 from linewise.domains.maintenance.live import EPISODE_GAP, numeric
@@ -94,7 +94,13 @@ def evaluate(
 
 
 def train_machine(
-    db: Session, machine: Machine, now: datetime, job_id: int | None, *, scheduled: bool = False
+    db: Session,
+    machine: Machine,
+    now: datetime,
+    job_id: int | None,
+    *,
+    scheduled: bool = False,
+    kind: str = ART,
 ) -> AnomalyModel:
     rows = [
         (ts, values)
@@ -126,7 +132,7 @@ def train_machine(
     for _ts, values in train:
         for name, v in values.items():
             series.setdefault(name, []).append(v)
-    baseline = machine_state(primed(series))
+    baseline = machine_state(primed(series, kind=kind))
     detector = machine_from_state(baseline)  # a copy: the evaluation must not change it
     alarms = [ts for ts, values in held if detector.update(values)[1]]
     assert model.train_end is not None and model.holdout_end is not None
@@ -203,10 +209,12 @@ def train(
     job_id: int | None,
     *,
     scheduled: bool = False,
+    kind: str = ART,
 ) -> int:
-    """Train every machine (or the given ones); returns how many versions were stored."""
+    """Train every machine (or the given ones) a baseline of the detector ``kind`` (the
+    site's ``anomaly_detector``); returns how many versions were stored."""
     machines = repo.machines(db, machine_ids)
     for m in machines:
-        train_machine(db, m, now, job_id, scheduled=scheduled)
+        train_machine(db, m, now, job_id, scheduled=scheduled, kind=kind)
         db.flush()
     return len(machines)
