@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import statistics
 import sys
 import time
@@ -144,6 +145,11 @@ def main() -> None:
         "--dump", action="store_true",
         help="also write every prediction's remaining and slack time (bench/delivery_risk.py)",
     )  # fmt: skip
+    ap.add_argument(
+        "--dump-inputs", action="store_true",
+        help="write the engine's inputs at every prediction time (bench/delivery_dispatch.py)"
+        " and skip the yields and bottleneck figures",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.quick:
         args.orders, args.days, args.every = 200, 21, 6.0
@@ -192,6 +198,7 @@ def main() -> None:
     yields = PredictionBench(spec, ops, finish, plan_finish, NOW + timedelta(days=2))
     # (made at, order, product, predicted remaining s, slack to due s, stages open)
     replay: list[tuple[datetime, str, str, float, float, int]] = []
+    inputs: list[tuple[datetime, list[OrderIn], RateModel]] = []  # --dump-inputs
     t = NOW
     step = timedelta(hours=args.every)
     while t + step < end:
@@ -213,6 +220,9 @@ def main() -> None:
             if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
         ]
         calib = Calibration(residuals)
+        if args.dump_inputs:
+            inputs.append((t, orders_in, rates))
+            continue
         fc = forecast(orders_in, t, rates, cal)
         yields.step(t, fc, counted)
         for oin in orders_in:
@@ -238,6 +248,17 @@ def main() -> None:
             )
     sim.ground_truth()
     due_of = {o.number: o.due for o in spec.orders}
+    if args.dump_inputs:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        payload = {"spec": spec, "calendar": cal, "site": SITE, "finish": finish,
+                   "due": due_of, "inputs": inputs, "states": dict(states),
+                   "line_of": line_of, "ops": ops}  # fmt: skip
+        with (RESULTS / f"delivery_inputs_seed{args.seed}.pickle").open("wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        print(
+            f"inputs of {len(inputs)} prediction times written; {time.monotonic() - started:.0f} s"
+        )
+        return
     results = {
         "orders": len(spec.orders),
         "lines": len(spec.lines),
