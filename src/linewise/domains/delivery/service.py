@@ -150,41 +150,6 @@ def _setups(db: Session, step_ids: set[int]) -> dict[int, float]:
     return {r[0]: float(r[1]) for r in rows}
 
 
-def _families(db: Session, step_ids: set[int]) -> dict[int, str]:
-    """step id → its setup family (steps without one are left out)."""
-    if not step_ids:
-        return {}
-    rows = db.execute(
-        select(RoutingStep.id, RoutingStep.setup_family).where(RoutingStep.id.in_(step_ids))
-    ).all()
-    return {r[0]: str(r[1]) for r in rows if r[1]}
-
-
-def _changeovers(
-    ops: Sequence[OrderOperation], families: dict[int, str]
-) -> tuple[set[int], dict[str, str]]:
-    """From the operations started on each line (in start order): those that followed
-    another setup family (or nothing known: they paid a setup), and the family each line
-    ran last."""
-    by_line: dict[int, list[OrderOperation]] = defaultdict(list)
-    for op in ops:
-        if op.line_id is not None and op.started_at is not None:
-            by_line[op.line_id].append(op)
-    changed: set[int] = set()
-    last: dict[str, str] = {}
-    for line_id, line_ops in by_line.items():
-        line_ops.sort(key=lambda o: (cast(datetime, o.started_at), o.id))
-        before: str | None = None
-        for op in line_ops:
-            family = families.get(op.step_id or -1)
-            if family is None or family != before:
-                changed.add(op.id)
-            before = family
-        if before is not None:
-            last[str(line_id)] = before
-    return changed, last
-
-
 def _status(op: OrderOperation) -> StageStatus:
     if op.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED):
         return "completed"
@@ -262,11 +227,6 @@ def load(db: Session, now: datetime) -> Context:
     steps = {op.step_id for o in orders for op in o.operations if op.step_id is not None}
     steps |= {op.step_id for op in history if op.step_id is not None}
     ideal, setups = _ideal(db, steps), _setups(db, steps)
-    families = _families(db, steps)
-    # a stage after one of its setup family on the same line needs no setup: neither in
-    # the rates learned from it nor in the forecast
-    changed, line_family = _changeovers([*history, *(op for o in orders for op in o.operations)],
-                                        families)  # fmt: skip
     lines = {ln.id: ln for ln in db.scalars(select(Line))}
     cal = line_calendar(
         db, list(lines), now - timedelta(days=HISTORY_DAYS), now + timedelta(days=AHEAD_DAYS)
@@ -280,8 +240,7 @@ def load(db: Session, now: datetime) -> Context:
         if units <= 0 or cycle is None:
             continue
         work = cal.working_seconds(_key(op.line_id), op.started_at, op.completed_at)
-        if op.id in changed:
-            work -= setups.get(op.step_id or -1, 0.0)
+        work -= setups.get(op.step_id or -1, 0.0)
         samples.append(
             RateSample(op.order.product.code, str(op.line_id), units, max(work, 1.0), cycle)
         )
@@ -317,14 +276,13 @@ def load(db: Session, now: datetime) -> Context:
                     planned_start=span.start if span else None,
                     planned_end=span.end if span else None,
                     options=options,
-                    family=families.get(op.step_id or -1),
                 )
             )
         release = order.release_date if order.status == OrderStatus.PLANNED else None
         inputs.append(
             OrderIn(str(order.id), order.product.code, order.due_date, tuple(stages), release)
         )
-    forecasts = forecast(inputs, now, rates, cal, line_family=line_family)
+    forecasts = forecast(inputs, now, rates, cal)
     return Context(
         now=now,
         orders=orders,
