@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pickle
 import statistics
 import sys
@@ -39,6 +40,7 @@ sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 from bench.delivery import eta_metrics, plan  # noqa: E402
 from linewise.analytics.delivery import (  # noqa: E402
+    PAD_S,
     Calibration,
     Dispatch,
     OrderIn,
@@ -49,6 +51,7 @@ from linewise.analytics.delivery import (  # noqa: E402
 )
 
 RESULTS = REPO / "bench" / "results"
+ALPHAS = (0.2, 0.25, 0.3, 0.35)  # the interval's nominal miss rate (the engine: 0.2)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -63,6 +66,7 @@ class Model:
     dispatch: Dispatch
     families: bool = False  # setup only on a change of family; rates learned so too
     prefer_h: float = 0.0  # the dispatcher's same-family preference
+    recent_days: float = 0.0  # calibrate on the predictions of the last days only (0: all)
 
 
 MODELS = {
@@ -73,6 +77,7 @@ MODELS = {
     "due_date+family+prefer8": Model("due_date", True, 8.0),
     "due_date+family+prefer4": Model("due_date", True, 4.0),
     "due_date+family+prefer16": Model("due_date", True, 16.0),
+    "due_date+family+prefer8+recent7": Model("due_date", True, 8.0, 7.0),
 }
 
 
@@ -135,6 +140,7 @@ def replay(data: dict[str, Any], model: Model) -> list[dict[str, Any]]:
     """Every prediction of the run under ``model``, as the bench would have made it."""
     cal, site, finish = data["calendar"], data["site"], data["finish"]
     floor = Floor(data) if model.families else None
+    recent = timedelta(days=model.recent_days) if model.recent_days else None
     planned = plan(data["spec"], cal)
     plan_finish: dict[str, datetime] = {}
     for (number, _seq), p in planned.items():
@@ -145,7 +151,7 @@ def replay(data: dict[str, Any], model: Model) -> list[dict[str, Any]]:
         calib = Calibration(
             Residual(pred, cal.working_seconds(site, made, finish[o]))
             for made, o, pred in history
-            if o in finish and finish[o] <= t
+            if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
         )
         family: dict[str, str] | None = None
         if floor is not None:
@@ -156,6 +162,8 @@ def replay(data: dict[str, Any], model: Model) -> list[dict[str, Any]]:
             f = fc[oin.key].finish
             est = calib.estimate(t, f, oin.due, cal, site)
             pred = cal.working_seconds(site, t, f)
+            scores = calib.scores_for(pred)
+            bounds = {a: interval(cal, site, t, f, pred, scores, a) for a in ALPHAS}
             history.append((t, oin.key, pred))
             snaps.append(
                 {
@@ -170,9 +178,25 @@ def replay(data: dict[str, Any], model: Model) -> list[dict[str, Any]]:
                     "plan": max(plan_finish.get(oin.key, t), t),
                     "fc": fc[oin.key],
                     "input": oin,
+                    "bounds": bounds,
                 }
             )
     return snaps
+
+
+def interval(
+    cal: Any, site: str, t: datetime, f: datetime, pred: float, scores: list[float], a: float
+) -> tuple[datetime, datetime]:
+    """The interval ``Calibration.estimate`` gives at miss rate ``a``."""
+    n = len(scores)
+    lo_i = max(0, math.floor((n + 1) * a / 2) - 1)
+    hi_i = min(n - 1, math.ceil((n + 1) * (1 - a / 2)) - 1)
+
+    def at(s: float) -> datetime:
+        moment: datetime = cal.advance(site, t, max(0.0, (pred + PAD_S) * math.exp(s) - PAD_S))
+        return moment
+
+    return min(at(scores[lo_i]), f), max(at(scores[hi_i]), f)
 
 
 def flags(snaps: list[dict[str, Any]], finish: dict[str, datetime]) -> dict[str, Any]:
@@ -195,7 +219,59 @@ def flags(snaps: list[dict[str, Any]], finish: dict[str, datetime]) -> dict[str,
         f = {o for o, s in last.items() if s["p_late"] >= th}
         sweep[th] = (len(f), len(f & late_early), len(late_early), len(f - late))
     return {"late": len(late), "late_early": len(late_early), "sweep": sweep,
-            "brier": statistics.fmean(brier), "last": last}  # fmt: skip
+            "brier": statistics.fmean(brier), "n": len(brier), "last": last}  # fmt: skip
+
+
+def raw(snaps: list[dict[str, Any]], finish: dict[str, datetime], fl: dict[str, Any]) -> Any:
+    """What pooling over seeds needs: each prediction's absolute error ÷ remaining time,
+    whether its calibrated interval covered the finish, the Brier terms, the flag counts
+    (as ``eta_metrics`` and ``flags`` count them)."""
+    err: list[float] = []
+    covered: list[int] = []
+    by_alpha: dict[str, list[int]] = {str(a): [] for a in ALPHAS}
+    for s in snaps:
+        actual = finish.get(s["order"])
+        remaining = (actual - s["t"]).total_seconds() if actual is not None else 0.0
+        if actual is None or remaining <= 0:
+            continue
+        err.append(round(abs((s["eta"] - actual).total_seconds()) / remaining, 5))
+        if s["calibrated"]:
+            covered.append(int(s["low"] <= actual <= s["high"]))
+            for a, (lo, hi) in s["bounds"].items():
+                by_alpha[str(a)].append(int(lo <= actual <= hi))
+    return {"err": err, "covered": covered, "by_alpha": by_alpha,
+            "brier_sum": fl["brier"] * fl["n"], "brier_n": fl["n"],
+            "sweep": {str(k): v for k, v in fl["sweep"].items()}}  # fmt: skip
+
+
+def pool(seeds: list[int], models: list[str]) -> None:
+    """Pooled figures of earlier replays (their raw files), per model."""
+    for model in models:
+        err: list[float] = []
+        covered: list[int] = []
+        b_sum = b_n = 0.0
+        by_alpha: dict[str, list[int]] = defaultdict(list)
+        sweep: dict[str, list[int]] = {}
+        for seed in seeds:
+            path = RESULTS / f"delivery_dispatch_seed{seed}_{model}.json"
+            r = json.loads(path.read_text("utf-8"))
+            err += r["err"]
+            covered += r["covered"]
+            b_sum += r["brier_sum"]
+            b_n += r["brier_n"]
+            for a, c in r.get("by_alpha", {}).items():
+                by_alpha[a] += c
+            for th, counts in r["sweep"].items():
+                acc = sweep.setdefault(th, [0, 0, 0, 0])
+                for i, c in enumerate(counts):
+                    acc[i] += c
+        print(f"seeds {','.join(map(str, seeds))} {model}: ETA {statistics.median(err):.4f} "
+              f"coverage {sum(covered) / len(covered):.4f} Brier {b_sum / b_n:.4f}")  # fmt: skip
+        for a, c in by_alpha.items():
+            print(f"  interval at miss rate {a}: coverage {sum(c) / len(c):.4f} ({len(c)})")
+        for th, (n, hit, of, false) in sweep.items():
+            print(f"  p ≥ {float(th):.2f}: flagged {n}, late flagged {hit}/{of} "
+                  f"({hit / of:.3f}), false {false} ({false / n if n else 0:.3f})")  # fmt: skip
 
 
 def main() -> None:
@@ -203,7 +279,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="2,3")
     ap.add_argument("--models", default="plan,due_date")
     ap.add_argument("--diagnose", action="store_true", help="list the false flags at p ≥ 0.3")
+    ap.add_argument("--pool", action="store_true", help="pool earlier replays of the seeds")
     args = ap.parse_args()
+    if args.pool:
+        pool([int(s) for s in args.seeds.split(",")], args.models.split(","))
+        return
     out: dict[str, Any] = {}
     for seed in (int(s) for s in args.seeds.split(",")):
         data = load(seed)
@@ -218,6 +298,9 @@ def main() -> None:
                    "sweep": {str(k): v for k, v in fl["sweep"].items()},
                    "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
             out[f"{seed}:{model}"] = row
+            (RESULTS / f"delivery_dispatch_seed{seed}_{model}.json").write_text(
+                json.dumps(raw(snaps, data["finish"], fl)), "utf-8"
+            )
             print(f"seed {seed} {model}: ETA {row['eta_mdae']} coverage {row['coverage']} "
                   f"width {row['width']} Brier {row['brier']} late {row['late']} "
                   f"({row['late_early']} predictable) {row['seconds']} s")  # fmt: skip
@@ -226,7 +309,9 @@ def main() -> None:
             if args.diagnose:
                 diagnose(fl["last"], data)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "delivery_dispatch.json").write_text(json.dumps(out, indent=1), "utf-8")
+    path = RESULTS / "delivery_dispatch.json"
+    known = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    path.write_text(json.dumps(known | out, indent=1), "utf-8")
 
 
 def diagnose(last: dict[str, dict[str, Any]], data: dict[str, Any]) -> None:
