@@ -10,7 +10,11 @@ way:
 2. ``forecast`` walks the open stages in plan order (the published plan's start, else
    the due date), each on its planned line: a stage starts when its predecessor ends and
    its line is free (the queue ahead), and runs its remaining units at the learned rate
-   in the line's working time (``WindowCalendar``).
+   in the line's working time (``WindowCalendar``). With ``dispatch="due_date"`` it
+   instead simulates a floor that dispatches by due date (a free line starts the ready
+   stage due first, optionally preferring the setup family it runs). Given the stages'
+   setup families and what each line ran last, a stage after one of its family on the
+   same line pays no setup.
 3. ``Calibration`` is split-conformal on log ratios of the remaining time that really
    passed to the remaining time predicted, from earlier predictions of orders that have
    since finished, grouped by how much time remained (Mondrian); it gives the 80 %
