@@ -58,6 +58,7 @@ from bench.delivery_yields import PredictionBench  # noqa: E402
 from bench.delivery_yields import report as report_predictions  # noqa: E402
 from linewise.analytics import bottleneck as bn  # noqa: E402
 from linewise.analytics.delivery import (  # noqa: E402
+    INTERVAL_MISS_RATE,
     LATE_FLAG_P,
     Calibration,
     OrderIn,
@@ -230,14 +231,19 @@ def main() -> None:
         orders_in, samples, legacy = known_at(spec, t, ops, counted, planned, cal, floor)
         rates = RateModel.learn(samples)
 
-        def calibration(history: list[tuple[datetime, str, float]], t: datetime = t) -> Calibration:
+        def calibration(
+            history: list[tuple[datetime, str, float]], alpha: float, t: datetime = t
+        ) -> Calibration:
             return Calibration(
-                Residual(pred, cal.working_seconds(SITE, made, finish[o]))
-                for made, o, pred in history
-                if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
+                (
+                    Residual(pred, cal.working_seconds(SITE, made, finish[o]))
+                    for made, o, pred in history
+                    if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
+                ),
+                alpha,
             )
 
-        calib = calibration(history)
+        calib = calibration(history, INTERVAL_MISS_RATE[args.dispatch])
         if args.dump_inputs:
             inputs.append((t, orders_in, RateModel.learn(legacy)))
             continue
@@ -246,7 +252,7 @@ def main() -> None:
         plain = [replace(o, stages=tuple(replace(st, family=None) for st in o.stages))
                  for o in orders_in]  # fmt: skip
         fc_before = forecast(plain, t, RateModel.learn(legacy), cal)
-        calib_before = calibration(before_history)
+        calib_before = calibration(before_history, INTERVAL_MISS_RATE["plan"])
         for oin in orders_in:
             f = fc_before[oin.key].finish
             est = calib_before.estimate(t, f, oin.due, cal, SITE)
