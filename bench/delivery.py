@@ -14,7 +14,10 @@ truth says when each order really finished.
 The plan is the bench's own: an earliest-due-date list schedule at ideal cycle times
 made at the start (each stage on the eligible line free first) — the "plan finish"
 baseline is its finish, never updated. The simulator dispatches by itself (earliest due
-date, same-family preference), so the plan is a forecast, not an instruction.
+date, same-family preference), so the plan is a forecast, not an instruction; the engine
+forecasts with that dispatch rule (``--dispatch due_date``, the family preference of the
+simulated floor) and each stage's setup family, and the engine as it was before them
+(plan order, a setup before every stage) is measured beside it in the same run.
 
 Reported, each beside its baseline measured in the same run:
 - ETA: median absolute error as a share of the remaining time; the plan finish as
