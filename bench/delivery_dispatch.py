@@ -157,6 +157,11 @@ def replay(data: dict[str, Any], model: Model) -> list[dict[str, Any]]:
         if floor is not None:
             orders_in, rates = floor.with_families(orders_in), floor.rates(t)
             family = floor.line_family(t)
+        else:  # newer dumps carry the families: the models without them must not see them
+            orders_in = [
+                replace(o, stages=tuple(replace(st, family=None) for st in o.stages))
+                for o in orders_in
+            ]
         fc = forecast(orders_in, t, rates, cal, model.dispatch, family, model.prefer_h * 3600)
         for oin in orders_in:
             f = fc[oin.key].finish
