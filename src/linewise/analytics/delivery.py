@@ -203,6 +203,16 @@ class StageIn:
     family: str | None = None
 
 
+def _choices(st: StageIn) -> list[tuple[str | None, float]]:
+    """The lines a pending stage may run on, with its ideal cycle time there. No line
+    (``None``: no queue, no calendar) only when there is no line to choose: a stage not
+    yet placed with eligible lines queues on one of them."""
+    lines = [(ln, c) for ln, c in st.options if ln != st.line]
+    if st.line is not None or not lines:
+        return [(st.line, st.ideal_s), *lines]
+    return list(lines)
+
+
 def _setup_s(st: StageIn, line: str | None, family_on: Mapping[str | None, str]) -> float:
     """The setup a pending stage pays on ``line``: none after a stage of its family."""
     if st.family is not None and line is not None and family_on.get(line) == st.family:
@@ -294,7 +304,7 @@ def forecast(
             spu = rates.seconds_per_unit(order.product, line, st.ideal_s)
             end = calendar.advance(line, begin, remaining * spu)
         else:
-            choices = [(st.line, st.ideal_s), *((ln, c) for ln, c in st.options if ln != line)]
+            choices = _choices(st)
             best: tuple[datetime, datetime, str | None] | None = None
             for cand, ideal in choices:
                 b = max(ready, line_free.get(cand, now) if cand is not None else now)
@@ -381,9 +391,6 @@ def _forecast_due_date(
     wake: list[tuple[datetime, str]] = []
     placed: set[tuple[int, int]] = set()
 
-    def choices(st: StageIn) -> list[tuple[str | None, float]]:
-        return [(st.line, st.ideal_s), *((ln, c) for ln, c in st.options if ln != st.line)]
-
     def place(
         oi: int, si: int, line: str | None, ideal: float, ready: datetime, at: datetime
     ) -> None:
@@ -407,7 +414,7 @@ def _forecast_due_date(
         """Stage ``si`` of order ``oi`` is ready at ``ready``: every line that could run
         it sees it from then."""
         st = orders[oi].stages[si]
-        opts = choices(st)
+        opts = _choices(st)
         if any(line is None for line, _ in opts):
             place(oi, si, None, st.ideal_s, ready, ready)  # no line: no queue either
             return

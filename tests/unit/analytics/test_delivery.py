@@ -241,3 +241,17 @@ def test_due_date_dispatch_prefers_the_family_the_line_runs() -> None:
     assert strict["X"].finish == h(1.5) and strict["Y"].finish == h(3)  # two changeovers
     prefer = forecast([x, y], T0, rates, cal, "due_date", {"L1": "a"}, 8 * 3600)
     assert prefer["Y"].finish == h(1) and prefer["X"].finish == h(2.5)  # Y due within 8 h
+
+
+def test_a_stage_not_yet_placed_queues_on_an_eligible_line() -> None:
+    """No planned line (no published plan) but eligible lines: it waits for one of them,
+    it does not run beside the queue on no line at all."""
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+    running = OrderIn("A", "P", h(20), (StageIn(1, "L1", 100, 0, 36.0, "in_progress",
+                                                started_at=T0),))  # fmt: skip
+    waiting = OrderIn("B", "P", h(5), (StageIn(1, None, 100, 0, 36.0, "pending",
+                                               options=(("L1", 36.0),)),))  # fmt: skip
+    for dispatch in ("plan", "due_date"):
+        out = forecast([running, waiting], T0, rates, cal, dispatch)
+        assert out["B"].stages[0].line == "L1"
+        assert out["B"].stages[0].start == h(1) and out["B"].finish == h(2)
