@@ -133,6 +133,20 @@ def test_due_date_dispatch_skips_the_setup_after_the_same_family(db: Session, wo
         assert abs(spent - (run + setup)) < 1.0, how
 
 
+def test_the_dispatching_is_the_configured_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from linewise.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert service.dispatching() == service.Dispatching("plan", 0.0)  # the default
+        monkeypatch.setenv("LINEWISE_DELIVERY_DISPATCH", "due_date")
+        monkeypatch.setenv("LINEWISE_DELIVERY_FAMILY_PREFERENCE_H", "8")
+        get_settings.cache_clear()
+        assert service.dispatching() == service.Dispatching("due_date", 8.0)
+    finally:
+        get_settings.cache_clear()
+
+
 def test_snapshots_calibrate_later_estimates(db: Session, world: World) -> None:
     now = utcnow()
     seed_factory(db, world, now)
