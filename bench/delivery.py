@@ -14,7 +14,10 @@ truth says when each order really finished.
 The plan is the bench's own: an earliest-due-date list schedule at ideal cycle times
 made at the start (each stage on the eligible line free first) — the "plan finish"
 baseline is its finish, never updated. The simulator dispatches by itself (earliest due
-date, same-family preference), so the plan is a forecast, not an instruction.
+date, same-family preference), so the plan is a forecast, not an instruction; the engine
+forecasts with that dispatch rule (``--dispatch due_date``, the family preference of the
+simulated floor) and each stage's setup family, and the engine as it was before them
+(plan order, a setup before every stage) is measured beside it in the same run.
 
 Reported, each beside its baseline measured in the same run:
 - ETA: median absolute error as a share of the remaining time; the plan finish as
@@ -40,11 +43,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import statistics
 import sys
 import time
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +61,7 @@ from bench.delivery_yields import PredictionBench  # noqa: E402
 from bench.delivery_yields import report as report_predictions  # noqa: E402
 from linewise.analytics import bottleneck as bn  # noqa: E402
 from linewise.analytics.delivery import (  # noqa: E402
+    INTERVAL_MISS_RATE,
     LATE_FLAG_P,
     Calibration,
     OrderIn,
@@ -144,6 +150,20 @@ def main() -> None:
         "--dump", action="store_true",
         help="also write every prediction's remaining and slack time (bench/delivery_risk.py)",
     )  # fmt: skip
+    ap.add_argument(
+        "--dump-inputs", action="store_true",
+        help="write the engine's inputs at every prediction time (bench/delivery_dispatch.py)"
+        " and skip the yields and bottleneck figures",
+    )  # fmt: skip
+    ap.add_argument(
+        "--dispatch", choices=("due_date", "plan"), default="due_date",
+        help="the forecast's queue model (the simulated floor dispatches by due date)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--family-preference-h", type=float, default=PARAMS.family_preference_h,
+        help="with due-date dispatch: how far a stage of the line's setup family may jump"
+        " ahead (default: the simulated floor's own rule)",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.quick:
         args.orders, args.days, args.every = 200, 21, 6.0
@@ -179,6 +199,7 @@ def main() -> None:
             finish[order.number] = last.end
         elif all((order.progress.get(s.seq) or _NONE).status == "completed" for s in steps):
             finish[order.number] = NOW
+    floor = LineHistory(ops)
     sim_s = time.monotonic() - started
 
     recent = timedelta(days=args.recent_days) if args.recent_days else None
@@ -192,6 +213,11 @@ def main() -> None:
     yields = PredictionBench(spec, ops, finish, plan_finish, NOW + timedelta(days=2))
     # (made at, order, product, predicted remaining s, slack to due s, stages open)
     replay: list[tuple[datetime, str, str, float, float, int]] = []
+    inputs: list[tuple[datetime, list[OrderIn], RateModel]] = []  # --dump-inputs
+    # the engine before due-date dispatch and setup families (plan order, a setup before
+    # every stage), measured beside it on the same floor: its own history and calibration
+    before: list[dict[str, Any]] = []
+    before_history: list[tuple[datetime, str, float]] = []
     t = NOW
     step = timedelta(hours=args.every)
     while t + step < end:
@@ -205,15 +231,39 @@ def main() -> None:
                     counted[key] += ev["good"]
             elif ev["type"] == "state":
                 states[ev["machine"]].append((parse_iso(ev["ts"]), ev["state"]))
-        orders_in, samples = known_at(spec, t, ops, counted, planned, cal)
+        orders_in, samples, legacy = known_at(spec, t, ops, counted, planned, cal, floor)
         rates = RateModel.learn(samples)
-        residuals = [
-            Residual(pred, cal.working_seconds(SITE, made, finish[o]))
-            for made, o, pred in history
-            if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
-        ]
-        calib = Calibration(residuals)
-        fc = forecast(orders_in, t, rates, cal)
+
+        def calibration(
+            history: list[tuple[datetime, str, float]], alpha: float, t: datetime = t
+        ) -> Calibration:
+            return Calibration(
+                (
+                    Residual(pred, cal.working_seconds(SITE, made, finish[o]))
+                    for made, o, pred in history
+                    if o in finish and finish[o] <= t and (recent is None or made >= t - recent)
+                ),
+                alpha,
+            )
+
+        calib = calibration(history, INTERVAL_MISS_RATE[args.dispatch])
+        if args.dump_inputs:
+            inputs.append((t, orders_in, RateModel.learn(legacy)))
+            continue
+        fc = forecast(orders_in, t, rates, cal, args.dispatch, floor.family_at(t),
+                      args.family_preference_h * 3600)  # fmt: skip
+        plain = [replace(o, stages=tuple(replace(st, family=None) for st in o.stages))
+                 for o in orders_in]  # fmt: skip
+        fc_before = forecast(plain, t, RateModel.learn(legacy), cal)
+        calib_before = calibration(before_history, INTERVAL_MISS_RATE["plan"])
+        for oin in orders_in:
+            f = fc_before[oin.key].finish
+            est = calib_before.estimate(t, f, oin.due, cal, SITE)
+            before_history.append((t, oin.key, cal.working_seconds(SITE, t, f)))
+            before.append({"t": t, "order": oin.key, "due": oin.due, "eta": f, "low": est.low,
+                           "high": est.high, "p_late": est.p_late,
+                           "calibrated": est.calibrated,
+                           "plan": max(plan_finish[oin.key], t)})  # fmt: skip
         yields.step(t, fc, counted)
         for oin in orders_in:
             f = fc[oin.key].finish
@@ -238,6 +288,17 @@ def main() -> None:
             )
     sim.ground_truth()
     due_of = {o.number: o.due for o in spec.orders}
+    if args.dump_inputs:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        payload = {"spec": spec, "calendar": cal, "site": SITE, "finish": finish,
+                   "due": due_of, "inputs": inputs, "states": dict(states),
+                   "line_of": line_of, "ops": ops}  # fmt: skip
+        with (RESULTS / f"delivery_inputs_seed{args.seed}.pickle").open("wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        print(
+            f"inputs of {len(inputs)} prediction times written; {time.monotonic() - started:.0f} s"
+        )
+        return
     results = {
         "orders": len(spec.orders),
         "lines": len(spec.lines),
@@ -247,6 +308,12 @@ def main() -> None:
         "snapshots": len(snapshots),
         "eta": eta_metrics(snapshots, finish),
         "risk": risk_metrics(snapshots, finish, spec.orders),
+        "dispatch": args.dispatch,
+        "family_preference_h": args.family_preference_h,
+        "before": {
+            "eta": eta_metrics(before, finish),
+            "risk": risk_metrics(before, finish, spec.orders),
+        },
         "bottleneck": bottleneck_metrics(spec, truth, states, planned, cal, end),
         "predictions": yields.metrics(),
         "simulate_s": round(sim_s, 1),
@@ -292,11 +359,15 @@ def known_at(
     counted: dict[tuple[str, int], int],
     planned: dict[tuple[str, int], Planned],
     cal: WindowCalendar,
-) -> tuple[list[OrderIn], list[RateSample]]:
-    """What the floor knows at ``t``: open orders as the engine's input, finished stages."""
+    floor: LineHistory,
+) -> tuple[list[OrderIn], list[RateSample], list[RateSample]]:
+    """What the floor knows at ``t``: open orders as the engine's input, finished stages
+    as rate samples (with the setup taken out where one happened; and, for the engine
+    before setup families, taken out of every stage)."""
     products = {p.code: p for p in spec.products}
     out: list[OrderIn] = []
     samples: list[RateSample] = []
+    legacy: list[RateSample] = []
     for order in spec.orders:
         product = products[order.product]
         stages: list[StageIn] = []
@@ -325,8 +396,11 @@ def known_at(
                                       planned_start=p.start if p else None,
                                       planned_end=p.end if p else None))  # fmt: skip
                 if line is not None and units > 0:
-                    work = cal.working_seconds(line, op.start, op.end) - step.setup_time_s
-                    samples.append(RateSample(order.product, line, units, max(work, 1.0), ideal))
+                    spent = cal.working_seconds(line, op.start, op.end)
+                    setup = step.setup_time_s if key in floor.changeovers else 0.0
+                    run, run_legacy = max(spent - setup, 1.0), max(spent - step.setup_time_s, 1.0)
+                    samples.append(RateSample(order.product, line, units, run, ideal))
+                    legacy.append(RateSample(order.product, line, units, run_legacy, ideal))
                 upstream = op.good + prog.good
                 continue
             open_ = True
@@ -343,12 +417,45 @@ def known_at(
                     planned_start=p.start if p else None,
                     planned_end=p.end if p else None,
                     options=() if started else tuple(step.cycle_time_s.items()),
+                    family=step.setup_family,
                 )
             )
         if open_:
             release = order.release if order.status == "planned" else None
             out.append(OrderIn(order.number, order.product, order.due, tuple(stages), release))
-    return out, samples
+    return out, samples, legacy
+
+
+class LineHistory:
+    """What ran on each line, as the floor records it: the stages that followed another
+    setup family on their line (or the first there: they paid a setup), and the family
+    each line ran last at a time."""
+
+    def __init__(self, ops: dict[tuple[str, int], OperationTruth]) -> None:
+        by_line: dict[str, list[OperationTruth]] = defaultdict(list)
+        for op in ops.values():
+            if op.start is not None:
+                by_line[op.line].append(op)
+        self.changeovers: set[tuple[str, int]] = set()
+        self._starts: dict[str, list[datetime]] = {}
+        self._families: dict[str, list[str]] = {}
+        for line, line_ops in by_line.items():
+            line_ops.sort(key=lambda o: o.start or NOW)
+            previous: str | None = None
+            for op in line_ops:
+                if op.family != previous:
+                    self.changeovers.add((op.order, op.operation))
+                previous = op.family
+            self._starts[line] = [o.start or NOW for o in line_ops]
+            self._families[line] = [o.family for o in line_ops]
+
+    def family_at(self, t: datetime) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for line, starts in self._starts.items():
+            i = bisect_right(starts, t) - 1
+            if i >= 0:
+                out[line] = self._families[line][i]
+        return out
 
 
 def timing(spec: FactorySpec) -> None:
@@ -712,12 +819,18 @@ def report(r: dict[str, Any]) -> None:
     print(f"|{'-' * 44}|{'-' * 10}|{'-' * 10}|{'-' * 8}|")
     for name, v, base, ratio in rows:
         print(f"| {name:<42} | {_f(v):>8} | {_f(base):>8} | {_f(ratio):>6} |")
-    print("\nlate-risk flag 24 h before due, by threshold:")
-    print("| p_late ≥ | flagged | late orders flagged | false alarms |")
-    print("|---|---|---|---|")
-    for row in k["threshold_sweep_at_24h"]:
+    pe, pk = r["before"]["eta"], r["before"]["risk"]
+    print(f"\nengine before due-date dispatch and setup families, same run: ETA error "
+          f"{_f(pe['mdae_share'])}, coverage {_f(pe['coverage_80'])}, median width "
+          f"{_f(pe['median_width_share'])}, Brier {_f(pk['brier'])}")  # fmt: skip
+    print("\nlate-risk flag 24 h before due, by threshold (engine | engine before):")
+    print("| p_late ≥ | flagged | late orders flagged | false alarms | flagged | late "
+          "orders flagged | false alarms |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for row, old in zip(k["threshold_sweep_at_24h"], pk["threshold_sweep_at_24h"], strict=True):
         print(f"| {row['threshold']:.2f} | {row['flagged']} | {_f(row['late_flagged_share'])} "
-              f"| {_f(row['false_alarm_share'])} |")  # fmt: skip
+              f"| {_f(row['false_alarm_share'])} | {old['flagged']} "
+              f"| {_f(old['late_flagged_share'])} | {_f(old['false_alarm_share'])} |")  # fmt: skip
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -206,6 +206,14 @@ class Settings(BaseSettings):
     # Besides the cron: a published plan, a terminal report or machine counts enqueue a
     # refresh (in a process with job workers), the events of this many seconds after the
     # first one coalesced into one run (a burst of counts is one refresh, not one each).
+    # How the floor picks the next stage for a free line, as the forecast models it:
+    # "plan" (the published plan's order) or "due_date" (the ready stage due first; one of
+    # the setup family the line runs may go ahead of stages due up to
+    # delivery_family_preference_h earlier; a setup only on a change of family).
+    delivery_dispatch: Literal["plan", "due_date"] = "plan"
+    delivery_family_preference_h: float = Field(
+        default=0.0, ge=0, le=720, description="hours a same-family stage may jump ahead"
+    )
     delivery_refresh_on_events: bool = True
     delivery_refresh_coalesce_s: float = Field(
         default=5.0, ge=0, le=600, description="seconds an event-driven refresh waits"

@@ -116,6 +116,37 @@ def test_eta_learns_the_rate_and_ranks_the_risky_order_first(
     assert as_role["planner"].get("/api/v1/delivery/orders/999999").status_code == 404
 
 
+def test_due_date_dispatch_skips_the_setup_after_the_same_family(db: Session, world: World) -> None:
+    """PO-B's SMT stage follows PO-A's on SMT-1, both of the setup family "ctrl": a floor
+    dispatching by due date runs it without a changeover, plan order pays the step's
+    15 min setup; both queue it behind PO-A."""
+    now = utcnow()
+    seed_factory(db, world, now)
+    for how, setup in ((service.Dispatching("plan"), 900.0),
+                       (service.Dispatching("due_date", 8.0), 0.0)):  # fmt: skip
+        ctx = service.load(db, now, how)
+        ids = {o.number: str(o.id) for o in ctx.orders}
+        smt = ctx.forecasts[ids["PO-B"]].stages[0]
+        assert smt.start == ctx.forecasts[ids["PO-A"]].stages[0].end
+        run = 100 * ctx.rates.seconds_per_unit("CTRL-100", smt.line, 30.0)
+        spent = ctx.calendar.working_seconds(smt.line, smt.start, smt.end)
+        assert abs(spent - (run + setup)) < 1.0, how
+
+
+def test_the_dispatching_is_the_configured_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from linewise.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert service.dispatching() == service.Dispatching("plan", 0.0)  # the default
+        monkeypatch.setenv("LINEWISE_DELIVERY_DISPATCH", "due_date")
+        monkeypatch.setenv("LINEWISE_DELIVERY_FAMILY_PREFERENCE_H", "8")
+        get_settings.cache_clear()
+        assert service.dispatching() == service.Dispatching("due_date", 8.0)
+    finally:
+        get_settings.cache_clear()
+
+
 def test_snapshots_calibrate_later_estimates(db: Session, world: World) -> None:
     now = utcnow()
     seed_factory(db, world, now)

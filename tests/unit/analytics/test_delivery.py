@@ -186,3 +186,72 @@ def test_the_ui_flags_at_the_servers_threshold() -> None:
     source = (Path(__file__).parents[3] / "ui" / "src" / "delivery" / "api.ts").read_text()
     found = re.search(r"export const LATE_FLAG_P = ([0-9.]+);", source)
     assert found is not None and float(found.group(1)) == LATE_FLAG_P
+
+
+def test_a_stage_after_its_setup_family_on_the_line_needs_no_setup() -> None:
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+
+    def order(key: str, family: str) -> OrderIn:
+        stage = StageIn(1, "L1", 10, 0, 360.0, "pending", setup_s=1800.0, family=family,
+                        planned_start=h(0))  # fmt: skip
+        return OrderIn(key, "P", h(20), (stage,))
+
+    same = forecast([order("A", "a")], T0, rates, cal, line_family={"L1": "a"})
+    other = forecast([order("A", "b")], T0, rates, cal, line_family={"L1": "a"})
+    assert same["A"].finish == h(1)  # 10 × 360 s, no changeover
+    assert other["A"].finish == h(1.5)  # and 30 min of setup
+    # the family a stage leaves on its line carries to the next one there
+    chain = forecast([order("A", "b"), order("B", "b")], T0, rates, cal)
+    assert chain["A"].finish == h(1.5) and chain["B"].finish == h(2.5)
+
+
+def test_due_date_dispatch_lets_the_order_due_first_overtake_the_plan() -> None:
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+    later = OrderIn("A", "P", h(20), (StageIn(1, "L1", 10, 0, 360.0, "pending",
+                                              planned_start=h(0)),))  # fmt: skip
+    sooner = OrderIn("B", "P", h(5), (StageIn(1, "L1", 10, 0, 360.0, "pending",
+                                               planned_start=h(1)),))  # fmt: skip
+    by_plan = forecast([later, sooner], T0, rates, cal)
+    assert by_plan["A"].finish == h(1) and by_plan["B"].finish == h(2)
+    by_due = forecast([later, sooner], T0, rates, cal, dispatch="due_date")
+    assert by_due["B"].finish == h(1) and by_due["A"].finish == h(2)
+    assert by_due["A"].stages[0].queue_s == 3600
+
+
+def test_due_date_dispatch_does_not_hold_a_line_for_a_stage_not_ready() -> None:
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+    # C is due first but its first stage runs 2 h on L2: L1 meanwhile runs D
+    c = OrderIn("C", "P", h(5), (
+        StageIn(1, "L2", 10, 0, 720.0, "pending"),
+        StageIn(2, "L1", 10, 0, 360.0, "pending"),
+    ))  # fmt: skip
+    d = OrderIn("D", "P", h(30), (StageIn(1, "L1", 10, 0, 360.0, "pending"),))
+    out = forecast([c, d], T0, rates, cal, dispatch="due_date")
+    assert out["D"].stages[0].start == T0 and out["D"].finish == h(1)
+    assert out["C"].stages[1].start == h(2) and out["C"].finish == h(3)
+
+
+def test_due_date_dispatch_prefers_the_family_the_line_runs() -> None:
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+    x = OrderIn("X", "P", h(5), (StageIn(1, "L1", 10, 0, 360.0, "pending", setup_s=1800.0,
+                                          family="b"),))  # fmt: skip
+    y = OrderIn("Y", "P", h(10), (StageIn(1, "L1", 10, 0, 360.0, "pending", setup_s=1800.0,
+                                           family="a"),))  # fmt: skip
+    strict = forecast([x, y], T0, rates, cal, "due_date", {"L1": "a"})
+    assert strict["X"].finish == h(1.5) and strict["Y"].finish == h(3)  # two changeovers
+    prefer = forecast([x, y], T0, rates, cal, "due_date", {"L1": "a"}, 8 * 3600)
+    assert prefer["Y"].finish == h(1) and prefer["X"].finish == h(2.5)  # Y due within 8 h
+
+
+def test_a_stage_not_yet_placed_queues_on_an_eligible_line() -> None:
+    """No planned line (no published plan) but eligible lines: it waits for one of them,
+    it does not run beside the queue on no line at all."""
+    cal, rates = WindowCalendar({}), RateModel(overall=1.0)
+    running = OrderIn("A", "P", h(20), (StageIn(1, "L1", 100, 0, 36.0, "in_progress",
+                                                started_at=T0),))  # fmt: skip
+    waiting = OrderIn("B", "P", h(5), (StageIn(1, None, 100, 0, 36.0, "pending",
+                                               options=(("L1", 36.0),)),))  # fmt: skip
+    for dispatch in ("plan", "due_date"):
+        out = forecast([running, waiting], T0, rates, cal, dispatch)
+        assert out["B"].stages[0].line == "L1"
+        assert out["B"].stages[0].start == h(1) and out["B"].finish == h(2)

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from linewise.analytics import bottleneck as bn
 from linewise.analytics.delivery import (
+    INTERVAL_MISS_RATE,
     Calibration,
+    Dispatch,
     Estimate,
     LineStatus,
     OrderForecast,
@@ -69,6 +71,26 @@ AHEAD_DAYS = 90
 KEEP_DAYS = 60
 OPEN = (OrderStatus.PLANNED, OrderStatus.RELEASED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD)
 STATE_RANK = {"down": 0, "idle": 1, "setup": 2, "producing": 3}
+
+
+@dataclass(frozen=True)
+class Dispatching:
+    """How the site's floor picks the next stage for a free line, as the forecast models
+    it (settings ``delivery_dispatch``, ``delivery_family_preference_h``): ``plan`` (the
+    published plan's order, else the due date; a setup before every stage) or
+    ``due_date`` (a free line starts the ready stage due first, one of the setup family
+    it runs up to ``family_preference_h`` earlier; a setup only on a change of family)."""
+
+    rule: Dispatch = "plan"
+    family_preference_h: float = 0.0
+
+
+def dispatching() -> Dispatching:
+    """The site's dispatching as configured (the process's settings)."""
+    from linewise.config import get_settings
+
+    settings = get_settings()
+    return Dispatching(settings.delivery_dispatch, settings.delivery_family_preference_h)
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,41 @@ def _setups(db: Session, step_ids: set[int]) -> dict[int, float]:
     return {r[0]: float(r[1]) for r in rows}
 
 
+def _families(db: Session, step_ids: set[int]) -> dict[int, str]:
+    """step id → its setup family (steps without one are left out)."""
+    if not step_ids:
+        return {}
+    rows = db.execute(
+        select(RoutingStep.id, RoutingStep.setup_family).where(RoutingStep.id.in_(step_ids))
+    ).all()
+    return {r[0]: str(r[1]) for r in rows if r[1]}
+
+
+def _changeovers(
+    ops: Sequence[OrderOperation], families: dict[int, str]
+) -> tuple[set[int], dict[str, str]]:
+    """From the operations started on each line, in start order: those that followed
+    another setup family (or none known: they paid a setup), and the family each line
+    ran last."""
+    by_line: dict[int, list[OrderOperation]] = defaultdict(list)
+    for op in ops:
+        if op.line_id is not None and op.started_at is not None:
+            by_line[op.line_id].append(op)
+    changed: set[int] = set()
+    last: dict[str, str] = {}
+    for line_id, line_ops in by_line.items():
+        line_ops.sort(key=lambda o: (cast(datetime, o.started_at), o.id))
+        before: str | None = None
+        for op in line_ops:
+            family = families.get(op.step_id or -1)
+            if family is None or family != before:
+                changed.add(op.id)
+            before = family
+        if before is not None:
+            last[str(line_id)] = before
+    return changed, last
+
+
 def _status(op: OrderOperation) -> StageStatus:
     if op.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED):
         return "completed"
@@ -203,6 +260,7 @@ def order_input(
     span_of: Mapping[int, planning.PlannedSpan],
     ideal: Mapping[int, Mapping[int, float]],
     setups: Mapping[int, float],
+    families: Mapping[int, str] | None = None,
 ) -> OrderIn:
     """One open order as the engine reads it: each stage on its line (running or done: where
     it runs; pending: the plan's, else any eligible one), its units, cycle time and plan."""
@@ -234,14 +292,18 @@ def order_input(
                 planned_start=span.start if span else None,
                 planned_end=span.end if span else None,
                 options=options,
+                family=(families or {}).get(op.step_id or -1),
             )
         )
     release = order.release_date if order.status == OrderStatus.PLANNED else None
     return OrderIn(str(order.id), order.product.code, order.due_date, tuple(stages), release)
 
 
-def load(db: Session, now: datetime) -> Context:
-    """Read and forecast every open order (the queue ahead needs them all)."""
+def load(db: Session, now: datetime, how: Dispatching | None = None) -> Context:
+    """Read and forecast every open order (the queue ahead needs them all), dispatched
+    as ``how`` says (default: as configured)."""
+    how = how or dispatching()
+    by_due = how.rule == "due_date"
     orders = list(
         db.scalars(
             select(ProductionOrder)
@@ -269,6 +331,15 @@ def load(db: Session, now: datetime) -> Context:
     steps = {op.step_id for o in orders for op in o.operations if op.step_id is not None}
     steps |= {op.step_id for op in history if op.step_id is not None}
     ideal, setups = _ideal(db, steps), _setups(db, steps)
+    # due-date dispatch: a stage after one of its setup family on the same line needs no
+    # setup, neither in the rates learned from it nor in the forecast
+    families: dict[int, str] = {}
+    changed: set[int] | None = None  # None: a setup taken out of every finished stage
+    line_family: dict[str, str] | None = None
+    if by_due:
+        families = _families(db, steps)
+        started = [*history, *(op for o in orders for op in o.operations)]
+        changed, line_family = _changeovers(started, families)
     lines = {ln.id: ln for ln in db.scalars(select(Line))}
     cal = line_calendar(
         db, list(lines), now - timedelta(days=HISTORY_DAYS), now + timedelta(days=AHEAD_DAYS)
@@ -282,21 +353,24 @@ def load(db: Session, now: datetime) -> Context:
         if units <= 0 or cycle is None:
             continue
         work = cal.working_seconds(_key(op.line_id), op.started_at, op.completed_at)
-        work -= setups.get(op.step_id or -1, 0.0)
+        if changed is None or op.id in changed:
+            work -= setups.get(op.step_id or -1, 0.0)
         samples.append(
             RateSample(op.order.product.code, str(op.line_id), units, max(work, 1.0), cycle)
         )
     rates = RateModel.learn(samples)
 
-    inputs = [order_input(order, span_of, ideal, setups) for order in orders]
-    forecasts = forecast(inputs, now, rates, cal)
+    inputs = [order_input(order, span_of, ideal, setups, families) for order in orders]
+    forecasts = forecast(
+        inputs, now, rates, cal, how.rule, line_family, how.family_preference_h * 3600
+    )
     return Context(
         now=now,
         orders=orders,
         inputs=inputs,
         calendar=cal,
         rates=rates,
-        calibration=Calibration(_residuals(db, now, cal)),
+        calibration=Calibration(_residuals(db, now, cal), INTERVAL_MISS_RATE[how.rule]),
         lines=lines,
         status=line_status(db, list(lines)),
         forecasts=forecasts,
