@@ -66,4 +66,11 @@ class Server:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                # A server hung in a request (its graceful shutdown waits for it) would
+                # keep its transactions open and block every later test's clean-up.
+                self.proc.kill()
+                self.proc.wait(10)
+                raise

@@ -66,7 +66,8 @@ class AuditRecord(Base):
 
 
 _actor: ContextVar[str] = ContextVar("linewise_actor", default="system")
-# SQLite serialises writers itself; this lock keeps threads of one process in order too.
+# SQLite serialises writers itself; this lock keeps threads of one process in order too
+# (a test's own session starts deferred). PostgreSQL uses a transaction's advisory lock.
 _chain_lock = threading.Lock()
 _PG_LOCK_KEY = 0x4C57_4155  # "LWAU": advisory lock that serialises appends across processes
 
@@ -262,50 +263,64 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     if not changes:
         return
     conn = session.connection()
-    with _chain_lock:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        last = conn.execute(
-            select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
-        ).first()
-        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-        actor = str(session.info.get("actor") or _actor.get())
-        rows = []
-        for action, obj, before, after in changes:
-            seq += 1
-            ts = utcnow()
-            entity = type(obj).__tablename__
-            eid = _entity_id(obj)
-            digest = record_hash(
-                seq=seq,
-                ts=ts.isoformat(),
-                actor=actor,
-                action=action,
-                entity=entity,
-                entity_id=eid,
-                before=before,
-                after=after,
-                prev_hash=prev,
-            )
-            rows.append(
-                {
-                    "seq": seq,
-                    "ts": ts,
-                    "actor": actor,
-                    "action": action,
-                    "entity": entity,
-                    "entity_id": eid,
-                    "before": before,
-                    "after": after,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
-        conn.execute(insert(AuditRecord), rows)
-        genesis = rows[0]["hash"] if rows[0]["seq"] == 1 else _genesis(conn)
-        # Moved forward once the transaction commits (see _after_commit).
-        session.info["audit_head"] = (genesis, seq, prev)
+    if conn.dialect.name == "postgresql":
+        # The transaction's advisory lock orders appends until it commits, across threads
+        # and processes. No process lock around it: a thread holding one while it waits
+        # here would deadlock with a transaction of this process that appended already
+        # (it holds the advisory lock) and flushes again (it would wait for the process
+        # lock). Seen as a training job's second flush under the API contract run.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        _append(session, conn, changes)
+    else:
+        with _chain_lock:
+            _append(session, conn, changes)
+
+
+def _append(
+    session: Session, conn: Connection, changes: list[tuple[str, Base, dict[str, Any] | None, Any]]
+) -> None:
+    """The changes as the next records of the chain (the caller holds the lock)."""
+    last = conn.execute(
+        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    actor = str(session.info.get("actor") or _actor.get())
+    rows = []
+    for action, obj, before, after in changes:
+        seq += 1
+        ts = utcnow()
+        entity = type(obj).__tablename__
+        eid = _entity_id(obj)
+        digest = record_hash(
+            seq=seq,
+            ts=ts.isoformat(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=eid,
+            before=before,
+            after=after,
+            prev_hash=prev,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "ts": ts,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": eid,
+                "before": before,
+                "after": after,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    conn.execute(insert(AuditRecord), rows)
+    genesis = rows[0]["hash"] if rows[0]["seq"] == 1 else _genesis(conn)
+    # Moved forward once the transaction commits (see _after_commit).
+    session.info["audit_head"] = (genesis, seq, prev)
 
 
 def _genesis(conn: Connection) -> str:
