@@ -330,18 +330,7 @@ def forecast(
             remaining,
             False,
         )
-    out: dict[str, OrderForecast] = {}
-    for oi, order in enumerate(orders):
-        stages: list[StageForecast] = []
-        for si, st in enumerate(order.stages):
-            if (oi, si) in stage_out:
-                stages.append(stage_out[oi, si])
-            else:
-                at = st.completed_at or now
-                stages.append(StageForecast(st.seq, st.line, st.started_at or at, at, 0.0, 0, True))
-        finish = max((s.end for s in stages), default=now)
-        out[order.key] = OrderForecast(order.key, max(finish, now), tuple(stages))
-    return out
+    return _assemble(orders, now, stage_out)
 
 
 def _assemble(
