@@ -224,6 +224,9 @@ def test_a_planner_goes_back_to_an_older_baseline_or_switches_it_off(
     assert db.get(DetectorState, pnp) is None
     # A version that learned nothing cannot be made active; an unknown one is 404.
     [few] = _ok(mgr.get(f"{API}/models", params={"machine_id": ict}))
+    # A supervisor of the SMT area may not choose the tester's baseline (another area).
+    assert sup.post(f"{API}/models/{few['id']}/activate").status_code == 403
+    assert sup.post(f"{API}/models/{few['id']}/deactivate").status_code == 403
     bad = _ok(mgr.post(f"{API}/models/{few['id']}/activate"), 409)
     assert bad["errors"][0]["field"] == "model_id"
     assert mgr.post(f"{API}/models/{2**31 - 1}/activate").status_code == 404
