@@ -61,6 +61,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a loadgroup worker, refuse to run when pytest-xdist did not group the tests.
+
+    xdist groups by a suffix it puts on the node ids; pytest 9.2 keeps node ids elsewhere
+    and the suffix silently stopped taking effect, so the groups ran side by side.
+    """
+    if not session.config.getvalue("loadgroup"):  # set on xdist's workers only
+        return
+    for item in session.items:
+        if any(item.iter_markers("xdist_group")) and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"{item.nodeid} is in an xdist group but pytest-xdist did not group it: "
+                "pytest and pytest-xdist do not fit together (see pyproject.toml)"
+            )
+
+
 def _pg_admin_url() -> str:
     return PG_URL
 
