@@ -53,6 +53,9 @@ SHARED_GROUPS = {
 }
 
 
+# First: pytest-xdist's worker reads the markers in its own hook of this name, which
+# runs before this file's unless told otherwise.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
@@ -65,8 +68,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """On a loadgroup worker, refuse to run when pytest-xdist did not group the tests.
 
-    xdist groups by a suffix it puts on the node ids; pytest 9.2 keeps node ids elsewhere
-    and the suffix silently stopped taking effect, so the groups ran side by side.
+    xdist groups by a suffix it puts on the node ids of marked tests. Its hook used to run
+    before the markers were set here, and pytest 9.2 keeps node ids where xdist 3.8 does
+    not write: either way the groups silently ran side by side.
     """
     if not session.config.getvalue("loadgroup"):  # set on xdist's workers only
         return
