@@ -72,7 +72,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     before the markers were set here, and pytest 9.2 keeps node ids where xdist 3.8 does
     not write: either way the groups silently ran side by side.
     """
-    if not session.config.getvalue("loadgroup"):  # set on xdist's workers only
+    if not session.config.getoption("loadgroup", default=False):  # xdist workers only
         return
     for item in session.items:
         if any(item.iter_markers("xdist_group")) and "@" not in item.nodeid:
