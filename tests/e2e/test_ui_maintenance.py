@@ -271,6 +271,29 @@ def test_a_planner_goes_back_to_an_older_baseline_and_switches_it_off(
         db.add(model)
         db.flush()
         training.activate(db, model)
+    # A weekly version kept out because version 2 did better on its held-out history.
+    kept_out = {"warnings": 2, "down_stops": 1, "warned_stops": 0, "warned_share": 0.0,
+                "false_warnings": 2, "false_per_week": 11.8, "holdout_weeks": 0.17}  # fmt: skip
+    db.add(
+        AnomalyModel(
+            machine_id=pnp,
+            version=3,
+            status=AnomalyModelStatus.TRAINED.value,
+            evaluation={
+                **kept_out,
+                "active_version": {
+                    **kept_out,
+                    "version": 2,
+                    "warned_stops": 1,
+                    "warned_share": 1.0,
+                    "false_warnings": 0,
+                },
+            },
+            baseline=machine_state(primed({"vacuum_kpa": [80.0] * 1500})),
+            note="signals: vacuum_kpa; not activated: version 2 does better on the same "
+            "held-out history (1 of 1 down stops warned, 0 false warnings; this one 0, 2)",
+        )
+    )
     db.commit()
     with sync_playwright() as pw:
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
@@ -278,9 +301,13 @@ def test_a_planner_goes_back_to_an_older_baseline_and_switches_it_off(
             _sign_in_ui(page, server.base, "supervisor", PASSWORD)
             page.goto(f"{server.base}/maintenance")
             rows = page.get_by_test_id("maint-models").locator("tr[data-testid='model-row']")
-            expect(rows).to_have_count(2)
-            v1, v2 = rows.nth(1), rows.nth(0)
+            expect(rows).to_have_count(3)
+            v3, v2, v1 = rows.nth(0), rows.nth(1), rows.nth(2)
             expect(v2).to_have_attribute("data-active", "yes")
+            expect(v3).to_contain_text(
+                "not activated: version 2 did better on the same history "
+                "(1 of 1 down stops warned, 0 false warnings)"
+            )
             v1.get_by_role("button", name="Use this version").click()
             expect(v1).to_have_attribute("data-active", "yes")
             expect(v2).to_have_attribute("data-active", "no")
@@ -294,5 +321,6 @@ def test_a_planner_goes_back_to_an_older_baseline_and_switches_it_off(
             # In German too.
             page.get_by_test_id("locale-switch").select_option("de")
             expect(v2.get_by_role("button", name="Diese Version verwenden")).to_be_visible()
+            expect(v3).to_contain_text("nicht aktiviert: Version 2 war auf derselben Historie")
         finally:
             browser.close()

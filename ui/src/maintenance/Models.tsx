@@ -41,6 +41,16 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
       : t("{warned} of {stops} down stops warned ({share})", { warned: e.warned_stops, stops: e.down_stops, share: fmtPercent(e.warned_share ?? 0) });
     return `${warned} · ${t("{n} false warnings ({rate} a week)", { n: e.false_warnings, rate: fmtDecimal(e.false_per_week ?? 0, 1) })}`;
   };
+  // Why a weekly version was stored but not made active (training.py): a planner's
+  // choice, or the active version did better on this version's own held-out history.
+  const notActivated = (m: Model) => {
+    if (!m.note.includes("not activated")) return "";
+    const a = m.evaluation?.active_version;
+    if (a && m.note.includes("does better")) {
+      return ` · ${t("not activated: version {version} did better on the same history ({warned} of {stops} down stops warned, {n} false warnings)", { version: a.version, warned: a.warned_stops, stops: a.down_stops, n: a.false_warnings })}`;
+    }
+    return ` · ${t("not activated: a planner chose the active version")}`;
+  };
   return (
     <div data-testid="maint-models">
       {canPlan && (
@@ -73,7 +83,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
                     <td>{fmtDateTime(m.created_at)}</td>
                     <td>{m.train_start && m.train_end ? `${fmtDateTime(m.train_start)} – ${fmtDateTime(m.train_end)}` : "–"}</td>
                     <td>{m.holdout_end ? fmtDateTime(m.holdout_end) : "–"}</td>
-                    <td>{evaluation(m)}{m.note.includes("not activated") ? ` · ${t("not activated: a planner chose the active version")}` : ""}</td>
+                    <td>{evaluation(m)}{notActivated(m)}</td>
                     {canPlan && (
                       <td>
                         {m.status === "trained" && !m.active && (

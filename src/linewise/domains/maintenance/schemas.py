@@ -221,6 +221,19 @@ class MaintenanceWarningOut(ResponseModel):
     model_version: int | None
 
 
+class MaintenanceActiveVersionEvaluationOut(ResponseModel):
+    """The version that was active, replayed over a weekly run's held-out history."""
+
+    version: int
+    warnings: int
+    down_stops: int
+    warned_stops: int
+    warned_share: float | None
+    false_warnings: int
+    false_per_week: float | None
+    holdout_weeks: float
+
+
 class MaintenanceModelEvaluationOut(ResponseModel):
     warnings: int
     down_stops: int
@@ -229,6 +242,8 @@ class MaintenanceModelEvaluationOut(ResponseModel):
     false_warnings: int
     false_per_week: float | None
     holdout_weeks: float
+    # Only on a weekly run's version while another was active (training.py).
+    active_version: MaintenanceActiveVersionEvaluationOut | None = None
 
 
 class MaintenanceModelOut(ResponseModel):

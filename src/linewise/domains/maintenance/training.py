@@ -21,8 +21,10 @@ same transaction, under the machine's lock), so the live path starts from it.
 A planner may go back to an older trained version (``activate``) or switch the baseline
 off (``deactivate``: the live detector learns the machine afresh). Such a choice is a
 **pin**: the weekly scheduled retraining (``scheduled=True``) still stores and evaluates
-a new version, but does not activate it over the planner's choice; training on request
-always activates the new version.
+a new version, but does not activate it over the planner's choice. Nor over an active
+version that does better on the new version's own held-out history (replayed there: more
+down stops warned with no more false warnings, or as many with fewer). Training on
+request always activates the new version.
 """
 
 from __future__ import annotations
@@ -133,8 +135,6 @@ def train_machine(
         for name, v in values.items():
             series.setdefault(name, []).append(v)
     baseline = machine_state(primed(series, kind=kind))
-    detector = machine_from_state(baseline)  # a copy: the evaluation must not change it
-    alarms = [ts for ts, values in held if detector.update(values)[1]]
     assert model.train_end is not None and model.holdout_end is not None
     threshold = timedelta(seconds=machine.minor_stop_threshold_s)
     stops = [
@@ -145,14 +145,61 @@ def train_machine(
     weeks = (model.holdout_end - model.train_end).total_seconds() / (7 * 86400)
     model.status = AnomalyModelStatus.TRAINED.value
     model.baseline = baseline
-    model.evaluation = evaluate(episodes(alarms), stops, weeks)
+    model.evaluation = _replay(baseline, held, stops, weeks)
     model.note = f"signals: {', '.join(sorted(series))}"
     if scheduled and pinned(db, machine.id):
         model.note += "; not activated: a planner chose the active version"
         db.add(model)
+    elif scheduled and (better := _active_if_better(db, machine.id, model, held, stops, weeks)):
+        model.note += f"; not activated: {better}"
+        db.add(model)
     else:
         activate(db, model)
     return model
+
+
+def _replay(
+    baseline: dict[str, Any],
+    held: list[tuple[datetime, dict[str, float]]],
+    stops: list[Stop],
+    weeks: float,
+) -> dict[str, Any]:
+    """A baseline's warnings over the held-out samples, against the down stops there."""
+    detector = machine_from_state(baseline)  # a copy: the evaluation must not change it
+    alarms = [ts for ts, values in held if detector.update(values)[1]]
+    return evaluate(episodes(alarms), stops, weeks)
+
+
+def _active_if_better(
+    db: Session,
+    machine_id: int,
+    model: AnomalyModel,
+    held: list[tuple[datetime, dict[str, float]]],
+    stops: list[Stop],
+    weeks: float,
+) -> str | None:
+    """Why the weekly run keeps the active version: replayed over the new version's
+    held-out span, it warns of more down stops with no more false warnings, or of as many
+    with fewer. Otherwise (a tie included) ``None``: the newer history wins."""
+    active = db.scalar(
+        select(AnomalyModel).where(
+            AnomalyModel.machine_id == machine_id, AnomalyModel.active.is_(True)
+        )
+    )
+    if active is None or active.baseline is None:
+        return None
+    old = _replay(active.baseline, held, stops, weeks)
+    new = model.evaluation
+    model.evaluation = {**new, "active_version": {"version": active.version, **old}}
+    o = (old["warned_stops"], old["false_warnings"])
+    n = (new["warned_stops"], new["false_warnings"])
+    if (o[0] > n[0] and o[1] <= n[1]) or (o[0] >= n[0] and o[1] < n[1]):
+        return (
+            f"version {active.version} does better on the same held-out history "
+            f"({o[0]} of {len(stops)} down stops warned, {o[1]} false warnings; "
+            f"this one {n[0]}, {n[1]})"
+        )
+    return None
 
 
 def pinned(db: Session, machine_id: int) -> bool:

@@ -103,6 +103,7 @@ const de: Catalog = {
   "Switch off": "Abschalten",
   "Switch the baseline of {machine} off? Its live detector forgets what it learned and learns the machine afresh for a day.": "Basislinie von {machine} abschalten? Die laufende Erkennung vergisst, was sie gelernt hat, und lernt die Maschine einen Tag lang neu.",
   "not activated: a planner chose the active version": "nicht aktiviert: die aktive Version wurde von Hand gewählt",
+  "not activated: version {version} did better on the same history ({warned} of {stops} down stops warned, {n} false warnings)": "nicht aktiviert: Version {version} war auf derselben Historie besser ({warned} von {stops} Ausfällen gewarnt, {n} Fehlwarnungen)",
   "Detector baselines": "Basislinien der Anomalieerkennung",
   "Each machine's normal behaviour, trained as a background job from its own telemetry (on request and every week): 70 % of the history trains it, the rest checks its warnings against the down stops there. The live detector uses the newest trained version unless a planner chose another one or switched it off.": "Das Normalverhalten jeder Maschine, als Hintergrundauftrag aus ihrer eigenen Telemetrie trainiert (auf Anforderung und jede Woche): 70 % des Verlaufs trainieren, der Rest prüft die Warnungen gegen die dortigen Ausfälle. Die laufende Erkennung nutzt die neueste trainierte Version, außer jemand hat eine andere gewählt oder sie abgeschaltet.",
   "Training started as background job #{id}.": "Training als Hintergrundauftrag #{id} gestartet.",
