@@ -221,27 +221,25 @@ class MaintenanceWarningOut(ResponseModel):
     model_version: int | None
 
 
-class MaintenanceActiveVersionEvaluationOut(ResponseModel):
+class _HeldOutEvaluation(ResponseModel):
+    """A baseline's warnings against the down stops of a held-out history."""
+
+    warnings: int
+    down_stops: int
+    warned_stops: int
+    warned_share: float | None
+    false_warnings: int
+    false_per_week: float | None
+    holdout_weeks: float
+
+
+class MaintenanceActiveVersionEvaluationOut(_HeldOutEvaluation):
     """The version that was active, replayed over a weekly run's held-out history."""
 
     version: int
-    warnings: int
-    down_stops: int
-    warned_stops: int
-    warned_share: float | None
-    false_warnings: int
-    false_per_week: float | None
-    holdout_weeks: float
 
 
-class MaintenanceModelEvaluationOut(ResponseModel):
-    warnings: int
-    down_stops: int
-    warned_stops: int
-    warned_share: float | None
-    false_warnings: int
-    false_per_week: float | None
-    holdout_weeks: float
+class MaintenanceModelEvaluationOut(_HeldOutEvaluation):
     # Only on a weekly run's version while another was active (training.py).
     active_version: MaintenanceActiveVersionEvaluationOut | None = None
 
