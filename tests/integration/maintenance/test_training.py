@@ -49,15 +49,28 @@ def device(app: FastAPI, db: Session, world: World) -> Iterator[TestClient]:
         yield c
 
 
-def _history(db: Session, machine_id: int, start: datetime, n: int) -> None:
+def _history(
+    db: Session,
+    machine_id: int,
+    start: datetime,
+    n: int,
+    *,
+    drift: int | None = DRIFT,
+    flat_until: int = 0,
+) -> None:
+    """A sample a minute: a ripple on both signals (none before ``flat_until``), the
+    vacuum drifting up from sample ``drift``."""
+    ripple = lambda i, k: 0.0 if i < flat_until else float(i % k)  # noqa: E731
     db.add_all(
         TelemetrySample(
             machine_id=machine_id,
             event_id=f"h{i}",
             ts=start + timedelta(minutes=i),
             signals={
-                "vacuum_kpa": 80.0 + (i % 7) + (0.1 * (i - DRIFT) if i >= DRIFT else 0.0),
-                "temp_c": 40.0 + (i % 3),
+                "vacuum_kpa": 80.0
+                + ripple(i, 7)
+                + (0.1 * (i - drift) if drift is not None and i >= drift else 0.0),
+                "temp_c": 40.0 + ripple(i, 3),
             },
         )
         for i in range(n)
@@ -263,20 +276,7 @@ def test_the_weekly_run_keeps_an_active_version_that_does_better_on_the_same_his
     pnp, _ict, start = _two_machines(db, world)
     _train(settings, engine, mgr, machine_id=pnp)
     db.execute(delete(TelemetrySample).where(TelemetrySample.machine_id == pnp))
-    flat = lambda i: i < SPLIT  # noqa: E731
-    db.add_all(
-        TelemetrySample(
-            machine_id=pnp,
-            event_id=f"n{i}",
-            ts=start + timedelta(minutes=i),
-            signals={
-                "vacuum_kpa": 80.0 if flat(i) else 80.0 + (i % 7),
-                "temp_c": 40.0 if flat(i) else 40.0 + (i % 3),
-            },
-        )
-        for i in range(N)
-    )
-    db.commit()
+    _history(db, pnp, start, N, drift=None, flat_until=SPLIT)
 
     job = enqueue(db, TRAIN_KIND, {"machine_ids": [pnp], "scheduled": True})
     db.commit()
