@@ -49,9 +49,6 @@ def test_supervisor_beeps_shelves_silences_and_reads_figures(
             AlertRule(name="Placer down", kind="machine_down", severity="critical",
                       scope_kind="site", threshold_minutes=10, enabled=True)
         )  # fmt: skip
-        db.add(
-            StateInterval(machine_id=machine, start=utcnow() - timedelta(minutes=15), state="down")
-        )
     with sync_playwright() as pw:
         browser, page = _new_browser_page(pw, chromium_path, {"width": 1366, "height": 900})
         try:
@@ -63,6 +60,14 @@ def test_supervisor_beeps_shelves_silences_and_reads_figures(
             prefs.get_by_role("button", name="Save preferences").click()
             expect(prefs.get_by_test_id("prefs-saved")).to_be_visible()
 
+            # The machine goes down only now: an alert raised before the beep was switched
+            # on would (rightly) not beep, and the server evaluates its rules on its own.
+            with session_scope(make_session_factory(server.engine)) as db:
+                db.add(
+                    StateInterval(
+                        machine_id=machine, start=utcnow() - timedelta(minutes=15), state="down"
+                    )
+                )
             with session_scope(make_session_factory(server.engine)) as db:
                 # The server's own periodic evaluation may have raised it first.
                 service.evaluate(db, [])

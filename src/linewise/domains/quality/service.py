@@ -1210,9 +1210,9 @@ def pareto(
     machine_codes: dict[int, str] = {}
     line_codes: dict[int, str] = {}
     if by == "machine":
-        machine_codes = dict(db.execute(select(Machine.id, Machine.code)).tuples().all())
+        machine_codes = {mid: code for mid, code in db.execute(select(Machine.id, Machine.code))}
     if by == "line":
-        line_codes = dict(db.execute(select(Line.id, Line.code)).tuples().all())
+        line_codes = {lid: code for lid, code in db.execute(select(Line.id, Line.code))}
     wt = (
         WorkingTime.for_lines(db, {r.line_id for r in rows if r.line_id is not None})
         if by == "shift"
