@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -20,7 +21,7 @@ from linewise.config import Settings
 from linewise.core import audit
 from linewise.core.db import Base, make_engine, make_session_factory
 from linewise.core.migrate import upgrade
-from linewise.core.security import Role, hash_password
+from linewise.core.security import Role
 from tests.services import PG_URL, missing
 
 PASSWORD = "correct horse battery"
@@ -228,7 +229,13 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per session
+    """The test world's users' password, as argon2id with the cheapest parameters.
+
+    The product's parameters make a check take 0.2 s on purpose, and the suite signs in
+    thousands of times (five roles a test). The parameters travel in the hash, so the
+    server checks these as it checks any; users made through the product (``create_user``,
+    the API) keep the product's parameters."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 @dataclass
