@@ -308,6 +308,9 @@ def test_a_planner_goes_back_to_an_older_baseline_and_switches_it_off(
                 "not activated: version 2 did better on the same history "
                 "(1 of 1 down stops warned, 0 false warnings)"
             )
+            # on its own line under the figures, not off to the right of a 1366 px screen
+            v3.locator("td").first.scroll_into_view_if_needed()  # down to the row, not right
+            expect(v3.get_by_test_id("not-activated")).to_be_in_viewport()
             v1.get_by_role("button", name="Use this version").click()
             expect(v1).to_have_attribute("data-active", "yes")
             expect(v2).to_have_attribute("data-active", "no")

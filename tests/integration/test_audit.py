@@ -25,7 +25,12 @@ def test_changes_are_recorded_with_actor_and_before_after(
     as_role: dict[str, TestClient], db: Session, world: World
 ) -> None:
     pid = _change_things(as_role["planner"])
-    recs = db.query(AuditRecord).filter_by(entity="products", entity_id=str(pid)).all()
+    recs = (
+        db.query(AuditRecord)
+        .filter_by(entity="products", entity_id=str(pid))
+        .order_by(AuditRecord.seq)
+        .all()
+    )
     assert [r.action for r in recs] == ["create", "update", "delete"]
     assert {r.actor for r in recs} == {"user:planner"}
     update = recs[1]

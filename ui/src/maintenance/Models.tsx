@@ -47,9 +47,9 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
     if (!m.note.includes("not activated")) return "";
     const a = m.evaluation?.active_version;
     if (a && m.note.includes("does better")) {
-      return ` · ${t("not activated: version {version} did better on the same history ({warned} of {stops} down stops warned, {n} false warnings)", { version: a.version, warned: a.warned_stops, stops: a.down_stops, n: a.false_warnings })}`;
+      return t("not activated: version {version} did better on the same history ({warned} of {stops} down stops warned, {n} false warnings)", { version: a.version, warned: a.warned_stops, stops: a.down_stops, n: a.false_warnings });
     }
-    return ` · ${t("not activated: a planner chose the active version")}`;
+    return t("not activated: a planner chose the active version");
   };
   return (
     <div data-testid="maint-models">
@@ -63,7 +63,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
       {models.error !== undefined && !models.data ? <ErrorState error={models.error} onRetry={models.reload} /> :
         !models.data ? <Loading /> : models.data.length === 0 ? <Empty>{t("No baseline trained yet: the detector learns each machine's first day live.")}</Empty> : (
           <div className="table-wrap">
-            <table className="table">
+            <table className="table maint-models-table">
               <thead>
                 <tr>
                   <th>{t("Machine")}</th>
@@ -83,7 +83,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
                     <td>{fmtDateTime(m.created_at)}</td>
                     <td>{m.train_start && m.train_end ? `${fmtDateTime(m.train_start)} – ${fmtDateTime(m.train_end)}` : "–"}</td>
                     <td>{m.holdout_end ? fmtDateTime(m.holdout_end) : "–"}</td>
-                    <td>{evaluation(m)}{notActivated(m)}</td>
+                    <td>{evaluation(m)}{notActivated(m) && <div className="sub" data-testid="not-activated">{notActivated(m)}</div>}</td>
                     {canPlan && (
                       <td>
                         {m.status === "trained" && !m.active && (
