@@ -51,6 +51,10 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
     }
     return t("not activated: a planner chose the active version");
   };
+  const reasonLine = (m: Model) => {
+    const reason = notActivated(m);
+    return reason ? <div className="sub" data-testid="not-activated">{reason}</div> : null;
+  };
   return (
     <div data-testid="maint-models">
       {canPlan && (
@@ -83,7 +87,7 @@ export function Models({ canPlan, onStarted }: { canPlan: boolean; onStarted: (j
                     <td>{fmtDateTime(m.created_at)}</td>
                     <td>{m.train_start && m.train_end ? `${fmtDateTime(m.train_start)} – ${fmtDateTime(m.train_end)}` : "–"}</td>
                     <td>{m.holdout_end ? fmtDateTime(m.holdout_end) : "–"}</td>
-                    <td>{evaluation(m)}{notActivated(m) && <div className="sub" data-testid="not-activated">{notActivated(m)}</div>}</td>
+                    <td>{evaluation(m)}{reasonLine(m)}</td>
                     {canPlan && (
                       <td>
                         {m.status === "trained" && !m.active && (
